@@ -1,0 +1,327 @@
+"""The codebook: a tree of codes, loaded from YAML and validated at the edge.
+
+Validation errors name the file, the line and the code, and say what to do.
+The model is immutable; the project stores it as rows (see ``Codebook.to_frame``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from qda.errors import CodebookError
+
+__all__ = ["Code", "Codebook", "load_codebook", "read_codebook_yaml"]
+
+_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_TOP_KEYS = {"name", "version", "description", "codes"}
+_CODE_KEYS = {"id", "name", "description", "include", "exclude", "examples", "keywords",
+              "patterns", "color", "children"}
+_TEXT_KEYS = ("description", "include", "exclude")
+_LIST_KEYS = ("examples", "keywords")
+
+
+@dataclass(frozen=True)
+class Code:
+    id: str
+    name: str
+    parent: str | None = None
+    description: str = ""
+    include: str = ""
+    exclude: str = ""
+    examples: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    patterns: tuple[Any, ...] = ()
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """Codes in tree pre-order (each parent before its children)."""
+
+    name: str = "Codebook"
+    version: str = "1"
+    description: str = ""
+    codes: tuple[Code, ...] = field(default_factory=tuple)
+
+    # ----------------------------------------------------------------- navigation
+    @cached_property
+    def _by_id(self) -> dict[str, Code]:
+        return {c.id: c for c in self.codes}
+
+    def __contains__(self, code_id: object) -> bool:
+        return code_id in self._by_id
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __iter__(self) -> Iterator[Code]:
+        return iter(self.codes)
+
+    def get(self, code_id: str) -> Code:
+        return self._by_id[code_id]
+
+    @property
+    def ids(self) -> list[str]:
+        return [c.id for c in self.codes]
+
+    def top_level(self) -> list[Code]:
+        return [c for c in self.codes if c.parent is None]
+
+    def children(self, code_id: str | None) -> list[Code]:
+        return [c for c in self.codes if c.parent == code_id]
+
+    def ancestors(self, code_id: str) -> list[str]:
+        """Parent, grandparent, ... of a code (nearest first)."""
+        out, parent = [], self._by_id[code_id].parent
+        while parent is not None:
+            out.append(parent)
+            parent = self._by_id[parent].parent
+        return out
+
+    def depth(self, code_id: str) -> int:
+        """1 for a top-level theme, 2 for its children, ..."""
+        return len(self.ancestors(code_id)) + 1
+
+    def root(self, code_id: str) -> str:
+        chain = self.ancestors(code_id)
+        return chain[-1] if chain else code_id
+
+    def color(self, code_id: str) -> str | None:
+        """The code's colour, or the nearest ancestor's."""
+        for cid in [code_id, *self.ancestors(code_id)]:
+            if self._by_id[cid].color:
+                return self._by_id[cid].color
+        return None
+
+    def rollup(self) -> pd.DataFrame:
+        """Pairs (code_id, rolls_up_to): each code to itself and every ancestor."""
+        rows = [(c.id, a) for c in self.codes for a in [c.id, *self.ancestors(c.id)]]
+        return pd.DataFrame(rows, columns=["code_id", "theme_id"])
+
+    # ---------------------------------------------------------------- conversion
+    def to_frame(self) -> pd.DataFrame:
+        """One row per code, in tree order, with parent, depth and the rule fields."""
+        rows = []
+        for pos, c in enumerate(self.codes):
+            rows.append({
+                "code_id": c.id, "parent_id": c.parent, "name": c.name, "depth": self.depth(c.id),
+                "path": " / ".join([self.get(a).name for a in reversed(self.ancestors(c.id))]
+                                   + [c.name]),
+                "description": c.description, "include": c.include, "exclude": c.exclude,
+                "examples": list(c.examples), "keywords": list(c.keywords),
+                "patterns": list(c.patterns), "color": c.color, "position": pos,
+            })
+        return pd.DataFrame(rows, columns=[
+            "code_id", "parent_id", "name", "depth", "path", "description", "include", "exclude",
+            "examples", "keywords", "patterns", "color", "position"])
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Mapping[str, Any]], *, name: str, version: str,
+                  description: str = "") -> Codebook:
+        """Rebuild from stored rows (``code_id`` or ``id``, ``parent_id``, fields, ``position``)."""
+        def text(value: Any) -> str:
+            return "" if value is None or value != value else str(value)  # None/NaN -> ""
+
+        codes = [
+            Code(
+                id=r.get("code_id", r.get("id")), name=r["name"],
+                parent=text(r.get("parent_id")) or None, description=text(r.get("description")),
+                include=text(r.get("include")), exclude=text(r.get("exclude")),
+                examples=tuple(r.get("examples") or ()), keywords=tuple(r.get("keywords") or ()),
+                patterns=tuple(r.get("patterns") or ()), color=text(r.get("color")) or None,
+            )
+            for r in sorted(rows, key=lambda r: r["position"])
+        ]
+        return cls(name=name, version=version, description=description, codes=tuple(codes))
+
+    def to_dict(self) -> dict[str, Any]:
+        def node(c: Code) -> dict[str, Any]:
+            out: dict[str, Any] = {"id": c.id, "name": c.name}
+            for key in _TEXT_KEYS:
+                if getattr(c, key):
+                    out[key] = getattr(c, key)
+            for key in ("examples", "keywords", "patterns"):
+                if getattr(c, key):
+                    out[key] = list(getattr(c, key))
+            if c.color:
+                out["color"] = c.color
+            kids = self.children(c.id)
+            if kids:
+                out["children"] = [node(k) for k in kids]
+            return out
+
+        out: dict[str, Any] = {"name": self.name, "version": self.version}
+        if self.description:
+            out["description"] = self.description
+        out["codes"] = [node(c) for c in self.top_level()]
+        return out
+
+    def to_yaml(self, path: str | Path) -> None:
+        Path(path).write_text(
+            yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100),
+            encoding="utf-8",
+        )
+
+
+# ------------------------------------------------------------------------- loading
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings remember their line and refuse duplicate keys."""
+
+
+class _Mapping(dict):
+    line: int = 0
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, str) and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice in one mapping (first at line "
+                f"{seen[key]})", key_node.start_mark)
+        if isinstance(key, str):
+            seen[key] = key_node.start_mark.line + 1
+    mapping = _Mapping(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    """Load a codebook file (YAML; more formats come by extension)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        got = path.suffix or "a file without extension"
+        raise CodebookError(f"{path}: codebooks are read from YAML (.yaml or .yml), not {got}")
+    return read_codebook_yaml(path)
+
+
+def read_codebook_yaml(path: str | Path) -> Codebook:
+    path = Path(path)
+    if not path.exists():
+        raise CodebookError(f"{path}: no such codebook file")
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CodebookError(f"{path}: is not UTF-8 text; save it as UTF-8") from exc
+    try:
+        data = yaml.load(raw, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f", line {mark.line + 1}" if mark else ""
+        raise CodebookError(f"{path}{where}: not valid YAML: {exc.problem or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise CodebookError(f"{path}: not valid YAML: {exc}") from exc
+    return _build(data, path)
+
+
+def _build(data: Any, path: Path) -> Codebook:
+    if not isinstance(data, dict):
+        raise CodebookError(f"{path}: a codebook is a mapping with 'name', 'version' and 'codes'")
+    where = f"{path}, line {getattr(data, 'line', 1)}"
+    unknown = sorted(set(data) - _TOP_KEYS, key=str)
+    if unknown:
+        raise CodebookError(f"{where}: unknown key {unknown[0]!r}; allowed: "
+                            f"{', '.join(sorted(_TOP_KEYS))}")
+    codes_raw = data.get("codes")
+    if not isinstance(codes_raw, list) or not codes_raw:
+        raise CodebookError(f"{where}: 'codes' must be a non-empty list of codes")
+    codes: list[Code] = []
+    lines: dict[str, int] = {}
+
+    def walk(items: list[Any], parent: str | None) -> None:
+        for item in items:
+            codes.append(_build_code(item, parent, path, lines))
+            kids = item.get("children")
+            if kids is not None:
+                if not isinstance(kids, list):
+                    raise CodebookError(f"{path}, line {item.line}: code {item['id']!r}: "
+                                        "'children' must be a list of codes")
+                walk(kids, item["id"])
+
+    walk(codes_raw, None)
+    name = data.get("name") or path.stem
+    version = data.get("version", "1")
+    return Codebook(name=str(name), version=str(version),
+                    description=str(data.get("description") or ""), codes=tuple(codes))
+
+
+def _build_code(item: Any, parent: str | None, path: Path, lines: dict[str, int]) -> Code:
+    line = getattr(item, "line", "?")
+    if not isinstance(item, dict):
+        raise CodebookError(f"{path}: a code must be a mapping with 'id' and 'name', "
+                            f"not {item!r}")
+    code_id = item.get("id")
+    label = f"code {code_id!r}" if code_id else "a code"
+    where = f"{path}, line {line}: {label}"
+    unknown = sorted(set(item) - _CODE_KEYS, key=str)
+    if unknown:
+        raise CodebookError(f"{where}: unknown key {unknown[0]!r}; allowed: "
+                            f"{', '.join(sorted(_CODE_KEYS))}")
+    if code_id is None:
+        raise CodebookError(f"{where}: has no 'id'; give it a short id such as 'benefits'")
+    if not isinstance(code_id, str) or not _ID.match(code_id):
+        raise CodebookError(f"{where}: id must be lower-case letters, digits, '_' or '-', "
+                            "starting with a letter")
+    if code_id in lines:
+        raise CodebookError(f"{where}: duplicate id (first used at line {lines[code_id]}); "
+                            "give each code its own id")
+    lines[code_id] = line
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise CodebookError(f"{where}: 'name' is empty; give the code a name")
+    fields: dict[str, Any] = {}
+    for key in _TEXT_KEYS:
+        value = item.get(key)
+        if value is not None and not isinstance(value, str):
+            raise CodebookError(f"{where}: '{key}' must be text")
+        fields[key] = (value or "").strip()
+    for key in _LIST_KEYS:
+        value = item.get(key) or []
+        if not isinstance(value, list):
+            raise CodebookError(f"{where}: '{key}' must be a list (one item per line "
+                                "starting with '- ')")
+        for v in value:
+            if not isinstance(v, str) or not v.strip():
+                raise CodebookError(f"{where}: '{key}' has an empty or non-text item {v!r}")
+        fields[key] = tuple(v.strip() for v in value)
+    patterns = item.get("patterns") or []
+    if not isinstance(patterns, list):
+        raise CodebookError(f"{where}: 'patterns' must be a list of spaCy token patterns")
+    _check_patterns(code_id, patterns, where)
+    color = item.get("color")
+    if color is not None and (not isinstance(color, str) or not _COLOR.match(color)):
+        raise CodebookError(f"{where}: colour {color!r} is not of the form '#RRGGBB' "
+                            "(e.g. '#0072B2')")
+    return Code(id=code_id, name=name.strip(), parent=parent, patterns=tuple(patterns),
+                color=color, **fields)
+
+
+def _check_patterns(code_id: str, patterns: list[Any], where: str) -> None:
+    if not patterns:
+        return
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
+
+    for i, pattern in enumerate(patterns, start=1):
+        if not isinstance(pattern, list) or not all(isinstance(t, dict) for t in pattern):
+            raise CodebookError(f"{where}: pattern {i} must be a list of token mappings, e.g. "
+                                "[{LOWER: home}, {LEMMA: visit}]")
+        try:
+            Matcher(Vocab(), validate=True).add(code_id, [pattern])
+        except Exception as exc:  # spaCy raises MatchPatternError/ValueError with details
+            detail = " ".join(str(exc).split())
+            raise CodebookError(f"{where}: pattern {i} is not a valid spaCy pattern: "
+                                f"{detail}") from exc

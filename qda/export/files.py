@@ -1,0 +1,33 @@
+"""Atomic file writes: write beside the target, then rename over it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from qda.errors import InputError
+
+__all__ = ["atomic_path"]
+
+
+@contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; on success it replaces ``target``."""
+    target = Path(target)
+    if not target.parent.exists():
+        raise InputError(f"{target}: folder {target.parent} does not exist; create it first")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except PermissionError as exc:
+        raise InputError(f"{target}: cannot be written ({exc.strerror}); is it open in another "
+                         "program such as Excel? Close it and try again") from exc
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()

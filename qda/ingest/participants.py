@@ -1,0 +1,157 @@
+"""The participants sheet: who each speaker is, and their attributes.
+
+CSV or XLSX with a ``participant`` column, optional ``document`` and ``speaker``
+columns, optional ``label``, and any attribute columns (group, role, location,
+method, ...). Headers are matched case-insensitively and stored lower-case.
+
+A row with document and speaker maps that speaker in that document; with only
+document, the document's respondent (every non-interviewer speaker without a
+more specific row); with only speaker, that label in every document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from qda.errors import ParticipantsError
+from qda.ingest.source import document_key
+
+__all__ = ["ParticipantsSheet", "read_participants"]
+
+_RESERVED = {"participant", "document", "speaker", "label"}
+
+
+def _norm_speaker(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+@dataclass(frozen=True)
+class ParticipantsSheet:
+    path: Path
+    rows: pd.DataFrame            # reserved columns + attributes + 'row' (sheet row number)
+    attribute_names: tuple[str, ...]
+
+    def participants(self) -> dict[str, dict[str, object]]:
+        """participant id -> {'label': ..., 'attributes': {...}} (rows merged)."""
+        out: dict[str, dict[str, object]] = {}
+        seen_at: dict[tuple[str, str], int] = {}
+        for rec in self.rows.to_dict("records"):
+            pid = rec["participant"]
+            entry = out.setdefault(pid, {"label": rec["label"] or pid, "attributes": {}})
+            attrs = entry["attributes"]
+            for name in self.attribute_names:
+                value = rec[name]
+                if value == "":
+                    continue
+                if name in attrs and attrs[name] != value:
+                    raise ParticipantsError(
+                        f"{self.path}: row {rec['row']}: participant {pid!r} has {name} "
+                        f"{value!r}, but row {seen_at[(pid, name)]} says {attrs[name]!r}; "
+                        "make them agree"
+                    )
+                attrs[name] = value
+                seen_at.setdefault((pid, name), rec["row"])
+        for entry in out.values():
+            entry["attributes"] = {n: entry["attributes"].get(n) for n in self.attribute_names}
+        return out
+
+    def check_documents(self, known_ids: Iterable[str]) -> None:
+        """Every row's document must be one the project has or is importing."""
+        known = set(known_ids)
+        for rec in self.rows.to_dict("records"):
+            if rec["document"] and document_key(rec["document"]) not in known:
+                hint = ", ".join(sorted(known)[:8]) or "none yet"
+                raise ParticipantsError(
+                    f"{self.path}: row {rec['row']}: unknown document {rec['document']!r}; "
+                    f"name a document of the project (known: {hint})"
+                )
+
+    def lookup(self, document_id: str, speaker: str | None) -> str | None:
+        """The participant for a speaker in a document, by the sheet's precedence."""
+        spk = _norm_speaker(speaker) if speaker else ""
+        rows = self._index
+        return (
+            (rows.get((document_id, spk)) if spk else None)
+            or rows.get((document_id, ""))
+            or (rows.get(("", spk)) if spk else None)
+        )
+
+    @cached_property
+    def _index(self) -> Mapping[tuple[str, str], str]:
+        index = {}
+        for rec in self.rows.to_dict("records"):
+            key = (document_key(rec["document"]) if rec["document"] else "",
+                   _norm_speaker(rec["speaker"]) if rec["speaker"] else "")
+            if key != ("", ""):
+                index[key] = rec["participant"]
+        return index
+
+
+def read_participants(path: str | Path) -> ParticipantsSheet:
+    """Read and validate a participants sheet (CSV or XLSX)."""
+    path = Path(path)
+    if not path.exists():
+        raise ParticipantsError(f"{path}: no such participants sheet")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        elif suffix in (".xlsx", ".xlsm"):
+            df = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        else:
+            raise ParticipantsError(
+                f"{path}: a participants sheet must be .csv or .xlsx, not {suffix or 'no extension'}"
+            )
+    except ParticipantsError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise ParticipantsError(f"{path}: is not UTF-8 text; save it as CSV UTF-8") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise ParticipantsError(f"{path}: is empty; it needs a header row with 'participant'") from exc
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
+        raise ParticipantsError(f"{path}: cannot be read as a participants sheet: {exc}") from exc
+    except Exception as exc:  # openpyxl/zipfile raise many types for a corrupt .xlsx
+        raise ParticipantsError(f"{path}: cannot be read as a spreadsheet: {exc}") from exc
+
+    df.columns = [str(c).strip().lower().replace(" ", "_") for c in df.columns]
+    if "participant" not in df.columns:
+        raise ParticipantsError(
+            f"{path}: has no 'participant' column (found: {', '.join(df.columns) or 'none'}); "
+            "add one naming each participant"
+        )
+    dupes = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    if dupes:
+        raise ParticipantsError(f"{path}: column {dupes[0]!r} appears twice; keep one")
+    df = df.map(lambda v: "" if v is None else str(v).strip())
+    for col in ("document", "speaker", "label"):
+        if col not in df.columns:
+            df[col] = ""
+    df["row"] = range(2, len(df) + 2)   # spreadsheet row numbers (header is row 1)
+    df = df[(df.drop(columns="row") != "").any(axis=1)]  # blank lines are not rows
+    if df.empty:
+        raise ParticipantsError(f"{path}: has a header but no participants")
+    for rec in df.to_dict("records"):
+        if not rec["participant"]:
+            raise ParticipantsError(f"{path}: row {rec['row']}: the participant cell is empty")
+    seen: dict[tuple[str, str], tuple[str, int]] = {}
+    for rec in df.to_dict("records"):
+        key = (document_key(rec["document"]) if rec["document"] else "",
+               _norm_speaker(rec["speaker"]))
+        if key == ("", ""):
+            continue
+        if key in seen and seen[key][0] != rec["participant"]:
+            raise ParticipantsError(
+                f"{path}: row {rec['row']}: maps the same document and speaker as row "
+                f"{seen[key][1]} to another participant ({rec['participant']!r} vs "
+                f"{seen[key][0]!r}); keep one"
+            )
+        seen.setdefault(key, (rec["participant"], rec["row"]))
+    attributes = tuple(c for c in df.columns if c not in _RESERVED and c != "row")
+    sheet = ParticipantsSheet(path=path, rows=df.reset_index(drop=True), attribute_names=attributes)
+    sheet.participants()  # validates conflicting attributes now, at the edge
+    return sheet

@@ -1,0 +1,48 @@
+"""What every reader returns: the stored text and its speaker turns."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from qda.ingest.speakers import Turn
+
+__all__ = ["SourceDocument", "normalise_newlines", "document_key", "KNOWN_EXTENSIONS"]
+
+
+def normalise_newlines(text: str) -> str:
+    """CRLF and lone CR become LF: the stored text always uses ``\\n``."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@dataclass
+class SourceDocument:
+    """A read file: ``text`` is what the project stores; turns index into it."""
+
+    name: str
+    format: str
+    text: str
+    turns: list[Turn]
+    labelled: bool  # True when the turns come from speaker labels
+    metadata: dict[str, Any] = field(default_factory=dict)
+    sha256: str = ""
+    path: str = ""
+
+
+def document_key(name: str) -> str:
+    """The document id a file name gets: its stem, lower-cased, as a slug.
+
+    ``Staff 01 (Kent).txt`` -> ``staff-01-kent``. Participants sheets may name a
+    document by file name, stem or id; all three map to the same key.
+    """
+    stem = name.strip()
+    for ext in KNOWN_EXTENSIONS:
+        if stem.lower().endswith(ext):
+            stem = stem[: -len(ext)]
+            break
+    slug = re.sub(r"[^\w]+", "-", stem.lower(), flags=re.UNICODE).strip("-_")
+    return slug or "document"
+
+
+KNOWN_EXTENSIONS = (".txt", ".md", ".text")

@@ -1,0 +1,430 @@
+"""Project: one qda project file, and every operation on it.
+
+The command line and notebooks call this class and nothing below it. Each
+method that writes is one transaction: it happens entirely or not at all.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from qda import analysis
+from qda.attribution import DEFAULT_TEMPLATE, attribute
+from qda.codebook import Codebook, load_codebook
+from qda.coding.rules import RulesCoder
+from qda.errors import ConflictError, InputError, ProjectError
+from qda.ingest import (ParticipantsSheet, SourceDocument, collect_inputs, document_key,
+                        read_document, read_participants)
+from qda.segment import UNITS, make_nlp, segment_document, segment_id
+from qda.store import Store, now
+
+__all__ = ["Project", "IngestReport", "RulesReport", "CodebookReport"]
+
+
+def _who(who: str | None) -> str:
+    if who:
+        return who
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment
+        return "unknown"
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)            # document ids
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    segments: int = 0
+    participants: int = 0
+    unmapped: list[tuple[str, str]] = field(default_factory=list)  # (document, speaker)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CodebookReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    version: str = ""
+
+
+@dataclass
+class RulesReport:
+    suggestions: int = 0
+    segments_coded: int = 0
+    segments: int = 0
+    replaced: int = 0
+    kept_reviewed: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+class Project:
+    """A qda project: ``Project.create(path)``, ``Project.open(path)``."""
+
+    def __init__(self, store: Store, *, spacy_model: str | None = None):
+        self._store = store
+        self._spacy_model = spacy_model
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def create(cls, path: str | Path, **kw) -> Project:
+        return cls(Store.create(path), **kw)
+
+    @classmethod
+    def open(cls, path: str | Path, **kw) -> Project:
+        return cls(Store.open(path), **kw)
+
+    @classmethod
+    def open_or_create(cls, path: str | Path, **kw) -> Project:
+        return cls.open(path, **kw) if Path(path).exists() else cls.create(path, **kw)
+
+    @property
+    def path(self) -> Path:
+        return self._store.path
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def transaction(self):
+        """Group several operations into one transaction (they nest)."""
+        return self._store.transaction()
+
+    @property
+    def nlp(self):
+        return make_nlp(self._spacy_model)
+
+    # --------------------------------------------------------------------- ingest
+    def ingest(self, paths: Iterable[str | Path], *, participants: str | Path | None = None,
+               unit: str = "turn", interviewer_labels: Sequence[str] = (),
+               who: str | None = None) -> IngestReport:
+        """Read transcripts (files or folders), segment them and store them.
+
+        A ``participants.csv``/``.xlsx`` inside a given folder is used as the
+        participants sheet unless ``participants`` names one. A file already in
+        the project with the same content is skipped.
+        """
+        if unit not in UNITS:
+            raise InputError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
+        files, folder_sheet = collect_inputs(paths)
+        if not files:
+            raise InputError("no transcripts given; name files or a folder of .txt files")
+        sheet = read_participants(participants or folder_sheet) if (participants or folder_sheet) \
+            else None
+        report = IngestReport()
+        docs: list[tuple[str, SourceDocument]] = []
+        taken = self._store.document_ids()
+        seen_sha: dict[str, str] = {}
+        for path in files:
+            doc = read_document(path, interviewer_labels=interviewer_labels)
+            existing = self._store.document_by_name(doc.name)
+            if existing is not None:
+                if existing["sha256"] == doc.sha256:
+                    report.skipped.append((str(path), f"unchanged, already {existing['id']}"))
+                    continue
+                raise ConflictError(
+                    f"{path}: the project already has a different {doc.name!r} "
+                    f"(document {existing['id']}); rename the file to import it as a new document"
+                )
+            if doc.sha256 in seen_sha:
+                report.skipped.append((str(path), f"same content as {seen_sha[doc.sha256]}"))
+                continue
+            seen_sha[doc.sha256] = str(path)
+            doc_id = document_key(doc.name)
+            base, n = doc_id, 2
+            while doc_id in taken:
+                doc_id, n = f"{base}-{n}", n + 1
+            taken.add(doc_id)
+            docs.append((doc_id, doc))
+        if sheet is not None:
+            sheet.check_documents(taken)
+
+        nlp = self.nlp if unit == "sentence" else None
+        with self._store.transaction():
+            for doc_id, doc in docs:
+                doc_unit = "paragraph" if unit == "turn" and not doc.labelled else unit
+                self._store.insert_document({
+                    "id": doc_id, "name": doc.name, "path": doc.path, "format": doc.format,
+                    "sha256": doc.sha256, "text": doc.text, "unit": doc_unit,
+                    "imported_at": now(), "attributes": doc.metadata,
+                })
+                segs = segment_document(doc.text, doc.turns, unit=doc_unit, nlp=nlp)
+                self._store.insert_segments(
+                    {"id": segment_id(doc_id, s.unit, s.position), "document_id": doc_id,
+                     "position": s.position, "unit": s.unit, "start": s.start, "end": s.end,
+                     "speaker": s.speaker, "participant_id": None,
+                     "is_interviewer": int(s.is_interviewer)}
+                    for s in segs
+                )
+                for label, is_int in dict.fromkeys((t.speaker or "", t.is_interviewer)
+                                                   for t in doc.turns):
+                    self._store.upsert_speaker(doc_id, label, participant_id=None,
+                                               is_interviewer=is_int)
+                report.added.append(doc_id)
+                report.segments += len(segs)
+                self._store.record(who=_who(who), action="ingest", entity="document",
+                                   entity_id=doc_id, detail={"file": doc.path, "sha256": doc.sha256,
+                                                             "unit": doc_unit,
+                                                             "segments": len(segs)})
+            report.unmapped = self._map_participants(sheet, who=who)
+        report.participants = len(self._store.participant_ids())
+        if report.unmapped:
+            listed = "; ".join(f"{d}: {s or '(whole document)'}" for d, s in report.unmapped[:12])
+            more = f" and {len(report.unmapped) - 12} more" if len(report.unmapped) > 12 else ""
+            report.warnings.append(
+                f"{len(report.unmapped)} speaker(s) have no row in a participants sheet and were "
+                f"made participants of their own ({listed}{more}); add rows with columns "
+                "participant,document,speaker,... and load it with `qda participants load`"
+            )
+        return report
+
+    def load_participants(self, path: str | Path, *, who: str | None = None) -> list[tuple[str, str]]:
+        """Apply a participants sheet to every document; returns unmapped speakers."""
+        sheet = read_participants(path)
+        sheet.check_documents(self._store.document_ids())
+        with self._store.transaction():
+            return self._map_participants(sheet, who=who)
+
+    def _map_participants(self, sheet: ParticipantsSheet | None, *, who: str | None
+                          ) -> list[tuple[str, str]]:
+        """(Re)map every speaker of every document to a participant. In a transaction."""
+        if sheet is not None:
+            for pid, info in sheet.participants().items():
+                self._store.upsert_participant(pid, label=info["label"],
+                                               attributes=info["attributes"])
+            self._store.record(who=_who(who), action="load", entity="participants",
+                               entity_id=str(sheet.path),
+                               detail={"participants": len(sheet.participants())})
+        speakers = self._store.speakers()
+        current = self._store.participants()
+        auto_ids = set(current.loc[current["auto"], "participant_id"]) if not current.empty else set()
+        unmapped = []
+        for spk in speakers.itertuples():
+            if spk.is_interviewer:
+                continue
+            pid = sheet.lookup(spk.document_id, spk.speaker or None) if sheet is not None else None
+            if pid is None and spk.participant_id and spk.participant_id not in auto_ids:
+                continue  # mapped by an earlier sheet; keep it
+            if pid is None:
+                pid = f"{spk.document_id}/{spk.speaker}" if spk.speaker else spk.document_id
+                if pid not in auto_ids:
+                    self._store.upsert_participant(pid, label=spk.speaker or spk.document_id,
+                                                   attributes={}, auto=True)
+                    auto_ids.add(pid)
+                unmapped.append((spk.document_id, spk.speaker))
+            if pid != spk.participant_id:
+                self._store.upsert_speaker(spk.document_id, spk.speaker, participant_id=pid,
+                                           is_interviewer=False)
+        self._store.drop_unused_auto_participants()
+        return unmapped
+
+    # ------------------------------------------------------------------- codebook
+    @property
+    def codebook(self) -> Codebook:
+        return Codebook.from_rows(
+            self._store.codes().to_dict("records"),
+            name=self._store.get_setting("codebook_name", "Codebook"),
+            version=self._store.get_setting("codebook_version", "0"),
+            description=self._store.get_setting("codebook_description", ""),
+        )
+
+    def load_codebook(self, source: str | Path | Codebook, *, who: str | None = None
+                      ) -> CodebookReport:
+        """Load a codebook, keeping every coding: codes are added or updated in place.
+
+        A code that has codings cannot disappear this way (rename, move or merge it
+        explicitly instead); one without codings is removed.
+        """
+        new = source if isinstance(source, Codebook) else load_codebook(source)
+        old = self.codebook
+        counts = self._store.coding_counts_by_code()
+        removed = [c.id for c in old if c.id not in new]
+        for code_id in removed:
+            if counts.get(code_id):
+                where = f"{source}: " if not isinstance(source, Codebook) else ""
+                raise ConflictError(
+                    f"{where}code {code_id!r} has {counts[code_id]} coding(s) in the project but "
+                    "is missing from the new codebook; keep it in the codebook so no coding is lost"
+                )
+        report = CodebookReport(version=new.version, removed=removed)
+        old_rows = {r["code_id"]: r for r in old.to_frame().to_dict("records")}
+        with self._store.transaction():
+            for row in new.to_frame().to_dict("records"):
+                row = {**row, "id": row["code_id"]}
+                before = old_rows.get(row["code_id"])
+                if before is None:
+                    report.added.append(row["code_id"])
+                elif _differs(before, row):
+                    report.changed.append(row["code_id"])
+                self._store.upsert_code(row)
+            for code_id in removed:
+                self._store.delete_code(code_id)
+            self._store.set_setting("codebook_name", new.name)
+            self._store.set_setting("codebook_version", new.version)
+            self._store.set_setting("codebook_description", new.description)
+            for action, ids in (("add", report.added), ("change", report.changed),
+                                ("remove", report.removed)):
+                for code_id in ids:
+                    self._store.record(who=_who(who), action=action, entity="code",
+                                       entity_id=code_id, detail={"codebook_version": new.version})
+        return report
+
+    # --------------------------------------------------------------------- coding
+    def code_rules(self, *, who: str | None = None) -> RulesReport:
+        """Suggest codes by the codebook's keywords and patterns (source ``rules``).
+
+        Replaces earlier open rules suggestions; suggestions a person accepted or
+        rejected are kept as they are, and human codings are never touched.
+        """
+        cb = self.codebook
+        if not len(cb):
+            raise ProjectError("the project has no codebook; load one with `qda codebook load F`")
+        report = RulesReport()
+        if not any(c.keywords or c.patterns for c in cb):
+            report.warnings.append("no code in the codebook has keywords or patterns; "
+                                   "the rules coder has nothing to match")
+        segs = self._store.segments()
+        segs = segs[~segs["is_interviewer"]]
+        found = RulesCoder(cb, nlp=self.nlp).code(segs, self._store.document_texts())
+        reviewed = self._store.reviewed_keys(source="rules")
+        keep = [(s, c) not in reviewed for s, c in zip(found["segment_id"], found["code_id"])]
+        report.kept_reviewed = len(found) - sum(keep)
+        found = found[keep]
+        stamp, version = now(), cb.version
+        with self._store.transaction():
+            report.replaced = self._store.delete_suggestions(source="rules")
+            report.suggestions = self._store.insert_codings(
+                {**r, "coder": "rules", "source": "rules", "status": "suggested",
+                 "confidence": None, "codebook_version": version, "created_at": stamp}
+                for r in found.to_dict("records")
+            )
+            self._store.record(who=_who(who), action="code", entity="codings", entity_id="rules",
+                               detail={"suggestions": report.suggestions,
+                                       "replaced": report.replaced, "codebook_version": version})
+        report.segments = len(segs)
+        report.segments_coded = found["segment_id"].nunique()
+        return report
+
+    # ---------------------------------------------------------------------- reads
+    def documents(self, *, text: bool = False) -> pd.DataFrame:
+        return self._store.documents(with_text=text).rename(columns={"document_id": "document"})
+
+    def participants(self) -> pd.DataFrame:
+        """One row per participant: participant, label, auto, then attributes."""
+        return self._store.participants().rename(columns={"participant_id": "participant"})
+
+    def history(self) -> pd.DataFrame:
+        return self._store.history()
+
+    def segments(self, *, interviewer: bool = False) -> pd.DataFrame:
+        """The segment table: ``segment_id, document, participant, speaker, unit, start, end,
+        text`` then participant attributes. Interviewer turns only with ``interviewer=True``
+        (then an ``is_interviewer`` column is added at the end)."""
+        segs = self._store.segments()
+        if not interviewer:
+            segs = segs[~segs["is_interviewer"]]
+        texts = self._store.document_texts()
+        segs = segs.assign(text=[texts[d][s:e] for d, s, e in
+                                 zip(segs["document_id"], segs["start"], segs["end"])])
+        attrs = self._store.participants().drop(columns=["label", "auto"])
+        out = segs.merge(attrs, on="participant_id", how="left")
+        out = out.rename(columns={"document_id": "document", "participant_id": "participant"})
+        cols = ["segment_id", "document", "participant", "speaker", "unit", "start", "end", "text"]
+        cols += [c for c in attrs.columns if c != "participant_id"]
+        if interviewer:
+            cols.append("is_interviewer")
+        return out[cols].reset_index(drop=True)
+
+    def codings(self, *, coders: Iterable[str] | None = None, sources: Iterable[str] | None = None,
+                statuses: Iterable[str] | None = None) -> pd.DataFrame:
+        """The long coding table: ``segment_id, document, participant, start, end, code, coder,
+        source, status, confidence, text``, then ``evidence, codebook_version, created_at``."""
+        df = self._store.codings()
+        for col, wanted in (("coder", coders), ("source", sources), ("status", statuses)):
+            if wanted is not None:
+                df = df[df[col].isin(list(wanted))]
+        texts = self._store.document_texts()
+        segs = self._store.segments()[["segment_id", "participant_id"]]
+        df = df.merge(segs, on="segment_id", how="left")
+        df["text"] = [texts[d][s:e] for d, s, e in zip(df["document_id"], df["start"], df["end"])]
+        df = df.rename(columns={"document_id": "document", "participant_id": "participant",
+                                "code_id": "code"})
+        return df[["segment_id", "document", "participant", "start", "end", "code", "coder",
+                   "source", "status", "confidence", "text", "evidence", "codebook_version",
+                   "created_at"]].reset_index(drop=True)
+
+    # ------------------------------------------------------------------- analysis
+    def select_codings(self, **filters) -> analysis.CodingSelection:
+        """The codings analyses use by default (see :func:`qda.analysis.select_codings`)."""
+        return analysis.select_codings(self._store.codings(), **filters)
+
+    def matrix(self, *, rows: str = "participant", value: str = "count",
+               codes: Sequence[str] | None = None, coders: Iterable[str] | None = None,
+               sources: Iterable[str] | None = None, statuses: Iterable[str] | None = None
+               ) -> pd.DataFrame:
+        """The cross-reference matrix (see :func:`qda.analysis.code_matrix`)."""
+        chosen = self.select_codings(coders=coders, sources=sources, statuses=statuses)
+        return self._matrix(chosen, rows=rows, value=value, codes=codes)
+
+    def _matrix(self, chosen: analysis.CodingSelection, **kw) -> pd.DataFrame:
+        texts = self._store.document_texts() if kw.get("value") == "words" else None
+        return analysis.code_matrix(self._store.segments(), chosen.codings, self.codebook,
+                                    participants=self._store.participants(), texts=texts, **kw)
+
+    def quotes(self, *, template: str | None = None, **filters) -> pd.DataFrame:
+        """Coded quotes with attributions: one row per (code, segment), document order."""
+        chosen = self.select_codings(**filters)
+        template = template or self.attribution_template
+        segs = self.segments()
+        pairs = analysis.coded_segments(chosen.codings, self.codebook, rollup=False)
+        df = pairs.merge(segs, on="segment_id")
+        attrs = segs.drop(columns=["segment_id", "document", "speaker", "unit", "start", "end",
+                                   "text"]).drop_duplicates("participant").set_index("participant")
+        labels = {pid: attribute(template, row, fallback=str(pid))
+                  for pid, row in attrs.to_dict("index").items()}
+        df["attribution"] = df["participant"].map(labels)
+        order = {cid: i for i, cid in enumerate(self.codebook.ids)}
+        df = df.assign(_o=df["code_id"].map(order)).sort_values(["_o", "document", "start"])
+        return df[["code_id", "segment_id", "document", "participant", "attribution",
+                   "text"]].rename(columns={"code_id": "code"}).reset_index(drop=True)
+
+    # ------------------------------------------------------------------- settings
+    @property
+    def attribution_template(self) -> str:
+        return self._store.get_setting("attribution_template", DEFAULT_TEMPLATE)
+
+    def set_attribution_template(self, template: str, *, who: str | None = None) -> None:
+        with self._store.transaction():
+            self._store.set_setting("attribution_template", template)
+            self._store.record(who=_who(who), action="set", entity="setting",
+                               entity_id="attribution_template", detail={"value": template})
+
+    def summary(self) -> dict[str, int]:
+        segs = self._store.segments()
+        codings = self._store.codings()
+        return {
+            "documents": len(self._store.document_ids()),
+            "participants": len(self._store.participant_ids()),
+            "segments": int((~segs["is_interviewer"]).sum()),
+            "interviewer_turns": int(segs["is_interviewer"].sum()),
+            "codes": len(self._store.codes()),
+            "codings": len(codings),
+            "human_codings": int((codings["source"] == "human").sum()),
+            "suggestions": int((codings["status"] == "suggested").sum()),
+        }
+
+
+def _differs(before: dict, after: dict) -> bool:
+    keys = ("parent_id", "name", "description", "include", "exclude", "examples", "keywords",
+            "patterns", "color", "position")
+    return any(before.get(k) != after.get(k) for k in keys)

@@ -1,0 +1,346 @@
+"""The project store: one SQLite file per project. The only module that speaks SQL.
+
+Everyone else hands the store plain rows (dicts, DataFrames) and gets DataFrames
+back. Writes happen inside :meth:`Store.transaction`; nested use joins the outer
+transaction, so a whole command commits or rolls back as one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from qda.errors import ProjectError
+from qda.store import migrations
+
+__all__ = ["Store", "now"]
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def now() -> str:
+    """Timestamp used for every row: UTC, ISO 8601, seconds."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class Store:
+    """A qda project file. Open with :meth:`open` or :meth:`create`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self._conn = conn
+        self.path = path
+        self._depth = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def create(cls, path: str | Path) -> Store:
+        path = Path(path)
+        if path.exists():
+            raise ProjectError(f"{path}: already exists; open it instead of creating it")
+        if not path.parent.exists():
+            raise ProjectError(f"{path}: folder {path.parent} does not exist; create it first")
+        return cls._connect(path)
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        path = Path(path)
+        if not path.exists():
+            raise ProjectError(
+                f"{path}: no such project; create one with `qda init {path}` or `qda run`"
+            )
+        if path.is_dir():
+            raise ProjectError(f"{path}: is a folder, not a qda project file")
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+        if not head.startswith(_SQLITE_MAGIC):
+            raise ProjectError(f"{path}: is not a qda project (not an SQLite database)")
+        app_id = int.from_bytes(head[68:72], "big")
+        if app_id != migrations.APPLICATION_ID:
+            raise ProjectError(
+                f"{path}: is an SQLite database made by another program, not a qda project"
+            )
+        version = int.from_bytes(head[60:64], "big")
+        if version > migrations.LATEST:
+            raise ProjectError(
+                f"{path}: was written by a newer qda (schema {version}; this qda knows up to "
+                f"{migrations.LATEST}); upgrade qda to open it"
+            )
+        return cls._connect(path)
+
+    @classmethod
+    def _connect(cls, path: Path) -> Store:
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            migrations.apply_pending(conn)
+        except sqlite3.Error as exc:
+            raise ProjectError(f"{path}: cannot open the project: {exc}") from exc
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # --------------------------------------------------------------- transactions
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit of work; nested calls join the outermost transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self._conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self._conn.execute("COMMIT")
+
+    def _write(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+        assert self._depth, "writes happen inside Store.transaction()"
+        return self._conn.execute(sql, params)
+
+    def _write_many(self, sql: str, rows: Iterable[Any]) -> None:
+        assert self._depth, "writes happen inside Store.transaction()"
+        self._conn.executemany(sql, rows)
+
+    def _frame(self, sql: str, params: Iterable[Any] = ()) -> pd.DataFrame:
+        cur = self._conn.execute(sql, tuple(params))
+        cols = [d[0] for d in cur.description]
+        return pd.DataFrame.from_records(cur.fetchall(), columns=cols)
+
+    # ------------------------------------------------------------------- settings
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self._write(
+            "INSERT INTO settings (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, json.dumps(value)),
+        )
+
+    # -------------------------------------------------------------------- history
+    def record(self, *, who: str, action: str, entity: str, entity_id: str | None = None,
+               detail: Mapping[str, Any] | None = None) -> None:
+        self._write(
+            "INSERT INTO history (at, who, action, entity, entity_id, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (now(), who, action, entity, entity_id, json.dumps(detail or {}, ensure_ascii=False)),
+        )
+
+    def history(self) -> pd.DataFrame:
+        return self._frame(
+            "SELECT id, at, who, action, entity, entity_id, detail FROM history ORDER BY id"
+        )
+
+    # ------------------------------------------------------------------ documents
+    def document_by_name(self, name: str) -> dict[str, Any] | None:
+        row = self._conn.execute(
+            "SELECT id, name, sha256 FROM documents WHERE name = ?", (name,)
+        ).fetchone()
+        return None if row is None else {"id": row[0], "name": row[1], "sha256": row[2]}
+
+    def document_ids(self) -> set[str]:
+        return {r[0] for r in self._conn.execute("SELECT id FROM documents")}
+
+    def insert_document(self, row: Mapping[str, Any]) -> None:
+        self._write(
+            "INSERT INTO documents (id, name, path, format, sha256, text, unit, imported_at,"
+            " attributes) VALUES (:id, :name, :path, :format, :sha256, :text, :unit,"
+            " :imported_at, :attributes)",
+            {**row, "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False)},
+        )
+
+    def documents(self, *, with_text: bool = False) -> pd.DataFrame:
+        text = ", text" if with_text else ""
+        df = self._frame(
+            "SELECT id AS document_id, name, format, sha256, unit, imported_at,"
+            f" length(text) AS characters{text} FROM documents ORDER BY rowid"
+        )
+        return df
+
+    def document_texts(self) -> dict[str, str]:
+        return dict(self._conn.execute("SELECT id, text FROM documents"))
+
+    # --------------------------------------------------------------- participants
+    def upsert_participant(self, pid: str, *, label: str, attributes: Mapping[str, Any],
+                           auto: bool = False) -> None:
+        self._write(
+            "INSERT INTO participants (id, label, auto, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET label = excluded.label, auto = excluded.auto",
+            (pid, label, int(auto), now()),
+        )
+        for name, value in attributes.items():
+            self._write(
+                "INSERT INTO participant_attributes (participant_id, name, value) VALUES (?, ?, ?)"
+                " ON CONFLICT(participant_id, name) DO UPDATE SET value = excluded.value",
+                (pid, name, value),
+            )
+
+    def participants(self) -> pd.DataFrame:
+        """One row per participant: id, label, auto, then one column per attribute."""
+        base = self._frame(
+            "SELECT id AS participant_id, label, auto FROM participants ORDER BY id"
+        )
+        attrs = self._frame(
+            "SELECT participant_id, name, value FROM participant_attributes"
+            " ORDER BY participant_id, rowid"
+        )
+        base["auto"] = base["auto"].astype(bool)
+        if attrs.empty:
+            return base
+        order = list(dict.fromkeys(attrs["name"]))
+        wide = attrs.pivot(index="participant_id", columns="name", values="value")
+        wide = wide.reindex(columns=order)
+        wide.columns.name = None
+        return base.merge(wide, left_on="participant_id", right_index=True, how="left")
+
+    def drop_unused_auto_participants(self) -> int:
+        """Remove participants qda made up that no speaker or segment refers to any more."""
+        cur = self._write(
+            "DELETE FROM participants WHERE auto = 1"
+            " AND id NOT IN (SELECT participant_id FROM speakers WHERE participant_id IS NOT NULL)"
+            " AND id NOT IN (SELECT participant_id FROM segments WHERE participant_id IS NOT NULL)"
+        )
+        return cur.rowcount
+
+    def participant_ids(self) -> set[str]:
+        return {r[0] for r in self._conn.execute("SELECT id FROM participants")}
+
+    # ------------------------------------------------------------------- speakers
+    def upsert_speaker(self, document_id: str, label: str, *, participant_id: str | None,
+                       is_interviewer: bool) -> None:
+        self._write(
+            "INSERT INTO speakers (document_id, label, participant_id, is_interviewer)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT(document_id, label) DO UPDATE SET"
+            " participant_id = excluded.participant_id, is_interviewer = excluded.is_interviewer",
+            (document_id, label, participant_id, int(is_interviewer)),
+        )
+        self._write(
+            "UPDATE segments SET participant_id = ?, is_interviewer = ?"
+            " WHERE document_id = ? AND coalesce(speaker, '') = ?",
+            (participant_id, int(is_interviewer), document_id, label),
+        )
+
+    def speakers(self) -> pd.DataFrame:
+        df = self._frame(
+            "SELECT document_id, label AS speaker, participant_id, is_interviewer FROM speakers"
+            " ORDER BY document_id, label"
+        )
+        df["is_interviewer"] = df["is_interviewer"].astype(bool)
+        return df
+
+    # ------------------------------------------------------------------- segments
+    def insert_segments(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        self._write_many(
+            'INSERT INTO segments (id, document_id, position, unit, start, "end", speaker,'
+            " participant_id, is_interviewer) VALUES (:id, :document_id, :position, :unit,"
+            " :start, :end, :speaker, :participant_id, :is_interviewer)",
+            rows,
+        )
+
+    def segments(self) -> pd.DataFrame:
+        df = self._frame(
+            'SELECT s.id AS segment_id, s.document_id, s.position, s.unit, s.start, s."end",'
+            " s.speaker, s.participant_id, s.is_interviewer FROM segments s"
+            " JOIN documents d ON d.id = s.document_id ORDER BY d.rowid, s.position"
+        )
+        df["is_interviewer"] = df["is_interviewer"].astype(bool)
+        return df
+
+    # ---------------------------------------------------------------------- codes
+    def codes(self) -> pd.DataFrame:
+        df = self._frame(
+            "SELECT id AS code_id, parent_id, name, description, include, exclude, examples,"
+            " keywords, patterns, color, position FROM codes ORDER BY position"
+        )
+        for col in ("examples", "keywords", "patterns"):
+            df[col] = df[col].map(json.loads)
+        return df
+
+    def upsert_code(self, row: Mapping[str, Any]) -> None:
+        row = dict(row)
+        for col in ("examples", "keywords", "patterns"):
+            row[col] = json.dumps(row.get(col) or [], ensure_ascii=False)
+        self._write(
+            "INSERT INTO codes (id, parent_id, name, description, include, exclude, examples,"
+            " keywords, patterns, color, position) VALUES (:id, :parent_id, :name, :description,"
+            " :include, :exclude, :examples, :keywords, :patterns, :color, :position)"
+            " ON CONFLICT(id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name,"
+            " description = excluded.description, include = excluded.include,"
+            " exclude = excluded.exclude, examples = excluded.examples,"
+            " keywords = excluded.keywords, patterns = excluded.patterns,"
+            " color = excluded.color, position = excluded.position",
+            row,
+        )
+
+    def delete_code(self, code_id: str) -> None:
+        self._write("UPDATE codes SET parent_id = NULL WHERE parent_id = ?", (code_id,))
+        self._write("DELETE FROM codes WHERE id = ?", (code_id,))
+
+    def coding_counts_by_code(self) -> dict[str, int]:
+        return dict(self._conn.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id"))
+
+    # -------------------------------------------------------------------- codings
+    def insert_codings(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        rows = [
+            {**r, "evidence": None if r.get("evidence") is None
+             else json.dumps(r["evidence"], ensure_ascii=False)}
+            for r in rows
+        ]
+        self._write_many(
+            'INSERT INTO codings (segment_id, document_id, start, "end", code_id, coder, source,'
+            " status, confidence, evidence, codebook_version, created_at) VALUES (:segment_id,"
+            " :document_id, :start, :end, :code_id, :coder, :source, :status, :confidence,"
+            " :evidence, :codebook_version, :created_at)",
+            rows,
+        )
+        return len(rows)
+
+    def delete_suggestions(self, *, source: str) -> int:
+        """Delete the still-open suggestions of an automatic source (never human codings)."""
+        if source == "human":
+            raise ValueError("human codings are never deleted by an automatic coder")
+        cur = self._write(
+            "DELETE FROM codings WHERE source = ? AND status = 'suggested'", (source,)
+        )
+        return cur.rowcount
+
+    def reviewed_keys(self, *, source: str) -> set[tuple[str, str]]:
+        """(segment, code) pairs of a source that a person accepted or rejected."""
+        return set(self._conn.execute(
+            "SELECT segment_id, code_id FROM codings WHERE source = ? AND status != 'suggested'",
+            (source,),
+        ))
+
+    def codings(self) -> pd.DataFrame:
+        df = self._frame(
+            'SELECT c.id AS coding_id, c.segment_id, c.document_id, c.start, c."end", c.code_id,'
+            " c.coder, c.source, c.status, c.confidence, c.evidence, c.codebook_version,"
+            " c.created_at FROM codings c JOIN documents d ON d.id = c.document_id"
+            " ORDER BY d.rowid, c.start, c.id"
+        )
+        df["evidence"] = df["evidence"].map(lambda v: None if v is None else json.loads(v))
+        df["confidence"] = df["confidence"].astype("float64")
+        return df
+
+    # ---------------------------------------------------------------------- checks
+    def integrity_check(self) -> str:
+        return self._conn.execute("PRAGMA integrity_check").fetchone()[0]

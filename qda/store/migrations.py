@@ -1,0 +1,189 @@
+"""Schema migrations: an ordered list, each applied once in its own transaction.
+
+Applied migrations are recorded in ``schema_migrations``; ``PRAGMA user_version``
+mirrors the highest one so a newer file can be refused without reading tables.
+Add a migration by appending to :data:`MIGRATIONS`; never edit an applied one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+#: ``PRAGMA application_id`` of every qda project ("QDA1"), so another
+#: program's SQLite file is recognised and refused.
+APPLICATION_ID = 0x51444131
+
+
+@dataclass(frozen=True)
+class Migration:
+    id: int
+    name: str
+    sql: str
+
+
+_INITIAL = """
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL                -- JSON
+);
+
+CREATE TABLE documents (
+    id          TEXT PRIMARY KEY,      -- slug of the file name, unique in the project
+    name        TEXT NOT NULL,         -- the file name as given
+    path        TEXT,                  -- where it was read from (informational)
+    format      TEXT NOT NULL,
+    sha256      TEXT NOT NULL,         -- of the source file's bytes
+    text        TEXT NOT NULL,         -- stored text: UTF-8, '\\n' newlines; offsets index it
+    unit        TEXT NOT NULL,         -- segmentation unit asked for at ingest
+    imported_at TEXT NOT NULL,
+    attributes  TEXT NOT NULL DEFAULT '{}'   -- JSON metadata from the reader
+);
+
+CREATE TABLE participants (
+    id         TEXT PRIMARY KEY,
+    label      TEXT NOT NULL,
+    auto       INTEGER NOT NULL DEFAULT 0,   -- 1: made up by qda for an unmapped speaker
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE participant_attributes (
+    participant_id TEXT NOT NULL REFERENCES participants(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    name           TEXT NOT NULL,
+    value          TEXT,
+    PRIMARY KEY (participant_id, name)
+);
+
+CREATE TABLE speakers (
+    document_id    TEXT NOT NULL REFERENCES documents(id),
+    label          TEXT NOT NULL,            -- '' for a document without speaker labels
+    participant_id TEXT REFERENCES participants(id) ON UPDATE CASCADE,
+    is_interviewer INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (document_id, label)
+);
+
+CREATE TABLE segments (
+    id             TEXT PRIMARY KEY,         -- '<document>#<unit letter><position>'
+    document_id    TEXT NOT NULL REFERENCES documents(id),
+    position       INTEGER NOT NULL,
+    unit           TEXT NOT NULL CHECK (unit IN ('turn', 'paragraph', 'sentence', 'response')),
+    start          INTEGER NOT NULL,         -- code points into documents.text
+    "end"          INTEGER NOT NULL,         -- exclusive
+    speaker        TEXT,
+    participant_id TEXT REFERENCES participants(id) ON UPDATE CASCADE,
+    is_interviewer INTEGER NOT NULL DEFAULT 0,
+    CHECK (0 <= start AND start < "end"),
+    UNIQUE (document_id, unit, position)
+);
+
+CREATE TABLE codes (
+    id          TEXT PRIMARY KEY,
+    parent_id   TEXT REFERENCES codes(id) ON UPDATE CASCADE,
+    name        TEXT NOT NULL,
+    description TEXT,
+    include     TEXT,
+    exclude     TEXT,
+    examples    TEXT NOT NULL DEFAULT '[]',  -- JSON list
+    keywords    TEXT NOT NULL DEFAULT '[]',  -- JSON list
+    patterns    TEXT NOT NULL DEFAULT '[]',  -- JSON list of spaCy Matcher patterns
+    color       TEXT,
+    position    INTEGER NOT NULL
+);
+
+-- A coding is never deleted by a cascade: deleting a coded segment or code fails.
+CREATE TABLE codings (
+    id               INTEGER PRIMARY KEY,
+    segment_id       TEXT REFERENCES segments(id),
+    document_id      TEXT NOT NULL REFERENCES documents(id),
+    start            INTEGER NOT NULL,
+    "end"            INTEGER NOT NULL,
+    code_id          TEXT NOT NULL REFERENCES codes(id) ON UPDATE CASCADE,
+    coder            TEXT NOT NULL,
+    source           TEXT NOT NULL CHECK (source IN ('human', 'rules', 'model', 'import')),
+    status           TEXT NOT NULL CHECK (status IN ('suggested', 'accepted', 'rejected')),
+    confidence       REAL,
+    evidence         TEXT,                   -- JSON
+    codebook_version TEXT,
+    created_at       TEXT NOT NULL,
+    CHECK (0 <= start AND start < "end"),
+    UNIQUE (document_id, start, "end", code_id, coder, source)
+);
+
+CREATE TABLE history (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    who       TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    entity    TEXT NOT NULL,
+    entity_id TEXT,
+    detail    TEXT                           -- JSON
+);
+
+CREATE INDEX segments_document ON segments(document_id);
+CREATE INDEX segments_participant ON segments(participant_id);
+CREATE INDEX codings_segment ON codings(segment_id);
+CREATE INDEX codings_code ON codings(code_id);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _INITIAL),)
+
+LATEST = MIGRATIONS[-1].id
+
+
+def applied(conn: sqlite3.Connection) -> set[int]:
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    if not exists:
+        return set()
+    return {row[0] for row in conn.execute("SELECT id FROM schema_migrations")}
+
+
+def pending(conn: sqlite3.Connection) -> list[Migration]:
+    done = applied(conn)
+    return [m for m in MIGRATIONS if m.id not in done]
+
+
+def apply_pending(conn: sqlite3.Connection) -> list[Migration]:
+    """Apply every pending migration, each in one transaction; return those applied.
+
+    The connection must be in autocommit mode (``isolation_level=None``).
+    """
+    todo = pending(conn)
+    for migration in todo:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            for statement in _statements(migration.sql):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)",
+                (migration.id, migration.name, datetime.now(timezone.utc).isoformat()),
+            )
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {migration.id}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return todo
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (executescript would commit)."""
+    out, buf = [], []
+    for line in script.splitlines():
+        buf.append(line)
+        candidate = "\n".join(buf)
+        if sqlite3.complete_statement(candidate):
+            if candidate.strip():
+                out.append(candidate)
+            buf = []
+    rest = "\n".join(buf).strip()
+    if rest:
+        out.append(rest)
+    return out

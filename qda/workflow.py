@@ -1,0 +1,65 @@
+"""``qda run``: the whole job in one call, transcripts in, research database out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qda import reports
+from qda.errors import InputError
+from qda.project import IngestReport, Project, RulesReport
+from qda.resources import default_codebook, sample_dir
+
+__all__ = ["RunResult", "run"]
+
+
+@dataclass
+class RunResult:
+    project: Path
+    workbook: Path
+    charts: list[Path]
+    quotes: Path
+    ingest: IngestReport
+    rules: RulesReport
+    summary: dict[str, int]
+    codings_used: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def outputs(self) -> list[Path]:
+        return [self.project, self.workbook, *self.charts, self.quotes]
+
+
+def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None,
+        participants: str | Path | None = None, out: str | Path = "qda-output",
+        unit: str = "turn", interviewer_labels: Sequence[str] = (),
+        spacy_model: str | None = None) -> RunResult:
+    """Ingest, segment, code by the codebook's rules, analyse and export.
+
+    With no ``inputs``: the bundled sample and default codebook. Re-running into
+    the same ``out`` folder is safe: unchanged files are skipped, open rules
+    suggestions are refreshed, and human coding in the project is kept.
+    """
+    inputs = list(inputs) or [sample_dir()]
+    codebook = codebook or default_codebook()
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder; choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    project_path = out / "project.qda"
+    with Project.open_or_create(project_path, spacy_model=spacy_model) as project:
+        with project.transaction():
+            project.load_codebook(codebook)
+            ingest = project.ingest(inputs, participants=participants, unit=unit,
+                                    interviewer_labels=interviewer_labels)
+            rules = project.code_rules()
+        workbook = reports.export_workbook(project, out / "qda-database.xlsx")
+        charts = reports.export_charts(project, out / "charts")
+        quotes = reports.export_quotes(project, out / "quotes.md")
+        return RunResult(
+            project=project_path, workbook=workbook, charts=charts, quotes=quotes,
+            ingest=ingest, rules=rules, summary=project.summary(),
+            codings_used=project.select_codings().description,
+            warnings=[*ingest.warnings, *rules.warnings],
+        )
