@@ -35,14 +35,17 @@ class RulesCoder:
         vocab = self.nlp.vocab
         self._phrases = PhraseMatcher(vocab, attr="LEMMA")
         self._patterns = Matcher(vocab)
-        self._terms: dict[tuple[str, tuple[str, ...]], str] = {}
+        # (code, keyword lemmas) -> [(keyword, its lower-cased tokens, its lemmas)]
+        self._terms: dict[tuple[str, tuple[str, ...]], list[tuple[str, tuple, tuple]]] = {}
         with self._lemmas_only():
             for code in codebook:
                 if code.keywords:
                     docs = list(self.nlp.pipe(k.lower() for k in code.keywords))
                     self._phrases.add(code.id, docs)
                     for kw, doc in zip(code.keywords, docs):
-                        self._terms.setdefault((code.id, tuple(t.lemma_ for t in doc)), kw)
+                        lemmas = tuple(t.lemma_ for t in doc)
+                        self._terms.setdefault((code.id, lemmas), []).append(
+                            (kw, tuple(t.lower_ for t in doc), lemmas))
                 if code.patterns:
                     self._patterns.add(code.id, [list(p) for p in code.patterns])
 
@@ -69,8 +72,9 @@ class RulesCoder:
                 for match_id, s, e in (self._phrases(doc) if len(self._phrases) else ()):
                     code_id = strings[match_id]
                     span = doc[s:e]
-                    term = self._terms.get((code_id, tuple(t.lemma_ for t in span)), span.text)
-                    hits[code_id].append(self._evidence(term, span, rec["start"]))
+                    term = self._keyword_for(code_id, span)
+                    if term is not None:
+                        hits[code_id].append(self._evidence(term, span, rec["start"]))
                 for match_id, s, e in (self._patterns(doc) if len(self._patterns) else ()):
                     code_id = strings[match_id]
                     hits[code_id].append(self._evidence("pattern", doc[s:e], rec["start"]))
@@ -79,6 +83,21 @@ class RulesCoder:
                         rows.append({**rec, "code_id": code_id,
                                      "evidence": sorted(hits[code_id], key=lambda h: h["start"])})
         return pd.DataFrame(rows, columns=CODING_COLUMNS)
+
+    def _keyword_for(self, code_id: str, span) -> str | None:
+        """The keyword a lemma match stands for, or None for a false friend.
+
+        Lemma lookup can send a word to an unrelated base form ("evening" ->
+        "even"). A keyword word written in base form matches any inflection; one
+        written in an inflected form never matches a *different* bare word that
+        merely shares its lemma ("evening" does not match "even").
+        """
+        for kw, kw_lower, kw_lemmas in self._terms.get(
+                (code_id, tuple(t.lemma_ for t in span)), ()):
+            if all(kl == tok.lower_ or kl == klem or tok.lower_ != tok.lemma_
+                   for kl, klem, tok in zip(kw_lower, kw_lemmas, span)):
+                return kw
+        return None
 
     @staticmethod
     def _evidence(term: str, span, offset: int) -> dict:
