@@ -315,6 +315,27 @@ class Project:
         report.segments_coded = found["segment_id"].nunique()
         return report
 
+    def add_coding(self, segment_id: str, code_id: str, *, coder: str,
+                   who: str | None = None) -> None:
+        """Record a person's coding of a whole segment (source ``human``, ``accepted``)."""
+        if not coder or not coder.strip():
+            raise InputError("a human coding needs the coder's name")
+        if code_id not in self.codebook:
+            raise InputError(f"unknown code {code_id!r}; see `qda codebook show` for the ids")
+        seg = self._store.segment(segment_id)
+        if seg is None:
+            raise InputError(f"unknown segment {segment_id!r}; see `qda segments` for the ids")
+        with self._store.transaction():
+            self._store.insert_codings([{
+                "segment_id": segment_id, "document_id": seg["document_id"],
+                "start": seg["start"], "end": seg["end"], "code_id": code_id,
+                "coder": coder.strip(), "source": "human", "status": "accepted",
+                "confidence": None, "evidence": None, "codebook_version": None,
+                "created_at": now(),
+            }])
+            self._store.record(who=_who(who or coder), action="add", entity="coding",
+                               entity_id=segment_id, detail={"code": code_id, "coder": coder})
+
     # ---------------------------------------------------------------------- reads
     def documents(self, *, text: bool = False) -> pd.DataFrame:
         return self._store.documents(with_text=text).rename(columns={"document_id": "document"})

@@ -63,13 +63,13 @@ def export_workbook(project: Project, path: str | Path) -> Path:
                    f"{summary['segments']} segments (interviewer turns left out), "
                    f"{summary['codings']} codings"),
         ("", ""),
-        ("Participants", "One row per participant with their attributes."),
-        ("Codebook", "The code tree in order: depth, path, definition, when to use and when "
+        ("Sheet Participants", "One row per participant with their attributes."),
+        ("Sheet Codebook", "The code tree in order: depth, path, definition, when to use and when "
                      "not, keywords the rules coder looks for, examples, colour."),
-        ("Segments", "One row per segment (what was coded) with its text and speaker; 'codes' "
+        ("Sheet Segments", "One row per segment (what was coded) with its text and speaker; 'codes' "
                      "lists the codes applied directly, and each code column is 1 when the "
                      "segment is coded at that code or one of its sub-codes."),
-        ("Matrix", "Participants by codes: the number of that participant's segments coded at "
+        ("Sheet Matrix", "Participants by codes: the number of that participant's segments coded at "
                    "each code, sub-codes rolled up into their themes. Interviewer turns are "
                    "not counted."),
     ]

@@ -100,7 +100,8 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                             skip_blank_lines=False)  # keep row numbers = sheet rows
         elif suffix in (".xlsx", ".xlsm"):
             df = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
         else:

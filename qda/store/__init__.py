@@ -256,6 +256,12 @@ class Store:
             rows,
         )
 
+    def segment(self, segment_id: str) -> dict[str, Any] | None:
+        row = self._conn.execute(
+            'SELECT document_id, start, "end" FROM segments WHERE id = ?', (segment_id,)
+        ).fetchone()
+        return None if row is None else {"document_id": row[0], "start": row[1], "end": row[2]}
+
     def segments(self) -> pd.DataFrame:
         df = self._frame(
             'SELECT s.id AS segment_id, s.document_id, s.position, s.unit, s.start, s."end",'
@@ -337,7 +343,8 @@ class Store:
             " c.created_at FROM codings c JOIN documents d ON d.id = c.document_id"
             " ORDER BY d.rowid, c.start, c.id"
         )
-        df["evidence"] = df["evidence"].map(lambda v: None if v is None else json.loads(v))
+        df["evidence"] = df["evidence"].astype(object).map(
+            lambda v: json.loads(v) if isinstance(v, str) else None)
         df["confidence"] = df["confidence"].astype("float64")
         return df
 

@@ -1,0 +1,157 @@
+"""Project: ingest, participants, codebook, rules, and the researcher's work kept safe."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from qda.codebook import Code, Codebook
+from qda.errors import ConflictError, InputError, ParticipantsError, ProjectError
+from tests.conftest import CODEBOOK
+
+
+def _snapshot(project):
+    return (project.documents(text=True).to_dict("records"), project.segments().to_dict("records"),
+            project.participants().to_dict("records"), project.codings().to_dict("records"),
+            len(project.history()))
+
+
+def test_ingest_maps_speakers_to_participants(fresh_project, transcripts):
+    report = fresh_project.ingest([transcripts])
+    assert sorted(report.added) == ["fg", "int-a", "int-b"]
+    assert report.unmapped == [] and report.warnings == []
+    segs = fresh_project.segments()
+    assert segs.groupby("participant")["segment_id"].count().to_dict() == {
+        "F01": 1, "S01": 2, "S02": 2, "S03": 1}
+    assert (segs["text"] == [t for t in segs["text"]]).all()
+    docs = fresh_project.documents(text=True).set_index("document")["text"]
+    for rec in segs.to_dict("records"):
+        assert docs[rec["document"]][rec["start"]:rec["end"]] == rec["text"]
+    assert segs.set_index("segment_id").loc["int-b#t002", "text"].endswith("\U0001F62C")
+    people = fresh_project.participants().set_index("participant")
+    assert people.loc["S03", "role"] == "Senior Probation Officer"
+    assert people.loc["F01", "group"] == "family"
+    with_int = fresh_project.segments(interviewer=True)
+    assert with_int["is_interviewer"].sum() == 4
+    assert with_int.loc[with_int["is_interviewer"], "participant"].isna().all()
+
+
+def test_reingesting_the_same_files_changes_nothing(fresh_project, transcripts):
+    fresh_project.ingest([transcripts])
+    before = _snapshot(fresh_project)
+    report = fresh_project.ingest([transcripts])
+    assert report.added == [] and len(report.skipped) == 3
+    assert _snapshot(fresh_project)[:4] == before[:4]
+
+
+def test_changed_file_with_same_name_is_refused_not_overwritten(fresh_project, transcripts):
+    fresh_project.ingest([transcripts])
+    before = _snapshot(fresh_project)
+    (transcripts / "int-a.txt").write_text("Dawn: something else entirely\n", encoding="utf-8")
+    with pytest.raises(ConflictError, match="int-a.txt"):
+        fresh_project.ingest([transcripts])
+    assert _snapshot(fresh_project) == before
+
+
+def test_unmapped_speakers_become_participants_with_one_warning(fresh_project, transcripts):
+    (transcripts / "participants.csv").unlink()
+    report = fresh_project.ingest([transcripts])
+    assert len(report.warnings) == 1 and "4 speaker(s)" in report.warnings[0]
+    assert set(fresh_project.participants()["participant"]) == {
+        "int-a/Dawn", "int-b/Respondent", "fg/Amira", "fg/Tom"}
+    # a sheet loaded later remaps them, and the made-up participants go away
+    sheet = transcripts.parent / "people.csv"
+    sheet.write_text("participant,document,speaker,role\nS01,int-a,Dawn,Responsible Officer\n"
+                     "F01,int-b,,Mother of service user\n", encoding="utf-8")
+    unmapped = fresh_project.load_participants(sheet)
+    assert sorted(unmapped) == [("fg", "Amira"), ("fg", "Tom")]
+    assert set(fresh_project.participants()["participant"]) == {"S01", "F01", "fg/Amira",
+                                                               "fg/Tom"}
+    assert set(fresh_project.segments()["participant"]) == {"S01", "F01", "fg/Amira", "fg/Tom"}
+
+
+@pytest.mark.parametrize("breakage, error, fragment", [
+    (lambda f: (f / "empty.txt").write_bytes(b""), InputError, "empty.txt"),
+    (lambda f: (f / "binary.txt").write_bytes(b"\x00\x01\x02garbage\x00"), InputError,
+     "binary.txt"),
+    (lambda f: (f / "participants.csv").write_text(
+        "participant,document,speaker\nS09,no-such-doc,Ann\n", encoding="utf-8"),
+     ParticipantsError, "row 2: unknown document 'no-such-doc'"),
+])
+def test_bad_input_leaves_the_project_unchanged(fresh_project, transcripts, breakage, error,
+                                                fragment):
+    fresh_project.load_codebook(CODEBOOK)
+    before = _snapshot(fresh_project)
+    breakage(transcripts)
+    with pytest.raises(error, match=fragment):
+        fresh_project.ingest([transcripts])
+    assert _snapshot(fresh_project) == before
+
+
+def test_load_codebook_records_history_and_keeps_codings(fresh_project, transcripts):
+    fresh_project.ingest([transcripts])
+    report = fresh_project.load_codebook(CODEBOOK)
+    assert len(report.added) == len(fresh_project.codebook) and report.removed == []
+    assert set(fresh_project.history()["action"]) >= {"ingest", "add", "load"}
+    seg = fresh_project.segments()["segment_id"].iloc[0]
+    fresh_project.add_coding(seg, "benefits_staff", coder="ann")
+    smaller = Codebook(name="x", version="2", codes=tuple(
+        c for c in fresh_project.codebook if c.id != "benefits_staff"))
+    with pytest.raises(ConflictError, match="'benefits_staff' has 1 coding"):
+        fresh_project.load_codebook(smaller)
+    assert "benefits_staff" in fresh_project.codebook
+    # a code without codings may go; a changed definition is an update in place
+    edited = Codebook(name="x", version="3", codes=tuple(
+        (Code(c.id, c.name + " (edited)", parent=c.parent, keywords=c.keywords)
+         if c.id == "benefits_staff" else c)
+        for c in fresh_project.codebook if c.id != "home_visits"))
+    report = fresh_project.load_codebook(edited)
+    assert report.removed == ["home_visits"] and "benefits_staff" in report.changed
+    assert fresh_project.codebook.get("benefits_staff").name.endswith("(edited)")
+    assert len(fresh_project.codings(sources=["human"])) == 1
+
+
+def test_rules_suggest_and_never_touch_human_codings(sample_project):
+    seg = sample_project.segments()["segment_id"].iloc[3]
+    sample_project.add_coding(seg, "boundaries", coder="ann")
+    human_before = sample_project.codings(sources=["human"])
+    rules_before = sample_project.codings(sources=["rules"])
+    assert len(rules_before) > 100
+    assert set(rules_before["status"]) == {"suggested"}
+    assert rules_before["confidence"].isna().all()
+    assert set(rules_before["codebook_version"]) == {"1.0"}
+    report = sample_project.code_rules()
+    assert report.suggestions == len(rules_before) and report.replaced == len(rules_before)
+    pd.testing.assert_frame_equal(sample_project.codings(sources=["human"]), human_before)
+    # the matrix now uses the human coding, and says so
+    assert sample_project.select_codings().basis == "human"
+    m = sample_project.matrix().set_index("participant")
+    assert int(m["boundaries"].sum()) == 1
+
+
+def test_rules_need_a_codebook(fresh_project, transcripts):
+    fresh_project.ingest([transcripts])
+    with pytest.raises(ProjectError, match="no codebook"):
+        fresh_project.code_rules()
+
+
+@pytest.mark.parametrize("segment, code, coder, message", [
+    ("nope#t001", "benefits", "ann", "unknown segment"),
+    (None, "nope", "ann", "unknown code"),
+    (None, "benefits", " ", "coder's name"),
+])
+def test_add_coding_validates(sample_project, segment, code, coder, message):
+    segment = segment or sample_project.segments()["segment_id"].iloc[0]
+    with pytest.raises(InputError, match=message):
+        sample_project.add_coding(segment, code, coder=coder)
+
+
+def test_sample_project_shape(sample_run):
+    from qda.project import Project
+    with Project.open(sample_run.project) as project:
+        s = project.summary()
+        people = project.participants()
+        themes = {c.id for c in project.codebook.top_level()}
+    assert s["documents"] == 14 and s["participants"] == 27
+    assert not people["auto"].any()          # every sample speaker is in participants.csv
+    assert {"benefits", "challenges", "boundaries", "co_location"} <= themes
