@@ -22,7 +22,7 @@ from spacy.pipeline import Lemmatizer
 from spacy.tokens import Token
 
 from qda.errors import InputError
-from qda.ingest.speakers import Turn, paragraph_turns
+from qda.ingest.speakers import Turn, paragraph_turns, trim_span
 
 __all__ = ["UNITS", "Segment", "make_nlp", "segment_document", "segment_id"]
 
@@ -101,20 +101,12 @@ def segment_id(document_id: str, unit: str, position: int) -> str:
     return f"{document_id}#{_UNIT_LETTER[unit]}{position:03d}"
 
 
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def _sentences(text: str, turn: Turn, nlp: Language) -> Iterator[tuple[int, int]]:
     body = text[turn.start:turn.end]
     with nlp.select_pipes(enable=["sentencizer"] if "sentencizer" in nlp.pipe_names else None):
         doc = nlp(body)
     for sent in doc.sents:
-        s, e = _trimmed(text, turn.start + sent.start_char, turn.start + sent.end_char)
+        s, e = trim_span(text, turn.start + sent.start_char, turn.start + sent.end_char)
         if s < e:
             yield s, e
 

@@ -8,10 +8,12 @@ so ``text[turn.start:turn.end]`` is exactly what the speaker said.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Turn", "find_turns", "is_interviewer_label", "paragraph_turns", "INTERVIEWER_LABELS"]
+__all__ = ["Turn", "find_turns", "is_interviewer_label", "paragraph_turns", "trim_span",
+           "INTERVIEWER_LABELS"]
 
 #: Labels recognised as the interviewer's (case-insensitive; a trailing number is
 #: allowed, e.g. "Interviewer 2"). Extend per project with ``interviewer_labels``.
@@ -19,10 +21,26 @@ INTERVIEWER_LABELS = frozenset(
     {"interviewer", "int", "i", "q", "facilitator", "moderator", "researcher"}
 )
 
-# A label: starts with a letter, up to 40 characters of letters, digits, spaces
-# and name punctuation, then a colon and a space (or the end of the line).
+
+def _mark_ranges() -> str:
+    """Combining marks (Mn, Mc, Me) as a character-class body: ``\\w`` omits them, yet
+    names use them ("Sia\\u0302n" in decomposed form, vowel signs in Devanagari)."""
+    planes = (*range(0x20000), *range(0xE0000, 0xE1000))  # no marks elsewhere (Unicode 15)
+    marks = [c for c in planes if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me")]
+    ranges, start = [], marks[0]
+    for prev, cur in zip(marks, [*marks[1:], -1]):
+        if cur != prev + 1:
+            ranges.append(f"{chr(start)}-{chr(prev)}" if prev > start else chr(start))
+            start = cur
+    return "".join(ranges)
+
+
+# A label: starts with a letter, up to 40 characters of letters (with their combining
+# marks), digits, spaces and name punctuation, then a colon and a space (or the end of
+# the line).
 _LABEL = re.compile(
-    r"^(?P<label>[^\W\d_][\w .'’()-]{0,39}?)[ \t]*:(?=[ \t]|$)[ \t]*", re.MULTILINE
+    r"^(?P<label>[^\W\d_][\w" + _mark_ranges() + r" .'’()-]{0,39}?)[ \t]*:(?=[ \t]|$)[ \t]*",
+    re.MULTILINE,
 )
 _MAX_LABEL_WORDS = 4
 _TRAILING_NUMBER = re.compile(r"[\s_-]*\d+$")
@@ -46,7 +64,8 @@ def is_interviewer_label(label: str | None, extra: Iterable[str] = ()) -> bool:
     return key in known or label.strip().lower() in known
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``[start, end)`` past whitespace at both ends."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -69,10 +88,10 @@ def find_turns(text: str, *, interviewer_labels: Iterable[str] = ()) -> tuple[li
     turns: list[Turn] = []
     for i, m in enumerate(labels):
         body_end = labels[i + 1].start() if i + 1 < len(labels) else len(text)
-        start, end = _trim(text, m.end(), body_end)
+        start, end = trim_span(text, m.end(), body_end)
         if start == end:
             continue
-        label = " ".join(m.group("label").split())
+        label = unicodedata.normalize("NFC", " ".join(m.group("label").split()))
         turns.append(Turn(start, end, label, is_interviewer_label(label, extra)))
     header_end = labels[0].start() if labels else len(text)
     return turns, header_end
@@ -87,7 +106,7 @@ def paragraph_turns(text: str, start: int = 0, end: int | None = None,
     end = len(text) if end is None else end
     out = []
     for m in _PARAGRAPH.finditer(text, start, end):
-        s, e = _trim(text, m.start(), m.end())
+        s, e = trim_span(text, m.start(), m.end())
         if s < e:
             out.append(Turn(s, e, speaker, is_interviewer))
     return out
