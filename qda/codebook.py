@@ -216,6 +216,8 @@ def read_codebook_yaml(path: str | Path) -> Codebook:
         raw = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CodebookError(f"{path}: is not UTF-8 text; save it as UTF-8") from exc
+    except OSError as exc:  # a folder, no permission, ...
+        raise CodebookError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
     try:
         data = yaml.load(raw, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -280,6 +282,8 @@ def _build_code(item: Any, parent: str | None, path: Path, lines: dict[str, int]
                             "give each code its own id")
     lines[code_id] = line
     name = item.get("name")
+    if name is not None and not isinstance(name, str):
+        raise CodebookError(f"{where}: 'name' must be text, not {name!r}; put it in quotes")
     if not isinstance(name, str) or not name.strip():
         raise CodebookError(f"{where}: 'name' is empty; give the code a name")
     fields: dict[str, Any] = {}
@@ -305,8 +309,17 @@ def _build_code(item: Any, parent: str | None, path: Path, lines: dict[str, int]
     if color is not None and (not isinstance(color, str) or not _COLOR.match(color)):
         raise CodebookError(f"{where}: colour {color!r} is not of the form '#RRGGBB' "
                             "(e.g. '#0072B2')")
-    return Code(id=code_id, name=name.strip(), parent=parent, patterns=tuple(patterns),
+    return Code(id=code_id, name=name.strip(), parent=parent, patterns=_plain(tuple(patterns)),
                 color=color, **fields)
+
+
+def _plain(value: Any) -> Any:
+    """Loaded YAML without the loader's line-tracking mappings (which yaml cannot dump)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
 
 
 def _check_patterns(code_id: str, patterns: list[Any], where: str) -> None:

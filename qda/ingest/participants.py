@@ -11,6 +11,9 @@ more specific row); with only speaker, that label in every document.
 
 from __future__ import annotations
 
+import io
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from qda.errors import ParticipantsError
-from qda.ingest.source import document_key
+from qda.ingest.source import document_key, normalise_newlines
 
 __all__ = ["ParticipantsSheet", "read_participants"]
 
@@ -27,7 +30,7 @@ _RESERVED = {"participant", "document", "speaker", "label"}
 
 
 def _norm_speaker(label: str) -> str:
-    return " ".join(label.split()).casefold()
+    return unicodedata.normalize("NFC", " ".join(label.split()).casefold())
 
 
 @dataclass(frozen=True)
@@ -98,10 +101,16 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
     if not path.exists():
         raise ParticipantsError(f"{path}: no such participants sheet")
     suffix = path.suffix.lower()
+    header_row = 1
     try:
         if suffix == ".csv":
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                             skip_blank_lines=False)  # keep row numbers = sheet rows
+            # Blank lines are kept so that row numbers are the sheet's; leading ones are
+            # skipped so that the header is the first non-blank line.
+            text = path.read_text(encoding="utf-8-sig")
+            leading = re.match(r"(?:[ \t]*(?:\r\n|\r|\n))*", text).group()
+            header_row += normalise_newlines(leading).count("\n")
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                             skiprows=header_row - 1, skip_blank_lines=False)
         elif suffix in (".xlsx", ".xlsm"):
             df = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
         else:
@@ -132,7 +141,7 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
     for col in ("document", "speaker", "label"):
         if col not in df.columns:
             df[col] = ""
-    df["row"] = range(2, len(df) + 2)   # spreadsheet row numbers (header is row 1)
+    df["row"] = range(header_row + 1, len(df) + header_row + 1)   # spreadsheet row numbers
     df = df[(df.drop(columns="row") != "").any(axis=1)]  # blank lines are not rows
     if df.empty:
         raise ParticipantsError(f"{path}: has a header but no participants")
