@@ -44,6 +44,7 @@ _LABEL = re.compile(
 )
 _MAX_LABEL_WORDS = 4
 _TRAILING_NUMBER = re.compile(r"[\s_-]*\d+$")
+_BRACKETED = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*$")   # "Interviewer (JB)" -> "Interviewer"
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Turn:
 def is_interviewer_label(label: str | None, extra: Iterable[str] = ()) -> bool:
     if not label:
         return False
-    key = _TRAILING_NUMBER.sub("", label.strip().lower())
+    key = _TRAILING_NUMBER.sub("", _BRACKETED.sub("", label.strip().lower()))
     known = INTERVIEWER_LABELS | {e.strip().lower() for e in extra}
     return key in known or label.strip().lower() in known
 

@@ -57,6 +57,9 @@ def read_text(path: Path, data: bytes, *, interviewer_labels: Iterable[str] = ()
         note = _BRACKETED_HEADER.match(text)
         header_end = note.end() if note else 0
         turns = paragraph_turns(text, header_end)
+    if not turns:
+        raise InputError(f"{path}: has only a header ({text.strip()[:60]!r}) and no transcript "
+                         "text; check that it is the right file")
     return SourceDocument(
         name=path.name,
         format="text",
