@@ -82,7 +82,8 @@ def code_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codeboo
 
     if rows == "participant":
         index = attrs["participant_id"].tolist() if participants is not None else []
-        index += [p for p in segs[key].unique() if p not in set(index)]
+        listed = set(index)
+        index += [p for p in segs[key].unique() if p not in listed]
     else:
         index = list(dict.fromkeys(segs[key]))
     table = table.reindex(index=index, columns=columns).fillna(0).astype("int64")
