@@ -316,8 +316,11 @@ class Project:
         return report
 
     def add_coding(self, segment_id: str, code_id: str, *, coder: str,
-                   who: str | None = None) -> None:
-        """Record a person's coding of a whole segment (source ``human``, ``accepted``)."""
+                   who: str | None = None) -> bool:
+        """Record a person's coding of a whole segment (source ``human``, ``accepted``).
+
+        Returns False, changing nothing, when that coder already has that coding.
+        """
         if not coder or not coder.strip():
             raise InputError("a human coding needs the coder's name")
         if code_id not in self.codebook:
@@ -325,6 +328,9 @@ class Project:
         seg = self._store.segment(segment_id)
         if seg is None:
             raise InputError(f"unknown segment {segment_id!r}; see `qda segments` for the ids")
+        if self._store.has_coding(seg["document_id"], seg["start"], seg["end"], code_id,
+                                  coder=coder.strip(), source="human"):
+            return False
         with self._store.transaction():
             self._store.insert_codings([{
                 "segment_id": segment_id, "document_id": seg["document_id"],
@@ -335,6 +341,7 @@ class Project:
             }])
             self._store.record(who=_who(who or coder), action="add", entity="coding",
                                entity_id=segment_id, detail={"code": code_id, "coder": coder})
+        return True
 
     # ---------------------------------------------------------------------- reads
     def documents(self, *, text: bool = False) -> pd.DataFrame:

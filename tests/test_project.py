@@ -154,3 +154,13 @@ def test_sample_project_shape(sample_run):
     assert s["documents"] == 14 and s["participants"] == 27
     assert not people["auto"].any()          # every sample speaker is in participants.csv
     assert {"benefits", "challenges", "boundaries", "co_location"} <= themes
+
+
+def test_adding_the_same_human_coding_twice_is_a_no_op(sample_project):
+    seg = sample_project.segments()["segment_id"].iloc[0]
+    assert sample_project.add_coding(seg, "boundaries", coder="ann") is True
+    history = len(sample_project.history())
+    assert sample_project.add_coding(seg, "boundaries", coder="ann") is False
+    assert len(sample_project.codings(sources=["human"])) == 1
+    assert len(sample_project.history()) == history
+    assert sample_project.add_coding(seg, "boundaries", coder="bob") is True  # another coder

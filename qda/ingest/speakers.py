@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -38,10 +39,13 @@ def _mark_ranges() -> str:
 # A label: starts with a letter, up to 40 characters of letters (with their combining
 # marks), digits, spaces and name punctuation, then a colon and a space (or the end of
 # the line).
-_LABEL = re.compile(
-    r"^(?P<label>[^\W\d_][\w" + _mark_ranges() + r" .'’()-]{0,39}?)[ \t]*:(?=[ \t]|$)[ \t]*",
-    re.MULTILINE,
-)
+@lru_cache(maxsize=1)
+def _label_pattern() -> re.Pattern[str]:
+    """Compiled on first use, not at import: listing the marks scans ~135k code points."""
+    return re.compile(
+        r"^(?P<label>[^\W\d_][\w" + _mark_ranges() + r" .'’()-]{0,39}?)[ \t]*:(?=[ \t]|$)[ \t]*",
+        re.MULTILINE,
+    )
 _MAX_LABEL_WORDS = 4
 _TRAILING_NUMBER = re.compile(r"[\s_-]*\d+$")
 _BRACKETED = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*$")   # "Interviewer (JB)" -> "Interviewer"
@@ -83,7 +87,7 @@ def find_turns(text: str, *, interviewer_labels: Iterable[str] = ()) -> tuple[li
     """
     extra = tuple(interviewer_labels)
     labels = [
-        m for m in _LABEL.finditer(text)
+        m for m in _label_pattern().finditer(text)
         if len(m.group("label").split()) <= _MAX_LABEL_WORDS
     ]
     turns: list[Turn] = []

@@ -320,6 +320,14 @@ class Store:
         )
         return len(rows)
 
+    def has_coding(self, document_id: str, start: int, end: int, code_id: str, *, coder: str,
+                   source: str) -> bool:
+        return self._conn.execute(
+            'SELECT 1 FROM codings WHERE document_id = ? AND start = ? AND "end" = ?'
+            " AND code_id = ? AND coder = ? AND source = ?",
+            (document_id, start, end, code_id, coder, source),
+        ).fetchone() is not None
+
     def delete_suggestions(self, *, source: str) -> int:
         """Delete the still-open suggestions of an automatic source (never human codings)."""
         if source == "human":
