@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +128,29 @@ def test_open_missing_and_create_existing(tmp_path):
         Store.create(tmp_path / "p.qda")
     with pytest.raises(ProjectError, match="does not exist"):
         Store.create(tmp_path / "nowhere" / "p.qda")
+
+
+def test_a_project_from_schema_1_opens_and_migrates_keeping_everything(tmp_path):
+    """tests/fixtures/schema1.qda was written by qda at schema 1 (commit 3ed1e0c)."""
+    path = tmp_path / "old.qda"
+    shutil.copy(Path(__file__).parent / "fixtures" / "schema1.qda", path)
+    before = sqlite3.connect(path)
+    assert before.execute("PRAGMA user_version").fetchone()[0] == 1
+    counts = {t: before.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("documents", "segments", "codes", "codings", "history")}
+    before.close()
+    store = Store.open(path)
+    try:
+        conn = store._conn
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.LATEST
+        for table, n in counts.items():
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == n
+        assert {r[0] for r in conn.execute("SELECT version FROM documents")} == {1}
+        texts = store.document_texts()
+        human = store.codings().query("source == 'human'")
+        assert len(human) == 1
+        for row in store.codings().itertuples():
+            assert 0 <= row.start < row.end <= len(texts[row.document_id])
+        assert store.integrity_check() == "ok"
+    finally:
+        store.close()

@@ -8,12 +8,24 @@ from typing import Any
 
 from qda.ingest.speakers import Turn
 
-__all__ = ["SourceDocument", "normalise_newlines", "document_key", "KNOWN_EXTENSIONS"]
+__all__ = ["ReadOptions", "SourceDocument", "normalise_newlines", "document_key",
+           "KNOWN_EXTENSIONS"]
 
 
 def normalise_newlines(text: str) -> str:
     """CRLF and lone CR become LF: the stored text always uses ``\\n``."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file; every reader takes the same options and ignores the rest."""
+
+    format: str | None = None                  # force a reader instead of the extension
+    interviewer_labels: tuple[str, ...] = ()   # more labels that mark the interviewer
+    speaker_pattern: str | None = None         # a house-style label regex (group 'label')
+    text_columns: tuple[str, ...] = ()         # survey tables: the answer columns
+    id_column: str | None = None               # survey tables: the respondent column
 
 
 @dataclass
@@ -24,10 +36,14 @@ class SourceDocument:
     format: str
     text: str
     turns: list[Turn]
-    labelled: bool  # True when the turns come from speaker labels
+    labelled: bool  # True when the turns come from speaker labels (or respondents)
     metadata: dict[str, Any] = field(default_factory=dict)
     sha256: str = ""
     path: str = ""
+    #: the unit the file itself is made of, e.g. ``response`` for a survey table
+    unit: str | None = None
+    #: attributes the file gives for its speakers (survey columns), by speaker label
+    respondents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def document_key(name: str) -> str:

@@ -59,6 +59,9 @@ class Turn:
     end: int
     speaker: str | None
     is_interviewer: bool = False
+    begin_time: float | None = None   # seconds into the recording (subtitle cues, timestamps)
+    end_time: float | None = None
+    question: str | None = None       # the survey column this turn answers
 
 
 def is_interviewer_label(label: str | None, extra: Iterable[str] = ()) -> bool:

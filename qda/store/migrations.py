@@ -126,7 +126,62 @@ CREATE INDEX codings_segment ON codings(segment_id);
 CREATE INDEX codings_code ON codings(code_id);
 """
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _INITIAL),)
+# Versions of documents, cue times and survey questions on segments, rule fields and
+# review flags for codes and codings, and an archive that codings are moved to
+# instead of ever being deleted.
+_VERSIONS_AND_ARCHIVE = """
+ALTER TABLE documents ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+
+-- Earlier versions of a document's stored text, kept when a changed file is re-imported.
+CREATE TABLE document_versions (
+    document_id TEXT NOT NULL REFERENCES documents(id) ON UPDATE CASCADE,
+    version     INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    replaced_at TEXT NOT NULL,
+    PRIMARY KEY (document_id, version)
+);
+
+ALTER TABLE segments ADD COLUMN begin_time REAL;     -- seconds into the recording (cues)
+ALTER TABLE segments ADD COLUMN end_time REAL;
+ALTER TABLE segments ADD COLUMN question TEXT;       -- survey column a response answers
+
+ALTER TABLE codes ADD COLUMN exclude_keywords TEXT NOT NULL DEFAULT '[]';  -- JSON list
+
+ALTER TABLE codings ADD COLUMN review TEXT;          -- why a person should look again
+
+-- Codings taken out of use (a code deleted with --archive, a span that could not be
+-- placed in a new version of its document): kept whole, with the quote and why.
+CREATE TABLE archived_codings (
+    id               INTEGER PRIMARY KEY,
+    coding_id        INTEGER,                 -- its id in codings
+    segment_id       TEXT,
+    document_id      TEXT NOT NULL,
+    document_version INTEGER,
+    start            INTEGER NOT NULL,
+    "end"            INTEGER NOT NULL,
+    quote            TEXT NOT NULL,           -- the coded text when it was archived
+    code_id          TEXT NOT NULL,
+    code_name        TEXT,
+    coder            TEXT NOT NULL,
+    source           TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    confidence       REAL,
+    evidence         TEXT,
+    codebook_version TEXT,
+    created_at       TEXT NOT NULL,
+    reason           TEXT NOT NULL,
+    archived_at      TEXT NOT NULL,
+    archived_by      TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _INITIAL),
+    Migration(2, "document versions, cue times, rule fields, coding archive",
+              _VERSIONS_AND_ARCHIVE),
+)
 
 LATEST = MIGRATIONS[-1].id
 

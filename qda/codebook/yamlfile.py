@@ -1,24 +1,20 @@
-"""The codebook: a tree of codes, loaded from YAML and validated at the edge.
+"""Codebook YAML: read with line numbers, validated at the edge.
 
 Validation errors name the file, the line and the code, and say what to do.
-The model is immutable; the project stores it as rows (see ``Codebook.to_frame``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import yaml
 
+from qda.codebook.model import Code, Codebook
 from qda.errors import CodebookError
 
-__all__ = ["Code", "Codebook", "load_codebook", "read_codebook_yaml"]
+__all__ = ["read_codebook_yaml"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_-]*$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -27,149 +23,6 @@ _CODE_KEYS = {"id", "name", "description", "include", "exclude", "examples", "ke
               "patterns", "color", "children"}
 _TEXT_KEYS = ("description", "include", "exclude")
 _LIST_KEYS = ("examples", "keywords")
-
-
-@dataclass(frozen=True)
-class Code:
-    id: str
-    name: str
-    parent: str | None = None
-    description: str = ""
-    include: str = ""
-    exclude: str = ""
-    examples: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
-    patterns: tuple[Any, ...] = ()
-    color: str | None = None
-
-
-@dataclass(frozen=True)
-class Codebook:
-    """Codes in tree pre-order (each parent before its children)."""
-
-    name: str = "Codebook"
-    version: str = "1"
-    description: str = ""
-    codes: tuple[Code, ...] = field(default_factory=tuple)
-
-    # ----------------------------------------------------------------- navigation
-    @cached_property
-    def _by_id(self) -> dict[str, Code]:
-        return {c.id: c for c in self.codes}
-
-    def __contains__(self, code_id: object) -> bool:
-        return code_id in self._by_id
-
-    def __len__(self) -> int:
-        return len(self.codes)
-
-    def __iter__(self) -> Iterator[Code]:
-        return iter(self.codes)
-
-    def get(self, code_id: str) -> Code:
-        return self._by_id[code_id]
-
-    @property
-    def ids(self) -> list[str]:
-        return [c.id for c in self.codes]
-
-    def top_level(self) -> list[Code]:
-        return [c for c in self.codes if c.parent is None]
-
-    def children(self, code_id: str | None) -> list[Code]:
-        return [c for c in self.codes if c.parent == code_id]
-
-    def ancestors(self, code_id: str) -> list[str]:
-        """Parent, grandparent, ... of a code (nearest first)."""
-        out, parent = [], self._by_id[code_id].parent
-        while parent is not None:
-            out.append(parent)
-            parent = self._by_id[parent].parent
-        return out
-
-    def depth(self, code_id: str) -> int:
-        """1 for a top-level theme, 2 for its children, ..."""
-        return len(self.ancestors(code_id)) + 1
-
-    def root(self, code_id: str) -> str:
-        chain = self.ancestors(code_id)
-        return chain[-1] if chain else code_id
-
-    def color(self, code_id: str) -> str | None:
-        """The code's colour, or the nearest ancestor's."""
-        for cid in [code_id, *self.ancestors(code_id)]:
-            if self._by_id[cid].color:
-                return self._by_id[cid].color
-        return None
-
-    def rollup(self) -> pd.DataFrame:
-        """Pairs (code_id, rolls_up_to): each code to itself and every ancestor."""
-        rows = [(c.id, a) for c in self.codes for a in [c.id, *self.ancestors(c.id)]]
-        return pd.DataFrame(rows, columns=["code_id", "theme_id"])
-
-    # ---------------------------------------------------------------- conversion
-    def to_frame(self) -> pd.DataFrame:
-        """One row per code, in tree order, with parent, depth and the rule fields."""
-        rows = []
-        for pos, c in enumerate(self.codes):
-            rows.append({
-                "code_id": c.id, "parent_id": c.parent, "name": c.name, "depth": self.depth(c.id),
-                "path": " / ".join([self.get(a).name for a in reversed(self.ancestors(c.id))]
-                                   + [c.name]),
-                "description": c.description, "include": c.include, "exclude": c.exclude,
-                "examples": list(c.examples), "keywords": list(c.keywords),
-                "patterns": list(c.patterns), "color": c.color, "position": pos,
-            })
-        return pd.DataFrame(rows, columns=[
-            "code_id", "parent_id", "name", "depth", "path", "description", "include", "exclude",
-            "examples", "keywords", "patterns", "color", "position"])
-
-    @classmethod
-    def from_rows(cls, rows: Iterable[Mapping[str, Any]], *, name: str, version: str,
-                  description: str = "") -> Codebook:
-        """Rebuild from stored rows (``code_id`` or ``id``, ``parent_id``, fields, ``position``)."""
-        def text(value: Any) -> str:
-            return "" if value is None or value != value else str(value)  # None/NaN -> ""
-
-        codes = [
-            Code(
-                id=r.get("code_id", r.get("id")), name=r["name"],
-                parent=text(r.get("parent_id")) or None, description=text(r.get("description")),
-                include=text(r.get("include")), exclude=text(r.get("exclude")),
-                examples=tuple(r.get("examples") or ()), keywords=tuple(r.get("keywords") or ()),
-                patterns=tuple(r.get("patterns") or ()), color=text(r.get("color")) or None,
-            )
-            for r in sorted(rows, key=lambda r: r["position"])
-        ]
-        return cls(name=name, version=version, description=description, codes=tuple(codes))
-
-    def to_dict(self) -> dict[str, Any]:
-        def node(c: Code) -> dict[str, Any]:
-            out: dict[str, Any] = {"id": c.id, "name": c.name}
-            for key in _TEXT_KEYS:
-                if getattr(c, key):
-                    out[key] = getattr(c, key)
-            for key in ("examples", "keywords", "patterns"):
-                if getattr(c, key):
-                    out[key] = list(getattr(c, key))
-            if c.color:
-                out["color"] = c.color
-            kids = self.children(c.id)
-            if kids:
-                out["children"] = [node(k) for k in kids]
-            return out
-
-        out: dict[str, Any] = {"name": self.name, "version": self.version}
-        if self.description:
-            out["description"] = self.description
-        out["codes"] = [node(c) for c in self.top_level()]
-        return out
-
-    def to_yaml(self, path: str | Path) -> None:
-        Path(path).write_text(
-            yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100),
-            encoding="utf-8",
-        )
 
 
 # ------------------------------------------------------------------------- loading
@@ -197,15 +50,6 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def load_codebook(path: str | Path) -> Codebook:
-    """Load a codebook file (YAML; more formats come by extension)."""
-    path = Path(path)
-    if path.suffix.lower() not in (".yaml", ".yml"):
-        got = path.suffix or "a file without extension"
-        raise CodebookError(f"{path}: codebooks are read from YAML (.yaml or .yml), not {got}")
-    return read_codebook_yaml(path)
 
 
 def read_codebook_yaml(path: str | Path) -> Codebook:
