@@ -114,13 +114,30 @@ def test_encodings_and_newlines_read_the_same_text(write, encode):
     assert turns_of(doc) == EXPECTED_TURNS
 
 
-def test_cp1252_bytes_raise_naming_the_file_and_line(write):
-    path = write("legacy.txt", "Interviewer: Hello.\r\nDawn: A caf\u00e9 nearby.\r\n".encode("cp1252"))
-    with pytest.raises(InputError) as info:
-        read_document(path)
-    assert str(path) in str(info.value)
-    assert "line 2" in str(info.value)
-    assert "UTF-8" in str(info.value)
+@pytest.mark.parametrize(
+    ("encoding", "words"),
+    [
+        ("cp1252", "A caf\u00e9 nearby, \u00a34 a week \u2013 it\u2019s fine."),   # old Word/Notepad
+        ("latin-1", "Na\u00efve caf\u00e9, \u00bd price."),
+        ("cp1252", "caf\u00e9"),                                     # too short to guess from
+        ("cp1251", "\u0417\u0434\u0440\u0430\u0432\u0441\u0442\u0432\u0443\u0439\u0442\u0435, \u043a\u0430\u043a "
+                   "\u0447\u0430\u0441\u0442\u043e \u0432\u044b \u043e\u0431\u0449\u0430\u0435\u0442\u0435\u0441\u044c \u0441 "
+                   "\u0441\u0435\u043c\u044c\u0451\u0439?"),
+    ],
+)
+def test_legacy_single_byte_encodings_are_detected(write, encoding, words):
+    text = f"Interviewer: Hello.\nDawn: {words}\n"
+    doc = read_document(write("legacy.txt", text.replace("\n", "\r\n").encode(encoding)))
+    assert doc.text == text
+    assert turns_of(doc) == [("Interviewer", True, "Hello."), ("Dawn", False, words)]
+    # Latin-1 text is cp1252 text (cp1252 only adds printable characters at 0x80-0x9F).
+    assert doc.metadata["encoding"] == {"latin-1": "cp1252"}.get(encoding, encoding)
+
+
+def test_utf16_without_a_bom_is_read(write):
+    doc = read_document(write("u16.txt", "Interviewer: Hello there.\nDawn: Hi, how are you?\n"
+                                         .encode("utf-16-le")))
+    assert turns_of(doc) == [("Interviewer", True, "Hello there."), ("Dawn", False, "Hi, how are you?")]
 
 
 def test_a_bom_that_lies_raises_input_error(write):
@@ -132,7 +149,7 @@ def test_a_bom_that_lies_raises_input_error(write):
 # --------------------------------------------------------------------------- bad input
 @pytest.fixture(
     params=[
-        "missing", "empty", "whitespace", "bom-only", "binary", "utf-16-without-bom", "pdf",
+        "missing", "empty", "whitespace", "bom-only", "binary", "nul-in-text", "rtf",
         "no-extension", "folder", "folder-named-txt", "too-big",
     ]
 )
@@ -153,12 +170,12 @@ def bad_input(request, tmp_path, monkeypatch) -> tuple[Path, str]:
     if kind == "binary":
         (path := tmp_path / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 4)
         return path, "binary"
-    if kind == "utf-16-without-bom":
-        (path := tmp_path / "u16.txt").write_bytes("Dawn: hello".encode("utf-16-le"))
+    if kind == "nul-in-text":
+        (path := tmp_path / "nul.txt").write_bytes(b"Dawn: hello\x00 there, odd length")
         return path, "binary"
-    if kind == "pdf":
-        (path := tmp_path / "report.pdf").write_bytes(b"%PDF-1.4\n")
-        return path, "unsupported file type '.pdf'"
+    if kind == "rtf":
+        (path := tmp_path / "report.rtf").write_bytes(b"{\\rtf1 Dawn: hi}")
+        return path, "unsupported file type '.rtf'"
     if kind == "no-extension":
         (path := tmp_path / "README").write_text("Dawn: hi")
         return path, "unsupported file type"
@@ -203,7 +220,8 @@ def test_input_error_is_a_qda_error():
 def folder(tmp_path) -> Path:
     folder = tmp_path / "transcripts"
     folder.mkdir()
-    for name in ["int-b.txt", "Fg.md", "int-a.txt", "old.text", "notes.docx", ".hidden.txt"]:
+    for name in ["int-b.txt", "Fg.md", "int-a.txt", "old.text", "notes.rtf", ".hidden.txt",
+                 "~$int-a.txt"]:
         (folder / name).write_text("Dawn: hi\n", encoding="utf-8")
     (folder / "participants.csv").write_text("participant\nP1\n", encoding="utf-8")
     (folder / "sub").mkdir()
@@ -233,7 +251,7 @@ def test_collect_inputs_finds_an_xlsx_sheet(tmp_path):
     assert sheet == tmp_path / "Participants.xlsx"
 
 
-@pytest.mark.parametrize("contents", [[], ["participants.csv"], ["notes.docx", "report.pdf"]])
+@pytest.mark.parametrize("contents", [[], ["participants.csv"], ["notes.rtf", "scan.tiff"], ["~$open.docx"]])
 def test_collect_inputs_refuses_a_folder_without_transcripts(tmp_path, contents):
     folder = tmp_path / "empty-folder"
     folder.mkdir()

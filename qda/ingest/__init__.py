@@ -1,24 +1,28 @@
 """Readers: files in, :class:`SourceDocument` (stored text + speaker turns) out.
 
-Each format has one module; :func:`read_document` picks one by extension.
+Each format has one module; :func:`read_document` picks one by ``--format`` or
+extension and does the checks every format shares (missing, folder, empty, size).
 Readers are pure: they never touch the project.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from qda.errors import InputError
 from qda.ingest.participants import ParticipantsSheet, read_participants
-from qda.ingest.source import KNOWN_EXTENSIONS, SourceDocument, document_key
-from qda.ingest.speakers import Turn, find_turns
-from qda.ingest.text import read_text
+from qda.ingest.source import (KNOWN_EXTENSIONS, ReadOptions, SourceDocument, document_key)
+from qda.ingest.speakers import Turn, compile_speaker_pattern, find_turns
 
 __all__ = [
+    "FORMATS",
     "MAX_FILE_BYTES",
     "ParticipantsSheet",
+    "ReadOptions",
     "SourceDocument",
     "Turn",
     "collect_inputs",
@@ -32,19 +36,59 @@ __all__ = [
 #: anything larger is almost certainly the wrong file).
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
-_READERS = {".txt": read_text, ".md": read_text, ".text": read_text}
-_SHEET_NAMES = {"participants.csv", "participants.xlsx"}
+#: format name -> "module:function"; each reader is ``reader(path, data, options)``.
+#: Imported on first use so that reading a .txt never loads pandas, pypdf or webvtt.
+FORMATS = {
+    "text": "qda.ingest.text:read_text",
+    "transcript-export": "qda.ingest.exports:read_export",
+    "docx": "qda.ingest.word:read_docx",
+    "pdf": "qda.ingest.pdf:read_pdf",
+    "vtt": "qda.ingest.subtitles:read_vtt",
+    "srt": "qda.ingest.subtitles:read_srt",
+    "survey": "qda.ingest.survey:read_survey",
+}
+_ALIASES = {"zoom": "transcript-export", "teams": "transcript-export",
+            "otter": "transcript-export", "txt": "text", "md": "text", "csv": "survey",
+            "xlsx": "survey", "webvtt": "vtt"}
+_BY_EXTENSION = {".txt": "text", ".md": "text", ".text": "text", ".docx": "docx",
+                 ".pdf": "pdf", ".vtt": "vtt", ".srt": "srt", ".csv": "survey",
+                 ".xlsx": "survey", ".xlsm": "survey"}
+assert set(_BY_EXTENSION) == set(KNOWN_EXTENSIONS)
+_SHEET_NAMES = {"participants.csv", "participants.xlsx", "participants.xlsm"}
 
 
-def read_document(path: str | Path, *, interviewer_labels: Iterable[str] = ()) -> SourceDocument:
-    """Read one transcript file into a :class:`SourceDocument`."""
-    path = Path(path)
-    reader = _READERS.get(path.suffix.lower())
-    if reader is None:
+def format_for(path: Path, format: str | None = None) -> str:
+    """The reader's name for a file: ``format`` if given (or an alias), else by extension."""
+    if format:
+        name = format.strip().lower()
+        name = _ALIASES.get(name, name)
+        if name not in FORMATS:
+            raise InputError(f"{path}: unknown format {format!r}; use one of "
+                             f"{', '.join(FORMATS)} (or zoom, teams, otter)")
+        return name
+    name = _BY_EXTENSION.get(path.suffix.lower())
+    if name is None:
         raise InputError(
             f"{path}: unsupported file type {path.suffix or '(no extension)'!r}; "
-            f"qda reads {', '.join(sorted(_READERS))}"
+            f"qda reads {', '.join(KNOWN_EXTENSIONS)}, or name a format with --format"
         )
+    return name
+
+
+def read_document(path: str | Path, options: ReadOptions | None = None, *,
+                  interviewer_labels: Iterable[str] = ()) -> SourceDocument:
+    """Read one file into a :class:`SourceDocument`, by ``options.format`` or extension.
+
+    ``interviewer_labels`` is the older spelling of ``options.interviewer_labels``.
+    """
+    path = Path(path)
+    options = options or ReadOptions()
+    if interviewer_labels:
+        options = replace(options, interviewer_labels=(*options.interviewer_labels,
+                                                       *interviewer_labels))
+    name = format_for(path, options.format)
+    if options.speaker_pattern is not None:
+        compile_speaker_pattern(options.speaker_pattern)   # a bad pattern fails before reading
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
@@ -61,7 +105,9 @@ def read_document(path: str | Path, *, interviewer_labels: Iterable[str] = ()) -
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot be read: {exc.strerror}") from exc
-    doc = reader(path, data, interviewer_labels=interviewer_labels)
+    module, _, function = FORMATS[name].partition(":")
+    reader = getattr(importlib.import_module(module), function)
+    doc = reader(path, data, options)
     doc.sha256 = hashlib.sha256(data).hexdigest()
     doc.path = str(path)
     return doc
@@ -71,21 +117,26 @@ def collect_inputs(paths: Iterable[str | Path]) -> tuple[list[Path], Path | None
     """Expand folders into the transcripts inside them (sorted, non-recursive).
 
     A ``participants.csv``/``.xlsx`` inside a given folder is returned as the
-    participants sheet rather than read as a transcript.
+    participants sheet rather than read; any other ``.csv``/``.xlsx`` there is a
+    survey table.
     """
     files: list[Path] = []
     sheet: Path | None = None
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            # Hidden files and Office lock files ("~$interview.docx") are not documents.
+            found = sorted(p for p in path.iterdir() if p.is_file()
+                           and not p.name.startswith((".", "~$")))
+            documents = []
             for p in found:
                 if p.name.lower() in _SHEET_NAMES:
                     sheet = sheet or p
                 elif p.suffix.lower() in KNOWN_EXTENSIONS:
-                    files.append(p)
-            if not any(p.suffix.lower() in KNOWN_EXTENSIONS for p in found):
+                    documents.append(p)
+            if not documents:
                 raise InputError(f"{path}: holds no transcripts ({', '.join(KNOWN_EXTENSIONS)})")
+            files.extend(documents)
         elif not path.exists():
             raise InputError(f"{path}: no such file or folder")
         else:

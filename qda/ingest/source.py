@@ -61,4 +61,5 @@ def document_key(name: str) -> str:
     return slug or "document"
 
 
-KNOWN_EXTENSIONS = (".txt", ".md", ".text")
+KNOWN_EXTENSIONS = (".txt", ".md", ".text", ".docx", ".pdf", ".vtt", ".srt", ".csv", ".xlsx",
+                    ".xlsm")

@@ -1,0 +1,152 @@
+"""Word documents (.docx), read with python-docx.
+
+The stored text is built from the document: paragraphs in order, one per line, with a
+blank line before each speaker's turn. A speaker label may be typed (``Dawn: ...``),
+or bold at the start of a paragraph (bold ``Dawn:`` or bold ``Dawn`` then the words);
+bold labels are written into the stored text as ``Dawn: ...`` so that turns are found
+the same way as in a text file. A table whose rows are turns (speaker | words, with an
+optional time column) gives one ``[time] Speaker: words`` line per row; any other table
+gives one line per non-empty cell.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import docx
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from qda.errors import InputError
+from qda.ingest.source import ReadOptions, SourceDocument, normalise_newlines
+from qda.ingest.speakers import is_interviewer_label
+from qda.ingest.text import text_document
+
+__all__ = ["read_docx"]
+
+_TIME = re.compile(r"[\[(]?\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?[\])]?")
+_LABELISH = re.compile(r"[^\W\d_][\w .'’()-]{0,39}")
+_HEADER_WORDS = {"speaker", "name", "who", "participant", "person"}
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _open(path: Path, data: bytes):
+    if data.startswith(_OLE_MAGIC):
+        raise InputError(f"{path}: is an old Word .doc or a password-protected document, not a "
+                         ".docx; open it in Word, remove any password and save as .docx")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise InputError(f"{path}: is not a Word .docx file (not a zip archive: corrupt or "
+                         "renamed); open it in Word and save it again as .docx")
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"{path}: is a damaged zip archive ({exc}); save it again as .docx") from exc
+    if "word/document.xml" not in names:
+        raise InputError(f"{path}: is a zip archive without word/document.xml, so not a Word "
+                         ".docx; save it from Word as .docx")
+    try:
+        return docx.Document(io.BytesIO(data))
+    except Exception as exc:  # lxml, KeyError, ValueError...: all mean a damaged package
+        raise InputError(f"{path}: the Word document is damaged and cannot be read ({exc}); "
+                         "open it in Word and save it again") from exc
+
+
+def _is_bold(run) -> bool:
+    if run.bold is not None:
+        return bool(run.bold)
+    return bool(run.style is not None and run.style.font.bold)
+
+
+def _bold_label(paragraph: Paragraph) -> tuple[str, str, bool] | None:
+    """(label, the rest, had a colon) when the paragraph starts with a bold label."""
+    bold, rest, runs = [], [], list(paragraph.runs)
+    i = 0
+    while i < len(runs) and (_is_bold(runs[i]) or not runs[i].text.strip()) and \
+            (_is_bold(runs[i]) or bold):
+        bold.append(runs[i].text)
+        i += 1
+    rest = "".join(r.text for r in runs[i:])
+    label = "".join(bold).strip()
+    colon = label.endswith(":")
+    label = label.rstrip(":").strip()
+    if not colon and rest.lstrip().startswith(":"):
+        colon, rest = True, rest.lstrip()[1:]
+    if not label or not _LABELISH.fullmatch(label) or len(label.split()) > 4:
+        return None
+    if not colon and not rest.strip():
+        return None            # a bold heading, not a label
+    return label, rest.strip(), colon
+
+
+def _cells(row) -> list[str]:
+    seen, out = set(), []
+    for cell in row.cells:
+        if id(cell._tc) in seen:   # merged cells repeat
+            continue
+        seen.add(id(cell._tc))
+        out.append(normalise_newlines(cell.text).strip())
+    return out
+
+
+def _table_lines(table: Table) -> list[str]:
+    rows = [_cells(r) for r in table.rows]
+    rows = [r for r in rows if any(r)]
+    turns = []
+    for cells in rows:
+        stamp = next((c for c in cells if _TIME.fullmatch(c)), None)
+        rest = [c for c in cells if c is not stamp]
+        if len(rest) >= 2:
+            turns.append((stamp, rest[0].rstrip(":").strip(), " ".join(c for c in rest[1:] if c)))
+        else:
+            turns.append((stamp, "", " ".join(rest)))
+    if turns and turns[0][1].lower() in _HEADER_WORDS:
+        turns, rows = turns[1:], rows[1:]
+    labelled = [t for t in turns if _LABELISH.fullmatch(t[1]) and len(t[1].split()) <= 4 and t[2]]
+    if turns and len(labelled) * 2 >= len(turns) and max(len(r) for r in rows) >= 2:
+        lines = []
+        for stamp, label, words in turns:
+            if not words:
+                continue
+            time = f"[{stamp.strip('[]()')}] " if stamp else ""
+            lines.append(f"{time}{label}: {words}" if label else words)
+        return lines
+    return [c for r in rows for c in r if c]
+
+
+def read_docx(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
+    document = _open(path, data)
+    blocks: list[tuple[str, object]] = []
+    tables = 0
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            blocks.append(("p", block))
+        elif isinstance(block, Table):
+            blocks.append(("t", block))
+            tables += 1
+    # A bold word without a colon is a label only if it recurs (or is the interviewer's),
+    # so that "**Never** again" at the start of one paragraph stays text.
+    bold = {id(b): _bold_label(b) for kind, b in blocks if kind == "p"}
+    counts = Counter(found[0] for found in bold.values() if found)
+    lines: list[str] = []
+    for kind, block in blocks:
+        if kind == "t":
+            lines.extend(["", *_table_lines(block), ""])
+            continue
+        found = bold[id(block)] if options.speaker_pattern is None else None
+        if found and (found[2] or counts[found[0]] >= 2
+                      or is_interviewer_label(found[0], options.interviewer_labels)):
+            label, rest, _ = found
+            lines.extend(["", f"{label}: {rest}" if rest else f"{label}:"])
+        else:
+            text = normalise_newlines(block.text).strip()
+            if text:
+                lines.append(text)
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+    if not text.strip():
+        raise InputError(f"{path}: the Word document has no text; check that it is the right file")
+    doc = text_document(path, text, options, format="docx", metadata={"tables": tables} if tables else None)
+    return doc
