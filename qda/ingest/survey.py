@@ -55,21 +55,30 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+def _excel_engine() -> str:
+    """calamine (5-8x faster) when installed, else openpyxl (a dependency of qda)."""
+    return "calamine" if importlib.util.find_spec("python_calamine") else "openpyxl"
+
+
 def _read_grid(path: Path, data: bytes) -> tuple[pd.DataFrame, str | None]:
     """The raw cells (all strings, no header yet) and the sheet name."""
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
-            engine = "calamine" if importlib.util.find_spec("python_calamine") else "openpyxl"
-            book = pd.ExcelFile(io.BytesIO(data), engine=engine)
-            sheet = book.sheet_names[0]
-            grid = book.parse(sheet, header=None, dtype=object)
+            with pd.ExcelFile(io.BytesIO(data), engine=_excel_engine()) as book:
+                sheet = book.sheet_names[0]
+                grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
             return grid.map(_cell), sheet
         text = normalise_newlines(decode_text(data, path)[0])
         first = next((line for line in text.split("\n") if line.strip()), "")
         sep = max([",", ";", "\t"], key=first.count)   # Excel writes ';' in some locales
-        grid = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                           skip_blank_lines=False, sep=sep)
+        # Blank lines above the header are skipped here (pandas finds no columns in them)
+        # and put back as blank rows so that row numbers are the file's.
+        lines = text.split("\n")
+        blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+        grid = pd.read_csv(io.StringIO("\n".join(lines[blank:])), header=None, dtype=str,
+                           keep_default_na=False, skip_blank_lines=False, sep=sep)
+        grid.index = grid.index + blank
         return grid.map(_cell), None
     except InputError:
         raise

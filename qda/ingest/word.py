@@ -30,7 +30,6 @@ __all__ = ["read_docx"]
 
 _TIME = re.compile(r"[\[(]?\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?[\])]?")
 _LABELISH = re.compile(r"[^\W\d_][\w .'’()-]{0,39}")
-_HEADER_WORDS = {"speaker", "name", "who", "participant", "person"}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -92,26 +91,54 @@ def _cells(row) -> list[str]:
     return out
 
 
+_COLUMN_ROLES = {
+    "time": {"time", "timestamp", "start", "start time", "begin", "timecode"},
+    "label": {"speaker", "name", "who", "participant", "person", "speaker name"},
+    "words": {"text", "words", "transcript", "utterance", "speech", "what was said",
+              "content", "dialogue"},
+}
+
+
+def _header_roles(cells: list[str]) -> dict[str, int] | None:
+    """Column roles from a header row such as ``Time | Speaker | Text``."""
+    roles = {}
+    for i, cell in enumerate(cells):
+        for role, names in _COLUMN_ROLES.items():
+            if cell.strip().rstrip(":").lower() in names and role not in roles:
+                roles[role] = i
+    return roles if "label" in roles else None
+
+
+def _row_turn(cells: list[str], roles: dict[str, int] | None) -> tuple[str | None, str, str]:
+    """(time, label, words) of a table row."""
+    if roles:
+        get = lambda role: cells[roles[role]] if role in roles and roles[role] < len(cells) else ""
+        used = set(roles.values())
+        words = get("words") if "words" in roles else " ".join(
+            c for i, c in enumerate(cells) if i not in used and c)
+        return get("time") or None, get("label").rstrip(":").strip(), words
+    stamp = next((c for c in cells if _TIME.fullmatch(c)), None)
+    rest = [c for c in cells if c is not stamp]
+    if len(rest) >= 2:
+        return stamp, rest[0].rstrip(":").strip(), " ".join(c for c in rest[1:] if c)
+    return stamp, "", " ".join(rest)
+
+
 def _table_lines(table: Table) -> list[str]:
     rows = [_cells(r) for r in table.rows]
     rows = [r for r in rows if any(r)]
-    turns = []
-    for cells in rows:
-        stamp = next((c for c in cells if _TIME.fullmatch(c)), None)
-        rest = [c for c in cells if c is not stamp]
-        if len(rest) >= 2:
-            turns.append((stamp, rest[0].rstrip(":").strip(), " ".join(c for c in rest[1:] if c)))
-        else:
-            turns.append((stamp, "", " ".join(rest)))
-    if turns and turns[0][1].lower() in _HEADER_WORDS:
-        turns, rows = turns[1:], rows[1:]
+    if not rows:
+        return []
+    roles = _header_roles(rows[0])
+    body = rows[1:] if roles else rows
+    turns = [_row_turn(cells, roles) for cells in body]
     labelled = [t for t in turns if _LABELISH.fullmatch(t[1]) and len(t[1].split()) <= 4 and t[2]]
     if turns and len(labelled) * 2 >= len(turns) and max(len(r) for r in rows) >= 2:
         lines = []
         for stamp, label, words in turns:
             if not words:
                 continue
-            time = f"[{stamp.strip('[]()')}] " if stamp else ""
+            time = f"[{stamp.strip('[]()')}] " if stamp and _TIME.fullmatch(stamp) else ""
             lines.append(f"{time}{label}: {words}" if label else words)
         return lines
     return [c for r in rows for c in r if c]

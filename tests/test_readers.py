@@ -1,0 +1,597 @@
+"""Every reader: one contract (offsets give the words, speakers and times come out right),
+the bad input each format can bring, and fuzzing of the text and subtitle readers."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import docx
+import pandas as pd
+import pytest
+from docx.shared import Pt
+from fpdf import FPDF
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfWriter
+
+import qda.ingest
+from qda.errors import InputError, QdaError
+from qda.ingest import FORMATS, ReadOptions, collect_inputs, read_document
+from qda.ingest.subtitles import read_srt, read_vtt
+from qda.ingest.text import read_text
+
+ANY = object()   # a begin_time the case does not pin down
+
+
+# ----------------------------------------------------------------------------- builders
+def make_docx(path: Path, paragraphs: list[list[tuple[str, bool]]] = (),
+              table: list[list[str]] | None = None) -> Path:
+    """A .docx with paragraphs given as runs (text, bold), then an optional table."""
+    document = docx.Document()
+    for runs in paragraphs:
+        p = document.add_paragraph()
+        for text, bold in runs:
+            p.add_run(text).bold = bold or None
+    if table:
+        t = document.add_table(rows=len(table), cols=len(table[0]))
+        for r, row in enumerate(table):
+            for c, value in enumerate(row):
+                t.cell(r, c).text = value
+    document.save(path)
+    return path
+
+
+def make_pdf(path: Path, lines: list[str], *, password: str | None = None) -> Path:
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=11)
+    for i, line in enumerate(lines):
+        if i == 0 or line == "<page>":
+            pdf.add_page()
+        if line != "<page>":
+            pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    data = bytes(pdf.output())
+    if password is not None:
+        writer = PdfWriter(clone_from=io.BytesIO(data))
+        writer.encrypt(password, algorithm="RC4-128")
+        out = io.BytesIO()
+        writer.write(out)
+        data = out.getvalue()
+    path.write_bytes(data)
+    return path
+
+
+def make_image_pdf(path: Path) -> Path:
+    """A page with a drawn shape and no text, as a scan looks to a text extractor."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_fill_color(90, 90, 90)
+    pdf.rect(20, 20, 120, 160, style="F")
+    path.write_bytes(bytes(pdf.output()))
+    return path
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+INTERVIEW_TXT = ("[Telephone interview.]\n\nInterviewer: How often do you speak to families?\n\n"
+                 "Dawn: Most weeks I ring his mum.\nShe knows the order.\n\nI: Anything hard?\n"
+                 "R: Consent. Always consent.\n")
+INTERVIEW_TURNS = [("Interviewer", True, "How often do you speak to families?", None),
+                   ("Dawn", False, "Most weeks I ring his mum.\nShe knows the order.", None),
+                   ("I", True, "Anything hard?", None),
+                   ("R", False, "Consent. Always consent.", None)]
+
+VTT_VOICES = """WEBVTT
+
+1
+00:00:01.000 --> 00:00:04.000
+<v Facilitator>What helps you &amp; your family?</v>
+
+2
+00:00:04.500 --> 00:00:07.250
+<v.loud Lorraine>Being asked.
+Just being asked.</v>
+
+3
+00:00:07.250 --> 00:00:09.000
+<v Lorraine>Nobody <i>asked</i> me before.
+
+4
+00:00:09.000 --> 00:00:11.000
+And that hurt.
+
+5
+00:01:00.000 --> 00:01:03.000
+<v Jade>Same for me.
+"""
+
+VTT_PREFIXES = """WEBVTT
+
+00:00:00.500 --> 00:00:02.000
+Intro music
+
+00:00:02.000 --> 00:00:05.000
+Interviewer: Tell me about the home visit.
+
+00:00:05.000 --> 00:00:08.000
+Dawn Smith: It showed me a lot.
+
+00:00:08.000 --> 00:01:10.000
+Dawn Smith: The kids were there.
+"""
+
+SRT = ("1\r\n00:00:01,000 --> 00:00:02,500\r\nQ: Did the letter reach you?\r\n\r\n"
+       "2\r\n00:00:03,000 --> 00:00:05,000\r\nA: It did, a week late.\r\n\r\n"
+       "3\r\n00:00:05,000 --> 00:00:06,000\r\nToo late.\r\n")
+
+ZOOM = ("[00:00:03] Interviewer: Thanks for joining.\n"
+        "[00:00:07] Marcus Bell: No problem.\n"
+        "00:01:02 Marcus Bell: I've got ten minutes.\n"
+        "00:01:30 Interviewer: Then let's start.\n")
+
+OTTER = ("Meeting notes exported 2024-05-01\n\n"
+         "Interviewer  0:02\nHow did the three-way meeting go?\n\n"
+         "Speaker 2  0:15\nBetter than I thought.\nHis mum came.\n\n"
+         "Speaker 2  1:02:03\nAnd she stayed.\n")
+
+
+def survey_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "Respondent": ["R001", "R002", "R003"],
+        "Role": ["Responsible Officer", "Senior Probation Officer", "Responsible Officer"],
+        "Location": ["Kent", "Sussex", "Kent"],
+        "What helps you involve families?": [
+            "Having the time to ring a parent before the first appointment.",
+            "A room at the children's centre where partners can come along.",
+            "",
+        ],
+        "What gets in the way?": [
+            "Caseloads, plainly. And no guidance on consent.",
+            "Domestic abuse checks take weeks to come back.",
+            "Families who do not trust probation at all, understandably.",
+        ],
+    })
+
+
+SURVEY_TURNS = [
+    ("R001", False, "Having the time to ring a parent before the first appointment.", None),
+    ("R001", False, "Caseloads, plainly. And no guidance on consent.", None),
+    ("R002", False, "A room at the children's centre where partners can come along.", None),
+    ("R002", False, "Domestic abuse checks take weeks to come back.", None),
+    ("R003", False, "Families who do not trust probation at all, understandably.", None),
+]
+
+
+def _survey_csv(tmp: Path) -> tuple[Path, ReadOptions]:
+    path = tmp / "survey.csv"
+    path.write_text("\n\n" + survey_frame().to_csv(index=False), encoding="utf-8")  # blank rows on top
+    return path, ReadOptions()
+
+
+def _survey_xlsx(tmp: Path) -> tuple[Path, ReadOptions]:
+    path = tmp / "survey.xlsx"
+    survey_frame().to_excel(path, index=False, startrow=2, startcol=1)   # blank rows and a column
+    return path, ReadOptions(text_columns=("what helps you involve families?",
+                                           "What gets in the way?"), id_column="respondent")
+
+
+CASES: dict[str, Callable[[Path], tuple[Path, ReadOptions]]] = {
+    "txt": lambda t: (write(t / "a.txt", INTERVIEW_TXT), ReadOptions()),
+    "md": lambda t: (write(t / "a.md", INTERVIEW_TXT), ReadOptions()),
+    "txt-cp1252": lambda t: (write(t / "a.txt", INTERVIEW_TXT.replace("Dawn:", "Zoë:")
+                                   .replace("\n", "\r\n").encode("cp1252")), ReadOptions()),
+    "txt-utf16": lambda t: (write(t / "a.txt", b"\xff\xfe" + INTERVIEW_TXT.encode("utf-16-le")),
+                            ReadOptions()),
+    "docx-paragraphs": lambda t: (make_docx(t / "a.docx", [
+        [("[Telephone interview.]", False)],
+        [("Interviewer: How often do you speak to families?", False)],
+        [("Dawn: Most weeks I ring his mum.", False)], [("She knows the order.", False)],
+        [("I: Anything hard?", False)], [("R: Consent. Always consent.", False)]]), ReadOptions()),
+    "docx-bold": lambda t: (make_docx(t / "a.docx", [
+        [("[Telephone interview.]", False)],
+        [("Interviewer:", True), (" How often do you speak to families?", False)],
+        [("Dawn", True), (" Most weeks I ring his mum.", False)],     # no colon: recurs
+        [("She knows the order.", False)],
+        [("I", True), ("  Anything hard?", False)],                  # no colon: interviewer
+        [("R", True), (": Consent. Always consent.", False)],
+        [("Dawn", True), (" ", False), ("Yes.", False)],
+        [("Never", True), (" mind, that was all.", False)]]), ReadOptions()),   # once: text
+    "docx-table": lambda t: (make_docx(t / "a.docx", [[("[Telephone interview.]", False)]], table=[
+        ["Time", "Speaker", "Text"],
+        ["00:00:05", "Interviewer", "How often do you speak to families?"],
+        ["00:00:09", "Dawn:", "Most weeks I ring his mum. She knows the order."],
+        ["00:01:00", "I", "Anything hard?"],
+        ["01:02", "R", "Consent. Always consent."]]), ReadOptions()),
+    "pdf": lambda t: (make_pdf(t / "a.pdf", [
+        "[Telephone interview.]", "Interviewer: How often do you speak to families?",
+        "Dawn: Most weeks I ring his mum.", "<page>", "She knows the order.",
+        "I: Anything hard?", "R: Consent. Always consent."]), ReadOptions()),
+    "pdf-owner-password-only": lambda t: (make_pdf(t / "a.pdf", [
+        "Interviewer: How often do you speak to families?", "Dawn: Most weeks."],
+        password=""), ReadOptions()),
+    "vtt-voices": lambda t: (write(t / "a.vtt", VTT_VOICES), ReadOptions()),
+    "vtt-prefixes": lambda t: (write(t / "a.vtt", VTT_PREFIXES), ReadOptions()),
+    "srt": lambda t: (write(t / "a.srt", SRT), ReadOptions()),
+    "zoom": lambda t: (write(t / "zoom.txt", ZOOM), ReadOptions()),
+    "otter": lambda t: (write(t / "otter.txt", OTTER), ReadOptions()),
+    "otter-forced": lambda t: (write(t / "otter.log", OTTER), ReadOptions(format="otter")),
+    "house-style": lambda t: (write(t / "a.txt", "DAWN > Most weeks.\nJB > Why?\nDAWN > Habit.\n"),
+                              ReadOptions(speaker_pattern=r"^(?P<label>[A-Z]+) >",
+                                          interviewer_labels=("jb",))),
+    "survey-csv": _survey_csv,
+    "survey-xlsx": _survey_xlsx,
+}
+
+EXPECTED = {
+    "txt": INTERVIEW_TURNS, "md": INTERVIEW_TURNS, "txt-utf16": INTERVIEW_TURNS,
+    "txt-cp1252": [(("Zoë",) + t[1:]) if t[0] == "Dawn" else t for t in INTERVIEW_TURNS],
+    "docx-paragraphs": INTERVIEW_TURNS, "pdf": INTERVIEW_TURNS,
+    "docx-bold": INTERVIEW_TURNS + [("Dawn", False, "Yes.\nNever mind, that was all.", None)],
+    "docx-table": [
+        ("Interviewer", True, "How often do you speak to families?", 5.0),
+        ("Dawn", False, "Most weeks I ring his mum. She knows the order.", 9.0),
+        ("I", True, "Anything hard?", 60.0), ("R", False, "Consent. Always consent.", 62.0)],
+    "pdf-owner-password-only": [("Interviewer", True, "How often do you speak to families?", None),
+                                ("Dawn", False, "Most weeks.", None)],
+    "vtt-voices": [
+        ("Facilitator", True, "What helps you & your family?", 1.0),
+        ("Lorraine", False, "Being asked. Just being asked. Nobody asked me before. And that hurt.",
+         4.5),
+        ("Jade", False, "Same for me.", 60.0)],
+    "vtt-prefixes": [
+        (None, False, "Intro music", 0.5),
+        ("Interviewer", True, "Tell me about the home visit.", 2.0),
+        ("Dawn Smith", False, "It showed me a lot. The kids were there.", 5.0)],
+    "srt": [("Q", True, "Did the letter reach you?", 1.0),
+            ("A", False, "It did, a week late. Too late.", 3.0)],
+    "zoom": [("Interviewer", True, "Thanks for joining.", 3.0),
+             ("Marcus Bell", False, "No problem.", 7.0),
+             ("Marcus Bell", False, "I've got ten minutes.", 62.0),
+             ("Interviewer", True, "Then let's start.", 90.0)],
+    "otter": [("Interviewer", True, "How did the three-way meeting go?", 2.0),
+              ("Speaker 2", False, "Better than I thought.\nHis mum came.", 15.0),
+              ("Speaker 2", False, "And she stayed.", 3723.0)],
+    "house-style": [("DAWN", False, "Most weeks.", None), ("JB", True, "Why?", None),
+                    ("DAWN", False, "Habit.", None)],
+    "survey-csv": SURVEY_TURNS, "survey-xlsx": SURVEY_TURNS,
+}
+EXPECTED["otter-forced"] = EXPECTED["otter"]
+FORMAT_OF = {"txt": "text", "md": "text", "txt-cp1252": "text", "txt-utf16": "text",
+             "docx-paragraphs": "docx", "docx-bold": "docx", "docx-table": "docx", "pdf": "pdf",
+             "pdf-owner-password-only": "pdf", "vtt-voices": "vtt", "vtt-prefixes": "vtt",
+             "srt": "srt", "zoom": "transcript-export", "otter": "transcript-export",
+             "otter-forced": "transcript-export", "house-style": "text",
+             "survey-csv": "survey", "survey-xlsx": "survey"}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_reader_contract(tmp_path, case):
+    path, options = CASES[case](tmp_path)
+    doc = read_document(path, options=options)
+    assert doc.format == FORMAT_OF[case]
+    assert doc.name == path.name and doc.path == str(path) and len(doc.sha256) == 64
+    assert "\r" not in doc.text
+    got = [(t.speaker, t.is_interviewer, doc.text[t.start:t.end], t.begin_time) for t in doc.turns]
+    want = EXPECTED[case]
+    assert [g[:3] for g in got] == [w[:3] for w in want]
+    assert [g[3] for g in got] == [w[3] for w in want]
+    for a, b in zip(doc.turns, doc.turns[1:]):
+        assert a.end <= b.start                       # in order, never overlapping
+    for t in doc.turns:
+        words = doc.text[t.start:t.end]
+        assert words and words == words.strip()
+        assert not re.search(r"\d{1,2}:\d{2}", words[:9]) or case.startswith("survey")
+        if t.end_time is not None:
+            assert t.end_time >= t.begin_time
+    assert doc.labelled is any(t.speaker for t in doc.turns)
+
+
+def test_every_format_has_a_contract_case():
+    covered = set(FORMAT_OF.values())
+    assert covered == set(FORMATS)
+
+
+def test_survey_respondents_questions_and_unit(tmp_path):
+    path, options = _survey_xlsx(tmp_path)
+    doc = read_document(path, options=options)
+    assert doc.unit == "response"
+    assert doc.respondents == {
+        "R001": {"Role": "Responsible Officer", "Location": "Kent"},
+        "R002": {"Role": "Senior Probation Officer", "Location": "Sussex"},
+        "R003": {"Role": "Responsible Officer", "Location": "Kent"},
+    }
+    assert [t.question for t in doc.turns] == [
+        "What helps you involve families?", "What gets in the way?"] * 2 + ["What gets in the way?"]
+    assert doc.text.startswith("R001 — What helps you involve families?\nHaving the time")
+    assert doc.metadata["header_row"] == 3
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_survey_xlsx_reads_the_same_with_either_engine(tmp_path, monkeypatch, engine):
+    import qda.ingest.survey
+    monkeypatch.setattr(qda.ingest.survey, "_excel_engine", lambda: engine)
+    path, options = _survey_xlsx(tmp_path)
+    doc = read_document(path, options=options)
+    assert [(t.speaker, doc.text[t.start:t.end]) for t in doc.turns] == \
+        [(w[0], w[2]) for w in SURVEY_TURNS]
+    assert doc.metadata["sheet"] == "Sheet1"
+
+
+def test_survey_columns_are_detected_and_reported(tmp_path):
+    path, _ = _survey_csv(tmp_path)
+    doc = read_document(path)
+    assert doc.metadata["id_column"] == "Respondent"
+    assert doc.metadata["text_columns"] == ["What helps you involve families?",
+                                            "What gets in the way?"]
+    assert doc.metadata["attribute_columns"] == ["Role", "Location"]
+    assert doc.metadata["detected"] == ["id_column", "text_columns"]
+    assert doc.metadata["header_row"] == 3
+
+
+def test_a_survey_without_an_id_column_names_respondents_by_row(tmp_path):
+    frame = survey_frame().drop(columns=["Respondent"]).assign(Role="Responsible Officer")
+    path = tmp_path / "anon.csv"
+    frame.to_csv(path, index=False, sep=";")
+    doc = read_document(path)
+    assert [t.speaker for t in doc.turns][:2] == ["row 2", "row 2"]
+    assert doc.metadata["id_column"] is None
+    assert doc.respondents["row 4"] == {"Role": "Responsible Officer", "Location": "Kent"}
+
+
+def test_vtt_turns_keep_first_begin_and_last_end(tmp_path):
+    doc = read_document(write(tmp_path / "a.vtt", VTT_VOICES))
+    lorraine = doc.turns[1]
+    assert (lorraine.begin_time, lorraine.end_time) == (4.5, 11.0)
+    assert doc.text.startswith("Facilitator: What helps you & your family?\n\nLorraine: Being")
+
+
+def test_zoom_timestamps_stay_outside_the_turns(tmp_path):
+    doc = read_document(write(tmp_path / "zoom.txt", ZOOM))
+    assert doc.text == ZOOM
+    assert all("[" not in doc.text[t.start:t.end] for t in doc.turns)
+
+
+def test_docx_stores_what_it_built(tmp_path):
+    path, _ = CASES["docx-bold"](tmp_path)
+    doc = read_document(path)
+    assert doc.text == ("[Telephone interview.]\n\nInterviewer: How often do you speak to "
+                        "families?\n\nDawn: Most weeks I ring his mum.\nShe knows the order.\n\n"
+                        "I: Anything hard?\n\nR: Consent. Always consent.\n\nDawn: Yes.\n"
+                        "Never mind, that was all.\n")
+    assert doc.metadata == {"header": "[Telephone interview.]"}
+
+
+def test_pdf_metadata_counts_pages(tmp_path):
+    path, _ = CASES["pdf"](tmp_path)
+    assert read_document(path).metadata["pages"] == 2
+
+
+# ------------------------------------------------------------------------- speaker styles
+@pytest.mark.parametrize(
+    ("line", "speaker", "is_interviewer", "begin"),
+    [
+        ("Dawn: words", "Dawn", False, None),
+        ("DAWN: words", "DAWN", False, None),
+        ("P1: words", "P1", False, None),
+        ("Speaker 1: words", "Speaker 1", False, None),
+        ("Interviewer: words", "Interviewer", True, None),
+        ("I: words", "I", True, None),
+        ("R: words", "R", False, None),
+        ("Q: words", "Q", True, None),
+        ("A: words", "A", False, None),
+        ("[00:01:02] Dawn: words", "Dawn", False, 62.0),
+        ("(1:02) Dawn: words", "Dawn", False, 62.0),
+        ("00:01:02.5 Dawn: words", "Dawn", False, 62.5),
+        ("Dawn [00:01:02]: words", "Dawn", False, 62.0),
+        ("Dawn (01:02): words", "Dawn", False, 62.0),
+        ("Dawn 01:00:00: words", "Dawn", False, 3600.0),
+    ],
+)
+def test_speaker_label_styles(tmp_path, line, speaker, is_interviewer, begin):
+    doc = read_document(write(tmp_path / "a.txt", f"{line}\n"))
+    [turn] = doc.turns
+    assert (turn.speaker, turn.is_interviewer, doc.text[turn.start:turn.end], turn.begin_time) == \
+        (speaker, is_interviewer, "words", begin)
+
+
+@pytest.mark.parametrize("line", ["At 10:30: we met.", "10:30 then we left: it rained.",
+                                  "Meeting at 10:30"])
+def test_times_in_sentences_are_not_labels(tmp_path, line):
+    doc = read_document(write(tmp_path / "a.txt", f"Dawn: First.\n{line}\n"))
+    assert [(t.speaker, doc.text[t.start:t.end]) for t in doc.turns] == [("Dawn", f"First.\n{line}")]
+
+
+def test_labels_with_nothing_said_are_refused_not_read_as_text(tmp_path):
+    path = write(tmp_path / "a.txt", "Interviewer:\nDawn:\n\nInterviewer:\n")
+    with pytest.raises(InputError, match=re.escape(str(path)) + ".*nothing said"):
+        read_document(path)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "fragment"),
+    [("(?P<label>[A-Z]+", "not a valid regular expression"),
+     (r"^([A-Z]+) >", "no group named 'label'")],
+)
+def test_a_bad_speaker_pattern_says_what_to_write(tmp_path, pattern, fragment):
+    path = write(tmp_path / "a.txt", "DAWN > hi\n")
+    with pytest.raises(InputError, match=re.escape(fragment) + ".*(?P<label>|label)"):
+        read_document(path, options=ReadOptions(speaker_pattern=pattern))
+
+
+# ------------------------------------------------------------------------------ bad input
+def _corrupt_xlsx(t: Path) -> Path:
+    return write(t / "answers.xlsx", b"PK\x03\x04" + bytes(range(256)) * 4)
+
+
+BAD: dict[str, tuple[Callable[[Path], Path], ReadOptions, str]] = {
+    "empty": (lambda t: write(t / "empty.txt", b""), ReadOptions(), "empty"),
+    "binary-txt": (lambda t: write(t / "photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 8),
+                   ReadOptions(), "binary"),
+    "docx-not-zip": (lambda t: write(t / "a.docx", "Dawn: I am plain text really."),
+                     ReadOptions(), "not a zip"),
+    "docx-zip-without-document": (lambda t: _zip(t / "a.docx", {"word/other.xml": "<x/>"}),
+                                  ReadOptions(), "without word/document.xml"),
+    "docx-old-doc": (lambda t: write(t / "a.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500)),
+                     ReadOptions(), "password-protected"),
+    "pdf-password": (lambda t: make_pdf(t / "a.pdf", ["Dawn: secret"], password="s3cret"),
+                     ReadOptions(), "password-protected"),
+    "pdf-image-only": (lambda t: make_image_pdf(t / "scan.pdf"), ReadOptions(), "OCR"),
+    "pdf-garbage": (lambda t: write(t / "a.pdf", b"%PDF-1.4\n garbage"), ReadOptions(),
+                    "cannot be read as a PDF"),
+    "vtt-broken-timestamp": (lambda t: write(t / "a.vtt", VTT_VOICES.replace(
+        "00:00:07.250 --> 00:00:09.000", "00:00:07.250 --> 00:0x:09.000")), ReadOptions(), "line 13"),
+    "vtt-minutes-61": (lambda t: write(t / "a.vtt", VTT_VOICES.replace(
+        "00:01:00.000 --> 00:01:03.000", "00:61:00.000 --> 00:61:03.000")), ReadOptions(), "line 21"),
+    "vtt-ends-before-start": (lambda t: write(t / "a.vtt", VTT_VOICES.replace(
+        "00:00:04.500 --> 00:00:07.250", "00:00:07.500 --> 00:00:04.250")), ReadOptions(),
+        "ends (00:00:04.250) before it starts"),
+    "vtt-no-header": (lambda t: write(t / "a.vtt", VTT_VOICES.replace("WEBVTT", "")),
+                      ReadOptions(), "WEBVTT"),
+    "srt-broken-timestamp": (lambda t: write(t / "a.srt", SRT.replace("00:00:03,000", "00:00:3a,000")),
+                             ReadOptions(), "line 6"),
+    "csv-no-named-column": (lambda t: _csv(t), ReadOptions(text_columns=("Comments",)),
+                            "no text column 'Comments'; its columns are: 'Respondent', 'Role'"),
+    "csv-no-named-id": (lambda t: _csv(t), ReadOptions(id_column="Staff number"),
+                        "no id column 'Staff number'"),
+    "csv-no-free-text": (lambda t: write(t / "s.csv", "id,role\n1,PO\n2,PSO\n"), ReadOptions(),
+                         "no column of free-text answers"),
+    "csv-duplicate-respondent": (lambda t: write(
+        t / "s.csv", "respondent,answer\nR1,one two three four five\nR1,six seven eight nine ten\n"),
+        ReadOptions(id_column="respondent"), "row 3: respondent 'R1' already has row 2"),
+    "csv-header-only": (lambda t: write(t / "s.csv", "\n\nrespondent,answer\n\n"), ReadOptions(),
+                        "no responses"),
+    "xlsx-corrupt": (_corrupt_xlsx, ReadOptions(), "cannot be read as a spreadsheet"),
+    "unknown-format": (lambda t: write(t / "a.txt", "Dawn: hi"), ReadOptions(format="rtf"),
+                       "unknown format 'rtf'; use one of text, transcript-export, docx"),
+    "export-without-times": (lambda t: write(t / "a.txt", "Dawn: hi"),
+                             ReadOptions(format="zoom"), "no timestamped speaker lines"),
+    "too-big": (lambda t: write(t / "big.vtt", VTT_VOICES), ReadOptions(), "limit"),
+}
+
+
+def _zip(path: Path, members: dict[str, str]) -> Path:
+    import zipfile
+    with zipfile.ZipFile(path, "w") as z:
+        for name, body in members.items():
+            z.writestr(name, body)
+    return path
+
+
+def _csv(t: Path) -> Path:
+    return write(t / "s.csv", "Respondent,Role,Answer\nR1,PO,Time to ring families first.\n")
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_is_one_input_error_naming_the_file(tmp_path, monkeypatch, case):
+    make, options, fragment = BAD[case]
+    path = make(tmp_path)
+    if case == "too-big":
+        monkeypatch.setattr(qda.ingest, "MAX_FILE_BYTES", path.stat().st_size - 1)
+    with pytest.raises(InputError) as info:
+        read_document(path, options=options)
+    message = str(info.value)
+    assert message.startswith(str(path)), message
+    assert fragment in message, message
+    assert "\n" not in message and "Traceback" not in message
+
+
+# ------------------------------------------------------------------------- collect_inputs
+def test_collect_inputs_takes_every_format_and_keeps_the_participants_sheet(tmp_path):
+    names = ["a.txt", "b.docx", "c.pdf", "d.vtt", "e.srt", "f.csv", "g.xlsx", "h.md",
+             "participants.csv", "~$b.docx", "notes.rtf"]
+    for name in names:
+        write(tmp_path / name, "x")
+    files, sheet = collect_inputs([tmp_path])
+    assert [p.name for p in files] == ["a.txt", "b.docx", "c.pdf", "d.vtt", "e.srt", "f.csv",
+                                       "g.xlsx", "h.md"]
+    assert sheet == tmp_path / "participants.csv"
+
+
+# --------------------------------------------------------------------------------- fuzzing
+FUZZ = settings(max_examples=150, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+OPTIONS = ReadOptions()
+
+
+def _check(doc) -> None:
+    assert "\r" not in doc.text
+    for t in doc.turns:
+        words = doc.text[t.start:t.end]
+        assert 0 <= t.start < t.end <= len(doc.text)
+        assert words == words.strip()
+    assert all(a.end <= b.start for a, b in zip(doc.turns, doc.turns[1:]))
+
+
+def _fuzz(reader, path: Path, data: bytes) -> None:
+    try:
+        doc = reader(path, data, OPTIONS)
+    except QdaError as exc:
+        assert str(path) in str(exc)
+        return
+    _check(doc)
+
+
+@FUZZ
+@given(data=st.binary(max_size=400))
+def test_fuzz_text_reader_with_bytes(tmp_path, data):
+    _fuzz(read_text, tmp_path / "f.txt", data)
+
+
+SPEECH = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+TIME = st.builds(lambda h, m, s, ms: f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}",
+                 st.integers(0, 2), st.integers(0, 70), st.integers(0, 70), st.integers(0, 999))
+LINE = st.one_of(
+    SPEECH,
+    st.builds(lambda n, w: f"{n}: {w}", st.sampled_from(["Dawn", "Interviewer", "Q", "Zoë"]), SPEECH),
+    st.builds(lambda n, w: f"<v {n}>{w}</v>", st.sampled_from(["Dawn", "Jade", " ", "A B"]), SPEECH),
+    st.builds(lambda a, b: f"{a} --> {b}", TIME, TIME),
+    st.just(""), st.just("WEBVTT"), st.just("1"),
+)
+
+
+@FUZZ
+@given(lines=st.lists(LINE, max_size=14), nl=st.sampled_from(["\n", "\r\n", "\r"]))
+def test_fuzz_text_reader_with_transcript_like_text(tmp_path, lines, nl):
+    _fuzz(read_text, tmp_path / "f.txt", nl.join(lines).encode("utf-8"))
+
+
+@FUZZ
+@given(lines=st.lists(LINE, max_size=16), nl=st.sampled_from(["\n", "\r\n"]),
+       header=st.booleans())
+def test_fuzz_vtt_reader(tmp_path, lines, nl, header):
+    text = ("WEBVTT" + nl + nl if header else "") + nl.join(lines)
+    _fuzz(read_vtt, tmp_path / "f.vtt", text.encode("utf-8"))
+
+
+@FUZZ
+@given(lines=st.lists(LINE, max_size=16), nl=st.sampled_from(["\n", "\r\n"]))
+def test_fuzz_srt_reader(tmp_path, lines, nl):
+    _fuzz(read_srt, tmp_path / "f.srt", nl.join(lines).encode("utf-8"))
+
+
+@FUZZ
+@given(data=st.binary(max_size=300))
+def test_fuzz_subtitle_readers_with_bytes(tmp_path, data):
+    _fuzz(read_vtt, tmp_path / "f.vtt", b"WEBVTT\n\n" + data)
+    _fuzz(read_srt, tmp_path / "f.srt", b"1\n00:00:01,000 --> 00:00:02,000\n" + data)
+
+
+@FUZZ
+@given(cues=st.lists(st.tuples(st.sampled_from(["Dawn", "Jade", None]), st.text(
+    st.characters(exclude_categories=("Cs", "Cc")), max_size=30).filter(
+    lambda s: s.strip() and ":" not in s and "-->" not in s and "\n" not in s and "\r" not in s
+    and "<" not in s and "&" not in s and not s.strip().isdigit())), min_size=1, max_size=8))
+def test_property_vtt_cue_words_come_back(tmp_path, cues):
+    blocks = []
+    for i, (who, words) in enumerate(cues):
+        voice = f"<v {who}>" if who else ""
+        blocks.append(f"00:00:{i:02d}.000 --> 00:00:{i + 1:02d}.000\n{voice}{words}")
+    doc = read_vtt(tmp_path / "p.vtt", ("WEBVTT\n\n" + "\n\n".join(blocks) + "\n").encode(), OPTIONS)
+    _check(doc)
+    said = " ".join(doc.text[t.start:t.end] for t in doc.turns)
+    assert said.split() == " ".join(w for _, w in cues).split()
