@@ -37,12 +37,13 @@ def test_qda_run_with_no_arguments_runs_the_bundled_sample(tmp_path):
                  "charts/theme-prevalence-by-group.png", "charts/participant-theme-heatmap.png"):
         assert (out / name).exists(), name
         assert str(Path("qda-output") / name) in result.stdout
-    assert "14 document(s)" in result.stdout and "27 participants" in result.stdout
+    # 14 transcripts + the staff survey; 27 people in participants.csv + 24 survey respondents
+    assert "15 document(s)" in result.stdout and "51 participants" in result.stdout
     matrix = pd.read_excel(out / "qda-database.xlsx", sheet_name="Matrix", engine="calamine")
-    assert len(matrix) == 27
+    assert len(matrix) == 51
     assert {"benefits", "challenges", "boundaries", "co_location"} <= set(matrix.columns)
     again = qda("run", cwd=tmp_path)                 # safe to run twice
-    assert again.returncode == 0 and "skipped 14 unchanged" in again.stdout
+    assert again.returncode == 0 and "skipped 15 unchanged" in again.stdout
 
 
 def test_the_step_by_step_commands(runner, tmp_path, transcripts):

@@ -151,8 +151,11 @@ def test_sample_project_shape(sample_run):
         s = project.summary()
         people = project.participants()
         themes = {c.id for c in project.codebook.top_level()}
-    assert s["documents"] == 14 and s["participants"] == 27
-    assert not people["auto"].any()          # every sample speaker is in participants.csv
+    # 14 transcripts + the staff survey; 27 people in participants.csv + 24 survey respondents
+    assert s["documents"] == 15 and s["participants"] == 51
+    respondents = people["label"].str.fullmatch(r"SR\d\d")
+    assert respondents.sum() == 24
+    assert not people.loc[~respondents, "auto"].any()   # every transcript speaker is in the sheet
     assert {"benefits", "challenges", "boundaries", "co_location"} <= themes
 
 

@@ -28,9 +28,15 @@ ANY = object()   # a begin_time the case does not pin down
 
 # ----------------------------------------------------------------------------- builders
 def make_docx(path: Path, paragraphs: list[list[tuple[str, bool]]] = (),
-              table: list[list[str]] | None = None) -> Path:
-    """A .docx with paragraphs given as runs (text, bold), then an optional table."""
+              table: list[list[str]] | None = None, cover: list[list[str]] | None = None) -> Path:
+    """A .docx: an optional cover table, paragraphs given as runs (text, bold), then an
+    optional table."""
     document = docx.Document()
+    if cover:
+        t = document.add_table(rows=len(cover), cols=len(cover[0]))
+        for r, row in enumerate(cover):
+            for c, value in enumerate(row):
+                t.cell(r, c).text = value
     for runs in paragraphs:
         p = document.add_paragraph()
         for text, bold in runs:
@@ -191,7 +197,8 @@ CASES: dict[str, Callable[[Path], tuple[Path, ReadOptions]]] = {
         [("[Telephone interview.]", False)],
         [("Interviewer: How often do you speak to families?", False)],
         [("Dawn: Most weeks I ring his mum.", False)], [("She knows the order.", False)],
-        [("I: Anything hard?", False)], [("R: Consent. Always consent.", False)]]), ReadOptions()),
+        [("I: Anything hard?", False)], [("R: Consent. Always consent.", False)]],
+        cover=[["Interview", "Telephone"], ["Date", "1 May 2024"]]), ReadOptions()),
     "docx-bold": lambda t: (make_docx(t / "a.docx", [
         [("[Telephone interview.]", False)],
         [("Interviewer:", True), (" How often do you speak to families?", False)],
@@ -364,6 +371,14 @@ def test_docx_stores_what_it_built(tmp_path):
                         "I: Anything hard?\n\nR: Consent. Always consent.\n\nDawn: Yes.\n"
                         "Never mind, that was all.\n")
     assert doc.metadata == {"header": "[Telephone interview.]"}
+
+
+def test_a_docx_cover_table_is_header_not_turns(tmp_path):
+    path, _ = CASES["docx-paragraphs"](tmp_path)
+    doc = read_document(path)
+    assert doc.text.startswith("Interview\tTelephone\nDate\t1 May 2024\n\n[Telephone interview.]\n")
+    assert doc.metadata == {"header": "Interview\tTelephone\nDate\t1 May 2024\n\n"
+                                      "[Telephone interview.]", "tables": 1}
 
 
 def test_pdf_metadata_counts_pages(tmp_path):

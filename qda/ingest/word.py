@@ -5,8 +5,9 @@ blank line before each speaker's turn. A speaker label may be typed (``Dawn: ...
 or bold at the start of a paragraph (bold ``Dawn:`` or bold ``Dawn`` then the words);
 bold labels are written into the stored text as ``Dawn: ...`` so that turns are found
 the same way as in a text file. A table whose rows are turns (speaker | words, with an
-optional time column) gives one ``[time] Speaker: words`` line per row; any other table
-gives one line per non-empty cell.
+optional time column; a header row naming the columns, or speakers that recur) gives
+one ``[time] Speaker: words`` line per row; any other table (a cover sheet: "Date | 1
+May") gives one line per row, its cells separated by tabs.
 """
 
 from __future__ import annotations
@@ -133,7 +134,10 @@ def _table_lines(table: Table) -> list[str]:
     body = rows[1:] if roles else rows
     turns = [_row_turn(cells, roles) for cells in body]
     labelled = [t for t in turns if _LABELISH.fullmatch(t[1]) and len(t[1].split()) <= 4 and t[2]]
-    if turns and len(labelled) * 2 >= len(turns) and max(len(r) for r in rows) >= 2:
+    # Speakers come back; the keys of a cover sheet ("Date | 1 May") do not.
+    repeats = len({t[1] for t in labelled}) < len(labelled)
+    if turns and len(labelled) * 2 >= len(turns) and max(len(r) for r in rows) >= 2 \
+            and (roles or repeats):
         lines = []
         for stamp, label, words in turns:
             if not words:
@@ -141,7 +145,7 @@ def _table_lines(table: Table) -> list[str]:
             time = f"[{stamp.strip('[]()')}] " if stamp and _TIME.fullmatch(stamp) else ""
             lines.append(f"{time}{label}: {words}" if label else words)
         return lines
-    return [c for r in rows for c in r if c]
+    return ["\t".join(c for c in r if c) for r in rows]
 
 
 def read_docx(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
