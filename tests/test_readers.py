@@ -357,6 +357,13 @@ def test_vtt_turns_keep_first_begin_and_last_end(tmp_path):
     assert doc.text.startswith("Facilitator: What helps you & your family?\n\nLorraine: Being")
 
 
+def test_vtt_notes_before_the_first_cue_are_the_header(tmp_path):
+    text = VTT_VOICES.replace("WEBVTT\n", "WEBVTT\n\nNOTE\nFocus group 5. Names changed.\n")
+    doc = read_document(write(tmp_path / "a.vtt", text))
+    assert doc.metadata == {"cues": 5, "header": "Focus group 5. Names changed."}
+    assert "Names changed" not in doc.text
+
+
 def test_zoom_timestamps_stay_outside_the_turns(tmp_path):
     doc = read_document(write(tmp_path / "zoom.txt", ZOOM))
     assert doc.text == ZOOM
@@ -405,6 +412,9 @@ def test_pdf_metadata_counts_pages(tmp_path):
         ("Dawn [00:01:02]: words", "Dawn", False, 62.0),
         ("Dawn (01:02): words", "Dawn", False, 62.0),
         ("Dawn 01:00:00: words", "Dawn", False, 3600.0),
+        ("**Dawn:** words", "Dawn", False, None),
+        ("**Interviewer**: words", "Interviewer", True, None),
+        ("__P2:__ words", "P2", False, None),
     ],
 )
 def test_speaker_label_styles(tmp_path, line, speaker, is_interviewer, begin):
@@ -610,3 +620,36 @@ def test_property_vtt_cue_words_come_back(tmp_path, cues):
     _check(doc)
     said = " ".join(doc.text[t.start:t.end] for t in doc.turns)
     assert said.split() == " ".join(w for _, w in cues).split()
+
+
+# ---------------------------------------------------------------- one folder, every format
+def test_qda_ingest_imports_a_folder_with_every_format_in_one_command(tmp_path):
+    from click.testing import CliRunner
+
+    from qda.cli import cli
+    from qda.project import Project
+
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    cases = ["txt", "txt-cp1252", "docx-bold", "docx-table", "pdf", "vtt-voices", "srt", "zoom",
+             "otter", "survey-csv", "survey-xlsx"]
+    for case in cases:
+        sub = tmp_path / case
+        sub.mkdir()
+        path, _ = CASES[case](sub)
+        path.rename(folder / f"{case}{path.suffix}")
+    project = tmp_path / "p.qda"
+    assert CliRunner().invoke(cli, ["init", str(project)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    assert f"Imported {len(cases)} document(s)" in result.output
+    with Project.open(project) as p:
+        docs = p.documents()
+        segments = p.segments(interviewer=True)
+    assert set(docs["format"]) == {"text", "docx", "pdf", "vtt", "srt", "transcript-export",
+                                   "survey"}
+    for case in cases:
+        said = segments[segments["document"] == case]
+        assert len(said), case
+        words = " ".join(" ".join(said["text"]).split())
+        assert words == " ".join(" ".join(w for _, _, w, _ in EXPECTED[case]).split()), case

@@ -10,11 +10,13 @@ layer: it is refused with a message saying to run OCR first.
 from __future__ import annotations
 
 import io
+import logging
+from contextlib import contextmanager
 import unicodedata
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
 from qda.errors import InputError
 from qda.ingest.source import ReadOptions, SourceDocument, normalise_newlines
@@ -28,7 +30,25 @@ def _clean(text: str) -> str:
     return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
 
 
+@contextmanager
+def _quiet_pypdf():
+    """pypdf logs every repair it makes to a damaged file ("incorrect startxref
+    pointer"); the user gets our one error line or the document, not those."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def read_pdf(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
+    with _quiet_pypdf():
+        return _read_pdf(path, data, options)
+
+
+def _read_pdf(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
     if b"%PDF" not in data[:1024]:
         raise InputError(f"{path}: is not a PDF (no %PDF header); check that it is the right file")
     try:
@@ -49,8 +69,8 @@ def read_pdf(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
     except FileNotDecryptedError as exc:
         raise InputError(f"{path}: is password-protected; remove the password and import "
                          "an unprotected copy") from exc
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError,
-            RecursionError, AssertionError, IndexError) as exc:
+    except (PyPdfError, NotImplementedError, ValueError, KeyError, TypeError, AttributeError,
+            OSError, RecursionError, AssertionError, IndexError, ZeroDivisionError) as exc:
         raise InputError(f"{path}: cannot be read as a PDF ({exc}); it may be damaged; "
                          "open it and save it again") from exc
     if not any(pages):

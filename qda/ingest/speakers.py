@@ -43,7 +43,8 @@ def _mark_ranges() -> str:
 # marks), digits, spaces and name punctuation, then a colon and a space (or the end of
 # the line). A timestamp may stand before the name ("[00:01:02] Dawn:", Zoom) or after
 # it ("Dawn (00:01:02):"); a bare timestamp needs hours ("00:01:02") so that "At 10:30:"
-# or "10:30 then we left:" stay text, a bracketed one may be "[1:02]".
+# or "10:30 then we left:" stay text, a bracketed one may be "[1:02]". Markdown bold
+# around the label ("**Dawn:**") is part of the label, not of the words.
 _TIME = r"\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?"
 _TIME_HMS = r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?"
 _STAMP = rf"(?:\[{_TIME}\]|\({_TIME}\)|{_TIME_HMS})"
@@ -57,9 +58,10 @@ def _name(group: str = "label") -> str:
 @lru_cache(maxsize=1)
 def _label_pattern() -> re.Pattern[str]:
     """Compiled on first use, not at import: listing the marks scans ~135k code points."""
+    bold = r"(?:\*\*|__)?"        # Markdown bold: "**Dawn:** words" or "**Dawn**: words"
     return re.compile(
-        rf"^(?:(?P<before>{_STAMP})[ \t]+)?" + _name()
-        + rf"(?:[ \t]+(?P<after>{_STAMP}))?[ \t]*:(?=[ \t]|$)[ \t]*",
+        rf"^(?:(?P<before>{_STAMP})[ \t]+)?{bold}" + _name()
+        + rf"(?:[ \t]+(?P<after>{_STAMP}))?[ \t]*{bold}:{bold}(?=[ \t]|$)[ \t]*",
         re.MULTILINE,
     )
 

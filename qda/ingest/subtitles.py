@@ -120,7 +120,9 @@ def _read(path: Path, data: bytes, options: ReadOptions, kind: str) -> SourceDoc
         raise InputError(f"{path}: has no text; check that it is the right file")
     expected = _check_timings(path, text, kind)
     try:
-        captions = list(webvtt.from_buffer(io.StringIO(text), format=kind))
+        parsed = webvtt.from_buffer(io.StringIO(text), format=kind)
+        captions = list(parsed)
+        notes = [n.strip() for n in getattr(parsed, "header_comments", None) or [] if n.strip()]
     except MalformedFileError as exc:
         first = "WEBVTT on its first line" if kind == "vtt" else "a cue number, then a timing line"
         raise InputError(f"{path}: is not a {kind.upper()} file ({exc}); it must start with "
@@ -158,7 +160,7 @@ def _read(path: Path, data: bytes, options: ReadOptions, kind: str) -> SourceDoc
     return SourceDocument(
         name=path.name, format=kind, text="".join(parts).rstrip("\n") + "\n", turns=turns,
         labelled=any(t.speaker for t in turns),
-        metadata={"cues": len(captions)},
+        metadata={"cues": len(captions), **({"header": "\n".join(notes)} if notes else {})},
     )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import unicodedata
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -31,7 +30,8 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_ALLOWED_CONTROLS = set("\t\n\r\f\v")
+# Control characters (Unicode Cc) other than tab, newlines, form feed and vertical tab.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 def _binary(path: Path) -> InputError:
@@ -39,8 +39,8 @@ def _binary(path: Path) -> InputError:
                       "saved as plain text (.txt)")
 
 
-def _controls(text: str) -> int:
-    return sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS)
+def _controls(text: str) -> bool:
+    return _CONTROL.search(text) is not None
 
 
 def _mostly_latin(text: str) -> bool:
@@ -85,7 +85,7 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if _controls(text) == 0:
+        if not _controls(text):
             return text, encoding.replace("_", "-")
     line = data[: utf8_error.start].count(b"\n") + 1
     if best is None:

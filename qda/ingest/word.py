@@ -43,7 +43,7 @@ def _open(path: Path, data: bytes):
                          "renamed); open it in Word and save it again as .docx")
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError) as exc:
         raise InputError(f"{path}: is a damaged zip archive ({exc}); save it again as .docx") from exc
     if "word/document.xml" not in names:
         raise InputError(f"{path}: is a zip archive without word/document.xml, so not a Word "
