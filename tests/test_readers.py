@@ -11,7 +11,6 @@ from pathlib import Path
 import docx
 import pandas as pd
 import pytest
-from docx.shared import Pt
 from fpdf import FPDF
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -653,3 +652,39 @@ def test_qda_ingest_imports_a_folder_with_every_format_in_one_command(tmp_path):
         assert len(said), case
         words = " ".join(" ".join(said["text"]).split())
         assert words == " ".join(" ".join(w for _, _, w, _ in EXPECTED[case]).split()), case
+
+
+def test_survey_cells_read_as_people_typed_them(tmp_path):
+    """Numbers from a spreadsheet are not '12.0'; dates are ISO dates; a column with no
+    header is named by its letter, not 'Unnamed: 2'."""
+    import datetime as dt
+    frame = pd.DataFrame({
+        "Staff number": [12, 13],
+        "Joined": [dt.datetime(2019, 4, 1), dt.datetime(2021, 9, 6)],
+        "": ["Kent", "Surrey"],
+        "Comments": ["Ringing his mum before the first appointment helped a lot.",
+                     "A room at the children's centre, so partners could come along."],
+    })
+    path = tmp_path / "s.xlsx"
+    frame.to_excel(path, index=False)
+    doc = read_document(path)
+    assert doc.metadata["id_column"] == "Staff number"
+    assert doc.respondents == {"12": {"Joined": "2019-04-01", "column C": "Kent"},
+                               "13": {"Joined": "2021-09-06", "column C": "Surrey"}}
+    assert [t.speaker for t in doc.turns] == ["12", "13"]
+
+
+def test_a_survey_column_named_twice_is_refused(tmp_path):
+    path = write(tmp_path / "s.csv", "id,answer,Answer\n1,one two three four,five six seven eight\n")
+    with pytest.raises(InputError, match=re.escape(str(path)) + r": row 1: column 'Answer' appears twice"):
+        read_document(path)
+
+
+def test_a_house_style_pattern_reads_subtitle_cues(tmp_path):
+    text = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nDAWN > Most weeks.\n\n" \
+           "00:00:02.000 --> 00:00:03.000\nJB > Why?\n"
+    doc = read_document(write(tmp_path / "a.vtt", text),
+                        options=ReadOptions(speaker_pattern=r"(?P<label>[A-Z]+) > ",
+                                            interviewer_labels=("JB",)))
+    assert [(t.speaker, t.is_interviewer, doc.text[t.start:t.end]) for t in doc.turns] == [
+        ("DAWN", False, "Most weeks."), ("JB", True, "Why?")]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from qda.errors import InputError
 
 __all__ = ["Turn", "find_turns", "is_interviewer_label", "paragraph_turns", "trim_span",
-           "INTERVIEWER_LABELS", "compile_speaker_pattern", "parse_time"]
+           "INTERVIEWER_LABELS", "compile_speaker_pattern", "parse_time", "label_at_start"]
 
 #: Labels recognised as the interviewer's (case-insensitive; a trailing number is
 #: allowed, e.g. "Interviewer 2"). Extend per project with ``interviewer_labels``.
@@ -189,6 +189,19 @@ def find_turns(text: str, *, interviewer_labels: Iterable[str] = (),
         turns.append(Turn(start, end, label, is_interviewer_label(label, extra), begin_time=when))
     header_end = found[0][0] if found else len(text)
     return turns, header_end
+
+
+def label_at_start(line: str, *, speaker_pattern: str | None = None) -> tuple[str, int] | None:
+    """``(label, where the words begin)`` when one line (a subtitle cue's) starts with a
+    ``Name:`` label without a timestamp, or with the house-style pattern; else None."""
+    if speaker_pattern is not None:
+        m = compile_speaker_pattern(speaker_pattern).match(line)
+        return (m.group("label"), m.end()) if m and (m.group("label") or "").strip() else None
+    m = _label_pattern().match(line)
+    if m and not (m.group("before") or m.group("after")) \
+            and len(m.group("label").split()) <= _MAX_LABEL_WORDS:
+        return m.group("label"), m.end()
+    return None
 
 
 _PARAGRAPH = re.compile(r"[^\n]+")

@@ -26,8 +26,7 @@ from webvtt.models import Caption
 
 from qda.errors import InputError
 from qda.ingest.source import ReadOptions, SourceDocument, normalise_newlines
-from qda.ingest.speakers import (Turn, compile_speaker_pattern, is_interviewer_label,
-                                 _label_pattern, _MAX_LABEL_WORDS)
+from qda.ingest.speakers import Turn, is_interviewer_label, label_at_start
 from qda.ingest.text import decode_text
 
 __all__ = ["read_vtt", "read_srt"]
@@ -86,15 +85,9 @@ def _speaker_of(line: str, options: ReadOptions) -> tuple[str | None, str]:
     words = html.unescape(Caption(text=line).text if "<" in line else line)
     if voice:
         return voice.group(1), words
-    if options.speaker_pattern is not None:
-        m = compile_speaker_pattern(options.speaker_pattern).match(words)
-        if m and m.group("label") and m.group("label").strip():
-            return m.group("label"), words[m.end():]
-        return None, words
-    m = _label_pattern().match(words)
-    if m and not (m.group("before") or m.group("after")) \
-            and len(m.group("label").split()) <= _MAX_LABEL_WORDS:
-        return m.group("label"), words[m.end():]
+    found = label_at_start(words, speaker_pattern=options.speaker_pattern)
+    if found:
+        return found[0], words[found[1]:]
     return None, words
 
 
