@@ -43,15 +43,6 @@ def test_reingesting_the_same_files_changes_nothing(fresh_project, transcripts):
     assert _snapshot(fresh_project)[:4] == before[:4]
 
 
-def test_changed_file_with_same_name_is_refused_not_overwritten(fresh_project, transcripts):
-    fresh_project.ingest([transcripts])
-    before = _snapshot(fresh_project)
-    (transcripts / "int-a.txt").write_text("Dawn: something else entirely\n", encoding="utf-8")
-    with pytest.raises(ConflictError, match="int-a.txt"):
-        fresh_project.ingest([transcripts])
-    assert _snapshot(fresh_project) == before
-
-
 def test_unmapped_speakers_become_participants_with_one_warning(fresh_project, transcripts):
     (transcripts / "participants.csv").unlink()
     report = fresh_project.ingest([transcripts])

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import qda.ingest
 from qda.errors import InputError, QdaError
-from qda.ingest import collect_inputs, read_document
+from qda.ingest import ReadOptions, collect_inputs, read_document
 
 INTERVIEW = (
     "[Telephone interview. Names changed.]\n"
@@ -65,7 +65,8 @@ def test_read_document_reads_a_labelled_transcript(write, name):
 
 
 def test_read_document_takes_extra_interviewer_labels(write):
-    doc = read_document(write("a.txt", "JB: Question?\nDawn: Answer.\n"), interviewer_labels=["jb"])
+    doc = read_document(write("a.txt", "JB: Question?\nDawn: Answer.\n"),
+                        ReadOptions(interviewer_labels=("jb",)))
     assert turns_of(doc) == [("JB", True, "Question?"), ("Dawn", False, "Answer.")]
 
 

@@ -12,13 +12,14 @@ from pathlib import Path
 
 from qda.errors import InputError
 from qda.ingest.participants import ParticipantsSheet, read_participants
-from qda.ingest.source import KNOWN_EXTENSIONS, SourceDocument, document_key
+from qda.ingest.source import KNOWN_EXTENSIONS, ReadOptions, SourceDocument, document_key
 from qda.ingest.speakers import Turn, find_turns
 from qda.ingest.text import read_text
 
 __all__ = [
     "MAX_FILE_BYTES",
     "ParticipantsSheet",
+    "ReadOptions",
     "SourceDocument",
     "Turn",
     "collect_inputs",
@@ -36,7 +37,7 @@ _READERS = {".txt": read_text, ".md": read_text, ".text": read_text}
 _SHEET_NAMES = {"participants.csv", "participants.xlsx"}
 
 
-def read_document(path: str | Path, *, interviewer_labels: Iterable[str] = ()) -> SourceDocument:
+def read_document(path: str | Path, options: ReadOptions | None = None) -> SourceDocument:
     """Read one transcript file into a :class:`SourceDocument`."""
     path = Path(path)
     reader = _READERS.get(path.suffix.lower())
@@ -61,7 +62,8 @@ def read_document(path: str | Path, *, interviewer_labels: Iterable[str] = ()) -
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot be read: {exc.strerror}") from exc
-    doc = reader(path, data, interviewer_labels=interviewer_labels)
+    options = options or ReadOptions()
+    doc = reader(path, data, interviewer_labels=options.interviewer_labels)
     doc.sha256 = hashlib.sha256(data).hexdigest()
     doc.path = str(path)
     return doc

@@ -152,10 +152,22 @@ class Store:
 
     # ------------------------------------------------------------------ documents
     def document_by_name(self, name: str) -> dict[str, Any] | None:
+        return self._document_where("name = ?", name)
+
+    def document_by_sha(self, sha256: str) -> dict[str, Any] | None:
+        return self._document_where("sha256 = ?", sha256)
+
+    def document(self, document_id: str) -> dict[str, Any] | None:
+        return self._document_where("id = ?", document_id)
+
+    def _document_where(self, where: str, value: str) -> dict[str, Any] | None:
         row = self._conn.execute(
-            "SELECT id, name, sha256 FROM documents WHERE name = ?", (name,)
+            f"SELECT id, name, sha256, version, unit, text FROM documents WHERE {where}"
+            " ORDER BY rowid LIMIT 1", (value,)
         ).fetchone()
-        return None if row is None else {"id": row[0], "name": row[1], "sha256": row[2]}
+        if row is None:
+            return None
+        return dict(zip(("id", "name", "sha256", "version", "unit", "text"), row))
 
     def document_ids(self) -> set[str]:
         return {r[0] for r in self._conn.execute("SELECT id FROM documents")}
@@ -168,10 +180,35 @@ class Store:
             {**row, "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False)},
         )
 
+    def replace_document_text(self, document_id: str, row: Mapping[str, Any]) -> int:
+        """Keep the current text as a version in ``document_versions`` and store the new one.
+
+        Returns the new version number.
+        """
+        old = self._conn.execute(
+            "SELECT version, sha256, text, imported_at FROM documents WHERE id = ?",
+            (document_id,)).fetchone()
+        self._write(
+            "INSERT INTO document_versions (document_id, version, sha256, text, imported_at,"
+            " replaced_at) VALUES (?, ?, ?, ?, ?, ?)", (document_id, *old, now()))
+        self._write(
+            "UPDATE documents SET path = :path, format = :format, sha256 = :sha256, text = :text,"
+            " unit = :unit, imported_at = :imported_at, attributes = :attributes,"
+            " version = :version WHERE id = :id",
+            {**row, "id": document_id, "version": old[0] + 1,
+             "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False)})
+        return old[0] + 1
+
+    def document_versions(self, document_id: str) -> pd.DataFrame:
+        """Earlier versions of a document (not the current one), oldest first."""
+        return self._frame(
+            "SELECT document_id, version, sha256, imported_at, replaced_at, text"
+            " FROM document_versions WHERE document_id = ? ORDER BY version", (document_id,))
+
     def documents(self, *, with_text: bool = False) -> pd.DataFrame:
         text = ", text" if with_text else ""
         df = self._frame(
-            "SELECT id AS document_id, name, format, sha256, unit, imported_at,"
+            "SELECT id AS document_id, name, format, version, sha256, unit, imported_at,"
             f" length(text) AS characters{text} FROM documents ORDER BY rowid"
         )
         return df
@@ -251,10 +288,19 @@ class Store:
     def insert_segments(self, rows: Iterable[Mapping[str, Any]]) -> None:
         self._write_many(
             'INSERT INTO segments (id, document_id, position, unit, start, "end", speaker,'
-            " participant_id, is_interviewer) VALUES (:id, :document_id, :position, :unit,"
-            " :start, :end, :speaker, :participant_id, :is_interviewer)",
-            rows,
+            " participant_id, is_interviewer, begin_time, end_time, question) VALUES (:id,"
+            " :document_id, :position, :unit, :start, :end, :speaker, :participant_id,"
+            " :is_interviewer, :begin_time, :end_time, :question)",
+            ({"begin_time": None, "end_time": None, "question": None, **r} for r in rows),
         )
+
+    def delete_segments(self, document_id: str) -> None:
+        """Remove a document's segments (its codings must have been moved off them)."""
+        self._write("DELETE FROM segments WHERE document_id = ?", (document_id,))
+
+    def delete_speaker(self, document_id: str, label: str) -> None:
+        self._write("DELETE FROM speakers WHERE document_id = ? AND label = ?",
+                    (document_id, label))
 
     def segment(self, segment_id: str) -> dict[str, Any] | None:
         row = self._conn.execute(
@@ -262,14 +308,65 @@ class Store:
         ).fetchone()
         return None if row is None else {"document_id": row[0], "start": row[1], "end": row[2]}
 
-    def segments(self) -> pd.DataFrame:
+    def segments(self, document_id: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE s.document_id = ?", (document_id,)) if document_id else ("", ())
         df = self._frame(
             'SELECT s.id AS segment_id, s.document_id, s.position, s.unit, s.start, s."end",'
-            " s.speaker, s.participant_id, s.is_interviewer FROM segments s"
-            " JOIN documents d ON d.id = s.document_id ORDER BY d.rowid, s.position"
+            " s.speaker, s.participant_id, s.is_interviewer, s.begin_time, s.end_time,"
+            f" s.question FROM segments s JOIN documents d ON d.id = s.document_id {where}"
+            " ORDER BY d.rowid, s.position", params
         )
         df["is_interviewer"] = df["is_interviewer"].astype(bool)
+        for col in ("begin_time", "end_time"):
+            df[col] = df[col].astype("float64")
         return df
+
+    # ------------------------------------------------------- re-anchoring, archive
+    def take_document_codings(self, document_id: str) -> list[dict[str, Any]]:
+        """Remove a document's codings and return them whole (ids kept), so they can be
+        put back at new offsets with :meth:`restore_codings` or archived, in one transaction."""
+        cur = self._conn.execute(
+            'SELECT id, segment_id, document_id, start, "end", code_id, coder, source, status,'
+            " confidence, evidence, codebook_version, created_at, review FROM codings"
+            " WHERE document_id = ? ORDER BY id", (document_id,))
+        cols = [d[0] for d in cur.description]
+        rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+        self._write("DELETE FROM codings WHERE document_id = ?", (document_id,))
+        return rows
+
+    def restore_codings(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Insert codings taken by :meth:`take_document_codings` (evidence still JSON text)."""
+        self._write_many(
+            'INSERT INTO codings (id, segment_id, document_id, start, "end", code_id, coder,'
+            " source, status, confidence, evidence, codebook_version, created_at, review)"
+            " VALUES (:id, :segment_id, :document_id, :start, :end, :code_id, :coder, :source,"
+            " :status, :confidence, :evidence, :codebook_version, :created_at, :review)",
+            rows)
+
+    def archive_coding_rows(self, rows: Iterable[Mapping[str, Any]], *, reason: str,
+                            by: str) -> int:
+        """Keep codings (rows as from :meth:`take_document_codings`, plus ``quote`` and
+        ``document_version``) in ``archived_codings``. They are never deleted."""
+        names = dict(self._conn.execute("SELECT id, name FROM codes"))
+        stamp = now()
+        rows = [{"document_version": None, **r, "coding_id": r.get("id"),
+                 "code_name": names.get(r["code_id"]), "reason": reason, "archived_at": stamp,
+                 "archived_by": by} for r in rows]
+        self._write_many(
+            'INSERT INTO archived_codings (coding_id, segment_id, document_id, document_version,'
+            ' start, "end", quote, code_id, code_name, coder, source, status, confidence,'
+            " evidence, codebook_version, created_at, reason, archived_at, archived_by) VALUES"
+            " (:coding_id, :segment_id, :document_id, :document_version, :start, :end, :quote,"
+            " :code_id, :code_name, :coder, :source, :status, :confidence, :evidence,"
+            " :codebook_version, :created_at, :reason, :archived_at, :archived_by)", rows)
+        return len(rows)
+
+    def archived_codings(self) -> pd.DataFrame:
+        return self._frame(
+            'SELECT id, coding_id, segment_id, document_id, document_version, start, "end",'
+            " quote, code_id, code_name, coder, source, status, confidence, evidence,"
+            " codebook_version, created_at, reason, archived_at, archived_by"
+            " FROM archived_codings ORDER BY id")
 
     # ---------------------------------------------------------------------- codes
     def codes(self) -> pd.DataFrame:
