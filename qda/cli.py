@@ -65,6 +65,28 @@ _INTERVIEWER = click.option("--interviewer", "interviewer_labels", multiple=True
                             metavar="LABEL", help="An extra speaker label to treat as the "
                             "interviewer (repeatable). Built in: Interviewer, Facilitator, "
                             "Moderator, Researcher, Int, I, Q.")
+
+
+def _read_options(func):
+    """Options that say how to read the input files (shared by ``run`` and ``ingest``)."""
+    options = [
+        click.option("--format", "format_", default=None, metavar="NAME",
+                     help="Read every file with this reader instead of choosing by extension "
+                     "(text, docx, pdf, vtt, srt, transcript-export, survey)."),
+        click.option("--speaker-pattern", default=None, metavar="REGEX",
+                     help="A house-style speaker label: a regular expression with a group "
+                     "named 'label', matched at the start of a line."),
+        click.option("--text-column", "text_columns", multiple=True, metavar="COLUMN",
+                     help="Survey tables: a column holding answers (repeatable; default: "
+                     "the free-text columns)."),
+        click.option("--id-column", default=None, metavar="COLUMN",
+                     help="Survey tables: the column naming the respondent."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 _SPACY = click.option("--spacy-model", default=None, metavar="NAME",
                       help="An installed trained spaCy pipeline to use instead of the "
                       "built-in blank English one.")
@@ -89,9 +111,11 @@ def cli() -> None:
               show_default=True, help="Folder for the project and the exports.")
 @_UNIT
 @_INTERVIEWER
+@_read_options
 @_SPACY
 @_fail_cleanly
-def run(inputs, codebook, participants, out, unit, interviewer_labels, spacy_model) -> None:
+def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, speaker_pattern,
+        text_columns, id_column, spacy_model) -> None:
     """The whole job: ingest, segment, code by rules, analyse, export.
 
     With no INPUT, runs on the bundled sample into ./qda-output/.
@@ -99,7 +123,9 @@ def run(inputs, codebook, participants, out, unit, interviewer_labels, spacy_mod
     from qda.workflow import run as run_job
 
     result = run_job(inputs, codebook=codebook, participants=participants, out=out, unit=unit,
-                     interviewer_labels=interviewer_labels, spacy_model=spacy_model)
+                     interviewer_labels=interviewer_labels, spacy_model=spacy_model,
+                     format=format_, speaker_pattern=speaker_pattern,
+                     text_columns=text_columns, id_column=id_column, progress=True)
     _warn(result.warnings)
     s = result.summary
     added = len(result.ingest.added)
@@ -134,16 +160,29 @@ def init(file) -> None:
               help="Participants sheet (CSV/XLSX) mapping documents and speakers.")
 @_UNIT
 @_INTERVIEWER
+@_read_options
 @_project_option
 @_fail_cleanly
-def ingest(paths, participants, unit, interviewer_labels, project_path) -> None:
-    """Import transcripts (files or folders of .txt/.md)."""
+def ingest(paths, participants, unit, interviewer_labels, format_, speaker_pattern, text_columns,
+           id_column, project_path) -> None:
+    """Import transcripts and survey tables (files or folders).
+
+    Reads .txt/.md, .docx, .pdf (with a text layer), .vtt/.srt, Zoom/Teams/Otter text
+    exports and survey tables (.csv/.xlsx). The same file again changes nothing; a changed
+    file becomes a new version of its document, with every coding moved to the same words.
+    """
     with _open(project_path) as project:
         report = project.ingest(paths, participants=participants, unit=unit,
-                                interviewer_labels=interviewer_labels)
+                                interviewer_labels=interviewer_labels, format=format_,
+                                speaker_pattern=speaker_pattern, text_columns=text_columns,
+                                id_column=id_column, progress=True)
     _warn(report.warnings)
     for name, why in report.skipped:
         click.echo(f"Skipped {name}: {why}")
+    for rev in report.versions:
+        click.echo(f"Updated {rev.document} to version {rev.version}: {rev.segments} segments "
+                   f"({rev.segments_kept} unchanged), {rev.codings_placed} coding(s) re-anchored, "
+                   f"{len(rev.codings_unplaced)} archived.")
     click.echo(f"Imported {len(report.added)} document(s), {report.segments} segments; "
                f"{report.participants} participants in the project.")
 
@@ -166,6 +205,20 @@ def participants_load(file, project_path) -> None:
         _warn([f"{len(unmapped)} speaker(s) are still not in a sheet: " + "; ".join(
             f"{d}: {s or '(whole document)'}" for d, s in unmapped[:12])])
     click.echo(f"Loaded {file}; {n} participants in the project.")
+
+
+@participants.command("template")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the sheet here (CSV); default: print it.")
+@_project_option
+@_fail_cleanly
+def participants_template(out, project_path) -> None:
+    """A participants sheet to fill in for the speakers no sheet maps yet."""
+    with _open(project_path) as project:
+        sheet = project.participants_template()
+    if sheet.empty:
+        click.echo("Every speaker is mapped to a participant; nothing to fill in.", err=True)
+    _write_table(sheet, out)
 
 
 @participants.command("show")

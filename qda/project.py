@@ -428,8 +428,10 @@ class Project:
 
     def segments(self, *, interviewer: bool = False) -> pd.DataFrame:
         """The segment table: ``segment_id, document, participant, speaker, unit, start, end,
-        text`` then participant attributes. Interviewer turns only with ``interviewer=True``
-        (then an ``is_interviewer`` column is added at the end)."""
+        text`` then participant attributes, then ``question`` (survey answers) and
+        ``begin_time, end_time`` (seconds, from subtitle cues or timestamps) when any segment
+        has them. Interviewer turns only with ``interviewer=True`` (then an
+        ``is_interviewer`` column is added at the end)."""
         segs = self._store.segments()
         if not interviewer:
             segs = segs[~segs["is_interviewer"]]
@@ -441,6 +443,9 @@ class Project:
         out = out.rename(columns={"document_id": "document", "participant_id": "participant"})
         cols = ["segment_id", "document", "participant", "speaker", "unit", "start", "end", "text"]
         cols += [c for c in attrs.columns if c != "participant_id"]
+        # Extended columns, last and only when some segment has them (survey questions,
+        # cue times), so the design's column order is kept.
+        cols += [c for c in ("question", "begin_time", "end_time") if out[c].notna().any()]
         if interviewer:
             cols.append("is_interviewer")
         return out[cols].reset_index(drop=True)
