@@ -9,6 +9,7 @@ longer in the text is moved to ``archived_codings`` with its quote and reported.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,12 +135,19 @@ def add_version(store: Store, existing: dict[str, Any], doc: SourceDocument, *, 
 
 
 def _holder(spans: list[tuple[int, int]], ids: list[str], start: int, end: int) -> str | None:
-    """The segment that holds ``[start, end)``, else the one overlapping it most."""
+    """The segment that holds ``[start, end)``, else the one overlapping it most.
+
+    ``spans`` are in document order and do not overlap.
+    """
+    i = bisect.bisect_right(spans, (start, float("inf"))) - 1
+    if i >= 0 and spans[i][0] <= start and end <= spans[i][1]:
+        return ids[i]
     best, best_overlap = None, 0
-    for (s, e), sid in zip(spans, ids):
-        if s <= start and end <= e:
-            return sid
+    for k in range(max(i, 0), len(spans)):
+        s, e = spans[k]
+        if s >= end:
+            break
         overlap = min(e, end) - max(s, start)
         if overlap > best_overlap:
-            best, best_overlap = sid, overlap
+            best, best_overlap = ids[k], overlap
     return best

@@ -161,3 +161,14 @@ def test_reanchor_never_places_a_span_on_other_words(parts, inserts, data):
             assert new[placed[0]:placed[1]] == old[s:e]
         else:
             assert old[s:e] not in new
+
+
+def test_a_span_goes_to_the_segment_holding_it_or_overlapping_it_most():
+    from qda.documents import _holder
+
+    spans, ids = [(0, 10), (12, 20), (22, 40)], ["a", "b", "c"]
+    assert _holder(spans, ids, 12, 20) == "b"
+    assert _holder(spans, ids, 3, 5) == "a"
+    assert _holder(spans, ids, 8, 30) == "b"     # 2 in a, 8 in b, 8 in c: the first biggest
+    assert _holder(spans, ids, 15, 38) == "c"
+    assert _holder(spans, ids, 10, 12) is None   # between segments
