@@ -7,6 +7,7 @@ method that writes is one transaction: it happens entirely or not at all.
 from __future__ import annotations
 
 import getpass
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,9 @@ import pandas as pd
 from qda import analysis
 from qda.attribution import DEFAULT_TEMPLATE, attribute
 from qda.codebook import Codebook, load_codebook
+from qda.coding.longcsv import read_long_csv, resolve_csv, write_long_csv
 from qda.coding.rules import RulesCoder
+from qda.coding.sheets import plan_import, read_coding_sheet, resolve_sheet, write_coding_sheet
 from qda.errors import ConflictError, InputError, ProjectError
 from qda.documents import VersionReport, add_document, add_version, document_unit
 from qda.ingest import (ParticipantsSheet, ReadOptions, SourceDocument, collect_inputs,
@@ -24,7 +27,7 @@ from qda.ingest import (ParticipantsSheet, ReadOptions, SourceDocument, collect_
 from qda.segment import UNITS, make_nlp
 from qda.store import Store, now
 
-__all__ = ["Project", "IngestReport", "RulesReport", "CodebookReport"]
+__all__ = ["Project", "IngestReport", "RulesReport", "CodebookReport", "CodingImportReport"]
 
 
 def _who(who: str | None) -> str:
@@ -67,6 +70,24 @@ class RulesReport:
     segments: int = 0
     replaced: int = 0
     kept_reviewed: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CodingImportReport:
+    """What :meth:`Project.import_coding` did (counts) and what it wants a person to see."""
+    file: str
+    coder: str
+    kind: str                      # "sheet" or "csv"
+    rows: int = 0
+    added: int = 0                 # new human codings
+    already: int = 0               # marks the project already had
+    reviewed: int = 0              # segments newly recorded as reviewed
+    reviewed_already: int = 0
+    untouched: int = 0             # sheet rows with no mark and no 'done': not yet coded
+    removed: int = 0               # codings archived (remove_unmarked)
+    conflicts: list[dict] = field(default_factory=list)  # the coder's codings not marked
+    edited: list[tuple[str, str]] = field(default_factory=list)  # (row, segment) text edited
     warnings: list[str] = field(default_factory=list)
 
 
@@ -415,6 +436,202 @@ class Project:
                                entity_id=segment_id, detail={"code": code_id, "coder": coder})
         return True
 
+    # --------------------------------------------------------------- human coding
+    @property
+    def project_id(self) -> str:
+        """The project's id (a UUID), written into coding sheets so a sheet is only read
+        back into the project it came from. Made on first need; copies share it."""
+        pid = self._store.get_setting("project_id")
+        if not pid:
+            pid = str(uuid.uuid4())
+            with self._store.transaction():
+                self._store.set_setting("project_id", pid)
+        return pid
+
+    def coding_sheet(self, path: str | Path, *, coder: str | None,
+                     codes: Sequence[str] | None = None, documents: Sequence[str] | None = None,
+                     include_suggestions: bool = True) -> Path:
+        """Write a coding sheet (.xlsx) for a person to fill: one row per segment (no
+        interviewer turns), one column per code grouped under its theme. The coder's own
+        codings and reviewed rows are pre-filled; open suggestions are shown as hints.
+        Read it back with :meth:`import_coding`."""
+        cb = self.codebook
+        if not len(cb):
+            raise ProjectError("the project has no codebook; load one with `qda codebook load F`")
+        coder = coder.strip() if coder else None
+        chosen = cb.ids
+        if codes:
+            unknown = [c for c in codes if c not in cb]
+            if unknown:
+                raise InputError(f"unknown code(s) {', '.join(map(repr, unknown))}; see `qda "
+                                 "codebook show` for the ids")
+            wanted = set(codes)
+            chosen = [c for c in cb.ids if c in wanted]
+        segs = self.segments()
+        if documents:
+            docs = self._store.documents()
+            ids = set(docs["document_id"])
+            by_name = dict(zip(docs["name"], docs["document_id"]))
+            picked = []
+            for d in documents:
+                if d not in ids and d not in by_name:
+                    raise InputError(f"unknown document {d!r}; see `qda segments` for the ids")
+                picked.append(d if d in ids else by_name[d])
+            segs = segs[segs["document"].isin(picked)]
+        if segs.empty:
+            raise ProjectError("there are no segments to code; ingest transcripts first "
+                               "(`qda ingest FILES`)")
+        attrs = [c for c in self._store.participants().columns
+                 if c not in ("participant_id", "label", "auto")]
+        attrs += [c for c in ("question",) if c in segs.columns]
+        marks: set[tuple[str, str]] = set()
+        done: set[str] = set()
+        if coder:
+            mine = self._store.coder_codings(coder)
+            marks = set(zip(mine["segment_id"], mine["code_id"]))
+            done = set(self._store.reviews(coder)["segment_id"])
+        hints: dict[str, str] = {}
+        if include_suggestions:
+            hints = _suggestion_hints(self._store.codings(), cb.ids)
+        meta = {"project_id": self.project_id, "project": self.path.name, "coder": coder or "",
+                "codebook_version": cb.version, "created_at": now(),
+                "segments": str(len(segs))}
+        return write_coding_sheet(path, segments=segs, attributes=attrs, codebook=cb,
+                                  codes=chosen, marks=marks, done=done, suggestions=hints,
+                                  meta=meta)
+
+    def import_coding(self, path: str | Path, *, coder: str, remove_unmarked: bool = False,
+                      who: str | None = None) -> CodingImportReport:
+        """Read a filled coding sheet (.xlsx) or a long coding CSV as ``coder``'s codings.
+
+        Idempotent: a coding already there is not added again. Marks become human codings
+        (source ``human``, status ``accepted``) of the whole segment, CSV span rows of their
+        span; open suggestions and other coders' codings are never touched. A row with a
+        mark or ``done`` (a CSV row, even with an empty code) records the segment as
+        reviewed by the coder. A coding of this coder that the file covers but no longer
+        marks is a *conflict*: reported, kept, unless ``remove_unmarked`` (then it is moved
+        to the archive; for a sheet, only codings older than the sheet). A row whose text
+        was edited is reported, its marks applied (the segment id decides). Anything the
+        file gets wrong (unknown code or segment, a mark other than x/1, another project's
+        sheet, missing columns, bad offsets) raises an error before anything is written.
+        One transaction, recorded in history.
+        """
+        path = Path(path)
+        coder = (coder or "").strip()
+        if not coder:
+            raise InputError("say whose coding this is: --coder NAME")
+        segs = self._store.segments()
+        spans = {sid: (doc, int(s), int(e)) for sid, doc, s, e in
+                 zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])}
+        texts = self._store.document_texts()
+        suffix = path.suffix.lower()
+        if suffix == ".xlsx":
+            found = resolve_sheet(read_coding_sheet(path), project_id=self.project_id,
+                                  coder=coder, codes=self.codebook.ids, spans=spans, texts=texts)
+        elif suffix == ".csv":
+            docs = self._store.documents()
+            found = resolve_csv(path, read_long_csv(path), coder=coder, codes=self.codebook.ids,
+                                spans=spans, texts=texts,
+                                names=dict(zip(docs["name"], docs["document_id"])))
+        else:
+            raise InputError(f"{path}: import reads a coding sheet (.xlsx) or a long coding "
+                             "CSV (.csv), not " + (suffix or "a file without extension"))
+        existing = self._store.coder_codings(coder)
+        plan = plan_import(found.marks, existing, segments=found.segments, codes=found.codes)
+        unmarked = plan.unmarked
+        removable = unmarked
+        if found.written_at:  # never remove what was coded after the sheet was written
+            removable = unmarked[unmarked["created_at"] <= found.written_at]
+        report = CodingImportReport(file=str(path), coder=coder, kind=found.kind,
+                                    rows=found.rows, already=plan.already,
+                                    untouched=found.untouched, edited=found.edited)
+        stamp, actor = now(), _who(who or coder)
+        with self._store.transaction():
+            report.added = self._store.insert_codings(
+                {"segment_id": m.segment_id, "document_id": m.document_id, "start": m.start,
+                 "end": m.end, "code_id": m.code_id, "coder": coder, "source": "human",
+                 "status": "accepted", "confidence": None, "evidence": None,
+                 "codebook_version": self.codebook.version, "created_at": stamp}
+                for m in plan.add)
+            report.reviewed = self._store.insert_reviews(
+                {"segment_id": sid, "document_id": doc, "coder": coder, "reviewed_at": stamp,
+                 "source_file": str(path)} for sid, doc in found.reviewed.items())
+            report.reviewed_already = len(found.reviewed) - report.reviewed
+            if remove_unmarked and not removable.empty:
+                report.removed = self._store.archive_codings(
+                    removable["coding_id"].tolist(), by=actor,
+                    reason=f"not marked by {coder} in {path.name} (imported with "
+                    "remove_unmarked)")
+                unmarked = unmarked[~unmarked["coding_id"].isin(removable["coding_id"])]
+            report.conflicts = [
+                {"segment_id": r["segment_id"], "code": r["code_id"], "start": int(r["start"]),
+                 "end": int(r["end"]), "text": _clip(texts[r["document_id"]][r["start"]:r["end"]]),
+                 "newer_than_file": bool(found.written_at and r["created_at"] > found.written_at)}
+                for r in unmarked.to_dict("records")]
+            self._store.record(who=actor, action="import", entity="codings", entity_id=str(path),
+                               detail={"coder": coder, "kind": found.kind, "rows": found.rows,
+                                       "added": report.added, "already": report.already,
+                                       "reviewed": report.reviewed,
+                                       "conflicts": len(report.conflicts),
+                                       "removed": report.removed,
+                                       "edited": len(report.edited)})
+        if report.edited:
+            report.warnings.append(
+                f"{len(report.edited)} row(s) have text that differs from the project's "
+                f"({', '.join(f'{w}: {s}' for w, s in report.edited[:5])}"
+                f"{' and more' if len(report.edited) > 5 else ''}); their marks were applied to "
+                "the segment their id names. Edit transcripts by re-importing the file instead")
+        return report
+
+    def reviews(self, *, coder: str | None = None) -> pd.DataFrame:
+        """Segments each coder has reviewed: ``segment_id, document, coder, reviewed_at,
+        source_file``. A reviewed segment without a coding of that coder means "no code
+        applies"; a segment not here and without codings is not yet coded."""
+        return self._store.reviews(coder).rename(columns={"document_id": "document"})
+
+    def coding_table(self, *, coders: Iterable[str] | None = None,
+                     sources: Iterable[str] | None = None, reviewed: bool = False
+                     ) -> pd.DataFrame:
+        """The long coding table (:meth:`codings`); with ``reviewed``, also one row with an
+        empty ``code`` per segment a coder reviewed without coding it (the design's long
+        coding CSV, which :meth:`import_coding` reads back)."""
+        df = self.codings(coders=coders, sources=sources)
+        if not reviewed or (sources is not None and "human" not in set(sources)):
+            return df
+        rv = self._store.reviews()
+        if coders is not None:
+            rv = rv[rv["coder"].isin(list(coders))]
+        human = self._store.codings()
+        human = human[human["source"] == "human"]
+        coded = set(zip(human["segment_id"], human["coder"]))
+        rv = rv[[(s, c) not in coded for s, c in zip(rv["segment_id"], rv["coder"])]]
+        if rv.empty:
+            return df
+        segs = self.segments(interviewer=True).set_index("segment_id")
+        seg = segs.loc[rv["segment_id"]]
+        extra = pd.DataFrame({
+            "segment_id": rv["segment_id"].values, "document": seg["document"].values,
+            "participant": seg["participant"].values, "start": seg["start"].values,
+            "end": seg["end"].values, "code": "", "coder": rv["coder"].values,
+            "source": "human", "status": "", "confidence": float("nan"),
+            "text": seg["text"].values, "evidence": None, "codebook_version": None,
+            "created_at": rv["reviewed_at"].values})
+        order = {d: i for i, d in enumerate(self._store.documents()["document_id"])}
+        out = pd.concat([df, extra], ignore_index=True)
+        out = out.assign(_d=out["document"].map(order)).sort_values(
+            ["_d", "start", "end", "coder"], kind="stable").drop(columns="_d")
+        return out.reset_index(drop=True)
+
+    def codings_csv(self, path: str | Path, *, coders: Iterable[str] | None = None,
+                    sources: Iterable[str] | None = None, reviewed: bool = True) -> Path:
+        """Write the long coding CSV (design columns, then evidence, codebook_version,
+        created_at), reviewed-without-code rows included unless ``reviewed=False``."""
+        df = self.coding_table(coders=coders, sources=sources, reviewed=reviewed)
+        df["evidence"] = df["evidence"].map(
+            lambda v: "; ".join(f"{e['term']}@{e['start']}" for e in v)
+            if isinstance(v, list) else "")
+        return write_long_csv(df, path)
+
     # ---------------------------------------------------------------------- reads
     def documents(self, *, text: bool = False) -> pd.DataFrame:
         return self._store.documents(with_text=text).rename(columns={"document_id": "document"})
@@ -527,6 +744,22 @@ class Project:
             "human_codings": int((codings["source"] == "human").sum()),
             "suggestions": int((codings["status"] == "suggested").sum()),
         }
+
+
+def _suggestion_hints(codings: pd.DataFrame, order: Sequence[str]) -> dict[str, str]:
+    """Open suggestions per segment as one line: ``benefits (rules); co_location 0.82 (model)``."""
+    open_ = codings[codings["status"] == "suggested"]
+    if open_.empty:
+        return {}
+    rank = {c: i for i, c in enumerate(order)}
+    open_ = open_.assign(_c=open_["confidence"].fillna(2.0), _o=open_["code_id"].map(rank))
+    open_ = open_.sort_values(["segment_id", "_c", "_o"], ascending=[True, False, True])
+    hints: dict[str, list[str]] = {}
+    for sid, code, conf, source in zip(open_["segment_id"], open_["code_id"],
+                                       open_["confidence"], open_["source"]):
+        score = "" if conf != conf else f" {conf:.2f}"
+        hints.setdefault(sid, []).append(f"{code}{score} ({source})")
+    return {sid: "; ".join(dict.fromkeys(items)) for sid, items in hints.items()}
 
 
 def _clip(text: str, n: int = 40) -> str:

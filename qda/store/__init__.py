@@ -453,6 +453,55 @@ class Store:
         df["confidence"] = df["confidence"].astype("float64")
         return df
 
+    # ------------------------------------------------------ human coding: sheets, reviews
+    def coder_codings(self, coder: str, *, source: str = "human") -> pd.DataFrame:
+        """One coder's codings of one source, with their ids and creation times."""
+        return self._frame(
+            'SELECT id AS coding_id, segment_id, document_id, start, "end", code_id,'
+            " created_at FROM codings WHERE coder = ? AND source = ? ORDER BY id",
+            (coder, source))
+
+    def archive_codings(self, coding_ids: Iterable[int], *, reason: str, by: str) -> int:
+        """Move codings (by id) to ``archived_codings`` with their quote; never deleted."""
+        ids = list(coding_ids)
+        if not ids:
+            return 0
+        cols = ("id", "segment_id", "document_id", "start", "end", "code_id", "coder", "source",
+                "status", "confidence", "evidence", "codebook_version", "created_at", "review")
+        rows = []
+        for coding_id in ids:
+            row = self._conn.execute(
+                'SELECT c.id, c.segment_id, c.document_id, c.start, c."end", c.code_id, c.coder,'
+                " c.source, c.status, c.confidence, c.evidence, c.codebook_version, c.created_at,"
+                " c.review, substr(d.text, c.start + 1, c.\"end\" - c.start), d.version"
+                " FROM codings c JOIN documents d ON d.id = c.document_id WHERE c.id = ?",
+                (coding_id,)).fetchone()
+            if row is not None:
+                rows.append({**dict(zip(cols, row[:-2])), "quote": row[-2],
+                             "document_version": row[-1]})
+        self.archive_coding_rows(rows, reason=reason, by=by)
+        self._write_many("DELETE FROM codings WHERE id = ?", [(r["id"],) for r in rows])
+        return len(rows)
+
+    def insert_reviews(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Record that coders reviewed segments; a (segment, coder) already there is kept as it
+        was. Returns how many were new."""
+        assert self._depth, "writes happen inside Store.transaction()"
+        cur = self._conn.executemany(
+            "INSERT OR IGNORE INTO reviews (segment_id, document_id, coder, reviewed_at,"
+            " source_file) VALUES (:segment_id, :document_id, :coder, :reviewed_at,"
+            " :source_file)", list(rows))
+        return max(cur.rowcount, 0)
+
+    def reviews(self, coder: str | None = None) -> pd.DataFrame:
+        """Reviews of segments that still exist, in document order."""
+        where, params = ("WHERE r.coder = ?", (coder,)) if coder else ("", ())
+        return self._frame(
+            "SELECT r.segment_id, r.document_id, r.coder, r.reviewed_at, r.source_file"
+            " FROM reviews r JOIN segments s ON s.id = r.segment_id"
+            f" JOIN documents d ON d.id = s.document_id {where}"
+            " ORDER BY d.rowid, s.position, r.coder", params)
+
     # ---------------------------------------------------------------------- checks
     def integrity_check(self) -> str:
         return self._conn.execute("PRAGMA integrity_check").fetchone()[0]
