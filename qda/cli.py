@@ -315,6 +315,53 @@ def code_rules(spacy_model, project_path) -> None:
                f"suggestions; kept {report.kept_reviewed} already reviewed).")
 
 
+@code.command("sheet")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--coder", default=None, help="Who will fill it: their codings so far are "
+              "pre-filled, and only they can import it.")
+@click.option("--codes", default=None, metavar="A,B,...",
+              help="Only these codes (comma-separated ids); default: the whole codebook.")
+@click.option("--document", "documents", multiple=True, metavar="D",
+              help="Only this document's segments (id or file name; repeatable).")
+@click.option("--no-suggestions", is_flag=True, help="Leave out the suggestions column's hints.")
+@_project_option
+@_fail_cleanly
+def code_sheet(file, coder, codes, documents, no_suggestions, project_path) -> None:
+    """Write a coding sheet (.xlsx) for a person to fill with x marks."""
+    with _open(project_path) as project:
+        project.coding_sheet(file, coder=coder, documents=documents or None,
+                             codes=[c.strip() for c in codes.split(",") if c.strip()]
+                             if codes else None, include_suggestions=not no_suggestions)
+    click.echo(f"Wrote {file}; fill it in, then: qda code import {file} --coder "
+               f"{coder or 'NAME'}")
+
+
+@code.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--coder", required=True, help="Whose coding this is.")
+@click.option("--remove-unmarked", is_flag=True,
+              help="Archive this coder's codings that the file covers but no longer marks "
+              "(default: keep them and report them as conflicts).")
+@_project_option
+@_fail_cleanly
+def code_import(file, coder, remove_unmarked, project_path) -> None:
+    """Read a filled coding sheet (.xlsx) or a long coding CSV as CODER's codings."""
+    with _open(project_path) as project:
+        r = project.import_coding(file, coder=coder, remove_unmarked=remove_unmarked)
+    _warn(r.warnings)
+    click.echo(f"Imported {file} for {r.coder}: {r.added} coding(s) added, {r.already} already "
+               f"there; {r.reviewed} segment(s) recorded as reviewed ({r.reviewed_already} "
+               "already)" + (f"; {r.untouched} row(s) not yet coded" if r.kind == "sheet" else "")
+               + (f"; {r.removed} unmarked coding(s) archived" if r.removed else "") + ".")
+    if r.conflicts:
+        shown = "; ".join(f"{c['segment_id']} {c['code']}" for c in r.conflicts[:5])
+        more = f" and {len(r.conflicts) - 5} more" if len(r.conflicts) > 5 else ""
+        hint = ("" if remove_unmarked else "; to archive them, import again with "
+                "--remove-unmarked")
+        click.echo(f"Conflicts: {len(r.conflicts)} coding(s) by {r.coder} are in the project "
+                   f"but not marked in the file, and were kept ({shown}{more}){hint}.")
+
+
 @cli.command()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="CSV file to write (default: standard output).")
@@ -334,12 +381,15 @@ def segments(out, interviewer, project_path) -> None:
 @click.option("--source", "sources", multiple=True,
               type=click.Choice(["human", "rules", "model", "import"]),
               help="Only this source (repeatable).")
+@click.option("--reviewed", is_flag=True, help="Also a row with an empty code for each "
+              "segment a coder reviewed and found no code for.")
 @_project_option
 @_fail_cleanly
-def codings(out, coders, sources, project_path) -> None:
-    """The long coding table as CSV."""
+def codings(out, coders, sources, reviewed, project_path) -> None:
+    """The long coding table as CSV (`qda code import` reads it back)."""
     with _open(project_path) as project:
-        df = project.codings(coders=coders or None, sources=sources or None)
+        df = project.coding_table(coders=coders or None, sources=sources or None,
+                                  reviewed=reviewed)
     df["evidence"] = df["evidence"].map(lambda v: "" if v is None else
                                         "; ".join(f"{e['term']}@{e['start']}" for e in v))
     _write_table(df, out)

@@ -510,7 +510,8 @@ class Project:
         mark or ``done`` (a CSV row, even with an empty code) records the segment as
         reviewed by the coder. A coding of this coder that the file covers but no longer
         marks is a *conflict*: reported, kept, unless ``remove_unmarked`` (then it is moved
-        to the archive; for a sheet, only codings older than the sheet). A row whose text
+        to the archive: the file is then the truth for that coder within its rows and code
+        columns; codings outside them are never touched). A row whose text
         was edited is reported, its marks applied (the segment id decides). Anything the
         file gets wrong (unknown code or segment, a mark other than x/1, another project's
         sheet, missing columns, bad offsets) raises an error before anything is written.
@@ -539,9 +540,6 @@ class Project:
         existing = self._store.coder_codings(coder)
         plan = plan_import(found.marks, existing, segments=found.segments, codes=found.codes)
         unmarked = plan.unmarked
-        removable = unmarked
-        if found.written_at:  # never remove what was coded after the sheet was written
-            removable = unmarked[unmarked["created_at"] <= found.written_at]
         report = CodingImportReport(file=str(path), coder=coder, kind=found.kind,
                                     rows=found.rows, already=plan.already,
                                     untouched=found.untouched, edited=found.edited)
@@ -557,17 +555,17 @@ class Project:
                 {"segment_id": sid, "document_id": doc, "coder": coder, "reviewed_at": stamp,
                  "source_file": str(path)} for sid, doc in found.reviewed.items())
             report.reviewed_already = len(found.reviewed) - report.reviewed
-            if remove_unmarked and not removable.empty:
+            if remove_unmarked and not unmarked.empty:
                 report.removed = self._store.archive_codings(
-                    removable["coding_id"].tolist(), by=actor,
+                    unmarked["coding_id"].tolist(), by=actor,
                     reason=f"not marked by {coder} in {path.name} (imported with "
                     "remove_unmarked)")
-                unmarked = unmarked[~unmarked["coding_id"].isin(removable["coding_id"])]
-            report.conflicts = [
-                {"segment_id": r["segment_id"], "code": r["code_id"], "start": int(r["start"]),
-                 "end": int(r["end"]), "text": _clip(texts[r["document_id"]][r["start"]:r["end"]]),
-                 "newer_than_file": bool(found.written_at and r["created_at"] > found.written_at)}
-                for r in unmarked.to_dict("records")]
+            else:
+                report.conflicts = [
+                    {"segment_id": r["segment_id"], "code": r["code_id"],
+                     "start": int(r["start"]), "end": int(r["end"]),
+                     "text": _clip(texts[r["document_id"]][r["start"]:r["end"]])}
+                    for r in unmarked.to_dict("records")]
             self._store.record(who=actor, action="import", entity="codings", entity_id=str(path),
                                detail={"coder": coder, "kind": found.kind, "rows": found.rows,
                                        "added": report.added, "already": report.already,

@@ -21,8 +21,8 @@ from qda.codebook import Codebook
 from qda.errors import InputError
 from qda.export.files import atomic_path
 
-__all__ = ["CodingSheet", "SheetRow", "Mark", "ImportPlan", "write_coding_sheet",
-           "read_coding_sheet", "plan_import", "is_mark", "FIELDS"]
+__all__ = ["CodingSheet", "SheetRow", "Mark", "ImportPlan", "Resolved", "write_coding_sheet",
+           "read_coding_sheet", "resolve_sheet", "plan_import", "is_mark", "FIELDS"]
 
 SHEET, HELP, META = "Coding", "Instructions", "qda"
 FORMAT = "qda coding sheet"
@@ -472,7 +472,6 @@ class Resolved:
     edited: list[tuple[str, str]] = field(default_factory=list)  # (where, segment_id)
     rows: int = 0
     untouched: int = 0
-    written_at: str | None = None                # a sheet's creation time
 
 
 def _list(items: list[str], n: int = 5) -> str:
@@ -514,7 +513,7 @@ def resolve_sheet(sheet: CodingSheet, *, project_id: str, coder: str, codes: Ite
         raise InputError(f"{path}: unknown segment id(s) {_list(missing)}; the ids must be as "
                          "the sheet was written (see `qda segments`)")
     out = Resolved("sheet", segments={r.segment_id for r in sheet.rows}, codes=set(sheet.codes),
-                   rows=len(sheet.rows), written_at=sheet.meta.get("created_at") or None)
+                   rows=len(sheet.rows))
     for r in sheet.rows:
         doc, start, end = spans[r.segment_id]
         if not _same_text(texts[doc][start:end], r.text):
