@@ -118,9 +118,12 @@ class Codebook:
                 "exclude_keywords": list(c.exclude_keywords),
                 "patterns": list(c.patterns), "color": c.color, "position": pos,
             })
-        return pd.DataFrame(rows, columns=[
+        frame = pd.DataFrame(rows, columns=[
             "code_id", "parent_id", "name", "depth", "path", "description", "include", "exclude",
             "examples", "keywords", "exclude_keywords", "patterns", "color", "position"])
+        for col in ("parent_id", "color"):  # None, not NaN (NaN != NaN makes rows "differ")
+            frame[col] = pd.Series([r[col] for r in rows], index=frame.index, dtype=object)
+        return frame
 
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping[str, Any]], *, name: str, version: str,

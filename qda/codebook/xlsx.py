@@ -175,7 +175,7 @@ def _codes(records: list[tuple[int, dict]], where_sheet: str) -> list[tuple[dict
             raise CodebookError(f"{where}: path {key!r} is also on row {keys[key]}; each code "
                                 "needs its own path (rename one of them)")
         keys[key] = number
-        parsed.append((number, {"key": key, "parent_key": parent, "name": name, **cells}))
+        parsed.append((number, {**cells, "key": key, "parent_key": parent, "name": name}))
     ids: dict[str, int] = {}
     for number, row in parsed:  # explicit ids first, so a made-up id never takes one
         code_id = _strict_text(row.get("id"), f"{where_sheet}, row {number}", "id", "id")
