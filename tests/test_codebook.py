@@ -67,7 +67,7 @@ def test_bundled_codebook_loads_with_its_core_themes(bundled):
     top = [c.id for c in bundled.top_level()]
     assert {"benefits", "challenges", "boundaries", "co_location"} <= set(top)
     assert bundled.name == "Family involvement in probation supervision"
-    assert bundled.version == "1.0"
+    assert bundled.version == "1.1"
     assert len(bundled) > len(top)
     assert len(set(bundled.ids)) == len(bundled)
 
