@@ -240,7 +240,7 @@ def codebook() -> None:
 @_project_option
 @_fail_cleanly
 def codebook_load(file, project_path) -> None:
-    """Load a codebook (YAML); codings are kept."""
+    """Load a codebook (.yaml, .xlsx or REFI-QDA .qdc); codings are kept."""
     with _open(project_path) as project:
         report = project.load_codebook(file)
         n = len(project.codebook)
@@ -283,16 +283,12 @@ def codebook_show(definitions, project_path) -> None:
 @_project_option
 @_fail_cleanly
 def codebook_export(file, project_path) -> None:
-    """Write the project's codebook to FILE (.yaml)."""
-    from qda.errors import InputError
-    from qda.export import atomic_path
+    """Write the project's codebook to FILE: .yaml, .xlsx or REFI-QDA .qdc, by extension."""
+    from qda.codebook import save_codebook
 
-    if file.suffix.lower() not in (".yaml", ".yml"):
-        raise InputError(f"{file}: the codebook is exported as YAML; name the file .yaml")
     with _open(project_path) as project:
         cb = project.codebook
-    with atomic_path(file) as tmp:
-        cb.to_yaml(tmp)
+    save_codebook(cb, file)
     click.echo(f"Wrote {file} ({len(cb)} codes)")
 
 

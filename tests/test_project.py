@@ -109,7 +109,7 @@ def test_rules_suggest_and_never_touch_human_codings(sample_project):
     assert len(rules_before) > 100
     assert set(rules_before["status"]) == {"suggested"}
     assert rules_before["confidence"].isna().all()
-    assert set(rules_before["codebook_version"]) == {"1.0"}
+    assert set(rules_before["codebook_version"]) == {"1.1"}
     report = sample_project.code_rules()
     assert report.suggestions == len(rules_before) and report.replaced == len(rules_before)
     pd.testing.assert_frame_equal(sample_project.codings(sources=["human"]), human_before)

@@ -372,24 +372,26 @@ class Store:
     def codes(self) -> pd.DataFrame:
         df = self._frame(
             "SELECT id AS code_id, parent_id, name, description, include, exclude, examples,"
-            " keywords, patterns, color, position FROM codes ORDER BY position"
+            " keywords, exclude_keywords, patterns, color, position FROM codes ORDER BY position"
         )
-        for col in ("examples", "keywords", "patterns"):
+        for col in ("examples", "keywords", "exclude_keywords", "patterns"):
             df[col] = df[col].map(json.loads)
         return df
 
     def upsert_code(self, row: Mapping[str, Any]) -> None:
         row = dict(row)
-        for col in ("examples", "keywords", "patterns"):
+        for col in ("examples", "keywords", "exclude_keywords", "patterns"):
             row[col] = json.dumps(row.get(col) or [], ensure_ascii=False)
         self._write(
             "INSERT INTO codes (id, parent_id, name, description, include, exclude, examples,"
-            " keywords, patterns, color, position) VALUES (:id, :parent_id, :name, :description,"
-            " :include, :exclude, :examples, :keywords, :patterns, :color, :position)"
+            " keywords, exclude_keywords, patterns, color, position) VALUES (:id, :parent_id,"
+            " :name, :description, :include, :exclude, :examples, :keywords, :exclude_keywords,"
+            " :patterns, :color, :position)"
             " ON CONFLICT(id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name,"
             " description = excluded.description, include = excluded.include,"
             " exclude = excluded.exclude, examples = excluded.examples,"
-            " keywords = excluded.keywords, patterns = excluded.patterns,"
+            " keywords = excluded.keywords, exclude_keywords = excluded.exclude_keywords,"
+            " patterns = excluded.patterns,"
             " color = excluded.color, position = excluded.position",
             row,
         )
