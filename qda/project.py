@@ -525,13 +525,14 @@ class Project:
         spans = {sid: (doc, int(s), int(e)) for sid, doc, s, e in
                  zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])}
         texts = self._store.document_texts()
+        cb = self.codebook
         suffix = path.suffix.lower()
         if suffix == ".xlsx":
             found = resolve_sheet(read_coding_sheet(path), project_id=self.project_id,
-                                  coder=coder, codes=self.codebook.ids, spans=spans, texts=texts)
+                                  coder=coder, codebook=cb, spans=spans, texts=texts)
         elif suffix == ".csv":
             docs = self._store.documents()
-            found = resolve_csv(path, read_long_csv(path), coder=coder, codes=self.codebook.ids,
+            found = resolve_csv(path, read_long_csv(path), coder=coder, codes=cb.ids,
                                 spans=spans, texts=texts,
                                 names=dict(zip(docs["name"], docs["document_id"])))
         else:
@@ -542,14 +543,15 @@ class Project:
         unmarked = plan.unmarked
         report = CodingImportReport(file=str(path), coder=coder, kind=found.kind,
                                     rows=found.rows, already=plan.already,
-                                    untouched=found.untouched, edited=found.edited)
+                                    untouched=found.untouched, edited=found.edited,
+                                    warnings=list(found.warnings))
         stamp, actor = now(), _who(who or coder)
         with self._store.transaction():
             report.added = self._store.insert_codings(
                 {"segment_id": m.segment_id, "document_id": m.document_id, "start": m.start,
                  "end": m.end, "code_id": m.code_id, "coder": coder, "source": "human",
                  "status": "accepted", "confidence": None, "evidence": None,
-                 "codebook_version": self.codebook.version, "created_at": stamp}
+                 "codebook_version": cb.version, "created_at": stamp}
                 for m in plan.add)
             report.reviewed = self._store.insert_reviews(
                 {"segment_id": sid, "document_id": doc, "coder": coder, "reviewed_at": stamp,

@@ -530,3 +530,14 @@ def test_schema_1_projects_get_reviews_and_a_project_id(tmp_path):
         assert project.reviews().empty
     with Project.open(tmp_path / "old.qda") as project:
         assert project.project_id == pid
+
+
+def test_a_sheet_from_an_older_codebook_version_imports_with_a_warning(
+        sample_project, sheet, segs, tmp_path):
+    cb = sample_project.codebook
+    sample_project.load_codebook(type(cb)(name=cb.name, version="9.9",
+                                          description=cb.description, codes=cb.codes))
+    filled = fill(sheet, tmp_path / "f.xlsx", marks=[(segs["segment_id"].iloc[0], "benefits")])
+    report = sample_project.import_coding(filled, coder="alice")
+    assert report.added == 1
+    assert any("codebook version" in w and "9.9" in w for w in report.warnings)

@@ -472,6 +472,7 @@ class Resolved:
     edited: list[tuple[str, str]] = field(default_factory=list)  # (where, segment_id)
     rows: int = 0
     untouched: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 def _list(items: list[str], n: int = 5) -> str:
@@ -488,7 +489,7 @@ def _same_text(stored: str, given: str | None) -> bool:
     return len(stored) > _EXCEL_MAX_CELL and given == stored[: _EXCEL_MAX_CELL - 1] + "…"
 
 
-def resolve_sheet(sheet: CodingSheet, *, project_id: str, coder: str, codes: Iterable[str],
+def resolve_sheet(sheet: CodingSheet, *, project_id: str, coder: str, codebook: Codebook,
                   spans: Mapping[str, tuple[str, int, int]], texts: Mapping[str, str]
                   ) -> Resolved:
     """Check a read sheet against the project (``spans``: segment -> (document, start, end))."""
@@ -502,8 +503,7 @@ def resolve_sheet(sheet: CodingSheet, *, project_id: str, coder: str, codes: Ite
     if written_for and written_for != coder:
         raise InputError(f"{path}: was written for coder {written_for!r}, not {coder!r}; import "
                          f"it with --coder {written_for!r}")
-    known = set(codes)
-    unknown = [c for c in sheet.codes if c not in known]
+    unknown = [c for c in sheet.codes if c not in codebook]
     if unknown:
         raise InputError(f"{path}: unknown code(s) {_list(unknown)}: not in the project's "
                          "codebook (renamed or removed since the sheet was written?); load a "
@@ -514,6 +514,12 @@ def resolve_sheet(sheet: CodingSheet, *, project_id: str, coder: str, codes: Ite
                          "the sheet was written (see `qda segments`)")
     out = Resolved("sheet", segments={r.segment_id for r in sheet.rows}, codes=set(sheet.codes),
                    rows=len(sheet.rows))
+    written_with = sheet.meta.get("codebook_version", "")
+    if written_with != codebook.version:
+        out.warnings.append(
+            f"{path.name} was written with codebook version {written_with or '?'}; the project "
+            f"now has version {codebook.version}: the marks were read by code id, but check "
+            "that the definitions the coder saw still hold")
     for r in sheet.rows:
         doc, start, end = spans[r.segment_id]
         if not _same_text(texts[doc][start:end], r.text):
