@@ -541,3 +541,16 @@ def test_a_sheet_from_an_older_codebook_version_imports_with_a_warning(
     report = sample_project.import_coding(filled, coder="alice")
     assert report.added == 1
     assert any("codebook version" in w and "9.9" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize("sep,bom", [(";", True), ("\t", False), (",", True)])
+def test_long_csv_as_excel_saves_it(sample_project, segs, tmp_path, sep, bom):
+    """Semicolons (European Excel), tabs, a BOM, offsets written as 12.0."""
+    row = segs.iloc[1]
+    text = (f"segment_id{sep}start{sep}end{sep}code\n"
+            f"{row['segment_id']}{sep}{float(row['start'])}{sep}{row['start'] + 4}{sep}benefits\n")
+    path = tmp_path / "x.csv"
+    path.write_text(text, encoding="utf-8-sig" if bom else "utf-8")
+    assert sample_project.import_coding(path, coder="alice").added == 1
+    assert human(sample_project, "alice") == {
+        (row["segment_id"], "benefits", row["start"], row["start"] + 4)}

@@ -67,7 +67,11 @@ def read_long_csv(path: str | Path) -> list[CsvRow]:
         raise InputError(f"{path}: no such file")
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
+            first = fh.readline()
+            fh.seek(0)
+            # Excel in many European locales saves "CSV" with semicolons; tabs also happen.
+            delimiter = next((d for d in ";\t" if d in first and "," not in first), ",")
+            reader = csv.DictReader(fh, delimiter=delimiter)
             header = [h.strip() for h in (reader.fieldnames or []) if h is not None]
             reader.fieldnames = header
             records = list(reader)
