@@ -290,7 +290,12 @@ class Project:
     def diff_codebook(self, source: str | Path | Codebook) -> CodebookDiff:
         """What loading ``source`` would change (see :func:`qda.codebook.diff.diff_codebooks`)."""
         new = source if isinstance(source, Codebook) else load_codebook(source)
-        return diff_codebooks(self.codebook, new)
+        return diff_codebooks(self._stored_codebook(), new)
+
+    def _stored_codebook(self) -> Codebook:
+        """The codebook with the loaded file's own version (no ``+rN``), to compare files."""
+        return dataclasses.replace(
+            self.codebook, version=str(self._store.get_setting("codebook_version", "0")))
 
     def unresolved_removals(self, source: str | Path | Codebook, *,
                             mapping: Mapping[str, str] | None = None,
@@ -298,7 +303,7 @@ class Project:
         """Codes ``source`` removes that have codings and neither a mapping nor an archive
         order: (code, codings, likely new id) each."""
         new = source if isinstance(source, Codebook) else load_codebook(source)
-        diff = diff_codebooks(self.codebook, new)
+        diff = diff_codebooks(self._stored_codebook(), new)
         counts = self._store.coding_counts_by_code()
         skip = set(mapping or {}) | set(archive)
         return [(c, counts[c], diff.rename_of(c)) for c in diff.removed
@@ -321,7 +326,7 @@ class Project:
         where = "" if isinstance(source, Codebook) else f"{source}: "
         mapping = dict(mapping or {})
         archive = list(dict.fromkeys(archive))
-        old = self.codebook
+        old = self._stored_codebook()
         diff = diff_codebooks(old, new)
         counts = self._store.coding_counts_by_code()
         for old_id, new_id in mapping.items():
@@ -357,7 +362,7 @@ class Project:
 
         report = CodebookReport(version=new.version, removed=list(diff.removed), diff=diff)
         if diff.empty:
-            report.version = old.version
+            report.version = self.codebook.version
             return report
         who = _who(who)
         base = self._store.get_setting("codebook_version", None)
