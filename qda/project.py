@@ -102,6 +102,7 @@ class Project:
         self._store = store
         self._spacy_model = spacy_model
         self._codebook: Codebook | None = None
+        self._codebook_stamp = -1
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -271,8 +272,11 @@ class Project:
     def codebook(self) -> Codebook:
         """The project's codebook. Its ``version`` says exactly which state this is: the
         loaded file's version, then ``+rN`` after N edits (``1.0+r3``). Cached; every
-        codebook write (and every rolled-back transaction) refreshes it."""
-        if self._codebook is None:
+        codebook write (and every rolled-back transaction, and a commit by another
+        connection to the file) refreshes it."""
+        stamp = self._store.data_version()
+        if self._codebook is None or stamp != self._codebook_stamp:
+            self._codebook_stamp = stamp
             self._codebook = Codebook.from_rows(
                 self._store.codes().to_dict("records"),
                 name=self._store.get_setting("codebook_name", "Codebook"),

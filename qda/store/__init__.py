@@ -304,6 +304,11 @@ class Store:
     def coding_counts_by_code(self) -> dict[str, int]:
         return dict(self._conn.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id"))
 
+    def data_version(self) -> int:
+        """Changes when another connection commits to the file (``PRAGMA data_version``),
+        so a cached codebook can tell it is stale."""
+        return self._conn.execute("PRAGMA data_version").fetchone()[0]
+
     def rename_code_id(self, old: str, new: str) -> int:
         """Give a code a new id; its codings and children follow (ON UPDATE CASCADE).
         Returns how many codings followed."""
