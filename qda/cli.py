@@ -313,6 +313,30 @@ def codebook_show(brief, full, definitions, project_path) -> None:
                     click.echo(line)
 
 
+@codebook.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--under", "parent", default=None, metavar="PARENT",
+              help="The parent code (default: a top-level theme).")
+@click.option("--description", default=None, help="What the code means.")
+@click.option("--include", default=None, help="When to use it.")
+@click.option("--exclude", default=None, help="When not to (and what to use instead).")
+@click.option("--keyword", "keywords", multiple=True, help="A keyword, base form (repeatable).")
+@click.option("--color", default=None, help="#rrggbb.")
+@_project_option
+@_fail_cleanly
+def codebook_add(code, name, parent, description, include, exclude, keywords, color,
+                 project_path) -> None:
+    """Add code CODE called NAME."""
+    fields = {k: v for k, v in (("description", description), ("include", include),
+                                ("exclude", exclude), ("color", color)) if v is not None}
+    if keywords:
+        fields["keywords"] = list(keywords)
+    with _open(project_path) as project:
+        edit = project.add_code(code, name, parent, **fields)
+    _edited(edit, f"Added {code} under {parent or '(top level)'}.")
+
+
 @codebook.command("rename")
 @click.argument("code")
 @click.option("--name", default=None, help="The new name.")

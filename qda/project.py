@@ -400,6 +400,10 @@ class Project:
                         "fields": [ch.field for ch in changes],
                         "before": {ch.field: ch.before for ch in changes},
                         "after": {ch.field: ch.after for ch in changes}})
+                for code_id in diff.reordered:
+                    self._record(who, "move", code_id, label, {
+                        "before": {"position": _sibling_index(old, code_id)},
+                        "after": {"position": _sibling_index(new, code_id)}, "codings": 0})
                 for move in diff.moved:
                     self._record(who, "move", move.code, label, {
                         "before": {"parent": move.old_parent},
@@ -463,6 +467,8 @@ class Project:
         cb = self.codebook
         new = edits.move_code(cb, code_id, parent, position=position)
         old_code = cb.get(code_id)
+        if new.codes == cb.codes:   # already there: nothing to record
+            return CodeEdit("move", code_id, version=cb.version)
         return self._apply(new, "move", code_id, who, {
             "before": {"parent": old_code.parent, "position": _sibling_index(cb, code_id)},
             "after": {"parent": parent, "position": _sibling_index(new, code_id)},

@@ -100,6 +100,17 @@ def test_rename_move_merge_split_delete_keep_every_coding(runner, path):
         assert project.codebook.version == "1.0+r6"
 
 
+def test_add(runner, path):
+    out = _ok(runner, "codebook", "add", "benefits_wider", "Wider benefits", "--under",
+              "benefits", "--description", "Gains for the community.", "--keyword", "community",
+              "--project", str(path))
+    assert "Added benefits_wider under benefits" in out
+    with Project.open(path) as project:
+        code = project.codebook.get("benefits_wider")
+    assert (code.parent, code.description, code.keywords) == (
+        "benefits", "Gains for the community.", ("community",))
+
+
 def test_delete_keep_children(runner, path):
     _ok(runner, "codebook", "delete", "co_location", "--keep-children", "--project", str(path))
     with Project.open(path) as project:
@@ -177,6 +188,9 @@ def test_load_asks_for_a_mapping_in_a_terminal(runner, path, tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("args, fragments", [
+    (["add", "benefits", "Again"], ["'benefits' is already used"]),
+    (["add", "x", "X", "--under", "nope"], ["unknown parent code 'nope'"]),
+    (["add", "x", "X", "--color", "red"], ["color must look like"]),
     (["rename", "nope", "--name", "X"], ["unknown code 'nope'"]),
     (["rename", "home_visits"], ["give a new name, a new id"]),
     (["rename", "home_visits", "--id", "benefits"], ["'benefits' is already used"]),

@@ -155,6 +155,12 @@ def test_move_keeps_codings_and_the_roll_up_follows(coded):
         "parent": "boundaries", "position": 0}
 
 
+def test_a_move_to_where_the_code_already_is_changes_nothing(coded):
+    before = _snapshot(coded)
+    edit = coded.move_code("home_visits", "co_location", position=1)
+    assert edit.version == "1.0" and _snapshot(coded) == before
+
+
 def test_move_to_the_top_level(coded):
     coded.move_code("home_visits", None)
     assert coded.codebook.get("home_visits").parent is None
