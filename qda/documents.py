@@ -129,7 +129,7 @@ def add_version(store: Store, existing: dict[str, Any], doc: SourceDocument, *, 
     store.restore_codings(keep)
     if lost:
         store.archive_coding_rows(lost, reason=f"its words are not in version {version} of "
-                                  f"{doc_id}", by=who)
+                                  f"{doc_id}", who=who)
     report.codings_placed, report.codings_unplaced = len(keep), lost
     return report
 

@@ -344,14 +344,14 @@ class Store:
             rows)
 
     def archive_coding_rows(self, rows: Iterable[Mapping[str, Any]], *, reason: str,
-                            by: str) -> int:
+                            who: str) -> int:
         """Keep codings (rows as from :meth:`take_document_codings`, plus ``quote`` and
         ``document_version``) in ``archived_codings``. They are never deleted."""
         names = dict(self._conn.execute("SELECT id, name FROM codes"))
         stamp = now()
         rows = [{"document_version": None, **r, "coding_id": r.get("id"),
                  "code_name": names.get(r["code_id"]), "reason": reason, "archived_at": stamp,
-                 "archived_by": by} for r in rows]
+                 "archived_by": who} for r in rows]
         self._write_many(
             'INSERT INTO archived_codings (coding_id, segment_id, document_id, document_version,'
             ' start, "end", quote, code_id, code_name, coder, source, status, confidence,'
@@ -361,14 +361,6 @@ class Store:
             " :codebook_version, :created_at, :reason, :archived_at, :archived_by)", rows)
         return len(rows)
 
-    def archived_codings(self) -> pd.DataFrame:
-        return self._frame(
-            'SELECT id, coding_id, segment_id, document_id, document_version, start, "end",'
-            " quote, code_id, code_name, coder, source, status, confidence, evidence,"
-            " codebook_version, created_at, reason, archived_at, archived_by"
-            " FROM archived_codings ORDER BY id")
-
-    # ---------------------------------------------------------------------- codes
     def codes(self) -> pd.DataFrame:
         df = self._frame(
             "SELECT id AS code_id, parent_id, name, description, include, exclude, examples,"
@@ -402,6 +394,102 @@ class Store:
 
     def coding_counts_by_code(self) -> dict[str, int]:
         return dict(self._conn.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id"))
+
+    def data_version(self) -> int:
+        """Changes when another connection commits to the file (``PRAGMA data_version``),
+        so a cached codebook can tell it is stale."""
+        return self._conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def rename_code_id(self, old: str, new: str) -> int:
+        """Give a code a new id; its codings and children follow (ON UPDATE CASCADE).
+        Returns how many codings followed."""
+        n = self._conn.execute("SELECT count(*) FROM codings WHERE code_id = ?", (old,)
+                               ).fetchone()[0]
+        self._write("UPDATE codes SET id = ? WHERE id = ?", (new, old))
+        return n
+
+    # ------------------------------------------------------- codings under code edits
+    def coding_ids(self, code_ids: Iterable[str]) -> list[int]:
+        """Ids of every coding (any coder, source, status) at the given codes."""
+        code_ids = list(code_ids)
+        marks = ", ".join("?" * len(code_ids))
+        return [r[0] for r in self._conn.execute(
+            f"SELECT id FROM codings WHERE code_id IN ({marks}) ORDER BY id", code_ids)]
+
+    def merge_codings(self, source: str, into: str, *, reason: str, who: str
+                      ) -> tuple[int, int]:
+        """Move every coding of code ``source`` to code ``into``.
+
+        A coding that ``into`` already has (same document, start, end, coder and
+        source) collapses into one: the one with a person's decision is kept
+        (accepted, then rejected, before suggested; the older on a tie), its review
+        note gains the other's, and the other is archived with ``reason``, whole.
+        Returns (codings moved, duplicates collapsed).
+        """
+        rank = {"accepted": 2, "rejected": 1, "suggested": 0}
+        cols = 'id, document_id, start, "end", coder, source, status, review, created_at'
+        mine = self._conn.execute(
+            f"SELECT {cols} FROM codings WHERE code_id = ? ORDER BY id", (source,)).fetchall()
+        moved = collapsed = 0
+        for cid, doc, start, end, coder, src, status, review, created in mine:
+            twin = self._conn.execute(
+                f'SELECT {cols} FROM codings WHERE code_id = ? AND document_id = ? AND start = ?'
+                ' AND "end" = ? AND coder = ? AND source = ?',
+                (into, doc, start, end, coder, src)).fetchone()
+            if twin is None:
+                self._write("UPDATE codings SET code_id = ? WHERE id = ?", (into, cid))
+                moved += 1
+                continue
+            keep_source = (rank[status], twin[8]) > (rank[twin[6]], created)
+            keep, drop = ((cid, review), (twin[0], twin[7])) if keep_source \
+                else ((twin[0], twin[7]), (cid, review))
+            notes = "; ".join(dict.fromkeys(n for n in (keep[1], drop[1]) if n))
+            self.archive_codings([drop[0]], reason=f"{reason}: duplicate of coding {keep[0]}",
+                                 who=who)
+            self._write("UPDATE codings SET code_id = ?, review = ? WHERE id = ?",
+                        (into, notes or None, keep[0]))
+            moved += 1
+            collapsed += 1
+        return moved, collapsed
+
+    def flag_for_review(self, code_id: str, note: str) -> int:
+        """Add ``note`` to the review column of the code's codings (not rejected ones)."""
+        cur = self._write(
+            "UPDATE codings SET review = CASE WHEN review IS NULL OR review = '' THEN ?"
+            " ELSE review || '; ' || ? END WHERE code_id = ? AND status != 'rejected'",
+            (note, note, code_id))
+        return cur.rowcount
+
+    def archive_codings(self, coding_ids: Iterable[int], *, reason: str, who: str) -> int:
+        """Move codings to ``archived_codings``, whole, with their quote and why."""
+        ids = list(coding_ids)
+        if not ids:
+            return 0
+        stamp = now()
+        for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+            marks = ", ".join("?" * len(chunk))
+            rows = self._conn.execute(
+                'SELECT c.id, c.segment_id, c.document_id, d.version, c.start, c."end", d.text,'
+                " c.code_id, k.name, c.coder, c.source, c.status, c.confidence, c.evidence,"
+                " c.codebook_version, c.created_at FROM codings c"
+                " JOIN documents d ON d.id = c.document_id LEFT JOIN codes k ON k.id = c.code_id"
+                f" WHERE c.id IN ({marks})", chunk).fetchall()
+            self._write_many(
+                "INSERT INTO archived_codings (coding_id, segment_id, document_id,"
+                ' document_version, start, "end", quote, code_id, code_name, coder, source,'
+                " status, confidence, evidence, codebook_version, created_at, reason,"
+                " archived_at, archived_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                " ?, ?, ?, ?, ?)",
+                [(*r[:6], r[6][r[4]:r[5]], *r[7:], reason, stamp, who) for r in rows])
+            self._write(f"DELETE FROM codings WHERE id IN ({marks})", chunk)
+        return len(ids)
+
+    def archived_codings(self) -> pd.DataFrame:
+        return self._frame(
+            "SELECT id AS archive_id, coding_id, segment_id, document_id, document_version,"
+            ' start, "end", quote, code_id, code_name, coder, source, status, confidence,'
+            " evidence, codebook_version, created_at, reason, archived_at, archived_by"
+            " FROM archived_codings ORDER BY id")
 
     # -------------------------------------------------------------------- codings
     def insert_codings(self, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -447,7 +535,7 @@ class Store:
         df = self._frame(
             'SELECT c.id AS coding_id, c.segment_id, c.document_id, c.start, c."end", c.code_id,'
             " c.coder, c.source, c.status, c.confidence, c.evidence, c.codebook_version,"
-            " c.created_at FROM codings c JOIN documents d ON d.id = c.document_id"
+            " c.created_at, c.review FROM codings c JOIN documents d ON d.id = c.document_id"
             " ORDER BY d.rowid, c.start, c.id"
         )
         df["evidence"] = df["evidence"].astype(object).map(
@@ -462,28 +550,6 @@ class Store:
             'SELECT id AS coding_id, segment_id, document_id, start, "end", code_id,'
             " created_at FROM codings WHERE coder = ? AND source = ? ORDER BY id",
             (coder, source))
-
-    def archive_codings(self, coding_ids: Iterable[int], *, reason: str, by: str) -> int:
-        """Move codings (by id) to ``archived_codings`` with their quote; never deleted."""
-        ids = list(coding_ids)
-        if not ids:
-            return 0
-        cols = ("id", "segment_id", "document_id", "start", "end", "code_id", "coder", "source",
-                "status", "confidence", "evidence", "codebook_version", "created_at", "review")
-        rows = []
-        for coding_id in ids:
-            row = self._conn.execute(
-                'SELECT c.id, c.segment_id, c.document_id, c.start, c."end", c.code_id, c.coder,'
-                " c.source, c.status, c.confidence, c.evidence, c.codebook_version, c.created_at,"
-                " c.review, substr(d.text, c.start + 1, c.\"end\" - c.start), d.version"
-                " FROM codings c JOIN documents d ON d.id = c.document_id WHERE c.id = ?",
-                (coding_id,)).fetchone()
-            if row is not None:
-                rows.append({**dict(zip(cols, row[:-2])), "quote": row[-2],
-                             "document_version": row[-1]})
-        self.archive_coding_rows(rows, reason=reason, by=by)
-        self._write_many("DELETE FROM codings WHERE id = ?", [(r["id"],) for r in rows])
-        return len(rows)
 
     def insert_reviews(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """Record that coders reviewed segments; a (segment, coder) already there is kept as it
