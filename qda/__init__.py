@@ -12,7 +12,7 @@ participant-by-theme matrix, a research-database workbook, charts and a quote ba
 
 __version__ = "0.1.0"
 
-from qda.codebook import Code, Codebook, load_codebook  # noqa: E402
+from qda.codebook import Code, Codebook, load_codebook, save_codebook  # noqa: E402
 from qda.errors import (ConflictError, CodebookError, InputError,  # noqa: E402
                         ParticipantsError, ProjectError, QdaError)
 from qda.ingest import SourceDocument, Turn, read_document, read_participants  # noqa: E402
@@ -42,5 +42,6 @@ __all__ = [
     "read_participants",
     "run",
     "sample_dir",
+    "save_codebook",
     "segment_document",
 ]

@@ -65,6 +65,28 @@ _INTERVIEWER = click.option("--interviewer", "interviewer_labels", multiple=True
                             metavar="LABEL", help="An extra speaker label to treat as the "
                             "interviewer (repeatable). Built in: Interviewer, Facilitator, "
                             "Moderator, Researcher, Int, I, Q.")
+
+
+def _read_options(func):
+    """Options that say how to read the input files (shared by ``run`` and ``ingest``)."""
+    options = [
+        click.option("--format", "format_", default=None, metavar="NAME",
+                     help="Read every file with this reader instead of choosing by extension "
+                     "(text, docx, pdf, vtt, srt, transcript-export, survey)."),
+        click.option("--speaker-pattern", default=None, metavar="REGEX",
+                     help="A house-style speaker label: a regular expression with a group "
+                     "named 'label', matched at the start of a line."),
+        click.option("--text-column", "text_columns", multiple=True, metavar="COLUMN",
+                     help="Survey tables: a column holding answers (repeatable; default: "
+                     "the free-text columns)."),
+        click.option("--id-column", default=None, metavar="COLUMN",
+                     help="Survey tables: the column naming the respondent."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 _SPACY = click.option("--spacy-model", default=None, metavar="NAME",
                       help="An installed trained spaCy pipeline to use instead of the "
                       "built-in blank English one.")
@@ -89,9 +111,11 @@ def cli() -> None:
               show_default=True, help="Folder for the project and the exports.")
 @_UNIT
 @_INTERVIEWER
+@_read_options
 @_SPACY
 @_fail_cleanly
-def run(inputs, codebook, participants, out, unit, interviewer_labels, spacy_model) -> None:
+def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, speaker_pattern,
+        text_columns, id_column, spacy_model) -> None:
     """The whole job: ingest, segment, code by rules, analyse, export.
 
     With no INPUT, runs on the bundled sample into ./qda-output/.
@@ -99,7 +123,9 @@ def run(inputs, codebook, participants, out, unit, interviewer_labels, spacy_mod
     from qda.workflow import run as run_job
 
     result = run_job(inputs, codebook=codebook, participants=participants, out=out, unit=unit,
-                     interviewer_labels=interviewer_labels, spacy_model=spacy_model)
+                     interviewer_labels=interviewer_labels, spacy_model=spacy_model,
+                     format=format_, speaker_pattern=speaker_pattern,
+                     text_columns=text_columns, id_column=id_column, progress=True)
     _warn(result.warnings)
     s = result.summary
     added = len(result.ingest.added)
@@ -134,16 +160,29 @@ def init(file) -> None:
               help="Participants sheet (CSV/XLSX) mapping documents and speakers.")
 @_UNIT
 @_INTERVIEWER
+@_read_options
 @_project_option
 @_fail_cleanly
-def ingest(paths, participants, unit, interviewer_labels, project_path) -> None:
-    """Import transcripts (files or folders of .txt/.md)."""
+def ingest(paths, participants, unit, interviewer_labels, format_, speaker_pattern, text_columns,
+           id_column, project_path) -> None:
+    """Import transcripts and survey tables (files or folders).
+
+    Reads .txt/.md, .docx, .pdf (with a text layer), .vtt/.srt, Zoom/Teams/Otter text
+    exports and survey tables (.csv/.xlsx). The same file again changes nothing; a changed
+    file becomes a new version of its document, with every coding moved to the same words.
+    """
     with _open(project_path) as project:
         report = project.ingest(paths, participants=participants, unit=unit,
-                                interviewer_labels=interviewer_labels)
+                                interviewer_labels=interviewer_labels, format=format_,
+                                speaker_pattern=speaker_pattern, text_columns=text_columns,
+                                id_column=id_column, progress=True)
     _warn(report.warnings)
     for name, why in report.skipped:
         click.echo(f"Skipped {name}: {why}")
+    for rev in report.versions:
+        click.echo(f"Updated {rev.document} to version {rev.version}: {rev.segments} segments "
+                   f"({rev.segments_kept} unchanged), {rev.codings_placed} coding(s) re-anchored, "
+                   f"{len(rev.codings_unplaced)} archived.")
     click.echo(f"Imported {len(report.added)} document(s), {report.segments} segments; "
                f"{report.participants} participants in the project.")
 
@@ -168,6 +207,20 @@ def participants_load(file, project_path) -> None:
     click.echo(f"Loaded {file}; {n} participants in the project.")
 
 
+@participants.command("template")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the sheet here (CSV); default: print it.")
+@_project_option
+@_fail_cleanly
+def participants_template(out, project_path) -> None:
+    """A participants sheet to fill in for the speakers no sheet maps yet."""
+    with _open(project_path) as project:
+        sheet = project.participants_template()
+    if sheet.empty:
+        click.echo("Every speaker is mapped to a participant; nothing to fill in.", err=True)
+    _write_table(sheet, out)
+
+
 @participants.command("show")
 @_project_option
 @_fail_cleanly
@@ -179,50 +232,259 @@ def participants_show(project_path) -> None:
 
 @cli.group()
 def codebook() -> None:
-    """Load, show and export the codebook."""
+    """Load, show, edit and export the codebook (every edit keeps every coding)."""
+
+
+def _pairs(values, option: str) -> dict[str, str]:
+    from qda.errors import InputError
+
+    out = {}
+    for value in values:
+        old, sep, new = value.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise InputError(f"{option} takes OLD=NEW (two code ids), not {value!r}")
+        out[old.strip()] = new.strip()
+    return out
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _edited(edit, message: str) -> None:
+    click.echo(f"{message} Codebook is now version {edit.version}.")
 
 
 @codebook.command("load")
 @click.argument("file", type=click.Path(path_type=Path))
+@click.option("--map", "maps", multiple=True, metavar="OLD=NEW",
+              help="A code the file no longer has: merge its codings into NEW (repeatable).")
+@click.option("--archive", "archive", multiple=True, metavar="OLD",
+              help="A code the file no longer has: move its codings to the archive "
+              "(repeatable).")
 @_project_option
 @_fail_cleanly
-def codebook_load(file, project_path) -> None:
-    """Load a codebook (YAML); codings are kept."""
+def codebook_load(file, maps, archive, project_path) -> None:
+    """Load a codebook (.yaml, .xlsx or REFI-QDA .qdc); a changed file is applied as
+    edits and codings are kept.
+
+    A code that the file removes but that has codings needs --map OLD=NEW or
+    --archive OLD (asked for when run in a terminal).
+    """
+    mapping = _pairs(maps, "--map")
+    archive = list(archive)
     with _open(project_path) as project:
-        report = project.load_codebook(file)
+        if _stdin_is_terminal():
+            for code, n, guess in project.unresolved_removals(file, mapping=mapping,
+                                                              archive=archive):
+                answer = click.prompt(
+                    f"Code {code!r} has {n} coding(s) but is not in {file}. Merge them into "
+                    "which code (or 'archive')", default=guess or "archive")
+                if answer.strip() == "archive":
+                    archive.append(code)
+                else:
+                    mapping[code] = answer.strip()
+        report = project.load_codebook(file, mapping=mapping, archive=archive)
         n = len(project.codebook)
+    if report.diff is not None and report.diff.empty:
+        click.echo(f"Loaded {file}: no change; {n} codes (version {report.version}).")
+        return
+    extra = "".join([f", {len(report.moved)} moved" if report.moved else "",
+                     f", {len(report.merged)} merged" if report.merged else "",
+                     f", {sum(report.archived.values())} codings archived"
+                     if report.archived else ""])
     click.echo(f"Loaded {file} (version {report.version}): {n} codes; "
                f"{len(report.added)} added, {len(report.changed)} changed, "
-               f"{len(report.removed)} removed.")
+               f"{len(report.removed)} removed{extra}.")
+
+
+@codebook.command("diff")
+@click.argument("file", type=click.Path(path_type=Path))
+@_project_option
+@_fail_cleanly
+def codebook_diff(file, project_path) -> None:
+    """What loading FILE would change in the project's codebook.
+
+    Lines: '+' added, '-' removed (with its codings and a likely rename), '~' changed
+    fields, '>' moved.
+    """
+    with _open(project_path) as project:
+        diff = project.diff_codebook(file)
+        counts = project.code_counts().set_index("code")["all"] if len(project.codebook) \
+            else None
+    if diff.empty:
+        click.echo(f"No differences between {file} and the project's codebook.")
+        return
+    for line in diff.lines():
+        if line.startswith("- ") and counts is not None:
+            code = line[2:].split()[0]
+            n = int(counts.get(code, 0))
+            if n:
+                line += f"  [{n} coded segment(s): needs --map {code}=NEW or --archive {code}]"
+        click.echo(line)
 
 
 @codebook.command("show")
-@click.option("--definitions", is_flag=True, help="Also print each code's definition.")
+@click.option("--brief", is_flag=True, help="Only the tree and the counts, no definitions.")
+@click.option("--full", is_flag=True, help="Also include/exclude notes, keywords and patterns.")
+@click.option("--definitions", is_flag=True, hidden=True)   # the default now; kept for scripts
 @_project_option
 @_fail_cleanly
-def codebook_show(definitions, project_path) -> None:
-    """Print the code tree with the number of coded segments by source."""
+def codebook_show(brief, full, definitions, project_path) -> None:
+    """The code tree with definitions and the segments coded at each code by source.
+
+    Counts are rolled up: a segment coded at a sub-code counts for its parents too
+    (each segment once). Rejected codings and interviewer turns are not counted.
+    """
     with _open(project_path) as project:
         cb = project.codebook
-        codings = project.codings()
+        counts = project.code_counts()
     if not len(cb):
         click.echo("The project has no codebook yet; load one with `qda codebook load F`.")
         return
-    counts = (codings.groupby(["code", "source"])["segment_id"].nunique()
-              .unstack(fill_value=0) if not codings.empty else None)
+    sources = ["human", "rules", "model"] + (["import"] if counts["import"].any() else [])
     click.echo(f"{cb.name} (version {cb.version}, {len(cb)} codes)")
-    width = max(len(c.id) + 2 * cb.depth(c.id) for c in cb)
-    for code in cb:
-        indent = "  " * (cb.depth(code.id) - 1)
-        tally = ""
-        if counts is not None and code.id in counts.index:
-            row = counts.loc[code.id]
-            tally = ", ".join(f"{src} {int(n)}" for src, n in row.items() if n)
-        click.echo(f"{indent}{code.id:<{width - len(indent)}}  {code.name}"
-                   + (f"  [{tally}]" if tally else ""))
-        if definitions and code.description:
-            for line in textwrap.wrap(code.description, 88):
-                click.echo(f"{indent}    {line}")
+    click.echo("Segments coded at each code or under it, by source (rolled up; rejected "
+               "codings not counted).")
+    width = max(len(c.id) + 2 * (cb.depth(c.id) - 1) for c in cb)
+    width = max(width, len("code"))
+    click.echo(f"{'code':<{width}}  " + "  ".join(f"{s:>5}" for s in sources) + "  name")
+    for row in counts.itertuples(index=False):
+        code = cb.get(row.code)
+        indent = "  " * (row.depth - 1)
+        numbers = "  ".join(f"{getattr(row, s):>5}" for s in sources)
+        click.echo(f"{indent + code.id:<{width}}  {numbers}  {code.name}")
+        pad = " " * (len(indent) + 4)
+        notes = [] if brief else [("", code.description)]
+        if full:
+            notes += [("Include: ", code.include), ("Exclude: ", code.exclude),
+                      ("Keywords: ", ", ".join(code.keywords)),
+                      ("Patterns: ", "; ".join(map(str, code.patterns)))]
+        for label, text in notes:
+            if text:
+                for line in textwrap.wrap(label + " ".join(text.split()), 88,
+                                          initial_indent=pad, subsequent_indent=pad):
+                    click.echo(line)
+
+
+@codebook.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--under", "parent", default=None, metavar="PARENT",
+              help="The parent code (default: a top-level theme).")
+@click.option("--description", default=None, help="What the code means.")
+@click.option("--include", default=None, help="When to use it.")
+@click.option("--exclude", default=None, help="When not to (and what to use instead).")
+@click.option("--keyword", "keywords", multiple=True, help="A keyword, base form (repeatable).")
+@click.option("--color", default=None, help="#rrggbb.")
+@_project_option
+@_fail_cleanly
+def codebook_add(code, name, parent, description, include, exclude, keywords, color,
+                 project_path) -> None:
+    """Add code CODE called NAME."""
+    fields = {k: v for k, v in (("description", description), ("include", include),
+                                ("exclude", exclude), ("color", color)) if v is not None}
+    if keywords:
+        fields["keywords"] = list(keywords)
+    with _open(project_path) as project:
+        edit = project.add_code(code, name, parent, **fields)
+    _edited(edit, f"Added {code} under {parent or '(top level)'}.")
+
+
+@codebook.command("rename")
+@click.argument("code")
+@click.option("--name", default=None, help="The new name.")
+@click.option("--id", "new_id", default=None, help="A new id; codings and children follow it.")
+@_project_option
+@_fail_cleanly
+def codebook_rename(code, name, new_id, project_path) -> None:
+    """Rename CODE (its id stays unless --id is given)."""
+    with _open(project_path) as project:
+        edit = project.rename_code(code, name=name, new_id=new_id)
+    after = edit.detail.get("after", {})
+    if not after:
+        click.echo(f"{code}: nothing to change.")
+        return
+    before = edit.detail["before"]
+    what = [f"id {code} -> {after['id']}"] if after["id"] != code else []
+    what += [f"name {before['name']!r} -> {after['name']!r}"] if after["name"] != before["name"] \
+        else []
+    _edited(edit, f"Renamed {code}: {'; '.join(what)}; {edit.codings} coding(s) kept.")
+
+
+@codebook.command("move")
+@click.argument("code")
+@click.option("--under", "parent", default=None, metavar="PARENT", help="The new parent code.")
+@click.option("--top", is_flag=True, help="Make CODE a top-level theme.")
+@click.option("--position", type=click.IntRange(min=1), default=None,
+              help="Place among its new siblings (1 = first; default last).")
+@_project_option
+@_fail_cleanly
+def codebook_move(code, parent, top, position, project_path) -> None:
+    """Move CODE (and the codes under it) under PARENT, or to the top with --top."""
+    from qda.errors import InputError
+
+    if bool(parent) == bool(top):
+        raise InputError("say where to move the code: --under PARENT or --top")
+    with _open(project_path) as project:
+        edit = project.move_code(code, None if top else parent,
+                                 position=None if position is None else position - 1)
+    _edited(edit, f"Moved {code} under {parent or '(top level)'}; "
+                  f"{edit.detail['codings']} coding(s) kept.")
+
+
+@codebook.command("merge")
+@click.argument("source")
+@click.argument("into")
+@_project_option
+@_fail_cleanly
+def codebook_merge(source, into, project_path) -> None:
+    """Merge code SOURCE into code INTO: its codings and children move, SOURCE goes."""
+    with _open(project_path) as project:
+        edit = project.merge_codes(source, into)
+    kids = f"; {len(edit.children)} child code(s) moved" if edit.children else ""
+    dup = (f"; {edit.collapsed} duplicate(s) collapsed (the other copy archived)"
+           if edit.collapsed else "")
+    _edited(edit, f"Merged {source} into {into}: {edit.codings} coding(s) moved{dup}{kids}.")
+
+
+@codebook.command("split")
+@click.argument("code")
+@click.option("--into", "children", multiple=True, required=True, metavar="ID:NAME",
+              help="A new child code (repeatable), e.g. --into home_visits_planned:'Planned'.")
+@_project_option
+@_fail_cleanly
+def codebook_split(code, children, project_path) -> None:
+    """Split CODE: add child codes; its codings stay on it, flagged for review."""
+    from qda.errors import InputError
+
+    specs = []
+    for value in children:
+        child_id, sep, name = value.partition(":")
+        if not sep or not child_id.strip() or not name.strip():
+            raise InputError(f"--into takes ID:NAME (e.g. home_visits_planned:Planned visits), "
+                             f"not {value!r}")
+        specs.append((child_id.strip(), name.strip()))
+    with _open(project_path) as project:
+        edit = project.split_code(code, specs)
+    _edited(edit, f"Split {code} into {', '.join(edit.children)}; {edit.flagged} coding(s) "
+                  "flagged for review (column 'review' of `qda codings`).")
+
+
+@codebook.command("delete")
+@click.argument("code")
+@click.option("--archive", is_flag=True,
+              help="Move the codings of the deleted codes to the archive first.")
+@click.option("--keep-children", is_flag=True,
+              help="Delete only CODE; its children take its place.")
+@_project_option
+@_fail_cleanly
+def codebook_delete(code, archive, keep_children, project_path) -> None:
+    """Delete CODE and the codes under it (refused while they have codings, unless --archive)."""
+    with _open(project_path) as project:
+        edit = project.delete_code(code, archive=archive, keep_children=keep_children)
+    archived = f"; {edit.archived} coding(s) archived" if edit.archived else ""
+    _edited(edit, f"Deleted {', '.join(edit.removed)}{archived}.")
 
 
 @codebook.command("export")
@@ -230,16 +492,12 @@ def codebook_show(definitions, project_path) -> None:
 @_project_option
 @_fail_cleanly
 def codebook_export(file, project_path) -> None:
-    """Write the project's codebook to FILE (.yaml)."""
-    from qda.errors import InputError
-    from qda.export import atomic_path
+    """Write the project's codebook to FILE: .yaml, .xlsx or REFI-QDA .qdc, by extension."""
+    from qda.codebook import save_codebook
 
-    if file.suffix.lower() not in (".yaml", ".yml"):
-        raise InputError(f"{file}: the codebook is exported as YAML; name the file .yaml")
     with _open(project_path) as project:
         cb = project.codebook
-    with atomic_path(file) as tmp:
-        cb.to_yaml(tmp)
+    save_codebook(cb, file)
     click.echo(f"Wrote {file} ({len(cb)} codes)")
 
 
@@ -262,6 +520,53 @@ def code_rules(spacy_model, project_path) -> None:
                f"suggestions; kept {report.kept_reviewed} already reviewed).")
 
 
+@code.command("sheet")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--coder", default=None, help="Who will fill it: their codings so far are "
+              "pre-filled, and only they can import it.")
+@click.option("--codes", default=None, metavar="A,B,...",
+              help="Only these codes (comma-separated ids); default: the whole codebook.")
+@click.option("--document", "documents", multiple=True, metavar="D",
+              help="Only this document's segments (id or file name; repeatable).")
+@click.option("--no-suggestions", is_flag=True, help="Leave out the suggestions column's hints.")
+@_project_option
+@_fail_cleanly
+def code_sheet(file, coder, codes, documents, no_suggestions, project_path) -> None:
+    """Write a coding sheet (.xlsx) for a person to fill with x marks."""
+    with _open(project_path) as project:
+        project.coding_sheet(file, coder=coder, documents=documents or None,
+                             codes=[c.strip() for c in codes.split(",") if c.strip()]
+                             if codes else None, include_suggestions=not no_suggestions)
+    click.echo(f"Wrote {file}; fill it in, then: qda code import {file} --coder "
+               f"{coder or 'NAME'}")
+
+
+@code.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--coder", required=True, help="Whose coding this is.")
+@click.option("--remove-unmarked", is_flag=True,
+              help="Archive this coder's codings that the file covers but no longer marks "
+              "(default: keep them and report them as conflicts).")
+@_project_option
+@_fail_cleanly
+def code_import(file, coder, remove_unmarked, project_path) -> None:
+    """Read a filled coding sheet (.xlsx) or a long coding CSV as CODER's codings."""
+    with _open(project_path) as project:
+        r = project.import_coding(file, coder=coder, remove_unmarked=remove_unmarked)
+    _warn(r.warnings)
+    click.echo(f"Imported {file} for {r.coder}: {r.added} coding(s) added, {r.already} already "
+               f"there; {r.reviewed} segment(s) recorded as reviewed ({r.reviewed_already} "
+               "already)" + (f"; {r.untouched} row(s) not yet coded" if r.kind == "sheet" else "")
+               + (f"; {r.removed} unmarked coding(s) archived" if r.removed else "") + ".")
+    if r.conflicts:
+        shown = "; ".join(f"{c['segment_id']} {c['code']}" for c in r.conflicts[:5])
+        more = f" and {len(r.conflicts) - 5} more" if len(r.conflicts) > 5 else ""
+        hint = ("" if remove_unmarked else "; to archive them, import again with "
+                "--remove-unmarked")
+        click.echo(f"Conflicts: {len(r.conflicts)} coding(s) by {r.coder} are in the project "
+                   f"but not marked in the file, and were kept ({shown}{more}){hint}.")
+
+
 @cli.command()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="CSV file to write (default: standard output).")
@@ -281,12 +586,15 @@ def segments(out, interviewer, project_path) -> None:
 @click.option("--source", "sources", multiple=True,
               type=click.Choice(["human", "rules", "model", "import"]),
               help="Only this source (repeatable).")
+@click.option("--reviewed", is_flag=True, help="Also a row with an empty code for each "
+              "segment a coder reviewed and found no code for.")
 @_project_option
 @_fail_cleanly
-def codings(out, coders, sources, project_path) -> None:
-    """The long coding table as CSV."""
+def codings(out, coders, sources, reviewed, project_path) -> None:
+    """The long coding table as CSV (`qda code import` reads it back)."""
     with _open(project_path) as project:
-        df = project.codings(coders=coders or None, sources=sources or None)
+        df = project.coding_table(coders=coders or None, sources=sources or None,
+                                  reviewed=reviewed)
     df["evidence"] = df["evidence"].map(lambda v: "" if v is None else
                                         "; ".join(f"{e['term']}@{e['start']}" for e in v))
     _write_table(df, out)

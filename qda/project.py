@@ -6,24 +6,37 @@ method that writes is one transaction: it happens entirely or not at all.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
-from collections.abc import Iterable, Sequence
+import uuid
+from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from qda import analysis
 from qda.attribution import DEFAULT_TEMPLATE, attribute
 from qda.codebook import Codebook, load_codebook
+from qda.codebook import edits
+from qda.codebook.diff import CodebookDiff, diff_codebooks
+from qda.coding.longcsv import read_long_csv, resolve_csv, write_long_csv
 from qda.coding.rules import RulesCoder
+from qda.coding.sheets import plan_import, read_coding_sheet, resolve_sheet, write_coding_sheet
 from qda.errors import ConflictError, InputError, ProjectError
-from qda.ingest import (ParticipantsSheet, SourceDocument, collect_inputs, document_key,
-                        read_document, read_participants)
-from qda.segment import UNITS, make_nlp, segment_document, segment_id
+from qda.documents import VersionReport, add_document, add_version, document_unit
+from qda.ingest import (ParticipantsSheet, ReadOptions, SourceDocument, collect_inputs,
+                        document_key, read_document, read_participants)
+from qda.segment import UNITS, make_nlp
 from qda.store import Store, now
 
-__all__ = ["Project", "IngestReport", "RulesReport", "CodebookReport"]
+__all__ = ["Project", "IngestReport", "RulesReport", "CodebookReport", "CodeEdit",
+           "CodingImportReport"]
+
+#: Where a coding came from, in the order counts are shown.
+SOURCES = ("human", "rules", "model", "import")
 
 
 def _who(who: str | None) -> str:
@@ -42,7 +55,13 @@ class IngestReport:
     segments: int = 0
     participants: int = 0
     unmapped: list[tuple[str, str]] = field(default_factory=list)  # (document, speaker)
+    versions: list[VersionReport] = field(default_factory=list)   # changed files re-imported
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def unplaced(self) -> list[dict]:
+        """Codings archived because their words are gone from a new version."""
+        return [row for v in self.versions for row in v.codings_unplaced]
 
 
 @dataclass
@@ -50,7 +69,31 @@ class CodebookReport:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    version: str = ""
+    version: str = ""                                          # the state now, e.g. 1.0+r2
+    moved: list[str] = field(default_factory=list)
+    merged: dict[str, str] = field(default_factory=dict)      # removed code -> code it joined
+    archived: dict[str, int] = field(default_factory=dict)    # removed code -> codings archived
+    diff: CodebookDiff | None = None
+
+
+_EDIT_COUNTS = ("codings", "collapsed", "flagged", "archived")
+
+
+@dataclass
+class CodeEdit:
+    """What one codebook edit did. ``codings``: codings that moved or followed the code;
+    ``collapsed``: duplicates merged into one (the other copy archived); ``flagged``:
+    codings marked for review; ``archived``: codings moved to the archive."""
+    action: str
+    code: str
+    version: str = ""                                          # codebook state after the edit
+    codings: int = 0
+    collapsed: int = 0
+    flagged: int = 0
+    archived: int = 0
+    children: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -63,12 +106,32 @@ class RulesReport:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass
+class CodingImportReport:
+    """What :meth:`Project.import_coding` did (counts) and what it wants a person to see."""
+    file: str
+    coder: str
+    kind: str                      # "sheet" or "csv"
+    rows: int = 0
+    added: int = 0                 # new human codings
+    already: int = 0               # marks the project already had
+    reviewed: int = 0              # segments newly recorded as reviewed
+    reviewed_already: int = 0
+    untouched: int = 0             # sheet rows with no mark and no 'done': not yet coded
+    removed: int = 0               # codings archived (remove_unmarked)
+    conflicts: list[dict] = field(default_factory=list)  # the coder's codings not marked
+    edited: list[tuple[str, str]] = field(default_factory=list)  # (row, segment) text edited
+    warnings: list[str] = field(default_factory=list)
+
+
 class Project:
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""
 
     def __init__(self, store: Store, *, spacy_model: str | None = None):
         self._store = store
         self._spacy_model = spacy_model
+        self._codebook: Codebook | None = None
+        self._codebook_stamp = -1
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -96,9 +159,14 @@ class Project:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @contextmanager
     def transaction(self):
         """Group several operations into one transaction (they nest)."""
-        return self._store.transaction()
+        try:
+            with self._store.transaction():
+                yield
+        finally:
+            self._codebook = None   # a rollback may have undone codebook edits
 
     @property
     def nlp(self):
@@ -107,86 +175,151 @@ class Project:
     # --------------------------------------------------------------------- ingest
     def ingest(self, paths: Iterable[str | Path], *, participants: str | Path | None = None,
                unit: str = "turn", interviewer_labels: Sequence[str] = (),
-               who: str | None = None) -> IngestReport:
-        """Read transcripts (files or folders), segment them and store them.
+               format: str | None = None, speaker_pattern: str | None = None,
+               text_columns: Sequence[str] = (), id_column: str | None = None,
+               progress: bool = False, who: str | None = None) -> IngestReport:
+        """Read transcripts and tables (files or folders), segment them and store them.
 
-        A ``participants.csv``/``.xlsx`` inside a given folder is used as the
-        participants sheet unless ``participants`` names one. A file already in
-        the project with the same content is skipped.
+        One transaction: every file is read and checked before anything is written, so a
+        bad file leaves the project as it was. A ``participants.csv``/``.xlsx`` inside a
+        given folder is the participants sheet unless ``participants`` names one. A file
+        already in the project with the same content is skipped; a changed file with the
+        name of a document becomes that document's next version, its codings re-anchored
+        (those whose words are gone are archived and listed in ``report.unplaced``).
+        ``progress`` shows a progress bar on a terminal (nothing when output is piped).
         """
         if unit not in UNITS:
             raise InputError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
         files, folder_sheet = collect_inputs(paths)
         if not files:
-            raise InputError("no transcripts given; name files or a folder of .txt files")
-        sheet = read_participants(participants or folder_sheet) if (participants or folder_sheet) \
-            else None
+            raise InputError("no transcripts given; name files or a folder of transcripts")
+        sheet_path = participants or folder_sheet
+        sheet = read_participants(sheet_path) if sheet_path else None
+        options = ReadOptions(format=format, interviewer_labels=tuple(interviewer_labels),
+                              speaker_pattern=speaker_pattern, text_columns=tuple(text_columns),
+                              id_column=id_column)
         report = IngestReport()
-        docs: list[tuple[str, SourceDocument]] = []
+        new_docs: list[tuple[str, SourceDocument]] = []
+        versions: list[tuple[dict, SourceDocument]] = []
         taken = self._store.document_ids()
         seen_sha: dict[str, str] = {}
-        for path in files:
-            doc = read_document(path, interviewer_labels=interviewer_labels)
+        for path in _progress(files, progress, "Reading"):
+            doc = read_document(path, options=options)
             existing = self._store.document_by_name(doc.name)
-            if existing is not None:
-                if existing["sha256"] == doc.sha256:
-                    report.skipped.append((str(path), f"unchanged, already {existing['id']}"))
-                    continue
-                raise ConflictError(
-                    f"{path}: the project already has a different {doc.name!r} "
-                    f"(document {existing['id']}); rename the file to import it as a new document"
-                )
+            same = self._store.document_by_sha(doc.sha256)
+            if same is not None:
+                why = "unchanged" if same["name"] == doc.name else "same content as document"
+                report.skipped.append((str(path), f"{why}, already {same['id']}"))
+                continue
             if doc.sha256 in seen_sha:
                 report.skipped.append((str(path), f"same content as {seen_sha[doc.sha256]}"))
                 continue
             seen_sha[doc.sha256] = str(path)
+            if existing is not None:
+                versions.append((existing, doc))
+                continue
             doc_id = document_key(doc.name)
             base, n = doc_id, 2
             while doc_id in taken:
                 doc_id, n = f"{base}-{n}", n + 1
             taken.add(doc_id)
-            docs.append((doc_id, doc))
+            new_docs.append((doc_id, doc))
         if sheet is not None:
             sheet.check_documents(taken)
 
         nlp = self.nlp if unit == "sentence" else None
+        actor = _who(who)
         with self._store.transaction():
-            for doc_id, doc in docs:
-                doc_unit = "paragraph" if unit == "turn" and not doc.labelled else unit
-                self._store.insert_document({
-                    "id": doc_id, "name": doc.name, "path": doc.path, "format": doc.format,
-                    "sha256": doc.sha256, "text": doc.text, "unit": doc_unit,
-                    "imported_at": now(), "attributes": doc.metadata,
-                })
-                segs = segment_document(doc.text, doc.turns, unit=doc_unit, nlp=nlp)
-                self._store.insert_segments(
-                    {"id": segment_id(doc_id, s.unit, s.position), "document_id": doc_id,
-                     "position": s.position, "unit": s.unit, "start": s.start, "end": s.end,
-                     "speaker": s.speaker, "participant_id": None,
-                     "is_interviewer": int(s.is_interviewer)}
-                    for s in segs
-                )
-                for label, is_int in dict.fromkeys((t.speaker or "", t.is_interviewer)
-                                                   for t in doc.turns):
-                    self._store.upsert_speaker(doc_id, label, participant_id=None,
-                                               is_interviewer=is_int)
+            for doc_id, doc in new_docs:
+                doc_unit = document_unit(doc, unit)
+                n_segs = add_document(self._store, doc_id, doc, unit=doc_unit, nlp=nlp)
+                self._respondents(doc_id, doc, sheet, report)
                 report.added.append(doc_id)
-                report.segments += len(segs)
-                self._store.record(who=_who(who), action="ingest", entity="document",
+                report.segments += n_segs
+                self._store.record(who=actor, action="ingest", entity="document",
                                    entity_id=doc_id, detail={"file": doc.path, "sha256": doc.sha256,
-                                                             "unit": doc_unit,
-                                                             "segments": len(segs)})
+                                                             "unit": doc_unit, "segments": n_segs})
+            for existing, doc in versions:
+                doc_unit = document_unit(doc, existing["unit"] if unit == "turn" else unit)
+                rev = add_version(self._store, existing, doc, unit=doc_unit, who=actor, nlp=nlp)
+                self._respondents(existing["id"], doc, sheet, report)
+                report.versions.append(rev)
+                report.segments += rev.segments
+                self._store.record(who=actor, action="new version", entity="document",
+                                   entity_id=existing["id"], detail={
+                                       "file": doc.path, "sha256": doc.sha256,
+                                       "version": rev.version, "segments": rev.segments,
+                                       "segments_kept": rev.segments_kept,
+                                       "codings_placed": rev.codings_placed,
+                                       "codings_archived": len(rev.codings_unplaced)})
             report.unmapped = self._map_participants(sheet, who=who)
         report.participants = len(self._store.participant_ids())
+        for rev in report.versions:
+            if rev.codings_unplaced:
+                shown = "; ".join(f"{r['code_id']} by {r['coder']}: {_clip(r['quote'])!r}"
+                                  for r in rev.codings_unplaced[:5])
+                more = len(rev.codings_unplaced) - 5
+                report.warnings.append(
+                    f"{rev.document} version {rev.version}: {len(rev.codings_unplaced)} coding(s) "
+                    f"could not be placed because their words are no longer in the text ({shown}"
+                    f"{f' and {more} more' if more > 0 else ''}); they are kept in the archive: "
+                    "see `Project.archived_codings()`")
         if report.unmapped:
             listed = "; ".join(f"{d}: {s or '(whole document)'}" for d, s in report.unmapped[:12])
             more = f" and {len(report.unmapped) - 12} more" if len(report.unmapped) > 12 else ""
             report.warnings.append(
                 f"{len(report.unmapped)} speaker(s) have no row in a participants sheet and were "
-                f"made participants of their own ({listed}{more}); add rows with columns "
-                "participant,document,speaker,... and load it with `qda participants load`"
+                f"made participants of their own ({listed}{more}); fill in a sheet with columns "
+                "participant,document,speaker,... (`qda participants template` writes one) and "
+                "load it with `qda participants load`"
             )
         return report
+
+    def _respondents(self, doc_id: str, doc: SourceDocument, sheet: ParticipantsSheet | None,
+                     report: IngestReport) -> None:
+        """A survey's respondents become participants (id = respondent id) with the table's
+        other columns as attributes, unless the participants sheet maps them."""
+        current = self._store.participants().set_index("participant_id")
+        for label, attributes in doc.respondents.items():
+            if sheet is not None and sheet.lookup(doc_id, label) is not None:
+                continue
+            attrs = {k: v for k, v in attributes.items() if v is not None and v == v}
+            if label in current.index:
+                old = current.loc[label]
+                clash = [k for k, v in attrs.items()
+                         if k in old.index and isinstance(old[k], str) and old[k] != str(v)]
+                if clash:
+                    report.warnings.append(
+                        f"{doc.name}: respondent {label!r} is already a participant with a "
+                        f"different {clash[0]!r} ({old[clash[0]]!r}, the table says "
+                        f"{attrs[clash[0]]!r}); the participant's value was kept")
+                attrs = {k: v for k, v in attrs.items() if k not in clash}
+            self._store.upsert_participant(label, label=label, attributes={
+                k: str(v) for k, v in attrs.items()})
+            self._store.upsert_speaker(doc_id, label, participant_id=label, is_interviewer=False)
+
+    def participants_template(self) -> pd.DataFrame:
+        """A participants sheet to fill in: one row per speaker no sheet has mapped yet
+        (``participant`` suggested, attribute columns empty)."""
+        speakers = self._store.speakers()
+        parts = self._store.participants()
+        auto = set(parts.loc[parts["auto"], "participant_id"]) if not parts.empty else set()
+        todo = speakers[~speakers["is_interviewer"] & speakers["participant_id"].isin(auto)]
+        attrs = [c for c in parts.columns if c not in ("participant_id", "label", "auto")]
+        out = pd.DataFrame({"participant": todo["participant_id"].values,
+                            "document": todo["document_id"].values,
+                            "speaker": todo["speaker"].values})
+        for col in attrs or ["group", "role", "location"]:
+            out[col] = ""
+        return out.reset_index(drop=True)
+
+    def archived_codings(self) -> pd.DataFrame:
+        """Codings taken out of use (never deleted): quote, code, coder, why, when, by whom."""
+        return self._store.archived_codings()
+
+    def document_versions(self, document: str) -> pd.DataFrame:
+        """Earlier versions of a document's text (the current one is in :meth:`documents`)."""
+        return self._store.document_versions(document)
 
     def load_participants(self, path: str | Path, *, who: str | None = None) -> list[tuple[str, str]]:
         """Apply a participants sheet to every document; returns unmapped speakers."""
@@ -231,53 +364,373 @@ class Project:
     # ------------------------------------------------------------------- codebook
     @property
     def codebook(self) -> Codebook:
-        return Codebook.from_rows(
-            self._store.codes().to_dict("records"),
-            name=self._store.get_setting("codebook_name", "Codebook"),
-            version=self._store.get_setting("codebook_version", "0"),
-            description=self._store.get_setting("codebook_description", ""),
-        )
+        """The project's codebook. Its ``version`` says exactly which state this is: the
+        loaded file's version, then ``+rN`` after N edits (``1.0+r3``). Cached; every
+        codebook write (and every rolled-back transaction, and a commit by another
+        connection to the file) refreshes it."""
+        stamp = self._store.data_version()
+        if self._codebook is None or stamp != self._codebook_stamp:
+            self._codebook_stamp = stamp
+            self._codebook = Codebook.from_rows(
+                self._store.codes().to_dict("records"),
+                name=self._store.get_setting("codebook_name", "Codebook"),
+                version=_version_label(self._store.get_setting("codebook_version", "0"),
+                                       self.codebook_revision),
+                description=self._store.get_setting("codebook_description", ""),
+            )
+        return self._codebook
 
-    def load_codebook(self, source: str | Path | Codebook, *, who: str | None = None
-                      ) -> CodebookReport:
-        """Load a codebook, keeping every coding: codes are added or updated in place.
+    @property
+    def codebook_revision(self) -> int:
+        """Edits since the codebook file (its ``version``) was loaded."""
+        return int(self._store.get_setting("codebook_revision", 0))
 
-        A code that has codings cannot disappear this way (rename, move or merge it
-        explicitly instead); one without codings is removed.
+    def diff_codebook(self, source: str | Path | Codebook) -> CodebookDiff:
+        """What loading ``source`` would change (see :func:`qda.codebook.diff.diff_codebooks`)."""
+        new = source if isinstance(source, Codebook) else load_codebook(source)
+        return diff_codebooks(self._stored_codebook(), new)
+
+    def _stored_codebook(self) -> Codebook:
+        """The codebook with the loaded file's own version (no ``+rN``), to compare files."""
+        return dataclasses.replace(
+            self.codebook, version=str(self._store.get_setting("codebook_version", "0")))
+
+    def unresolved_removals(self, source: str | Path | Codebook, *,
+                            mapping: Mapping[str, str] | None = None,
+                            archive: Iterable[str] = ()) -> list[tuple[str, int, str | None]]:
+        """Codes ``source`` removes that have codings and neither a mapping nor an archive
+        order: (code, codings, likely new id) each."""
+        new = source if isinstance(source, Codebook) else load_codebook(source)
+        diff = diff_codebooks(self._stored_codebook(), new)
+        counts = self._store.coding_counts_by_code()
+        skip = set(mapping or {}) | set(archive)
+        return [(c, counts[c], diff.rename_of(c)) for c in diff.removed
+                if counts.get(c) and c not in skip]
+
+    def load_codebook(self, source: str | Path | Codebook, *,
+                      mapping: Mapping[str, str] | None = None, archive: Iterable[str] = (),
+                      who: str | None = None) -> CodebookReport:
+        """Load a codebook file and apply its difference from the project as edits.
+
+        Codes are added, updated in place and moved; every coding is kept. A code the
+        file removes that has codings needs ``mapping[old] = new`` (its codings are
+        merged into ``new``, which must be in the file) or to be listed in ``archive``
+        (its codings go to the archive); otherwise a ConflictError lists each such code.
+        A removed code without codings is deleted. Loading the same state again changes
+        nothing. A file with a new ``version`` resets the revision; edits it brings to
+        the same version count as one revision.
         """
         new = source if isinstance(source, Codebook) else load_codebook(source)
-        old = self.codebook
+        where = "" if isinstance(source, Codebook) else f"{source}: "
+        mapping = dict(mapping or {})
+        archive = list(dict.fromkeys(archive))
+        old = self._stored_codebook()
+        diff = diff_codebooks(old, new)
         counts = self._store.coding_counts_by_code()
-        removed = [c.id for c in old if c.id not in new]
-        for code_id in removed:
-            if counts.get(code_id):
-                where = f"{source}: " if not isinstance(source, Codebook) else ""
-                raise ConflictError(
-                    f"{where}code {code_id!r} has {counts[code_id]} coding(s) in the project but "
-                    "is missing from the new codebook; keep it in the codebook so no coding is lost"
-                )
-        report = CodebookReport(version=new.version, removed=removed)
-        old_rows = {r["code_id"]: r for r in old.to_frame().to_dict("records")}
-        with self._store.transaction():
-            for row in new.to_frame().to_dict("records"):
-                row = {**row, "id": row["code_id"]}
-                before = old_rows.get(row["code_id"])
-                if before is None:
-                    report.added.append(row["code_id"])
-                elif _differs(before, row):
-                    report.changed.append(row["code_id"])
-                self._store.upsert_code(row)
-            for code_id in removed:
-                self._store.delete_code(code_id)
-            self._store.set_setting("codebook_name", new.name)
-            self._store.set_setting("codebook_version", new.version)
-            self._store.set_setting("codebook_description", new.description)
-            for action, ids in (("add", report.added), ("change", report.changed),
-                                ("remove", report.removed)):
-                for code_id in ids:
-                    self._store.record(who=_who(who), action=action, entity="code",
-                                       entity_id=code_id, detail={"codebook_version": new.version})
+        for old_id, new_id in mapping.items():
+            if old_id not in old:
+                raise InputError(f"{where}--map {old_id}={new_id}: the project has no code "
+                                 f"{old_id!r}; see `qda codebook show` for the ids")
+            if old_id in new:
+                raise InputError(f"{where}--map {old_id}={new_id}: {old_id!r} is still in the "
+                                 "file; --map is for codes the file removes")
+            if new_id not in new:
+                raise InputError(f"{where}--map {old_id}={new_id}: {new_id!r} is not in the "
+                                 "file; map to a code the file has")
+            if old_id in archive:
+                raise InputError(f"{where}{old_id!r} is both mapped and archived; choose one")
+        for code_id in archive:
+            if code_id not in old:
+                raise InputError(f"{where}--archive {code_id}: the project has no code "
+                                 f"{code_id!r}; see `qda codebook show` for the ids")
+            if code_id in new:
+                raise InputError(f"{where}--archive {code_id}: {code_id!r} is still in the file;"
+                                 " --archive is for codes the file removes")
+        blocked = [(c, counts[c], diff.rename_of(c)) for c in diff.removed
+                   if counts.get(c) and c not in mapping and c not in archive]
+        if blocked:
+            listed = "; ".join(
+                f"code {c!r} has {n} coding(s)" + (f" (likely renamed to {g!r})" if g else "")
+                for c, n, g in blocked)
+            hint = " ".join(f"--map {c}={g or 'NEW'}" for c, _, g in blocked[:3])
+            raise ConflictError(
+                f"{where}{listed}, but the file no longer has it; nothing was changed. Say "
+                f"where the codings go: --map OLD=NEW merges them into a code of the file "
+                f"(e.g. {hint}), or --archive OLD moves them to the archive")
+
+        report = CodebookReport(version=new.version, removed=list(diff.removed), diff=diff)
+        if diff.empty:
+            report.version = self.codebook.version
+            return report
+        who = _who(who)
+        base = self._store.get_setting("codebook_version", None)
+        revision = self.codebook_revision + 1 if base == new.version else 0
+        label = _version_label(new.version, revision)
+        try:
+            with self._store.transaction():
+                self._write_codes(new)
+                for old_id, new_id in mapping.items():
+                    moved, collapsed = self._store.merge_codings(
+                        old_id, new_id, reason=f"merge {old_id} into {new_id}", who=who)
+                    report.merged[old_id] = new_id
+                    self._record(who, "merge", old_id, label, {
+                        "into": new_id, "codings": moved, "collapsed": collapsed,
+                        "file": str(source) if where else None})
+                for code_id in archive:
+                    n = self._store.archive_codings(
+                        self._store.coding_ids([code_id]),
+                        reason=f"code {code_id} removed from the codebook", who=who)
+                    report.archived[code_id] = n
+                    self._record(who, "archive", code_id, label, {"codings": n},
+                                 entity="codings")
+                for code_id in reversed(diff.removed):
+                    self._store.delete_code(code_id)
+                    self._record(who, "delete", code_id, label, {"before": _code_dict(
+                        old.get(code_id))})
+                for code_id in diff.added:
+                    self._record(who, "add", code_id, label, {"after": _code_dict(new.get(code_id))})
+                for code_id, changes in diff.changed.items():
+                    self._record(who, "change", code_id, label, {
+                        "fields": [ch.field for ch in changes],
+                        "before": {ch.field: ch.before for ch in changes},
+                        "after": {ch.field: ch.after for ch in changes}})
+                for code_id in diff.reordered:
+                    self._record(who, "move", code_id, label, {
+                        "before": {"position": _sibling_index(old, code_id)},
+                        "after": {"position": _sibling_index(new, code_id)}, "codings": 0})
+                for move in diff.moved:
+                    self._record(who, "move", move.code, label, {
+                        "before": {"parent": move.old_parent},
+                        "after": {"parent": move.new_parent},
+                        "codings": self._subtree_codings(new, move.code)})
+                self._store.set_setting("codebook_name", new.name)
+                self._store.set_setting("codebook_version", new.version)
+                self._store.set_setting("codebook_description", new.description)
+                self._store.set_setting("codebook_revision", revision)
+                self._store.record(who=who, action="load", entity="codebook",
+                                   entity_id=str(source) if where else new.name, detail={
+                                       "codebook_version": label, "added": len(diff.added),
+                                       "changed": len(diff.changed), "moved": len(diff.moved),
+                                       "removed": len(diff.removed), "merged": mapping,
+                                       "archived": report.archived})
+        finally:
+            self._codebook = None
+        report.added = list(diff.added)
+        report.changed = list(diff.changed)
+        report.moved = [m.code for m in diff.moved]
+        report.version = label
         return report
+
+    # -------------------------------------------------------------- codebook edits
+    def add_code(self, code_id: str, name: str, parent: str | None = None, *,
+                 position: int | None = None, who: str | None = None, **fields) -> CodeEdit:
+        """Add a code (``fields``: description, include, exclude, examples, keywords,
+        patterns, color) under ``parent`` (None: a top-level theme), last among its
+        siblings unless ``position`` (0 = first) says otherwise."""
+        cb = self.codebook
+        code = edits.make_code(code_id, name, parent, fields)
+        new = edits.add_code(cb, code, position=position)
+        return self._apply(new, "add", code_id, who, {"after": _code_dict(code)})
+
+    def rename_code(self, code_id: str, *, name: str | None = None, new_id: str | None = None,
+                    who: str | None = None) -> CodeEdit:
+        """Rename a code. The id stays unless ``new_id`` is given; then every coding and
+        child follows it (history keeps the old id)."""
+        cb = self.codebook
+        if name is None and new_id is None:
+            raise InputError(f"rename {code_id!r}: give a new name, a new id, or both")
+        new = edits.rename_code(cb, code_id, name=name, new_id=new_id)
+        before = cb.get(code_id)
+        after = new.get(new_id or code_id)
+        if (before.id, before.name) == (after.id, after.name):
+            return CodeEdit("rename", code_id, version=cb.version)
+
+        def store_ops() -> dict[str, Any]:
+            n = self._store.rename_code_id(code_id, after.id) if after.id != code_id else \
+                self._count([code_id])
+            return {"codings": n}
+
+        return self._apply(new, "rename", code_id, who, {
+            "before": {"id": before.id, "name": before.name},
+            "after": {"id": after.id, "name": after.name}}, store_ops)
+
+    def move_code(self, code_id: str, parent: str | None = None, *, position: int | None = None,
+                  who: str | None = None) -> CodeEdit:
+        """Move a code (with everything under it) under ``parent``, or to the top level
+        with None; refused if ``parent`` is the code itself or inside it."""
+        cb = self.codebook
+        new = edits.move_code(cb, code_id, parent, position=position)
+        old_code = cb.get(code_id)
+        if new.codes == cb.codes:   # already there: nothing to record
+            return CodeEdit("move", code_id, version=cb.version)
+        return self._apply(new, "move", code_id, who, {
+            "before": {"parent": old_code.parent, "position": _sibling_index(cb, code_id)},
+            "after": {"parent": parent, "position": _sibling_index(new, code_id)},
+            "codings": self._subtree_codings(cb, code_id)})
+
+    def merge_codes(self, source_id: str, into_id: str, *, who: str | None = None) -> CodeEdit:
+        """Merge code ``source_id`` into ``into_id``: every coding moves to the target
+        (a coding the target already has, same span, coder and source, collapses into
+        one, keeping a person's decision; the other copy is archived), the source's
+        children move under the target, its examples, keywords and patterns join the
+        target's, and the source code is removed."""
+        cb = self.codebook
+        new = edits.merge_code(cb, source_id, into_id)
+        by_source = self._by_source([source_id])
+        children = [c.id for c in cb.children(source_id)]
+        added_rules = {k: [v for v in getattr(new.get(into_id), k)
+                           if v not in getattr(cb.get(into_id), k)] for k in edits.MERGED_FIELDS}
+        label_who = _who(who)
+
+        def store_ops() -> dict[str, Any]:
+            moved, collapsed = self._store.merge_codings(
+                source_id, into_id, reason=f"merge {source_id} into {into_id}", who=label_who)
+            return {"codings": moved, "collapsed": collapsed}
+
+        return self._apply(new, "merge", source_id, who, {
+            "into": into_id, "by_source": by_source, "children": children,
+            "added_to_target": {k: v for k, v in added_rules.items() if v},
+            "before": _code_dict(cb.get(source_id))}, store_ops, removed=[source_id],
+            children=children)
+
+    def split_code(self, code_id: str, children: Iterable[Any], *,
+                   who: str | None = None) -> CodeEdit:
+        """Add new child codes to ``code_id``. Its codings stay on it and are flagged
+        for review (``review`` = "split into a, b") so a person can recode them.
+        ``children``: ``(id, name)`` or ``(id, name, {fields})`` tuples, or mappings
+        with ``id``, ``name`` and fields."""
+        cb = self.codebook
+        edits.require(cb, code_id)
+        kids = [_make_child(spec, code_id) for spec in children]
+        if not kids:
+            raise InputError(f"split {code_id!r}: name at least one new child (id and name)")
+        new = edits.add_children(cb, code_id, kids)
+        ids = [k.id for k in kids]
+        note = f"split into {', '.join(ids)}"
+
+        def store_ops() -> dict[str, Any]:
+            return {"flagged": self._store.flag_for_review(code_id, note)}
+
+        return self._apply(new, "split", code_id, who, {
+            "children": [_code_dict(k) for k in kids], "review": note,
+            "by_source": self._by_source([code_id])}, store_ops, children=ids)
+
+    def delete_code(self, code_id: str, *, archive: bool = False, keep_children: bool = False,
+                    who: str | None = None) -> CodeEdit:
+        """Delete a code and every code under it (as NVivo and MAXQDA do), or only the
+        code with ``keep_children=True`` (its children take its place).
+
+        Refused with a ConflictError while the deleted codes have codings, unless
+        ``archive=True``: then the codings go to the archive (whole, with their quote,
+        the reason, who and when) before the codes are deleted."""
+        cb = self.codebook
+        new, gone = edits.remove_code(cb, code_id, keep_children=keep_children)
+        counts = self._store.coding_counts_by_code()
+        coded = {c: counts[c] for c in gone if counts.get(c)}
+        total = sum(coded.values())
+        if total and not archive:
+            parts = ", ".join(f"{c}: {n}" for c, n in coded.items())
+            under = "" if keep_children else " and the codes under it"
+            raise ConflictError(
+                f"code {code_id!r}{under} have {total} coding(s) ({parts}); nothing was "
+                f"deleted. Archive them with `qda codebook delete {code_id} --archive` "
+                "(API: archive=True), or keep them in use by merging: "
+                f"`qda codebook merge {code_id} OTHER`")
+        label_who = _who(who)
+        lifted = [c.id for c in cb.children(code_id)] if keep_children else []
+
+        def store_ops() -> dict[str, Any]:
+            n = self._store.archive_codings(self._store.coding_ids(gone),
+                                            reason=f"code {code_id} deleted", who=label_who)
+            if n:
+                self._store.record(who=label_who, action="archive", entity="codings",
+                                   entity_id=code_id, detail={"codings": n, "codes": coded,
+                                                              "reason": f"code {code_id} deleted"})
+            return {"archived": n}
+
+        return self._apply(new, "delete", code_id, who, {
+            "codes": gone, "lifted": lifted, "before": [_code_dict(cb.get(c)) for c in gone]},
+            store_ops, removed=gone, children=lifted)
+
+    def code_counts(self) -> pd.DataFrame:
+        """Segments coded at each code, by source, in tree order: ``code, name, parent,
+        depth``, then ``human, rules, model, import`` rolled up (the code or any code
+        under it, each segment once), then ``all`` (any source, rolled up), then
+        ``human_own, ...`` (at the code itself). Rejected codings and interviewer turns
+        are not counted."""
+        cb = self.codebook
+        codings = self._store.codings()
+        segs = self._store.segments()
+        interviewer = set(segs.loc[segs["is_interviewer"], "segment_id"])
+        codings = codings[(codings["status"] != "rejected")
+                          & ~codings["segment_id"].isin(interviewer)
+                          & codings["code_id"].isin(cb.ids)]
+        key = [s if isinstance(s, str) else f"{d}:{a}:{b}" for s, d, a, b in
+               zip(codings["segment_id"], codings["document_id"], codings["start"],
+                   codings["end"])]
+        pairs = pd.DataFrame({"key": key, "code_id": codings["code_id"].to_numpy(),
+                              "source": codings["source"].to_numpy()})
+        rolled = pairs.merge(cb.rollup(), on="code_id")
+
+        def table(df: pd.DataFrame, by: str) -> pd.DataFrame:
+            return (df.groupby([by, "source"])["key"].nunique().unstack(fill_value=0)
+                    .reindex(index=cb.ids, columns=list(SOURCES), fill_value=0)
+                    .fillna(0).astype("int64"))
+
+        up, own = table(rolled, "theme_id"), table(pairs, "code_id")
+        total = rolled.groupby("theme_id")["key"].nunique().reindex(cb.ids).fillna(0)
+        frame = cb.to_frame()[["code_id", "name", "parent_id", "depth"]].rename(
+            columns={"code_id": "code", "parent_id": "parent"})
+        for src in SOURCES:
+            frame[src] = up[src].to_numpy()
+        frame["all"] = total.astype("int64").to_numpy()
+        for src in SOURCES:
+            frame[f"{src}_own"] = own[src].to_numpy()
+        return frame
+
+    # ------------------------------------------------------------ codebook helpers
+    def _apply(self, new: Codebook, action: str, code_id: str, who: str | None,
+               detail: dict[str, Any], store_ops=None, *, removed: Sequence[str] = (),
+               children: Sequence[str] = ()) -> CodeEdit:
+        """Write an edited codebook in one transaction: the store operations on codings,
+        the code rows, removed codes, the revision and a history row."""
+        who = _who(who)
+        revision = self.codebook_revision + 1
+        label = _version_label(self._store.get_setting("codebook_version", "0"), revision)
+        try:
+            with self._store.transaction():
+                counts = store_ops() if store_ops else {}   # first: a new id must be free
+                self._write_codes(new)
+                for gone in removed:
+                    self._store.delete_code(gone)
+                self._store.set_setting("codebook_revision", revision)
+                self._record(who, action, code_id, label, {**detail, **counts})
+        finally:
+            self._codebook = None
+        return CodeEdit(action, code_id, version=label, children=list(children),
+                        removed=list(removed), detail={**detail, **counts}, **{
+                            k: v for k, v in counts.items() if k in _EDIT_COUNTS})
+
+    def _write_codes(self, cb: Codebook) -> None:
+        for row in cb.to_frame().to_dict("records"):
+            self._store.upsert_code({**row, "id": row["code_id"]})
+
+    def _record(self, who: str, action: str, code_id: str, label: str, detail: dict[str, Any],
+                *, entity: str = "code") -> None:
+        self._store.record(who=who, action=action, entity=entity, entity_id=code_id,
+                           detail={**detail, "codebook_version": label})
+
+    def _count(self, code_ids: Iterable[str]) -> int:
+        counts = self._store.coding_counts_by_code()
+        return sum(counts.get(c, 0) for c in code_ids)
+
+    def _subtree_codings(self, cb: Codebook, code_id: str) -> int:
+        return self._count([code_id, *edits.descendants(cb, code_id)])
+
+    def _by_source(self, code_ids: Sequence[str]) -> dict[str, int]:
+        codings = self._store.codings()
+        mine = codings[codings["code_id"].isin(list(code_ids))]
+        return {str(k): int(v) for k, v in mine["source"].value_counts().items()}
 
     # --------------------------------------------------------------------- coding
     def code_rules(self, *, who: str | None = None) -> RulesReport:
@@ -343,6 +796,202 @@ class Project:
                                entity_id=segment_id, detail={"code": code_id, "coder": coder})
         return True
 
+    # --------------------------------------------------------------- human coding
+    @property
+    def project_id(self) -> str:
+        """The project's id (a UUID), written into coding sheets so a sheet is only read
+        back into the project it came from. Made on first need; copies share it."""
+        pid = self._store.get_setting("project_id")
+        if not pid:
+            pid = str(uuid.uuid4())
+            with self._store.transaction():
+                self._store.set_setting("project_id", pid)
+        return pid
+
+    def coding_sheet(self, path: str | Path, *, coder: str | None,
+                     codes: Sequence[str] | None = None, documents: Sequence[str] | None = None,
+                     include_suggestions: bool = True) -> Path:
+        """Write a coding sheet (.xlsx) for a person to fill: one row per segment (no
+        interviewer turns), one column per code grouped under its theme. The coder's own
+        codings and reviewed rows are pre-filled; open suggestions are shown as hints.
+        Read it back with :meth:`import_coding`."""
+        cb = self.codebook
+        if not len(cb):
+            raise ProjectError("the project has no codebook; load one with `qda codebook load F`")
+        coder = coder.strip() if coder else None
+        chosen = cb.ids
+        if codes:
+            unknown = [c for c in codes if c not in cb]
+            if unknown:
+                raise InputError(f"unknown code(s) {', '.join(map(repr, unknown))}; see `qda "
+                                 "codebook show` for the ids")
+            wanted = set(codes)
+            chosen = [c for c in cb.ids if c in wanted]
+        segs = self.segments()
+        if documents:
+            docs = self._store.documents()
+            ids = set(docs["document_id"])
+            by_name = dict(zip(docs["name"], docs["document_id"]))
+            picked = []
+            for d in documents:
+                if d not in ids and d not in by_name:
+                    raise InputError(f"unknown document {d!r}; see `qda segments` for the ids")
+                picked.append(d if d in ids else by_name[d])
+            segs = segs[segs["document"].isin(picked)]
+        if segs.empty:
+            raise ProjectError("there are no segments to code; ingest transcripts first "
+                               "(`qda ingest FILES`)")
+        attrs = [c for c in self._store.participants().columns
+                 if c not in ("participant_id", "label", "auto")]
+        attrs += [c for c in ("question",) if c in segs.columns]
+        marks: set[tuple[str, str]] = set()
+        done: set[str] = set()
+        if coder:
+            mine = self._store.coder_codings(coder)
+            marks = set(zip(mine["segment_id"], mine["code_id"]))
+            done = set(self._store.reviews(coder)["segment_id"])
+        hints: dict[str, str] = {}
+        if include_suggestions:
+            hints = _suggestion_hints(self._store.codings(), cb.ids)
+        meta = {"project_id": self.project_id, "project": self.path.name, "coder": coder or "",
+                "codebook_version": cb.version, "created_at": now(),
+                "segments": str(len(segs))}
+        return write_coding_sheet(path, segments=segs, attributes=attrs, codebook=cb,
+                                  codes=chosen, marks=marks, done=done, suggestions=hints,
+                                  meta=meta)
+
+    def import_coding(self, path: str | Path, *, coder: str, remove_unmarked: bool = False,
+                      who: str | None = None) -> CodingImportReport:
+        """Read a filled coding sheet (.xlsx) or a long coding CSV as ``coder``'s codings.
+
+        Idempotent: a coding already there is not added again. Marks become human codings
+        (source ``human``, status ``accepted``) of the whole segment, CSV span rows of their
+        span; open suggestions and other coders' codings are never touched. A row with a
+        mark or ``done`` (a CSV row, even with an empty code) records the segment as
+        reviewed by the coder. A coding of this coder that the file covers but no longer
+        marks is a *conflict*: reported, kept, unless ``remove_unmarked`` (then it is moved
+        to the archive: the file is then the truth for that coder within its rows and code
+        columns; codings outside them are never touched). A row whose text
+        was edited is reported, its marks applied (the segment id decides). Anything the
+        file gets wrong (unknown code or segment, a mark other than x/1, another project's
+        sheet, missing columns, bad offsets) raises an error before anything is written.
+        One transaction, recorded in history.
+        """
+        path = Path(path)
+        coder = (coder or "").strip()
+        if not coder:
+            raise InputError("say whose coding this is: --coder NAME")
+        segs = self._store.segments()
+        spans = {sid: (doc, int(s), int(e)) for sid, doc, s, e in
+                 zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])}
+        texts = self._store.document_texts()
+        cb = self.codebook
+        suffix = path.suffix.lower()
+        if suffix == ".xlsx":
+            found = resolve_sheet(read_coding_sheet(path), project_id=self.project_id,
+                                  coder=coder, codebook=cb, spans=spans, texts=texts)
+        elif suffix == ".csv":
+            docs = self._store.documents()
+            found = resolve_csv(path, read_long_csv(path), coder=coder, codes=cb.ids,
+                                spans=spans, texts=texts,
+                                names=dict(zip(docs["name"], docs["document_id"])))
+        else:
+            raise InputError(f"{path}: import reads a coding sheet (.xlsx) or a long coding "
+                             "CSV (.csv), not " + (suffix or "a file without extension"))
+        existing = self._store.coder_codings(coder)
+        plan = plan_import(found.marks, existing, segments=found.segments, codes=found.codes)
+        unmarked = plan.unmarked
+        report = CodingImportReport(file=str(path), coder=coder, kind=found.kind,
+                                    rows=found.rows, already=plan.already,
+                                    untouched=found.untouched, edited=found.edited,
+                                    warnings=list(found.warnings))
+        stamp, actor = now(), _who(who or coder)
+        with self._store.transaction():
+            report.added = self._store.insert_codings(
+                {"segment_id": m.segment_id, "document_id": m.document_id, "start": m.start,
+                 "end": m.end, "code_id": m.code_id, "coder": coder, "source": "human",
+                 "status": "accepted", "confidence": None, "evidence": None,
+                 "codebook_version": cb.version, "created_at": stamp}
+                for m in plan.add)
+            report.reviewed = self._store.insert_reviews(
+                {"segment_id": sid, "document_id": doc, "coder": coder, "reviewed_at": stamp,
+                 "source_file": str(path)} for sid, doc in found.reviewed.items())
+            report.reviewed_already = len(found.reviewed) - report.reviewed
+            if remove_unmarked and not unmarked.empty:
+                report.removed = self._store.archive_codings(
+                    unmarked["coding_id"].tolist(), who=actor,
+                    reason=f"not marked by {coder} in {path.name} (imported with "
+                    "remove_unmarked)")
+            else:
+                report.conflicts = [
+                    {"segment_id": r["segment_id"], "code": r["code_id"],
+                     "start": int(r["start"]), "end": int(r["end"]),
+                     "text": _clip(texts[r["document_id"]][r["start"]:r["end"]])}
+                    for r in unmarked.to_dict("records")]
+            self._store.record(who=actor, action="import", entity="codings", entity_id=str(path),
+                               detail={"coder": coder, "kind": found.kind, "rows": found.rows,
+                                       "added": report.added, "already": report.already,
+                                       "reviewed": report.reviewed,
+                                       "conflicts": len(report.conflicts),
+                                       "removed": report.removed,
+                                       "edited": len(report.edited)})
+        if report.edited:
+            report.warnings.append(
+                f"{len(report.edited)} row(s) have text that differs from the project's "
+                f"({', '.join(f'{w}: {s}' for w, s in report.edited[:5])}"
+                f"{' and more' if len(report.edited) > 5 else ''}); their marks were applied to "
+                "the segment their id names. Edit transcripts by re-importing the file instead")
+        return report
+
+    def reviews(self, *, coder: str | None = None) -> pd.DataFrame:
+        """Segments each coder has reviewed: ``segment_id, document, coder, reviewed_at,
+        source_file``. A reviewed segment without a coding of that coder means "no code
+        applies"; a segment not here and without codings is not yet coded."""
+        return self._store.reviews(coder).rename(columns={"document_id": "document"})
+
+    def coding_table(self, *, coders: Iterable[str] | None = None,
+                     sources: Iterable[str] | None = None, reviewed: bool = False
+                     ) -> pd.DataFrame:
+        """The long coding table (:meth:`codings`); with ``reviewed``, also one row with an
+        empty ``code`` per segment a coder reviewed without coding it (the design's long
+        coding CSV, which :meth:`import_coding` reads back)."""
+        df = self.codings(coders=coders, sources=sources)
+        if not reviewed or (sources is not None and "human" not in set(sources)):
+            return df
+        rv = self._store.reviews()
+        if coders is not None:
+            rv = rv[rv["coder"].isin(list(coders))]
+        human = self._store.codings()
+        human = human[human["source"] == "human"]
+        coded = set(zip(human["segment_id"], human["coder"]))
+        rv = rv[[(s, c) not in coded for s, c in zip(rv["segment_id"], rv["coder"])]]
+        if rv.empty:
+            return df
+        segs = self.segments(interviewer=True).set_index("segment_id")
+        seg = segs.loc[rv["segment_id"]]
+        extra = pd.DataFrame({
+            "segment_id": rv["segment_id"].values, "document": seg["document"].values,
+            "participant": seg["participant"].values, "start": seg["start"].values,
+            "end": seg["end"].values, "code": "", "coder": rv["coder"].values,
+            "source": "human", "status": "", "confidence": float("nan"),
+            "text": seg["text"].values, "evidence": None, "codebook_version": None,
+            "created_at": rv["reviewed_at"].values})
+        order = {d: i for i, d in enumerate(self._store.documents()["document_id"])}
+        out = pd.concat([df, extra], ignore_index=True)
+        out = out.assign(_d=out["document"].map(order)).sort_values(
+            ["_d", "start", "end", "coder"], kind="stable").drop(columns="_d")
+        return out.reset_index(drop=True)
+
+    def codings_csv(self, path: str | Path, *, coders: Iterable[str] | None = None,
+                    sources: Iterable[str] | None = None, reviewed: bool = True) -> Path:
+        """Write the long coding CSV (design columns, then evidence, codebook_version,
+        created_at), reviewed-without-code rows included unless ``reviewed=False``."""
+        df = self.coding_table(coders=coders, sources=sources, reviewed=reviewed)
+        df["evidence"] = df["evidence"].map(
+            lambda v: "; ".join(f"{e['term']}@{e['start']}" for e in v)
+            if isinstance(v, list) else "")
+        return write_long_csv(df, path)
+
     # ---------------------------------------------------------------------- reads
     def documents(self, *, text: bool = False) -> pd.DataFrame:
         return self._store.documents(with_text=text).rename(columns={"document_id": "document"})
@@ -356,8 +1005,10 @@ class Project:
 
     def segments(self, *, interviewer: bool = False) -> pd.DataFrame:
         """The segment table: ``segment_id, document, participant, speaker, unit, start, end,
-        text`` then participant attributes. Interviewer turns only with ``interviewer=True``
-        (then an ``is_interviewer`` column is added at the end)."""
+        text`` then participant attributes, then ``question`` (survey answers) and
+        ``begin_time, end_time`` (seconds, from subtitle cues or timestamps) when any segment
+        has them. Interviewer turns only with ``interviewer=True`` (then an
+        ``is_interviewer`` column is added at the end)."""
         segs = self._store.segments()
         if not interviewer:
             segs = segs[~segs["is_interviewer"]]
@@ -369,6 +1020,9 @@ class Project:
         out = out.rename(columns={"document_id": "document", "participant_id": "participant"})
         cols = ["segment_id", "document", "participant", "speaker", "unit", "start", "end", "text"]
         cols += [c for c in attrs.columns if c != "participant_id"]
+        # Extended columns, last and only when some segment has them (survey questions,
+        # cue times), so the design's column order is kept.
+        cols += [c for c in ("question", "begin_time", "end_time") if out[c].notna().any()]
         if interviewer:
             cols.append("is_interviewer")
         return out[cols].reset_index(drop=True)
@@ -376,7 +1030,8 @@ class Project:
     def codings(self, *, coders: Iterable[str] | None = None, sources: Iterable[str] | None = None,
                 statuses: Iterable[str] | None = None) -> pd.DataFrame:
         """The long coding table: ``segment_id, document, participant, start, end, code, coder,
-        source, status, confidence, text``, then ``evidence, codebook_version, created_at``."""
+        source, status, confidence, text``, then ``evidence, codebook_version, created_at,
+        review`` (why a person should look again, e.g. after a split)."""
         df = self._store.codings()
         for col, wanted in (("coder", coders), ("source", sources), ("status", statuses)):
             if wanted is not None:
@@ -389,7 +1044,7 @@ class Project:
                                 "code_id": "code"})
         return df[["segment_id", "document", "participant", "start", "end", "code", "coder",
                    "source", "status", "confidence", "text", "evidence", "codebook_version",
-                   "created_at"]].reset_index(drop=True)
+                   "created_at", "review"]].reset_index(drop=True)
 
     # ------------------------------------------------------------------- analysis
     def select_codings(self, **filters) -> analysis.CodingSelection:
@@ -452,7 +1107,60 @@ class Project:
         }
 
 
-def _differs(before: dict, after: dict) -> bool:
-    keys = ("parent_id", "name", "description", "include", "exclude", "examples", "keywords",
-            "patterns", "color", "position")
-    return any(before.get(k) != after.get(k) for k in keys)
+def _suggestion_hints(codings: pd.DataFrame, order: Sequence[str]) -> dict[str, str]:
+    """Open suggestions per segment as one line: ``benefits (rules); co_location 0.82 (model)``."""
+    open_ = codings[codings["status"] == "suggested"]
+    if open_.empty:
+        return {}
+    rank = {c: i for i, c in enumerate(order)}
+    open_ = open_.assign(_c=open_["confidence"].fillna(2.0), _o=open_["code_id"].map(rank))
+    open_ = open_.sort_values(["segment_id", "_c", "_o"], ascending=[True, False, True])
+    hints: dict[str, list[str]] = {}
+    for sid, code, conf, source in zip(open_["segment_id"], open_["code_id"],
+                                       open_["confidence"], open_["source"]):
+        score = "" if conf != conf else f" {conf:.2f}"
+        hints.setdefault(sid, []).append(f"{code}{score} ({source})")
+    return {sid: "; ".join(dict.fromkeys(items)) for sid, items in hints.items()}
+
+
+def _clip(text: str, n: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _progress(items: list, enabled: bool, what: str):
+    """A progress bar on a terminal for many files; the items unchanged otherwise."""
+    if not enabled or len(items) < 2:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=what, unit="file", disable=None, leave=False)
+
+
+def _version_label(version: str, revision: int) -> str:
+    """The codebook state: the file's version, then ``+rN`` after N edits."""
+    return f"{version}+r{revision}" if revision else str(version)
+
+
+def _code_dict(code) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v
+            for k, v in dataclasses.asdict(code).items()}
+
+
+def _sibling_index(cb: Codebook, code_id: str) -> int:
+    return [c.id for c in cb.children(cb.get(code_id).parent)].index(code_id)
+
+
+def _make_child(spec: Any, parent: str):
+    """A split's child from ``(id, name)``, ``(id, name, fields)`` or a mapping."""
+    if isinstance(spec, Mapping):
+        fields = {k: v for k, v in spec.items() if k not in ("id", "name", "parent")}
+        code_id, name = spec.get("id"), spec.get("name")
+    elif isinstance(spec, (tuple, list)) and len(spec) in (2, 3):
+        code_id, name, fields = spec[0], spec[1], (spec[2] if len(spec) == 3 else {})
+    else:
+        raise InputError(f"a new child is (id, name) or (id, name, fields), not {spec!r}")
+    if not isinstance(fields, Mapping):
+        raise InputError(f"child {code_id!r}: fields must be a mapping, not {fields!r}")
+    edits.check_new_id(Codebook(), code_id)
+    return edits.make_code(code_id, name, parent, fields)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from qda.errors import QdaError
 
-__all__ = ["default_codebook", "sample_dir"]
+__all__ = ["codebook_schema", "default_codebook", "sample_dir"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -31,3 +31,8 @@ def sample_dir() -> Path:
 def default_codebook() -> Path:
     """The default codebook, ``family_involvement.yaml``."""
     return _find("codebooks/family_involvement.yaml", "codebooks/family_involvement.yaml")
+
+
+def codebook_schema() -> Path:
+    """The JSON Schema of the codebook YAML format, ``codebook.schema.json``."""
+    return _find("codebooks/codebook.schema.json", "codebooks/codebook.schema.json")

@@ -94,6 +94,9 @@ class Segment:
     end: int
     speaker: str | None
     is_interviewer: bool
+    begin_time: float | None = None   # from the turn (subtitle cues, timestamps)
+    end_time: float | None = None
+    question: str | None = None       # survey column the response answers
 
 
 def segment_id(document_id: str, unit: str, position: int) -> str:
@@ -131,6 +134,6 @@ def segment_document(text: str, turns: Iterable[Turn], *, unit: str = "turn",
         else:
             spans.extend((s, e, turn) for s, e in _sentences(text, turn, nlp or make_nlp()))
     return [
-        Segment(i, unit, s, e, t.speaker, t.is_interviewer)
+        Segment(i, unit, s, e, t.speaker, t.is_interviewer, t.begin_time, t.end_time, t.question)
         for i, (s, e, t) in enumerate(spans, start=1)
     ]

@@ -34,12 +34,14 @@ class RunResult:
 def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None,
         participants: str | Path | None = None, out: str | Path = "qda-output",
         unit: str = "turn", interviewer_labels: Sequence[str] = (),
-        spacy_model: str | None = None) -> RunResult:
+        spacy_model: str | None = None, **read_options) -> RunResult:
     """Ingest, segment, code by the codebook's rules, analyse and export.
 
     With no ``inputs``: the bundled sample and default codebook. Re-running into
     the same ``out`` folder is safe: unchanged files are skipped, open rules
     suggestions are refreshed, and human coding in the project is kept.
+    ``read_options`` go to :meth:`Project.ingest` (``format``, ``speaker_pattern``,
+    ``text_columns``, ``id_column``, ``progress``).
     """
     inputs = list(inputs) or [sample_dir()]
     codebook = codebook or default_codebook()
@@ -52,7 +54,7 @@ def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None
         with project.transaction():
             project.load_codebook(codebook)
             ingest = project.ingest(inputs, participants=participants, unit=unit,
-                                    interviewer_labels=interviewer_labels)
+                                    interviewer_labels=interviewer_labels, **read_options)
             rules = project.code_rules()
         workbook = reports.export_workbook(project, out / "qda-database.xlsx")
         charts = reports.export_charts(project, out / "charts")

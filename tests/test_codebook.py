@@ -67,7 +67,7 @@ def test_bundled_codebook_loads_with_its_core_themes(bundled):
     top = [c.id for c in bundled.top_level()]
     assert {"benefits", "challenges", "boundaries", "co_location"} <= set(top)
     assert bundled.name == "Family involvement in probation supervision"
-    assert bundled.version == "1.0"
+    assert bundled.version == "1.1"
     assert len(bundled) > len(top)
     assert len(set(bundled.ids)) == len(bundled)
 
@@ -267,6 +267,18 @@ ERRORS = [
                  id="pattern-not-a-list"),
     pytest.param(_code("patterns: home"), ["line 2", "code 'a'", "'patterns' must be a list"],
                  id="patterns-string"),
+    pytest.param("codes:\n  - id: a\n    name: A\n  - just a name\n",
+                 ["line 4", "a code must be a mapping", "'just a name'"], id="code-as-string"),
+    pytest.param("codes:\n  - id: a\n    name: A\n    children:\n      - id: b\n        name: B\n"
+                 "      - 42\n", ["line 7", "a code must be a mapping", "42"],
+                 id="child-as-number"),
+    pytest.param(_code("exclude_keywords: prison visit"),
+                 ["line 2", "code 'a'", "'exclude_keywords' must be a list"],
+                 id="exclude-keywords-string"),
+    pytest.param("version: [1]\ncodes:\n  - id: a\n    name: A\n",
+                 ["line 1", "'version' must be text"], id="version-list"),
+    pytest.param(_code("patterns:\n  - []"), ["line 2", "code 'a'", "pattern 1 is empty"],
+                 id="pattern-empty"),
     pytest.param("", ["a codebook is a mapping"], id="empty-file"),
     pytest.param("- id: a\n  name: A\n", ["a codebook is a mapping"], id="top-level-list"),
     pytest.param("codes: !!python/object:os.system x\n", ["line 1", "not valid YAML"],
@@ -337,3 +349,86 @@ def test_a_utf8_bom_is_accepted(tmp_path):
 
 def test_codebook_error_is_an_input_error():
     assert issubclass(CodebookError, InputError)
+
+
+def test_several_problems_report_the_first_and_count_the_rest(write_yaml):
+    path = write_yaml("codes:\n  - id: a\n    name: A\n    colour: x\n  - id: B\n    name: B\n")
+    with pytest.raises(CodebookError, match=r"line 2: code 'a': unknown key 'colour'.*"
+                                            r"\(and 1 more problem\)"):
+        load_codebook(path)
+
+
+def test_exclude_keywords_load_and_round_trip(write_yaml, tmp_path):
+    cb = load_codebook(write_yaml("""\
+        codes:
+          - id: visits
+            name: Visits
+            keywords: [home visit]
+            exclude_keywords: [prison visit, " hospital "]
+    """))
+    assert cb.get("visits").exclude_keywords == ("prison visit", "hospital")
+    cb.to_yaml(tmp_path / "again.yaml")
+    assert load_codebook(tmp_path / "again.yaml") == cb
+    rows = cb.to_frame().to_dict("records")
+    assert rows[0]["exclude_keywords"] == ["prison visit", "hospital"]
+    assert Codebook.from_rows(rows, name=cb.name, version=cb.version) == cb
+
+
+# ------------------------------------------------------- row-built codebooks (any depth)
+def _row(code_id, parent=None):
+    return {"id": code_id, "name": code_id.upper(), "parent": parent}
+
+
+def test_from_rows_puts_any_depth_in_tree_order():
+    rows = [_row("e", "d"), _row("z"), _row("c", "b"), _row("a"), _row("d", "c"), _row("b", "a"),
+            _row("b2", "a")]
+    cb = Codebook.from_rows(rows, name="deep", version="1")
+    assert cb.ids == ["z", "a", "b", "c", "d", "e", "b2"]
+    assert cb.depth("e") == 5 and cb.ancestors("e") == ["d", "c", "b", "a"]
+    assert cb.root("e") == "a"
+    assert set(cb.rollup().query("code_id == 'e'")["theme_id"]) == {"a", "b", "c", "d", "e"}
+    assert cb.validate() is cb
+
+
+def test_deep_yaml_loads(write_yaml):
+    lines, indent = ["codes:"], ""
+    for level in range(1, 8):
+        lines += [f"{indent}  - id: l{level}", f"{indent}    name: Level {level}"]
+        if level < 7:
+            lines.append(f"{indent}    children:")
+        indent += "    "
+    cb = load_codebook(write_yaml("\n".join(lines) + "\n"))
+    assert cb.depth("l7") == 7 and cb.get("l7").parent == "l6"
+
+
+@pytest.mark.parametrize(("rows", "fragments"), [
+    pytest.param([_row("a"), _row("b", "a"), _row("a")], ["book.xlsx, row 4", "duplicate id 'a'"],
+                 id="duplicate"),
+    pytest.param([_row("a"), _row("b", "nope")], ["book.xlsx, row 3", "parent 'nope'",
+                                                  "not in the codebook"], id="missing-parent"),
+    pytest.param([_row("a", "c"), _row("b", "a"), _row("c", "b"), _row("x")],
+                 ["cycle", "a -> c -> b -> a"], id="cycle"),
+    pytest.param([_row("a", "a")], ["cycle", "a -> a"], id="own-parent"),
+])
+def test_from_rows_refuses_bad_trees(rows, fragments):
+    where = {r["id"]: f"book.xlsx, row {i}" for i, r in enumerate(rows, start=2)}
+    with pytest.raises(CodebookError) as info:
+        Codebook.from_rows(rows, name="x", version="1", where=where)
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+def test_validate_checks_a_codebook_built_in_code():
+    good = Codebook(codes=(Code("a", "A"), Code("b", "B", parent="a")))
+    assert good.validate() is good
+    for codes, fragment in [
+        ((Code("b", "B", parent="a"), Code("a", "A")), "tree order"),
+        ((Code("a", "A"), Code("a", "Again")), "duplicate id"),
+        ((Code("a", "A", parent="b"), Code("b", "B", parent="a")), "cycle"),
+        ((Code("A b", "A"),), "lower-case"),
+        ((Code("a", " "),), "'name' is empty"),
+        ((Code("a", "A", color="blue"),), "colour 'blue'"),
+        ((Code("a", "A", patterns=([{"NOPE": 1}],)),), "not a valid spaCy pattern"),
+    ]:
+        with pytest.raises(CodebookError, match=fragment):
+            Codebook(codes=codes).validate()

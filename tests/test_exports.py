@@ -48,7 +48,7 @@ def test_workbook_layout_with_openpyxl(workbook):
     assert book.sheetnames == SHEETS
     about = {r[0]: r[1] for r in book["About"].iter_rows(values_only=True) if r[0]}
     assert "Automatic suggestions" in about["Codings used"]
-    assert about["Codebook"].startswith("Family involvement in probation supervision, version 1.0")
+    assert about["Codebook"].startswith("Family involvement in probation supervision, version 1.1")
     for name in SHEETS[1:]:
         ws = book[name]
         assert ws.freeze_panes is not None and ws.freeze_panes.startswith(("A2", "B2"))

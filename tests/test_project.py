@@ -43,15 +43,6 @@ def test_reingesting_the_same_files_changes_nothing(fresh_project, transcripts):
     assert _snapshot(fresh_project)[:4] == before[:4]
 
 
-def test_changed_file_with_same_name_is_refused_not_overwritten(fresh_project, transcripts):
-    fresh_project.ingest([transcripts])
-    before = _snapshot(fresh_project)
-    (transcripts / "int-a.txt").write_text("Dawn: something else entirely\n", encoding="utf-8")
-    with pytest.raises(ConflictError, match="int-a.txt"):
-        fresh_project.ingest([transcripts])
-    assert _snapshot(fresh_project) == before
-
-
 def test_unmapped_speakers_become_participants_with_one_warning(fresh_project, transcripts):
     (transcripts / "participants.csv").unlink()
     report = fresh_project.ingest([transcripts])
@@ -118,7 +109,7 @@ def test_rules_suggest_and_never_touch_human_codings(sample_project):
     assert len(rules_before) > 100
     assert set(rules_before["status"]) == {"suggested"}
     assert rules_before["confidence"].isna().all()
-    assert set(rules_before["codebook_version"]) == {"1.0"}
+    assert set(rules_before["codebook_version"]) == {"1.1"}
     report = sample_project.code_rules()
     assert report.suggestions == len(rules_before) and report.replaced == len(rules_before)
     pd.testing.assert_frame_equal(sample_project.codings(sources=["human"]), human_before)

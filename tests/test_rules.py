@@ -77,3 +77,41 @@ def test_lemma_false_friends_do_not_match():
     out = code_with_rules(segs, texts, cb)
     assert out["segment_id"].tolist() == ["s1", "s2"]
     assert [e["text"] for e in out["evidence"].iloc[0]] == ["Evening"]
+
+
+# ------------------------------------------------------------------ exclude keywords
+EXCL = Codebook(name="t", version="1", codes=(
+    Code("home_visits", "Home visits", keywords=("home visit", "doorstep"),
+         exclude_keywords=("prison visit", "hospital")),
+    Code("venues", "Venues", keywords=("home visit",)),
+))
+
+
+def test_an_exclude_keyword_stops_that_codes_suggestion_only():
+    segs, texts = _segments([
+        "Home visits tell you a lot.",
+        "Home visits are not like prison visits.",          # inflected: matched on lemmas
+        "She was in Hospital so the home visit was off.",    # capitalised
+        "He met me on the doorstep.",
+    ])
+    out = code_with_rules(segs, texts, EXCL)
+    assert list(zip(out["segment_id"], out["code_id"])) == [
+        ("s0", "home_visits"), ("s0", "venues"),
+        ("s1", "venues"),           # the same keyword of another code still counts
+        ("s2", "venues"),
+        ("s3", "home_visits"),
+    ]
+
+
+def test_exclude_keywords_alone_suggest_nothing():
+    segs, texts = _segments(["A prison visit and a hospital."])
+    assert code_with_rules(segs, texts, EXCL).empty
+
+
+def test_exclude_keywords_keep_the_base_form_rule():
+    """An exclude keyword written in an inflected form does not fire on a false friend."""
+    cb = Codebook(name="t", version="1", codes=(
+        Code("times", "Times", keywords=("appointment",), exclude_keywords=("evening",)),))
+    segs, texts = _segments(["Even the appointment was late.", "An evening appointment."])
+    out = code_with_rules(segs, texts, cb)
+    assert list(out["segment_id"]) == ["s0"]

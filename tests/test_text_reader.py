@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import qda.ingest
 from qda.errors import InputError, QdaError
-from qda.ingest import collect_inputs, read_document
+from qda.ingest import ReadOptions, collect_inputs, read_document
 
 INTERVIEW = (
     "[Telephone interview. Names changed.]\n"
@@ -65,7 +65,8 @@ def test_read_document_reads_a_labelled_transcript(write, name):
 
 
 def test_read_document_takes_extra_interviewer_labels(write):
-    doc = read_document(write("a.txt", "JB: Question?\nDawn: Answer.\n"), interviewer_labels=["jb"])
+    doc = read_document(write("a.txt", "JB: Question?\nDawn: Answer.\n"),
+                        ReadOptions(interviewer_labels=("jb",)))
     assert turns_of(doc) == [("JB", True, "Question?"), ("Dawn", False, "Answer.")]
 
 
@@ -134,10 +135,18 @@ def test_legacy_single_byte_encodings_are_detected(write, encoding, words):
     assert doc.metadata["encoding"] == {"latin-1": "cp1252"}.get(encoding, encoding)
 
 
-def test_utf16_without_a_bom_is_read(write):
-    doc = read_document(write("u16.txt", "Interviewer: Hello there.\nDawn: Hi, how are you?\n"
-                                         .encode("utf-16-le")))
-    assert turns_of(doc) == [("Interviewer", True, "Hello there."), ("Dawn", False, "Hi, how are you?")]
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_read(write, encoding):
+    doc = read_document(write("u16.txt", "Interviewer: Hello there.\nSiân: Hi, how are you?\n"
+                                         .encode(encoding)))
+    assert turns_of(doc) == [("Interviewer", True, "Hello there."), ("Siân", False, "Hi, how are you?")]
+    assert doc.metadata["encoding"] == encoding
+
+
+@pytest.mark.parametrize("data", [b"\x00\x01binary", b"Dawn: hi\x00\x00 there", b"\x00\x00\x00\x00"])
+def test_nuls_that_are_not_utf16_are_binary(write, data):
+    with pytest.raises(InputError, match="binary"):
+        read_document(write("odd.txt", data))
 
 
 def test_a_bom_that_lies_raises_input_error(write):

@@ -15,10 +15,14 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from qda.codebook.checks import ID, check_color, check_patterns, tree_order
+from qda.errors import CodebookError
+
 
 __all__ = ["Code", "Codebook"]
 
 _TEXT_KEYS = ("description", "include", "exclude")
+_LIST_KEYS = ("examples", "keywords", "exclude_keywords", "patterns")
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class Code:
     exclude: str = ""
     examples: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    exclude_keywords: tuple[str, ...] = ()
     patterns: tuple[Any, ...] = ()
     color: str | None = None
 
@@ -110,30 +115,73 @@ class Codebook:
                                    + [c.name]),
                 "description": c.description, "include": c.include, "exclude": c.exclude,
                 "examples": list(c.examples), "keywords": list(c.keywords),
+                "exclude_keywords": list(c.exclude_keywords),
                 "patterns": list(c.patterns), "color": c.color, "position": pos,
             })
-        return pd.DataFrame(rows, columns=[
+        frame = pd.DataFrame(rows, columns=[
             "code_id", "parent_id", "name", "depth", "path", "description", "include", "exclude",
-            "examples", "keywords", "patterns", "color", "position"])
+            "examples", "keywords", "exclude_keywords", "patterns", "color", "position"])
+        for col in ("parent_id", "color"):  # None, not NaN (NaN != NaN makes rows "differ")
+            frame[col] = pd.Series([r[col] for r in rows], index=frame.index, dtype=object)
+        return frame
 
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping[str, Any]], *, name: str, version: str,
-                  description: str = "") -> Codebook:
-        """Rebuild from stored rows (``code_id`` or ``id``, ``parent_id``, fields, ``position``)."""
+                  description: str = "", where: Mapping[str, str] | None = None) -> Codebook:
+        """Build from rows: ``code_id`` (or ``id``), ``parent_id`` (or ``parent``), the fields.
+
+        Rows may come in any order (``position``, when given, orders siblings); the
+        result is in tree pre-order. A duplicate id, a missing parent or a cycle is a
+        ``CodebookError`` naming the row's place from ``where`` (id -> "file, row n").
+        """
         def text(value: Any) -> str:
             return "" if value is None or value != value else str(value)  # None/NaN -> ""
 
+        def items(value: Any) -> tuple:
+            if value is None or (isinstance(value, float) and value != value):
+                return ()
+            return tuple(value)
+
+        rows = list(rows)
+        if rows and all("position" in r for r in rows):
+            rows = sorted(rows, key=lambda r: r["position"])
+        plain = [{**r, "id": r.get("code_id", r.get("id")),
+                  "parent": text(r.get("parent_id", r.get("parent"))) or None} for r in rows]
         codes = [
             Code(
-                id=r.get("code_id", r.get("id")), name=r["name"],
-                parent=text(r.get("parent_id")) or None, description=text(r.get("description")),
-                include=text(r.get("include")), exclude=text(r.get("exclude")),
-                examples=tuple(r.get("examples") or ()), keywords=tuple(r.get("keywords") or ()),
-                patterns=tuple(r.get("patterns") or ()), color=text(r.get("color")) or None,
+                id=r["id"], name=r["name"], parent=r["parent"],
+                description=text(r.get("description")), include=text(r.get("include")),
+                exclude=text(r.get("exclude")), examples=items(r.get("examples")),
+                keywords=items(r.get("keywords")),
+                exclude_keywords=items(r.get("exclude_keywords")),
+                patterns=items(r.get("patterns")), color=text(r.get("color")) or None,
             )
-            for r in sorted(rows, key=lambda r: r["position"])
+            for r in tree_order(plain, where)
         ]
         return cls(name=name, version=version, description=description, codes=tuple(codes))
+
+    def validate(self) -> Codebook:
+        """Check a codebook built in code; return it. Readers check their files themselves.
+
+        Ids are lower-case slugs, unique; every parent exists and comes before its
+        children; no cycles; names are non-empty text; colours are ``#RRGGBB``;
+        patterns are valid spaCy Matcher patterns.
+        """
+        rows = [{"id": c.id, "parent": c.parent} for c in self.codes]
+        ordered = [r["id"] for r in tree_order(rows)]
+        for c in self.codes:
+            where = f"code {c.id!r}"
+            if not isinstance(c.id, str) or not ID.match(c.id):
+                raise CodebookError(f"{where}: id must be lower-case letters, digits, '_' or '-', "
+                                    "starting with a letter")
+            if not isinstance(c.name, str) or not c.name.strip():
+                raise CodebookError(f"{where}: 'name' is empty; give the code a name")
+            check_color(c.color, where)
+            check_patterns(c.id, c.patterns, where)
+        if ordered != self.ids:
+            raise CodebookError("the codes are not in tree order (each parent before its "
+                                "children); build the codebook with Codebook.from_rows")
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         def node(c: Code) -> dict[str, Any]:
@@ -141,7 +189,7 @@ class Codebook:
             for key in _TEXT_KEYS:
                 if getattr(c, key):
                     out[key] = getattr(c, key)
-            for key in ("examples", "keywords", "patterns"):
+            for key in _LIST_KEYS:
                 if getattr(c, key):
                     out[key] = list(getattr(c, key))
             if c.color:
@@ -156,6 +204,15 @@ class Codebook:
             out["description"] = self.description
         out["codes"] = [node(c) for c in self.top_level()]
         return out
+
+    def save(self, path: str | Path) -> Path:
+        """Write the codebook to ``path`` in the format its extension names.
+
+        ``.yaml``/``.yml``, ``.xlsx`` or ``.qdc`` (REFI-QDA); see ``save_codebook``.
+        """
+        from qda.codebook import save_codebook
+
+        return save_codebook(self, path)
 
     def to_yaml(self, path: str | Path) -> None:
         Path(path).write_text(

@@ -1,37 +1,43 @@
 """Codebook YAML: read with line numbers, validated at the edge.
 
-Validation errors name the file, the line and the code, and say what to do.
+The format is published as a JSON Schema (``codebooks/codebook.schema.json``) and
+checked with ``jsonschema``; each schema error becomes a message naming the file,
+the line of the nearest mapping (the code) and the code's id, saying what to do.
+What a schema cannot say (duplicate ids, valid spaCy patterns) is checked after.
 """
 
 from __future__ import annotations
 
-import re
+import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from qda.codebook.checks import check_color, check_patterns
 from qda.codebook.model import Code, Codebook
 from qda.errors import CodebookError
 
-__all__ = ["read_codebook_yaml"]
+__all__ = ["read_codebook_yaml", "codebook_validator"]
 
-_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_TOP_KEYS = {"name", "version", "description", "codes"}
-_CODE_KEYS = {"id", "name", "description", "include", "exclude", "examples", "keywords",
-              "patterns", "color", "children"}
 _TEXT_KEYS = ("description", "include", "exclude")
-_LIST_KEYS = ("examples", "keywords")
+_LIST_KEYS = ("examples", "keywords", "exclude_keywords")
+_CODE_LISTS = ("codes", "children")
 
 
 # ------------------------------------------------------------------------- loading
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose mappings remember their line and refuse duplicate keys."""
+    """SafeLoader whose mappings and lists remember their lines and refuse duplicate keys."""
 
 
 class _Mapping(dict):
     line: int = 0
+
+
+class _Sequence(list):
+    line: int = 0
+    lines: list[int] = []  # noqa: RUF012 - each instance sets its own
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
@@ -49,10 +55,30 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
     return mapping
 
 
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Sequence:
+    seq = _Sequence(loader.construct_sequence(node, deep=True))
+    seq.line = node.start_mark.line + 1
+    seq.lines = [item.start_mark.line + 1 for item in node.value]
+    return seq
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+@lru_cache(maxsize=1)
+def codebook_validator():
+    """A ``jsonschema`` validator for the published codebook schema."""
+    from jsonschema import Draft202012Validator
+
+    from qda.resources import codebook_schema
+
+    schema = json.loads(codebook_schema().read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
 
 
 def read_codebook_yaml(path: str | Path) -> Codebook:
+    """Read and validate a YAML codebook; errors name the file, line and code."""
     path = Path(path)
     if not path.exists():
         raise CodebookError(f"{path}: no such codebook file")
@@ -70,115 +96,129 @@ def read_codebook_yaml(path: str | Path) -> Codebook:
         raise CodebookError(f"{path}{where}: not valid YAML: {exc.problem or exc}") from exc
     except yaml.YAMLError as exc:
         raise CodebookError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CodebookError(f"{path}: a codebook is a mapping with 'name', 'version' and 'codes'")
+    _check_schema(data, path)
     return _build(data, path)
 
 
-def _build(data: Any, path: Path) -> Codebook:
-    if not isinstance(data, dict):
-        raise CodebookError(f"{path}: a codebook is a mapping with 'name', 'version' and 'codes'")
-    where = f"{path}, line {getattr(data, 'line', 1)}"
-    unknown = sorted(set(data) - _TOP_KEYS, key=str)
-    if unknown:
-        raise CodebookError(f"{where}: unknown key {unknown[0]!r}; allowed: "
-                            f"{', '.join(sorted(_TOP_KEYS))}")
-    codes_raw = data.get("codes")
-    if not isinstance(codes_raw, list) or not codes_raw:
-        raise CodebookError(f"{where}: 'codes' must be a non-empty list of codes")
+# ---------------------------------------------------------------- schema errors
+def _check_schema(data: dict, path: Path) -> None:
+    errors = list(codebook_validator().iter_errors(data))
+    if not errors:
+        return
+    located = sorted(((_locate(data, list(e.absolute_path)), e) for e in errors),
+                     key=lambda le: (le[0][0], len(le[1].absolute_path)))
+    (line, code, in_code_list), error = located[0]
+    label = f": code {code!r}" if code is not None else ""
+    message = f"{path}, line {line}{label}: {_explain(error, in_code_list)}"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    raise CodebookError(message)
+
+
+def _locate(data: Any, where: list[Any]) -> tuple[int, Any, bool]:
+    """(line, code id, the instance is an item of a code list) for a path into the data.
+
+    The line is the nearest code's (or the top mapping's): the place a person looks.
+    """
+    node, line, code, in_code_list = data, getattr(data, "line", 1), None, False
+    for i, key in enumerate(where):
+        parent, node = node, node[key]
+        in_code_list = (isinstance(parent, list) and i > 0 and where[i - 1] in _CODE_LISTS)
+        if in_code_list:  # the line of the code (its mapping, or the item if not a mapping)
+            code = node.get("id") if isinstance(node, dict) else None
+            line = getattr(node, "line", None) or (
+                parent.lines[key] if isinstance(parent, _Sequence) else line)
+    return line, code, in_code_list
+
+
+def _explain(error: Any, in_code_list: bool) -> str:  # noqa: C901 - one branch per case
+    kind, where, value = error.validator, list(error.absolute_path), error.instance
+    key = next((k for k in reversed(where) if isinstance(k, str)), None)
+    index = where[-1] if where and isinstance(where[-1], int) else None
+    if in_code_list and kind == "type":
+        return f"a code must be a mapping with 'id' and 'name', not {value!r}"
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(value) - set(allowed), key=str)
+        return f"unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}"
+    if kind == "required":
+        missing = [k for k in error.validator_value if k not in value][0]
+        if missing == "id":
+            return "has no 'id'; give it a short id such as 'benefits'"
+        if missing == "name":
+            return "'name' is empty; give the code a name"
+        return "'codes' must be a non-empty list of codes"
+    if key == "codes" and index is None:
+        return "'codes' must be a non-empty list of codes"
+    if key == "children" and index is None:
+        return "'children' must be a list of codes"
+    if key == "patterns":
+        if index is None and len(where) and where[-1] == "patterns":
+            return "'patterns' must be a list of spaCy token patterns"
+        number = where[where.index("patterns") + 1] + 1
+        if kind == "minItems":
+            return f"pattern {number} is empty; give at least one token mapping"
+        return (f"pattern {number} must be a list of token mappings, e.g. "
+                "[{LOWER: home}, {LEMMA: visit}]")
+    if key in _LIST_KEYS:
+        if index is None:
+            return f"'{key}' must be a list (one item per line starting with '- ')"
+        return f"'{key}' has an empty or non-text item {value!r}"
+    if key == "id":
+        return "id must be lower-case letters, digits, '_' or '-', starting with a letter"
+    if key == "color":
+        return f"colour {value!r} is not of the form '#RRGGBB' (e.g. '#0072B2')"
+    if key == "name":
+        if kind == "type":
+            return f"'name' must be text, not {value!r}; put it in quotes"
+        return "'name' is empty; give the code a name"
+    if key == "version":
+        return f"'version' must be text such as \"1.0\", not {value!r}"
+    if key in (*_TEXT_KEYS, "name") and kind == "type":
+        return f"'{key}' must be text"
+    return error.message
+
+
+# ---------------------------------------------------------------------- building
+def _build(data: dict, path: Path) -> Codebook:
     codes: list[Code] = []
     lines: dict[str, int] = {}
 
     def walk(items: list[Any], parent: str | None) -> None:
         for item in items:
             codes.append(_build_code(item, parent, path, lines))
-            kids = item.get("children")
-            if kids is not None:
-                if not isinstance(kids, list):
-                    raise CodebookError(f"{path}, line {item.line}: code {item['id']!r}: "
-                                        "'children' must be a list of codes")
-                walk(kids, item["id"])
+            walk(item.get("children") or [], item["id"])
 
-    walk(codes_raw, None)
+    walk(data["codes"], None)
     name = data.get("name") or path.stem
     version = data.get("version", "1")
     return Codebook(name=str(name), version=str(version),
-                    description=str(data.get("description") or ""), codes=tuple(codes))
+                    description=str(data.get("description") or "").strip(), codes=tuple(codes))
 
 
-def _build_code(item: Any, parent: str | None, path: Path, lines: dict[str, int]) -> Code:
-    line = getattr(item, "line", "?")
-    if not isinstance(item, dict):
-        raise CodebookError(f"{path}: a code must be a mapping with 'id' and 'name', "
-                            f"not {item!r}")
-    code_id = item.get("id")
-    label = f"code {code_id!r}" if code_id else "a code"
-    where = f"{path}, line {line}: {label}"
-    unknown = sorted(set(item) - _CODE_KEYS, key=str)
-    if unknown:
-        raise CodebookError(f"{where}: unknown key {unknown[0]!r}; allowed: "
-                            f"{', '.join(sorted(_CODE_KEYS))}")
-    if code_id is None:
-        raise CodebookError(f"{where}: has no 'id'; give it a short id such as 'benefits'")
-    if not isinstance(code_id, str) or not _ID.match(code_id):
-        raise CodebookError(f"{where}: id must be lower-case letters, digits, '_' or '-', "
-                            "starting with a letter")
+def _build_code(item: dict, parent: str | None, path: Path, lines: dict[str, int]) -> Code:
+    """One code from a schema-valid mapping: the checks a schema cannot do."""
+    code_id, line = item["id"], getattr(item, "line", "?")
+    where = f"{path}, line {line}: code {code_id!r}"
     if code_id in lines:
         raise CodebookError(f"{where}: duplicate id (first used at line {lines[code_id]}); "
                             "give each code its own id")
     lines[code_id] = line
-    name = item.get("name")
-    if name is not None and not isinstance(name, str):
-        raise CodebookError(f"{where}: 'name' must be text, not {name!r}; put it in quotes")
-    if not isinstance(name, str) or not name.strip():
-        raise CodebookError(f"{where}: 'name' is empty; give the code a name")
-    fields: dict[str, Any] = {}
-    for key in _TEXT_KEYS:
-        value = item.get(key)
-        if value is not None and not isinstance(value, str):
-            raise CodebookError(f"{where}: '{key}' must be text")
-        fields[key] = (value or "").strip()
+    fields: dict[str, Any] = {key: (item.get(key) or "").strip() for key in _TEXT_KEYS}
     for key in _LIST_KEYS:
-        value = item.get(key) or []
-        if not isinstance(value, list):
-            raise CodebookError(f"{where}: '{key}' must be a list (one item per line "
-                                "starting with '- ')")
-        for v in value:
-            if not isinstance(v, str) or not v.strip():
-                raise CodebookError(f"{where}: '{key}' has an empty or non-text item {v!r}")
-        fields[key] = tuple(v.strip() for v in value)
-    patterns = item.get("patterns") or []
-    if not isinstance(patterns, list):
-        raise CodebookError(f"{where}: 'patterns' must be a list of spaCy token patterns")
-    _check_patterns(code_id, patterns, where)
-    color = item.get("color")
-    if color is not None and (not isinstance(color, str) or not _COLOR.match(color)):
-        raise CodebookError(f"{where}: colour {color!r} is not of the form '#RRGGBB' "
-                            "(e.g. '#0072B2')")
-    return Code(id=code_id, name=name.strip(), parent=parent, patterns=_plain(tuple(patterns)),
-                color=color, **fields)
+        fields[key] = tuple(v.strip() for v in item.get(key) or ())
+    patterns = _plain(item.get("patterns") or [])
+    check_patterns(code_id, patterns, where)
+    return Code(id=code_id, name=item["name"].strip(), parent=parent, patterns=tuple(patterns),
+                color=check_color(item.get("color"), where), **fields)
 
 
 def _plain(value: Any) -> Any:
-    """Loaded YAML without the loader's line-tracking mappings (which yaml cannot dump)."""
+    """Loaded YAML without the loader's line-tracking types (which yaml cannot dump)."""
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(_plain(v) for v in value)
+        return [_plain(v) for v in value]
     return value
-
-
-def _check_patterns(code_id: str, patterns: list[Any], where: str) -> None:
-    if not patterns:
-        return
-    from spacy.matcher import Matcher
-    from spacy.vocab import Vocab
-
-    for i, pattern in enumerate(patterns, start=1):
-        if not isinstance(pattern, list) or not all(isinstance(t, dict) for t in pattern):
-            raise CodebookError(f"{where}: pattern {i} must be a list of token mappings, e.g. "
-                                "[{LOWER: home}, {LEMMA: visit}]")
-        try:
-            Matcher(Vocab(), validate=True).add(code_id, [pattern])
-        except Exception as exc:  # spaCy raises MatchPatternError/ValueError with details
-            detail = " ".join(str(exc).split())
-            raise CodebookError(f"{where}: pattern {i} is not a valid spaCy pattern: "
-                                f"{detail}") from exc

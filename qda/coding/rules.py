@@ -2,7 +2,9 @@
 
 Keywords are phrases matched with spaCy's ``PhraseMatcher`` on lower-cased lookup
 lemmas ("home visit" finds "Home Visits"); ``patterns`` are spaCy ``Matcher``
-token patterns. Every hit is a *suggestion* (source ``rules``), never a human
+token patterns. A code's ``exclude_keywords`` are matched the same way: a segment
+in which one of them occurs gets no suggestion of that code (only that code; its
+parent and children are not affected). Every hit is a *suggestion* (source ``rules``), never a human
 coding, and keeps its evidence: which term matched which words, as offsets into
 the document's stored text. Rules carry no confidence (they are not
 probabilistic); their evidence is what a reviewer judges them by.
@@ -34,20 +36,27 @@ class RulesCoder:
         self.nlp = nlp or make_nlp()
         vocab = self.nlp.vocab
         self._phrases = PhraseMatcher(vocab, attr="LEMMA")
+        self._excludes = PhraseMatcher(vocab, attr="LEMMA")
         self._patterns = Matcher(vocab)
         # (code, keyword lemmas) -> [(keyword, its lower-cased tokens, its lemmas)]
         self._terms: dict[tuple[str, tuple[str, ...]], list[tuple[str, tuple, tuple]]] = {}
+        self._xterms: dict[tuple[str, tuple[str, ...]], list[tuple[str, tuple, tuple]]] = {}
         with self._lemmas_only():
             for code in codebook:
-                if code.keywords:
-                    docs = list(self.nlp.pipe(k.lower() for k in code.keywords))
-                    self._phrases.add(code.id, docs)
-                    for kw, doc in zip(code.keywords, docs):
-                        lemmas = tuple(t.lemma_ for t in doc)
-                        self._terms.setdefault((code.id, lemmas), []).append(
-                            (kw, tuple(t.lower_ for t in doc), lemmas))
+                self._add_terms(code.id, code.keywords, self._phrases, self._terms)
+                self._add_terms(code.id, code.exclude_keywords, self._excludes, self._xterms)
                 if code.patterns:
                     self._patterns.add(code.id, [list(p) for p in code.patterns])
+
+    def _add_terms(self, code_id: str, keywords, matcher: PhraseMatcher, terms: dict) -> None:
+        if not keywords:
+            return
+        docs = list(self.nlp.pipe(k.lower() for k in keywords))
+        matcher.add(code_id, docs)
+        for kw, doc in zip(keywords, docs):
+            lemmas = tuple(t.lemma_ for t in doc)
+            terms.setdefault((code_id, lemmas), []).append(
+                (kw, tuple(t.lower_ for t in doc), lemmas))
 
     def _lemmas_only(self):
         keep = [p for p in self.nlp.pipe_names if "lemmatizer" in p or p in ("tok2vec", "tagger",
@@ -72,19 +81,25 @@ class RulesCoder:
                 for match_id, s, e in (self._phrases(doc) if len(self._phrases) else ()):
                     code_id = strings[match_id]
                     span = doc[s:e]
-                    term = self._keyword_for(code_id, span)
+                    term = self._keyword_for(code_id, span, self._terms)
                     if term is not None:
                         hits[code_id].append(self._evidence(term, span, rec["start"]))
                 for match_id, s, e in (self._patterns(doc) if len(self._patterns) else ()):
                     code_id = strings[match_id]
                     hits[code_id].append(self._evidence("pattern", doc[s:e], rec["start"]))
+                for match_id, s, e in (self._excludes(doc) if hits and len(self._excludes)
+                                       else ()):
+                    code_id = strings[match_id]
+                    if self._keyword_for(code_id, doc[s:e], self._xterms) is not None:
+                        hits.pop(code_id, None)
                 for code_id in self.codebook.ids:  # codebook order, stable output
                     if code_id in hits:
                         rows.append({**rec, "code_id": code_id,
                                      "evidence": sorted(hits[code_id], key=lambda h: h["start"])})
         return pd.DataFrame(rows, columns=CODING_COLUMNS)
 
-    def _keyword_for(self, code_id: str, span) -> str | None:
+    @staticmethod
+    def _keyword_for(code_id: str, span, terms: dict) -> str | None:
         """The keyword a lemma match stands for, or None for a false friend.
 
         Lemma lookup can send a word to an unrelated base form ("evening" ->
@@ -92,7 +107,7 @@ class RulesCoder:
         written in an inflected form never matches a *different* bare word that
         merely shares its lemma ("evening" does not match "even").
         """
-        for kw, kw_lower, kw_lemmas in self._terms.get(
+        for kw, kw_lower, kw_lemmas in terms.get(
                 (code_id, tuple(t.lemma_ for t in span)), ()):
             if all(kl == tok.lower_ or kl == klem or tok.lower_ != tok.lemma_
                    for kl, klem, tok in zip(kw_lower, kw_lemmas, span)):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import importlib
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 
 from qda.errors import InputError
@@ -75,17 +74,10 @@ def format_for(path: Path, format: str | None = None) -> str:
     return name
 
 
-def read_document(path: str | Path, options: ReadOptions | None = None, *,
-                  interviewer_labels: Iterable[str] = ()) -> SourceDocument:
-    """Read one file into a :class:`SourceDocument`, by ``options.format`` or extension.
-
-    ``interviewer_labels`` is the older spelling of ``options.interviewer_labels``.
-    """
+def read_document(path: str | Path, options: ReadOptions | None = None) -> SourceDocument:
+    """Read one file into a :class:`SourceDocument`, by ``options.format`` or extension."""
     path = Path(path)
     options = options or ReadOptions()
-    if interviewer_labels:
-        options = replace(options, interviewer_labels=(*options.interviewer_labels,
-                                                       *interviewer_labels))
     name = format_for(path, options.format)
     if options.speaker_pattern is not None:
         compile_speaker_pattern(options.speaker_pattern)   # a bad pattern fails before reading

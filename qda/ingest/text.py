@@ -1,6 +1,7 @@
 """Plain-text transcripts (.txt, .md): decode, normalise newlines, find turns.
 
-Decoding: a BOM decides (UTF-8, UTF-16); otherwise strict UTF-8; otherwise the
+Decoding: a BOM decides (UTF-8, UTF-16); NULs in every other byte mean UTF-16 without
+a BOM (any other NUL: a binary file); otherwise strict UTF-8; otherwise the
 encoding charset-normalizer detects, except that Latin-script guesses become cp1252
 (Windows-1252, what old Word and Notepad exports in Western Europe are written in:
 charset-normalizer alone often says cp1250 for English text, turning "£" into "Ł").
@@ -51,6 +52,19 @@ def _mostly_latin(text: str) -> bool:
     return latin * 2 >= len(letters)
 
 
+def _bomless_utf16(data: bytes) -> str | None:
+    if len(data) % 2 or len(data) < 4:
+        return None
+    sample = data[:8192]
+    even, odd = sample[0::2], sample[1::2]
+    share = lambda half: half.count(0) / len(half)
+    if share(odd) >= 0.7 and share(even) <= 0.05:
+        return "utf-16-le"
+    if share(even) >= 0.7 and share(odd) <= 0.05:
+        return "utf-16-be"
+    return None
+
+
 def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     """Bytes to (str, encoding name)."""
     for bom, encoding in _BOMS:
@@ -63,14 +77,15 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
                     f"{encoding.upper()}; re-save the file as UTF-8"
                 ) from exc
     if b"\x00" in data[:8192]:
-        # UTF-16 without a BOM is the one text encoding full of NULs.
-        best = from_bytes(data[:65536] if len(data) % 2 == 0 else data[:65535]).best()
-        if best is None or not best.encoding.startswith("utf_16") or len(data) % 2:
+        # UTF-16 without a BOM is the one text encoding full of NULs: in text of a Latin
+        # script every other byte is 0 (the odd ones little-endian, the even ones big).
+        encoding = _bomless_utf16(data)
+        if encoding is None:
             raise _binary(path)
-        text = data.decode(best.encoding.replace("_", "-"), errors="strict")
+        text = data.decode(encoding)
         if _controls(text):
             raise _binary(path)
-        return text, best.encoding.replace("_", "-")
+        return text, encoding
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:

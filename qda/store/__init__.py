@@ -152,10 +152,22 @@ class Store:
 
     # ------------------------------------------------------------------ documents
     def document_by_name(self, name: str) -> dict[str, Any] | None:
+        return self._document_where("name = ?", name)
+
+    def document_by_sha(self, sha256: str) -> dict[str, Any] | None:
+        return self._document_where("sha256 = ?", sha256)
+
+    def document(self, document_id: str) -> dict[str, Any] | None:
+        return self._document_where("id = ?", document_id)
+
+    def _document_where(self, where: str, value: str) -> dict[str, Any] | None:
         row = self._conn.execute(
-            "SELECT id, name, sha256 FROM documents WHERE name = ?", (name,)
+            f"SELECT id, name, sha256, version, unit, text FROM documents WHERE {where}"
+            " ORDER BY rowid LIMIT 1", (value,)
         ).fetchone()
-        return None if row is None else {"id": row[0], "name": row[1], "sha256": row[2]}
+        if row is None:
+            return None
+        return dict(zip(("id", "name", "sha256", "version", "unit", "text"), row))
 
     def document_ids(self) -> set[str]:
         return {r[0] for r in self._conn.execute("SELECT id FROM documents")}
@@ -168,10 +180,35 @@ class Store:
             {**row, "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False)},
         )
 
+    def replace_document_text(self, document_id: str, row: Mapping[str, Any]) -> int:
+        """Keep the current text as a version in ``document_versions`` and store the new one.
+
+        Returns the new version number.
+        """
+        old = self._conn.execute(
+            "SELECT version, sha256, text, imported_at FROM documents WHERE id = ?",
+            (document_id,)).fetchone()
+        self._write(
+            "INSERT INTO document_versions (document_id, version, sha256, text, imported_at,"
+            " replaced_at) VALUES (?, ?, ?, ?, ?, ?)", (document_id, *old, now()))
+        self._write(
+            "UPDATE documents SET path = :path, format = :format, sha256 = :sha256, text = :text,"
+            " unit = :unit, imported_at = :imported_at, attributes = :attributes,"
+            " version = :version WHERE id = :id",
+            {**row, "id": document_id, "version": old[0] + 1,
+             "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False)})
+        return old[0] + 1
+
+    def document_versions(self, document_id: str) -> pd.DataFrame:
+        """Earlier versions of a document (not the current one), oldest first."""
+        return self._frame(
+            "SELECT document_id, version, sha256, imported_at, replaced_at, text"
+            " FROM document_versions WHERE document_id = ? ORDER BY version", (document_id,))
+
     def documents(self, *, with_text: bool = False) -> pd.DataFrame:
         text = ", text" if with_text else ""
         df = self._frame(
-            "SELECT id AS document_id, name, format, sha256, unit, imported_at,"
+            "SELECT id AS document_id, name, format, version, sha256, unit, imported_at,"
             f" length(text) AS characters{text} FROM documents ORDER BY rowid"
         )
         return df
@@ -251,10 +288,19 @@ class Store:
     def insert_segments(self, rows: Iterable[Mapping[str, Any]]) -> None:
         self._write_many(
             'INSERT INTO segments (id, document_id, position, unit, start, "end", speaker,'
-            " participant_id, is_interviewer) VALUES (:id, :document_id, :position, :unit,"
-            " :start, :end, :speaker, :participant_id, :is_interviewer)",
-            rows,
+            " participant_id, is_interviewer, begin_time, end_time, question) VALUES (:id,"
+            " :document_id, :position, :unit, :start, :end, :speaker, :participant_id,"
+            " :is_interviewer, :begin_time, :end_time, :question)",
+            ({"begin_time": None, "end_time": None, "question": None, **r} for r in rows),
         )
+
+    def delete_segments(self, document_id: str) -> None:
+        """Remove a document's segments (its codings must have been moved off them)."""
+        self._write("DELETE FROM segments WHERE document_id = ?", (document_id,))
+
+    def delete_speaker(self, document_id: str, label: str) -> None:
+        self._write("DELETE FROM speakers WHERE document_id = ? AND label = ?",
+                    (document_id, label))
 
     def segment(self, segment_id: str) -> dict[str, Any] | None:
         row = self._conn.execute(
@@ -262,37 +308,82 @@ class Store:
         ).fetchone()
         return None if row is None else {"document_id": row[0], "start": row[1], "end": row[2]}
 
-    def segments(self) -> pd.DataFrame:
+    def segments(self, document_id: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE s.document_id = ?", (document_id,)) if document_id else ("", ())
         df = self._frame(
             'SELECT s.id AS segment_id, s.document_id, s.position, s.unit, s.start, s."end",'
-            " s.speaker, s.participant_id, s.is_interviewer FROM segments s"
-            " JOIN documents d ON d.id = s.document_id ORDER BY d.rowid, s.position"
+            " s.speaker, s.participant_id, s.is_interviewer, s.begin_time, s.end_time,"
+            f" s.question FROM segments s JOIN documents d ON d.id = s.document_id {where}"
+            " ORDER BY d.rowid, s.position", params
         )
         df["is_interviewer"] = df["is_interviewer"].astype(bool)
+        for col in ("begin_time", "end_time"):
+            df[col] = df[col].astype("float64")
         return df
 
-    # ---------------------------------------------------------------------- codes
+    # ------------------------------------------------------- re-anchoring, archive
+    def take_document_codings(self, document_id: str) -> list[dict[str, Any]]:
+        """Remove a document's codings and return them whole (ids kept), so they can be
+        put back at new offsets with :meth:`restore_codings` or archived, in one transaction."""
+        cur = self._conn.execute(
+            'SELECT id, segment_id, document_id, start, "end", code_id, coder, source, status,'
+            " confidence, evidence, codebook_version, created_at, review FROM codings"
+            " WHERE document_id = ? ORDER BY id", (document_id,))
+        cols = [d[0] for d in cur.description]
+        rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+        self._write("DELETE FROM codings WHERE document_id = ?", (document_id,))
+        return rows
+
+    def restore_codings(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Insert codings taken by :meth:`take_document_codings` (evidence still JSON text)."""
+        self._write_many(
+            'INSERT INTO codings (id, segment_id, document_id, start, "end", code_id, coder,'
+            " source, status, confidence, evidence, codebook_version, created_at, review)"
+            " VALUES (:id, :segment_id, :document_id, :start, :end, :code_id, :coder, :source,"
+            " :status, :confidence, :evidence, :codebook_version, :created_at, :review)",
+            rows)
+
+    def archive_coding_rows(self, rows: Iterable[Mapping[str, Any]], *, reason: str,
+                            who: str) -> int:
+        """Keep codings (rows as from :meth:`take_document_codings`, plus ``quote`` and
+        ``document_version``) in ``archived_codings``. They are never deleted."""
+        names = dict(self._conn.execute("SELECT id, name FROM codes"))
+        stamp = now()
+        rows = [{"document_version": None, **r, "coding_id": r.get("id"),
+                 "code_name": names.get(r["code_id"]), "reason": reason, "archived_at": stamp,
+                 "archived_by": who} for r in rows]
+        self._write_many(
+            'INSERT INTO archived_codings (coding_id, segment_id, document_id, document_version,'
+            ' start, "end", quote, code_id, code_name, coder, source, status, confidence,'
+            " evidence, codebook_version, created_at, reason, archived_at, archived_by) VALUES"
+            " (:coding_id, :segment_id, :document_id, :document_version, :start, :end, :quote,"
+            " :code_id, :code_name, :coder, :source, :status, :confidence, :evidence,"
+            " :codebook_version, :created_at, :reason, :archived_at, :archived_by)", rows)
+        return len(rows)
+
     def codes(self) -> pd.DataFrame:
         df = self._frame(
             "SELECT id AS code_id, parent_id, name, description, include, exclude, examples,"
-            " keywords, patterns, color, position FROM codes ORDER BY position"
+            " keywords, exclude_keywords, patterns, color, position FROM codes ORDER BY position"
         )
-        for col in ("examples", "keywords", "patterns"):
+        for col in ("examples", "keywords", "exclude_keywords", "patterns"):
             df[col] = df[col].map(json.loads)
         return df
 
     def upsert_code(self, row: Mapping[str, Any]) -> None:
         row = dict(row)
-        for col in ("examples", "keywords", "patterns"):
+        for col in ("examples", "keywords", "exclude_keywords", "patterns"):
             row[col] = json.dumps(row.get(col) or [], ensure_ascii=False)
         self._write(
             "INSERT INTO codes (id, parent_id, name, description, include, exclude, examples,"
-            " keywords, patterns, color, position) VALUES (:id, :parent_id, :name, :description,"
-            " :include, :exclude, :examples, :keywords, :patterns, :color, :position)"
+            " keywords, exclude_keywords, patterns, color, position) VALUES (:id, :parent_id,"
+            " :name, :description, :include, :exclude, :examples, :keywords, :exclude_keywords,"
+            " :patterns, :color, :position)"
             " ON CONFLICT(id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name,"
             " description = excluded.description, include = excluded.include,"
             " exclude = excluded.exclude, examples = excluded.examples,"
-            " keywords = excluded.keywords, patterns = excluded.patterns,"
+            " keywords = excluded.keywords, exclude_keywords = excluded.exclude_keywords,"
+            " patterns = excluded.patterns,"
             " color = excluded.color, position = excluded.position",
             row,
         )
@@ -303,6 +394,102 @@ class Store:
 
     def coding_counts_by_code(self) -> dict[str, int]:
         return dict(self._conn.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id"))
+
+    def data_version(self) -> int:
+        """Changes when another connection commits to the file (``PRAGMA data_version``),
+        so a cached codebook can tell it is stale."""
+        return self._conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def rename_code_id(self, old: str, new: str) -> int:
+        """Give a code a new id; its codings and children follow (ON UPDATE CASCADE).
+        Returns how many codings followed."""
+        n = self._conn.execute("SELECT count(*) FROM codings WHERE code_id = ?", (old,)
+                               ).fetchone()[0]
+        self._write("UPDATE codes SET id = ? WHERE id = ?", (new, old))
+        return n
+
+    # ------------------------------------------------------- codings under code edits
+    def coding_ids(self, code_ids: Iterable[str]) -> list[int]:
+        """Ids of every coding (any coder, source, status) at the given codes."""
+        code_ids = list(code_ids)
+        marks = ", ".join("?" * len(code_ids))
+        return [r[0] for r in self._conn.execute(
+            f"SELECT id FROM codings WHERE code_id IN ({marks}) ORDER BY id", code_ids)]
+
+    def merge_codings(self, source: str, into: str, *, reason: str, who: str
+                      ) -> tuple[int, int]:
+        """Move every coding of code ``source`` to code ``into``.
+
+        A coding that ``into`` already has (same document, start, end, coder and
+        source) collapses into one: the one with a person's decision is kept
+        (accepted, then rejected, before suggested; the older on a tie), its review
+        note gains the other's, and the other is archived with ``reason``, whole.
+        Returns (codings moved, duplicates collapsed).
+        """
+        rank = {"accepted": 2, "rejected": 1, "suggested": 0}
+        cols = 'id, document_id, start, "end", coder, source, status, review, created_at'
+        mine = self._conn.execute(
+            f"SELECT {cols} FROM codings WHERE code_id = ? ORDER BY id", (source,)).fetchall()
+        moved = collapsed = 0
+        for cid, doc, start, end, coder, src, status, review, created in mine:
+            twin = self._conn.execute(
+                f'SELECT {cols} FROM codings WHERE code_id = ? AND document_id = ? AND start = ?'
+                ' AND "end" = ? AND coder = ? AND source = ?',
+                (into, doc, start, end, coder, src)).fetchone()
+            if twin is None:
+                self._write("UPDATE codings SET code_id = ? WHERE id = ?", (into, cid))
+                moved += 1
+                continue
+            keep_source = (rank[status], twin[8]) > (rank[twin[6]], created)
+            keep, drop = ((cid, review), (twin[0], twin[7])) if keep_source \
+                else ((twin[0], twin[7]), (cid, review))
+            notes = "; ".join(dict.fromkeys(n for n in (keep[1], drop[1]) if n))
+            self.archive_codings([drop[0]], reason=f"{reason}: duplicate of coding {keep[0]}",
+                                 who=who)
+            self._write("UPDATE codings SET code_id = ?, review = ? WHERE id = ?",
+                        (into, notes or None, keep[0]))
+            moved += 1
+            collapsed += 1
+        return moved, collapsed
+
+    def flag_for_review(self, code_id: str, note: str) -> int:
+        """Add ``note`` to the review column of the code's codings (not rejected ones)."""
+        cur = self._write(
+            "UPDATE codings SET review = CASE WHEN review IS NULL OR review = '' THEN ?"
+            " ELSE review || '; ' || ? END WHERE code_id = ? AND status != 'rejected'",
+            (note, note, code_id))
+        return cur.rowcount
+
+    def archive_codings(self, coding_ids: Iterable[int], *, reason: str, who: str) -> int:
+        """Move codings to ``archived_codings``, whole, with their quote and why."""
+        ids = list(coding_ids)
+        if not ids:
+            return 0
+        stamp = now()
+        for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+            marks = ", ".join("?" * len(chunk))
+            rows = self._conn.execute(
+                'SELECT c.id, c.segment_id, c.document_id, d.version, c.start, c."end", d.text,'
+                " c.code_id, k.name, c.coder, c.source, c.status, c.confidence, c.evidence,"
+                " c.codebook_version, c.created_at FROM codings c"
+                " JOIN documents d ON d.id = c.document_id LEFT JOIN codes k ON k.id = c.code_id"
+                f" WHERE c.id IN ({marks})", chunk).fetchall()
+            self._write_many(
+                "INSERT INTO archived_codings (coding_id, segment_id, document_id,"
+                ' document_version, start, "end", quote, code_id, code_name, coder, source,'
+                " status, confidence, evidence, codebook_version, created_at, reason,"
+                " archived_at, archived_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                " ?, ?, ?, ?, ?)",
+                [(*r[:6], r[6][r[4]:r[5]], *r[7:], reason, stamp, who) for r in rows])
+            self._write(f"DELETE FROM codings WHERE id IN ({marks})", chunk)
+        return len(ids)
+
+    def archived_codings(self) -> pd.DataFrame:
+        return self._frame(
+            "SELECT id AS archive_id, coding_id, segment_id, document_id, document_version,"
+            ' start, "end", quote, code_id, code_name, coder, source, status, confidence,'
+            " evidence, codebook_version, created_at, reason, archived_at, archived_by"
+            " FROM archived_codings ORDER BY id")
 
     # -------------------------------------------------------------------- codings
     def insert_codings(self, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -348,13 +535,40 @@ class Store:
         df = self._frame(
             'SELECT c.id AS coding_id, c.segment_id, c.document_id, c.start, c."end", c.code_id,'
             " c.coder, c.source, c.status, c.confidence, c.evidence, c.codebook_version,"
-            " c.created_at FROM codings c JOIN documents d ON d.id = c.document_id"
+            " c.created_at, c.review FROM codings c JOIN documents d ON d.id = c.document_id"
             " ORDER BY d.rowid, c.start, c.id"
         )
         df["evidence"] = df["evidence"].astype(object).map(
             lambda v: json.loads(v) if isinstance(v, str) else None)
         df["confidence"] = df["confidence"].astype("float64")
         return df
+
+    # ------------------------------------------------------ human coding: sheets, reviews
+    def coder_codings(self, coder: str, *, source: str = "human") -> pd.DataFrame:
+        """One coder's codings of one source, with their ids and creation times."""
+        return self._frame(
+            'SELECT id AS coding_id, segment_id, document_id, start, "end", code_id,'
+            " created_at FROM codings WHERE coder = ? AND source = ? ORDER BY id",
+            (coder, source))
+
+    def insert_reviews(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Record that coders reviewed segments; a (segment, coder) already there is kept as it
+        was. Returns how many were new."""
+        assert self._depth, "writes happen inside Store.transaction()"
+        cur = self._conn.executemany(
+            "INSERT OR IGNORE INTO reviews (segment_id, document_id, coder, reviewed_at,"
+            " source_file) VALUES (:segment_id, :document_id, :coder, :reviewed_at,"
+            " :source_file)", list(rows))
+        return max(cur.rowcount, 0)
+
+    def reviews(self, coder: str | None = None) -> pd.DataFrame:
+        """Reviews of segments that still exist, in document order."""
+        where, params = ("WHERE r.coder = ?", (coder,)) if coder else ("", ())
+        return self._frame(
+            "SELECT r.segment_id, r.document_id, r.coder, r.reviewed_at, r.source_file"
+            " FROM reviews r JOIN segments s ON s.id = r.segment_id"
+            f" JOIN documents d ON d.id = s.document_id {where}"
+            " ORDER BY d.rowid, s.position, r.coder", params)
 
     # ---------------------------------------------------------------------- checks
     def integrity_check(self) -> str:

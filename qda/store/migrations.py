@@ -177,10 +177,33 @@ CREATE TABLE archived_codings (
 );
 """
 
+# Human coding round trip: which segments each coder has reviewed (so "no code applies"
+# can be told from "not yet coded"), and an id for the project so a coding sheet from
+# another project is refused. No foreign key to segments: a new version of a document
+# rebuilds its segments (unchanged ones keep their ids), and a review must not block it.
+_REVIEWS = """
+CREATE TABLE reviews (
+    segment_id  TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    coder       TEXT NOT NULL,
+    reviewed_at TEXT NOT NULL,
+    source_file TEXT,                        -- the sheet or CSV it came from
+    UNIQUE (segment_id, coder)
+);
+
+CREATE INDEX reviews_coder ON reviews(coder);
+
+INSERT OR IGNORE INTO settings (key, value) VALUES ('project_id', '"' ||
+    lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' ||
+    substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + abs(random()) % 4, 1) ||
+    substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))) || '"');
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _INITIAL),
     Migration(2, "document versions, cue times, rule fields, coding archive",
               _VERSIONS_AND_ARCHIVE),
+    Migration(3, "reviews by coder, project id", _REVIEWS),
 )
 
 LATEST = MIGRATIONS[-1].id

@@ -1,0 +1,123 @@
+"""Checks shared by the codebook readers: ids, colours, spaCy patterns, the tree.
+
+Every reader (YAML, Excel, REFI-QDA) turns its file into rows and runs the same
+checks, so a bad colour or pattern reads the same whichever format it came from.
+Each check takes ``where`` (file and line/row/code) and raises ``CodebookError``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from qda.errors import CodebookError
+
+__all__ = ["ID", "COLOR", "check_color", "check_patterns", "slugify", "unique_slug", "tree_order"]
+
+ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_SLUG_MAX = 48
+
+
+def check_color(color: Any, where: str) -> str | None:
+    """``#RRGGBB`` (``#RGB`` is widened), or None; anything else is refused."""
+    if color is None or color == "":
+        return None
+    if isinstance(color, str) and re.fullmatch(r"#[0-9a-fA-F]{3}", color.strip()):
+        color = "#" + "".join(ch * 2 for ch in color.strip()[1:])
+    if not isinstance(color, str) or not COLOR.match(color.strip()):
+        raise CodebookError(f"{where}: colour {color!r} is not of the form '#RRGGBB' "
+                            "(e.g. '#0072B2')")
+    return color.strip()
+
+
+def check_patterns(code_id: str, patterns: Iterable[Any], where: str) -> None:
+    """Each pattern is a list of token mappings that spaCy's Matcher accepts."""
+    patterns = list(patterns)
+    if not patterns:
+        return
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
+
+    for i, pattern in enumerate(patterns, start=1):
+        if not isinstance(pattern, list) or not all(isinstance(t, dict) for t in pattern):
+            raise CodebookError(f"{where}: pattern {i} must be a list of token mappings, e.g. "
+                                "[{LOWER: home}, {LEMMA: visit}]")
+        try:
+            Matcher(Vocab(), validate=True).add(code_id, [pattern])
+        except Exception as exc:  # spaCy raises MatchPatternError/ValueError with details
+            detail = " ".join(str(exc).split())
+            raise CodebookError(f"{where}: pattern {i} is not a valid spaCy pattern: "
+                                f"{detail}") from exc
+
+
+def slugify(name: str) -> str:
+    """A code id from a name: ``"Benefits to staff"`` -> ``benefits_to_staff``.
+
+    Accents are dropped (``Oltás`` -> ``oltas``); a name with no Latin letters or
+    digits gives ``code``; an id never starts with a digit (``code_2020``).
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")[:_SLUG_MAX].strip("_")
+    if not slug:
+        return "code"
+    return slug if slug[0].isalpha() else f"code_{slug}"
+
+
+def unique_slug(name: str, taken: set[str]) -> str:
+    """``slugify(name)``, with ``_2``, ``_3``... if taken; the result is added to ``taken``."""
+    base = slugify(name)
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}_{n}"
+    taken.add(slug)
+    return slug
+
+
+def tree_order(rows: list[Mapping[str, Any]], where: Mapping[str, str] | None = None
+               ) -> list[Mapping[str, Any]]:
+    """Rows (``id``, ``parent``, in sibling order) in tree pre-order, checked.
+
+    Refuses a duplicate id, a parent that is not in the codebook and a cycle
+    (a code that is its own ancestor); ``where`` maps an id to its place in the
+    file (``"book.xlsx, sheet Codes, row 7"``) for the message. Any depth works.
+    """
+    where = dict(where or {})
+
+    def at(code_id: str) -> str:
+        return where.get(code_id) or f"code {code_id!r}"
+
+    seen: dict[str, Mapping[str, Any]] = {}
+    for row in rows:
+        code_id = row["id"]
+        if code_id in seen:
+            raise CodebookError(f"{at(code_id)}: duplicate id {code_id!r}; give each code its "
+                                "own id")
+        seen[code_id] = row
+    kids: dict[str | None, list[str]] = {}
+    for row in rows:
+        parent = row.get("parent")
+        if parent is not None and parent not in seen:
+            raise CodebookError(f"{at(row['id'])}: code {row['id']!r} has parent {parent!r}, "
+                                "which is not in the codebook; add that code or fix the parent")
+        kids.setdefault(parent, []).append(row["id"])
+    for row in rows:  # walk up from each code; meeting it again is a cycle
+        chain, parent = [row["id"]], row.get("parent")
+        while parent is not None:
+            if parent in chain:
+                loop = " -> ".join([*chain[chain.index(parent):], parent])
+                raise CodebookError(f"{at(row['id'])}: the hierarchy has a cycle ({loop}); a "
+                                    "code cannot be its own ancestor, give one of them another "
+                                    "parent")
+            chain.append(parent)
+            parent = seen[parent].get("parent")
+    ordered: list[Mapping[str, Any]] = []
+    stack = list(reversed(kids.get(None, [])))
+    while stack:  # iterative pre-order: no recursion limit on deep trees
+        code_id = stack.pop()
+        ordered.append(seen[code_id])
+        stack.extend(reversed(kids.get(code_id, [])))
+    return ordered

@@ -1,0 +1,197 @@
+"""The long coding CSV: one row per coding (or per reviewed segment with no code).
+
+Columns (design contract): ``segment_id,document,participant,start,end,code,coder,source,
+status,confidence,text``. On import either ``segment_id`` or ``document,start,end`` is
+required; ``start,end`` beside a ``segment_id`` make a span row inside that segment; an
+empty ``code`` records that the coder reviewed the segment and found no code applies;
+``text`` is ignored (compared with the stored text only to warn). This module checks the
+file's shape; the project resolves ids and offsets against its documents.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from qda.coding.sheets import Mark, Resolved
+from qda.errors import InputError
+
+__all__ = ["COLUMNS", "CsvRow", "read_long_csv", "resolve_csv", "write_long_csv"]
+
+COLUMNS = ("segment_id", "document", "participant", "start", "end", "code", "coder", "source",
+           "status", "confidence", "text")
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    row: int                     # data row number (the header is row 1)
+    segment_id: str | None
+    document: str | None
+    start: int | None
+    end: int | None
+    code: str | None             # None: reviewed, no code applies
+    coder: str | None
+    text: str | None
+
+
+def _value(record: dict, key: str) -> str | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _offset(path: Path, number: int, key: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        as_float = float(value)
+    except ValueError:
+        as_float = None
+    if as_float is None or as_float != int(as_float) or as_float < 0:
+        raise InputError(f"{path}: row {number}: {key} {value!r} is not a character offset "
+                         "(a whole number, 0 or more)")
+    return int(as_float)
+
+
+def read_long_csv(path: str | Path) -> list[CsvRow]:
+    """Read and shape-check a long coding CSV (UTF-8, with or without a BOM)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            first = fh.readline()
+            fh.seek(0)
+            # Excel in many European locales saves "CSV" with semicolons; tabs also happen.
+            delimiter = next((d for d in ";\t" if d in first and "," not in first), ",")
+            reader = csv.DictReader(fh, delimiter=delimiter)
+            header = [h.strip() for h in (reader.fieldnames or []) if h is not None]
+            reader.fieldnames = header
+            records = list(reader)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                         "save it as CSV UTF-8") from exc
+    except csv.Error as exc:
+        raise InputError(f"{path}: is not a readable CSV file ({exc})") from exc
+    if "code" not in header or not ("segment_id" in header
+                                    or {"document", "start", "end"} <= set(header)):
+        missing = ["code"] if "code" not in header else []
+        if "segment_id" not in header:
+            missing += [c for c in ("document", "start", "end") if c not in header]
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)}; a long coding CSV needs 'code' "
+            "and either 'segment_id' or 'document,start,end' (found: "
+            f"{', '.join(header) or 'no header'})")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise InputError(f"{path}: column(s) {', '.join(dupes)} appear more than once")
+    rows = []
+    for number, record in enumerate(records, start=2):
+        if None in record:  # more cells than headers
+            raise InputError(f"{path}: row {number} has more cells than the header has columns")
+        if not any(v and v.strip() for v in record.values()):
+            continue
+        start = _offset(path, number, "start", _value(record, "start"))
+        end = _offset(path, number, "end", _value(record, "end"))
+        if (start is None) != (end is None):
+            raise InputError(f"{path}: row {number}: give both start and end, or neither")
+        if start is not None and start >= end:
+            raise InputError(f"{path}: row {number}: start {start} is not before end {end}")
+        sid = _value(record, "segment_id")
+        doc = _value(record, "document")
+        if sid is None and (doc is None or start is None):
+            raise InputError(f"{path}: row {number}: give a segment_id, or a document with "
+                             "start and end offsets")
+        source, status = _value(record, "source"), _value(record, "status")
+        if source not in (None, "human"):
+            raise InputError(f"{path}: row {number} is a {source!r} coding, not a person's; "
+                             "import only human codings (export them with `qda codings "
+                             "--source human --coder NAME`) or leave 'source' empty")
+        if status not in (None, "accepted"):
+            raise InputError(f"{path}: row {number} has status {status!r}; a person's coding is "
+                             "'accepted' (or leave 'status' empty)")
+        text = record.get("text")
+        rows.append(CsvRow(number, sid, doc, start, end, _value(record, "code"),
+                           _value(record, "coder"), text if text else None))
+    return rows
+
+
+def write_long_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a long coding table (the design's columns first) atomically, as UTF-8."""
+    from qda.export import atomic_path
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, encoding="utf-8")
+    return path
+
+
+def resolve_csv(path: str | Path, rows: list[CsvRow], *, coder: str, codes: Iterable[str],
+                spans: Mapping[str, tuple[str, int, int]], texts: Mapping[str, str],
+                names: Mapping[str, str]) -> Resolved:
+    """Check CSV rows against the project: ``spans`` (segment -> (document, start, end)),
+    ``texts`` (document -> stored text), ``names`` (document name -> id)."""
+    path = Path(path)
+    known = set(codes)
+    by_doc: dict[str, list[tuple[int, int, str]]] = {}
+    for sid, (doc, start, end) in spans.items():
+        by_doc.setdefault(doc, []).append((start, end, sid))
+    for segs in by_doc.values():
+        segs.sort()
+    out = Resolved("csv", codes=None, rows=len(rows))
+    for r in rows:
+        where = f"{path}: row {r.row}"
+        if r.coder is not None and r.coder != coder:
+            raise InputError(f"{where} is coder {r.coder!r}'s, not {coder!r}'s; import each "
+                             "coder's rows with their own --coder (or leave 'coder' empty)")
+        if r.code is not None and r.code not in known:
+            raise InputError(f"{where}: unknown code {r.code!r}; use the codebook's ids (see "
+                             "`qda codebook show`) or add the code to the codebook")
+        doc = None
+        if r.document is not None:
+            doc = r.document if r.document in texts else names.get(r.document)
+            if doc is None:
+                raise InputError(f"{where}: unknown document {r.document!r}; see `qda segments`"
+                                 " for the document ids")
+        if r.segment_id is not None:
+            if r.segment_id not in spans:
+                raise InputError(f"{where}: unknown segment id {r.segment_id!r}; see `qda "
+                                 "segments` for the ids")
+            sdoc, sstart, send = spans[r.segment_id]
+            if doc is not None and doc != sdoc:
+                raise InputError(f"{where}: segment {r.segment_id!r} is in {sdoc!r}, not in "
+                                 f"{doc!r}")
+            sid, doc = r.segment_id, sdoc
+            if r.start is not None and not (sstart <= r.start and r.end <= send):
+                raise InputError(
+                    f"{where}: offsets {r.start}-{r.end} are outside segment {sid!r} "
+                    f"({sstart}-{send}); a span row must lie inside its segment")
+        else:
+            text_len = len(texts[doc])
+            if r.end > text_len:
+                raise InputError(f"{where}: offsets {r.start}-{r.end} run past the end of "
+                                 f"{doc!r} ({text_len} characters)")
+            segs = by_doc.get(doc, [])
+            i = bisect.bisect_right(segs, (r.start, float("inf"), "")) - 1
+            if i < 0 or not (segs[i][0] <= r.start and r.end <= segs[i][1]):
+                raise InputError(
+                    f"{where}: offsets {r.start}-{r.end} of {doc!r} do not lie inside one "
+                    "segment (they cross a segment boundary or fall between segments); split "
+                    "the row at the boundary")
+            sid = segs[i][2]
+        sdoc, sstart, send = spans[sid]
+        start, end = (r.start, r.end) if r.start is not None else (sstart, send)
+        if r.text is not None and r.text.strip() != texts[doc][start:end].strip():
+            out.edited.append((f"row {r.row}", sid))
+        out.segments.add(sid)
+        out.reviewed[sid] = doc
+        if r.code is not None:
+            out.marks.append(Mark(sid, doc, start, end, r.code, exact=r.start is not None))
+    return out

@@ -1,0 +1,153 @@
+"""Putting read documents into the store: a new document, or a new version of one.
+
+Called by :meth:`qda.Project.ingest` inside its transaction; uses the store's API
+only (no SQL here). A new version keeps the old text in ``document_versions``,
+re-segments the new text (segments whose speaker and text are unchanged keep their
+ids), and re-anchors every coding (:mod:`qda.reanchor`); a coding whose words are no
+longer in the text is moved to ``archived_codings`` with its quote and reported.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+from qda.ingest import SourceDocument
+from qda.reanchor import match_segments, reanchor
+from qda.segment import Segment, segment_document, segment_id
+from qda.store import Store, now
+
+__all__ = ["VersionReport", "add_document", "add_version", "document_unit"]
+
+
+@dataclass
+class VersionReport:
+    document: str
+    version: int
+    segments: int = 0
+    segments_kept: int = 0          # segments whose id carried over
+    codings_placed: int = 0
+    codings_unplaced: list[dict[str, Any]] = field(default_factory=list)  # archived rows
+
+
+def document_unit(doc: SourceDocument, asked: str) -> str:
+    """The unit a document is segmented by: the file's own (survey: ``response``), else
+    the one asked for, except that a transcript without speaker labels is cut into
+    paragraphs rather than stored as one huge turn."""
+    if doc.unit:
+        return doc.unit
+    return "paragraph" if asked == "turn" and not doc.labelled else asked
+
+
+def _segment_rows(doc_id: str, segs: list[Segment], ids: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"id": sid, "document_id": doc_id, "position": s.position, "unit": s.unit,
+         "start": s.start, "end": s.end, "speaker": s.speaker, "participant_id": None,
+         "is_interviewer": int(s.is_interviewer), "begin_time": s.begin_time,
+         "end_time": s.end_time, "question": s.question}
+        for s, sid in zip(segs, ids)
+    ]
+
+
+def _document_row(doc: SourceDocument, unit: str) -> dict[str, Any]:
+    return {"name": doc.name, "path": doc.path, "format": doc.format, "sha256": doc.sha256,
+            "text": doc.text, "unit": unit, "imported_at": now(), "attributes": doc.metadata}
+
+
+def _speakers(store: Store, doc_id: str, doc: SourceDocument) -> None:
+    """Record the document's speakers; a label seen before keeps its participant."""
+    known = store.speakers()
+    known = known[known["document_id"] == doc_id]
+    mapped = dict(zip(known["speaker"], known["participant_id"]))
+    labels = dict.fromkeys((t.speaker or "", t.is_interviewer) for t in doc.turns)
+    for label, is_int in labels:
+        pid = mapped.get(label)
+        store.upsert_speaker(doc_id, label, participant_id=None if is_int or pid != pid else pid,
+                             is_interviewer=is_int)
+    for label in set(mapped) - {label for label, _ in labels}:
+        store.delete_speaker(doc_id, label)
+
+
+def add_document(store: Store, doc_id: str, doc: SourceDocument, *, unit: str,
+                 nlp=None) -> int:
+    """Store a new document with its segments and speakers; returns the segment count."""
+    store.insert_document({"id": doc_id, **_document_row(doc, unit)})
+    segs = segment_document(doc.text, doc.turns, unit=unit, nlp=nlp)
+    store.insert_segments(_segment_rows(doc_id, segs,
+                                        [segment_id(doc_id, s.unit, s.position) for s in segs]))
+    _speakers(store, doc_id, doc)
+    return len(segs)
+
+
+def add_version(store: Store, existing: dict[str, Any], doc: SourceDocument, *, unit: str,
+                who: str, nlp=None) -> VersionReport:
+    """Store ``doc`` as the next version of ``existing`` (a row from the store)."""
+    doc_id, old_text = existing["id"], existing["text"]
+    old_segs = store.segments(doc_id)
+    codings = store.take_document_codings(doc_id)
+    store.delete_segments(doc_id)
+    version = store.replace_document_text(doc_id, _document_row(doc, unit))
+    report = VersionReport(doc_id, version)
+
+    # Segments: unchanged ones (same speaker, same words) keep their ids.
+    segs = segment_document(doc.text, doc.turns, unit=unit, nlp=nlp)
+    old_keys = [(sp if isinstance(sp, str) else None, old_text[s:e]) for sp, s, e in
+                zip(old_segs["speaker"], old_segs["start"], old_segs["end"])]
+    new_keys = [(s.speaker, doc.text[s.start:s.end]) for s in segs]
+    same = match_segments(old_keys, new_keys) if unit == existing["unit"] else {}
+    old_ids = list(old_segs["segment_id"])
+    used = set(old_ids)
+    next_no = max([*old_segs["position"], len(segs)], default=0) + 1
+    ids: list[str] = []
+    for i, s in enumerate(segs):
+        if i in same:
+            ids.append(old_ids[same[i]])
+            continue
+        sid = segment_id(doc_id, s.unit, s.position)
+        while sid in used:
+            sid, next_no = segment_id(doc_id, s.unit, next_no), next_no + 1
+        used.add(sid)
+        ids.append(sid)
+    store.insert_segments(_segment_rows(doc_id, segs, ids))
+    _speakers(store, doc_id, doc)
+    report.segments, report.segments_kept = len(segs), len(same)
+
+    # Codings: the same words in the new text, on the segment that holds them.
+    placed = reanchor(old_text, doc.text, [(c["start"], c["end"]) for c in codings])
+    keep, seen, lost = [], set(), []
+    spans = [(s.start, s.end) for s in segs]
+    for row, where in zip(codings, placed):
+        quote = old_text[row["start"]:row["end"]]
+        key = where and (where, row["code_id"], row["coder"], row["source"])
+        if where is None or key in seen:
+            lost.append({**row, "quote": quote, "document_version": version - 1})
+            continue
+        seen.add(key)
+        keep.append({**row, "start": where[0], "end": where[1],
+                     "segment_id": _holder(spans, ids, *where)})
+    store.restore_codings(keep)
+    if lost:
+        store.archive_coding_rows(lost, reason=f"its words are not in version {version} of "
+                                  f"{doc_id}", who=who)
+    report.codings_placed, report.codings_unplaced = len(keep), lost
+    return report
+
+
+def _holder(spans: list[tuple[int, int]], ids: list[str], start: int, end: int) -> str | None:
+    """The segment that holds ``[start, end)``, else the one overlapping it most.
+
+    ``spans`` are in document order and do not overlap.
+    """
+    i = bisect.bisect_right(spans, (start, float("inf"))) - 1
+    if i >= 0 and spans[i][0] <= start and end <= spans[i][1]:
+        return ids[i]
+    best, best_overlap = None, 0
+    for k in range(max(i, 0), len(spans)):
+        s, e = spans[k]
+        if s >= end:
+            break
+        overlap = min(e, end) - max(s, start)
+        if overlap > best_overlap:
+            best, best_overlap = ids[k], overlap
+    return best
