@@ -65,6 +65,9 @@ def main(argv=None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--sets", default=",".join(DEFAULT_SETS))
+    ap.add_argument("--per-code", metavar="FEATURES",
+                    help="print the per-code model-vs-rules table for one feature set and stop")
+    ap.add_argument("--threshold", type=float, default=0.5)
     args = ap.parse_args(argv)
 
     codebook = load_codebook(CODEBOOK)
@@ -75,6 +78,20 @@ def main(argv=None) -> int:
     print(f"# {len(texts)} segments, {sum(map(len, labels))} codings; "
           f"python {platform.python_version()}, {platform.machine()}; "
           f"{args.folds}-fold, seed {args.seed}")
+    if args.per_code:
+        for level, (y, h) in levels.items():
+            report = evaluate(texts, y, folds=args.folds, seed=args.seed, rules_hits=h,
+                              features=args.per_code, threshold=args.threshold)
+            wide = report.table().pivot_table(
+                index="code_id", columns="helper", values=["support", "f1", "kappa"],
+                sort=False)
+            wide.columns = [f"{helper}_{metric}" for metric, helper in wide.columns]
+            wide = wide[["model_support", "model_f1", "rules_f1", "model_kappa", "rules_kappa"]]
+            print(f"\n## {level}: {report.summary()}")
+            print(wide.rename(columns={"model_support": "support"}).round(2).to_string())
+            if report.skipped:
+                print("skipped:", "; ".join(f"{c}: {r}" for c, r in report.skipped.items()))
+        return 0
     rows = []
     for level, (y, h) in levels.items():
         for spec in args.sets.split(","):

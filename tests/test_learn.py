@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,8 +17,10 @@ from qda.coding.evaluate import METRIC_COLUMNS, evaluate, score_helper
 from qda.coding.learn import MIN_SEGMENTS, SuggestModel, rank_uncertain, with_ancestors
 from qda.errors import InputError
 
-from conftest import CODEBOOK, ROOT
-
+# Paths from this file, not `tests.conftest`: with /work/main installed in editable mode
+# that import can resolve to another checkout's conftest.
+ROOT = Path(__file__).resolve().parents[1]
+CODEBOOK = ROOT / "codebooks" / "family_involvement.yaml"
 FIXTURE = ROOT / "tests" / "fixtures" / "sample-coding-researcher_a.csv"
 
 # Phrases in the register of the sample, one pool per code, plus neutral talk.
@@ -333,3 +336,17 @@ def test_at_threshold_rescores_without_refitting(data):
     assert low.threshold == 0.05
     assert (low.per_code["predicted"].to_numpy() >= report.per_code["predicted"].to_numpy()).all()
     pd.testing.assert_frame_equal(report.at_threshold(0.5).per_code, report.per_code)
+
+
+def test_stratified_folds_spread_every_code_and_cover_each_segment_once():
+    from qda.coding.evaluate import stratified_folds
+    rng = np.random.default_rng(0)
+    Y = (rng.random((100, 4)) < [0.05, 0.1, 0.3, 0.5]).astype(np.int8)
+    folds = stratified_folds(Y, 5, seed=0)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(100))
+    for test in folds:
+        assert 18 <= len(test) <= 22
+        # each fold holds about a fifth of every code's segments
+        assert (np.abs(Y[test].sum(axis=0) - Y.sum(axis=0) / 5) <= 1.5).all()
+    again = stratified_folds(Y, 5, seed=0)
+    assert all((a == b).all() for a, b in zip(folds, again))

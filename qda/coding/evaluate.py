@@ -1,9 +1,8 @@
 """How far to trust each helper: cross-validated model vs rules, against one coder.
 
 :func:`evaluate` splits one coder's reviewed segments into ``folds`` parts with
-multi-label iterative stratification (``MultilabelStratifiedKFold`` from the
-``iterative-stratification`` package, Sechidis et al. 2011), so each fold holds
-about the same share of every code. For each fold a :class:`SuggestModel` is fitted
+multi-label iterative stratification (:func:`stratified_folds`, Sechidis et al.
+2011), so each fold holds about the same share of every code. For each fold a :class:`SuggestModel` is fitted
 on the other folds and predicts the held-out one; the pooled out-of-fold
 predictions are compared with the coder's codes. The rules coder's hits on the same
 segments (``rules_hits``) are scored the same way, so a researcher can see, code by
@@ -33,7 +32,7 @@ from qda.coding.learn import (MIN_SEGMENTS, SuggestModel, _label_sets, _too_few_
                               check_texts, label_counts)
 from qda.errors import InputError
 
-__all__ = ["EvaluationReport", "evaluate", "score_helper", "METRIC_COLUMNS"]
+__all__ = ["EvaluationReport", "evaluate", "score_helper", "stratified_folds", "METRIC_COLUMNS"]
 
 METRIC_COLUMNS = ["support", "predicted", "precision", "recall", "f1", "kappa"]
 
@@ -140,13 +139,47 @@ def _score_all(Y, predicted, rules, codes):
     return per_code, overall
 
 
-def _splitter(folds: int, seed: int):
-    try:
-        from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
-    except ImportError as exc:  # a declared dependency; only a broken install lands here
-        raise InputError("cross-validation needs the package iterative-stratification; "
-                         "install it with `pip install iterative-stratification`") from exc
-    return MultilabelStratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+def stratified_folds(Y: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
+    """Fold number per segment by iterative stratification (Sechidis et al., 2011).
+
+    Multi-label data cannot be stratified code by code, so the rarest code is placed
+    first: its segments go one by one to the fold that still wants most of that code
+    (ties: the fold wanting most segments, then a seeded random choice), and the
+    counts each fold wants are updated for every code the segment carries. Then the
+    next rarest code among the segments left, and so on; segments with no code fill
+    the folds wanting most segments. Written here because the PyPI implementation
+    (iterative-stratification 0.1.9) installs a top-level ``tests`` package that
+    shadows a project's own. Returns the test indices of each fold.
+    """
+    rng = np.random.default_rng(seed)
+    n = Y.shape[0]
+    want = np.full(folds, n / folds)
+    want_code = np.tile(Y.sum(axis=0) / folds, (folds, 1))
+    fold_of = np.full(n, -1)
+    left = np.ones(n, dtype=bool)
+
+    def place(i: int, scores: np.ndarray) -> None:
+        best = np.flatnonzero(scores == scores.max())
+        if len(best) > 1:
+            by_size = want[best]
+            best = best[by_size == by_size.max()]
+        f = int(best[0] if len(best) == 1 else rng.choice(best))
+        fold_of[i] = f
+        left[i] = False
+        want[f] -= 1
+        want_code[f] -= Y[i]
+
+    while left.any():
+        remaining = Y[left].sum(axis=0)
+        if not remaining.any():
+            for i in rng.permutation(np.flatnonzero(left)):
+                place(int(i), want)
+            break
+        counts = np.where(remaining > 0, remaining, np.iinfo(np.int64).max)
+        code = int(np.flatnonzero(counts == counts.min())[0])
+        for i in rng.permutation(np.flatnonzero(left & (Y[:, code] == 1))):
+            place(int(i), want_code[:, code])
+    return [np.flatnonzero(fold_of == f) for f in range(folds)]
 
 
 def evaluate(texts, label_sets, *, folds: int = 5, seed: int = 0,
@@ -204,9 +237,9 @@ def evaluate(texts, label_sets, *, folds: int = 5, seed: int = 0,
     Y = _binary(labels, chosen)
     proba = np.zeros(Y.shape, dtype=np.float64)
     fit_seconds = 0.0
-    splitter = _splitter(folds, seed)
     arr = np.asarray(texts, dtype=object)
-    for train, test in splitter.split(np.zeros((n, 1)), Y):
+    for test in stratified_folds(Y, folds, seed):
+        train = np.setdiff1d(np.arange(n), test)
         model = SuggestModel(features=features, min_positives=min_positives,
                              random_state=seed)
         train_hits = [hits[i] for i in train] if (hits is not None and rules_as_features) \

