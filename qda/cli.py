@@ -568,6 +568,63 @@ def code_import(file, coder, remove_unmarked, project_path) -> None:
 
 
 @cli.command()
+@click.option("--from", "from_coder", required=True, metavar="CODER",
+              help="Learn from this coder's codings (their reviewed segments).")
+@click.option("--evaluate", "evaluate_", is_flag=True,
+              help="Cross-validate instead of suggesting: per-code support, precision, "
+              "recall, F1 and kappa against the coder, for the model and the rules coder.")
+@click.option("--folds", default=5, show_default=True, help="Folds for --evaluate.")
+@click.option("--next", "next_n", type=int, default=None, metavar="N",
+              help="Active learning: write a coding sheet (--sheet) of the N uncoded segments "
+              "whose coding would teach the model most.")
+@click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --next: the coding sheet to write (default: next-<coder>.xlsx).")
+@click.option("--threshold", default=0.5, show_default=True,
+              help="Suggest a code when its probability is at least this.")
+@click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same result).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --evaluate: also write the table as CSV.")
+@_project_option
+@_fail_cleanly
+def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out,
+            project_path) -> None:
+    """Learn from a coder's codings and suggest codes for the segments they have not coded.
+
+    Suggestions are source 'model' with a calibrated confidence; human codings are never
+    touched. --evaluate measures first how far to trust it, code by code.
+    """
+    with _open(project_path) as project:
+        if evaluate_:
+            report = project.evaluate_suggester(from_coder=from_coder, folds=folds, seed=seed,
+                                                threshold=threshold)
+            table = report.table()
+            click.echo(report.summary() + ".")
+            click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+            if report.skipped:
+                click.echo("Not evaluated: " + "; ".join(
+                    f"{c} ({why})" for c, why in sorted(report.skipped.items())) + ".")
+            if out is not None:
+                _write_table(table, out)
+            return
+        if next_n is not None:
+            ranked = project.next_to_code(from_coder=from_coder, n=next_n, seed=seed)
+            target = sheet or Path(f"next-{from_coder}.xlsx")
+            project.coding_sheet(target, coder=from_coder, segments=list(ranked["segment_id"]))
+            click.echo(f"Wrote {target}: the {len(ranked)} segment(s) whose coding would teach "
+                       f"the model most; fill it in, then: qda code import {target} --coder "
+                       f"{from_coder}")
+            return
+        r = project.suggest(from_coder=from_coder, threshold=threshold, seed=seed)
+    click.echo(f"Learned {len(r.codes)} code(s) from {r.taught} segment(s) {from_coder} "
+               f"reviewed; {r.suggestions} suggestion(s) on {r.segments_suggested} segment(s) "
+               f"(replaced {r.replaced} earlier open model suggestions; kept "
+               f"{r.kept_reviewed} already reviewed).")
+    if r.skipped:
+        click.echo("Not learned: " + "; ".join(f"{c} ({why})" for c, why in
+                                                sorted(r.skipped.items())) + ".")
+
+
+@cli.command()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="CSV file to write (default: standard output).")
 @click.option("--interviewer", is_flag=True, help="Include interviewer turns.")
