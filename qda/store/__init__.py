@@ -530,10 +530,11 @@ class Store:
         return cur.rowcount
 
     def reviewed_keys(self, *, source: str) -> set[tuple[str, str]]:
-        """(segment, code) pairs of a source that a person accepted or rejected."""
+        """(segment, code) pairs of a source that a person accepted or rejected (an accepted
+        suggestion is now a human coding whose ``origin`` is the source)."""
         return set(self._conn.execute(
-            "SELECT segment_id, code_id FROM codings WHERE source = ? AND status != 'suggested'",
-            (source,),
+            "SELECT segment_id, code_id FROM codings WHERE (source = ? AND status != 'suggested')"
+            " OR origin = ?", (source, source),
         ))
 
     def codings(self) -> pd.DataFrame:
@@ -575,6 +576,47 @@ class Store:
             " FROM reviews r JOIN segments s ON s.id = r.segment_id"
             f" JOIN documents d ON d.id = s.document_id {where}"
             " ORDER BY d.rowid, s.position, r.coder", params)
+
+    # ---------------------------------------------------------------------- review
+    def accept_suggestions(self, coding_ids: Iterable[int], *, coder: str) -> int:
+        """Open suggestions become ``coder``'s human codings, keeping their provenance:
+        ``origin`` = the source that suggested them, evidence and confidence as they were,
+        ``reviewed_by``/``reviewed_at``. Only open automatic suggestions change."""
+        return self._review(coding_ids,
+                            "source = 'human', coder = :coder, status = 'accepted',"
+                            " origin = source, reviewed_by = :coder, reviewed_at = :at",
+                            {"coder": coder})
+
+    def reject_suggestions(self, coding_ids: Iterable[int], *, who: str) -> int:
+        """Open suggestions become ``rejected`` (kept, never suggested again)."""
+        return self._review(coding_ids, "status = 'rejected', reviewed_by = :coder,"
+                            " reviewed_at = :at", {"coder": who})
+
+    def _review(self, coding_ids: Iterable[int], assignments: str, params: dict) -> int:
+        ids = [int(i) for i in coding_ids]
+        changed, stamp = 0, now()
+        for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+            marks = ", ".join(f":id{n}" for n in range(len(chunk)))
+            cur = self._write(
+                f"UPDATE codings SET {assignments} WHERE id IN ({marks})"
+                " AND status = 'suggested' AND source != 'human'",
+                {**params, "at": stamp, **{f"id{n}": v for n, v in enumerate(chunk)}})
+            changed += cur.rowcount
+        return changed
+
+    def set_coding_evidence(self, coding_id: int, evidence: Any) -> None:
+        """Replace a coding's evidence (consensus codings record who agreed)."""
+        self._write("UPDATE codings SET evidence = ? WHERE id = ?",
+                    (json.dumps(evidence, ensure_ascii=False), int(coding_id)))
+
+    def coders(self) -> pd.DataFrame:
+        """Every coder with human codings or reviews: coder, codings, reviewed segments."""
+        return self._frame(
+            "SELECT coder, sum(codings) AS codings, sum(reviewed) AS reviewed FROM ("
+            " SELECT coder, count(*) AS codings, 0 AS reviewed FROM codings"
+            " WHERE source = 'human' GROUP BY coder"
+            " UNION ALL SELECT coder, 0, count(*) FROM reviews GROUP BY coder)"
+            " GROUP BY coder ORDER BY coder")
 
     # ---------------------------------------------------------------------- checks
     def integrity_check(self) -> str:
