@@ -137,6 +137,8 @@ def _explain(error: Any, in_code_list: bool) -> str:  # noqa: C901 - one branch 
     kind, where, value = error.validator, list(error.absolute_path), error.instance
     key = next((k for k in reversed(where) if isinstance(k, str)), None)
     index = where[-1] if where and isinstance(where[-1], int) else None
+    if "proximity" in where:
+        return _explain_proximity(error, where, kind)
     if in_code_list and kind == "type":
         return f"a code must be a mapping with 'id' and 'name', not {value!r}"
     if kind == "additionalProperties":
@@ -162,8 +164,6 @@ def _explain(error: Any, in_code_list: bool) -> str:  # noqa: C901 - one branch 
             return f"pattern {number} is empty; give at least one token mapping"
         return (f"pattern {number} must be a list of token mappings, e.g. "
                 "[{LOWER: home}, {LEMMA: visit}]")
-    if "proximity" in where:
-        return _explain_proximity(error, where, kind)
     if key in _LIST_KEYS:
         if index is None:
             return f"'{key}' must be a list (one item per line starting with '- ')"
