@@ -359,7 +359,10 @@ def codebook_show(brief, full, definitions, project_path) -> None:
         if full:
             notes += [("Include: ", code.include), ("Exclude: ", code.exclude),
                       ("Keywords: ", ", ".join(code.keywords)),
-                      ("Patterns: ", "; ".join(map(str, code.patterns)))]
+                      ("Patterns: ", "; ".join(map(str, code.patterns))),
+                      ("Proximity: ", "; ".join(
+                          (" then " if r.get("ordered") else " + ").join(r["terms"])
+                          + f" within {r['within']}" for r in code.proximity))]
         for label, text in notes:
             if text:
                 for line in textwrap.wrap(label + " ".join(text.split()), 88,

@@ -481,3 +481,27 @@ def test_cli_consensus_prints_counts_and_disagreements(three_coders, tmp_path):
     assert again.exit_code == 0 and "0 added, 3 kept" in again.output
     assert len(pd.read_csv(out)) == 3
 
+
+
+def test_on_the_sample_reviews_and_rules_reruns_never_change_a_human_coding(sample_project):
+    p = sample_project
+    segs = p.segments()["segment_id"].tolist()
+    p.add_coding(segs[0], "benefits", coder="alice")
+    p.add_coding(segs[1], "co_location", coder="bob")
+    sugg = open_suggestions(p)
+    codes = sugg["code_id"].value_counts().index[:3].tolist()
+    p.review("accept", coder="alice", codes=[codes[0]])
+    p.review("reject", coder="bob", codes=[codes[1]])
+    p.review("accept", coder="bob", ids=[int(sugg[sugg["code_id"] == codes[2]]
+                                            ["coding_id"].iloc[0])])
+    table = p._store.codings()
+    human = table[table["source"] == "human"].reset_index(drop=True)
+    rejected = table[table["status"] == "rejected"].reset_index(drop=True)
+    assert len(human) > 3 and len(rejected) > 0
+    for _ in range(2):
+        p.code_rules()
+        after = p._store.codings()
+        pd.testing.assert_frame_equal(after[after["source"] == "human"].reset_index(drop=True),
+                                      human)
+        pd.testing.assert_frame_equal(
+            after[after["status"] == "rejected"].reset_index(drop=True), rejected)
