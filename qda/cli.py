@@ -548,7 +548,7 @@ def _print_explanation(table, segment_ids) -> None:
         for code, hits in rows.groupby("code", sort=False):
             outcome = hits["outcome"].iloc[0]
             status = hits["status"].iloc[0]
-            stored = f"; stored as {status}" if status else ""
+            stored = f" (now {status})" if status and status != outcome else ""
             click.echo(f"  {code}: {outcome}{stored}")
             for hit in hits.itertuples(index=False):
                 label = "excluded by" if hit.kind == "exclude" else hit.kind

@@ -14,7 +14,8 @@ from typing import Any
 
 from qda.errors import CodebookError
 
-__all__ = ["ID", "COLOR", "check_color", "check_patterns", "check_proximity", "slugify", "unique_slug", "tree_order"]
+__all__ = ["ID", "COLOR", "check_color", "check_patterns", "check_proximity", "slugify",
+           "unique_slug", "tree_order"]
 
 ID = re.compile(r"^[a-z][a-z0-9_-]*$")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")

@@ -64,12 +64,12 @@ def select_suggestions(codings: pd.DataFrame, *, ids: Iterable[int] = (),
                            ("code_id", list(codes)), ("source", list(sources))):
         if wanted:
             out = out[out[column].isin(wanted)]
-    confidence = out["confidence"].astype("float64")
+    confidence = out["confidence"].astype("float64")  # NaN (none) never passes a bound
     if min_confidence is not None:
-        out = out[confidence.reindex(out.index) >= min_confidence]
-        confidence = confidence.reindex(out.index)
+        keep = confidence >= min_confidence
+        out, confidence = out[keep], confidence[keep]
     if max_confidence is not None:
-        out = out[confidence.reindex(out.index) <= max_confidence]
+        out = out[confidence <= max_confidence]
     return out
 
 
