@@ -359,7 +359,10 @@ def codebook_show(brief, full, definitions, project_path) -> None:
         if full:
             notes += [("Include: ", code.include), ("Exclude: ", code.exclude),
                       ("Keywords: ", ", ".join(code.keywords)),
-                      ("Patterns: ", "; ".join(map(str, code.patterns)))]
+                      ("Patterns: ", "; ".join(map(str, code.patterns))),
+                      ("Proximity: ", "; ".join(
+                          (" then " if r.get("ordered") else " + ").join(r["terms"])
+                          + f" within {r['within']}" for r in code.proximity))]
         for label, text in notes:
             if text:
                 for line in textwrap.wrap(label + " ".join(text.split()), 88,
@@ -507,17 +510,83 @@ def code() -> None:
 
 
 @code.command("rules")
+@click.argument("segment_ids", nargs=-1, metavar="[SEGMENT_ID]...")
+@click.option("--explain", is_flag=True, help="Change nothing; show why each segment (the "
+              "ones named, or every one the rules find something in) gets each code: the "
+              "matched words in [brackets], the kind of rule, and exclusions that block a code.")
 @_SPACY
 @_project_option
 @_fail_cleanly
-def code_rules(spacy_model, project_path) -> None:
-    """Suggest codes by the codebook's keywords and patterns (never human codings)."""
+def code_rules(segment_ids, explain, spacy_model, project_path) -> None:
+    """Suggest codes by the codebook's keywords, patterns and proximity windows (never
+    human codings)."""
+    from qda.errors import InputError
+
+    if segment_ids and not explain:
+        raise InputError("segment ids are only taken with --explain (the rules code every "
+                         "segment); add --explain to see why those segments get their codes")
+    if explain:
+        with _open(project_path, spacy_model) as project:
+            table = project.explain_rules(segment_ids or None)
+        _print_explanation(table, segment_ids)
+        return
     with _open(project_path, spacy_model) as project:
         report = project.code_rules()
     _warn(report.warnings)
     click.echo(f"{report.suggestions} suggestions on {report.segments_coded} of "
                f"{report.segments} segments (replaced {report.replaced} earlier open "
                f"suggestions; kept {report.kept_reviewed} already reviewed).")
+
+
+def _print_explanation(table, segment_ids) -> None:
+    shown = set(table["segment_id"])
+    for segment_id in segment_ids:
+        if segment_id not in shown:
+            click.echo(f"{segment_id}: no rule matches")
+    for segment_id, rows in table.groupby("segment_id", sort=False):
+        click.echo(f"{segment_id}")
+        for code, hits in rows.groupby("code", sort=False):
+            outcome = hits["outcome"].iloc[0]
+            status = hits["status"].iloc[0]
+            stored = f" (now {status})" if status and status != outcome else ""
+            click.echo(f"  {code}: {outcome}{stored}")
+            for hit in hits.itertuples(index=False):
+                label = "excluded by" if hit.kind == "exclude" else hit.kind
+                click.echo(f"    {label} \"{hit.term}\" at {hit.start}-{hit.end}: "
+                           f"{hit.context}")
+
+
+@code.command("consensus")
+@click.option("--coders", required=True, metavar="A,B[,C]",
+              help="The coders to build the consensus from (comma-separated).")
+@click.option("--rule", default="all", show_default=True, metavar="all|majority|any",
+              help="all: every coder applied the code; majority: more than half; any: one.")
+@click.option("--as", "name", default="final", show_default=True, metavar="NAME",
+              help="The coder name the consensus is written as.")
+@click.option("--keep-edits", is_flag=True, help="Rebuild around codings of NAME a person "
+              "added or removed by hand (they are never overwritten).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the disagreements to this CSV (default: print them).")
+@_project_option
+@_fail_cleanly
+def code_consensus(coders, rule, name, keep_edits, out, project_path) -> None:
+    """Build a consensus coder (default `final`) from several coders' codings."""
+    with _open(project_path) as project:
+        report = project.build_consensus(coders.split(","), rule=rule, name=name,
+                                         keep_edits=keep_edits)
+    click.echo(f"Consensus {report.name!r} ({report.rule} of {', '.join(report.coders)}) on "
+               f"{report.segments} segments every coder reviewed: {report.added} added, "
+               f"{report.kept} kept, {report.removed} no longer agreed (archived).")
+    if report.hand_codings:
+        click.echo(f"{report.hand_codings} coding(s) of {report.name!r} made or removed by hand "
+                   "were left as they are.")
+    dis = report.disagreements
+    click.echo(f"{len(dis)} disagreement(s) for a person to settle"
+               + (" (in_final says whether the consensus kept the code):" if len(dis) else "."))
+    if len(dis) and out is None:
+        _write_table(dis, None)
+    elif out is not None:
+        _write_table(dis, out)
 
 
 @code.command("sheet")
@@ -702,6 +771,100 @@ def export(xlsx, charts, quotes, project_path) -> None:
             written.append(reports.export_quotes(project, quotes))
     for path in written:
         click.echo(f"Wrote {path}")
+
+
+@cli.group()
+def review() -> None:
+    """Accept or reject suggestions (rules, model)."""
+
+
+def _review_filters(func):
+    options = [
+        click.option("--code", "codes", multiple=True, metavar="C",
+                     help="Only suggestions of this code (repeatable; not its children)."),
+        click.option("--source", "sources", multiple=True, metavar="rules|model",
+                     help="Only suggestions from this source (repeatable)."),
+        click.option("--segment", "segments", multiple=True, metavar="S",
+                     help="Only suggestions on this segment (repeatable)."),
+        click.option("--id", "ids", multiple=True, metavar="N",
+                     help="This suggestion (coding id, see `qda review list`; repeatable)."),
+        click.option("--min-confidence", default=None, metavar="X",
+                     help="Only suggestions with a confidence of at least X (0-1); the rules' "
+                     "have none and never match."),
+        click.option("--max-confidence", default=None, metavar="X",
+                     help="Only suggestions with a confidence of at most X (0-1)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@review.command("list")
+@_review_filters
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV file to write (default: standard output).")
+@_project_option
+@_fail_cleanly
+def review_list(codes, sources, segments, ids, min_confidence, max_confidence, out,
+                project_path) -> None:
+    """The open suggestions (with their coding ids), chosen by the filters."""
+    with _open(project_path) as project:
+        table = project.suggestions(ids=ids, segments=segments, codes=codes, sources=sources,
+                                    min_confidence=min_confidence,
+                                    max_confidence=max_confidence)
+        texts = {r.document: r.text for r in project.documents(text=True).itertuples()}
+    table = table.assign(text=[texts[d][s:e] for d, s, e in
+                               zip(table["document_id"], table["start"], table["end"])])
+    table["evidence"] = table["evidence"].map(
+        lambda v: "; ".join(f"{e.get('kind', '')} {e['term']!r}" for e in v)
+        if isinstance(v, list) else "")
+    _write_table(table[["coding_id", "segment_id", "code_id", "source", "confidence",
+                        "evidence", "text"]], out)
+
+
+def _review(action, codes, sources, segments, ids, min_confidence, max_confidence, coder,
+            all_, project_path) -> None:
+    with _open(project_path) as project:
+        report = project.review(action, coder=coder, ids=ids, segments=segments, codes=codes,
+                                sources=sources, min_confidence=min_confidence,
+                                max_confidence=max_confidence, all=all_)
+    done = "accepted" if action == "accept" else "rejected"
+    line = f"{report.changed} suggestion(s) {done} of {report.matched} matched"
+    if report.duplicates:
+        line += (f"; {report.duplicates} the coder already had (archived, kept whole)")
+    click.echo(line + ".")
+    for code, n in report.by_code.items():
+        click.echo(f"  {code}: {n}")
+
+
+@review.command("accept")
+@_review_filters
+@click.option("--coder", default=None, metavar="NAME",
+              help="Whose codings they become (default: your login name).")
+@click.option("--all", "all_", is_flag=True, help="Accept every open suggestion (needed when "
+              "no filter is given).")
+@_project_option
+@_fail_cleanly
+def review_accept(codes, sources, segments, ids, min_confidence, max_confidence, coder, all_,
+                  project_path) -> None:
+    """Accept suggestions: each becomes the coder's human coding, keeping where it came from."""
+    _review("accept", codes, sources, segments, ids, min_confidence, max_confidence, coder,
+            all_, project_path)
+
+
+@review.command("reject")
+@_review_filters
+@click.option("--coder", default=None, metavar="NAME",
+              help="Who rejects them (default: your login name).")
+@click.option("--all", "all_", is_flag=True, help="Reject every open suggestion (needed when "
+              "no filter is given).")
+@_project_option
+@_fail_cleanly
+def review_reject(codes, sources, segments, ids, min_confidence, max_confidence, coder, all_,
+                  project_path) -> None:
+    """Reject suggestions: kept as rejected, and never suggested again."""
+    _review("reject", codes, sources, segments, ids, min_confidence, max_confidence, coder,
+            all_, project_path)
 
 
 def main() -> None:

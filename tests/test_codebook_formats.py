@@ -47,7 +47,8 @@ def test_the_schema_is_a_valid_2020_12_schema_and_the_bundled_codebook_passes():
     assert list(Draft202012Validator(schema).iter_errors(data)) == []
     code_keys = set(schema["$defs"]["code"]["properties"])
     assert code_keys == {"id", "name", "description", "include", "exclude", "examples",
-                         "keywords", "exclude_keywords", "patterns", "color", "children"}
+                         "keywords", "exclude_keywords", "patterns", "proximity", "color",
+                         "children"}
 
 
 def test_the_schema_is_found_where_an_installed_wheel_puts_it(monkeypatch, tmp_path):

@@ -46,7 +46,8 @@ def test_keywords_match_on_lowercased_lemmas_and_keep_evidence():
     assert [e["term"] for e in venues] == ["children's centre", "drop-in"]
     assert [e["text"] for e in venues] == ["Children's Centre", "drop-in"]
     bounds = out.loc[out["code_id"] == "boundaries", "evidence"].iloc[0]
-    assert [e["term"] for e in bounds] == ["pattern", "confidential"]
+    assert [e["term"] for e in bounds] == ["pattern 1", "confidential"]
+    assert [e["kind"] for e in bounds] == ["pattern", "keyword"]
     assert bounds[0]["text"] == "not a counsellor"
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from qda.errors import CodebookError
 
-__all__ = ["ID", "COLOR", "check_color", "check_patterns", "slugify", "unique_slug", "tree_order"]
+__all__ = ["ID", "COLOR", "check_color", "check_patterns", "check_proximity", "slugify",
+           "unique_slug", "tree_order"]
 
 ID = re.compile(r"^[a-z][a-z0-9_-]*$")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -51,6 +52,41 @@ def check_patterns(code_id: str, patterns: Iterable[Any], where: str) -> None:
             detail = " ".join(str(exc).split())
             raise CodebookError(f"{where}: pattern {i} is not a valid spaCy pattern: "
                                 f"{detail}") from exc
+
+
+def check_proximity(items: Iterable[Any], where: str) -> tuple[dict[str, Any], ...]:
+    """Each proximity rule is ``{terms: [two or more phrases], within: N, ordered: bool}``.
+
+    Returns the rules normalised (terms stripped; ``ordered`` only when true), so
+    every format writes the same thing back.
+    """
+    out = []
+    for i, item in enumerate(items, start=1):
+        what = f"{where}: proximity rule {i}"
+        if not isinstance(item, Mapping):
+            raise CodebookError(f"{what} must be a mapping such as "
+                                "{terms: [family, appointment], within: 5}")
+        unknown = sorted(set(item) - {"terms", "within", "ordered"}, key=str)
+        if unknown:
+            raise CodebookError(f"{what}: unknown key {unknown[0]!r}; allowed: ordered, terms, "
+                                "within")
+        terms = item.get("terms")
+        if (not isinstance(terms, (list, tuple)) or len(terms) < 2
+                or not all(isinstance(t, str) and t.strip() for t in terms)):
+            raise CodebookError(f"{what}: 'terms' must list two or more phrases, e.g. "
+                                "[family, appointment]")
+        within = item.get("within")
+        if isinstance(within, bool) or not isinstance(within, int) or within < 0:
+            raise CodebookError(f"{what}: 'within' must be a whole number of words (0 or "
+                                f"more), not {within!r}")
+        ordered = item.get("ordered", False)
+        if not isinstance(ordered, bool):
+            raise CodebookError(f"{what}: 'ordered' must be true or false, not {ordered!r}")
+        rule: dict[str, Any] = {"terms": [t.strip() for t in terms], "within": within}
+        if ordered:
+            rule["ordered"] = True
+        out.append(rule)
+    return tuple(out)
 
 
 def slugify(name: str) -> str:

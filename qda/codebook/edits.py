@@ -23,7 +23,7 @@ __all__ = ["add_children", "add_code", "check_new_id", "descendants", "make_code
 CODE_ID = re.compile(r"^[a-z][a-z0-9_-]*$")   # as in the codebook YAML schema
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Rule fields a merge unions into the target, so its rules still find what the source's did.
-MERGED_FIELDS = ("examples", "keywords", "patterns")
+MERGED_FIELDS = ("examples", "keywords", "patterns", "proximity")
 
 
 def require(cb: Codebook, code_id: str, *, role: str = "code") -> Code:
@@ -83,6 +83,10 @@ def _list_field(code_id: str, key: str, value: Any) -> tuple[Any, ...]:
         return ()
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
         raise InputError(f"code {code_id!r}: {key} must be a list, not {value!r}")
+    if key == "proximity":
+        from qda.codebook.checks import check_proximity
+
+        return check_proximity(value, f"code {code_id!r}")
     if key != "patterns":
         if not all(isinstance(v, str) and v.strip() for v in value):
             raise InputError(f"code {code_id!r}: every item of {key} must be non-empty text")

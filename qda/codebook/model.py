@@ -15,14 +15,14 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from qda.codebook.checks import ID, check_color, check_patterns, tree_order
+from qda.codebook.checks import ID, check_color, check_patterns, check_proximity, tree_order
 from qda.errors import CodebookError
 
 
 __all__ = ["Code", "Codebook"]
 
 _TEXT_KEYS = ("description", "include", "exclude")
-_LIST_KEYS = ("examples", "keywords", "exclude_keywords", "patterns")
+_LIST_KEYS = ("examples", "keywords", "exclude_keywords", "patterns", "proximity")
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Code:
     keywords: tuple[str, ...] = ()
     exclude_keywords: tuple[str, ...] = ()
     patterns: tuple[Any, ...] = ()
+    proximity: tuple[Any, ...] = ()  # {"terms": [...], "within": N, "ordered": bool}
     color: str | None = None
 
 
@@ -116,11 +117,13 @@ class Codebook:
                 "description": c.description, "include": c.include, "exclude": c.exclude,
                 "examples": list(c.examples), "keywords": list(c.keywords),
                 "exclude_keywords": list(c.exclude_keywords),
-                "patterns": list(c.patterns), "color": c.color, "position": pos,
+                "patterns": list(c.patterns), "proximity": list(c.proximity),
+                "color": c.color, "position": pos,
             })
         frame = pd.DataFrame(rows, columns=[
             "code_id", "parent_id", "name", "depth", "path", "description", "include", "exclude",
-            "examples", "keywords", "exclude_keywords", "patterns", "color", "position"])
+            "examples", "keywords", "exclude_keywords", "patterns", "proximity", "color",
+            "position"])
         for col in ("parent_id", "color"):  # None, not NaN (NaN != NaN makes rows "differ")
             frame[col] = pd.Series([r[col] for r in rows], index=frame.index, dtype=object)
         return frame
@@ -154,7 +157,8 @@ class Codebook:
                 exclude=text(r.get("exclude")), examples=items(r.get("examples")),
                 keywords=items(r.get("keywords")),
                 exclude_keywords=items(r.get("exclude_keywords")),
-                patterns=items(r.get("patterns")), color=text(r.get("color")) or None,
+                patterns=items(r.get("patterns")), proximity=items(r.get("proximity")),
+                color=text(r.get("color")) or None,
             )
             for r in tree_order(plain, where)
         ]
@@ -178,6 +182,7 @@ class Codebook:
                 raise CodebookError(f"{where}: 'name' is empty; give the code a name")
             check_color(c.color, where)
             check_patterns(c.id, c.patterns, where)
+            check_proximity(c.proximity, where)
         if ordered != self.ids:
             raise CodebookError("the codes are not in tree order (each parent before its "
                                 "children); build the codebook with Codebook.from_rows")

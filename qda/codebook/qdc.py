@@ -18,6 +18,8 @@ paragraphs for the parts REFI-QDA has no place for::
     - ...
     Patterns:
     - [{"LOWER": "home"}, {"LEMMA": "visit"}]
+    Proximity:
+    - {"terms": ["family", "appointment"], "within": 5}
     qda id: benefits_families
 
 The codebook's name, version and description travel in an XML comment inside
@@ -46,7 +48,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from qda.codebook.checks import ID, check_color, check_patterns, unique_slug
+from qda.codebook.checks import ID, check_color, check_patterns, check_proximity, unique_slug
 from qda.codebook.model import Code, Codebook
 from qda.errors import CodebookError
 
@@ -59,7 +61,7 @@ _META_MARK = "qda-codebook"  # an XML comment in <CodeBook> keeps name, version,
 # Labelled paragraphs in <Description>: label -> field. Lists take "- item" lines.
 _LABELS = {"include": "include", "exclude": "exclude", "examples": "examples",
            "keywords": "keywords", "exclude keywords": "exclude_keywords",
-           "patterns": "patterns", "qda id": "id"}
+           "patterns": "patterns", "proximity": "proximity", "qda id": "id"}
 _LABEL = re.compile(r"^(?P<label>" + "|".join(sorted(_LABELS, key=len, reverse=True))
                     + r")\s*:[ \t]*(?P<rest>.*)$", re.IGNORECASE | re.MULTILINE)
 
@@ -103,7 +105,9 @@ def description_text(code: Code) -> str:
     for label, items in (("Examples", code.examples), ("Keywords", code.keywords),
                          ("Exclude keywords", code.exclude_keywords),
                          ("Patterns", [json.dumps(p, ensure_ascii=False)
-                                       for p in code.patterns])):
+                                       for p in code.patterns]),
+                         ("Proximity", [json.dumps(p, ensure_ascii=False)
+                                        for p in code.proximity])):
         if items:
             parts.append(f"{label}:\n" + "\n".join(f"- {item}" for item in items))
     parts.append(f"qda id: {code.id}")
@@ -288,6 +292,7 @@ def _fields(el: ET.Element, where: str) -> dict[str, Any]:
     fields = parse_description(text, where)
     fields["color"] = check_color((_attr(el, "color") or "").strip() or None, where)
     check_patterns(fields.get("id") or "code", fields.get("patterns", ()), where)
+    fields["proximity"] = check_proximity(fields.get("proximity", ()), where)
     return fields
 
 
@@ -305,12 +310,14 @@ def parse_description(text: str, where: str = "") -> dict[str, Any]:
             continue
         items = [ln.strip()[1:].strip() if ln.strip().startswith("-") else ln.strip()
                  for ln in body.splitlines() if ln.strip()]
-        if field == "patterns":
+        if field in ("patterns", "proximity"):
+            label = "a pattern under 'Patterns:'" if field == "patterns" \
+                else "a rule under 'Proximity:'"
             try:
                 fields[field] = tuple(json.loads(item) for item in items)
             except json.JSONDecodeError as exc:
-                raise CodebookError(f"{where}: a pattern under 'Patterns:' in its description "
-                                    f"is not JSON ({exc.msg}); fix or remove it") from exc
+                raise CodebookError(f"{where}: {label} in its description is not JSON "
+                                    f"({exc.msg}); fix or remove it") from exc
         else:
             fields[field] = tuple(items)
     return fields

@@ -12,6 +12,8 @@ Sheet ``Codes`` (or the first sheet), a header row, then one row per code:
 - ``description``, ``include``, ``exclude``: text.
 - ``examples``, ``keywords``, ``exclude_keywords``: one item per line in the cell.
 - ``patterns``: one spaCy token pattern per line, as JSON: ``[{"LOWER": "home"}]``.
+- ``proximity``: one window rule per line, as JSON:
+  ``{"terms": ["family", "appointment"], "within": 5}``.
 - ``color``: ``#RRGGBB``.
 
 Sheet ``Codebook`` (optional) holds ``name``, ``version`` and ``description`` as
@@ -30,21 +32,22 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from qda.codebook.checks import ID, check_color, check_patterns, unique_slug
+from qda.codebook.checks import ID, check_color, check_patterns, check_proximity, unique_slug
 from qda.codebook.model import Codebook
 from qda.errors import CodebookError
 
 __all__ = ["read_codebook_xlsx", "write_codebook_xlsx", "XLSX_COLUMNS"]
 
 XLSX_COLUMNS = ("path", "id", "name", "description", "include", "exclude", "examples",
-                "keywords", "exclude_keywords", "patterns", "color")
+                "keywords", "exclude_keywords", "patterns", "proximity", "color")
 SEPARATOR = " / "
 _SPLIT = re.compile(r"\s+/\s+")
 _TEXT = ("path", "name", "description", "include", "exclude")
 _LISTS = ("examples", "keywords", "exclude_keywords")
 _META = ("name", "version", "description")
 _WIDTHS = {"path": 42, "id": 24, "name": 34, "description": 60, "include": 40, "exclude": 48,
-           "examples": 44, "keywords": 26, "exclude_keywords": 22, "patterns": 36, "color": 10}
+           "examples": 44, "keywords": 26, "exclude_keywords": 22, "patterns": 36, "proximity": 36,
+           "color": 10}
 
 
 # ------------------------------------------------------------------------- reading
@@ -225,6 +228,16 @@ def _code(row: dict, id_of: dict[str, str], where: str) -> dict:
                                 ) from exc
     check_patterns(row["id"], patterns, where)
     code["patterns"] = tuple(patterns)
+    rules = []
+    cell = _strict_text(row.get("proximity"), where, "proximity", "proximity")
+    for i, line in enumerate((ln for ln in cell.splitlines() if ln.strip()), start=1):
+        try:
+            rules.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise CodebookError(f"{where}: proximity rule {i} is not JSON ({exc.msg}); write one "
+                                'rule per line, e.g. {"terms": ["family", "appointment"], '
+                                '"within": 5}') from exc
+    code["proximity"] = check_proximity(rules, where)
     code["color"] = check_color(_strict_text(row.get("color"), where, "color", "colour"), where)
     return code
 
@@ -257,6 +270,8 @@ def write_codebook_xlsx(codebook: Codebook, path: str | Path) -> None:
                 "keywords": "\n".join(row["keywords"]),
                 "exclude_keywords": "\n".join(row["exclude_keywords"]),
                 "patterns": "\n".join(json.dumps(p, ensure_ascii=False) for p in row["patterns"]),
+                "proximity": "\n".join(json.dumps(p, ensure_ascii=False)
+                                       for p in row["proximity"]),
                 "color": row["color"] if isinstance(row["color"], str) else "",
             }
             for col, name in enumerate(XLSX_COLUMNS):
@@ -297,6 +312,9 @@ _HELP = [
     "Keywords in base form: 'home visit', not 'home visits'.",
     "patterns: one spaCy token pattern per line, as JSON, e.g. "
     '[{"LOWER": "home"}, {"LEMMA": "visit"}]',
+    "proximity: one window rule per line, as JSON: the terms must all occur within that many "
+    'words of each other, e.g. {"terms": ["family", "appointment"], "within": 5} '
+    '(add "ordered": true to require that order).',
     "color: '#RRGGBB', e.g. #0072B2. Children without a colour use their parent's.",
     "The 'Codebook' sheet holds the codebook's name, version and description.",
 ]

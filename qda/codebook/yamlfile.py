@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from qda.codebook.checks import check_color, check_patterns
+from qda.codebook.checks import check_color, check_patterns, check_proximity
 from qda.codebook.model import Code, Codebook
 from qda.errors import CodebookError
 
@@ -137,6 +137,8 @@ def _explain(error: Any, in_code_list: bool) -> str:  # noqa: C901 - one branch 
     kind, where, value = error.validator, list(error.absolute_path), error.instance
     key = next((k for k in reversed(where) if isinstance(k, str)), None)
     index = where[-1] if where and isinstance(where[-1], int) else None
+    if "proximity" in where:
+        return _explain_proximity(error, where, kind)
     if in_code_list and kind == "type":
         return f"a code must be a mapping with 'id' and 'name', not {value!r}"
     if kind == "additionalProperties":
@@ -181,6 +183,28 @@ def _explain(error: Any, in_code_list: bool) -> str:  # noqa: C901 - one branch 
     return error.message
 
 
+def _explain_proximity(error: Any, where: list[Any], kind: str) -> str:
+    rest = where[where.index("proximity") + 1:]
+    if not rest:
+        return ("'proximity' must be a list of rules such as {terms: [family, appointment], "
+                "within: 5}")
+    what = f"proximity rule {rest[0] + 1}"
+    if kind == "required":
+        return (f"{what} needs 'terms' and 'within', e.g. {{terms: [family, appointment], "
+                "within: 5}")
+    if kind == "additionalProperties":
+        return f"{what}: {error.message}; allowed: ordered, terms, within"
+    field = next((k for k in rest if isinstance(k, str)), None)
+    if field == "terms":
+        return f"{what}: 'terms' must list two or more phrases, e.g. [family, appointment]"
+    if field == "within":
+        return f"{what}: 'within' must be a whole number of words (0 or more), not " \
+               f"{error.instance!r}"
+    if field == "ordered":
+        return f"{what}: 'ordered' must be true or false, not {error.instance!r}"
+    return f"{what} must be a mapping such as {{terms: [family, appointment], within: 5}}"
+
+
 # ---------------------------------------------------------------------- building
 def _build(data: dict, path: Path) -> Codebook:
     codes: list[Code] = []
@@ -211,7 +235,9 @@ def _build_code(item: dict, parent: str | None, path: Path, lines: dict[str, int
         fields[key] = tuple(v.strip() for v in item.get(key) or ())
     patterns = _plain(item.get("patterns") or [])
     check_patterns(code_id, patterns, where)
+    proximity = check_proximity(_plain(item.get("proximity") or []), where)
     return Code(id=code_id, name=item["name"].strip(), parent=parent, patterns=tuple(patterns),
+                proximity=proximity,
                 color=check_color(item.get("color"), where), **fields)
 
 

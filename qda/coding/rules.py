@@ -1,17 +1,31 @@
-"""The rules coder: a codebook's keywords and patterns, matched on lemmas.
+"""The rules coder: a codebook's keywords, patterns and proximity windows, on lemmas.
 
-Keywords are phrases matched with spaCy's ``PhraseMatcher`` on lower-cased lookup
-lemmas ("home visit" finds "Home Visits"); ``patterns`` are spaCy ``Matcher``
-token patterns. A code's ``exclude_keywords`` are matched the same way: a segment
-in which one of them occurs gets no suggestion of that code (only that code; its
-parent and children are not affected). Every hit is a *suggestion* (source ``rules``), never a human
-coding, and keeps its evidence: which term matched which words, as offsets into
-the document's stored text. Rules carry no confidence (they are not
-probabilistic); their evidence is what a reviewer judges them by.
+Three kinds of rule suggest a code:
+
+- **keyword**: a phrase matched with spaCy's ``PhraseMatcher`` on lower-cased lookup
+  lemmas ("home visit" finds "Home Visits"), with the base-form rule below;
+- **pattern**: a spaCy ``Matcher`` token pattern (``patterns``, numbered from 1);
+- **window**: a ``proximity`` rule ``{terms: [family, appointment], within: 5}``: every
+  term (each matched like a keyword) occurs, with at most ``within`` words between
+  neighbouring terms (punctuation is not counted; terms may not overlap). Any order,
+  unless the rule says ``ordered: true`` (then the listed order).
+
+A code's ``exclude_keywords`` are matched like keywords: a segment in which one occurs
+gets no suggestion of that code, whichever kind of rule found it (only that code; its
+parent and children are not affected). Every hit is a *suggestion* (source ``rules``),
+never a human coding, and keeps its evidence: the kind of rule, which term matched which
+words, as offsets into the document's stored text. :meth:`RulesCoder.explain` also
+returns the hits an exclusion blocked, for ``qda code rules --explain``.
+
+Rules carry no confidence (NULL): a keyword hit is not a probability, and a number
+made up here would look measured when it is not. How far to trust the rules for each
+code is *measured* instead: the learned suggester's evaluation (``qda suggest
+--evaluate``) prints the rules' precision and recall per code against a coder.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Mapping
 
@@ -22,14 +36,17 @@ from spacy.matcher import Matcher, PhraseMatcher
 from qda.codebook import Codebook
 from qda.segment import make_nlp
 
-__all__ = ["RulesCoder", "code_with_rules", "CODING_COLUMNS"]
+__all__ = ["RulesCoder", "code_with_rules", "CODING_COLUMNS", "EXPLAIN_COLUMNS"]
 
 CODING_COLUMNS = ["segment_id", "document_id", "start", "end", "code_id", "evidence"]
+#: One row per (segment, code) the rules found, kept or blocked by an exclusion.
+EXPLAIN_COLUMNS = [*CODING_COLUMNS, "blocked_by"]
 _BATCH = 256
+_COMBINATIONS = 20_000  # most term combinations tried per window rule and segment
 
 
 class RulesCoder:
-    """Codes segment texts with a codebook's keywords and patterns."""
+    """Codes segment texts with a codebook's keywords, patterns and proximity windows."""
 
     def __init__(self, codebook: Codebook, *, nlp: Language | None = None):
         self.codebook = codebook
@@ -37,25 +54,35 @@ class RulesCoder:
         vocab = self.nlp.vocab
         self._phrases = PhraseMatcher(vocab, attr="LEMMA")
         self._excludes = PhraseMatcher(vocab, attr="LEMMA")
+        self._window_terms = PhraseMatcher(vocab, attr="LEMMA")
         self._patterns = Matcher(vocab)
-        # (code, keyword lemmas) -> [(keyword, its lower-cased tokens, its lemmas)]
+        # (matcher key, keyword lemmas) -> [(keyword, its lower-cased tokens, its lemmas)]
         self._terms: dict[tuple[str, tuple[str, ...]], list[tuple[str, tuple, tuple]]] = {}
         self._xterms: dict[tuple[str, tuple[str, ...]], list[tuple[str, tuple, tuple]]] = {}
+        self._wterms: dict[tuple[str, tuple[str, ...]], list[tuple[str, tuple, tuple]]] = {}
+        # window key "code#wI" -> the rule; term key "code#wI#tJ" -> (window key, J)
+        self._windows: dict[str, dict] = {}
         with self._lemmas_only():
             for code in codebook:
                 self._add_terms(code.id, code.keywords, self._phrases, self._terms)
                 self._add_terms(code.id, code.exclude_keywords, self._excludes, self._xterms)
-                if code.patterns:
-                    self._patterns.add(code.id, [list(p) for p in code.patterns])
+                for i, pattern in enumerate(code.patterns, start=1):
+                    self._patterns.add(f"{code.id}#p{i}", [list(pattern)])
+                for i, rule in enumerate(code.proximity, start=1):
+                    key = f"{code.id}#w{i}"
+                    self._windows[key] = {"code": code.id, "number": i, **rule}
+                    for j, term in enumerate(rule["terms"]):
+                        self._add_terms(f"{key}#t{j}", (term,), self._window_terms,
+                                        self._wterms)
 
-    def _add_terms(self, code_id: str, keywords, matcher: PhraseMatcher, terms: dict) -> None:
+    def _add_terms(self, key: str, keywords, matcher: PhraseMatcher, terms: dict) -> None:
         if not keywords:
             return
         docs = list(self.nlp.pipe(k.lower() for k in keywords))
-        matcher.add(code_id, docs)
+        matcher.add(key, docs)
         for kw, doc in zip(keywords, docs):
             lemmas = tuple(t.lemma_ for t in doc)
-            terms.setdefault((code_id, lemmas), []).append(
+            terms.setdefault((key, lemmas), []).append(
                 (kw, tuple(t.lower_ for t in doc), lemmas))
 
     def _lemmas_only(self):
@@ -63,43 +90,101 @@ class RulesCoder:
                                                                                "attribute_ruler")]
         return self.nlp.select_pipes(enable=keep)
 
+    # ------------------------------------------------------------------ coding
     def code(self, segments: pd.DataFrame, texts: Mapping[str, str]) -> pd.DataFrame:
         """Code each segment; one row per (segment, code) with the evidence list.
 
         ``segments`` needs ``segment_id, document_id, start, end``; ``texts`` maps
-        document ids to their stored text.
+        document ids to their stored text. Codes blocked by an exclusion are left out.
         """
+        found = self.explain(segments, texts)
+        kept = found[found["blocked_by"].map(len) == 0]
+        return kept[CODING_COLUMNS].reset_index(drop=True)
+
+    def explain(self, segments: pd.DataFrame, texts: Mapping[str, str]) -> pd.DataFrame:
+        """Every (segment, code) a rule found, with ``evidence`` and ``blocked_by`` (the
+        exclude keywords that stop the suggestion; empty when it stands)."""
         rows: list[dict] = []
         if segments.empty:
-            return pd.DataFrame(rows, columns=CODING_COLUMNS)
+            return pd.DataFrame(rows, columns=EXPLAIN_COLUMNS)
         records = segments[["segment_id", "document_id", "start", "end"]].to_dict("records")
         bodies = (texts[r["document_id"]][r["start"]:r["end"]] for r in records)
-        strings = self.nlp.vocab.strings
         with self._lemmas_only():
             for rec, doc in zip(records, self.nlp.pipe(bodies, batch_size=_BATCH)):
-                hits: dict[str, list[dict]] = defaultdict(list)
-                for match_id, s, e in (self._phrases(doc) if len(self._phrases) else ()):
-                    code_id = strings[match_id]
-                    span = doc[s:e]
-                    term = self._keyword_for(code_id, span, self._terms)
-                    if term is not None:
-                        hits[code_id].append(self._evidence(term, span, rec["start"]))
-                for match_id, s, e in (self._patterns(doc) if len(self._patterns) else ()):
-                    code_id = strings[match_id]
-                    hits[code_id].append(self._evidence("pattern", doc[s:e], rec["start"]))
-                for match_id, s, e in (self._excludes(doc) if hits and len(self._excludes)
-                                       else ()):
-                    code_id = strings[match_id]
-                    if self._keyword_for(code_id, doc[s:e], self._xterms) is not None:
-                        hits.pop(code_id, None)
+                hits, blocked = self._match(doc, rec["start"])
                 for code_id in self.codebook.ids:  # codebook order, stable output
                     if code_id in hits:
                         rows.append({**rec, "code_id": code_id,
-                                     "evidence": sorted(hits[code_id], key=lambda h: h["start"])})
-        return pd.DataFrame(rows, columns=CODING_COLUMNS)
+                                     "evidence": sorted(hits[code_id],
+                                                        key=lambda h: (h["start"], h["end"])),
+                                     "blocked_by": blocked.get(code_id, [])})
+        return pd.DataFrame(rows, columns=EXPLAIN_COLUMNS)
+
+    def _match(self, doc, offset: int) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+        strings = self.nlp.vocab.strings
+        hits: dict[str, list[dict]] = defaultdict(list)
+        for match_id, s, e in (self._phrases(doc) if len(self._phrases) else ()):
+            code_id = strings[match_id]
+            term = self._keyword_for(code_id, doc[s:e], self._terms)
+            if term is not None:
+                hits[code_id].append(_evidence("keyword", term, doc[s:e], offset))
+        for match_id, s, e in (self._patterns(doc) if len(self._patterns) else ()):
+            code_id, _, number = strings[match_id].rpartition("#p")
+            hits[code_id].append(_evidence("pattern", f"pattern {number}", doc[s:e], offset))
+        if self._windows:
+            for code_id, evidence in self._match_windows(doc, offset):
+                hits[code_id].append(evidence)
+        blocked: dict[str, list[dict]] = defaultdict(list)
+        for match_id, s, e in (self._excludes(doc) if hits and len(self._excludes) else ()):
+            code_id = strings[match_id]
+            term = self._keyword_for(code_id, doc[s:e], self._xterms)
+            if term is not None and code_id in hits:
+                blocked[code_id].append(_evidence("exclude", term, doc[s:e], offset))
+        return hits, blocked
+
+    def _match_windows(self, doc, offset: int):
+        """(code, evidence) for each window rule whose terms occur close enough."""
+        strings = self.nlp.vocab.strings
+        found: dict[str, dict[int, list[tuple[int, int, str]]]] = defaultdict(
+            lambda: defaultdict(list))
+        for match_id, s, e in self._window_terms(doc):
+            key = strings[match_id]
+            term = self._keyword_for(key, doc[s:e], self._wterms)
+            if term is not None:
+                window, _, j = key.rpartition("#t")
+                found[window][int(j)].append((s, e, term))
+        if not found:
+            return
+        # words[i]: how many words (not punctuation or space) come before token i
+        words = list(itertools.accumulate(
+            (0 if (t.is_punct or t.is_space) else 1 for t in doc), initial=0))
+        for key, rule in self._windows.items():
+            occurrences = found.get(key)
+            if not occurrences or len(occurrences) < len(rule["terms"]):
+                continue
+            lists = [occurrences[j] for j in range(len(rule["terms"]))]
+            used_until = -1
+            for combo in _limited_product(lists, _COMBINATIONS):
+                if rule.get("ordered"):
+                    chain = list(combo)
+                else:
+                    chain = sorted(combo)
+                if any(b[0] < a[1] for a, b in zip(chain, chain[1:])):
+                    continue  # out of order, or terms overlapping
+                if any(words[b[0]] - words[a[1]] > rule["within"]
+                       for a, b in zip(chain, chain[1:])):
+                    continue
+                if chain[0][0] < used_until:
+                    continue  # overlaps a window already reported
+                used_until = chain[-1][1]
+                span = doc[chain[0][0]:chain[-1][1]]
+                ev = _evidence("window", _window_label(rule), span, offset)
+                ev["parts"] = [_evidence("keyword", term, doc[s:e], offset)
+                               for s, e, term in chain]
+                yield rule["code"], ev
 
     @staticmethod
-    def _keyword_for(code_id: str, span, terms: dict) -> str | None:
+    def _keyword_for(key: str, span, terms: dict) -> str | None:
         """The keyword a lemma match stands for, or None for a false friend.
 
         Lemma lookup can send a word to an unrelated base form ("evening" ->
@@ -108,19 +193,34 @@ class RulesCoder:
         merely shares its lemma ("evening" does not match "even").
         """
         for kw, kw_lower, kw_lemmas in terms.get(
-                (code_id, tuple(t.lemma_ for t in span)), ()):
+                (key, tuple(t.lemma_ for t in span)), ()):
             if all(kl == tok.lower_ or kl == klem or tok.lower_ != tok.lemma_
                    for kl, klem, tok in zip(kw_lower, kw_lemmas, span)):
                 return kw
         return None
 
-    @staticmethod
-    def _evidence(term: str, span, offset: int) -> dict:
-        return {"term": term, "text": span.text, "start": offset + span.start_char,
-                "end": offset + span.end_char}
+
+def _evidence(kind: str, term: str, span, offset: int) -> dict:
+    return {"kind": kind, "term": term, "text": span.text, "start": offset + span.start_char,
+            "end": offset + span.end_char}
+
+
+def _window_label(rule: Mapping) -> str:
+    joiner = " then " if rule.get("ordered") else " + "
+    return f"{joiner.join(rule['terms'])} within {rule['within']}"
+
+
+def _limited_product(lists: list[list], limit: int):
+    """Combinations in order of their positions, at most ``limit`` of them."""
+    ordered = [sorted(items) for items in lists]
+    return itertools.islice(
+        sorted(itertools.islice(itertools.product(*ordered), limit),
+               key=lambda combo: (min(c[0] for c in combo), max(c[1] for c in combo))),
+        limit)
 
 
 def code_with_rules(segments: pd.DataFrame, texts: Mapping[str, str], codebook: Codebook,
                     *, nlp: Language | None = None) -> pd.DataFrame:
     """Functional face of :class:`RulesCoder`."""
     return RulesCoder(codebook, nlp=nlp).code(segments, texts)
+

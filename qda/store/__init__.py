@@ -327,8 +327,8 @@ class Store:
         put back at new offsets with :meth:`restore_codings` or archived, in one transaction."""
         cur = self._conn.execute(
             'SELECT id, segment_id, document_id, start, "end", code_id, coder, source, status,'
-            " confidence, evidence, codebook_version, created_at, review FROM codings"
-            " WHERE document_id = ? ORDER BY id", (document_id,))
+            " confidence, evidence, codebook_version, created_at, review, origin, reviewed_by,"
+            " reviewed_at FROM codings WHERE document_id = ? ORDER BY id", (document_id,))
         cols = [d[0] for d in cur.description]
         rows = [dict(zip(cols, r)) for r in cur.fetchall()]
         self._write("DELETE FROM codings WHERE document_id = ?", (document_id,))
@@ -338,10 +338,11 @@ class Store:
         """Insert codings taken by :meth:`take_document_codings` (evidence still JSON text)."""
         self._write_many(
             'INSERT INTO codings (id, segment_id, document_id, start, "end", code_id, coder,'
-            " source, status, confidence, evidence, codebook_version, created_at, review)"
-            " VALUES (:id, :segment_id, :document_id, :start, :end, :code_id, :coder, :source,"
-            " :status, :confidence, :evidence, :codebook_version, :created_at, :review)",
-            rows)
+            " source, status, confidence, evidence, codebook_version, created_at, review, origin,"
+            " reviewed_by, reviewed_at) VALUES (:id, :segment_id, :document_id, :start, :end,"
+            " :code_id, :coder, :source, :status, :confidence, :evidence, :codebook_version,"
+            " :created_at, :review, :origin, :reviewed_by, :reviewed_at)",
+            ({"origin": None, "reviewed_by": None, "reviewed_at": None, **r} for r in rows))
 
     def archive_coding_rows(self, rows: Iterable[Mapping[str, Any]], *, reason: str,
                             who: str) -> int:
@@ -349,41 +350,44 @@ class Store:
         ``document_version``) in ``archived_codings``. They are never deleted."""
         names = dict(self._conn.execute("SELECT id, name FROM codes"))
         stamp = now()
-        rows = [{"document_version": None, **r, "coding_id": r.get("id"),
+        rows = [{"document_version": None, "origin": None, "reviewed_by": None,
+                 "reviewed_at": None, **r, "coding_id": r.get("id"),
                  "code_name": names.get(r["code_id"]), "reason": reason, "archived_at": stamp,
                  "archived_by": who} for r in rows]
         self._write_many(
             'INSERT INTO archived_codings (coding_id, segment_id, document_id, document_version,'
             ' start, "end", quote, code_id, code_name, coder, source, status, confidence,'
-            " evidence, codebook_version, created_at, reason, archived_at, archived_by) VALUES"
-            " (:coding_id, :segment_id, :document_id, :document_version, :start, :end, :quote,"
-            " :code_id, :code_name, :coder, :source, :status, :confidence, :evidence,"
-            " :codebook_version, :created_at, :reason, :archived_at, :archived_by)", rows)
+            " evidence, codebook_version, created_at, reason, archived_at, archived_by, origin,"
+            " reviewed_by, reviewed_at) VALUES (:coding_id, :segment_id, :document_id,"
+            " :document_version, :start, :end, :quote, :code_id, :code_name, :coder, :source,"
+            " :status, :confidence, :evidence, :codebook_version, :created_at, :reason,"
+            " :archived_at, :archived_by, :origin, :reviewed_by, :reviewed_at)", rows)
         return len(rows)
 
     def codes(self) -> pd.DataFrame:
         df = self._frame(
             "SELECT id AS code_id, parent_id, name, description, include, exclude, examples,"
-            " keywords, exclude_keywords, patterns, color, position FROM codes ORDER BY position"
+            " keywords, exclude_keywords, patterns, proximity, color, position FROM codes"
+            " ORDER BY position"
         )
-        for col in ("examples", "keywords", "exclude_keywords", "patterns"):
+        for col in ("examples", "keywords", "exclude_keywords", "patterns", "proximity"):
             df[col] = df[col].map(json.loads)
         return df
 
     def upsert_code(self, row: Mapping[str, Any]) -> None:
         row = dict(row)
-        for col in ("examples", "keywords", "exclude_keywords", "patterns"):
+        for col in ("examples", "keywords", "exclude_keywords", "patterns", "proximity"):
             row[col] = json.dumps(row.get(col) or [], ensure_ascii=False)
         self._write(
             "INSERT INTO codes (id, parent_id, name, description, include, exclude, examples,"
-            " keywords, exclude_keywords, patterns, color, position) VALUES (:id, :parent_id,"
-            " :name, :description, :include, :exclude, :examples, :keywords, :exclude_keywords,"
-            " :patterns, :color, :position)"
+            " keywords, exclude_keywords, patterns, proximity, color, position) VALUES (:id,"
+            " :parent_id, :name, :description, :include, :exclude, :examples, :keywords,"
+            " :exclude_keywords, :patterns, :proximity, :color, :position)"
             " ON CONFLICT(id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name,"
             " description = excluded.description, include = excluded.include,"
             " exclude = excluded.exclude, examples = excluded.examples,"
             " keywords = excluded.keywords, exclude_keywords = excluded.exclude_keywords,"
-            " patterns = excluded.patterns,"
+            " patterns = excluded.patterns, proximity = excluded.proximity,"
             " color = excluded.color, position = excluded.position",
             row,
         )
@@ -471,15 +475,16 @@ class Store:
             rows = self._conn.execute(
                 'SELECT c.id, c.segment_id, c.document_id, d.version, c.start, c."end", d.text,'
                 " c.code_id, k.name, c.coder, c.source, c.status, c.confidence, c.evidence,"
-                " c.codebook_version, c.created_at FROM codings c"
+                " c.codebook_version, c.created_at, c.origin, c.reviewed_by, c.reviewed_at"
+                " FROM codings c"
                 " JOIN documents d ON d.id = c.document_id LEFT JOIN codes k ON k.id = c.code_id"
                 f" WHERE c.id IN ({marks})", chunk).fetchall()
             self._write_many(
                 "INSERT INTO archived_codings (coding_id, segment_id, document_id,"
                 ' document_version, start, "end", quote, code_id, code_name, coder, source,'
-                " status, confidence, evidence, codebook_version, created_at, reason,"
-                " archived_at, archived_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                " ?, ?, ?, ?, ?)",
+                " status, confidence, evidence, codebook_version, created_at, origin,"
+                " reviewed_by, reviewed_at, reason, archived_at, archived_by) VALUES (?, ?, ?, ?,"
+                " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(*r[:6], r[6][r[4]:r[5]], *r[7:], reason, stamp, who) for r in rows])
             self._write(f"DELETE FROM codings WHERE id IN ({marks})", chunk)
         return len(ids)
@@ -488,8 +493,8 @@ class Store:
         return self._frame(
             "SELECT id AS archive_id, coding_id, segment_id, document_id, document_version,"
             ' start, "end", quote, code_id, code_name, coder, source, status, confidence,'
-            " evidence, codebook_version, created_at, reason, archived_at, archived_by"
-            " FROM archived_codings ORDER BY id")
+            " evidence, codebook_version, created_at, reason, archived_at, archived_by, origin,"
+            " reviewed_by, reviewed_at FROM archived_codings ORDER BY id")
 
     # -------------------------------------------------------------------- codings
     def insert_codings(self, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -525,17 +530,19 @@ class Store:
         return cur.rowcount
 
     def reviewed_keys(self, *, source: str) -> set[tuple[str, str]]:
-        """(segment, code) pairs of a source that a person accepted or rejected."""
+        """(segment, code) pairs of a source that a person accepted or rejected (an accepted
+        suggestion is now a human coding whose ``origin`` is the source)."""
         return set(self._conn.execute(
-            "SELECT segment_id, code_id FROM codings WHERE source = ? AND status != 'suggested'",
-            (source,),
+            "SELECT segment_id, code_id FROM codings WHERE (source = ? AND status != 'suggested')"
+            " OR origin = ?", (source, source),
         ))
 
     def codings(self) -> pd.DataFrame:
         df = self._frame(
             'SELECT c.id AS coding_id, c.segment_id, c.document_id, c.start, c."end", c.code_id,'
             " c.coder, c.source, c.status, c.confidence, c.evidence, c.codebook_version,"
-            " c.created_at, c.review FROM codings c JOIN documents d ON d.id = c.document_id"
+            " c.created_at, c.review, c.origin, c.reviewed_by, c.reviewed_at FROM codings c"
+            " JOIN documents d ON d.id = c.document_id"
             " ORDER BY d.rowid, c.start, c.id"
         )
         df["evidence"] = df["evidence"].astype(object).map(
@@ -569,6 +576,47 @@ class Store:
             " FROM reviews r JOIN segments s ON s.id = r.segment_id"
             f" JOIN documents d ON d.id = s.document_id {where}"
             " ORDER BY d.rowid, s.position, r.coder", params)
+
+    # ---------------------------------------------------------------------- review
+    def accept_suggestions(self, coding_ids: Iterable[int], *, coder: str) -> int:
+        """Open suggestions become ``coder``'s human codings, keeping their provenance:
+        ``origin`` = the source that suggested them, evidence and confidence as they were,
+        ``reviewed_by``/``reviewed_at``. Only open automatic suggestions change."""
+        return self._review(coding_ids,
+                            "source = 'human', coder = :coder, status = 'accepted',"
+                            " origin = source, reviewed_by = :coder, reviewed_at = :at",
+                            {"coder": coder})
+
+    def reject_suggestions(self, coding_ids: Iterable[int], *, who: str) -> int:
+        """Open suggestions become ``rejected`` (kept, never suggested again)."""
+        return self._review(coding_ids, "status = 'rejected', reviewed_by = :coder,"
+                            " reviewed_at = :at", {"coder": who})
+
+    def _review(self, coding_ids: Iterable[int], assignments: str, params: dict) -> int:
+        ids = [int(i) for i in coding_ids]
+        changed, stamp = 0, now()
+        for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+            marks = ", ".join(f":id{n}" for n in range(len(chunk)))
+            cur = self._write(
+                f"UPDATE codings SET {assignments} WHERE id IN ({marks})"
+                " AND status = 'suggested' AND source != 'human'",
+                {**params, "at": stamp, **{f"id{n}": v for n, v in enumerate(chunk)}})
+            changed += cur.rowcount
+        return changed
+
+    def set_coding_evidence(self, coding_id: int, evidence: Any) -> None:
+        """Replace a coding's evidence (consensus codings record who agreed)."""
+        self._write("UPDATE codings SET evidence = ? WHERE id = ?",
+                    (json.dumps(evidence, ensure_ascii=False), int(coding_id)))
+
+    def coders(self) -> pd.DataFrame:
+        """Every coder with human codings or reviews: coder, codings, reviewed segments."""
+        return self._frame(
+            "SELECT coder, sum(codings) AS codings, sum(reviewed) AS reviewed FROM ("
+            " SELECT coder, count(*) AS codings, 0 AS reviewed FROM codings"
+            " WHERE source = 'human' GROUP BY coder"
+            " UNION ALL SELECT coder, 0, count(*) FROM reviews GROUP BY coder)"
+            " GROUP BY coder ORDER BY coder")
 
     # ---------------------------------------------------------------------- checks
     def integrity_check(self) -> str:

@@ -199,11 +199,29 @@ INSERT OR IGNORE INTO settings (key, value) VALUES ('project_id', '"' ||
     substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))) || '"');
 """
 
+# Rules windows and review: proximity rules on codes; on codings, who reviewed a
+# suggestion and when, and for an accepted suggestion (now a human coding of the
+# reviewer) the source that suggested it. The archive keeps the same columns.
+_REVIEW = """
+ALTER TABLE codes ADD COLUMN proximity TEXT NOT NULL DEFAULT '[]';  -- JSON list of rules
+
+ALTER TABLE codings ADD COLUMN origin TEXT;       -- accepted suggestion: rules | model | ...
+ALTER TABLE codings ADD COLUMN reviewed_by TEXT;  -- who accepted or rejected it
+ALTER TABLE codings ADD COLUMN reviewed_at TEXT;
+
+ALTER TABLE archived_codings ADD COLUMN origin TEXT;
+ALTER TABLE archived_codings ADD COLUMN reviewed_by TEXT;
+ALTER TABLE archived_codings ADD COLUMN reviewed_at TEXT;
+
+CREATE INDEX codings_status ON codings(status);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _INITIAL),
     Migration(2, "document versions, cue times, rule fields, coding archive",
               _VERSIONS_AND_ARCHIVE),
     Migration(3, "reviews by coder, project id", _REVIEWS),
+    Migration(4, "proximity rules, review of suggestions", _REVIEW),
 )
 
 LATEST = MIGRATIONS[-1].id
