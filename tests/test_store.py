@@ -154,3 +154,14 @@ def test_a_project_from_schema_1_opens_and_migrates_keeping_everything(tmp_path)
         assert store.integrity_check() == "ok"
     finally:
         store.close()
+
+
+def test_a_new_project_opens_from_another_connection_while_still_open(tmp_path):
+    """Its header is on disk at once, not only in the write-ahead log."""
+    path = tmp_path / "p.qda"
+    first = Store.create(path)
+    try:
+        second = Store.open(path)
+        second.close()
+    finally:
+        first.close()

@@ -81,7 +81,11 @@ class Store:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA journal_mode = WAL")
-            migrations.apply_pending(conn)
+            if migrations.apply_pending(conn):
+                # The header (application_id, user_version) is read from the file by
+                # :meth:`open` before connecting: write it through now, not at the next
+                # automatic checkpoint, so another process can open the project at once.
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
             raise ProjectError(f"{path}: cannot open the project: {exc}") from exc
         return cls(conn, path)
