@@ -2,7 +2,7 @@
 
     python benchmarks/features.py [--folds 5] [--seed 0] [--sets words,words+chars,...]
 
-Data: ``tests/fixtures/sample-coding-researcher_a.csv``, segments of the bundled
+Data: ``data/sample-coding/researcher_a.csv``, segments of the bundled
 sample coded by hand against ``codebooks/family_involvement.yaml`` (one coder,
 ``researcher_a``). Each feature set is scored by ``qda.coding.evaluate`` (the same
 multi-label stratified K-fold split for every set, same seed) at two levels: the
@@ -36,7 +36,7 @@ from qda.coding.learn import with_ancestors  # noqa: E402
 from qda.coding.rules import RulesCoder  # noqa: E402
 from qda.errors import QdaError  # noqa: E402
 
-FIXTURE = ROOT / "tests" / "fixtures" / "sample-coding-researcher_a.csv"
+FIXTURE = ROOT / "data" / "sample-coding" / "researcher_a.csv"
 CODEBOOK = ROOT / "codebooks" / "family_involvement.yaml"
 DEFAULT_SETS = ["words", "words+chars", "words+lemmas", "embeddings", "words+embeddings",
                 "words+rules", "words+chars+rules"]

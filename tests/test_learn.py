@@ -21,7 +21,7 @@ from qda.errors import InputError
 # that import can resolve to another checkout's conftest.
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "codebooks" / "family_involvement.yaml"
-FIXTURE = ROOT / "tests" / "fixtures" / "sample-coding-researcher_a.csv"
+FIXTURE = ROOT / "data" / "sample-coding" / "researcher_a.csv"
 
 # Phrases in the register of the sample, one pool per code, plus neutral talk.
 POOLS = {

@@ -14,7 +14,7 @@ from qda.errors import InputError
 from qda.project import Project
 from tests.conftest import ROOT
 
-FIXTURE = ROOT / "tests" / "fixtures" / "sample-coding-researcher_a.csv"
+FIXTURE = ROOT / "data" / "sample-coding" / "researcher_a.csv"
 HUMAN = ["segment_id", "document", "start", "end", "code", "coder", "source", "status", "text"]
 
 
