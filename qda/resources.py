@@ -10,7 +10,7 @@ from pathlib import Path
 
 from qda.errors import QdaError
 
-__all__ = ["codebook_schema", "default_codebook", "sample_dir"]
+__all__ = ["codebook_schema", "default_codebook", "sample_coding", "sample_dir"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -36,3 +36,8 @@ def default_codebook() -> Path:
 def codebook_schema() -> Path:
     """The JSON Schema of the codebook YAML format, ``codebook.schema.json``."""
     return _find("codebooks/codebook.schema.json", "codebooks/codebook.schema.json")
+
+
+def sample_coding() -> Path:
+    """One researcher's hand coding of the sample (long coding CSV, coder ``researcher_a``)."""
+    return _find("sample-coding/researcher_a.csv", "data/sample-coding/researcher_a.csv")
