@@ -1,0 +1,34 @@
+"""Project: one qda project file, and every operation on it.
+
+The command line and notebooks call :class:`Project` and nothing below it. Each method
+that writes is one transaction: it happens entirely or not at all. The class is put
+together from one part per kind of work, each in its own module (ingest, codebook,
+coding, learned suggestions, review); each part talks only to the store and to the
+pure stages.
+"""
+
+from __future__ import annotations
+
+from qda.project.base import ProjectBase
+from qda.project.codebooks import Codebooks
+from qda.project.coding import Coding
+from qda.project.ingesting import Ingesting
+from qda.project.results import (
+    CodebookReport,
+    CodeEdit,
+    CodingImportReport,
+    ConsensusReport,
+    IngestReport,
+    ReviewReport,
+    RulesReport,
+    SuggestReport,
+)
+from qda.project.review import Reviewing
+from qda.project.suggesting import Suggesting
+
+__all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookReport",
+           "CodeEdit", "CodingImportReport", "ReviewReport", "ConsensusReport"]
+
+
+class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, ProjectBase):
+    """A qda project: ``Project.create(path)``, ``Project.open(path)``."""

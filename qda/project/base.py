@@ -1,0 +1,182 @@
+"""Opening and closing a project, and what it reads back (tables, analyses, settings).
+
+Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Self
+
+import pandas as pd
+
+from qda import analysis
+from qda.attribution import DEFAULT_TEMPLATE, attribute
+from qda.codebook import Codebook
+from qda.project._util import _who
+from qda.segment import make_nlp
+from qda.store import Store
+
+
+class ProjectBase:
+    def __init__(self, store: Store, *, spacy_model: str | None = None):
+        self._store = store
+        self._spacy_model = spacy_model
+        self._codebook: Codebook | None = None
+        self._codebook_stamp = -1
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def create(cls, path: str | Path, **kw) -> Self:
+        return cls(Store.create(path), **kw)
+
+    @classmethod
+    def open(cls, path: str | Path, **kw) -> Self:
+        return cls(Store.open(path), **kw)
+
+    @classmethod
+    def open_or_create(cls, path: str | Path, **kw) -> Self:
+        return cls.open(path, **kw) if Path(path).exists() else cls.create(path, **kw)
+
+    @property
+    def path(self) -> Path:
+        return self._store.path
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self):
+        """Group several operations into one transaction (they nest)."""
+        try:
+            with self._store.transaction():
+                yield
+        finally:
+            self._codebook = None   # a rollback may have undone codebook edits
+
+    @property
+    def nlp(self):
+        return make_nlp(self._spacy_model)
+
+    # ---------------------------------------------------------------------- reads
+    def documents(self, *, text: bool = False) -> pd.DataFrame:
+        return self._store.documents(with_text=text).rename(columns={"document_id": "document"})
+
+    def participants(self) -> pd.DataFrame:
+        """One row per participant: participant, label, auto, then attributes."""
+        return self._store.participants().rename(columns={"participant_id": "participant"})
+
+    def history(self) -> pd.DataFrame:
+        return self._store.history()
+
+    def segments(self, *, interviewer: bool = False) -> pd.DataFrame:
+        """The segment table: ``segment_id, document, participant, speaker, unit, start, end,
+        text`` then participant attributes, then ``question`` (survey answers) and
+        ``begin_time, end_time`` (seconds, from subtitle cues or timestamps) when any segment
+        has them. Interviewer turns only with ``interviewer=True`` (then an
+        ``is_interviewer`` column is added at the end)."""
+        segs = self._store.segments()
+        if not interviewer:
+            segs = segs[~segs["is_interviewer"]]
+        texts = self._store.document_texts()
+        segs = segs.assign(text=[texts[d][s:e] for d, s, e in
+                                 zip(segs["document_id"], segs["start"], segs["end"])])
+        attrs = self._store.participants().drop(columns=["label", "auto"])
+        out = segs.merge(attrs, on="participant_id", how="left")
+        out = out.rename(columns={"document_id": "document", "participant_id": "participant"})
+        cols = ["segment_id", "document", "participant", "speaker", "unit", "start", "end", "text"]
+        cols += [c for c in attrs.columns if c != "participant_id"]
+        # Extended columns, last and only when some segment has them (survey questions,
+        # cue times), so the design's column order is kept.
+        cols += [c for c in ("question", "begin_time", "end_time") if out[c].notna().any()]
+        if interviewer:
+            cols.append("is_interviewer")
+        return out[cols].reset_index(drop=True)
+
+    def codings(self, *, coders: Iterable[str] | None = None, sources: Iterable[str] | None = None,
+                statuses: Iterable[str] | None = None) -> pd.DataFrame:
+        """The long coding table: ``segment_id, document, participant, start, end, code, coder,
+        source, status, confidence, text``, then ``evidence, codebook_version, created_at,
+        review`` (why a person should look again, e.g. after a split), ``origin`` (for an
+        accepted suggestion: the source that suggested it) and ``reviewed_by``."""
+        df = self._store.codings()
+        for col, wanted in (("coder", coders), ("source", sources), ("status", statuses)):
+            if wanted is not None:
+                df = df[df[col].isin(list(wanted))]
+        texts = self._store.document_texts()
+        segs = self._store.segments()[["segment_id", "participant_id"]]
+        df = df.merge(segs, on="segment_id", how="left")
+        df["text"] = [texts[d][s:e] for d, s, e in zip(df["document_id"], df["start"], df["end"])]
+        df = df.rename(columns={"document_id": "document", "participant_id": "participant",
+                                "code_id": "code"})
+        return df[["segment_id", "document", "participant", "start", "end", "code", "coder",
+                   "source", "status", "confidence", "text", "evidence", "codebook_version",
+                   "created_at", "review", "origin", "reviewed_by"]].reset_index(drop=True)
+
+    # ------------------------------------------------------------------- analysis
+    def select_codings(self, **filters) -> analysis.CodingSelection:
+        """The codings analyses use by default (see :func:`qda.analysis.select_codings`)."""
+        return analysis.select_codings(self._store.codings(), **filters)
+
+    def matrix(self, *, rows: str = "participant", value: str = "count",
+               codes: Sequence[str] | None = None, coders: Iterable[str] | None = None,
+               sources: Iterable[str] | None = None, statuses: Iterable[str] | None = None
+               ) -> pd.DataFrame:
+        """The cross-reference matrix (see :func:`qda.analysis.code_matrix`)."""
+        chosen = self.select_codings(coders=coders, sources=sources, statuses=statuses)
+        return self._matrix(chosen, rows=rows, value=value, codes=codes)
+
+    def _matrix(self, chosen: analysis.CodingSelection, **kw) -> pd.DataFrame:
+        texts = self._store.document_texts() if kw.get("value") == "words" else None
+        return analysis.code_matrix(self._store.segments(), chosen.codings, self.codebook,
+                                    participants=self._store.participants(), texts=texts, **kw)
+
+    def quotes(self, *, template: str | None = None, **filters) -> pd.DataFrame:
+        """Coded quotes with attributions: one row per (code, segment), document order."""
+        chosen = self.select_codings(**filters)
+        template = template or self.attribution_template
+        segs = self.segments()
+        pairs = analysis.coded_segments(chosen.codings, self.codebook, rollup=False)
+        df = pairs.merge(segs, on="segment_id")
+        attrs = segs.drop(columns=["segment_id", "document", "speaker", "unit", "start", "end",
+                                   "text"]).drop_duplicates("participant").set_index("participant")
+        labels = {pid: attribute(template, row, fallback=str(pid))
+                  for pid, row in attrs.to_dict("index").items()}
+        df["attribution"] = df["participant"].map(labels)
+        order = {cid: i for i, cid in enumerate(self.codebook.ids)}
+        df = df.assign(_o=df["code_id"].map(order)).sort_values(["_o", "document", "start"])
+        return df[["code_id", "segment_id", "document", "participant", "attribution",
+                   "text"]].rename(columns={"code_id": "code"}).reset_index(drop=True)
+
+    # ------------------------------------------------------------------- settings
+    @property
+    def attribution_template(self) -> str:
+        return self._store.get_setting("attribution_template", DEFAULT_TEMPLATE)
+
+    def set_attribution_template(self, template: str, *, who: str | None = None) -> None:
+        with self._store.transaction():
+            self._store.set_setting("attribution_template", template)
+            self._store.record(who=_who(who), action="set", entity="setting",
+                               entity_id="attribution_template", detail={"value": template})
+
+    def summary(self) -> dict[str, int]:
+        segs = self._store.segments()
+        codings = self._store.codings()
+        return {
+            "documents": len(self._store.document_ids()),
+            "participants": len(self._store.participant_ids()),
+            "segments": int((~segs["is_interviewer"]).sum()),
+            "interviewer_turns": int(segs["is_interviewer"].sum()),
+            "codes": len(self._store.codes()),
+            "codings": len(codings),
+            "human_codings": int((codings["source"] == "human").sum()),
+            "suggestions": int((codings["status"] == "suggested").sum()),
+        }

@@ -1,0 +1,290 @@
+"""Coding: the rules coder, single human codings, coding sheets and the long CSV.
+
+Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from qda.coding.longcsv import read_long_csv, resolve_csv, write_long_csv
+from qda.coding.rules import RulesCoder
+from qda.coding.sheets import plan_import, read_coding_sheet, resolve_sheet, write_coding_sheet
+from qda.errors import InputError, ProjectError
+from qda.project._util import _clip, _suggestion_hints, _who
+from qda.project.results import CodingImportReport, RulesReport
+from qda.store import now
+
+
+class Coding:
+    # --------------------------------------------------------------------- coding
+    def code_rules(self, *, who: str | None = None) -> RulesReport:
+        """Suggest codes by the codebook's keywords and patterns (source ``rules``).
+
+        Replaces earlier open rules suggestions; suggestions a person accepted or
+        rejected are kept as they are, and human codings are never touched.
+        """
+        cb = self.codebook
+        if not len(cb):
+            raise ProjectError("the project has no codebook; load one with `qda codebook load F`")
+        report = RulesReport()
+        if not any(c.keywords or c.patterns or c.proximity for c in cb):
+            report.warnings.append("no code in the codebook has keywords, patterns or proximity "
+                                   "rules; "
+                                   "the rules coder has nothing to match")
+        segs = self._store.segments()
+        segs = segs[~segs["is_interviewer"]]
+        found = RulesCoder(cb, nlp=self.nlp).code(segs, self._store.document_texts())
+        reviewed = self._store.reviewed_keys(source="rules")
+        keep = [(s, c) not in reviewed for s, c in zip(found["segment_id"], found["code_id"])]
+        report.kept_reviewed = len(found) - sum(keep)
+        found = found[keep]
+        stamp, version = now(), cb.version
+        with self._store.transaction():
+            report.replaced = self._store.delete_suggestions(source="rules")
+            report.suggestions = self._store.insert_codings(
+                {**r, "coder": "rules", "source": "rules", "status": "suggested",
+                 "confidence": None, "codebook_version": version, "created_at": stamp}
+                for r in found.to_dict("records")
+            )
+            self._store.record(who=_who(who), action="code", entity="codings", entity_id="rules",
+                               detail={"suggestions": report.suggestions,
+                                       "replaced": report.replaced, "codebook_version": version})
+        report.segments = len(segs)
+        report.segments_coded = found["segment_id"].nunique()
+        return report
+
+    def add_coding(self, segment_id: str, code_id: str, *, coder: str,
+                   who: str | None = None) -> bool:
+        """Record a person's coding of a whole segment (source ``human``, ``accepted``).
+
+        Returns False, changing nothing, when that coder already has that coding.
+        """
+        if not coder or not coder.strip():
+            raise InputError("a human coding needs the coder's name")
+        if code_id not in self.codebook:
+            raise InputError(f"unknown code {code_id!r}; see `qda codebook show` for the ids")
+        seg = self._store.segment(segment_id)
+        if seg is None:
+            raise InputError(f"unknown segment {segment_id!r}; see `qda segments` for the ids")
+        if self._store.has_coding(seg["document_id"], seg["start"], seg["end"], code_id,
+                                  coder=coder.strip(), source="human"):
+            return False
+        with self._store.transaction():
+            self._store.insert_codings([{
+                "segment_id": segment_id, "document_id": seg["document_id"],
+                "start": seg["start"], "end": seg["end"], "code_id": code_id,
+                "coder": coder.strip(), "source": "human", "status": "accepted",
+                "confidence": None, "evidence": None, "codebook_version": None,
+                "created_at": now(),
+            }])
+            self._store.record(who=_who(who or coder), action="add", entity="coding",
+                               entity_id=segment_id, detail={"code": code_id, "coder": coder})
+        return True
+
+    # --------------------------------------------------------------- human coding
+    @property
+    def project_id(self) -> str:
+        """The project's id (a UUID), written into coding sheets so a sheet is only read
+        back into the project it came from. Made on first need; copies share it."""
+        pid = self._store.get_setting("project_id")
+        if not pid:
+            pid = str(uuid.uuid4())
+            with self._store.transaction():
+                self._store.set_setting("project_id", pid)
+        return pid
+
+    def coding_sheet(self, path: str | Path, *, coder: str | None,
+                     codes: Sequence[str] | None = None, documents: Sequence[str] | None = None,
+                     segments: Sequence[str] | None = None,
+                     include_suggestions: bool = True) -> Path:
+        """Write a coding sheet (.xlsx) for a person to fill: one row per segment (no
+        interviewer turns), one column per code grouped under its theme. The coder's own
+        codings and reviewed rows are pre-filled; open suggestions are shown as hints.
+        ``segments`` limits the rows to those segment ids, in that order (e.g. from
+        :meth:`next_to_code`). Read it back with :meth:`import_coding`."""
+        cb = self.codebook
+        if not len(cb):
+            raise ProjectError("the project has no codebook; load one with `qda codebook load F`")
+        coder = coder.strip() if coder else None
+        chosen = cb.ids
+        if codes:
+            unknown = [c for c in codes if c not in cb]
+            if unknown:
+                raise InputError(f"unknown code(s) {', '.join(map(repr, unknown))}; see `qda "
+                                 "codebook show` for the ids")
+            wanted = set(codes)
+            chosen = [c for c in cb.ids if c in wanted]
+        segs = self.segments()
+        if documents:
+            docs = self._store.documents()
+            ids = set(docs["document_id"])
+            by_name = dict(zip(docs["name"], docs["document_id"]))
+            picked = []
+            for d in documents:
+                if d not in ids and d not in by_name:
+                    raise InputError(f"unknown document {d!r}; see `qda segments` for the ids")
+                picked.append(d if d in ids else by_name[d])
+            segs = segs[segs["document"].isin(picked)]
+        if segments is not None:
+            unknown = [sid for sid in segments if sid not in set(segs["segment_id"])]
+            if unknown:
+                raise InputError(f"unknown segment {unknown[0]!r}; see `qda segments` for the ids")
+            segs = segs.set_index("segment_id").loc[list(segments)].reset_index()
+        if segs.empty:
+            raise ProjectError("there are no segments to code; ingest transcripts first "
+                               "(`qda ingest FILES`)")
+        attrs = [c for c in self._store.participants().columns
+                 if c not in ("participant_id", "label", "auto")]
+        attrs += [c for c in ("question",) if c in segs.columns]
+        marks: set[tuple[str, str]] = set()
+        done: set[str] = set()
+        if coder:
+            mine = self._store.coder_codings(coder)
+            marks = set(zip(mine["segment_id"], mine["code_id"]))
+            done = set(self._store.reviews(coder)["segment_id"])
+        hints: dict[str, str] = {}
+        if include_suggestions:
+            hints = _suggestion_hints(self._store.codings(), cb.ids)
+        meta = {"project_id": self.project_id, "project": self.path.name, "coder": coder or "",
+                "codebook_version": cb.version, "created_at": now(),
+                "segments": str(len(segs))}
+        return write_coding_sheet(path, segments=segs, attributes=attrs, codebook=cb,
+                                  codes=chosen, marks=marks, done=done, suggestions=hints,
+                                  meta=meta)
+
+    def import_coding(self, path: str | Path, *, coder: str, remove_unmarked: bool = False,
+                      who: str | None = None) -> CodingImportReport:
+        """Read a filled coding sheet (.xlsx) or a long coding CSV as ``coder``'s codings.
+
+        Idempotent: a coding already there is not added again. Marks become human codings
+        (source ``human``, status ``accepted``) of the whole segment, CSV span rows of their
+        span; open suggestions and other coders' codings are never touched. A row with a
+        mark or ``done`` (a CSV row, even with an empty code) records the segment as
+        reviewed by the coder. A coding of this coder that the file covers but no longer
+        marks is a *conflict*: reported, kept, unless ``remove_unmarked`` (then it is moved
+        to the archive: the file is then the truth for that coder within its rows and code
+        columns; codings outside them are never touched). A row whose text
+        was edited is reported, its marks applied (the segment id decides). Anything the
+        file gets wrong (unknown code or segment, a mark other than x/1, another project's
+        sheet, missing columns, bad offsets) raises an error before anything is written.
+        One transaction, recorded in history.
+        """
+        path = Path(path)
+        coder = (coder or "").strip()
+        if not coder:
+            raise InputError("say whose coding this is: --coder NAME")
+        segs = self._store.segments()
+        spans = {sid: (doc, int(s), int(e)) for sid, doc, s, e in
+                 zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])}
+        texts = self._store.document_texts()
+        cb = self.codebook
+        suffix = path.suffix.lower()
+        if suffix == ".xlsx":
+            found = resolve_sheet(read_coding_sheet(path), project_id=self.project_id,
+                                  coder=coder, codebook=cb, spans=spans, texts=texts)
+        elif suffix == ".csv":
+            docs = self._store.documents()
+            found = resolve_csv(path, read_long_csv(path), coder=coder, codes=cb.ids,
+                                spans=spans, texts=texts,
+                                names=dict(zip(docs["name"], docs["document_id"])))
+        else:
+            raise InputError(f"{path}: import reads a coding sheet (.xlsx) or a long coding "
+                             "CSV (.csv), not " + (suffix or "a file without extension"))
+        existing = self._store.coder_codings(coder)
+        plan = plan_import(found.marks, existing, segments=found.segments, codes=found.codes)
+        unmarked = plan.unmarked
+        report = CodingImportReport(file=str(path), coder=coder, kind=found.kind,
+                                    rows=found.rows, already=plan.already,
+                                    untouched=found.untouched, edited=found.edited,
+                                    warnings=list(found.warnings))
+        stamp, actor = now(), _who(who or coder)
+        with self._store.transaction():
+            report.added = self._store.insert_codings(
+                {"segment_id": m.segment_id, "document_id": m.document_id, "start": m.start,
+                 "end": m.end, "code_id": m.code_id, "coder": coder, "source": "human",
+                 "status": "accepted", "confidence": None, "evidence": None,
+                 "codebook_version": cb.version, "created_at": stamp}
+                for m in plan.add)
+            report.reviewed = self._store.insert_reviews(
+                {"segment_id": sid, "document_id": doc, "coder": coder, "reviewed_at": stamp,
+                 "source_file": str(path)} for sid, doc in found.reviewed.items())
+            report.reviewed_already = len(found.reviewed) - report.reviewed
+            if remove_unmarked and not unmarked.empty:
+                report.removed = self._store.archive_codings(
+                    unmarked["coding_id"].tolist(), who=actor,
+                    reason=f"not marked by {coder} in {path.name} (imported with "
+                    "remove_unmarked)")
+            else:
+                report.conflicts = [
+                    {"segment_id": r["segment_id"], "code": r["code_id"],
+                     "start": int(r["start"]), "end": int(r["end"]),
+                     "text": _clip(texts[r["document_id"]][r["start"]:r["end"]])}
+                    for r in unmarked.to_dict("records")]
+            self._store.record(who=actor, action="import", entity="codings", entity_id=str(path),
+                               detail={"coder": coder, "kind": found.kind, "rows": found.rows,
+                                       "added": report.added, "already": report.already,
+                                       "reviewed": report.reviewed,
+                                       "conflicts": len(report.conflicts),
+                                       "removed": report.removed,
+                                       "edited": len(report.edited)})
+        if report.edited:
+            report.warnings.append(
+                f"{len(report.edited)} row(s) have text that differs from the project's "
+                f"({', '.join(f'{w}: {s}' for w, s in report.edited[:5])}"
+                f"{' and more' if len(report.edited) > 5 else ''}); their marks were applied to "
+                "the segment their id names. Edit transcripts by re-importing the file instead")
+        return report
+
+    def reviews(self, *, coder: str | None = None) -> pd.DataFrame:
+        """Segments each coder has reviewed: ``segment_id, document, coder, reviewed_at,
+        source_file``. A reviewed segment without a coding of that coder means "no code
+        applies"; a segment not here and without codings is not yet coded."""
+        return self._store.reviews(coder).rename(columns={"document_id": "document"})
+
+    def coding_table(self, *, coders: Iterable[str] | None = None,
+                     sources: Iterable[str] | None = None, reviewed: bool = False
+                     ) -> pd.DataFrame:
+        """The long coding table (:meth:`codings`); with ``reviewed``, also one row with an
+        empty ``code`` per segment a coder reviewed without coding it (the design's long
+        coding CSV, which :meth:`import_coding` reads back)."""
+        df = self.codings(coders=coders, sources=sources)
+        if not reviewed or (sources is not None and "human" not in set(sources)):
+            return df
+        rv = self._store.reviews()
+        if coders is not None:
+            rv = rv[rv["coder"].isin(list(coders))]
+        human = self._store.codings()
+        human = human[human["source"] == "human"]
+        coded = set(zip(human["segment_id"], human["coder"]))
+        rv = rv[[(s, c) not in coded for s, c in zip(rv["segment_id"], rv["coder"])]]
+        if rv.empty:
+            return df
+        segs = self.segments(interviewer=True).set_index("segment_id")
+        seg = segs.loc[rv["segment_id"]]
+        extra = pd.DataFrame({
+            "segment_id": rv["segment_id"].values, "document": seg["document"].values,
+            "participant": seg["participant"].values, "start": seg["start"].values,
+            "end": seg["end"].values, "code": "", "coder": rv["coder"].values,
+            "source": "human", "status": "", "confidence": float("nan"),
+            "text": seg["text"].values, "evidence": None, "codebook_version": None,
+            "created_at": rv["reviewed_at"].values})
+        order = {d: i for i, d in enumerate(self._store.documents()["document_id"])}
+        out = pd.concat([df, extra], ignore_index=True)
+        out = out.assign(_d=out["document"].map(order)).sort_values(
+            ["_d", "start", "end", "coder"], kind="stable").drop(columns="_d")
+        return out.reset_index(drop=True)
+
+    def codings_csv(self, path: str | Path, *, coders: Iterable[str] | None = None,
+                    sources: Iterable[str] | None = None, reviewed: bool = True) -> Path:
+        """Write the long coding CSV (design columns, then evidence, codebook_version,
+        created_at), reviewed-without-code rows included unless ``reviewed=False``."""
+        df = self.coding_table(coders=coders, sources=sources, reviewed=reviewed)
+        df["evidence"] = df["evidence"].map(
+            lambda v: "; ".join(f"{e['term']}@{e['start']}" for e in v)
+            if isinstance(v, list) else "")
+        return write_long_csv(df, path)

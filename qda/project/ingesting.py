@@ -1,0 +1,217 @@
+"""Ingest: files in, documents, segments, speakers and participants stored.
+
+Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from qda.documents import add_document, add_version, document_unit
+from qda.errors import InputError
+from qda.ingest import (
+    ParticipantsSheet,
+    ReadOptions,
+    SourceDocument,
+    collect_inputs,
+    document_key,
+    read_document,
+    read_participants,
+)
+from qda.project._util import _clip, _progress, _who
+from qda.project.results import IngestReport
+from qda.segment import UNITS
+
+
+class Ingesting:
+    # --------------------------------------------------------------------- ingest
+    def ingest(self, paths: Iterable[str | Path], *, participants: str | Path | None = None,
+               unit: str = "turn", interviewer_labels: Sequence[str] = (),
+               format: str | None = None, speaker_pattern: str | None = None,
+               text_columns: Sequence[str] = (), id_column: str | None = None,
+               progress: bool = False, who: str | None = None) -> IngestReport:
+        """Read transcripts and tables (files or folders), segment them and store them.
+
+        One transaction: every file is read and checked before anything is written, so a
+        bad file leaves the project as it was. A ``participants.csv``/``.xlsx`` inside a
+        given folder is the participants sheet unless ``participants`` names one. A file
+        already in the project with the same content is skipped; a changed file with the
+        name of a document becomes that document's next version, its codings re-anchored
+        (those whose words are gone are archived and listed in ``report.unplaced``).
+        ``progress`` shows a progress bar on a terminal (nothing when output is piped).
+        """
+        if unit not in UNITS:
+            raise InputError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
+        files, folder_sheet = collect_inputs(paths)
+        if not files:
+            raise InputError("no transcripts given; name files or a folder of transcripts")
+        sheet_path = participants or folder_sheet
+        sheet = read_participants(sheet_path) if sheet_path else None
+        options = ReadOptions(format=format, interviewer_labels=tuple(interviewer_labels),
+                              speaker_pattern=speaker_pattern, text_columns=tuple(text_columns),
+                              id_column=id_column)
+        report = IngestReport()
+        new_docs: list[tuple[str, SourceDocument]] = []
+        versions: list[tuple[dict, SourceDocument]] = []
+        taken = self._store.document_ids()
+        seen_sha: dict[str, str] = {}
+        for path in _progress(files, progress, "Reading"):
+            doc = read_document(path, options=options)
+            existing = self._store.document_by_name(doc.name)
+            same = self._store.document_by_sha(doc.sha256)
+            if same is not None:
+                why = "unchanged" if same["name"] == doc.name else "same content as document"
+                report.skipped.append((str(path), f"{why}, already {same['id']}"))
+                continue
+            if doc.sha256 in seen_sha:
+                report.skipped.append((str(path), f"same content as {seen_sha[doc.sha256]}"))
+                continue
+            seen_sha[doc.sha256] = str(path)
+            if existing is not None:
+                versions.append((existing, doc))
+                continue
+            doc_id = document_key(doc.name)
+            base, n = doc_id, 2
+            while doc_id in taken:
+                doc_id, n = f"{base}-{n}", n + 1
+            taken.add(doc_id)
+            new_docs.append((doc_id, doc))
+        if sheet is not None:
+            sheet.check_documents(taken)
+
+        nlp = self.nlp if unit == "sentence" else None
+        actor = _who(who)
+        with self._store.transaction():
+            for doc_id, doc in new_docs:
+                doc_unit = document_unit(doc, unit)
+                n_segs = add_document(self._store, doc_id, doc, unit=doc_unit, nlp=nlp)
+                self._respondents(doc_id, doc, sheet, report)
+                report.added.append(doc_id)
+                report.segments += n_segs
+                self._store.record(who=actor, action="ingest", entity="document",
+                                   entity_id=doc_id, detail={"file": doc.path, "sha256": doc.sha256,
+                                                             "unit": doc_unit, "segments": n_segs})
+            for existing, doc in versions:
+                doc_unit = document_unit(doc, existing["unit"] if unit == "turn" else unit)
+                rev = add_version(self._store, existing, doc, unit=doc_unit, who=actor, nlp=nlp)
+                self._respondents(existing["id"], doc, sheet, report)
+                report.versions.append(rev)
+                report.segments += rev.segments
+                self._store.record(who=actor, action="new version", entity="document",
+                                   entity_id=existing["id"], detail={
+                                       "file": doc.path, "sha256": doc.sha256,
+                                       "version": rev.version, "segments": rev.segments,
+                                       "segments_kept": rev.segments_kept,
+                                       "codings_placed": rev.codings_placed,
+                                       "codings_archived": len(rev.codings_unplaced)})
+            report.unmapped = self._map_participants(sheet, who=who)
+        report.participants = len(self._store.participant_ids())
+        for rev in report.versions:
+            if rev.codings_unplaced:
+                shown = "; ".join(f"{r['code_id']} by {r['coder']}: {_clip(r['quote'])!r}"
+                                  for r in rev.codings_unplaced[:5])
+                more = len(rev.codings_unplaced) - 5
+                report.warnings.append(
+                    f"{rev.document} version {rev.version}: {len(rev.codings_unplaced)} coding(s) "
+                    f"could not be placed because their words are no longer in the text ({shown}"
+                    f"{f' and {more} more' if more > 0 else ''}); they are kept in the archive: "
+                    "see `Project.archived_codings()`")
+        if report.unmapped:
+            listed = "; ".join(f"{d}: {s or '(whole document)'}" for d, s in report.unmapped[:12])
+            more = f" and {len(report.unmapped) - 12} more" if len(report.unmapped) > 12 else ""
+            report.warnings.append(
+                f"{len(report.unmapped)} speaker(s) have no row in a participants sheet and were "
+                f"made participants of their own ({listed}{more}); fill in a sheet with columns "
+                "participant,document,speaker,... (`qda participants template` writes one) and "
+                "load it with `qda participants load`"
+            )
+        return report
+
+    def _respondents(self, doc_id: str, doc: SourceDocument, sheet: ParticipantsSheet | None,
+                     report: IngestReport) -> None:
+        """A survey's respondents become participants (id = respondent id) with the table's
+        other columns as attributes, unless the participants sheet maps them."""
+        current = self._store.participants().set_index("participant_id")
+        for label, attributes in doc.respondents.items():
+            if sheet is not None and sheet.lookup(doc_id, label) is not None:
+                continue
+            attrs = {k: v for k, v in attributes.items() if v is not None and v == v}
+            if label in current.index:
+                old = current.loc[label]
+                clash = [k for k, v in attrs.items()
+                         if k in old.index and isinstance(old[k], str) and old[k] != str(v)]
+                if clash:
+                    report.warnings.append(
+                        f"{doc.name}: respondent {label!r} is already a participant with a "
+                        f"different {clash[0]!r} ({old[clash[0]]!r}, the table says "
+                        f"{attrs[clash[0]]!r}); the participant's value was kept")
+                attrs = {k: v for k, v in attrs.items() if k not in clash}
+            self._store.upsert_participant(label, label=label, attributes={
+                k: str(v) for k, v in attrs.items()})
+            self._store.upsert_speaker(doc_id, label, participant_id=label, is_interviewer=False)
+
+    def participants_template(self) -> pd.DataFrame:
+        """A participants sheet to fill in: one row per speaker no sheet has mapped yet
+        (``participant`` suggested, attribute columns empty)."""
+        speakers = self._store.speakers()
+        parts = self._store.participants()
+        auto = set(parts.loc[parts["auto"], "participant_id"]) if not parts.empty else set()
+        todo = speakers[~speakers["is_interviewer"] & speakers["participant_id"].isin(auto)]
+        attrs = [c for c in parts.columns if c not in ("participant_id", "label", "auto")]
+        out = pd.DataFrame({"participant": todo["participant_id"].values,
+                            "document": todo["document_id"].values,
+                            "speaker": todo["speaker"].values})
+        for col in attrs or ["group", "role", "location"]:
+            out[col] = ""
+        return out.reset_index(drop=True)
+
+    def archived_codings(self) -> pd.DataFrame:
+        """Codings taken out of use (never deleted): quote, code, coder, why, when, by whom."""
+        return self._store.archived_codings()
+
+    def document_versions(self, document: str) -> pd.DataFrame:
+        """Earlier versions of a document's text (the current one is in :meth:`documents`)."""
+        return self._store.document_versions(document)
+
+    def load_participants(self, path: str | Path, *, who: str | None = None) -> list[tuple[str, str]]:
+        """Apply a participants sheet to every document; returns unmapped speakers."""
+        sheet = read_participants(path)
+        sheet.check_documents(self._store.document_ids())
+        with self._store.transaction():
+            return self._map_participants(sheet, who=who)
+
+    def _map_participants(self, sheet: ParticipantsSheet | None, *, who: str | None
+                          ) -> list[tuple[str, str]]:
+        """(Re)map every speaker of every document to a participant. In a transaction."""
+        if sheet is not None:
+            for pid, info in sheet.participants().items():
+                self._store.upsert_participant(pid, label=info["label"],
+                                               attributes=info["attributes"])
+            self._store.record(who=_who(who), action="load", entity="participants",
+                               entity_id=str(sheet.path),
+                               detail={"participants": len(sheet.participants())})
+        speakers = self._store.speakers()
+        current = self._store.participants()
+        auto_ids = set(current.loc[current["auto"], "participant_id"]) if not current.empty else set()
+        unmapped = []
+        for spk in speakers.itertuples():
+            if spk.is_interviewer:
+                continue
+            pid = sheet.lookup(spk.document_id, spk.speaker or None) if sheet is not None else None
+            if pid is None and spk.participant_id and spk.participant_id not in auto_ids:
+                continue  # mapped by an earlier sheet; keep it
+            if pid is None:
+                pid = f"{spk.document_id}/{spk.speaker}" if spk.speaker else spk.document_id
+                if pid not in auto_ids:
+                    self._store.upsert_participant(pid, label=spk.speaker or spk.document_id,
+                                                   attributes={}, auto=True)
+                    auto_ids.add(pid)
+                unmapped.append((spk.document_id, spk.speaker))
+            if pid != spk.participant_id:
+                self._store.upsert_speaker(spk.document_id, spk.speaker, participant_id=pid,
+                                           is_interviewer=False)
+        self._store.drop_unused_auto_participants()
+        return unmapped

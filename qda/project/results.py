@@ -1,0 +1,136 @@
+"""What the Project's operations report back: plain dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from qda.codebook.diff import CodebookDiff
+from qda.coding import review as reviewing
+from qda.documents import VersionReport
+
+__all__ = [
+    "IngestReport",
+    "CodebookReport",
+    "CodeEdit",
+    "SuggestReport",
+    "ReviewReport",
+    "ConsensusReport",
+    "RulesReport",
+    "CodingImportReport",
+]
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)            # document ids
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    segments: int = 0
+    participants: int = 0
+    unmapped: list[tuple[str, str]] = field(default_factory=list)  # (document, speaker)
+    versions: list[VersionReport] = field(default_factory=list)   # changed files re-imported
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def unplaced(self) -> list[dict]:
+        """Codings archived because their words are gone from a new version."""
+        return [row for v in self.versions for row in v.codings_unplaced]
+
+
+@dataclass
+class CodebookReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    version: str = ""                                          # the state now, e.g. 1.0+r2
+    moved: list[str] = field(default_factory=list)
+    merged: dict[str, str] = field(default_factory=dict)      # removed code -> code it joined
+    archived: dict[str, int] = field(default_factory=dict)    # removed code -> codings archived
+    diff: CodebookDiff | None = None
+
+
+_EDIT_COUNTS = ("codings", "collapsed", "flagged", "archived")
+
+
+@dataclass
+class CodeEdit:
+    """What one codebook edit did. ``codings``: codings that moved or followed the code;
+    ``collapsed``: duplicates merged into one (the other copy archived); ``flagged``:
+    codings marked for review; ``archived``: codings moved to the archive."""
+    action: str
+    code: str
+    version: str = ""                                          # codebook state after the edit
+    codings: int = 0
+    collapsed: int = 0
+    flagged: int = 0
+    archived: int = 0
+    children: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SuggestReport:
+    coder: str
+    taught: int                                   # segments the coder reviewed or coded
+    codes: list[str] = field(default_factory=list)   # codes learned
+    skipped: dict[str, str] = field(default_factory=dict)  # codes not learned, and why
+    suggestions: int = 0
+    segments_suggested: int = 0
+    replaced: int = 0
+    kept_reviewed: int = 0
+
+
+@dataclass
+class ReviewReport:
+    """What one review call did (:meth:`Project.review`)."""
+    action: str                 # accept | reject
+    matched: int = 0            # open suggestions the filters chose
+    changed: int = 0            # accepted (now the coder's human codings) or rejected
+    duplicates: int = 0         # accepted ones the coder already had: archived, kept whole
+    by_code: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ConsensusReport:
+    """What :meth:`Project.build_consensus` did, and what needs a person."""
+    name: str
+    coders: list[str]
+    rule: str
+    segments: int = 0           # segments every coder reviewed
+    added: int = 0
+    kept: int = 0
+    removed: int = 0            # earlier consensus codings no longer agreed: archived
+    hand_codings: int = 0       # codings of ``name`` a person made or removed (left alone)
+    disagreements: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=reviewing.DISAGREEMENT_COLUMNS))
+
+
+@dataclass
+class RulesReport:
+    suggestions: int = 0
+    segments_coded: int = 0
+    segments: int = 0
+    replaced: int = 0
+    kept_reviewed: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CodingImportReport:
+    """What :meth:`Project.import_coding` did (counts) and what it wants a person to see."""
+    file: str
+    coder: str
+    kind: str                      # "sheet" or "csv"
+    rows: int = 0
+    added: int = 0                 # new human codings
+    already: int = 0               # marks the project already had
+    reviewed: int = 0              # segments newly recorded as reviewed
+    reviewed_already: int = 0
+    untouched: int = 0             # sheet rows with no mark and no 'done': not yet coded
+    removed: int = 0               # codings archived (remove_unmarked)
+    conflicts: list[dict] = field(default_factory=list)  # the coder's codings not marked
+    edited: list[tuple[str, str]] = field(default_factory=list)  # (row, segment) text edited
+    warnings: list[str] = field(default_factory=list)

@@ -1,0 +1,119 @@
+"""Learned suggestions: fit on one coder, suggest, evaluate, rank what to code next.
+
+Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from qda.coding.rules import RulesCoder
+from qda.errors import InputError
+from qda.project._util import _who
+from qda.project.results import SuggestReport
+from qda.store import now
+
+
+class Suggesting:
+    # --------------------------------------------------------- learned suggestions
+    def training_set(self, coder: str) -> tuple[pd.Series, list[frozenset[str]]]:
+        """What ``coder`` has taught: the text of every segment they reviewed or coded
+        (a Series indexed by segment id, in document order, no interviewer turns) and the
+        set of codes they applied to each (empty: reviewed, no code applies)."""
+        coder = (coder or "").strip()
+        mine = self._store.coder_codings(coder)
+        reviewed = set(self._store.reviews(coder)["segment_id"]) | set(mine["segment_id"])
+        if not reviewed:
+            coders = sorted(set(self._store.codings().query("source == 'human'")["coder"])
+                            | set(self._store.reviews()["coder"]))
+            raise InputError(f"coder {coder!r} has coded no segments in this project"
+                             + (f"; coders with codings: {', '.join(coders)}" if coders else
+                                "; import a coding sheet or CSV first (`qda code import`)"))
+        segs = self.segments()
+        segs = segs[segs["segment_id"].isin(reviewed)]
+        codes: dict[str, set[str]] = {}
+        for sid, code in zip(mine["segment_id"], mine["code_id"]):
+            codes.setdefault(sid, set()).add(code)
+        texts = segs.set_index("segment_id")["text"]
+        return texts, [frozenset(codes.get(sid, ())) for sid in texts.index]
+
+    def _fit_suggester(self, coder: str, *, seed: int, features: str):
+        from qda.coding.learn import SuggestModel
+
+        texts, labels = self.training_set(coder)
+        return SuggestModel(features=features, random_state=seed).fit(texts, labels), texts
+
+    def _uncoded(self, coder: str, taught: pd.Series) -> pd.Series:
+        segs = self.segments()
+        segs = segs[~segs["segment_id"].isin(taught.index)]
+        return segs.set_index("segment_id")["text"]
+
+    def suggest(self, *, from_coder: str, threshold: float = 0.5, seed: int = 0,
+                features: str = "words+chars", who: str | None = None) -> SuggestReport:
+        """Learn from ``from_coder``'s coding and suggest codes for the segments they have
+        not reviewed (source ``model``, status ``suggested``, with a calibrated confidence).
+
+        Replaces earlier open model suggestions; those a person accepted or rejected stay
+        and are not suggested again; human codings are never touched. One transaction.
+        """
+        if not 0 < threshold < 1:
+            raise InputError(f"the threshold is a probability between 0 and 1, not {threshold}")
+        model, taught = self._fit_suggester(from_coder, seed=seed, features=features)
+        found = model.suggestions(self._uncoded(from_coder, taught), threshold=threshold)
+        reviewed = self._store.reviewed_keys(source="model")
+        keep = [(s, c) not in reviewed for s, c in zip(found["segment_id"], found["code_id"])]
+        report = SuggestReport(coder=from_coder, taught=len(taught), codes=list(model.codes_),
+                               skipped=dict(model.skipped_), kept_reviewed=len(keep) - sum(keep))
+        found = found[keep]
+        segs = self._store.segments().set_index("segment_id")
+        cb, stamp = self.codebook, now()
+        evidence = {"from": from_coder, "features": features, "seed": seed,
+                    "threshold": threshold, "taught": len(taught)}
+        with self._store.transaction():
+            report.replaced = self._store.delete_suggestions(source="model")
+            report.suggestions = self._store.insert_codings(
+                {"segment_id": sid, "document_id": segs.at[sid, "document_id"],
+                 "start": int(segs.at[sid, "start"]), "end": int(segs.at[sid, "end"]),
+                 "code_id": code, "coder": "model", "source": "model", "status": "suggested",
+                 "confidence": round(float(conf), 4), "evidence": evidence,
+                 "codebook_version": cb.version, "created_at": stamp}
+                for sid, code, conf in zip(found["segment_id"], found["code_id"],
+                                           found["confidence"]))
+            self._store.record(who=_who(who), action="suggest", entity="codings",
+                               entity_id="model", detail={
+                                   **evidence, "suggestions": report.suggestions,
+                                   "replaced": report.replaced, "codes": report.codes,
+                                   "codebook_version": cb.version})
+        report.segments_suggested = found["segment_id"].nunique()
+        return report
+
+    def evaluate_suggester(self, *, from_coder: str, folds: int = 5, seed: int = 0,
+                           threshold: float = 0.5, features: str = "words+chars"):
+        """Cross-validate the suggester on ``from_coder``'s segments, beside the rules
+        coder on the same segments (see :func:`qda.coding.evaluate.evaluate`)."""
+        from qda.coding.evaluate import evaluate
+
+        texts, labels = self.training_set(from_coder)
+        cb = self.codebook
+        hits = None
+        if any(c.keywords or c.patterns for c in cb):
+            segs = self._store.segments()
+            segs = segs[segs["segment_id"].isin(texts.index)]
+            found = RulesCoder(cb, nlp=self.nlp).code(segs, self._store.document_texts())
+            by_seg: dict[str, set[str]] = {}
+            for sid, code in zip(found["segment_id"], found["code_id"]):
+                by_seg.setdefault(sid, set()).add(code)
+            hits = [frozenset(by_seg.get(sid, ())) for sid in texts.index]
+        return evaluate(texts, labels, folds=folds, seed=seed, rules_hits=hits,
+                        threshold=threshold, features=features)
+
+    def next_to_code(self, *, from_coder: str, n: int = 20, seed: int = 0,
+                     features: str = "words+chars") -> pd.DataFrame:
+        """Active learning: the ``n`` segments ``from_coder`` has not coded whose coding
+        would teach the suggester most (least certain first): ``segment_id, score, code,
+        probability``."""
+        from qda.coding.learn import rank_uncertain
+
+        model, taught = self._fit_suggester(from_coder, seed=seed, features=features)
+        ranked = rank_uncertain(model, self._uncoded(from_coder, taught), n)
+        return ranked.rename_axis("segment_id").reset_index()
