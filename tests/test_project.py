@@ -158,3 +158,23 @@ def test_adding_the_same_human_coding_twice_is_a_no_op(sample_project):
     assert len(sample_project.codings(sources=["human"])) == 1
     assert len(sample_project.history()) == history
     assert sample_project.add_coding(seg, "boundaries", coder="bob") is True  # another coder
+
+
+def test_a_new_speaker_gets_a_participant_when_others_are_already_mapped(fresh_project,
+                                                                          transcripts, tmp_path):
+    """Unmapped speakers read back as NaN beside mapped ones: they must still be mapped."""
+    fresh_project.ingest([transcripts])
+    new = tmp_path / "zed.txt"
+    new.write_text("Interviewer: Tell me about visits.\nZed: Home visits helped a lot.\n",
+                   encoding="utf-8")
+    report = fresh_project.ingest([new])
+    assert report.unmapped == [("zed", "Zed")] and len(report.warnings) == 1
+    segs = fresh_project.segments().set_index("segment_id")
+    assert segs.loc["zed#t002", "participant"] == "zed/Zed"
+    assert list(fresh_project.participants_template()["participant"]) == ["zed/Zed"]
+
+
+def test_rules_on_a_project_without_segments_is_a_clear_error(fresh_project):
+    fresh_project.load_codebook(CODEBOOK)
+    with pytest.raises(ProjectError, match="no segments to code"):
+        fresh_project.code_rules()

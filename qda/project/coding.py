@@ -38,6 +38,9 @@ class Coding:
                                    "the rules coder has nothing to match")
         segs = self._store.segments()
         segs = segs[~segs["is_interviewer"]]
+        if segs.empty:
+            raise ProjectError("there are no segments to code; ingest transcripts first "
+                               "(`qda ingest FILES`)")
         found = RulesCoder(cb, nlp=self.nlp).code(segs, self._store.document_texts())
         reviewed = self._store.reviewed_keys(source="rules")
         keep = [(s, c) not in reviewed for s, c in zip(found["segment_id"], found["code_id"])]

@@ -201,7 +201,8 @@ class Ingesting:
             if spk.is_interviewer:
                 continue
             pid = sheet.lookup(spk.document_id, spk.speaker or None) if sheet is not None else None
-            if pid is None and spk.participant_id and spk.participant_id not in auto_ids:
+            current = spk.participant_id if isinstance(spk.participant_id, str) else None
+            if pid is None and current and current not in auto_ids:
                 continue  # mapped by an earlier sheet; keep it
             if pid is None:
                 pid = f"{spk.document_id}/{spk.speaker}" if spk.speaker else spk.document_id
@@ -210,7 +211,7 @@ class Ingesting:
                                                    attributes={}, auto=True)
                     auto_ids.add(pid)
                 unmapped.append((spk.document_id, spk.speaker))
-            if pid != spk.participant_id:
+            if pid != current:
                 self._store.upsert_speaker(spk.document_id, spk.speaker, participant_id=pid,
                                            is_interviewer=False)
         self._store.drop_unused_auto_participants()
