@@ -837,34 +837,28 @@ def _review(action, codes, sources, segments, ids, min_confidence, max_confidenc
         click.echo(f"  {code}: {n}")
 
 
-@review.command("accept")
-@_review_filters
-@click.option("--coder", default=None, metavar="NAME",
-              help="Whose codings they become (default: your login name).")
-@click.option("--all", "all_", is_flag=True, help="Accept every open suggestion (needed when "
-              "no filter is given).")
-@_project_option
-@_fail_cleanly
-def review_accept(codes, sources, segments, ids, min_confidence, max_confidence, coder, all_,
-                  project_path) -> None:
-    """Accept suggestions: each becomes the coder's human coding, keeping where it came from."""
-    _review("accept", codes, sources, segments, ids, min_confidence, max_confidence, coder,
-            all_, project_path)
+def _review_command(action: str, whose: str, doc: str):
+    """``qda review accept|reject``: the same filters, one verb."""
+    @review.command(action, help=doc)
+    @_review_filters
+    @click.option("--coder", default=None, metavar="NAME",
+                  help=f"{whose} (default: your login name).")
+    @click.option("--all", "all_", is_flag=True, help=f"{action.capitalize()} every open "
+                  "suggestion (needed when no filter is given).")
+    @_project_option
+    @_fail_cleanly
+    def command(codes, sources, segments, ids, min_confidence, max_confidence, coder, all_,
+                project_path) -> None:
+        _review(action, codes, sources, segments, ids, min_confidence, max_confidence, coder,
+                all_, project_path)
+    return command
 
 
-@review.command("reject")
-@_review_filters
-@click.option("--coder", default=None, metavar="NAME",
-              help="Who rejects them (default: your login name).")
-@click.option("--all", "all_", is_flag=True, help="Reject every open suggestion (needed when "
-              "no filter is given).")
-@_project_option
-@_fail_cleanly
-def review_reject(codes, sources, segments, ids, min_confidence, max_confidence, coder, all_,
-                  project_path) -> None:
-    """Reject suggestions: kept as rejected, and never suggested again."""
-    _review("reject", codes, sources, segments, ids, min_confidence, max_confidence, coder,
-            all_, project_path)
+review_accept = _review_command(
+    "accept", "Whose codings they become",
+    "Accept suggestions: each becomes the coder's human coding, keeping where it came from.")
+review_reject = _review_command(
+    "reject", "Who rejects them", "Reject suggestions: kept as rejected, and never suggested again.")
 
 
 def main() -> None:

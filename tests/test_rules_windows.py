@@ -5,23 +5,14 @@ from __future__ import annotations
 
 import textwrap
 
-import pandas as pd
 import pytest
 
 from qda.codebook import Code, Codebook, load_codebook, save_codebook
 from qda.coding import RulesCoder, code_with_rules
 from qda.errors import CodebookError
+from tests.test_rules import _segments
 
 
-def _segments(texts: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
-    doc = "\n\n".join(texts)
-    rows, pos = [], 0
-    for i, t in enumerate(texts):
-        start = doc.index(t, pos)
-        rows.append({"segment_id": f"s{i}", "document_id": "d", "start": start,
-                     "end": start + len(t)})
-        pos = start + len(t)
-    return pd.DataFrame(rows), {"d": doc}
 
 
 def _book(*rules, **fields) -> Codebook:
