@@ -217,29 +217,28 @@ def _code(row: dict, id_of: dict[str, str], where: str) -> dict:
         what = col.rstrip("s").replace("_", " ")
         cell = _strict_text(row.get(col), where, col, what)
         code[col] = tuple(line.strip() for line in cell.splitlines() if line.strip())
-    patterns = []
-    cell = _strict_text(row.get("patterns"), where, "patterns", "patterns")
-    for i, line in enumerate((ln for ln in cell.splitlines() if ln.strip()), start=1):
-        try:
-            patterns.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise CodebookError(f"{where}: pattern {i} is not JSON ({exc.msg}); write one "
-                                'pattern per line, e.g. [{"LOWER": "home"}, {"LEMMA": "visit"}]'
-                                ) from exc
+    patterns = _json_lines(row, "patterns", where, "pattern",
+                           '[{"LOWER": "home"}, {"LEMMA": "visit"}]')
     check_patterns(row["id"], patterns, where)
     code["patterns"] = tuple(patterns)
-    rules = []
-    cell = _strict_text(row.get("proximity"), where, "proximity", "proximity")
-    for i, line in enumerate((ln for ln in cell.splitlines() if ln.strip()), start=1):
-        try:
-            rules.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise CodebookError(f"{where}: proximity rule {i} is not JSON ({exc.msg}); write one "
-                                'rule per line, e.g. {"terms": ["family", "appointment"], '
-                                '"within": 5}') from exc
+    rules = _json_lines(row, "proximity", where, "proximity rule",
+                        '{"terms": ["family", "appointment"], "within": 5}')
     code["proximity"] = check_proximity(rules, where)
     code["color"] = check_color(_strict_text(row.get("color"), where, "color", "colour"), where)
     return code
+
+
+def _json_lines(row: dict, col: str, where: str, what: str, example: str) -> list:
+    """A cell of one JSON value per line (patterns, proximity rules)."""
+    out = []
+    cell = _strict_text(row.get(col), where, col, col)
+    for i, line in enumerate((ln for ln in cell.splitlines() if ln.strip()), start=1):
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise CodebookError(f"{where}: {what} {i} is not JSON ({exc.msg}); write one "
+                                f"{what.split()[-1]} per line, e.g. {example}") from exc
+    return out
 
 
 # ------------------------------------------------------------------------- writing
