@@ -8,6 +8,11 @@ import pytest
 from qda.analysis import code_matrix, coded_segments, select_codings
 from qda.codebook import Code, Codebook
 from qda.errors import InputError
+from tests.analysis_world import CB as WCB
+from tests.analysis_world import CODINGS as WCODINGS
+from tests.analysis_world import PARTICIPANTS as WPART
+from tests.analysis_world import SEGMENTS as WSEGS
+from tests.analysis_world import TEXTS as WTEXTS
 
 CB = Codebook(codes=(
     Code("benefits", "Benefits"),
@@ -107,11 +112,6 @@ def test_selection_prefers_human_then_suggestions_never_rejected():
 
 
 # ---------------------------------------------------------------- depth and totals
-from tests.analysis_world import CB as WCB  # noqa: E402
-from tests.analysis_world import CODINGS as WCODINGS  # noqa: E402
-from tests.analysis_world import PARTICIPANTS as WPART  # noqa: E402
-from tests.analysis_world import SEGMENTS as WSEGS  # noqa: E402
-from tests.analysis_world import TEXTS as WTEXTS  # noqa: E402
 
 
 def _world(value="count", **kw):

@@ -15,6 +15,7 @@ words (span codings), those parts, joined by `` … ``.
 from __future__ import annotations
 
 import importlib.util
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -219,7 +220,7 @@ def _excel_engine() -> str:
 
 
 def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
