@@ -143,7 +143,7 @@ def crosstab(attribute, unit, depth, codes, coders, sources, statuses, out,
                                  codes=parse_list(codes), **chosen)
         _basis(project, **chosen)
     click.echo(f"# {table.note}", err=True)
-    _write_table(table.to_frame(), out)
+    _write_table(table.to_frame().round(1), out)   # percentages to one decimal
 
 
 # ------------------------------------------------------------------ co-occurrence
