@@ -154,11 +154,12 @@ def cooccurrence_heatmap(table: pd.DataFrame, codebook: Codebook, *, basis: str,
     cmap = plt.get_cmap("Blues").copy()
     cmap.set_bad("#EEEEEE")
     ratio = value.startswith("c")
+    top = np.nanmax(values) if np.isfinite(values).any() else 0
+    # The scale runs to the largest pair, so weak but real links still show.
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0,
-                      vmax=1 if ratio else None)
+                      vmax=max(top, 0.05 if ratio else 1))
     ax.set_xticks(range(k), columns, fontsize=7 if k > 12 else 8, rotation=90)
     ax.set_yticks(range(k), names, fontsize=7 if k > 12 else 8)
-    top = np.nanmax(values) if np.isfinite(values).any() else 0
     if k <= 30:
         for (r, c), v in np.ndenumerate(values):
             if np.isfinite(v) and v > 0:
