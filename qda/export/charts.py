@@ -151,8 +151,7 @@ def cooccurrence_heatmap(table: pd.DataFrame, codebook: Codebook, *, basis: str,
     k = len(ids)
     side = min(max(6.0, 0.42 * k + 3.5), 24)
     fig, ax = plt.subplots(figsize=(side + 1.5, side), layout="constrained")
-    cmap = plt.get_cmap("Blues").copy()
-    cmap.set_bad("#EEEEEE")
+    cmap = plt.get_cmap("Blues").with_extremes(bad="#EEEEEE")
     ratio = value.startswith("c")
     top = np.nanmax(values) if np.isfinite(values).any() else 0
     # The scale runs to the largest pair, so weak but real links still show.
