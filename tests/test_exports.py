@@ -410,6 +410,21 @@ def test_atomic_write_leaves_the_old_file_when_interrupted(tmp_path):
     assert list(tmp_path.iterdir()) == [target]
 
 
+def test_exports_get_ordinary_file_permissions(tmp_path):
+    import os
+    import stat
+    target = tmp_path / "new.md"
+    with atomic_path(target) as tmp:
+        tmp.write_text("x", encoding="utf-8")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask    # not mkstemp's 0600
+    target.chmod(0o640)
+    with atomic_path(target) as tmp:
+        tmp.write_text("y", encoding="utf-8")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640             # a replaced file's mode
+
+
 def test_segments_with_codes_flags_roll_up(sample_project):
     table = reports.segments_with_codes(sample_project)
     cb = sample_project.codebook

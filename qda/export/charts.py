@@ -194,12 +194,14 @@ def saturation_curve(table: pd.DataFrame, *, basis: str, document: str = "docume
     ax.plot(xs, ys, "o", color="#0072B2", markersize=4)
     for x, y, a in zip(xs, ys, added):
         if a > 0:
-            ax.annotate(f"+{int(a)}", (x, y), textcoords="offset points", xytext=(0, 6),
-                        ha="center", fontsize=7, color="#D55E00")
+            ax.annotate(f"+{int(a)}", (x, y), textcoords="offset points", xytext=(0, 7),
+                        ha="center", fontsize=7, color="#D55E00", zorder=5,
+                        bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"})
     if total_codes:
         ax.axhline(total_codes, color="#999999", linestyle="--", linewidth=0.8)
-        ax.text(xs[0] if n else 1, total_codes, f"codes in the codebook: {total_codes}",
-                va="bottom", fontsize=8, color="#666666")
+        ax.annotate(f"codes in the codebook: {total_codes}", (1, total_codes),
+                    xycoords=("axes fraction", "data"), textcoords="offset points",
+                    xytext=(0, 3), ha="right", va="bottom", fontsize=8, color="#666666")
     names = [str(d) for d in table[document]]
     names = [labels.get(d, d) if labels else d for d in names]
     if n <= 40:
