@@ -15,7 +15,7 @@ import pandas as pd
 from qda.codebook import Codebook
 from qda.errors import InputError
 
-__all__ = ["choose_codes", "rolled_pairs", "live_segments"]
+__all__ = ["choose_codes", "live_segments", "rolled_pairs"]
 
 
 def choose_codes(codebook: Codebook, *, depth: int | None = None,

@@ -9,6 +9,7 @@ below it. Interviewer turns are never counted.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from qda.analysis.columns import choose_codes, live_segments, rolled_pairs
 from qda.codebook import Codebook
 from qda.errors import InputError
 
-__all__ = ["Crosstab", "UNITS", "NONE_GROUP", "crosstab", "group_value"]
+__all__ = ["NONE_GROUP", "UNITS", "Crosstab", "crosstab", "group_value"]
 
 UNITS = ("segments", "participants")
 NONE_GROUP = "(none)"
@@ -83,7 +84,7 @@ class Crosstab:
 
 def group_value(value: object) -> str:
     """An attribute value as a group name: missing or blank values are ``(none)``."""
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return NONE_GROUP
     text = str(value).strip()
     return text or NONE_GROUP

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from qda.codebook import Codebook
 from qda.analysis.columns import choose_codes, live_segments, rolled_pairs
+from qda.codebook import Codebook
 from qda.errors import InputError
 
 __all__ = ["VALUES", "code_matrix", "coded_segments"]

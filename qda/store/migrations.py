@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 #: ``PRAGMA application_id`` of every qda project ("QDA1"), so another
 #: program's SQLite file is recognised and refused.
@@ -216,12 +216,29 @@ ALTER TABLE archived_codings ADD COLUMN reviewed_at TEXT;
 CREATE INDEX codings_status ON codings(status);
 """
 
+# Framework matrix summaries: one researcher's summary per (participant, theme), edited
+# in the exported Framework sheet and imported back. Renames of participants and codes
+# carry them along; a summary goes with its code or participant when that is deleted
+# (the history row of the import that wrote it keeps the text).
+_FRAMEWORK = """
+CREATE TABLE framework_summaries (
+    participant_id TEXT NOT NULL REFERENCES participants(id)
+                   ON UPDATE CASCADE ON DELETE CASCADE,
+    code_id        TEXT NOT NULL REFERENCES codes(id) ON UPDATE CASCADE ON DELETE CASCADE,
+    summary        TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    updated_by     TEXT NOT NULL,
+    UNIQUE (participant_id, code_id)
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _INITIAL),
     Migration(2, "document versions, cue times, rule fields, coding archive",
               _VERSIONS_AND_ARCHIVE),
     Migration(3, "reviews by coder, project id", _REVIEWS),
     Migration(4, "proximity rules, review of suggestions", _REVIEW),
+    Migration(5, "framework matrix summaries", _FRAMEWORK),
 )
 
 LATEST = MIGRATIONS[-1].id
@@ -258,7 +275,7 @@ def apply_pending(conn: sqlite3.Connection) -> list[Migration]:
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)",
-                (migration.id, migration.name, datetime.now(timezone.utc).isoformat()),
+                (migration.id, migration.name, datetime.now(UTC).isoformat()),
             )
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {migration.id}")
