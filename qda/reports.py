@@ -152,7 +152,7 @@ def agreement_coders(project: Project) -> list[str]:
     agrees with its coders by construction)."""
     store = project._store
     codings = store.codings()
-    human = codings[(codings["source"] == "human") & (codings["status"] != "rejected")]
+    human = codings[(codings["source"] == "human") & (codings["status"] == "accepted")]
 
     def built(group: pd.DataFrame) -> bool:
         return all(isinstance(e, list) and any(isinstance(i, dict) and i.get("kind") ==
@@ -165,10 +165,7 @@ def agreement_coders(project: Project) -> list[str]:
 
 
 def _agreement(project: Project, coders: list[str]) -> analysis.Agreement:
-    store = project._store
-    codings = store.codings()
-    human = codings[(codings["source"] == "human") & (codings["status"] != "rejected")]
-    return analysis.agreement(human, coders, project.codebook, units=store.reviews())
+    return project.agreement(coders)
 
 
 def _percent_frame(frame: pd.DataFrame, marks: tuple[str, ...]) -> tuple[pd.DataFrame, list[str]]:
@@ -255,7 +252,7 @@ def export_workbook(project: Project, path: str | Path, *,
                      "coded at the code). First table: " + by_people.note + " Below it, the "
                      "same with segments as the unit. Last row of each: the base."))
 
-    summaries = _framework_summaries(project)
+    summaries = project.framework_summaries()
     framework = analysis.framework_matrix(data.segments, chosen.codings, cb, data.participants,
                                           data.texts, depth=1, summaries=summaries)
     quote_cols = [c for c in framework.columns if str(c).endswith("| quotes")]
@@ -316,12 +313,6 @@ def export_workbook(project: Project, path: str | Path, *,
         *_sheet_lines(said),
     ]
     return write_workbook(path, about=about, sheets=sheets, constant_memory=constant_memory)
-
-
-def _framework_summaries(project: Project) -> pd.DataFrame | None:
-    """The researcher's framework summaries, when the project keeps them."""
-    read = getattr(project, "framework_summaries", None)
-    return read() if callable(read) else None
 
 
 def export_charts(project: Project, directory: str | Path, *, group: str = "group"
