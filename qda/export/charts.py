@@ -5,6 +5,9 @@ Every chart's subtitle says which codings it counts. Colours are stable: a code'
 colour from the codebook (or its nearest ancestor's); a code without one gets a
 fallback picked by a hash of its id, not its position, so adding or reordering codes
 never changes another code's colour. Long names are wrapped, never cut.
+
+Figures are made with :class:`matplotlib.figure.Figure`, not pyplot: no window, no
+global backend switched under a notebook user's feet, nothing to close.
 """
 
 from __future__ import annotations
@@ -16,14 +19,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only; never a window
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from qda.codebook import Codebook  # noqa: E402
-from qda.export.files import atomic_path  # noqa: E402
+from qda.codebook import Codebook
+from qda.export.files import atomic_path
 
 __all__ = ["FORMATS", "code_color", "code_colors", "fallback_color", "cooccurrence_heatmap",
            "prevalence_by_group", "saturation_curve", "theme_heatmap", "write_charts"]
@@ -65,7 +66,7 @@ def _name(codebook: Codebook, code_id: str) -> str:
 
 
 def prevalence_by_group(presence: pd.DataFrame, codebook: Codebook, *, group: str,
-                        basis: str, themes: Sequence[str] | None = None) -> plt.Figure:
+                        basis: str, themes: Sequence[str] | None = None) -> Figure:
     """Share of participants in each group with at least one segment at each theme.
 
     ``presence`` is the participant matrix with 0/1 values and a ``group`` column.
@@ -77,8 +78,9 @@ def prevalence_by_group(presence: pd.DataFrame, codebook: Codebook, *, group: st
     shares = data.groupby(group, sort=True)[themes].mean() * 100
     sizes = data.groupby(group, sort=True).size()
     n, groups = len(themes), len(shares)
-    fig, ax = plt.subplots(figsize=(min(max(7.5, 0.42 * n * groups + 4.5), 22), 5.6),
-                           layout="constrained")
+    fig = Figure(figsize=(min(max(7.5, 0.42 * n * groups + 4.5), 22), 5.6),
+                 layout="constrained")
+    ax = fig.subplots()
     width = 0.84 / max(n, 1)
     for i, (theme, color) in enumerate(zip(themes, code_colors(codebook, themes))):
         xs = [g + (i - (n - 1) / 2) * width for g in range(groups)]
@@ -101,7 +103,7 @@ def prevalence_by_group(presence: pd.DataFrame, codebook: Codebook, *, group: st
 
 def theme_heatmap(counts: pd.DataFrame, codebook: Codebook, *, basis: str,
                   row_label: str = "participant", annotate_attribute: str | None = None,
-                  themes: Sequence[str] | None = None) -> plt.Figure:
+                  themes: Sequence[str] | None = None) -> Figure:
     """Participants (rows) by themes (columns): coded segments per cell."""
     themes = list(themes) if themes is not None else [c.id for c in codebook.top_level()]
     body = counts[counts[row_label].astype(str) != "Total"] if row_label in counts else counts
@@ -114,8 +116,9 @@ def theme_heatmap(counts: pd.DataFrame, codebook: Codebook, *, basis: str,
     label_chars = max((len(s) for s in labels), default=8)
     height = max(4.5, 0.24 * len(data) + 3.0)
     col_width = 1.0 if len(themes) <= 12 else 0.55
-    fig, ax = plt.subplots(figsize=(2.5 + 0.07 * label_chars + col_width * len(themes), height),
-                           layout="constrained")
+    fig = Figure(figsize=(2.5 + 0.07 * label_chars + col_width * len(themes), height),
+                 layout="constrained")
+    ax = fig.subplots()
     values = data.to_numpy(dtype=float)
     image = ax.imshow(values, aspect="auto", cmap="OrRd", vmin=0)
     rotate = len(themes) > 8
@@ -138,7 +141,7 @@ def theme_heatmap(counts: pd.DataFrame, codebook: Codebook, *, basis: str,
 
 
 def cooccurrence_heatmap(table: pd.DataFrame, codebook: Codebook, *, basis: str,
-                         value: str = "c-coefficient") -> plt.Figure:
+                         value: str = "c-coefficient") -> Figure:
     """A square code-by-code table (index and columns code ids) as a heatmap with the
     diagonal blanked (a code always co-occurs with itself). ``value`` names what the
     cells hold: ``c-coefficient`` (0..1, n12 / (n1 + n2 - n12)) or ``segments``."""
@@ -150,8 +153,9 @@ def cooccurrence_heatmap(table: pd.DataFrame, codebook: Codebook, *, basis: str,
     columns = [_wrap(_name(codebook, c), 44) for c in ids]
     k = len(ids)
     side = min(max(6.0, 0.42 * k + 3.5), 24)
-    fig, ax = plt.subplots(figsize=(side + 1.5, side), layout="constrained")
-    cmap = plt.get_cmap("Blues").with_extremes(bad="#EEEEEE")
+    fig = Figure(figsize=(side + 1.5, side), layout="constrained")
+    ax = fig.subplots()
+    cmap = matplotlib.colormaps["Blues"].with_extremes(bad="#EEEEEE")
     ratio = value.startswith("c")
     top = np.nanmax(values) if np.isfinite(values).any() else 0
     # The scale runs to the largest pair, so weak but real links still show.
@@ -181,15 +185,16 @@ def cooccurrence_heatmap(table: pd.DataFrame, codebook: Codebook, *, basis: str,
 def saturation_curve(table: pd.DataFrame, *, basis: str, document: str = "document",
                      cumulative: str = "cumulative_codes", new: str = "new_codes",
                      total_codes: int | None = None,
-                     labels: Mapping[str, str] | None = None) -> plt.Figure:
+                     labels: Mapping[str, str] | None = None) -> Figure:
     """Cumulative distinct codes after each successive document, each document's new
     codes annotated (``+n``). ``table``: one row per document in order."""
     n = len(table)
     xs = np.arange(1, n + 1)
     ys = table[cumulative].to_numpy(dtype=float)
     added = table[new].to_numpy(dtype=float)
-    fig, ax = plt.subplots(figsize=(min(max(7.5, 0.38 * n + 3), 22), 5.4),
-                           layout="constrained")
+    fig = Figure(figsize=(min(max(7.5, 0.38 * n + 3), 22), 5.4),
+                 layout="constrained")
+    ax = fig.subplots()
     ax.step(xs, ys, where="post", color="#0072B2", linewidth=1.8)
     ax.plot(xs, ys, "o", color="#0072B2", markersize=4)
     for x, y, a in zip(xs, ys, added):
@@ -221,19 +226,18 @@ def saturation_curve(table: pd.DataFrame, *, basis: str, document: str = "docume
     return fig
 
 
-def write_charts(directory: str | Path, figures: Mapping[str, plt.Figure], *, dpi: int = 150,
+def write_charts(directory: str | Path, figures: Mapping[str, Figure], *, dpi: int = 150,
                  formats: Sequence[str] = FORMATS) -> list[Path]:
     """Save each figure as ``<name>.png`` and ``<name>.svg`` in ``directory`` (created
-    if needed); SVG text stays text (searchable, editable). Closes the figures."""
+    if needed); SVG text stays text (searchable, editable)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, fig in figures.items():
         for fmt in formats:
             target = directory / f"{name}.{fmt}"
-            with atomic_path(target) as tmp, plt.rc_context({"svg.fonttype": "none",
+            with atomic_path(target) as tmp, matplotlib.rc_context({"svg.fonttype": "none",
                                                             "svg.hashsalt": "qda"}):
                 fig.savefig(tmp, dpi=dpi, format=fmt)
             written.append(target)
-        plt.close(fig)
     return written
