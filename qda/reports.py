@@ -319,7 +319,8 @@ def export_charts(project: Project, directory: str | Path, *, group: str = "grou
                   ) -> list[Path]:
     """PNG and SVG charts: theme prevalence by ``group`` (if the attribute exists), the
     participant-by-theme heatmap, the co-occurrence of the most specific codes
-    (c-coefficient), and the saturation curve."""
+    (c-coefficient), and the saturation curve; a chart with nothing to show (no
+    participants, no codings, no documents) is left out."""
     data = _inputs(project)
     chosen = data.chosen
     cb = project.codebook
@@ -333,11 +334,12 @@ def export_charts(project: Project, directory: str | Path, *, group: str = "grou
     counts = analysis.code_matrix(data.segments, chosen.codings, cb,
                                   participants=data.participants, value="count", depth=1)
     annotate = "role" if "role" in counts.columns else None
-    figures["participant-theme-heatmap"] = theme_heatmap(
-        counts, cb, basis=basis, row_label="participant", annotate_attribute=annotate)
+    if len(counts) and cb.top_level():
+        figures["participant-theme-heatmap"] = theme_heatmap(
+            counts, cb, basis=basis, row_label="participant", annotate_attribute=annotate)
     # The most specific codes: a theme always co-occurs with its own sub-themes.
     leaves = [c for c in cb.ids if not cb.children(c)]
-    if len(leaves) >= 2:
+    if len(leaves) >= 2 and len(chosen.codings):
         co = analysis.cooccurrence(chosen.codings, cb, codes=leaves, segments=data.segments)
         figures["code-cooccurrence"] = cooccurrence_heatmap(co.c_coefficient, cb, basis=basis)
     saturation = analysis.saturation(chosen.codings, data.segments, cb)

@@ -344,6 +344,17 @@ def test_fallback_colours_follow_the_id_not_the_position(sample_project):
     assert len({fallback_color(f"code_{i}") for i in range(20)}) >= 15
 
 
+def test_a_project_with_nothing_coded_still_exports(fresh_project, tmp_path):
+    from tests.conftest import CODEBOOK
+    fresh_project.load_codebook(CODEBOOK)
+    path = reports.export_workbook(fresh_project, tmp_path / "empty.xlsx")
+    frames = pd.read_excel(path, sheet_name=None, engine="calamine")
+    assert {"Matrix", "Framework", "Co-occurrence"} <= set(frames)
+    assert reports.export_charts(fresh_project, tmp_path / "charts") == []   # nothing to draw
+    text = reports.export_quotes(fresh_project, tmp_path / "q.md").read_text(encoding="utf-8")
+    assert "(`benefits`, 0 quotes)" in text
+
+
 # ---------------------------------------------------------------------------- quote bank
 def test_quote_bank_attributes_quotes(sample_run, sample_project):
     text = sample_run.quotes.read_text(encoding="utf-8")
