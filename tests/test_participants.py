@@ -127,7 +127,7 @@ def test_row_numbers_are_spreadsheet_rows_and_blank_rows_are_skipped(sheet_file)
         ["participant", "group"], ["P1", "a"], [], ["", ""], ["P2", "b"],
     ]))
     assert sheet.rows["participant"].tolist() == ["P1", "P2"]
-    assert sheet.rows["row"].tolist() == [2, 5]
+    assert sheet.rows["__row__"].tolist() == [2, 5]
 
 
 def test_xlsx_numbers_become_text(tmp_path):

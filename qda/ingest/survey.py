@@ -22,7 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from qda.errors import InputError
-from qda.ingest.source import ReadOptions, SourceDocument, normalise_newlines
+from qda.ingest.source import (RESERVED_ATTRIBUTES, ReadOptions, SourceDocument,
+                               attribute_column, normalise_newlines)
 from qda.ingest.speakers import Turn
 from qda.ingest.text import decode_text
 
@@ -186,12 +187,19 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> SourceDocument
         ids = [f"row {r}" for r in table["__row__"]]
 
     attributes = [c for c in columns if c != id_column and c not in text_columns]
+    # A column named like one of qda's table columns (start, text, unit, ...) would clash
+    # with it wherever attributes are joined; it is kept under ``attribute_<name>``.
+    names = {c: (attribute_column(c, [c]) if c.strip().lower().replace(" ", "_")
+                 in RESERVED_ATTRIBUTES else c) for c in attributes}
+    warnings = [f"{path.name}: column {c!r} is a respondent attribute named like a column of "
+                f"qda's tables; it is kept as {n!r} (rename the column to choose another name)"
+                for c, n in names.items() if n != c]
     parts: list[str] = []
     turns: list[Turn] = []
     respondents: dict[str, dict[str, str]] = {}
     pos = 0
     for rid, rec in zip(ids, table.to_dict("records")):
-        respondents[rid] = {c: rec[c] for c in attributes if rec[c]}
+        respondents[rid] = {names[c]: rec[c] for c in attributes if rec[c]}
         for question in text_columns:
             answer = rec[question]
             if not answer:
@@ -215,4 +223,4 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> SourceDocument
         metadata["sheet"] = sheet
     return SourceDocument(name=path.name, format="survey", text="".join(parts).rstrip("\n") + "\n",
                           turns=turns, labelled=True, metadata=metadata, unit="response",
-                          respondents=respondents)
+                          respondents=respondents, warnings=warnings)

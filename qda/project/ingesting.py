@@ -70,6 +70,7 @@ class Ingesting:
                 report.skipped.append((str(path), f"same content as {seen_sha[doc.sha256]}"))
                 continue
             seen_sha[doc.sha256] = str(path)
+            report.warnings.extend(doc.warnings)
             if existing is not None:
                 versions.append((existing, doc))
                 continue
