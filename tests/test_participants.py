@@ -82,7 +82,7 @@ def test_document_may_be_named_by_file_name_stem_or_id(sheet_file, document):
                                           ["S01", document, "Dawn"]]))
     assert sheet.lookup("staff-01-kent", "Dawn") == "S01"
     assert sheet.lookup("staff-01-kent", "Tom") is None
-    sheet.check_documents(["staff-01-kent"])  # known: no error
+    assert sheet.unknown_documents(["staff-01-kent"]) == []  # known
 
 
 def test_a_speaker_in_decomposed_unicode_matches_the_sheet(sheet_file):
@@ -187,21 +187,16 @@ def test_sheet_errors_name_the_file_and_row(sheet_file, rows, row, fragments):
         assert fragment in message
 
 
-def test_check_documents_names_the_unknown_document_and_row(sheet_file):
-    path = sheet_file([["participant", "document"], ["P1", "int-a.txt"], ["P2", "int-z.txt"]])
+def test_unknown_documents_are_listed_with_their_rows_not_refused(sheet_file):
+    path = sheet_file([["participant", "document", "speaker"], ["P1", "int-a.txt", ""],
+                       ["P2", "int-z.txt", "Ann"], ["P3", "int-z", "Bea"]])
     sheet = read_participants(path)
-    sheet.check_documents(["int-a", "int-z"])
-    with pytest.raises(ParticipantsError) as info:
-        sheet.check_documents(["int-a", "int-b"])
-    message = str(info.value)
+    assert sheet.unknown_documents(["int-a", "int-z"]) == []
+    assert sheet.unknown_documents_warning(["int-a", "int-z"]) is None
+    assert sheet.unknown_documents(["int-a", "int-b"]) == [(3, "int-z.txt"), (4, "int-z")]
+    message = sheet.unknown_documents_warning([])
     assert message.startswith(str(path))
-    assert "row 3:" in message and "'int-z.txt'" in message and "int-a, int-b" in message
-
-
-def test_check_documents_with_no_known_documents(sheet_file):
-    sheet = read_participants(sheet_file([["participant", "document"], ["P1", "int-a"]]))
-    with pytest.raises(ParticipantsError, match="row 2: .*none yet"):
-        sheet.check_documents([])
+    assert "3 row(s) (row 2, 3, 4)" in message and "'int-z.txt'" in message
 
 
 @pytest.fixture(

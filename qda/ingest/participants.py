@@ -63,16 +63,26 @@ class ParticipantsSheet:
             entry["attributes"] = {n: entry["attributes"].get(n) for n in self.attribute_names}
         return out
 
-    def check_documents(self, known_ids: Iterable[str]) -> None:
-        """Every row's document must be one the project has or is importing."""
+    def unknown_documents(self, known_ids: Iterable[str]) -> list[tuple[int, str]]:
+        """(row, document) of the rows naming a document the project does not have (yet):
+        a study-wide sheet may name transcripts imported later."""
         known = set(known_ids)
-        for rec in self.rows.to_dict("records"):
-            if rec["document"] and document_key(rec["document"]) not in known:
-                hint = ", ".join(sorted(known)[:8]) or "none yet"
-                raise ParticipantsError(
-                    f"{self.path}: row {rec['__row__']}: unknown document {rec['document']!r}; "
-                    f"name a document of the project (known: {hint})"
-                )
+        return [(rec["__row__"], rec["document"]) for rec in self.rows.to_dict("records")
+                if rec["document"] and document_key(rec["document"]) not in known]
+
+    def unknown_documents_warning(self, known_ids: Iterable[str]) -> str | None:
+        """One sentence listing the rows of documents not in the project, or None."""
+        unknown = self.unknown_documents(known_ids)
+        if not unknown:
+            return None
+        names = list(dict.fromkeys(doc for _, doc in unknown))
+        shown = ", ".join(repr(n) for n in names[:12])
+        more = f" and {len(names) - 12} more" if len(names) > 12 else ""
+        rows = ", ".join(str(r) for r, _ in unknown[:12])
+        return (f"{self.path}: {len(unknown)} row(s) (row {rows}{'...' if len(unknown) > 12 else ''}) "
+                f"name {len(names)} document(s) not in the project ({shown}{more}); they are "
+                "used when those documents are imported. Check the spelling if they should "
+                "already be there")
 
     def lookup(self, document_id: str, speaker: str | None) -> str | None:
         """The participant for a speaker in a document, by the sheet's precedence."""

@@ -5,6 +5,7 @@ Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -81,7 +82,9 @@ class Ingesting:
             taken.add(doc_id)
             new_docs.append((doc_id, doc))
         if sheet is not None:
-            sheet.check_documents(taken)
+            unknown = sheet.unknown_documents_warning(taken)
+            if unknown:
+                report.warnings.append(unknown)
 
         nlp = self.nlp if unit == "sentence" else None
         actor = _who(who)
@@ -178,9 +181,12 @@ class Ingesting:
         return self._store.document_versions(document)
 
     def load_participants(self, path: str | Path, *, who: str | None = None) -> list[tuple[str, str]]:
-        """Apply a participants sheet to every document; returns unmapped speakers."""
+        """Apply a participants sheet to every document; returns unmapped speakers. Rows
+        naming documents not in the project (yet) are a ``UserWarning``, not an error."""
         sheet = read_participants(path)
-        sheet.check_documents(self._store.document_ids())
+        unknown = sheet.unknown_documents_warning(self._store.document_ids())
+        if unknown:
+            warnings.warn(unknown, UserWarning, stacklevel=2)
         with self._store.transaction():
             return self._map_participants(sheet, who=who)
 
