@@ -184,6 +184,19 @@ def test_no_code_with_enough_positives(data):
         evaluate(texts, labels)
 
 
+def test_a_code_on_every_segment_is_no_negative_examples_not_too_few(data):
+    texts, _ = data
+    labels = [{"home_visits"} for _ in texts]
+    for fit in (lambda: SuggestModel(features="words").fit(texts, labels),
+                lambda: evaluate(texts, labels)):
+        with pytest.raises(InputError) as err:
+            fit()
+        message = str(err.value)
+        assert "no negative examples for code 'home_visits'" in message
+        assert f"every one of the {len(texts)} segments" in message
+        assert "empty code" in message and "not enough" not in message
+
+
 def test_empty_text_and_mismatched_labels(data):
     texts, labels = data
     bad = list(texts)

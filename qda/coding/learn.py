@@ -132,6 +132,28 @@ def _too_few_segments(n: int, what: str = "learn") -> InputError:
         "code more segments (a segment reviewed with no code counts too)")
 
 
+def _nothing_to_learn(counts: pd.Series, wanted: Sequence[str], n: int, need: int,
+                      what: str) -> InputError:
+    """Why no code can be learned: too few segments *without* a code (no negative
+    examples) is said apart from too few with it, with what to do about each."""
+    lacking = [(c, int(counts.get(c, 0))) for c in wanted
+               if int(counts.get(c, 0)) >= need and n - int(counts.get(c, 0)) < need]
+    if lacking:
+        code, pos = lacking[0]
+        also = f" (so are {', '.join(c for c, _ in lacking[1:4])})" if len(lacking) > 1 else ""
+        every = "every one" if pos == n else f"{pos}"
+        return InputError(
+            f"no negative examples for code {code!r}{also}: it is applied to {every} of the "
+            f"{n} segments reviewed, and the suggester learns a code from segments with it "
+            f"and at least {need} without it; review segments where it does not apply (mark "
+            "them done with no code in a coding sheet, or give them a row with an empty "
+            "code in the coding CSV), or code segments that need other codes")
+    shown = ", ".join(f"{c} ({int(counts.get(c, 0))})" for c in wanted[:8]) or "none"
+    return InputError(
+        f"no code has enough coded segments to {what}: each needs at least {need} positive "
+        f"segments (codes and counts: {shown}); code more segments")
+
+
 # ------------------------------------------------------------------------- features
 def _lemma_analyzer(text: str) -> list[str]:
     """Lower-cased lemmas of the words (no punctuation or spaces), as 1- and 2-grams."""
@@ -276,11 +298,7 @@ class SuggestModel(BaseEstimator):
             else:
                 learn.append(code)
         if not learn:
-            shown = ", ".join(f"{c} ({int(counts.get(c, 0))})" for c in wanted[:8]) or "none"
-            raise InputError(
-                f"no code has enough coded segments to learn: each needs at least "
-                f"{self.min_positives} positive segments (codes and counts: {shown}); "
-                "code more segments")
+            raise _nothing_to_learn(counts, wanted, n, self.min_positives, "learn")
         self.codes_ = learn
         self.features_ = make_features(self.features)
         X_text = self.features_.fit_transform(texts)
