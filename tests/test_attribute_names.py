@@ -41,7 +41,7 @@ def test_tables_and_exports_survive_attributes_stored_under_clashing_names(
     fresh_project.load_codebook(CODEBOOK)
     fresh_project.code_rules()
     # As an older qda (or another program) could have stored them: straight into the store.
-    clashing = {n: f"v-{n}" for n in CLASHING if n not in ("auto", "participant_id")}
+    clashing = {n: f"v-{n}" for n in CLASHING + ["label"]}
     with fresh_project._store.transaction():
         fresh_project._store.upsert_participant("S01", label="Dawn", attributes=clashing)
     segs = fresh_project.segments()
@@ -50,6 +50,9 @@ def test_tables_and_exports_survive_attributes_stored_under_clashing_names(
     assert dawn["attribute_question"] == "v-question"
     assert dawn["attribute_start"] == "v-start" and dawn["start"] == 95
     assert fresh_project.quotes().shape[1] == 6
+    parts = fresh_project.participants().set_index("participant")
+    assert parts.at["S01", "label"] == "Dawn" and parts.at["S01", "attribute_label"] == "v-label"
+    assert parts.at["S01", "attribute_auto"] == "v-auto" and not parts.at["S01", "auto"]
     assert "v-question" in fresh_project.matrix(rows="attribute_question").iloc[:, 0].tolist()
     reports.export_workbook(fresh_project, tmp_path / "db.xlsx")
     reports.export_quotes(fresh_project, tmp_path / "quotes.md")
