@@ -77,3 +77,4 @@ def test_a_survey_column_named_like_a_table_column_is_kept_renamed_and_reported(
         segs = project.segments()
         assert list(segs["attribute_Unit"]) == ["North", "South", "North"]
         assert segs["unit"].eq("response").all()
+

@@ -45,6 +45,9 @@ class ReadOptions:
     speaker_pattern: str | None = None         # a house-style label regex (group 'label')
     text_columns: tuple[str, ...] = ()         # survey tables: the answer columns
     id_column: str | None = None               # survey tables: the respondent column
+    #: several survey tables read at once (a folder): a table without a named column
+    #: uses the named ones it has, else finds its own (and says so), instead of refusing
+    lenient_columns: bool = False
 
 
 @dataclass

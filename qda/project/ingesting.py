@@ -19,6 +19,7 @@ from qda.ingest import (
     SourceDocument,
     collect_inputs,
     document_key,
+    format_for,
     read_document,
     read_participants,
 )
@@ -51,9 +52,14 @@ class Ingesting:
             raise InputError("no transcripts given; name files or a folder of transcripts")
         sheet_path = participants or folder_sheet
         sheet = read_participants(sheet_path) if sheet_path else None
+        # Several survey tables at once (a folder): --text-column/--id-column name columns
+        # of some of them; each table uses those it has, else finds its own (a warning),
+        # and a name no table has is an error below. One table alone must have them.
+        surveys = [f for f in files if format_for(f, format) == "survey"]
         options = ReadOptions(format=format, interviewer_labels=tuple(interviewer_labels),
                               speaker_pattern=speaker_pattern, text_columns=tuple(text_columns),
-                              id_column=id_column)
+                              id_column=id_column, lenient_columns=len(surveys) > 1)
+        used_columns: set[str] = set()
         report = IngestReport()
         new_docs: list[tuple[str, SourceDocument]] = []
         versions: list[tuple[dict, SourceDocument]] = []
@@ -61,6 +67,11 @@ class Ingesting:
         seen_sha: dict[str, str] = {}
         for path in _progress(files, progress, "Reading"):
             doc = read_document(path, options=options)
+            if doc.format == "survey":
+                used_columns.update(c.casefold() for c in doc.metadata["text_columns"])
+                if doc.metadata["id_column"]:
+                    used_columns.add(doc.metadata["id_column"].casefold())
+                report.surveys.append(_survey_line(doc))
             existing = self._store.document_by_name(doc.name)
             same = self._store.document_by_sha(doc.sha256)
             if same is not None:
@@ -81,6 +92,13 @@ class Ingesting:
                 doc_id, n = f"{base}-{n}", n + 1
             taken.add(doc_id)
             new_docs.append((doc_id, doc))
+        if options.lenient_columns:
+            for name in (*text_columns, *([id_column] if id_column else [])):
+                if name.strip().casefold() not in used_columns:
+                    raise InputError(
+                        f"no survey table has the column {name!r} (tables: "
+                        f"{', '.join(f.name for f in surveys)}); check its spelling in "
+                        "--text-column/--id-column")
         if sheet is not None:
             unknown = sheet.unknown_documents_warning(taken)
             if unknown:
@@ -223,3 +241,16 @@ class Ingesting:
                                            is_interviewer=False)
         self._store.drop_unused_auto_participants()
         return unmapped
+
+
+def _survey_line(doc: SourceDocument) -> str:
+    """Which columns of a survey table were read as answers, which as the respondent id
+    and which became attributes (so that a researcher can correct the choice)."""
+    meta = doc.metadata
+    quoted = lambda cols: ", ".join(repr(c) for c in cols) or "none"
+    found = " (found by qda: name them with --text-column/--id-column to choose)" \
+        if meta.get("detected") else ""
+    return (f"{doc.name}: answers read from {quoted(meta['text_columns'])}; respondent id "
+            f"{meta['id_column']!r}" if meta["id_column"] else
+            f"{doc.name}: answers read from {quoted(meta['text_columns'])}; respondents by "
+            "row number") + f"; attributes: {quoted(meta['attribute_columns'])}{found}"
