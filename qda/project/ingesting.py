@@ -128,10 +128,21 @@ class Ingesting:
                                        "version": rev.version, "segments": rev.segments,
                                        "segments_kept": rev.segments_kept,
                                        "codings_placed": rev.codings_placed,
-                                       "codings_archived": len(rev.codings_unplaced)})
+                                       "codings_archived": len(rev.codings_unplaced),
+                                       "codings_flagged": len(rev.codings_flagged),
+                                       "segments_replaced": rev.segments_replaced})
             report.unmapped = self._map_participants(sheet, who=who)
         report.participants = len(self._store.participant_ids())
         for rev in report.versions:
+            if rev.codings_flagged:
+                shown = "; ".join(f"{r['code_id']} by {r['coder']} on {r['segment_id']}"
+                                  for r in rev.codings_flagged[:5])
+                more = len(rev.codings_flagged) - 5
+                report.warnings.append(
+                    f"{rev.document} version {rev.version}: {len(rev.codings_flagged)} coding(s) "
+                    f"of whole segments followed their edited segment ({shown}"
+                    f"{f' and {more} more' if more > 0 else ''}); check them: `qda codings` "
+                    "shows why in the 'review' column")
             if rev.codings_unplaced:
                 shown = "; ".join(f"{r['code_id']} by {r['coder']}: {_clip(r['quote'])!r}"
                                   for r in rev.codings_unplaced[:5])
