@@ -54,6 +54,7 @@ def test_tables_and_exports_survive_attributes_stored_under_clashing_names(
     assert parts.at["S01", "label"] == "Dawn" and parts.at["S01", "attribute_label"] == "v-label"
     assert parts.at["S01", "attribute_auto"] == "v-auto" and not parts.at["S01", "auto"]
     assert "v-question" in fresh_project.matrix(rows="attribute_question").iloc[:, 0].tolist()
+    fresh_project.coding_sheet(tmp_path / "sheet.xlsx", coder="ana")
     reports.export_workbook(fresh_project, tmp_path / "db.xlsx")
     reports.export_quotes(fresh_project, tmp_path / "quotes.md")
 

@@ -143,7 +143,7 @@ class Coding:
         if segs.empty:
             raise ProjectError("there are no segments to code; ingest transcripts first "
                                "(`qda ingest FILES`)")
-        attrs = [c for c in self._store.participants().columns
+        attrs = [c for c in self._participants().columns
                  if c not in ("participant_id", "label", "auto")]
         attrs += [c for c in ("question",) if c in segs.columns]
         marks: set[tuple[str, str]] = set()
