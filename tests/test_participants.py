@@ -250,3 +250,21 @@ def test_whitespace_lines_above_the_header_count_as_one_row_each(tmp_path):
     path.write_text("   \n\t\nparticipant,document\nP1,\n,doc-a\n", encoding="utf-8")
     with pytest.raises(ParticipantsError, match="row 5: the participant cell is empty"):
         read_participants(path)
+
+
+def test_qda_participants_load_warns_about_documents_not_in_the_project(tmp_path, transcripts):
+    from click.testing import CliRunner
+
+    from qda.cli import cli
+
+    runner = CliRunner()
+    project = str(tmp_path / "p.qda")
+    assert runner.invoke(cli, ["init", project]).exit_code == 0
+    assert runner.invoke(cli, ["ingest", str(transcripts / "int-a.txt"), "--project",
+                               project]).exit_code == 0
+    result = runner.invoke(cli, ["participants", "load", str(transcripts / "participants.csv"),
+                                 "--project", project])
+    assert result.exit_code == 0, result.output
+    assert "Warning: " in result.output and "not in the project ('int-b.txt', 'fg')" in \
+        result.output
+    assert "UserWarning" not in result.output
