@@ -277,7 +277,9 @@ def test_evaluate_table_has_model_and_rules_rows(data):
     pred = np.array(["home_visits" in h for h in hits])
     assert rules_home["f1"] == pytest.approx(f1_score(truth, pred))
     assert rules_home["kappa"] == pytest.approx(cohen_kappa_score(truth, pred))
-    assert report.overall.loc[("model", "macro"), "f1"] > 0.8   # the synthetic set is easy
+    # The synthetic set is easy. (Calibrated per fold, probabilities are honest and cross
+    # 0.5 less often than the refitted model's over-confident ones did: 0.79 here, not 0.83.)
+    assert report.overall.loc[("model", "macro"), "f1"] > 0.75
     assert report.probabilities.shape == (len(texts), 3)
     table = report.table()
     assert table["code_id"].tolist()[-4:] == ["(micro)", "(macro)", "(micro)", "(macro)"]
