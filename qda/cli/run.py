@@ -114,26 +114,10 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
 
 
 def _refi_projects(paths) -> tuple[list[Path], list[Path]]:
-    """Split REFI-QDA projects (.qdpx) from transcripts. A .qdpx inside a folder is refused:
-    a project is imported on its own, by name, not found among transcripts."""
-    from qda.errors import InputError
-
-    projects, rest = [], []
-    for path in paths:
-        if path.suffix.lower() == ".qdpx" and not path.is_dir():
-            projects.append(path)
-            continue
-        if path.suffix.lower() == ".qdc" and not path.is_dir():
-            raise InputError(f"{path}: is a REFI-QDA codebook; load it with `qda codebook "
-                             f"load {path}`")
-        if path.is_dir():
-            inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() == ".qdpx")
-            if inside:
-                raise InputError(f"{path}: holds the REFI-QDA project {inside[0]}; import it "
-                                 f"on its own with `qda ingest {path / inside[0]}` and give "
-                                 "the transcripts without it")
-        rest.append(path)
-    return projects, rest
+    """Split REFI-QDA projects (.qdpx) from transcripts; a project is imported whole. (A
+    .qdpx inside a folder of transcripts, or a .qdc, is refused by the readers.)"""
+    projects = [p for p in paths if p.suffix.lower() == ".qdpx" and not p.is_dir()]
+    return projects, [p for p in paths if p not in projects]
 
 
 def _import_refi(projects: list[Path], project_path: Path) -> None:
