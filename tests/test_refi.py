@@ -8,6 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qda.errors import InputError, ProjectError
 from qda.project import Project
@@ -618,3 +620,100 @@ def test_cli_errors(tmp_path, monkeypatch, args, message):
     assert out.exit_code == 1 and out.output.startswith("Error: "), out.output
     assert message in out.output
     assert "Traceback" not in out.output
+
+
+# ----------------------------------------------------------------- more import cases
+def test_pdf_text_representation_is_imported_and_regions_reported(tmp_path):
+    text = "Breakfast is the most important meal."
+    xml = (f'<?xml version="1.0" encoding="utf-8"?><Project {NS} name="p" origin="ATLAS.ti 9">'
+           f'<CodeBook><Codes>{CODE_A}</Codes></CodeBook><Sources>'
+           f'<PDFSource guid="{G(10)}" name="leaflet.pdf" path="internal://{G(11)}.pdf">'
+           f'<PDFSelection guid="{G(12)}" page="0" firstX="1" firstY="2" secondX="3" '
+           f'secondY="4"><Coding guid="{G(13)}"><CodeRef targetGUID="{G(50)}"/></Coding>'
+           f'</PDFSelection><Representation guid="{G(14)}" name="leaflet">'
+           f"<PlainTextContent>{text}</PlainTextContent>"
+           f'<PlainTextSelection guid="{G(15)}" startPosition="22" endPosition="31">'
+           f'<Coding guid="{G(16)}"><CodeRef targetGUID="{G(50)}"/></Coding>'
+           f"</PlainTextSelection></Representation></PDFSource></Sources></Project>")
+    xmlschema.XMLSchema(str(SCHEMAS / "Project.xsd")).validate(xml)
+    project = Project.create(tmp_path / "p.qda")
+    report = project.import_qdpx(make_qdpx(tmp_path / "pdf.qdpx", xml))
+    assert project.documents()["name"].tolist() == ["leaflet.pdf"]
+    assert project.codings()["text"].tolist() == ["important"]
+    assert any("1 PDF region(s) with 1 coding(s)" in what for what, _ in report.skipped)
+    project.close()
+
+
+def test_participant_values_already_there_are_kept(coded, tmp_path):
+    path = coded.export_qdpx(tmp_path / "p.qdpx")
+    new = Project.create(tmp_path / "n.qda")
+    (tmp_path / "parts.csv").write_text("participant,group\nS01,family\n", encoding="utf-8")
+    new.import_qdpx(path)
+    with new.transaction():
+        new._store.upsert_participant("S01", label="S01", attributes={"group": "other"})
+    again = new.import_qdpx(path)
+    assert any("'group'" in w and "kept" in w for w in again.warnings)
+    assert new.participants().set_index("participant").loc["S01", "group"] == "other"
+    new.close()
+
+
+def test_characters_xml_cannot_hold_are_left_out_of_the_xml(tmp_path, project_schema):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A: one\x0c two three\n", encoding="utf-8")
+    project = Project.create(tmp_path / "p.qda")
+    project.ingest([folder])
+    project.load_codebook(CODEBOOK)
+    project.add_coding(project.segments()["segment_id"].iloc[0], project.codebook.ids[0],
+                       coder="ann\x0b")
+    path = project.export_qdpx(tmp_path / "p.qdpx")
+    project_schema.validate(qde(path))
+    back = Project.create(tmp_path / "b.qda")
+    back.import_qdpx(path)
+    assert back.documents(text=True)["text"].tolist() == ["A: one\x0c two three\n"]
+    project.close()
+    back.close()
+
+
+def test_a_tool_named_like_qda_is_not_taken_for_qda(tmp_path):
+    raw = "\U0001F600 hello world \U0001F600 good morning"
+    sels = [(3, 8, G(50)), (9, 14, G(50)), (18, 22, G(50))]    # UTF-16 units
+    xml = project_xml("QDA Miner 2024", text_source(G(10), "d", sels, content=raw), CODE_A)
+    project = Project.create(tmp_path / "p.qda")
+    project.import_qdpx(make_qdpx(tmp_path / "m.qdpx", xml))
+    assert sorted(project.codings()["text"]) == ["good", "hello", "world"]
+    project.close()
+
+
+# --------------------------------------------------------------- property: positions
+_PIECES = st.sampled_from(["a", "é", "e\u0301", "\t", " ", "\r\n", "\r", "\n", "\U0001F600",
+                           "\U0001F469\u200D\U0001F467", "日", "ß", "x"])
+
+
+def _raw_index(raw: str, stored_index: int, crlf_as_one: bool) -> int:
+    """Where stored_index (in the \\n-only text) falls in the counted text."""
+    i = j = 0
+    while j < stored_index:
+        step = 2 if raw.startswith("\r\n", i) else 1
+        i, j = i + step, j + 1
+    return j if crlf_as_one else i
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=40), st.data())
+def test_positions_round_trip_every_convention(pieces, data):
+    raw = "".join(pieces)
+    stored = raw.replace("\r\n", "\n").replace("\r", "\n")
+    start = data.draw(st.integers(0, len(stored) - 1))
+    end = data.draw(st.integers(start + 1, len(stored)))
+    for convention in (STANDARD, UTF16, Convention(newlines="CRLF as one"),
+                       Convention("UTF-16 units", "CRLF as one")):
+        one = convention.newlines == "CRLF as one"
+        counted = stored if one else raw
+
+        def units(cp: int) -> int:
+            if convention.units == "code points":
+                return cp
+            return len(counted[:cp].encode("utf-16-le")) // 2
+        s, e = (units(_raw_index(raw, k, one)) for k in (start, end))
+        assert Positions(raw, convention).span(s, e) == (start, end)

@@ -304,8 +304,19 @@ class Exchange:
                        and all(owner.get(m) == case.id for m in members))
             if made_up:
                 continue   # qda's own made-up participant for a speaker, already there
-            self._store.upsert_participant(case.id, label=case.label or case.id,
-                                           attributes=case.attributes)
+            attrs = dict(case.attributes)
+            label = case.label or case.id
+            if case.id in parts.index and case.id not in auto:
+                old = parts.loc[case.id]
+                label = old["label"]
+                clash = [k for k, v in attrs.items()
+                         if k in old.index and isinstance(old[k], str) and old[k] != v]
+                for k in clash:
+                    report.warnings.append(
+                        f"case {case.id!r} is already a participant with a different {k!r} "
+                        f"({old[k]!r}, the file says {attrs.pop(k)!r}); the participant's "
+                        "value was kept")
+            self._store.upsert_participant(case.id, label=label, attributes=attrs)
             report.participants += 1
             for m in members:
                 current = owner.get(m)

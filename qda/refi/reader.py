@@ -17,6 +17,7 @@ make qda read other files on this computer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -30,6 +31,7 @@ from qda.refi.writer import SUGGESTION_MARK
 
 __all__ = ["read_qdpx"]
 
+_QDA_ORIGIN = re.compile(r"^qda \d")   # what qda writes as origin: "qda 0.1.0"
 _MEDIA = {"picturesource": "an image", "audiosource": "audio", "videosource": "video"}
 
 
@@ -118,6 +120,7 @@ class _Reader:
         origin = (_attr(root, "origin") or "").strip()
         self.report.origin = origin
         self.origin = origin
+        self.from_qda = _QDA_ORIGIN.match(origin) is not None
         self.default_user = self._users(root, origin)
         codebook, code_ids = self._codebook(root, origin)
         self.code_ids = code_ids
@@ -261,7 +264,7 @@ class _Reader:
         usable = [(s.start, s.end, s.name) for s in selections
                   if s.start is not None and s.end is not None]
         preferred = UTF16 if "nvivo" in self.origin.lower() else STANDARD
-        if self.origin.lower().startswith("qda"):
+        if self.from_qda:
             convention = STANDARD
         else:
             convention = choose_convention(raw, usable, preferred=preferred)
@@ -303,8 +306,7 @@ class _Reader:
                     continue
                 span = (src.positions.span(sel.start, sel.end)
                         if sel.start is not None and sel.end is not None else None)
-                suggested = _suggestions(sel.description) if self.origin.startswith("qda") \
-                    else {}
+                suggested = _suggestions(sel.description) if self.from_qda else {}
                 for code_guid, user, at in sel.codings:
                     code = code_ids.get(code_guid)
                     problem = None
@@ -341,7 +343,7 @@ class _Reader:
             cid = (_attr(el, "name") or "").strip() or f"case {n}"
             desc = _kid(el, "description")
             desc = (desc.text or "").strip() if desc is not None else ""
-            label = desc if self.origin.startswith("qda") and desc else cid
+            label = desc if self.from_qda and desc else cid
             attrs = {}
             for vv in _kids(el, "variablevalue"):
                 ref = _kid(vv, "variableref")

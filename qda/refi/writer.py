@@ -29,6 +29,7 @@ gives the same file apart from dates.
 
 from __future__ import annotations
 
+import re
 import uuid
 import zipfile
 from collections import defaultdict
@@ -160,8 +161,20 @@ def project_xml(project: RefiProject, *, created_at: str | None = None) -> bytes
             a = {"guid": ng, "name": f"Review note: {c.code}", "creatingUser": user_guid[_user(c)]}
             note = ET.SubElement(notes_el, "Note", a)
             ET.SubElement(note, "PlainTextContent").text = c.note
+    for el in root.iter():   # characters XML 1.0 cannot hold (e.g. form feed) are dropped
+        if el.text:
+            el.text = _xml_safe(el.text)
+        for key, value in el.attrib.items():
+            el.attrib[key] = _xml_safe(value)
     ET.indent(root, space="  ")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", text)
 
 
 def _quote(text: str, n: int = 60) -> str:
