@@ -268,7 +268,7 @@ class Exchange:
             rows.append({"segment_id": segment, "document_id": doc_id, "start": c.start,
                          "end": c.end, "code_id": c.code, "coder": c.coder, "source": "import",
                          "status": c.status, "confidence": c.confidence, "evidence": None,
-                         "codebook_version": None,
+                         "codebook_version": None, "review": c.note,
                          "created_at": (c.created_at or now()).replace("Z", "+00:00")})
         report.codings = self._store.insert_codings(rows)
 

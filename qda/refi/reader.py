@@ -69,7 +69,8 @@ class _Selection:
     end: int | None
     name: str
     description: str
-    codings: list[tuple[str, str, str | None]] = field(default_factory=list)  # code, user, at
+    # code, user, at, note GUIDs
+    codings: list[tuple[str, str, str | None, list[str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -99,6 +100,7 @@ class _Reader:
         self.report = ImportReport(file=str(path))
         self.users: dict[str, str] = {}
         self.code_ids: dict[str, str] = {}
+        self.notes_used: set[str] = set()
 
     def where(self) -> str:
         return f"{self.path} ({self.archive.project_name})"
@@ -125,13 +127,22 @@ class _Reader:
         codebook, code_ids = self._codebook(root, origin)
         self.code_ids = code_ids
         variables = self._variables(root)
+        notes = self._notes(root)
         sources, docs = self._sources(root)
-        codings = self._codings(sources, code_ids)
+        codings = self._codings(sources, code_ids, notes)
         cases = self._cases(root, variables, sources)
         for name in ("notes", "links", "sets", "graphs"):
             el = _kid(root, name)
-            if el is not None and len(el):
-                self.skip(f"{len(el)} {name[:-1]}(s) ({_names(el)})", _WHY[name])
+            left = [c for c in el if normal_guid(_attr(c, "guid")) not in self.notes_used] \
+                if el is not None else []
+            if left:
+                self.skip(f"{len(left)} {name[:-1]}(s) ({_names(left)})", _WHY[name])
+        commented = [s for src in sources for s in src.selections if s.description
+                     and not s.description.startswith(SUGGESTION_MARK)]
+        if commented:
+            self.skip(f"{len(commented)} comment(s) on selections (their Description)",
+                      "qda codings have no comments; open the project in its program to read "
+                      "them")
         project = RefiProject(name=_attr(root, "name") or self.path.stem, codebook=codebook,
                               documents=docs, codings=codings, cases=cases, origin=origin)
         return project, self.report
@@ -166,6 +177,20 @@ class _Reader:
         except CodebookError as exc:
             raise InputError(f"{self.where()}: its codebook cannot be read: {exc}") from exc
         return cb, ids
+
+    def _notes(self, root: ET.Element) -> dict[str, str]:
+        """Note GUID -> its text (inline, or its internal text file)."""
+        out = {}
+        notes_el = _kid(root, "notes")
+        for n in _kids(notes_el, "note") if notes_el is not None else []:
+            content = _kid(n, "plaintextcontent")
+            text = content.text or "" if content is not None else ""
+            ref = (_attr(n, "plainTextPath") or "").strip()
+            if not text and ref.lower().startswith("internal://"):
+                data = self.archive.member(ref)
+                text = data.decode("utf-8-sig", "replace") if data else ""
+            out[normal_guid(_attr(n, "guid"))] = text.strip()
+        return out
 
     def _variables(self, root: ET.Element) -> dict[str, str]:
         out = {}
@@ -277,7 +302,7 @@ class _Reader:
     def _lost(self, src: _Source) -> None:
         """Every coding of a source whose text could not be read, as unplaced."""
         for sel in src.selections:
-            for code_guid, user, _ in sel.codings:
+            for code_guid, user, _, _ in sel.codings:
                 self.report.unplaced.append({
                     "source": src.name, "code": self.code_ids.get(code_guid, code_guid),
                     "start": sel.start, "end": sel.end, "coder": user,
@@ -294,11 +319,14 @@ class _Reader:
             code = normal_guid(_attr(ref, "targetGUID")) if ref is not None else ""
             sel.codings.append((code, self.user(_attr(c, "creatingUser"),
                                                 _attr(el, "creatingUser")),
-                                _attr(c, "creationDateTime") or _attr(el, "creationDateTime")))
+                                _attr(c, "creationDateTime") or _attr(el, "creationDateTime"),
+                                [normal_guid(_attr(r, "targetGUID"))
+                                 for r in _kids(c, "noteref")]))
         return sel
 
     # --------------------------------------------------------------------- codings
-    def _codings(self, sources: list[_Source], code_ids: dict[str, str]) -> list[RefiCoding]:
+    def _codings(self, sources: list[_Source], code_ids: dict[str, str],
+                 notes: dict[str, str]) -> list[RefiCoding]:
         out: list[RefiCoding] = []
         for src in sources:
             for sel in src.selections:
@@ -307,7 +335,7 @@ class _Reader:
                 span = (src.positions.span(sel.start, sel.end)
                         if sel.start is not None and sel.end is not None else None)
                 suggested = _suggestions(sel.description) if self.from_qda else {}
-                for code_guid, user, at in sel.codings:
+                for code_guid, user, at, note_refs in sel.codings:
                     code = code_ids.get(code_guid)
                     problem = None
                     if code is None:
@@ -323,10 +351,15 @@ class _Reader:
                     status, confidence = "accepted", None
                     if code in suggested:
                         status, confidence = "suggested", suggested[code]
+                    note = None
+                    if self.from_qda:   # qda's review notes come back as review notes
+                        texts = [notes[g] for g in note_refs if notes.get(g)]
+                        self.notes_used.update(g for g in note_refs if g in notes)
+                        note = "\n".join(texts) or None
                     out.append(RefiCoding(document=src.guid, start=span[0], end=span[1],
                                           code=code, coder=user, created_at=at,
                                           source="import", status=status,
-                                          confidence=confidence))
+                                          confidence=confidence, note=note))
         return out
 
     # ----------------------------------------------------------------------- cases
@@ -385,7 +418,7 @@ _WHY = {
 }
 
 
-def _names(el: ET.Element, n: int = 5) -> str:
+def _names(el, n: int = 5) -> str:
     names = [(_attr(c, "name") or "").strip() or "(no name)" for c in el]
     more = f", and {len(names) - n} more" if len(names) > n else ""
     return ", ".join(names[:n]) + more
