@@ -714,3 +714,16 @@ def test_positions_round_trip_every_convention(pieces, data):
             return len(counted[:cp].encode("utf-16-le")) // 2
         s, e = (units(_raw_index(raw, k, one)) for k in (start, end))
         assert Positions(raw, convention).span(s, e) == (start, end)
+
+
+def test_two_sources_with_one_guid_stay_apart(tmp_path):
+    sources = (text_source(G(10), "one", [(0, 3, G(50))], content="One text here.") +
+               text_source(G(10), "two", [(0, 3, G(50))], content="Two text here."))
+    xml = project_xml("Tool", sources, CODE_A)
+    project = Project.create(tmp_path / "p.qda")
+    report = project.import_qdpx(make_qdpx(tmp_path / "d.qdpx", xml))
+    codings = project.codings()
+    assert sorted(codings["text"]) == ["One", "Two"]
+    assert codings["document"].nunique() == 2
+    assert any("used by another source" in w for w in report.warnings)
+    project.close()

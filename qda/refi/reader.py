@@ -242,10 +242,16 @@ class _Reader:
                 continue
             if src is None:
                 continue
+            if src.guid in taken:   # the schema cannot forbid it; keep the sources apart
+                self.report.warnings.append(f"{name}: its GUID {src.guid} is used by another "
+                                            "source too; imported as a source of its own")
+                n = 2
+                while f"{src.guid}#{n}" in taken:
+                    n += 1
+                src.guid = f"{src.guid}#{n}"
             found.append(src)
-            doc_id = src.guid
-            taken.add(doc_id)
-            docs.append(RefiDocument(id=doc_id, name=name, text=src.positions.stored,
+            taken.add(src.guid)
+            docs.append(RefiDocument(id=src.guid, name=name, text=src.positions.stored,
                                      created_at=_attr(el, "creationDateTime")))
         return found, docs
 
