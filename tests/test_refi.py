@@ -588,6 +588,8 @@ def test_cli_export_and_ingest(coded, tmp_path, project_schema, codebook_schema)
     out = _cli("ingest", tmp_path / "c.qdpx", "--project", tmp_path / "n.qda")
     assert out.exit_code == 0, out.output
     assert "Imported c.qdpx" in out.output and "2 document(s)" in out.output
+    out = _cli("codebook", "show", "--project", tmp_path / "n.qda")   # counts by source
+    assert out.exit_code == 0 and "import" in out.output.splitlines()[2], out.output
     out = _cli("ingest", SAMPLES / "atlasti-8.4-mac_standard-project.qdpx",
                "--project", tmp_path / "n.qda")
     assert out.exit_code == 0 and "Skipped" in out.output and "Not placed" in out.output
