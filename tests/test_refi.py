@@ -729,3 +729,23 @@ def test_two_sources_with_one_guid_stay_apart(tmp_path):
     assert codings["document"].nunique() == 2
     assert any("used by another source" in w for w in report.warnings)
     project.close()
+
+
+def test_codebook_of_a_hostile_qdpx_or_qdc_is_refused(tmp_path):
+    from qda.codebook import load_codebook
+    bomb = tmp_path / "bomb.qdpx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("project.qde", "<x/>")
+        z.writestr("sources/big.txt", b"\0" * (20 * 1024 ** 2))
+    with pytest.raises(InputError, match="zip bomb"):
+        load_codebook(bomb)
+    lol = tmp_path / "lol.qdc"
+    lol.write_text('<?xml version="1.0"?><!DOCTYPE c [<!ENTITY a "aaaaaaaaaa">'
+                   '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                   '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="'
+                   f'{G(1)}" name="&b;" isCodable="true"/></Codes></CodeBook>')
+    with pytest.raises(InputError, match="refused"):
+        load_codebook(lol)
+    ok = make_qdpx(tmp_path / "ok.qdpx", project_xml("Tool", text_source(
+        G(10), "d", [], content="x"), CODE_A))
+    assert [c.name for c in load_codebook(ok)] == ["Alpha"]

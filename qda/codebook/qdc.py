@@ -43,7 +43,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-import zipfile
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -167,14 +166,12 @@ def _read_meta(book: ET.Element) -> dict[str, str]:
 
 
 def _project_xml(path: Path) -> bytes:
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = [n for n in z.namelist() if n.lower().endswith(".qde")]
-            if not names:
-                raise CodebookError(f"{path}: is not a REFI-QDA project (no .qde inside)")
-            return z.read(names[0])
-    except zipfile.BadZipFile as exc:
-        raise CodebookError(f"{path}: is not a REFI-QDA project (.qdpx is a ZIP file)") from exc
+    """The project XML of a .qdpx, read with the REFI room's checks (zip bombs, names)."""
+    from qda.refi.archive import open_archive  # here: qda.refi imports this module
+
+    archive = open_archive(path)
+    archive.close()
+    return archive.project_xml
 
 
 def _parse(data: bytes, path: Path) -> ET.Element:
