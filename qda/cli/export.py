@@ -17,10 +17,17 @@ from qda.cli.base import (
 @cli.command()
 @click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The research-database workbook.")
+@click.option("--constant-memory/--no-constant-memory", default=None,
+              help="Write the workbook in xlsxwriter's streaming mode (flat memory; filters "
+              "instead of Excel tables). Default: only for large projects.")
 @click.option("--charts", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="A folder for PNG charts.")
+              help="A folder for the charts (each as .png and .svg).")
 @click.option("--quotes", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The quote bank (.md).")
+              help="The quote bank: Markdown (.md) or Word (.docx).")
+@click.option("--order", type=click.Choice(["document", "confidence", "length"]),
+              default="document", show_default=True,
+              help="Quotes within each code: document order, the coder's confidence "
+              "(highest first), or length (longest first).")
 @click.option("--qdpx", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder...")
 @click.option("--qdc", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -30,16 +37,19 @@ from qda.cli.base import (
               "codings; each says so in its selection's description).")
 @_project_option
 @_fail_cleanly
-def export(xlsx, charts, quotes, qdpx, qdc, suggestions, project_path) -> None:
-    """Write the workbook, charts, quote bank and REFI-QDA files."""
+def export(xlsx, constant_memory, charts, quotes, order, qdpx, qdc, suggestions,
+           project_path) -> None:
+    """Write the workbook, charts and quote bank (the same codings as the matrix), and
+    REFI-QDA files for other QDA programs."""
     from qda import reports
     from qda.errors import InputError
 
     if not (xlsx or charts or quotes or qdpx or qdc):
         raise InputError("say what to export: --xlsx F, --charts DIR, --quotes F, --qdpx F "
                          "and/or --qdc F")
-    if quotes and quotes.suffix.lower() != ".md":
-        raise InputError(f"{quotes}: the quote bank is written as Markdown; name it .md")
+    if quotes and quotes.suffix.lower() not in reports.QUOTE_FORMATS:
+        raise InputError(f"{quotes}: the quote bank is written as Markdown (.md) or Word "
+                         "(.docx); name the file with one of those extensions")
     if qdpx and qdpx.suffix.lower() != ".qdpx":
         raise InputError(f"{qdpx}: a REFI-QDA project is written as .qdpx; name it .qdpx")
     if qdc and qdc.suffix.lower() != ".qdc":
@@ -49,11 +59,12 @@ def export(xlsx, charts, quotes, qdpx, qdc, suggestions, project_path) -> None:
     with _open(project_path) as project:
         written = []
         if xlsx:
-            written.append(reports.export_workbook(project, xlsx))
+            written.append(reports.export_workbook(project, xlsx,
+                                                   constant_memory=constant_memory))
         if charts:
             written += reports.export_charts(project, charts)
         if quotes:
-            written.append(reports.export_quotes(project, quotes))
+            written.append(reports.export_quotes(project, quotes, order=order))
         if qdpx:
             written.append(project.export_qdpx(qdpx, suggestions=suggestions))
         if qdc:

@@ -9,6 +9,7 @@ store and to the pure stages.
 
 from __future__ import annotations
 
+from qda.project.analysing import Analysing
 from qda.project.base import ProjectBase
 from qda.project.codebooks import Codebooks
 from qda.project.coding import Coding
@@ -19,6 +20,7 @@ from qda.project.results import (
     CodeEdit,
     CodingImportReport,
     ConsensusReport,
+    FrameworkImportReport,
     IngestReport,
     ReviewReport,
     RulesReport,
@@ -28,8 +30,10 @@ from qda.project.review import Reviewing
 from qda.project.suggesting import Suggesting
 
 __all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookReport",
-           "CodeEdit", "CodingImportReport", "ReviewReport", "ConsensusReport"]
+           "CodeEdit", "CodingImportReport", "ReviewReport", "ConsensusReport",
+           "FrameworkImportReport"]
 
 
-class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Exchange, ProjectBase):
+class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Analysing, Exchange,
+              ProjectBase):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""
