@@ -135,10 +135,10 @@ def codebook_show(brief, full, definitions, project_path) -> None:
     width = max(len(c.id) + 2 * (cb.depth(c.id) - 1) for c in cb)
     width = max(width, len("code"))
     click.echo(f"{'code':<{width}}  " + "  ".join(f"{s:>5}" for s in sources) + "  name")
-    for row in counts.itertuples(index=False):
-        code = cb.get(row.code)
-        indent = "  " * (row.depth - 1)
-        numbers = "  ".join(f"{getattr(row, s):>5}" for s in sources)
+    for row in counts.to_dict("records"):   # records: a column named 'import' is no attribute
+        code = cb.get(row["code"])
+        indent = "  " * (row["depth"] - 1)
+        numbers = "  ".join(f"{row[s]:>5}" for s in sources)
         click.echo(f"{indent + code.id:<{width}}  {numbers}  {code.name}")
         pad = " " * (len(indent) + 4)
         notes = [] if brief else [("", code.description)]

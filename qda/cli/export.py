@@ -1,4 +1,4 @@
-"""``qda export``: the workbook, charts and quote bank."""
+"""``qda export``: the workbook, charts, quote bank and REFI-QDA files (.qdpx, .qdc)."""
 
 from __future__ import annotations
 
@@ -28,18 +28,34 @@ from qda.cli.base import (
               default="document", show_default=True,
               help="Quotes within each code: document order, the coder's confidence "
               "(highest first), or length (longest first).")
+@click.option("--qdpx", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder...")
+@click.option("--qdc", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The codebook as a REFI-QDA codebook (.qdc).")
+@click.option("--suggestions", is_flag=True, default=False,
+              help="With --qdpx: also export open suggestions (other programs show them as "
+              "codings; each says so in its selection's description).")
 @_project_option
 @_fail_cleanly
-def export(xlsx, constant_memory, charts, quotes, order, project_path) -> None:
-    """Write the workbook, charts and quote bank (the same codings as the matrix)."""
+def export(xlsx, constant_memory, charts, quotes, order, qdpx, qdc, suggestions,
+           project_path) -> None:
+    """Write the workbook, charts and quote bank (the same codings as the matrix), and
+    REFI-QDA files for other QDA programs."""
     from qda import reports
     from qda.errors import InputError
 
-    if not (xlsx or charts or quotes):
-        raise InputError("say what to export: --xlsx F, --charts DIR and/or --quotes F")
+    if not (xlsx or charts or quotes or qdpx or qdc):
+        raise InputError("say what to export: --xlsx F, --charts DIR, --quotes F, --qdpx F "
+                         "and/or --qdc F")
     if quotes and quotes.suffix.lower() not in reports.QUOTE_FORMATS:
         raise InputError(f"{quotes}: the quote bank is written as Markdown (.md) or Word "
                          "(.docx); name the file with one of those extensions")
+    if qdpx and qdpx.suffix.lower() != ".qdpx":
+        raise InputError(f"{qdpx}: a REFI-QDA project is written as .qdpx; name it .qdpx")
+    if qdc and qdc.suffix.lower() != ".qdc":
+        raise InputError(f"{qdc}: a REFI-QDA codebook is written as .qdc; name it .qdc")
+    if suggestions and not qdpx:
+        raise InputError("--suggestions is for --qdpx (the project file); add --qdpx F")
     with _open(project_path) as project:
         written = []
         if xlsx:
@@ -49,5 +65,9 @@ def export(xlsx, constant_memory, charts, quotes, order, project_path) -> None:
             written += reports.export_charts(project, charts)
         if quotes:
             written.append(reports.export_quotes(project, quotes, order=order))
+        if qdpx:
+            written.append(project.export_qdpx(qdpx, suggestions=suggestions))
+        if qdc:
+            written.append(project.export_qdc(qdc))
     for path in written:
         click.echo(f"Wrote {path}")

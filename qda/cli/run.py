@@ -88,7 +88,15 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
     Reads .txt/.md, .docx, .pdf (with a text layer), .vtt/.srt, Zoom/Teams/Otter text
     exports and survey tables (.csv/.xlsx). The same file again changes nothing; a changed
     file becomes a new version of its document, with every coding moved to the same words.
+    A REFI-QDA project (.qdpx, from NVivo, ATLAS.ti, MAXQDA...) is imported whole: texts,
+    codes, codings, cases; what qda cannot take is listed. (A .qdc codebook: `qda
+    codebook load F.qdc`.)
     """
+    projects, paths = _refi_projects(paths)
+    if projects:
+        _import_refi(projects, project_path)
+        if not paths:
+            return
     with _open(project_path) as project:
         report = project.ingest(paths, participants=participants, unit=unit,
                                 interviewer_labels=interviewer_labels, format=format_,
@@ -105,3 +113,31 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
                    f"{len(rev.codings_unplaced)} archived.")
     click.echo(f"Imported {len(report.added)} document(s), {report.segments} segments; "
                f"{report.participants} participants in the project.")
+
+
+def _refi_projects(paths) -> tuple[list[Path], list[Path]]:
+    """Split REFI-QDA projects (.qdpx) from transcripts; a project is imported whole. (A
+    .qdpx inside a folder of transcripts, or a .qdc, is refused by the readers.)"""
+    projects = [p for p in paths if p.suffix.lower() == ".qdpx" and not p.is_dir()]
+    return projects, [p for p in paths if p not in projects]
+
+
+def _import_refi(projects: list[Path], project_path: Path) -> None:
+    with _open(project_path) as project:
+        for path in projects:
+            report = project.import_qdpx(path)
+            _warn(report.warnings)
+            for line in report.conversions:
+                click.echo(f"Converted {line}")
+            for name, existing in report.reused:
+                click.echo(f"Kept {existing}: {name} has the same text")
+            for what, why in report.skipped:
+                click.echo(f"Skipped {what}: {why}")
+            for u in report.unplaced:
+                click.echo(f"Not placed: {u['source']}, code {u['code']}, positions "
+                           f"{u['start']}-{u['end']} ({u['coder']}): {u['why']}")
+            click.echo(f"Imported {path.name} ({report.origin or 'unknown program'}): "
+                       f"{len(report.documents)} document(s), {report.codes_added} code(s), "
+                       f"{report.codings} coding(s), {report.participants} participant(s); "
+                       f"{len(report.skipped)} item(s) skipped, {len(report.unplaced)} "
+                       "selection(s) not placed.")

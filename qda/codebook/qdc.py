@@ -43,7 +43,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-import zipfile
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -52,7 +51,8 @@ from qda.codebook.checks import ID, check_color, check_patterns, check_proximity
 from qda.codebook.model import Code, Codebook
 from qda.errors import CodebookError
 
-__all__ = ["read_codebook_qdc", "write_codebook_qdc", "code_guid", "QDC_NAMESPACE"]
+__all__ = ["read_codebook_qdc", "read_codebook_element", "write_codebook_qdc", "code_guid",
+           "QDC_NAMESPACE"]
 
 QDC_NAMESPACE = "urn:QDA-XML:codebook:1.0"
 _GUID_NAMESPACE = uuid.UUID("6b1f0a52-3c1e-5c8e-9a57-7a2f0c1d9e31")
@@ -124,7 +124,13 @@ def read_codebook_qdc(path: str | Path) -> Codebook:
         raise CodebookError(f"{path}: is a folder, not a codebook file")
     data = _project_xml(path) if path.suffix.lower() == ".qdpx" else path.read_bytes()
     root = _parse(data, path)
-    book = _find_codebook(root, path)
+    return read_codebook_element(_find_codebook(root, path), path)[0]
+
+
+def read_codebook_element(book: ET.Element, path: Path, *, origin: str | None = None
+                          ) -> tuple[Codebook, dict[str, str]]:
+    """The codebook in a parsed ``<CodeBook>`` element (of a .qdc or a project), and
+    each code's GUID (lower case, no braces) -> the id it got (for a project's CodeRefs)."""
     codes_el = _child(book, "codes")
     if codes_el is None or not _children(codes_el, "code"):
         raise CodebookError(f"{path}: the REFI-QDA codebook has no codes")
@@ -132,11 +138,17 @@ def read_codebook_qdc(path: str | Path) -> Codebook:
     for el in _children(codes_el, "code"):
         nodes.add(el, ())
     rows, where = nodes.rows()
-    origin = (_attr(book, "origin") or "").strip()
+    origin = origin or (_attr(book, "origin") or "").strip()
     meta = {"name": path.stem, "version": "1",
             "description": f"Imported from {path.name}" + (f" ({origin})" if origin else "")}
     meta.update(_read_meta(book))
-    return Codebook.from_rows(rows, where=where, **meta)
+    guids = {guid: nodes.nodes[key]["id"] for guid, key in nodes.guids.items()}
+    return Codebook.from_rows(rows, where=where, **meta), guids
+
+
+def normal_guid(guid: str | None) -> str:
+    """A GUID as compared: no braces, lower case (vendors differ in both)."""
+    return (guid or "").strip().strip("{}").lower()
 
 
 def _read_meta(book: ET.Element) -> dict[str, str]:
@@ -154,14 +166,12 @@ def _read_meta(book: ET.Element) -> dict[str, str]:
 
 
 def _project_xml(path: Path) -> bytes:
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = [n for n in z.namelist() if n.lower().endswith(".qde")]
-            if not names:
-                raise CodebookError(f"{path}: is not a REFI-QDA project (no .qde inside)")
-            return z.read(names[0])
-    except zipfile.BadZipFile as exc:
-        raise CodebookError(f"{path}: is not a REFI-QDA project (.qdpx is a ZIP file)") from exc
+    """The project XML of a .qdpx, read with the REFI room's checks (zip bombs, names)."""
+    from qda.refi.archive import open_archive  # here: qda.refi imports this module
+
+    archive = open_archive(path)
+    archive.close()
+    return archive.project_xml
 
 
 def _parse(data: bytes, path: Path) -> ET.Element:
@@ -236,6 +246,7 @@ class _Tree:
         self.path = path
         self.order: list[tuple[str, ...]] = []       # first appearance of each path
         self.nodes: dict[tuple[str, ...], dict] = {}
+        self.guids: dict[str, tuple[str, ...]] = {}   # normal GUID -> key
         self.count = 0
 
     def add(self, el: ET.Element, parent: tuple[str, ...]) -> None:
@@ -255,6 +266,8 @@ class _Tree:
             key = (*parent, *parts[:-1], f"{parts[-1]}\x00{number}")
             node = self._node(key, name=parts[-1])
         node.update(_fields(el, f"{self.path}: code {raw!r}"), filled=True, number=number)
+        if _attr(el, "guid"):
+            self.guids.setdefault(normal_guid(_attr(el, "guid")), key)
         for child in _children(el, "code"):
             self.add(child, key)
 

@@ -54,6 +54,10 @@ _BY_EXTENSION = {".txt": "text", ".md": "text", ".text": "text", ".docx": "docx"
                  ".xlsx": "survey", ".xlsm": "survey"}
 assert set(_BY_EXTENSION) == set(KNOWN_EXTENSIONS)
 _SHEET_NAMES = {"participants.csv", "participants.xlsx", "participants.xlsm"}
+# REFI-QDA exchange files are not transcripts: a project is imported whole, on its own.
+_EXCHANGE = {".qdpx": "is a REFI-QDA project; import it on its own with `qda ingest F.qdpx` "
+                      "(Project.import_qdpx), not among transcripts",
+             ".qdc": "is a REFI-QDA codebook; load it with `qda codebook load F.qdc`"}
 
 
 def format_for(path: Path, format: str | None = None) -> str:
@@ -66,6 +70,8 @@ def format_for(path: Path, format: str | None = None) -> str:
                              f"{', '.join(FORMATS)} (or zoom, teams, otter)")
         return name
     name = _BY_EXTENSION.get(path.suffix.lower())
+    if name is None and path.suffix.lower() in _EXCHANGE:
+        raise InputError(f"{path}: {_EXCHANGE[path.suffix.lower()]}")
     if name is None:
         raise InputError(
             f"{path}: unsupported file type {path.suffix or '(no extension)'!r}; "
@@ -124,6 +130,9 @@ def collect_inputs(paths: Iterable[str | Path]) -> tuple[list[Path], Path | None
             for p in found:
                 if p.name.lower() in _SHEET_NAMES:
                     sheet = sheet or p
+                elif p.suffix.lower() in _EXCHANGE:
+                    raise InputError(f"{p}: {_EXCHANGE[p.suffix.lower()]}; move it out of "
+                                     f"{path} or give the transcripts by name")
                 elif p.suffix.lower() in KNOWN_EXTENSIONS:
                     documents.append(p)
             if not documents:

@@ -3,8 +3,8 @@
 The command line and notebooks call :class:`Project` and nothing below it. Each method
 that writes is one transaction: it happens entirely or not at all. The class is put
 together from one part per kind of work, each in its own module (ingest, codebook,
-coding, learned suggestions, review); each part talks only to the store and to the
-pure stages.
+coding, learned suggestions, review, REFI-QDA exchange); each part talks only to the
+store and to the pure stages.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from qda.project.analysing import Analysing
 from qda.project.base import ProjectBase
 from qda.project.codebooks import Codebooks
 from qda.project.coding import Coding
+from qda.project.exchange import Exchange
 from qda.project.ingesting import Ingesting
 from qda.project.results import (
     CodebookReport,
@@ -33,5 +34,6 @@ __all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookR
            "FrameworkImportReport"]
 
 
-class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Analysing, ProjectBase):
+class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Analysing, Exchange,
+              ProjectBase):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""

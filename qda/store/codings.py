@@ -146,15 +146,15 @@ class CodingRows:
     # -------------------------------------------------------------------- codings
     def insert_codings(self, rows: Iterable[Mapping[str, Any]]) -> int:
         rows = [
-            {**r, "evidence": None if r.get("evidence") is None
+            {"review": None, **r, "evidence": None if r.get("evidence") is None
              else json.dumps(r["evidence"], ensure_ascii=False)}
             for r in rows
         ]
         self._write_many(
             'INSERT INTO codings (segment_id, document_id, start, "end", code_id, coder, source,'
-            " status, confidence, evidence, codebook_version, created_at) VALUES (:segment_id,"
-            " :document_id, :start, :end, :code_id, :coder, :source, :status, :confidence,"
-            " :evidence, :codebook_version, :created_at)",
+            " status, confidence, evidence, codebook_version, created_at, review) VALUES"
+            " (:segment_id, :document_id, :start, :end, :code_id, :coder, :source, :status,"
+            " :confidence, :evidence, :codebook_version, :created_at, :review)",
             rows,
         )
         return len(rows)
