@@ -218,3 +218,22 @@ def test_summaries_follow_a_code_rename(two_coders):
     two_coders.rename_code("benefits", new_id="gains")
     stored = two_coders.framework_summaries()
     assert stored[["code_id", "summary"]].values.tolist() == [["gains", "Helps."]]
+
+
+def test_agreement_compares_coders_imported_from_another_program(two_coders, tmp_path):
+    """Codings from a REFI-QDA file (source 'import') are their coders' decisions; with
+    no review rows, every segment of a document a coder coded in counts as reviewed."""
+    exported = two_coders.export_qdpx(tmp_path / "both.qdpx")
+    with Project.create(tmp_path / "other.qda") as other:
+        other.import_qdpx(exported)
+        codings = other.codings()
+        assert set(codings["source"]) == {"import"}
+        result = other.agreement(["researcher_a", "researcher_b"])
+        segs = other.segments()
+        docs = [set(codings.loc[codings["coder"] == c, "document"]) for c in
+                ("researcher_a", "researcher_b")]
+        both = segs["document"].isin(docs[0] | docs[1])
+        assert result.units == int(both.sum())
+        assert 0 < result.pooled["percent_agreement"] < 100
+        with pytest.raises(InputError, match="unknown coder 'nobody'"):
+            other.agreement(["researcher_a", "nobody"])

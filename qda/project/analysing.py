@@ -89,26 +89,39 @@ class Analysing:
         rejected and open suggestions are not decisions of anyone's. The units are
         the segments each coder reviewed (``reviews``: a coding sheet row or CSV row
         they filled in, even with no code) or coded; interviewer turns are left out.
-        A coder the project does not know, or one who reviewed nothing, is an error.
+        Codings imported from another program (REFI-QDA, source ``import``) are that
+        person's decisions too; such a coder has no review rows, so every segment of a
+        document they coded in counts as reviewed by them (NVivo and MAXQDA coders code
+        whole documents). A coder the project does not know, or one who reviewed
+        nothing, is an error.
         """
         coders = [c.strip() for c in coders if c and c.strip()]
         coders = list(dict.fromkeys(coders))
         if len(coders) < 2:
             raise InputError("agreement needs at least two coders, e.g. --coders A,B")
-        known = self._store.coders()
-        counts = known.set_index("coder")
-        unknown = [c for c in coders if c not in counts.index]
+        everything = self._store.codings()
+        imported = everything[everything["source"] == "import"]
+        known = sorted(set(self._store.coders()["coder"]) | set(imported["coder"].dropna()))
+        unknown = [c for c in coders if c not in known]
         if unknown:
-            names = ", ".join(known["coder"]) or "none yet (qda code import F --coder NAME)"
+            names = ", ".join(known) or "none yet (qda code import F --coder NAME)"
             raise InputError(f"unknown coder {unknown[0]!r}; coders in this project: {names}")
-        live = self._store.segments()
-        live = set(live.loc[~live["is_interviewer"], "segment_id"])
-        codings = self._store.codings()
-        codings = codings[codings["coder"].isin(coders) & (codings["source"] == "human")
-                          & (codings["status"] == "accepted")
-                          & codings["segment_id"].isin(live)]
+        segs = self._store.segments()
+        segs = segs[~segs["is_interviewer"]]
+        live = set(segs["segment_id"])
+        codings = everything[everything["coder"].isin(coders)
+                             & everything["source"].isin(["human", "import"])
+                             & (everything["status"] == "accepted")
+                             & everything["segment_id"].isin(live)]
         reviews = self._store.reviews()
         reviews = reviews[reviews["coder"].isin(coders) & reviews["segment_id"].isin(live)]
+        # A coder known only from imported codings reviewed the documents they coded in.
+        by_import = [c for c in coders if not (reviews["coder"] == c).any()
+                     and (imported["coder"] == c).any()]
+        for coder in by_import:
+            docs = set(imported.loc[imported["coder"] == coder, "document_id"])
+            whole = segs.loc[segs["document_id"].isin(docs), ["segment_id"]].assign(coder=coder)
+            reviews = pd.concat([reviews, whole], ignore_index=True)
         for coder in coders:
             if not ((reviews["coder"] == coder).any() or (codings["coder"] == coder).any()):
                 raise InputError(f"coder {coder!r} has no reviewed or coded segments (outside "
