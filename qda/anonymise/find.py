@@ -184,7 +184,7 @@ def find_candidates(segments: pd.DataFrame, *, codebook_terms: Iterable[str] = (
     generic = {"respondent", "interviewer", "participant", "speaker", ""}
     speaker_rows = [(doc, label, n) for doc, label, n in speakers
                     if isinstance(label, str) and label.strip().lower() not in generic
-                    and not re.fullmatch(r"[A-Z]?\d*|[A-Z]{1,2}\d+", label.strip())]
+                    and not re.fullmatch(r"[A-Z]?\d*|[A-Z]{1,3}\d+", label.strip(" []()"))]
     return _table(found, speaker_rows)
 
 

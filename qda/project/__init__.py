@@ -9,6 +9,7 @@ pure stages.
 
 from __future__ import annotations
 
+from qda.project.anonymising import AnonymiseReport, Anonymising
 from qda.project.base import ProjectBase
 from qda.project.codebooks import Codebooks
 from qda.project.coding import Coding
@@ -27,8 +28,9 @@ from qda.project.review import Reviewing
 from qda.project.suggesting import Suggesting
 
 __all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookReport",
-           "CodeEdit", "CodingImportReport", "ReviewReport", "ConsensusReport"]
+           "CodeEdit", "CodingImportReport", "ReviewReport", "ConsensusReport",
+           "AnonymiseReport"]
 
 
-class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, ProjectBase):
+class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Anonymising, ProjectBase):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""
