@@ -95,13 +95,13 @@ class AttributionRules:
             raise InputError(f"{source}: unknown key {unknown[0]!r}; the keys are "
                              f"{', '.join(sorted(known))}")
         template = data.get("template", DEFAULT_TEMPLATE)
-        if not isinstance(template, str) or not template_fields(template):
-            raise InputError(f"{source}: template must be text with fields in braces, "
-                             "e.g. '{role}, {location}'")
         try:
-            template_fields(template)
+            fields = template_fields(template) if isinstance(template, str) else []
         except ValueError as exc:
             raise InputError(f"{source}: template {template!r}: {exc}") from exc
+        if not fields:
+            raise InputError(f"{source}: template must be text with fields in braces, "
+                             "e.g. '{role}, {location}'")
         role_field = data.get("role_field", "role")
         if not isinstance(role_field, str) or not role_field:
             raise InputError(f"{source}: role_field must be a field name such as role")

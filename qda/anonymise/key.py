@@ -32,6 +32,21 @@ _TRUE = {"true", "yes", "y", "1", "x"}
 _FALSE = {"false", "no", "n", "0"}
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _which(found: str, entries: list[KeyEntry]) -> KeyEntry:
+    """The entry (longest first) a regular-expression match belongs to."""
+    for e in entries:
+        if re.fullmatch(e.regex(), found):
+            return e
+    raise AssertionError(found)
+
+
 @dataclass(frozen=True)
 class KeyEntry:
     original: str
@@ -69,24 +84,63 @@ class Key:
     sha256: str = ""                  # of the file's bytes (recorded instead of the originals)
 
     @cached_property
-    def pattern(self) -> re.Pattern:
-        # Longest first: at one position the regex takes the first alternative that matches.
-        ordered = sorted(range(len(self.entries)),
-                         key=lambda i: (-len(self.entries[i].original), i))
-        return re.compile("|".join(f"(?P<k{i}>{self.entries[i].regex()})" for i in ordered))
+    def _index(self) -> tuple[dict[str, list[KeyEntry]], re.Pattern | None, list[KeyEntry]]:
+        """Whole-word terms that start with a word character, by their first word (lower
+        case), longest first; the rest (few: ``whole_word`` false, or a term starting with
+        punctuation) as one regular expression."""
+        by_word: dict[str, list[KeyEntry]] = {}
+        rest: list[KeyEntry] = []
+        for e in self.entries:
+            first = _WORD.match(e.original)
+            if e.whole_word and first:
+                by_word.setdefault(first.group().lower(), []).append(e)
+            else:
+                rest.append(e)
+        for entries in by_word.values():
+            entries.sort(key=lambda e: -len(e.original))
+        rest.sort(key=lambda e: -len(e.original))
+        pattern = re.compile("|".join(e.regex() for e in rest)) if rest else None
+        return by_word, pattern, rest
 
     def matches(self, text: str) -> list[Match]:
-        """Every place a key term occurs in ``text`` (leftmost, longest, not overlapping)."""
+        """Every place a key term occurs in ``text`` (leftmost, longest, not overlapping).
+
+        Looked up word by word (a dictionary of first words), not with one regular
+        expression of every term: that tries each term at each character and takes
+        seconds on a long transcript."""
         if not self.entries or not text:
             return []
-        return [Match(m.start(), m.end(), self.entries[int(m.lastgroup[1:])])
-                for m in self.pattern.finditer(text)]
+        by_word, pattern, rest = self._index
+        found: list[Match] = []
+        if by_word:
+            for w in _WORD.finditer(text):
+                for e in by_word.get(w.group().lower(), ()):
+                    end = w.start() + len(e.original)
+                    piece = text[w.start():end]
+                    if (piece == e.original if e.case_sensitive
+                            else piece.lower() == e.original.lower()) \
+                            and not (end < len(text) and _is_word(text[end])):
+                        found.append(Match(w.start(), end, e))
+                        break
+        if pattern is not None:
+            for m in pattern.finditer(text):
+                found.append(Match(m.start(), m.end(), _which(m.group(), rest)))
+        found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        out: list[Match] = []
+        for m in found:
+            if not out or m.start >= out[-1].end:
+                out.append(m)
+        return out
 
     def apply(self, text: str) -> str:
         """``text`` with every key term replaced (for labels, names and notes: no offsets)."""
         if not self.entries or not text:
             return text
-        return self.pattern.sub(lambda m: self.entries[int(m.lastgroup[1:])].replacement, text)
+        parts, at = [], 0
+        for m in self.matches(text):
+            parts += [text[at:m.start], m.entry.replacement]
+            at = m.end
+        return "".join(parts) + text[at:] if parts else text
 
     def counts(self) -> dict[str, int]:
         """How many terms of each kind the key has (what history records, never the words)."""
