@@ -35,7 +35,8 @@ def _raw(project: Project) -> bytes:
 def _exports(project: Project, folder) -> list:
     folder.mkdir(exist_ok=True)
     written = [reports.export_workbook(project, folder / "db.xlsx"),
-               reports.export_quotes(project, folder / "quotes.md")]
+               reports.export_quotes(project, folder / "quotes.md"),
+               reports.export_quotes(project, folder / "quotes.docx")]
     project.segments(interviewer=True).to_csv(folder / "segments.csv", index=False)
     project.codings_csv(folder / "codings.csv")
     return [*written, folder / "segments.csv", folder / "codings.csv"]
@@ -61,7 +62,8 @@ def test_anonymise_sample_keeps_every_coding_on_its_words(coded, tmp_path):
     assert {"project:documents", "project:segments", "project:speakers",
             "project:archived_codings"} <= set(pre["source"])
     assert set(pre["source"]) >= {str(tmp_path / "before" / n) for n in
-                                  ("db.xlsx", "quotes.md", "segments.csv", "codings.csv")}
+                                  ("db.xlsx", "quotes.md", "quotes.docx", "segments.csv",
+                                   "codings.csv")}
 
     report = coded.anonymise(KEY, who="tester")
 

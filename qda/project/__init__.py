@@ -9,6 +9,7 @@ pure stages.
 
 from __future__ import annotations
 
+from qda.project.analysing import Analysing
 from qda.project.anonymising import AnonymiseReport, Anonymising
 from qda.project.base import ProjectBase
 from qda.project.codebooks import Codebooks
@@ -19,6 +20,7 @@ from qda.project.results import (
     CodeEdit,
     CodingImportReport,
     ConsensusReport,
+    FrameworkImportReport,
     IngestReport,
     ReviewReport,
     RulesReport,
@@ -29,8 +31,9 @@ from qda.project.suggesting import Suggesting
 
 __all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookReport",
            "CodeEdit", "CodingImportReport", "ReviewReport", "ConsensusReport",
-           "AnonymiseReport"]
+           "FrameworkImportReport", "AnonymiseReport"]
 
 
-class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Anonymising, ProjectBase):
+class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Analysing, Anonymising,
+              ProjectBase):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""

@@ -5,8 +5,8 @@ back. Writes happen inside :meth:`Store.transaction`; nested use joins the outer
 transaction, so a whole command commits or rolls back as one.
 
 :class:`Store` is put together from one part per kind of row (``documents.py``,
-``codes.py``, ``codings.py``, ``anonymity.py``) over the connection in ``base.py``; the schema is in
-``migrations.py``.
+``codes.py``, ``codings.py``, ``framework.py``, ``anonymity.py``) over the connection in
+``base.py``; the schema is in ``migrations.py``.
 """
 
 from qda.store import migrations
@@ -15,9 +15,10 @@ from qda.store.base import StoreBase, now
 from qda.store.codes import CodeRows
 from qda.store.codings import CodingRows
 from qda.store.documents import DocumentRows
+from qda.store.framework import FrameworkRows
 
 __all__ = ["Store", "migrations", "now"]
 
 
-class Store(DocumentRows, CodeRows, CodingRows, AnonymityRows, StoreBase):
+class Store(DocumentRows, CodeRows, CodingRows, FrameworkRows, AnonymityRows, StoreBase):
     """A qda project file. Open with :meth:`open` or :meth:`create`."""

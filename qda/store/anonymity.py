@@ -41,6 +41,7 @@ REWRITTEN: dict[tuple[str, str], str] = {
     ("codings", "review"): "plain",
     ("archived_codings", "reason"): "plain",
     ("reviews", "source_file"): "plain",
+    ("framework_summaries", "summary"): "plain",
     ("history", "entity_id"): "plain",
     ("history", "detail"): "json",
 }
@@ -59,6 +60,7 @@ _ROW_NAME = {
     "archived_codings": "'archived ' || id",
     "reviews": "segment_id || ' by ' || coder",
     "history": "'history ' || id",
+    "framework_summaries": "participant_id || ' / ' || code_id",
 }
 
 

@@ -230,12 +230,29 @@ CREATE TABLE anonymisation_originals (
 );
 """
 
+# Framework matrix summaries: one researcher's summary per (participant, theme), edited
+# in the exported Framework sheet and imported back. Renames of participants and codes
+# carry them along; a summary goes with its code or participant when that is deleted
+# (the history row of the import that wrote it keeps the text).
+_FRAMEWORK = """
+CREATE TABLE framework_summaries (
+    participant_id TEXT NOT NULL REFERENCES participants(id)
+                   ON UPDATE CASCADE ON DELETE CASCADE,
+    code_id        TEXT NOT NULL REFERENCES codes(id) ON UPDATE CASCADE ON DELETE CASCADE,
+    summary        TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    updated_by     TEXT NOT NULL,
+    UNIQUE (participant_id, code_id)
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _INITIAL),
     Migration(2, "document versions, cue times, rule fields, coding archive",
               _VERSIONS_AND_ARCHIVE),
     Migration(3, "reviews by coder, project id", _REVIEWS),
     Migration(4, "proximity rules, review of suggestions", _REVIEW),
+    Migration(5, "framework matrix summaries", _FRAMEWORK),
     Migration(6, "originals kept apart by anonymisation", _ANONYMITY),
 )
 
