@@ -49,6 +49,10 @@ def coded(sample_project: Project) -> Project:
     codes = sample_project.codings()
     target = codes.loc[codes["text"].str.contains("Kieran"), "code"].iloc[0]
     sample_project.delete_code(target, archive=True, who="tester")
+    with sample_project.transaction():
+        sample_project._store.set_framework_summaries([{
+            "participant_id": "F01", "code_id": sample_project.codebook.ids[0],
+            "summary": "Worried for Kieran; met the officer in Crawley."}], who="tester")
     return sample_project
 
 
@@ -60,7 +64,7 @@ def test_anonymise_sample_keeps_every_coding_on_its_words(coded, tmp_path):
     assert before["text"].str.contains("Kieran").any()
     pre = coded.check_anonymity(key, _exports(coded, tmp_path / "before"))
     assert {"project:documents", "project:segments", "project:speakers",
-            "project:archived_codings"} <= set(pre["source"])
+            "project:archived_codings", "project:framework_summaries"} <= set(pre["source"])
     assert set(pre["source"]) >= {str(tmp_path / "before" / n) for n in
                                   ("db.xlsx", "quotes.md", "quotes.docx", "segments.csv",
                                    "codings.csv")}
@@ -91,6 +95,8 @@ def test_anonymise_sample_keeps_every_coding_on_its_words(coded, tmp_path):
 
     assert coded.check_anonymity(key, _exports(coded, tmp_path / "after")).empty
     assert "[S01]" in set(coded.segments()["speaker"])
+    assert coded.framework_summaries()["summary"].tolist() == [
+        "Worried for [son]; met the officer in [town]."]
     raw = _raw(coded)
     assert not [p for p in PROBES if p.encode() in raw]
 
