@@ -259,3 +259,28 @@ def test_raw_file_has_no_free_page_copies(coded):
     conn = sqlite3.connect(coded.path)
     assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
     conn.close()
+
+
+def test_find_with_a_missing_spacy_model_is_a_clear_error(sample_project):
+    with pytest.raises(InputError, match="'no_such_pipeline' is not installed"):
+        sample_project.find_identifiers(spacy_model="no_such_pipeline")
+
+
+def test_wiping_needs_the_project_to_itself(transcripts, tmp_path):
+    """Another connection reading the file: the change is saved, the user is told to rerun."""
+    from qda.errors import ProjectError
+    project = Project.create(tmp_path / "w.qda")
+    project.ingest([transcripts / "int-a.txt"])
+    key_path = tmp_path / "k.csv"
+    key_path.write_text("original,replacement,kind\nDawn,Officer A,person\n", encoding="utf-8")
+    other = sqlite3.connect(project.path)
+    other.execute("BEGIN")
+    other.execute("SELECT count(*) FROM documents").fetchone()
+    with pytest.raises(ProjectError, match="run the same command again"):
+        project.anonymise(key_path)
+    other.rollback()
+    other.close()
+    assert "Dawn" not in project.documents(text=True)["text"].item()
+    project.anonymise(key_path)                       # nothing to replace; wipes the file
+    assert b"Dawn" not in _raw(project)
+    project.close()

@@ -11,11 +11,13 @@ whatever this list says), except the originals kept by ``--keep-original``.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import pandas as pd
 
+from qda.errors import ProjectError
 from qda.store.base import now
 
 __all__ = ["AnonymityRows", "ORIGINALS_TABLE", "REWRITTEN"]
@@ -75,9 +77,19 @@ class AnonymityRows:
         """Rebuild the file so no deleted or replaced text survives in free pages, and
         empty the write-ahead log into it. Outside any transaction."""
         assert not self._depth, "VACUUM cannot run inside a transaction"
-        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._conn.execute("VACUUM")
-        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.execute("VACUUM")
+            busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.Error as exc:
+            busy, reason = 1, str(exc)
+        else:
+            reason = "another connection is reading it"
+        if busy:
+            raise ProjectError(
+                f"{self.path}: the change is saved, but the replaced words may still be in the "
+                f"file's free space ({reason}); close every other program using the project "
+                "and run the same command again to wipe them")
 
     # ---------------------------------------------------------------- any text cell
     def text_cells(self) -> Iterator[tuple[str, str, str, str]]:
