@@ -8,7 +8,16 @@ One module per command group; each registers its commands on :data:`cli`
 (``base.py``) when imported here.
 """
 
-from qda.cli import analysis, codebook, coding, export, participants, run, tables  # noqa: F401
+from qda.cli import (  # noqa: F401
+    analysis,
+    anonymise,
+    codebook,
+    coding,
+    export,
+    participants,
+    run,
+    tables,
+)
 from qda.cli.base import cli
 
 __all__ = ["cli", "main"]

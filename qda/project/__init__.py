@@ -10,6 +10,7 @@ store and to the pure stages.
 from __future__ import annotations
 
 from qda.project.analysing import Analysing
+from qda.project.anonymising import AnonymiseReport, Anonymising
 from qda.project.base import ProjectBase
 from qda.project.codebooks import Codebooks
 from qda.project.coding import Coding
@@ -31,9 +32,10 @@ from qda.project.suggesting import Suggesting
 
 __all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookReport",
            "CodeEdit", "CodingImportReport", "ReviewReport", "ConsensusReport",
-           "FrameworkImportReport"]
+           "FrameworkImportReport", "AnonymiseReport"]
 
 
 class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Analysing, Exchange,
+              Anonymising,
               ProjectBase):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""

@@ -13,7 +13,7 @@ from typing import Self
 import pandas as pd
 
 from qda import analysis
-from qda.attribution import DEFAULT_TEMPLATE, attribute
+from qda.attribution import DEFAULT_TEMPLATE
 from qda.codebook import Codebook
 from qda.ingest.source import RESERVED_ATTRIBUTES, attribute_column
 from qda.project._util import _who
@@ -136,15 +136,10 @@ class ProjectBase:
     def quotes(self, *, template: str | None = None, **filters) -> pd.DataFrame:
         """Coded quotes with attributions: one row per (code, segment), document order."""
         chosen = self.select_codings(**filters)
-        template = template or self.attribution_template
         segs = self.segments()
         pairs = analysis.coded_segments(chosen.codings, self.codebook, rollup=False)
         df = pairs.merge(segs, on="segment_id")
-        attrs = segs.drop(columns=["segment_id", "document", "speaker", "unit", "start", "end",
-                                   "text"]).drop_duplicates("participant").set_index("participant")
-        labels = {pid: attribute(template, row, fallback=str(pid))
-                  for pid, row in attrs.to_dict("index").items()}
-        df["attribution"] = df["participant"].map(labels)
+        df["attribution"] = df["participant"].map(self.attributions(template=template))
         order = {cid: i for i, cid in enumerate(self.codebook.ids)}
         df = df.assign(_o=df["code_id"].map(order)).sort_values(["_o", "document", "start"])
         return df[["code_id", "segment_id", "document", "participant", "attribution",

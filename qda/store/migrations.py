@@ -216,6 +216,20 @@ ALTER TABLE archived_codings ADD COLUMN reviewed_at TEXT;
 CREATE INDEX codings_status ON codings(status);
 """
 
+# Anonymity: the originals that ``qda anonymise --keep-original`` keeps apart from the
+# project's texts (one row per rewritten value). No export or analysis reads this table.
+_ANONYMITY = """
+CREATE TABLE anonymisation_originals (
+    id            INTEGER PRIMARY KEY,
+    anonymised_at TEXT NOT NULL,
+    key_sha256    TEXT NOT NULL,          -- of the key file
+    table_name    TEXT NOT NULL,
+    row_key       TEXT NOT NULL,          -- e.g. a document id, 'doc v2', 'coding 7'
+    column_name   TEXT NOT NULL,
+    original      TEXT
+);
+"""
+
 # Framework matrix summaries: one researcher's summary per (participant, theme), edited
 # in the exported Framework sheet and imported back. Renames of participants and codes
 # carry them along; a summary goes with its code or participant when that is deleted
@@ -239,6 +253,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "reviews by coder, project id", _REVIEWS),
     Migration(4, "proximity rules, review of suggestions", _REVIEW),
     Migration(5, "framework matrix summaries", _FRAMEWORK),
+    Migration(6, "originals kept apart by anonymisation", _ANONYMITY),
 )
 
 LATEST = MIGRATIONS[-1].id
