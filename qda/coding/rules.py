@@ -104,21 +104,37 @@ class RulesCoder:
     def explain(self, segments: pd.DataFrame, texts: Mapping[str, str]) -> pd.DataFrame:
         """Every (segment, code) a rule found, with ``evidence`` and ``blocked_by`` (the
         exclude keywords that stop the suggestion; empty when it stands)."""
-        rows: list[dict] = []
         if segments.empty:
-            return pd.DataFrame(rows, columns=EXPLAIN_COLUMNS)
+            return pd.DataFrame([], columns=EXPLAIN_COLUMNS)
         records = segments[["segment_id", "document_id", "start", "end"]].to_dict("records")
-        bodies = (texts[r["document_id"]][r["start"]:r["end"]] for r in records)
-        with self._lemmas_only():
-            for rec, doc in zip(records, self.nlp.pipe(bodies, batch_size=_BATCH)):
-                hits, blocked = self._match(doc, rec["start"])
-                for code_id in self.codebook.ids:  # codebook order, stable output
-                    if code_id in hits:
-                        rows.append({**rec, "code_id": code_id,
-                                     "evidence": sorted(hits[code_id],
-                                                        key=lambda h: (h["start"], h["end"])),
-                                     "blocked_by": blocked.get(code_id, [])})
+        rows: list[dict] = []
+        for i in range(0, len(records), _BATCH):
+            batch = records[i:i + _BATCH]
+            docs = self.docs(texts[r["document_id"]][r["start"]:r["end"]] for r in batch)
+            rows.extend(self.explain_docs(batch, docs))
         return pd.DataFrame(rows, columns=EXPLAIN_COLUMNS)
+
+    def docs(self, bodies) -> list:
+        """Segment texts tokenised and lemmatised for matching (only the lemmatizer runs)."""
+        with self._lemmas_only():
+            return list(self.nlp.pipe(bodies, batch_size=_BATCH))
+
+    def explain_docs(self, records: list[dict], docs: list) -> list[dict]:
+        """:meth:`explain`'s rows for Docs made by :meth:`docs`; ``records`` hold each
+        segment's ``segment_id, document_id, start, end``."""
+        rows: list[dict] = []
+        ids = self.codebook.ids
+        for rec, doc in zip(records, docs):
+            hits, blocked = self._match(doc, rec["start"])
+            if not hits:
+                continue
+            for code_id in ids:  # codebook order, stable output
+                if code_id in hits:
+                    rows.append({**rec, "code_id": code_id,
+                                 "evidence": sorted(hits[code_id],
+                                                    key=lambda h: (h["start"], h["end"])),
+                                 "blocked_by": blocked.get(code_id, [])})
+        return rows
 
     def _match(self, doc, offset: int) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
         strings = self.nlp.vocab.strings
