@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from click.testing import CliRunner
 
-import qda.cli
+import qda.cli.codebook
 from qda.cli import cli
 from qda.codebook import Code, Codebook, load_codebook
 from qda.codebook.edits import _tree
@@ -181,7 +181,7 @@ def test_load_with_archive(runner, path, tmp_path):
 
 def test_load_asks_for_a_mapping_in_a_terminal(runner, path, tmp_path, monkeypatch):
     changed = _changed_yaml(path, tmp_path)
-    monkeypatch.setattr(qda.cli, "_stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(qda.cli.codebook, "_stdin_is_terminal", lambda: True)
     result = runner.invoke(cli, ["codebook", "load", str(changed), "--project", str(path)],
                            input="\n")        # accept the suggested code
     assert result.exit_code == 0, result.output

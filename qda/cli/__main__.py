@@ -1,0 +1,3 @@
+from qda.cli import main
+
+main()

@@ -1,0 +1,100 @@
+"""The ``qda`` command group and what its commands share.
+
+Every command takes ``--project FILE`` (default ``./project.qda``; also
+``QDA_PROJECT``). A problem with the user's input prints one line ``Error: ...``
+and exits 1; nothing is written.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from qda.errors import QdaError
+
+DEFAULT_PROJECT = "project.qda"
+
+
+def _fail_cleanly(func):
+    """Turn a QdaError into ``Error: message`` and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except QdaError as exc:
+            raise click.ClickException(" ".join(str(exc).split())) from exc
+
+    return wrapper
+
+
+def _project_option(func):
+    return click.option(
+        "--project", "project_path", type=click.Path(dir_okay=False, path_type=Path),
+        default=DEFAULT_PROJECT, envvar="QDA_PROJECT", show_default=True,
+        help="The project file.")(func)
+
+
+def _open(path: Path, spacy_model: str | None = None):
+    from qda.project import Project
+    return Project.open(path, spacy_model=spacy_model)
+
+
+def _warn(messages) -> None:
+    for message in messages:
+        click.echo(f"Warning: {message}", err=True)
+
+
+def _write_table(df, out: Path | None) -> None:
+    if out is None:
+        df.to_csv(sys.stdout, index=False)
+        return
+    from qda.export import atomic_path
+    with atomic_path(out) as tmp:
+        df.to_csv(tmp, index=False, encoding="utf-8")
+    click.echo(f"Wrote {out} ({len(df)} rows)", err=True)
+
+
+_UNIT = click.option("--unit", type=click.Choice(["turn", "paragraph", "sentence"]),
+                     default="turn", show_default=True, help="What one segment is.")
+_INTERVIEWER = click.option("--interviewer", "interviewer_labels", multiple=True,
+                            metavar="LABEL", help="An extra speaker label to treat as the "
+                            "interviewer (repeatable). Built in: Interviewer, Facilitator, "
+                            "Moderator, Researcher, Int, I, Q.")
+
+
+def _read_options(func):
+    """Options that say how to read the input files (shared by ``run`` and ``ingest``)."""
+    options = [
+        click.option("--format", "format_", default=None, metavar="NAME",
+                     help="Read every file with this reader instead of choosing by extension "
+                     "(text, docx, pdf, vtt, srt, transcript-export, survey)."),
+        click.option("--speaker-pattern", default=None, metavar="REGEX",
+                     help="A house-style speaker label: a regular expression with a group "
+                     "named 'label', matched at the start of a line."),
+        click.option("--text-column", "text_columns", multiple=True, metavar="COLUMN",
+                     help="Survey tables: a column holding answers (repeatable; default: "
+                     "the free-text columns)."),
+        click.option("--id-column", default=None, metavar="COLUMN",
+                     help="Survey tables: the column naming the respondent."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+_SPACY = click.option("--spacy-model", default=None, metavar="NAME",
+                      help="An installed trained spaCy pipeline to use instead of the "
+                      "built-in blank English one.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qda")
+def cli() -> None:
+    """qda: thematic analysis of interview and focus-group transcripts.
+
+    Start with `qda run` (the bundled sample) or `qda run my_transcripts/`.
+    """

@@ -1,0 +1,105 @@
+"""``qda run``, ``qda init``, ``qda ingest``: the main job and getting files in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from qda.cli.base import (
+    _INTERVIEWER,
+    _SPACY,
+    _UNIT,
+    _fail_cleanly,
+    _open,
+    _project_option,
+    _read_options,
+    _warn,
+    cli,
+)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--codebook", type=click.Path(path_type=Path), default=None,
+              help="Codebook YAML (default: the bundled family_involvement.yaml).")
+@click.option("--participants", type=click.Path(path_type=Path), default=None,
+              help="Participants sheet (CSV/XLSX); default: participants.csv in an input folder.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="qda-output",
+              show_default=True, help="Folder for the project and the exports.")
+@_UNIT
+@_INTERVIEWER
+@_read_options
+@_SPACY
+@_fail_cleanly
+def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, speaker_pattern,
+        text_columns, id_column, spacy_model) -> None:
+    """The whole job: ingest, segment, code by rules, analyse, export.
+
+    With no INPUT, runs on the bundled sample into ./qda-output/.
+    """
+    from qda.workflow import run as run_job
+
+    result = run_job(inputs, codebook=codebook, participants=participants, out=out, unit=unit,
+                     interviewer_labels=interviewer_labels, spacy_model=spacy_model,
+                     format=format_, speaker_pattern=speaker_pattern,
+                     text_columns=text_columns, id_column=id_column, progress=True)
+    _warn(result.warnings)
+    s = result.summary
+    added = len(result.ingest.added)
+    click.echo(f"Imported {added} document(s)"
+               + (f", skipped {len(result.ingest.skipped)} unchanged" if result.ingest.skipped
+                  else "")
+               + f"; project has {s['documents']} documents, {s['participants']} participants, "
+               f"{s['segments']} segments (+{s['interviewer_turns']} interviewer turns), "
+               f"{s['codes']} codes.")
+    click.echo(f"Rules coder: {result.rules.suggestions} suggestions on "
+               f"{result.rules.segments_coded} of {result.rules.segments} segments.")
+    click.echo(f"Analyses use: {result.codings_used}.")
+    click.echo("Wrote:")
+    for path in result.outputs:
+        click.echo(f"  {path}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_fail_cleanly
+def init(file) -> None:
+    """Create an empty project FILE."""
+    from qda.project import Project
+
+    Project.create(file).close()
+    click.echo(f"Created {file}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--participants", type=click.Path(path_type=Path), default=None,
+              help="Participants sheet (CSV/XLSX) mapping documents and speakers.")
+@_UNIT
+@_INTERVIEWER
+@_read_options
+@_project_option
+@_fail_cleanly
+def ingest(paths, participants, unit, interviewer_labels, format_, speaker_pattern, text_columns,
+           id_column, project_path) -> None:
+    """Import transcripts and survey tables (files or folders).
+
+    Reads .txt/.md, .docx, .pdf (with a text layer), .vtt/.srt, Zoom/Teams/Otter text
+    exports and survey tables (.csv/.xlsx). The same file again changes nothing; a changed
+    file becomes a new version of its document, with every coding moved to the same words.
+    """
+    with _open(project_path) as project:
+        report = project.ingest(paths, participants=participants, unit=unit,
+                                interviewer_labels=interviewer_labels, format=format_,
+                                speaker_pattern=speaker_pattern, text_columns=text_columns,
+                                id_column=id_column, progress=True)
+    _warn(report.warnings)
+    for name, why in report.skipped:
+        click.echo(f"Skipped {name}: {why}")
+    for rev in report.versions:
+        click.echo(f"Updated {rev.document} to version {rev.version}: {rev.segments} segments "
+                   f"({rev.segments_kept} unchanged), {rev.codings_placed} coding(s) re-anchored, "
+                   f"{len(rev.codings_unplaced)} archived.")
+    click.echo(f"Imported {len(report.added)} document(s), {report.segments} segments; "
+               f"{report.participants} participants in the project.")

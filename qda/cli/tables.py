@@ -1,0 +1,65 @@
+"""``qda segments``, ``qda codings``, ``qda matrix``: the project's tables as CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from qda.cli.base import (
+    _fail_cleanly,
+    _open,
+    _project_option,
+    _write_table,
+    cli,
+)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV file to write (default: standard output).")
+@click.option("--interviewer", is_flag=True, help="Include interviewer turns.")
+@_project_option
+@_fail_cleanly
+def segments(out, interviewer, project_path) -> None:
+    """The segment table as CSV."""
+    with _open(project_path) as project:
+        _write_table(project.segments(interviewer=interviewer), out)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV file to write (default: standard output).")
+@click.option("--coder", "coders", multiple=True, help="Only this coder (repeatable).")
+@click.option("--source", "sources", multiple=True,
+              type=click.Choice(["human", "rules", "model", "import"]),
+              help="Only this source (repeatable).")
+@click.option("--reviewed", is_flag=True, help="Also a row with an empty code for each "
+              "segment a coder reviewed and found no code for.")
+@_project_option
+@_fail_cleanly
+def codings(out, coders, sources, reviewed, project_path) -> None:
+    """The long coding table as CSV (`qda code import` reads it back)."""
+    with _open(project_path) as project:
+        df = project.coding_table(coders=coders or None, sources=sources or None,
+                                  reviewed=reviewed)
+    df["evidence"] = df["evidence"].map(lambda v: "" if v is None else
+                                        "; ".join(f"{e['term']}@{e['start']}" for e in v))
+    _write_table(df, out)
+
+
+@cli.command()
+@click.option("--rows", default="participant", show_default=True,
+              help="participant, document, or a participant attribute (role, group, ...).")
+@click.option("--value", type=click.Choice(["count", "presence", "share", "words"]),
+              default="count", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV file to write (default: standard output).")
+@_project_option
+@_fail_cleanly
+def matrix(rows, value, out, project_path) -> None:
+    """The cross-reference matrix of rows by codes (sub-codes rolled up)."""
+    with _open(project_path) as project:
+        table = project.matrix(rows=rows, value=value)
+        click.echo(f"# {project.select_codings().description}", err=True)
+    _write_table(table, out)
