@@ -44,6 +44,10 @@ STAGES = ["floor", "read", "segment", "ingest", "rules", "phrasematcher", "coder
 
 
 # ----------------------------------------------------------------------------- stages
+def _workers(opts) -> dict:
+    return {"workers": opts.workers} if opts.workers else {}
+
+
 def _texts(corpus: Path) -> list[str]:
     return [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt"))]
 
@@ -92,7 +96,7 @@ def stage_ingest(state, corpus, opts):
     project = Project.create(path)
     project.load_codebook(qda.default_codebook())
     t0 = time.perf_counter()
-    report = project.ingest([corpus], unit=opts.unit, workers=opts.workers)
+    report = project.ingest([corpus], unit=opts.unit, **_workers(opts))
     t = time.perf_counter() - t0
     project.close()
     return t, {"segments": report.segments}
@@ -101,7 +105,7 @@ def stage_ingest(state, corpus, opts):
 def stage_rules(state, corpus, opts):
     with _project(state) as project:
         t0 = time.perf_counter()
-        report = project.code_rules(workers=opts.workers)
+        report = project.code_rules(**_workers(opts))
         return time.perf_counter() - t0, {"suggestions": report.suggestions}
 
 
@@ -271,7 +275,7 @@ def stage_run(state, corpus, opts):
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
     result = qda.run([corpus], codebook=qda.default_codebook(), out=out, unit=opts.unit,
-                     workers=opts.workers)
+                     **_workers(opts))
     return time.perf_counter() - t0, {"segments": result.ingest.segments,
                                       "suggestions": result.rules.suggestions}
 
@@ -281,7 +285,7 @@ def stage_rerun(state, corpus, opts):
     import qda
     t0 = time.perf_counter()
     result = qda.run([corpus], codebook=qda.default_codebook(), out=state / "run",
-                     unit=opts.unit, workers=opts.workers)
+                     unit=opts.unit, **_workers(opts))
     return time.perf_counter() - t0, {"skipped": len(result.ingest.skipped),
                                       "recoded": result.rules.segments_recoded}
 
@@ -297,7 +301,7 @@ def stage_recode(state, corpus, opts):
     save_codebook(edited, path)
     t0 = time.perf_counter()
     result = qda.run([corpus], codebook=path, out=state / "run", unit=opts.unit,
-                     workers=opts.workers)
+                     **_workers(opts))
     return time.perf_counter() - t0, {"recoded": result.rules.segments_recoded,
                                       "codes_recoded": result.rules.codes_recoded}
 

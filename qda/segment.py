@@ -47,12 +47,15 @@ class LowercaseLookupLemmatizer(Lemmatizer):
             return doc
         cache: dict[int, int] = self.__dict__.setdefault("_qda_hash_cache", {})
         lowers = doc.to_array(LOWER).tolist()
-        lemmas = []
-        for h in lowers:
-            lemma = cache.get(h)
-            if lemma is None:
-                lemma = cache[h] = self.vocab.strings.add(self._lemma_of(self.vocab.strings[h]))
-            lemmas.append(lemma)
+        lemmas = list(map(cache.get, lowers))
+        if None in lemmas:  # word types not seen before
+            strings = self.vocab.strings
+            for i, (h, lemma) in enumerate(zip(lowers, lemmas)):
+                if lemma is None:
+                    lemma = cache.get(h)
+                    if lemma is None:
+                        lemma = cache[h] = strings.add(self._lemma_of(strings[h]))
+                    lemmas[i] = lemma
         if not self.overwrite:
             current = doc.to_array(LEMMA).tolist()
             lemmas = [c or n for c, n in zip(current, lemmas)]
