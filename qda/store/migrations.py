@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 #: ``PRAGMA application_id`` of every qda project ("QDA1"), so another
 #: program's SQLite file is recognised and refused.
@@ -258,7 +258,7 @@ def apply_pending(conn: sqlite3.Connection) -> list[Migration]:
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)",
-                (migration.id, migration.name, datetime.now(timezone.utc).isoformat()),
+                (migration.id, migration.name, datetime.now(UTC).isoformat()),
             )
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {migration.id}")
