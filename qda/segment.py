@@ -26,7 +26,7 @@ from spacy.tokens import Doc, Token
 from qda.errors import InputError
 from qda.ingest.speakers import Turn, paragraph_turns, trim_span
 
-__all__ = ["UNITS", "Segment", "make_nlp", "segment_document", "segment_id"]
+__all__ = ["UNITS", "Segment", "make_nlp", "segment_batch", "segment_document", "segment_id"]
 
 UNITS = ("turn", "paragraph", "sentence", "response")
 _UNIT_LETTER = {"turn": "t", "paragraph": "p", "sentence": "s", "response": "r"}
@@ -167,3 +167,17 @@ def segment_document(text: str, turns: Iterable[Turn], *, unit: str = "turn",
         Segment(i, unit, s, e, t.speaker, t.is_interviewer, t.begin_time, t.end_time, t.question)
         for i, (s, e, t) in enumerate(spans, start=1)
     ]
+
+
+def segment_batch(task: tuple) -> list[list[Segment]]:
+    """Worker side of parallel segmentation: ``(spacy_model, [(text, turns, unit), ...])``
+    -> each document's segments, in order (a worker process or a Dask worker)."""
+    model, docs = task
+    nlp = None
+    out = []
+    for text, turns, unit in docs:
+        if unit == "sentence" and nlp is None:
+            nlp = make_nlp(model)
+        out.append(segment_document(text, turns, unit=unit, nlp=nlp))
+    return out
+

@@ -25,9 +25,11 @@ code is *measured* instead: the learned suggester's evaluation (``qda suggest
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 from spacy.language import Language
@@ -37,20 +39,27 @@ from spacy.tokens import Span
 from qda.codebook import Codebook
 from qda.segment import make_nlp
 
-__all__ = ["RulesCoder", "code_with_rules", "CODING_COLUMNS", "EXPLAIN_COLUMNS"]
+__all__ = ["RulesCoder", "code_with_rules", "code_batch", "rule_fingerprints",
+           "CODING_COLUMNS", "EXPLAIN_COLUMNS", "RULES_VERSION"]
 
 CODING_COLUMNS = ["segment_id", "document_id", "start", "end", "code_id", "evidence"]
 #: One row per (segment, code) the rules found, kept or blocked by an exclusion.
 EXPLAIN_COLUMNS = [*CODING_COLUMNS, "blocked_by"]
 _BATCH = 256
 _COMBINATIONS = 20_000  # most term combinations tried per window rule and segment
+#: Bump when a change to matching would change any result, so that incremental runs
+#: (which skip segments and codes whose inputs are unchanged) start afresh.
+RULES_VERSION = "1"
 
 
 class RulesCoder:
     """Codes segment texts with a codebook's keywords, patterns and proximity windows."""
 
-    def __init__(self, codebook: Codebook, *, nlp: Language | None = None):
+    def __init__(self, codebook: Codebook, *, nlp: Language | None = None,
+                 codes: Iterable[str] | None = None):
+        """``codes``: match only these codes' rules (default: every code's)."""
         self.codebook = codebook
+        only = None if codes is None else set(codes)
         self.nlp = nlp or make_nlp()
         vocab = self.nlp.vocab
         # keywords, exclude keywords and window terms in one matcher: one pass per segment
@@ -68,6 +77,8 @@ class RulesCoder:
         self._order = {cid: i for i, cid in enumerate(codebook.ids)}
         with self._lemmas_only():
             for code in codebook:
+                if only is not None and code.id not in only:
+                    continue
                 self._add_terms(code.id, code.keywords, self._terms, "k")
                 self._add_terms(code.id, code.exclude_keywords, self._xterms, "x")
                 for i, pattern in enumerate(code.patterns, start=1):
@@ -280,3 +291,41 @@ def code_with_rules(segments: pd.DataFrame, texts: Mapping[str, str], codebook: 
     """Functional face of :class:`RulesCoder`."""
     return RulesCoder(codebook, nlp=nlp).code(segments, texts)
 
+
+
+def rule_fingerprints(codebook: Codebook) -> dict[str, str]:
+    """A hash per code of everything that decides what the rules find for it (keywords,
+    exclusions, patterns, windows). Equal hashes: the code's suggestions are the same."""
+    out = {}
+    for code in codebook:
+        rules = {"keywords": list(code.keywords), "exclude": list(code.exclude_keywords),
+                 "patterns": [list(p) for p in code.patterns],
+                 "proximity": [dict(r) for r in code.proximity]}
+        blob = json.dumps(rules, sort_keys=True, ensure_ascii=False, default=str)
+        out[code.id] = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+    return out
+
+
+_WORKER_CODERS: dict[str, RulesCoder] = {}
+
+
+def code_batch(task: tuple) -> list[tuple]:
+    """One batch of segments, coded where it runs (a worker process or a Dask worker).
+
+    ``task`` is ``(key, codebook, codes, spacy_model, rows)`` (``codes``: None for all, or
+    the codes to match) with rows ``(segment_id,
+    document_id, start, end, text)``; returns the kept rows of :meth:`RulesCoder.code` as
+    tuples ``(segment_id, document_id, start, end, code_id, evidence)``. The coder is
+    built once per worker process and ``key`` (the rules' fingerprint).
+    """
+    key, codebook, codes, model, rows = task
+    coder = _WORKER_CODERS.get(key)
+    if coder is None:
+        if len(_WORKER_CODERS) > 4:
+            _WORKER_CODERS.clear()
+        coder = _WORKER_CODERS[key] = RulesCoder(codebook, nlp=make_nlp(model), codes=codes)
+    records = [{"segment_id": r[0], "document_id": r[1], "start": r[2], "end": r[3]}
+               for r in rows]
+    docs = coder.docs(r[4] for r in rows)
+    return [(r["segment_id"], r["document_id"], r["start"], r["end"], r["code_id"],
+             r["evidence"]) for r in coder.explain_docs(records, docs) if not r["blocked_by"]]

@@ -23,7 +23,16 @@ from qda.ingest import (
 )
 from qda.project._util import _clip, _progress, _who
 from qda.project.results import IngestReport
-from qda.segment import UNITS
+from qda.parallel import Runner, batched
+from qda.segment import UNITS, segment_batch
+
+_SEGMENT_BATCH = 20  # documents per parallel segmentation task
+
+
+def _read_one(task) -> SourceDocument:
+    """Read one file in a worker process."""
+    path, options = task
+    return read_document(path, options=options)
 
 
 class Ingesting:
@@ -32,7 +41,8 @@ class Ingesting:
                unit: str = "turn", interviewer_labels: Sequence[str] = (),
                format: str | None = None, speaker_pattern: str | None = None,
                text_columns: Sequence[str] = (), id_column: str | None = None,
-               progress: bool = False, who: str | None = None) -> IngestReport:
+               progress: bool = False, who: str | None = None, workers: int | None = None,
+               scheduler: str | None = None) -> IngestReport:
         """Read transcripts and tables (files or folders), segment them and store them.
 
         One transaction: every file is read and checked before anything is written, so a
@@ -42,6 +52,8 @@ class Ingesting:
         name of a document becomes that document's next version, its codings re-anchored
         (those whose words are gone are archived and listed in ``report.unplaced``).
         ``progress`` shows a progress bar on a terminal (nothing when output is piped).
+        ``workers`` reads and segments files in that many processes; ``scheduler`` (a Dask
+        cluster's address) segments new documents there. This process alone writes.
         """
         if unit not in UNITS:
             raise InputError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
@@ -58,36 +70,55 @@ class Ingesting:
         versions: list[tuple[dict, SourceDocument]] = []
         taken = self._store.document_ids()
         seen_sha: dict[str, str] = {}
-        for path in _progress(files, progress, "Reading"):
-            doc = read_document(path, options=options)
-            existing = self._store.document_by_name(doc.name)
-            same = self._store.document_by_sha(doc.sha256)
-            if same is not None:
-                why = "unchanged" if same["name"] == doc.name else "same content as document"
-                report.skipped.append((str(path), f"{why}, already {same['id']}"))
-                continue
-            if doc.sha256 in seen_sha:
-                report.skipped.append((str(path), f"same content as {seen_sha[doc.sha256]}"))
-                continue
-            seen_sha[doc.sha256] = str(path)
-            if existing is not None:
-                versions.append((existing, doc))
-                continue
-            doc_id = document_key(doc.name)
-            base, n = doc_id, 2
-            while doc_id in taken:
-                doc_id, n = f"{base}-{n}", n + 1
-            taken.add(doc_id)
-            new_docs.append((doc_id, doc))
-        if sheet is not None:
-            sheet.check_documents(taken)
+        runner = Runner(workers=workers, scheduler=scheduler)
+        if runner.workers:
+            read = runner.map(_read_one, [(path, options) for path in files])
+        else:
+            read = (read_document(path, options=options) for path in files)
+        try:
+            for path, doc in zip(files, _progress(read, progress, "Reading", total=len(files))):
+                existing = self._store.document_by_name(doc.name)
+                same = self._store.document_by_sha(doc.sha256)
+                if same is not None:
+                    why = ("unchanged" if same["name"] == doc.name
+                           else "same content as document")
+                    report.skipped.append((str(path), f"{why}, already {same['id']}"))
+                    continue
+                if doc.sha256 in seen_sha:
+                    report.skipped.append((str(path),
+                                           f"same content as {seen_sha[doc.sha256]}"))
+                    continue
+                seen_sha[doc.sha256] = str(path)
+                if existing is not None:
+                    versions.append((existing, doc))
+                    continue
+                doc_id = document_key(doc.name)
+                base, n = doc_id, 2
+                while doc_id in taken:
+                    doc_id, n = f"{base}-{n}", n + 1
+                taken.add(doc_id)
+                new_docs.append((doc_id, doc))
+            if sheet is not None:
+                sheet.check_documents(taken)
+        except BaseException:
+            runner.close()
+            raise
 
         nlp = self.nlp if unit == "sentence" else None
         actor = _who(who)
+        segmented: list = [None] * len(new_docs)
+        with runner:
+            if runner.parallel:  # segment new documents in batches, in order
+                tasks = [(self._spacy_model, [(d.text, d.turns, document_unit(d, unit))
+                                              for _, d in batch])
+                         for batch in batched(new_docs, _SEGMENT_BATCH)]
+                segmented = [segs for result in runner.map(segment_batch, tasks)
+                             for segs in result]
         with self._store.transaction():
-            for doc_id, doc in new_docs:
+            for (doc_id, doc), segs in zip(new_docs, segmented):
                 doc_unit = document_unit(doc, unit)
-                n_segs = add_document(self._store, doc_id, doc, unit=doc_unit, nlp=nlp)
+                n_segs = add_document(self._store, doc_id, doc, unit=doc_unit, nlp=nlp,
+                                      segments=segs)
                 self._respondents(doc_id, doc, sheet, report)
                 report.added.append(doc_id)
                 report.segments += n_segs
@@ -134,6 +165,8 @@ class Ingesting:
                      report: IngestReport) -> None:
         """A survey's respondents become participants (id = respondent id) with the table's
         other columns as attributes, unless the participants sheet maps them."""
+        if not doc.respondents:
+            return
         current = self._store.participants().set_index("participant_id")
         for label, attributes in doc.respondents.items():
             if sheet is not None and sheet.lookup(doc_id, label) is not None:

@@ -216,12 +216,36 @@ ALTER TABLE archived_codings ADD COLUMN reviewed_at TEXT;
 CREATE INDEX codings_status ON codings(status);
 """
 
+# Incremental rules coding: what the last rules run saw. A segment whose id, offsets
+# and text hash are unchanged, coded by rules whose per-code fingerprint is unchanged,
+# is not coded again. No foreign keys: segments are rebuilt by new document versions,
+# and a row without its segment is simply stale. Indexes make the per-file "already
+# imported?" lookups of ingest constant-time.
+_RULES_STATE = """
+CREATE TABLE rules_segments (
+    segment_id TEXT PRIMARY KEY,
+    document_id TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text_hash TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE rules_codes (
+    code_id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL   -- hash of the code's keywords, exclusions, patterns, windows
+) WITHOUT ROWID;
+
+CREATE INDEX documents_sha256 ON documents(sha256);
+CREATE INDEX documents_name ON documents(name);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _INITIAL),
     Migration(2, "document versions, cue times, rule fields, coding archive",
               _VERSIONS_AND_ARCHIVE),
     Migration(3, "reviews by coder, project id", _REVIEWS),
     Migration(4, "proximity rules, review of suggestions", _REVIEW),
+    Migration(8, "incremental rules coding state, document lookup indexes", _RULES_STATE),
 )
 
 LATEST = MIGRATIONS[-1].id
