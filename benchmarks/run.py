@@ -40,10 +40,34 @@ sys.path.insert(0, str(HERE.parent))
 from corpus import parse_size, write_corpus  # noqa: E402
 
 STAGES = ["floor", "read", "segment", "ingest", "rules", "phrasematcher", "coder",
-          "suggest", "matrix", "workbook", "refi", "run", "rerun", "recode"]
+          "suggest", "matrix", "workbook", "refi", "run", "rerun", "recode", "recode_rules"]
 
 
 # ----------------------------------------------------------------------------- stages
+def _cpu() -> float:
+    t = os.times()  # this process and its waited-for children (worker processes)
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class Clock:
+    """Wall and CPU seconds since it was made."""
+
+    def __init__(self):
+        self.wall, self.cpu = time.perf_counter(), _cpu()
+
+    def stop(self) -> dict:
+        return {"wall": time.perf_counter() - self.wall, "cpu": _cpu() - self.cpu}
+
+
+class Sum:
+    def __init__(self):
+        self.total = {"wall": 0.0, "cpu": 0.0}
+
+    def add(self, t: dict) -> None:
+        for k in self.total:
+            self.total[k] += t[k]
+
+
 def _workers(opts) -> dict:
     return {"workers": opts.workers} if opts.workers else {}
 
@@ -61,19 +85,19 @@ def stage_floor(state, corpus, opts):
     import spacy
     texts = _texts(corpus)
     tok = spacy.blank("en").tokenizer
-    t0 = time.perf_counter()
+    t0 = Clock()
     n = 0
     for text in texts:
         n += len(tok(text))
-    return time.perf_counter() - t0, {"tokens": n}
+    return t0.stop(), {"tokens": n}
 
 
 def stage_read(state, corpus, opts):
     from qda.ingest import read_document
     files = sorted(corpus.glob("*.txt"))
-    t0 = time.perf_counter()
+    t0 = Clock()
     docs = [read_document(p) for p in files]
-    return time.perf_counter() - t0, {"turns": sum(len(d.turns) for d in docs)}
+    return t0.stop(), {"turns": sum(len(d.turns) for d in docs)}
 
 
 def stage_segment(state, corpus, opts):
@@ -81,10 +105,10 @@ def stage_segment(state, corpus, opts):
     from qda.ingest import read_document
     from qda.segment import segment_document
     docs = [read_document(p) for p in sorted(corpus.glob("*.txt"))]
-    t0 = time.perf_counter()
+    t0 = Clock()
     n = sum(len(segment_document(d.text, d.turns, unit=document_unit(d, opts.unit)))
             for d in docs)
-    return time.perf_counter() - t0, {"segments": n, "unit": opts.unit}
+    return t0.stop(), {"segments": n, "unit": opts.unit}
 
 
 def stage_ingest(state, corpus, opts):
@@ -95,18 +119,18 @@ def stage_ingest(state, corpus, opts):
         path.unlink()
     project = Project.create(path)
     project.load_codebook(qda.default_codebook())
-    t0 = time.perf_counter()
+    t0 = Clock()
     report = project.ingest([corpus], unit=opts.unit, **_workers(opts))
-    t = time.perf_counter() - t0
+    t = t0.stop()
     project.close()
     return t, {"segments": report.segments}
 
 
 def stage_rules(state, corpus, opts):
     with _project(state) as project:
-        t0 = time.perf_counter()
+        t0 = Clock()
         report = project.code_rules(**_workers(opts))
-        return time.perf_counter() - t0, {"suggestions": report.suggestions}
+        return t0.stop(), {"suggestions": report.suggestions}
 
 
 def _coding_input(project):
@@ -137,21 +161,21 @@ def stage_phrasematcher(state, corpus, opts):
             if kws:
                 matcher.add(code.id, list(nlp.pipe(k.lower() for k in kws)))
     bodies = [texts[d][s:e] for d, s, e in zip(segs["document_id"], segs["start"], segs["end"])]
-    t_match = 0.0
+    t_match = Sum()
     hits = 0
     with nlp.select_pipes(enable=["qda_lemmatizer"]):
         for batch in _batches(bodies):
             docs = list(nlp.pipe(batch))
-            t0 = time.perf_counter()
+            t0 = Clock()
             for d in docs:
                 hits += len(matcher(d))
-            t_match += time.perf_counter() - t0
+            t_match.add(t0.stop())
     # raw text path: tokenizer, lemmas per word type via a dict, matcher
     table = nlp.get_pipe("qda_lemmatizer").lookups.get_table("lemma_lookup")
     strings = nlp.vocab.strings
     cache: dict[int, int] = {}
     tok = nlp.tokenizer
-    t0 = time.perf_counter()
+    t0 = Clock()
     for body in bodies:
         doc = tok(body)
         lowers = doc.to_array(LOWER)
@@ -164,8 +188,8 @@ def stage_phrasematcher(state, corpus, opts):
             lemmas[i] = lem
         doc.from_array([LEMMA], lemmas.reshape(-1, 1))
         matcher(doc)
-    t_text = time.perf_counter() - t0
-    return t_match, {"hits": hits, "text_path_seconds": t_text}
+    t_text = t0.stop()
+    return t_match.total, {"hits": hits, "text_path_seconds": t_text}
 
 
 def stage_coder(state, corpus, opts):
@@ -178,17 +202,17 @@ def stage_coder(state, corpus, opts):
     nlp = qda.make_nlp()
     coder = RulesCoder(cb, nlp=nlp)
     records = segs[["segment_id", "document_id", "start", "end"]].to_dict("records")
-    t_match = 0.0
+    t_match = Sum()
     rows = 0
     for batch in _batches(records):
         docs = coder.docs([texts[r["document_id"]][r["start"]:r["end"]] for r in batch])
-        t0 = time.perf_counter()
+        t0 = Clock()
         rows += len(coder.explain_docs(batch, docs))
-        t_match += time.perf_counter() - t0
-    t0 = time.perf_counter()
+        t_match.add(t0.stop())
+    t0 = Clock()
     found = coder.code(segs, texts)
-    t_text = time.perf_counter() - t0
-    return t_match, {"rows": rows, "text_path_seconds": t_text, "codings": len(found)}
+    t_text = t0.stop()
+    return t_match.total, {"rows": rows, "text_path_seconds": t_text, "codings": len(found)}
 
 
 def stage_suggest(state, corpus, opts):
@@ -202,11 +226,11 @@ def stage_suggest(state, corpus, opts):
     texts = segs["text"].tolist()
     sets = [labels.get(s, frozenset()) for s in segs["segment_id"]]
     n = min(5000, len(texts))
-    t0 = time.perf_counter()
+    t0 = Clock()
     model = SuggestModel(random_state=0).fit(texts[:n], sets[:n])
-    fit = time.perf_counter() - t0
+    fit = t0.stop()
     model.predict_proba(texts)
-    return time.perf_counter() - t0, {"fit_seconds": fit, "trained_on": n,
+    return t0.stop(), {"fit_seconds": fit, "trained_on": n,
                                       "predicted": len(texts)}
 
 
@@ -214,19 +238,19 @@ def stage_matrix(state, corpus, opts):
     import pandas as pd
     from qda.analysis import coded_segments
     with _project(state) as project:
-        t0 = time.perf_counter()
+        t0 = Clock()
         m = project.matrix()
-        t = time.perf_counter() - t0
+        t = t0.stop()
         segs = project._store.segments()
         chosen = project.select_codings()
         cb = project.codebook
     # baseline: pivot_table on the same rolled-up pairs, joined to participants
     pairs = coded_segments(chosen.codings, cb).merge(
         segs.loc[~segs["is_interviewer"], ["segment_id", "participant_id"]], on="segment_id")
-    t0 = time.perf_counter()
+    t0 = Clock()
     base = pd.pivot_table(pairs, index="participant_id", columns="code_id",
                           values="segment_id", aggfunc="count")
-    t_base = time.perf_counter() - t0
+    t_base = t0.stop()
     return t, {"baseline_seconds": t_base, "rows": len(m), "base_rows": len(base)}
 
 
@@ -236,20 +260,20 @@ def stage_workbook(state, corpus, opts):
     from qda import reports
     out = state / "db.xlsx"
     with _project(state) as project:
-        t0 = time.perf_counter()
+        t0 = Clock()
         reports.export_workbook(project, out)
-        t = time.perf_counter() - t0
+        t = t0.stop()
     book = CalamineWorkbook.from_path(str(out))
     sheets = [(name, book.get_sheet_by_name(name).to_python()) for name in book.sheet_names]
     cells = sum(len(r) for _, rows in sheets for r in rows)
-    t0 = time.perf_counter()
+    t0 = Clock()
     raw = xlsxwriter.Workbook(str(state / "raw.xlsx"), {"constant_memory": True})
     for name, rows in sheets:
         ws = raw.add_worksheet(name)
         for i, row in enumerate(rows):
             ws.write_row(i, 0, row)
     raw.close()
-    t_base = time.perf_counter() - t0
+    t_base = t0.stop()
     return t, {"baseline_seconds": t_base, "cells": cells}
 
 
@@ -263,30 +287,30 @@ def stage_refi(state, corpus, opts):
                                                                  None)
         if export is None:
             return None, {"note": "qda.refi has no project export to time yet"}
-        t0 = time.perf_counter()
+        t0 = Clock()
         export(state / "bench.qdpx") if export is getattr(project, "export_refi", None) \
             else export(project, state / "bench.qdpx")
-        return time.perf_counter() - t0, {}
+        return t0.stop(), {}
 
 
 def stage_run(state, corpus, opts):
     import qda
     out = state / "run"
     shutil.rmtree(out, ignore_errors=True)
-    t0 = time.perf_counter()
+    t0 = Clock()
     result = qda.run([corpus], codebook=qda.default_codebook(), out=out, unit=opts.unit,
                      **_workers(opts))
-    return time.perf_counter() - t0, {"segments": result.ingest.segments,
+    return t0.stop(), {"segments": result.ingest.segments,
                                       "suggestions": result.rules.suggestions}
 
 
 def stage_rerun(state, corpus, opts):
     """``qda run`` again over the same folder: nothing new to read or code."""
     import qda
-    t0 = time.perf_counter()
+    t0 = Clock()
     result = qda.run([corpus], codebook=qda.default_codebook(), out=state / "run",
                      unit=opts.unit, **_workers(opts))
-    return time.perf_counter() - t0, {"skipped": len(result.ingest.skipped),
+    return t0.stop(), {"skipped": len(result.ingest.skipped),
                                       "recoded": result.rules.segments_recoded}
 
 
@@ -296,14 +320,36 @@ def stage_recode(state, corpus, opts):
     from qda.codebook import load_codebook, save_codebook
     cb = load_codebook(qda.default_codebook())
     code = next(c for c in cb if c.keywords)
-    edited = cb.replace_code(code.id, keywords=(*code.keywords, "kitchen table talk"))
+    edited = _with_keyword(cb, code.id, "kitchen table talk")
     path = state / "edited.yaml"
     save_codebook(edited, path)
-    t0 = time.perf_counter()
+    t0 = Clock()
     result = qda.run([corpus], codebook=path, out=state / "run", unit=opts.unit,
                      **_workers(opts))
-    return time.perf_counter() - t0, {"recoded": result.rules.segments_recoded,
+    return t0.stop(), {"recoded": result.rules.segments_recoded,
                                       "codes_recoded": result.rules.codes_recoded}
+
+
+def _with_keyword(cb, code_id: str, keyword: str):
+    import dataclasses
+    codes = tuple(dataclasses.replace(c, keywords=(*c.keywords, keyword)) if c.id == code_id
+                  else c for c in cb.codes)
+    return dataclasses.replace(cb, codes=codes)
+
+
+def stage_recode_rules(state, corpus, opts):
+    """``code_rules(incremental=True)`` after one code's keywords changed, against a full
+    ``code_rules`` of the same state (the baseline, timed after it)."""
+    with _project(state) as project:
+        code = next(c for c in project.codebook if c.keywords)
+        project.load_codebook(_with_keyword(project.codebook, code.id, "kitchen table talk"))
+        t0 = Clock()
+        report = project.code_rules(incremental=True, **_workers(opts))
+        t = t0.stop()
+        t0 = Clock()
+        project.code_rules(**_workers(opts))
+        return t, {"baseline_seconds": t0.stop(), "recoded": report.segments_recoded,
+                   "codes_recoded": report.codes_recoded}
 
 
 def child(stage: str, state: Path, corpus: Path, opts) -> None:
@@ -314,7 +360,7 @@ def child(stage: str, state: Path, corpus: Path, opts) -> None:
 
 # ----------------------------------------------------------------------------- driver
 def run_stage(stage: str, state: Path, corpus: Path, args) -> dict:
-    cmd = [sys.executable, __file__, "--child", stage, "--state", str(state), "--corpus",
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", stage, "--state", str(state), "--corpus",
            str(corpus), "--unit", args.unit]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
@@ -335,7 +381,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None,
                         help="worker processes for ingest, rules and run")
     parser.add_argument("--keep", help="keep the corpus and project in this folder")
-    parser.add_argument("--only", help="comma-separated stages (after ingest)")
+    parser.add_argument("--only", help="comma-separated stages (later ones need ingest)")
+    parser.add_argument("--wall", action="store_true",
+                        help="ratios on wall-clock seconds (default: CPU seconds, steadier "
+                        "on a shared machine)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--state", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
@@ -360,7 +409,7 @@ def main() -> None:
     for stage in stages:
         results[stage] = run_stage(stage, work, corpus, args)
         r = results[stage]
-        print(f"  {stage:<14} {r.get('seconds') or 0:8.2f} s  {r.get('rss_mb', 0):7.0f} MB  "
+        print(f"  {stage:<14} {r.get('seconds')}  {r.get('rss_mb', 0):7.0f} MB  "
               f"{ {k: v for k, v in r.items() if k not in ('seconds', 'rss_mb')} }",
               file=sys.stderr, flush=True)
     if not args.keep:
@@ -371,71 +420,63 @@ def main() -> None:
 def report(results: dict, info: dict, args) -> None:
     import spacy
     words = info["words"]
+    mode = "wall" if args.wall else "cpu"
 
-    def sec(stage, key="seconds"):
-        return results.get(stage, {}).get(key)
+    def sec(stage, key="seconds", how=None):
+        v = results.get(stage, {}).get(key)
+        return v.get(how or mode) if isinstance(v, dict) else None
 
     floor, pm = sec("floor"), sec("phrasematcher")
+    text_pm = sec("phrasematcher", "text_path_seconds")
     rows = [
-        ("tokenizer alone (floor)", sec("floor"), floor, "floor"),
-        ("read files", sec("read"), floor, "floor"),
-        (f"segment ({args.unit})", sec("segment"), floor, "floor"),
-        ("ingest: read+segment+store", sec("ingest"), floor, "floor"),
-        ("rules coding (code_rules, stored)", sec("rules"), floor, "floor"),
-        ("raw PhraseMatcher over Docs", pm, pm, "itself"),
-        ("RulesCoder matching over Docs", sec("coder"), pm, "raw PhraseMatcher"),
-        ("raw tokenize+lemma+match", sec("phrasematcher", "text_path_seconds"),
-         sec("phrasematcher", "text_path_seconds"), "itself"),
-        ("RulesCoder.code on texts", sec("coder", "text_path_seconds"),
-         sec("phrasematcher", "text_path_seconds"), "raw tokenize+lemma+match"),
-        ("suggest: fit 5k + predict all", sec("suggest"), floor, "floor"),
-        ("pandas.pivot_table", sec("matrix", "baseline_seconds"),
+        ("tokenizer alone (floor)", "floor", "seconds", floor, "floor"),
+        ("read files", "read", "seconds", floor, "floor"),
+        (f"segment ({args.unit})", "segment", "seconds", floor, "floor"),
+        ("ingest: read+segment+store", "ingest", "seconds", floor, "floor"),
+        ("rules coding (code_rules, stored)", "rules", "seconds", floor, "floor"),
+        ("raw PhraseMatcher over Docs", "phrasematcher", "seconds", pm, "itself"),
+        ("RulesCoder matching over Docs", "coder", "seconds", pm, "raw PhraseMatcher"),
+        ("raw tokenize+lemma+match", "phrasematcher", "text_path_seconds", text_pm, "itself"),
+        ("RulesCoder.code on texts", "coder", "text_path_seconds", text_pm,
+         "raw tokenize+lemma+match"),
+        ("suggest: fit 5k + predict all", "suggest", "seconds", floor, "floor"),
+        ("pandas.pivot_table", "matrix", "baseline_seconds",
          sec("matrix", "baseline_seconds"), "itself"),
-        ("matrix (Project.matrix)", sec("matrix"), sec("matrix", "baseline_seconds"),
+        ("matrix (Project.matrix)", "matrix", "seconds", sec("matrix", "baseline_seconds"),
          "pivot_table"),
-        ("raw xlsxwriter, same cells", sec("workbook", "baseline_seconds"),
+        ("raw xlsxwriter, same cells", "workbook", "baseline_seconds",
          sec("workbook", "baseline_seconds"), "itself"),
-        ("workbook (export_workbook)", sec("workbook"), sec("workbook", "baseline_seconds"),
-         "raw xlsxwriter"),
-        ("REFI export", sec("refi"), floor, "floor"),
-        ("whole qda run", sec("run"), floor, "floor"),
-        ("qda run again, nothing changed", sec("rerun"), floor, "floor"),
-        ("qda run, one code's keywords edited", sec("recode"), floor, "floor"),
+        ("workbook (export_workbook)", "workbook", "seconds",
+         sec("workbook", "baseline_seconds"), "raw xlsxwriter"),
+        ("REFI export", "refi", "seconds", floor, "floor"),
+        ("whole qda run", "run", "seconds", floor, "floor"),
+        ("qda run again, nothing changed", "rerun", "seconds", floor, "floor"),
+        ("qda run, one code's keywords edited", "recode", "seconds", floor, "floor"),
+        ("code_rules after that edit, full", "recode_rules", "baseline_seconds",
+         sec("recode_rules", "baseline_seconds"), "itself"),
+        ("code_rules after that edit, incremental", "recode_rules", "seconds",
+         sec("recode_rules", "baseline_seconds"), "full code_rules"),
     ]
     workers = f", --workers {args.workers}" if args.workers else ""
     print(f"qda benchmark: --size {args.size} (seed {args.seed}{workers}): "
           f"{words:,} words, {info['documents']:,} documents")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{sys.version.split()[0]}, spaCy {spacy.__version__}")
+          f"{sys.version.split()[0]}, spaCy {spacy.__version__}; ratios and words/s on "
+          f"{'wall-clock' if args.wall else 'CPU'} seconds")
     print()
-    print("| stage | seconds | words/s | peak RSS MB | ratio | baseline |")
-    print("|---|---:|---:|---:|---:|---|")
-    stage_of = {}
-    for stage, r in results.items():
-        stage_of[id(r)] = stage
-    for name, t, base, what in rows:
+    print("| stage | CPU s | wall s | words/s | peak RSS MB | ratio | baseline |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for name, stage, key, base, what in rows:
+        t = sec(stage, key)
         if t is None:
             continue
         ratio = f"{t / base:.2f}" if base else "-"
-        rss = _rss_for(name, results)
-        print(f"| {name} | {t:.2f} | {words / t:,.0f} | {rss} | {ratio} | {what} |")
+        rss = results[stage].get("rss_mb") if key == "seconds" else None
+        print(f"| {name} | {sec(stage, key, 'cpu'):.2f} | {sec(stage, key, 'wall'):.2f} | "
+              f"{words / t:,.0f} | {f'{rss:.0f}' if rss else ''} | {ratio} | {what} |")
     for stage, r in results.items():
         if r.get("note") or r.get("error"):
             print(f"\n{stage}: {r.get('note') or r.get('error')}")
-
-
-_RSS_STAGE = {"tokenizer alone (floor)": "floor", "read files": "read", "segment": "segment",
-              "ingest": "ingest", "rules coding": "rules", "raw PhraseMatcher": "phrasematcher",
-              "RulesCoder matching": "coder", "suggest": "suggest", "matrix": "matrix",
-              "workbook": "workbook", "REFI": "refi", "whole qda run": "run",
-              "qda run again": "rerun", "qda run, one code": "recode"}
-
-
-def _rss_for(name: str, results: dict) -> str:
-    for prefix, stage in _RSS_STAGE.items():
-        if name.startswith(prefix) and "rss_mb" in results.get(stage, {}):
-            return f"{results[stage]['rss_mb']:.0f}"
-    return ""
 
 
 if __name__ == "__main__":

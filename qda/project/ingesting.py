@@ -5,6 +5,7 @@ Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pandas as pd
 from qda.documents import add_document, add_version, document_unit
 from qda.errors import InputError
 from qda.ingest import (
+    MAX_FILE_BYTES,
     ParticipantsSheet,
     ReadOptions,
     SourceDocument,
@@ -27,6 +29,17 @@ from qda.parallel import Runner, batched
 from qda.segment import UNITS, segment_batch
 
 _SEGMENT_BATCH = 20  # documents per parallel segmentation task
+
+
+def _file_sha256(path: Path) -> str | None:
+    """The sha256 of a file's bytes (as :func:`read_document` stores it), None if unreadable
+    (reading it properly then says why)."""
+    try:
+        if not 0 < Path(path).stat().st_size <= MAX_FILE_BYTES:
+            return None
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _read_one(task) -> SourceDocument:
@@ -70,13 +83,25 @@ class Ingesting:
         versions: list[tuple[dict, SourceDocument]] = []
         taken = self._store.document_ids()
         seen_sha: dict[str, str] = {}
+        # a file already in the project under its name, byte for byte, is not read again
+        unchanged = {}
+        for path in files:
+            same = self._store.document_by_sha(_file_sha256(path))
+            if same is not None and same["name"] == path.name:
+                unchanged[path] = same["id"]
+        todo = [path for path in files if path not in unchanged]
         runner = Runner(workers=workers, scheduler=scheduler)
         if runner.workers:
-            read = runner.map(_read_one, [(path, options) for path in files])
+            read = runner.map(_read_one, [(path, options) for path in todo])
         else:
-            read = (read_document(path, options=options) for path in files)
+            read = (read_document(path, options=options) for path in todo)
+        read = iter(_progress(read, progress, "Reading", total=len(todo)))
         try:
-            for path, doc in zip(files, _progress(read, progress, "Reading", total=len(files))):
+            for path in files:
+                if path in unchanged:
+                    report.skipped.append((str(path), f"unchanged, already {unchanged[path]}"))
+                    continue
+                doc = next(read)
                 existing = self._store.document_by_name(doc.name)
                 same = self._store.document_by_sha(doc.sha256)
                 if same is not None:
