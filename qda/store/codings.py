@@ -312,6 +312,15 @@ class CodingRows:
             ((sid, source) for sid in segment_ids))
         return n + self._conn.total_changes - before
 
+    def coding_totals(self) -> tuple[int, int, int]:
+        """(codings of documents in the project, human codings, open suggestions), counted
+        as :meth:`codings` lists them."""
+        row = self._conn.execute(
+            "SELECT count(*), coalesce(sum(c.source = 'human'), 0),"
+            " coalesce(sum(c.status = 'suggested'), 0) FROM codings c"
+            " JOIN documents d ON d.id = c.document_id").fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
     def suggestion_counts(self, *, source: str) -> tuple[int, int]:
         """(open suggestions of a source, distinct segments they are on)."""
         row = self._conn.execute(
