@@ -92,3 +92,28 @@ def test_lemmatizer_without_overwrite_keeps_lemmas_already_set():
     doc = nlp.tokenizer("Families visited")
     doc[0].lemma_ = "kin"
     assert [t.lemma_ for t in keep(doc)] == ["kin", "visit"]
+
+
+def test_benchmark_corpus_is_seeded_sized_and_fully_mapped(tmp_path):
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        from corpus import parse_size, write_corpus
+    finally:
+        sys.path.pop(0)
+    assert [parse_size(s) for s in ("100k", "1M", "10M", "2500")] == [
+        100_000, 1_000_000, 10_000_000, 2500]
+    a = write_corpus(tmp_path / "a", 15_000, seed=3)
+    b = write_corpus(tmp_path / "b", 15_000, seed=3)
+    assert a == b and 15_000 <= a["words"] < 15_000 + 1_000
+    for f in (tmp_path / "a").iterdir():
+        assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes()
+    from qda.project import Project
+    with Project.create(tmp_path / "p.qda") as project:
+        project.load_codebook(qda.default_codebook())
+        report = project.ingest([tmp_path / "a"])
+        assert report.unmapped == [] and len(report.added) == a["documents"]
+        segs = project.segments(interviewer=True)
+        assert segs["is_interviewer"].any() and (~segs["is_interviewer"]).sum() > 20
+        rules = project.code_rules()
+        assert rules.segments_coded > rules.segments / 10
