@@ -201,6 +201,7 @@ def test_dask_local_cluster_gives_the_serial_codings(tmp_path, corpus):
     assert _rules(on_dask) == _rules(serial)
     serial.close()
     on_dask.close()
-    # 60 s in CI; this shared 2-core machine runs other suites at once, and two spawned
-    # workers importing spaCy under that load took ~90 s here
-    assert time.monotonic() - started < (60 if os.environ.get("CI") else 240)
+    # 60 s in CI. On the shared 2-core development machine, with other suites and
+    # benchmarks running, two spawned workers importing spaCy took 90-260 s: there the
+    # bound only catches a hang
+    assert time.monotonic() - started < (60 if os.environ.get("CI") else 600)
