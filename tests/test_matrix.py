@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qda.analysis import code_matrix, coded_segments, select_codings
 from qda.codebook import Code, Codebook
 from qda.errors import InputError
+from tests.analysis_world import CB as WCB
+from tests.analysis_world import CODINGS as WCODINGS
+from tests.analysis_world import PARTICIPANTS as WPART
+from tests.analysis_world import SEGMENTS as WSEGS
+from tests.analysis_world import TEXTS as WTEXTS
+from tests.analysis_world import codings as make_codings
 
 CB = Codebook(codes=(
     Code("benefits", "Benefits"),
@@ -104,3 +112,105 @@ def test_selection_prefers_human_then_suggestions_never_rejected():
     assert "not yet reviewed" in auto.description
     filtered = select_codings(mixed, statuses=["rejected"])
     assert filtered.codings["segment_id"].tolist() == ["a3"]
+
+
+# ---------------------------------------------------------------- depth and totals
+
+
+def _world(value="count", **kw):
+    m = code_matrix(WSEGS, WCODINGS, WCB, participants=WPART, value=value, texts=WTEXTS,
+                    depth=1, totals=True, **kw)
+    return m.set_index(m.columns[0])
+
+
+def test_depth_one_shows_themes_with_children_rolled_up():
+    m = code_matrix(WSEGS, WCODINGS, WCB, participants=WPART, depth=1)
+    assert [c for c in m.columns if c in WCB] == ["benefits", "challenges", "other"]
+    m = m.set_index("participant")
+    assert m.loc["P1", ["benefits", "challenges"]].tolist() == [1, 2]
+    every = code_matrix(WSEGS, WCODINGS, WCB, participants=WPART, depth=None)
+    assert [c for c in every.columns if c in WCB] == WCB.ids
+    two = code_matrix(WSEGS, WCODINGS, WCB, participants=WPART, depth=2)
+    assert [c for c in two.columns if c in WCB] == WCB.ids   # the tree is two deep
+
+
+def test_codes_list_wins_over_depth_and_keeps_its_order():
+    m = code_matrix(WSEGS, WCODINGS, WCB, participants=WPART, depth=1,
+                    codes=["c_time", "benefits"])
+    assert [c for c in m.columns if c in WCB] == ["c_time", "benefits"]
+
+
+@pytest.mark.parametrize("depth", [0, -1, 1.5, "2", True])
+def test_bad_depth_is_an_input_error(depth):
+    with pytest.raises(InputError, match="depth"):
+        code_matrix(WSEGS, WCODINGS, WCB, participants=WPART, depth=depth)
+
+
+def test_count_totals_count_distinct_segments():
+    m = _world("count")
+    cols = ["benefits", "challenges", "other", "Total"]
+    assert m.loc["P1", cols].tolist() == [1, 2, 0, 3]
+    assert m.loc["P3", cols].tolist() == [1, 1, 0, 1]   # c1 at both themes: one segment
+    assert m.loc["P4", cols].tolist() == [0, 0, 0, 0]
+    assert m.loc["Total", cols].tolist() == [3, 3, 0, 5]
+    assert m.index[-1] == "Total" and m.loc["Total", "label"] != m.loc["Total", "label"]
+
+
+def test_presence_totals_count_columns_and_rows():
+    m = _world("presence")
+    cols = ["benefits", "challenges", "other", "Total"]
+    assert m.loc["P1", cols].tolist() == [1, 1, 0, 2]
+    assert m.loc["P2", cols].tolist() == [1, 0, 0, 1]
+    assert m.loc["Total", cols].tolist() == [3, 2, 0, 3]   # rows present; rows with any
+
+
+def test_share_totals_are_distinct_segments_over_segments():
+    m = _world("share")
+    cols = ["benefits", "challenges", "Total"]
+    assert m.loc["P1", cols].tolist() == pytest.approx([1 / 3, 2 / 3, 1.0], abs=1e-4)
+    assert m.loc["P2", cols].tolist() == pytest.approx([0.5, 0.0, 0.5])
+    assert m.loc["P3", cols].tolist() == pytest.approx([1.0, 1.0, 1.0])
+    assert m.loc["Total", cols].tolist() == pytest.approx([3 / 7, 3 / 7, 5 / 7], abs=1e-4)
+
+
+def test_words_totals_count_each_segment_once():
+    m = _world("words")
+    cols = ["benefits", "challenges", "Total"]
+    assert m.loc["P1", cols].tolist() == [2, 7, 9]
+    assert m.loc["P3", cols].tolist() == [6, 6, 6]
+    assert m.loc["Total", cols].tolist() == [13, 13, 20]
+
+
+def test_totals_on_attribute_rows_with_missing_values_as_none():
+    m = code_matrix(WSEGS, WCODINGS, WCB, participants=WPART, rows="group", depth=1,
+                    totals=True).set_index("group")
+    assert m.loc["staff", ["benefits", "challenges", "Total"]].tolist() == [2, 3, 4]
+    assert m.loc["(none)", "Total"] == 0
+    assert m.loc["Total", ["benefits", "challenges", "Total"]].tolist() == [3, 3, 5]
+
+
+# ------------------------------------------------ totals against a brute-force count
+
+_LIVE = [s for s, i in zip(WSEGS["segment_id"], WSEGS["is_interviewer"]) if not i]
+_OWNER = dict(zip(WSEGS["segment_id"], WSEGS["participant_id"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(list(WSEGS["segment_id"])), st.sampled_from(WCB.ids)),
+                max_size=25),
+       st.sampled_from([1, None]))
+def test_totals_equal_a_brute_force_count(pairs, depth):
+    coded = make_codings(pairs) if pairs else WCODINGS.iloc[:0]
+    m = code_matrix(WSEGS, coded, WCB, participants=WPART, depth=depth,
+                    totals=True).set_index("participant")
+    columns = [c for c in m.columns if c in WCB]
+
+    def hit(segment, column):
+        return any(c == column or column in WCB.ancestors(c) for s, c in pairs if s == segment)
+
+    for pid in ["P1", "P2", "P3", "P4"]:
+        mine = [s for s in _LIVE if _OWNER[s] == pid]
+        assert m.loc[pid, "Total"] == sum(any(hit(s, c) for c in columns) for s in mine)
+    for c in columns:
+        assert m.loc["Total", c] == sum(hit(s, c) for s in _LIVE)
+    assert m.loc["Total", "Total"] == sum(any(hit(s, c) for c in columns) for s in _LIVE)

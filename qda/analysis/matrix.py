@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from qda.analysis.columns import choose_codes, live_segments, rolled_pairs
 from qda.codebook import Codebook
 from qda.errors import InputError
 
@@ -32,24 +33,36 @@ def coded_segments(codings: pd.DataFrame, codebook: Codebook, *, rollup: bool = 
 def code_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, *,
                 participants: pd.DataFrame | None = None, rows: str = "participant",
                 value: str = "count", codes: Sequence[str] | None = None,
-                texts: Mapping[str, str] | None = None) -> pd.DataFrame:
+                texts: Mapping[str, str] | None = None, depth: int | None = None,
+                totals: bool = False) -> pd.DataFrame:
     """Cross-reference ``rows`` against codes.
 
     ``segments``: the segment table (``segment_id, document_id, participant_id,
     is_interviewer, start, end``); interviewer segments are left out.
     ``rows``: ``participant`` (one row per participant, with their attributes,
-    including those with nothing coded), ``document``, or any participant attribute.
+    including those with nothing coded), ``document``, or any participant attribute
+    (a participant without a value is in the group ``(none)``).
     ``value``: ``count`` of coded segments, ``presence`` 0/1, ``share`` of the row's
-    segments, or ``words`` in coded segments (needs ``texts``).
-    ``codes``: the columns, default every code in codebook order.
+    segments (0-1), or ``words`` in coded segments (needs ``texts``).
+    Columns: ``codes`` (in that order) if given, else every code at ``depth`` 1..N in
+    codebook order (``depth=1``: the themes; ``None``: every code). A column counts
+    segments coded at the code or any code below it.
+
+    ``totals=True`` adds a ``Total`` column and a last ``Total`` row. A segment
+    coded at two columns is still one segment, so a total is never a plain sum:
+
+    - ``count``: the row's distinct segments coded at any of the columns; the
+      column's segments over all rows; the corner: distinct coded segments.
+    - ``words``: the words of those distinct segments.
+    - ``share``: those distinct segments over the row's (column: all rows')
+      segments; the corner: the share of all segments coded at any column.
+    - ``presence``: the number of columns present in the row; the number of rows
+      where the column is present; the corner: rows with any column present.
     """
     if value not in VALUES:
         raise InputError(f"unknown matrix value {value!r}; use one of {', '.join(VALUES)}")
-    columns = list(codes) if codes is not None else codebook.ids
-    unknown = [c for c in columns if c not in codebook]
-    if unknown:
-        raise InputError(f"unknown code {unknown[0]!r}; see `qda codebook show` for the ids")
-    segs = segments[~segments["is_interviewer"]].copy()
+    columns = choose_codes(codebook, depth=depth, codes=codes)
+    segs = live_segments(segments).copy()
     attrs = participants if participants is not None else pd.DataFrame(columns=["participant_id"])
     if rows == "participant":
         key = "participant_id"
@@ -64,21 +77,19 @@ def code_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codeboo
         key = rows
         segs[key] = segs[key].fillna("(none)").replace("", "(none)")
     segs = segs[segs[key].notna()]
-
-    pairs = coded_segments(codings, codebook).merge(segs[["segment_id", key]], on="segment_id")
-    pairs = pairs[pairs["code_id"].isin(columns)]
     if value == "words":
         if texts is None:
             raise InputError("value 'words' needs the document texts")
-        words = {
-            r.segment_id: len(texts[r.document_id][r.start:r.end].split())
-            for r in segs.itertuples()
-        }
-        pairs["n"] = pairs["segment_id"].map(words)
-        table = pairs.pivot_table(index=key, columns="code_id", values="n", aggfunc="sum")
+        segs["_words"] = [len(texts[d][s:e].split()) for d, s, e in
+                          zip(segs["document_id"], segs["start"], segs["end"])]
     else:
-        table = pairs.pivot_table(index=key, columns="code_id", values="segment_id",
-                                  aggfunc="count")
+        segs["_words"] = 0
+
+    pairs = rolled_pairs(codings, codebook, columns).merge(
+        segs[["segment_id", key, "_words"]], on="segment_id")
+    measure = "_words" if value == "words" else "segment_id"
+    aggfunc = "sum" if value == "words" else "count"
+    table = pairs.pivot_table(index=key, columns="code_id", values=measure, aggfunc=aggfunc)
 
     if rows == "participant":
         index = attrs["participant_id"].tolist() if participants is not None else []
@@ -87,14 +98,44 @@ def code_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codeboo
     else:
         index = list(dict.fromkeys(segs[key]))
     table = table.reindex(index=index, columns=columns).fillna(0).astype("int64")
+    row_segments = segs.groupby(key)["segment_id"].count().reindex(index).fillna(0)
     if value == "presence":
         table = (table > 0).astype("int64")
     elif value == "share":
-        totals = segs.groupby(key)["segment_id"].count().reindex(index).fillna(0)
-        table = table.div(totals.where(totals > 0), axis=0).fillna(0.0).round(4)
+        table = table.div(row_segments.where(row_segments > 0), axis=0).fillna(0.0).round(4)
+    if totals:
+        table = _with_totals(table, pairs, segs, key=key, value=value,
+                             row_segments=row_segments)
     table.columns.name = None
     if rows == "participant" and participants is not None:
         info = attrs.set_index("participant_id").drop(columns=["auto"], errors="ignore")
         table = info.reindex(table.index).join(table)
     table.index.name = {"participant": "participant", "document": "document"}.get(rows, rows)
     return table.reset_index()
+
+
+def _with_totals(table: pd.DataFrame, pairs: pd.DataFrame, segs: pd.DataFrame, *, key: str,
+                 value: str, row_segments: pd.Series) -> pd.DataFrame:
+    """``table`` with the ``Total`` column and row described in :func:`code_matrix`."""
+    distinct = pairs.drop_duplicates("segment_id")         # coded at any column, once
+    if value == "presence":
+        row_total = table.sum(axis=1)
+        col_total = table.sum(axis=0)
+        corner = int((row_total > 0).sum())
+    else:
+        measure = "_words" if value == "words" else "segment_id"
+        how = "sum" if value == "words" else "count"
+        row_total = distinct.groupby(key)[measure].agg(how).reindex(table.index).fillna(0)
+        col_total = pairs.groupby("code_id")[measure].agg(how).reindex(table.columns).fillna(0)
+        corner = distinct[measure].agg(how)
+        if value == "share":
+            all_segments = row_segments.sum()
+            row_total = row_total.div(row_segments.where(row_segments > 0)).fillna(0.0).round(4)
+            col_total = (col_total / all_segments if all_segments else col_total * 0.0).round(4)
+            corner = round(corner / all_segments, 4) if all_segments else 0.0
+    out = table.copy()
+    out["Total"] = row_total
+    out.loc["Total"] = list(col_total) + [corner]
+    if value != "share":
+        out = out.astype("int64")
+    return out

@@ -6,6 +6,14 @@ from pathlib import Path
 
 import click
 
+from qda.cli.analysis import (
+    codes_option,
+    depth_option,
+    filter_options,
+    filters,
+    parse_depth,
+    parse_list,
+)
 from qda.cli.base import (
     _fail_cleanly,
     _open,
@@ -53,13 +61,21 @@ def codings(out, coders, sources, reviewed, project_path) -> None:
               help="participant, document, or a participant attribute (role, group, ...).")
 @click.option("--value", type=click.Choice(["count", "presence", "share", "words"]),
               default="count", show_default=True)
+@depth_option("all")
+@codes_option
+@filter_options
+@click.option("--totals", is_flag=True, help="Add a Total column and row (distinct segments, "
+              "never a plain sum: a segment coded at two codes counts once).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="CSV file to write (default: standard output).")
 @_project_option
 @_fail_cleanly
-def matrix(rows, value, out, project_path) -> None:
+def matrix(rows, value, depth, codes, coders, sources, statuses, totals, out,
+           project_path) -> None:
     """The cross-reference matrix of rows by codes (sub-codes rolled up)."""
+    chosen = filters(coders, sources, statuses)
     with _open(project_path) as project:
-        table = project.matrix(rows=rows, value=value)
-        click.echo(f"# {project.select_codings().description}", err=True)
+        table = project.matrix(rows=rows, value=value, depth=parse_depth(depth, None),
+                               codes=parse_list(codes), totals=totals, **chosen)
+        click.echo(f"# {project.select_codings(**chosen).description}", err=True)
     _write_table(table, out)

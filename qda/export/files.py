@@ -13,6 +13,12 @@ from qda.errors import InputError
 __all__ = ["atomic_path"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; on success it replaces ``target``."""
@@ -24,6 +30,10 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp makes the file private (0600); give it the mode a plain open() would
+        # (or the mode of the file it replaces), so exports can be shared as usual.
+        os.chmod(tmp_path, target.stat().st_mode & 0o7777 if target.exists()
+                 else 0o666 & ~_umask())
         os.replace(tmp_path, target)
     except PermissionError as exc:
         raise InputError(f"{target}: cannot be written ({exc.strerror}); is it open in another "

@@ -9,6 +9,7 @@ pure stages.
 
 from __future__ import annotations
 
+from qda.project.analysing import Analysing
 from qda.project.base import ProjectBase
 from qda.project.codebooks import Codebooks
 from qda.project.coding import Coding
@@ -18,6 +19,7 @@ from qda.project.results import (
     CodeEdit,
     CodingImportReport,
     ConsensusReport,
+    FrameworkImportReport,
     IngestReport,
     ReviewReport,
     RulesReport,
@@ -27,8 +29,9 @@ from qda.project.review import Reviewing
 from qda.project.suggesting import Suggesting
 
 __all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookReport",
-           "CodeEdit", "CodingImportReport", "ReviewReport", "ConsensusReport"]
+           "CodeEdit", "CodingImportReport", "ReviewReport", "ConsensusReport",
+           "FrameworkImportReport"]
 
 
-class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, ProjectBase):
+class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Analysing, ProjectBase):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""

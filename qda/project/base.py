@@ -5,7 +5,7 @@ Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
@@ -122,23 +122,7 @@ class ProjectBase:
                    "created_at", "review", "origin", "reviewed_by"]].reset_index(drop=True)
 
     # ------------------------------------------------------------------- analysis
-    def select_codings(self, **filters) -> analysis.CodingSelection:
-        """The codings analyses use by default (see :func:`qda.analysis.select_codings`)."""
-        return analysis.select_codings(self._store.codings(), **filters)
-
-    def matrix(self, *, rows: str = "participant", value: str = "count",
-               codes: Sequence[str] | None = None, coders: Iterable[str] | None = None,
-               sources: Iterable[str] | None = None, statuses: Iterable[str] | None = None
-               ) -> pd.DataFrame:
-        """The cross-reference matrix (see :func:`qda.analysis.code_matrix`)."""
-        chosen = self.select_codings(coders=coders, sources=sources, statuses=statuses)
-        return self._matrix(chosen, rows=rows, value=value, codes=codes)
-
-    def _matrix(self, chosen: analysis.CodingSelection, **kw) -> pd.DataFrame:
-        texts = self._store.document_texts() if kw.get("value") == "words" else None
-        return analysis.code_matrix(self._store.segments(), chosen.codings, self.codebook,
-                                    participants=self._store.participants(), texts=texts, **kw)
-
+    # select_codings, matrix and the other analyses: qda/project/analysing.py
     def quotes(self, *, template: str | None = None, **filters) -> pd.DataFrame:
         """Coded quotes with attributions: one row per (code, segment), document order."""
         chosen = self.select_codings(**filters)

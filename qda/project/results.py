@@ -20,6 +20,7 @@ __all__ = [
     "ConsensusReport",
     "RulesReport",
     "CodingImportReport",
+    "FrameworkImportReport",
 ]
 
 
@@ -137,3 +138,20 @@ class CodingImportReport:
     conflicts: list[dict] = field(default_factory=list)  # the coder's codings not marked
     edited: list[tuple[str, str]] = field(default_factory=list)  # (row, segment) text edited
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FrameworkImportReport:
+    """What :meth:`Project.import_framework` did: (participant, code) pairs whose summary
+    was added, changed or cleared (a cell holding only ``-``), and how many cells
+    already said what the project holds."""
+
+    file: str
+    added: list[tuple[str, str]] = field(default_factory=list)
+    changed: list[tuple[str, str]] = field(default_factory=list)
+    cleared: list[tuple[str, str]] = field(default_factory=list)
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return (f"{self.file}: {len(self.added)} summaries added, {len(self.changed)} changed, "
+                f"{len(self.cleared)} cleared, {self.unchanged} unchanged")

@@ -5,7 +5,7 @@ back. Writes happen inside :meth:`Store.transaction`; nested use joins the outer
 transaction, so a whole command commits or rolls back as one.
 
 :class:`Store` is put together from one part per kind of row (``documents.py``,
-``codes.py``, ``codings.py``) over the connection in ``base.py``; the schema is in
+``codes.py``, ``codings.py``, ``framework.py``) over the connection in ``base.py``; the schema is in
 ``migrations.py``.
 """
 
@@ -14,9 +14,10 @@ from qda.store.base import StoreBase, now
 from qda.store.codes import CodeRows
 from qda.store.codings import CodingRows
 from qda.store.documents import DocumentRows
+from qda.store.framework import FrameworkRows
 
 __all__ = ["Store", "migrations", "now"]
 
 
-class Store(DocumentRows, CodeRows, CodingRows, StoreBase):
+class Store(DocumentRows, CodeRows, CodingRows, FrameworkRows, StoreBase):
     """A qda project file. Open with :meth:`open` or :meth:`create`."""

@@ -216,6 +216,22 @@ ALTER TABLE archived_codings ADD COLUMN reviewed_at TEXT;
 CREATE INDEX codings_status ON codings(status);
 """
 
+# Framework matrix summaries: one researcher's summary per (participant, theme), edited
+# in the exported Framework sheet and imported back. Renames of participants and codes
+# carry them along; a summary goes with its code or participant when that is deleted
+# (the history row of the import that wrote it keeps the text).
+_FRAMEWORK = """
+CREATE TABLE framework_summaries (
+    participant_id TEXT NOT NULL REFERENCES participants(id)
+                   ON UPDATE CASCADE ON DELETE CASCADE,
+    code_id        TEXT NOT NULL REFERENCES codes(id) ON UPDATE CASCADE ON DELETE CASCADE,
+    summary        TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    updated_by     TEXT NOT NULL,
+    UNIQUE (participant_id, code_id)
+);
+"""
+
 # Incremental rules coding: what the last rules run saw. A segment whose id, offsets
 # and text hash are unchanged, coded by rules whose per-code fingerprint is unchanged,
 # is not coded again. No foreign keys: segments are rebuilt by new document versions,
@@ -245,6 +261,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               _VERSIONS_AND_ARCHIVE),
     Migration(3, "reviews by coder, project id", _REVIEWS),
     Migration(4, "proximity rules, review of suggestions", _REVIEW),
+    Migration(5, "framework matrix summaries", _FRAMEWORK),
     Migration(8, "incremental rules coding state, document lookup indexes", _RULES_STATE),
 )
 

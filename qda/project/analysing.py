@@ -1,0 +1,183 @@
+"""The analyses of a project: matrix, crosstab, framework, co-occurrence, agreement,
+saturation, and which codings they use.
+
+Part of :class:`qda.Project` (a mixin): each method reads the store's tables, picks
+the codings with :meth:`select_codings` (human and accepted codings when there are
+any, else the open suggestions; or the ``coders``/``sources``/``statuses`` given) and
+hands them to the pure function in :mod:`qda.analysis`. ``agreement`` is the
+exception: it compares the named coders' own codings whatever the default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from qda import analysis
+from qda.errors import InputError
+from qda.project._util import _who
+from qda.project.results import FrameworkImportReport
+
+
+class Analysing:
+    # ------------------------------------------------------------- which codings
+    def select_codings(self, *, coders: Iterable[str] | None = None,
+                       sources: Iterable[str] | None = None,
+                       statuses: Iterable[str] | None = None) -> analysis.CodingSelection:
+        """The codings analyses use (see :func:`qda.analysis.select_codings`); its
+        ``description`` says which, for titles and About sheets."""
+        return analysis.select_codings(self._store.codings(), coders=coders, sources=sources,
+                                       statuses=statuses)
+
+    # ------------------------------------------------------------------- matrix
+    def matrix(self, *, rows: str = "participant", value: str = "count",
+               codes: Sequence[str] | None = None, depth: int | None = None,
+               totals: bool = False, coders: Iterable[str] | None = None,
+               sources: Iterable[str] | None = None, statuses: Iterable[str] | None = None
+               ) -> pd.DataFrame:
+        """The cross-reference matrix (see :func:`qda.analysis.code_matrix`): ``rows`` by
+        codes at ``depth`` (``1`` themes, ``None`` every code) or the ``codes`` listed,
+        with ``totals`` if asked; the codings chosen by the filters or the default."""
+        chosen = self.select_codings(coders=coders, sources=sources, statuses=statuses)
+        return self._matrix(chosen, rows=rows, value=value, codes=codes, depth=depth,
+                            totals=totals)
+
+    def _matrix(self, chosen: analysis.CodingSelection, **kw) -> pd.DataFrame:
+        texts = self._store.document_texts() if kw.get("value") == "words" else None
+        return analysis.code_matrix(self._store.segments(), chosen.codings, self.codebook,
+                                    participants=self._store.participants(), texts=texts, **kw)
+
+    # ----------------------------------------------------------------- crosstab
+    def crosstab(self, attribute: str, *, unit: str = "segments", depth: int | None = 1,
+                 codes: Sequence[str] | None = None, **filters) -> analysis.Crosstab:
+        """Codes by the values of a participant attribute (see
+        :func:`qda.analysis.crosstab`); ``filters``: ``coders``, ``sources``,
+        ``statuses`` as for :meth:`select_codings`."""
+        chosen = self.select_codings(**filters)
+        return analysis.crosstab(self._store.segments(), chosen.codings, self.codebook,
+                                 self._store.participants(), attribute, unit=unit,
+                                 depth=depth, codes=codes)
+
+    # ------------------------------------------------------------ co-occurrence
+    def cooccurrence(self, *, depth: int | None = 1, codes: Sequence[str] | None = None,
+                     **filters) -> analysis.Cooccurrence:
+        """Codes co-occurring within segments (interviewer turns left out); see
+        :func:`qda.analysis.cooccurrence`."""
+        chosen = self.select_codings(**filters)
+        return analysis.cooccurrence(chosen.codings, self.codebook, depth=depth, codes=codes,
+                                     segments=self._store.segments())
+
+    # --------------------------------------------------------------- saturation
+    def saturation(self, *, documents: Sequence[str] | None = None, depth: int | None = None,
+                   codes: Sequence[str] | None = None, **filters) -> pd.DataFrame:
+        """New codes per successive document, in import order unless ``documents`` gives
+        one (see :func:`qda.analysis.saturation`)."""
+        chosen = self.select_codings(**filters)
+        return analysis.saturation(chosen.codings, self._store.segments(), self.codebook,
+                                   documents=documents, depth=depth, codes=codes)
+
+    # ---------------------------------------------------------------- agreement
+    def agreement(self, coders: Sequence[str], *, codes: Sequence[str] | None = None,
+                  depth: int | None = None) -> analysis.Agreement:
+        """Agreement between ``coders`` (two or more) per code and pooled (see
+        :func:`qda.analysis.agreement`).
+
+        Each coder's decisions are their own human codings, which include the
+        suggestions they accepted (an accepted suggestion *is* the reviewer's coding);
+        rejected and open suggestions are not decisions of anyone's. The units are
+        the segments each coder reviewed (``reviews``: a coding sheet row or CSV row
+        they filled in, even with no code) or coded; interviewer turns are left out.
+        A coder the project does not know, or one who reviewed nothing, is an error.
+        """
+        coders = [c.strip() for c in coders if c and c.strip()]
+        coders = list(dict.fromkeys(coders))
+        if len(coders) < 2:
+            raise InputError("agreement needs at least two coders, e.g. --coders A,B")
+        known = self._store.coders()
+        counts = known.set_index("coder")
+        unknown = [c for c in coders if c not in counts.index]
+        if unknown:
+            names = ", ".join(known["coder"]) or "none yet (qda code import F --coder NAME)"
+            raise InputError(f"unknown coder {unknown[0]!r}; coders in this project: {names}")
+        live = self._store.segments()
+        live = set(live.loc[~live["is_interviewer"], "segment_id"])
+        codings = self._store.codings()
+        codings = codings[codings["coder"].isin(coders) & (codings["source"] == "human")
+                          & (codings["status"] == "accepted")
+                          & codings["segment_id"].isin(live)]
+        reviews = self._store.reviews()
+        reviews = reviews[reviews["coder"].isin(coders) & reviews["segment_id"].isin(live)]
+        for coder in coders:
+            if not ((reviews["coder"] == coder).any() or (codings["coder"] == coder).any()):
+                raise InputError(f"coder {coder!r} has no reviewed or coded segments (outside "
+                                 "interviewer turns); import their coding first")
+        return analysis.agreement(codings, coders, self.codebook,
+                                  units=reviews[["segment_id", "coder"]], codes=codes,
+                                  depth=depth)
+
+    # ---------------------------------------------------------------- framework
+    def framework(self, *, depth: int | None = 1, codes: Sequence[str] | None = None,
+                  **filters) -> pd.DataFrame:
+        """The framework matrix (see :func:`qda.analysis.framework_matrix`): one row per
+        participant, for each theme its quotes and the summary stored in the project."""
+        chosen = self.select_codings(**filters)
+        return analysis.framework_matrix(
+            self._store.segments(), chosen.codings, self.codebook, self._store.participants(),
+            self._store.document_texts(), depth=depth, codes=codes,
+            summaries=self._store.framework_summaries())
+
+    def framework_summaries(self) -> pd.DataFrame:
+        """The stored summaries: ``participant_id, code_id, summary, updated_at,
+        updated_by``."""
+        return self._store.framework_summaries()
+
+    def import_framework(self, path: str | Path, *, by: str | None = None
+                         ) -> FrameworkImportReport:
+        """Read the summaries of a framework sheet (an exported workbook's ``Framework``
+        sheet or a CSV of it) into the project, in one transaction and one history row.
+
+        The rule: a non-empty cell sets the summary (new or changed); an empty cell
+        leaves the stored summary alone (so a sheet exported before someone else's
+        summaries, or with columns hidden, never wipes them out). To clear a summary,
+        put a single ``-`` in the cell. Everything is checked before anything is written.
+        """
+        path = Path(path)
+        found = analysis.read_framework_summaries(path, self.codebook,
+                                                  self._store.participants())
+        clear = found["summary"] == "-"
+        stored = self._store.framework_summaries()
+        before = {(r.participant_id, r.code_id): r.summary for r in stored.itertuples()}
+        report = FrameworkImportReport(file=str(path))
+        rows, cleared = [], []
+        for r in found[~clear].itertuples(index=False):
+            old = before.get((r.participant_id, r.code_id))
+            if old == r.summary:
+                report.unchanged += 1
+                continue
+            (report.added if old is None else report.changed).append(
+                (r.participant_id, r.code_id))
+            rows.append({"participant_id": r.participant_id, "code_id": r.code_id,
+                         "summary": r.summary, "before": old})
+        for r in found[clear].itertuples(index=False):
+            if (r.participant_id, r.code_id) in before:
+                cleared.append({"participant_id": r.participant_id, "code_id": r.code_id,
+                                "before": before[(r.participant_id, r.code_id)]})
+                report.cleared.append((r.participant_id, r.code_id))
+        if not rows and not cleared:
+            return report
+        who = _who(by)
+        with self._store.transaction():
+            self._store.set_framework_summaries(
+                [{k: v for k, v in r.items() if k != "before"} for r in rows], who=who)
+            self._store.delete_framework_summaries(
+                [(r["participant_id"], r["code_id"]) for r in cleared])
+            self._store.record(who=who, action="import", entity="framework",
+                               entity_id=path.name, detail={
+                                   "file": str(path), "added": len(report.added),
+                                   "changed": len(report.changed),
+                                   "cleared": len(report.cleared),
+                                   "unchanged": report.unchanged,
+                                   "summaries": rows + cleared})
+        return report
