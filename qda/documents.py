@@ -63,8 +63,7 @@ def _document_row(doc: SourceDocument, unit: str) -> dict[str, Any]:
 
 def _speakers(store: Store, doc_id: str, doc: SourceDocument) -> None:
     """Record the document's speakers; a label seen before keeps its participant."""
-    known = store.speakers()
-    known = known[known["document_id"] == doc_id]
+    known = store.speakers(doc_id)
     mapped = dict(zip(known["speaker"], known["participant_id"]))
     labels = dict.fromkeys((t.speaker or "", t.is_interviewer) for t in doc.turns)
     for label, is_int in labels:
@@ -76,10 +75,13 @@ def _speakers(store: Store, doc_id: str, doc: SourceDocument) -> None:
 
 
 def add_document(store: Store, doc_id: str, doc: SourceDocument, *, unit: str,
-                 nlp=None) -> int:
-    """Store a new document with its segments and speakers; returns the segment count."""
+                 nlp=None, segments: list[Segment] | None = None) -> int:
+    """Store a new document with its segments and speakers; returns the segment count.
+
+    ``segments``: already cut (e.g. by worker processes); else cut here."""
     store.insert_document({"id": doc_id, **_document_row(doc, unit)})
-    segs = segment_document(doc.text, doc.turns, unit=unit, nlp=nlp)
+    segs = segments if segments is not None else segment_document(doc.text, doc.turns,
+                                                                  unit=unit, nlp=nlp)
     store.insert_segments(_segment_rows(doc_id, segs,
                                         [segment_id(doc_id, s.unit, s.position) for s in segs]))
     _speakers(store, doc_id, doc)

@@ -34,12 +34,17 @@ class RunResult:
 def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None,
         participants: str | Path | None = None, out: str | Path = "qda-output",
         unit: str = "turn", interviewer_labels: Sequence[str] = (),
-        spacy_model: str | None = None, **read_options) -> RunResult:
+        spacy_model: str | None = None, workers: int | None = None,
+        scheduler: str | None = None, **read_options) -> RunResult:
     """Ingest, segment, code by the codebook's rules, analyse and export.
 
     With no ``inputs``: the bundled sample and default codebook. Re-running into
     the same ``out`` folder is safe: unchanged files are skipped, open rules
-    suggestions are refreshed, and human coding in the project is kept.
+    suggestions are refreshed, and human coding in the project is kept. The rules code
+    again only what changed: new or changed documents' segments, and the codes whose
+    rules changed (the suggestions are the same as coding everything afresh).
+    ``workers`` (processes on this machine) or ``scheduler`` (a Dask cluster's address,
+    ``tcp://host:8786``) segment and code in parallel; only this process writes.
     ``read_options`` go to :meth:`Project.ingest` (``format``, ``speaker_pattern``,
     ``text_columns``, ``id_column``, ``progress``).
     """
@@ -54,8 +59,9 @@ def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None
         with project.transaction():
             project.load_codebook(codebook)
             ingest = project.ingest(inputs, participants=participants, unit=unit,
-                                    interviewer_labels=interviewer_labels, **read_options)
-            rules = project.code_rules()
+                                    interviewer_labels=interviewer_labels, workers=workers,
+                                    scheduler=scheduler, **read_options)
+            rules = project.code_rules(incremental=True, workers=workers, scheduler=scheduler)
         workbook = reports.export_workbook(project, out / "qda-database.xlsx")
         charts = reports.export_charts(project, out / "charts")
         quotes = reports.export_quotes(project, out / "quotes.md")

@@ -91,6 +91,15 @@ _SPACY = click.option("--spacy-model", default=None, metavar="NAME",
                       "built-in blank English one.")
 
 
+def _parallel(fn):
+    """``--workers N`` and ``--scheduler ADDRESS``: parallel segmentation and rules coding."""
+    fn = click.option("--scheduler", default=None, metavar="ADDRESS",
+                      help="Segment and code on a Dask cluster (e.g. tcp://10.0.0.5:8786; "
+                      "needs qda[dask]); only this machine writes the project.")(fn)
+    return click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+                        help="Read, segment and code in N processes on this machine.")(fn)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="qda")
 def cli() -> None:

@@ -10,6 +10,7 @@ from qda.cli.base import (
     _SPACY,
     _fail_cleanly,
     _open,
+    _parallel,
     _project_option,
     _warn,
     _write_table,
@@ -27,10 +28,15 @@ def code() -> None:
 @click.option("--explain", is_flag=True, help="Change nothing; show why each segment (the "
               "ones named, or every one the rules find something in) gets each code: the "
               "matched words in [brackets], the kind of rule, and exclusions that block a code.")
+@click.option("--incremental", is_flag=True, help="Code again only new or changed segments, "
+              "and on the others only the codes whose rules changed since the last run (same "
+              "suggestions as coding everything).")
 @_SPACY
 @_project_option
+@_parallel
 @_fail_cleanly
-def code_rules(segment_ids, explain, spacy_model, project_path) -> None:
+def code_rules(segment_ids, explain, incremental, spacy_model, project_path, workers,
+               scheduler) -> None:
     """Suggest codes by the codebook's keywords, patterns and proximity windows (never
     human codings)."""
     from qda.errors import InputError
@@ -44,7 +50,8 @@ def code_rules(segment_ids, explain, spacy_model, project_path) -> None:
         _print_explanation(table, segment_ids)
         return
     with _open(project_path, spacy_model) as project:
-        report = project.code_rules()
+        report = project.code_rules(incremental=incremental, workers=workers,
+                                    scheduler=scheduler)
     _warn(report.warnings)
     click.echo(f"{report.suggestions} suggestions on {report.segments_coded} of "
                f"{report.segments} segments (replaced {report.replaced} earlier open "

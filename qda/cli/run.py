@@ -12,6 +12,7 @@ from qda.cli.base import (
     _UNIT,
     _fail_cleanly,
     _open,
+    _parallel,
     _project_option,
     _read_options,
     _warn,
@@ -31,9 +32,10 @@ from qda.cli.base import (
 @_INTERVIEWER
 @_read_options
 @_SPACY
+@_parallel
 @_fail_cleanly
 def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, speaker_pattern,
-        text_columns, id_column, spacy_model) -> None:
+        text_columns, id_column, spacy_model, workers, scheduler) -> None:
     """The whole job: ingest, segment, code by rules, analyse, export.
 
     With no INPUT, runs on the bundled sample into ./qda-output/.
@@ -43,7 +45,8 @@ def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, 
     result = run_job(inputs, codebook=codebook, participants=participants, out=out, unit=unit,
                      interviewer_labels=interviewer_labels, spacy_model=spacy_model,
                      format=format_, speaker_pattern=speaker_pattern,
-                     text_columns=text_columns, id_column=id_column, progress=True)
+                     text_columns=text_columns, id_column=id_column, progress=True,
+                     workers=workers, scheduler=scheduler)
     _warn(result.warnings)
     s = result.summary
     added = len(result.ingest.added)
@@ -53,8 +56,12 @@ def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, 
                + f"; project has {s['documents']} documents, {s['participants']} participants, "
                f"{s['segments']} segments (+{s['interviewer_turns']} interviewer turns), "
                f"{s['codes']} codes.")
-    click.echo(f"Rules coder: {result.rules.suggestions} suggestions on "
-               f"{result.rules.segments_coded} of {result.rules.segments} segments.")
+    rules = result.rules
+    recoded = (f" (coded again: {rules.segments_recoded} new or changed segment(s), "
+               f"{len(rules.codes_recoded)} code(s) with changed rules)"
+               if rules.incremental else "")
+    click.echo(f"Rules coder: {rules.suggestions} suggestions on "
+               f"{rules.segments_coded} of {rules.segments} segments{recoded}.")
     click.echo(f"Analyses use: {result.codings_used}.")
     click.echo("Wrote:")
     for path in result.outputs:
@@ -80,9 +87,10 @@ def init(file) -> None:
 @_INTERVIEWER
 @_read_options
 @_project_option
+@_parallel
 @_fail_cleanly
 def ingest(paths, participants, unit, interviewer_labels, format_, speaker_pattern, text_columns,
-           id_column, project_path) -> None:
+           id_column, project_path, workers, scheduler) -> None:
     """Import transcripts and survey tables (files or folders).
 
     Reads .txt/.md, .docx, .pdf (with a text layer), .vtt/.srt, Zoom/Teams/Otter text
@@ -101,7 +109,8 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
         report = project.ingest(paths, participants=participants, unit=unit,
                                 interviewer_labels=interviewer_labels, format=format_,
                                 speaker_pattern=speaker_pattern, text_columns=text_columns,
-                                id_column=id_column, progress=True)
+                                id_column=id_column, progress=True, workers=workers,
+                                scheduler=scheduler)
     _warn(report.warnings)
     for line in report.surveys:
         click.echo(f"Survey {line}")

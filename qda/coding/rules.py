@@ -25,65 +25,86 @@ code is *measured* instead: the learned suggester's evaluation (``qda suggest
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Span
 
 from qda.codebook import Codebook
 from qda.segment import make_nlp
 
-__all__ = ["RulesCoder", "code_with_rules", "CODING_COLUMNS", "EXPLAIN_COLUMNS"]
+__all__ = ["RulesCoder", "code_with_rules", "code_batch", "rule_fingerprints",
+           "CODING_COLUMNS", "EXPLAIN_COLUMNS", "RULES_VERSION"]
 
 CODING_COLUMNS = ["segment_id", "document_id", "start", "end", "code_id", "evidence"]
 #: One row per (segment, code) the rules found, kept or blocked by an exclusion.
 EXPLAIN_COLUMNS = [*CODING_COLUMNS, "blocked_by"]
 _BATCH = 256
 _COMBINATIONS = 20_000  # most term combinations tried per window rule and segment
+#: Bump when a change to matching would change any result, so that incremental runs
+#: (which skip segments and codes whose inputs are unchanged) start afresh.
+RULES_VERSION = "1"
 
 
 class RulesCoder:
     """Codes segment texts with a codebook's keywords, patterns and proximity windows."""
 
-    def __init__(self, codebook: Codebook, *, nlp: Language | None = None):
+    def __init__(self, codebook: Codebook, *, nlp: Language | None = None,
+                 codes: Iterable[str] | None = None):
+        """``codes``: match only these codes' rules (default: every code's)."""
         self.codebook = codebook
+        only = None if codes is None else set(codes)
         self.nlp = nlp or make_nlp()
         vocab = self.nlp.vocab
+        # keywords, exclude keywords and window terms in one matcher: one pass per segment
         self._phrases = PhraseMatcher(vocab, attr="LEMMA")
-        self._excludes = PhraseMatcher(vocab, attr="LEMMA")
-        self._window_terms = PhraseMatcher(vocab, attr="LEMMA")
         self._patterns = Matcher(vocab)
-        # (matcher key, keyword lemmas) -> [(keyword, its lower-cased tokens, its lemmas)]
-        self._terms: dict[tuple[str, tuple[str, ...]], list[tuple[str, tuple, tuple]]] = {}
-        self._xterms: dict[tuple[str, tuple[str, ...]], list[tuple[str, tuple, tuple]]] = {}
-        self._wterms: dict[tuple[str, tuple[str, ...]], list[tuple[str, tuple, tuple]]] = {}
+        # match id -> (key, [(keyword, its lower-cased tokens, its lemmas, all in base
+        # form)]): one matcher entry per key and distinct lemma sequence, so a match names
+        # its candidate keywords without reading the span's lemmas again
+        self._terms: dict[int, tuple[str, list[tuple[str, tuple, tuple, bool]]]] = {}
+        self._xterms: dict[int, tuple[str, list[tuple[str, tuple, tuple, bool]]]] = {}
+        self._wterms: dict[int, tuple[str, list[tuple[str, tuple, tuple, bool]]]] = {}
+        self._pattern_keys: dict[int, tuple[str, str]] = {}  # match id -> (code, number)
         # window key "code#wI" -> the rule; term key "code#wI#tJ" -> (window key, J)
         self._windows: dict[str, dict] = {}
+        self._order = {cid: i for i, cid in enumerate(codebook.ids)}
         with self._lemmas_only():
             for code in codebook:
-                self._add_terms(code.id, code.keywords, self._phrases, self._terms)
-                self._add_terms(code.id, code.exclude_keywords, self._excludes, self._xterms)
+                if only is not None and code.id not in only:
+                    continue
+                self._add_terms(code.id, code.keywords, self._terms, "k")
+                self._add_terms(code.id, code.exclude_keywords, self._xterms, "x")
                 for i, pattern in enumerate(code.patterns, start=1):
                     self._patterns.add(f"{code.id}#p{i}", [list(pattern)])
+                    self._pattern_keys[vocab.strings.add(f"{code.id}#p{i}")] = (code.id, str(i))
                 for i, rule in enumerate(code.proximity, start=1):
                     key = f"{code.id}#w{i}"
                     self._windows[key] = {"code": code.id, "number": i, **rule}
                     for j, term in enumerate(rule["terms"]):
-                        self._add_terms(f"{key}#t{j}", (term,), self._window_terms,
-                                        self._wterms)
+                        self._add_terms(f"{key}#t{j}", (term,), self._wterms, "w")
 
-    def _add_terms(self, key: str, keywords, matcher: PhraseMatcher, terms: dict) -> None:
+    def _add_terms(self, key: str, keywords, terms: dict, kind: str) -> None:
         if not keywords:
             return
         docs = list(self.nlp.pipe(k.lower() for k in keywords))
-        matcher.add(key, docs)
+        groups: dict[tuple[str, ...], list] = {}
         for kw, doc in zip(keywords, docs):
             lemmas = tuple(t.lemma_ for t in doc)
-            terms.setdefault((key, lemmas), []).append(
-                (kw, tuple(t.lower_ for t in doc), lemmas))
+            lower = tuple(t.lower_ for t in doc)
+            groups.setdefault(lemmas, [[], []])
+            groups[lemmas][0].append(doc)
+            groups[lemmas][1].append((kw, lower, lemmas, lower == lemmas))
+        for n, (group_docs, candidates) in enumerate(groups.values()):
+            entry = f"{key}\x1f{kind}{n}"
+            self._phrases.add(entry, group_docs)
+            terms[self.nlp.vocab.strings.add(entry)] = (key, candidates)
 
     def _lemmas_only(self):
         keep = [p for p in self.nlp.pipe_names if "lemmatizer" in p or p in ("tok2vec", "tagger",
@@ -104,52 +125,89 @@ class RulesCoder:
     def explain(self, segments: pd.DataFrame, texts: Mapping[str, str]) -> pd.DataFrame:
         """Every (segment, code) a rule found, with ``evidence`` and ``blocked_by`` (the
         exclude keywords that stop the suggestion; empty when it stands)."""
-        rows: list[dict] = []
         if segments.empty:
-            return pd.DataFrame(rows, columns=EXPLAIN_COLUMNS)
+            return pd.DataFrame([], columns=EXPLAIN_COLUMNS)
         records = segments[["segment_id", "document_id", "start", "end"]].to_dict("records")
-        bodies = (texts[r["document_id"]][r["start"]:r["end"]] for r in records)
-        with self._lemmas_only():
-            for rec, doc in zip(records, self.nlp.pipe(bodies, batch_size=_BATCH)):
-                hits, blocked = self._match(doc, rec["start"])
-                for code_id in self.codebook.ids:  # codebook order, stable output
-                    if code_id in hits:
-                        rows.append({**rec, "code_id": code_id,
-                                     "evidence": sorted(hits[code_id],
-                                                        key=lambda h: (h["start"], h["end"])),
-                                     "blocked_by": blocked.get(code_id, [])})
+        rows: list[dict] = []
+        for i in range(0, len(records), _BATCH):
+            batch = records[i:i + _BATCH]
+            docs = self.docs(texts[r["document_id"]][r["start"]:r["end"]] for r in batch)
+            rows.extend(self.explain_docs(batch, docs))
         return pd.DataFrame(rows, columns=EXPLAIN_COLUMNS)
 
+    def docs(self, bodies) -> list:
+        """Segment texts tokenised and lemmatised for matching (only the lemmatizer runs)."""
+        with self._lemmas_only():
+            return list(self.nlp.pipe(bodies, batch_size=_BATCH))
+
+    def explain_docs(self, records: list[dict], docs: list) -> list[dict]:
+        """:meth:`explain`'s rows for Docs made by :meth:`docs`; ``records`` hold each
+        segment's ``segment_id, document_id, start, end``."""
+        rows: list[dict] = []
+        order = self._order
+        phrases = self._phrases if len(self._phrases) else None
+        always = bool(self._pattern_keys)  # patterns need a look at every segment
+        for rec, doc in zip(records, docs):
+            matches = phrases(doc) if phrases is not None else ()
+            if not matches and not always:
+                continue
+            hits, blocked = self._match_found(doc, rec["start"], matches)
+            if not hits:
+                continue
+            for code_id in sorted(hits, key=order.__getitem__):  # codebook order
+                rows.append({**rec, "code_id": code_id,
+                             "evidence": sorted(hits[code_id],
+                                                key=lambda h: (h["start"], h["end"])),
+                             "blocked_by": blocked.get(code_id, [])})
+        return rows
+
     def _match(self, doc, offset: int) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
-        strings = self.nlp.vocab.strings
+        return self._match_found(doc, offset, self._phrases(doc) if len(self._phrases) else ())
+
+    def _match_found(self, doc, offset: int, matches
+                     ) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+        """Hits and exclusions in ``doc`` from the phrase matcher's ``matches``."""
         hits: dict[str, list[dict]] = defaultdict(list)
-        for match_id, s, e in (self._phrases(doc) if len(self._phrases) else ()):
-            code_id = strings[match_id]
-            term = self._keyword_for(code_id, doc[s:e], self._terms)
+        excludes, window_terms = [], []
+        terms = self._terms
+        for match in matches:
+            found = terms.get(match[0])
+            if found is None:
+                (excludes if match[0] in self._xterms else window_terms).append(match)
+                continue
+            candidates = found[1]
+            term = candidates[0][0] if candidates[0][3] else \
+                self._keyword_for(Span(doc, match[1], match[2]), candidates)
             if term is not None:
-                hits[code_id].append(_evidence("keyword", term, doc[s:e], offset))
-        for match_id, s, e in (self._patterns(doc) if len(self._patterns) else ()):
-            code_id, _, number = strings[match_id].rpartition("#p")
-            hits[code_id].append(_evidence("pattern", f"pattern {number}", doc[s:e], offset))
-        if self._windows:
-            for code_id, evidence in self._match_windows(doc, offset):
+                hits[found[0]].append(_evidence_at("keyword", term, doc, match[1], match[2],
+                                                   offset))
+        if self._pattern_keys:
+            for match_id, s, e in self._patterns(doc):
+                code_id, number = self._pattern_keys[match_id]
+                hits[code_id].append(_evidence("pattern", f"pattern {number}", doc[s:e],
+                                               offset))
+        if window_terms:
+            for code_id, evidence in self._match_windows(doc, offset, window_terms):
                 hits[code_id].append(evidence)
         blocked: dict[str, list[dict]] = defaultdict(list)
-        for match_id, s, e in (self._excludes(doc) if hits and len(self._excludes) else ()):
-            code_id = strings[match_id]
-            term = self._keyword_for(code_id, doc[s:e], self._xterms)
-            if term is not None and code_id in hits:
-                blocked[code_id].append(_evidence("exclude", term, doc[s:e], offset))
+        if hits:
+            for match_id, s, e in excludes:
+                code_id, candidates = self._xterms[match_id]
+                if code_id not in hits:
+                    continue
+                span = doc[s:e]
+                term = self._keyword_for(span, candidates)
+                if term is not None:
+                    blocked[code_id].append(_evidence("exclude", term, span, offset))
         return hits, blocked
 
-    def _match_windows(self, doc, offset: int):
+    def _match_windows(self, doc, offset: int, matches):
         """(code, evidence) for each window rule whose terms occur close enough."""
-        strings = self.nlp.vocab.strings
         found: dict[str, dict[int, list[tuple[int, int, str]]]] = defaultdict(
             lambda: defaultdict(list))
-        for match_id, s, e in self._window_terms(doc):
-            key = strings[match_id]
-            term = self._keyword_for(key, doc[s:e], self._wterms)
+        for match_id, s, e in matches:
+            key, candidates = self._wterms[match_id]
+            term = self._keyword_for(doc[s:e], candidates)
             if term is not None:
                 window, _, j = key.rpartition("#t")
                 found[window][int(j)].append((s, e, term))
@@ -184,7 +242,7 @@ class RulesCoder:
                 yield rule["code"], ev
 
     @staticmethod
-    def _keyword_for(key: str, span, terms: dict) -> str | None:
+    def _keyword_for(span, candidates: list[tuple[str, tuple, tuple, bool]]) -> str | None:
         """The keyword a lemma match stands for, or None for a false friend.
 
         Lemma lookup can send a word to an unrelated base form ("evening" ->
@@ -192,12 +250,21 @@ class RulesCoder:
         written in an inflected form never matches a *different* bare word that
         merely shares its lemma ("evening" does not match "even").
         """
-        for kw, kw_lower, kw_lemmas in terms.get(
-                (key, tuple(t.lemma_ for t in span)), ()):
-            if all(kl == tok.lower_ or kl == klem or tok.lower_ != tok.lemma_
-                   for kl, klem, tok in zip(kw_lower, kw_lemmas, span)):
+        for kw, kw_lower, kw_lemmas, base_form in candidates:
+            if base_form or all(kl == tok.lower_ or kl == klem or tok.lower_ != tok.lemma_
+                                for kl, klem, tok in zip(kw_lower, kw_lemmas, span)):
                 return kw
         return None
+
+
+def _evidence_at(kind: str, term: str, doc, start: int, end: int, offset: int) -> dict:
+    """:func:`_evidence` for tokens ``start:end`` of ``doc``, without a Span for one token."""
+    if end - start == 1:  # most matches
+        token = doc[start]
+        text = token.text
+        at = offset + token.idx
+        return {"kind": kind, "term": term, "text": text, "start": at, "end": at + len(text)}
+    return _evidence(kind, term, Span(doc, start, end), offset)
 
 
 def _evidence(kind: str, term: str, span, offset: int) -> dict:
@@ -224,3 +291,41 @@ def code_with_rules(segments: pd.DataFrame, texts: Mapping[str, str], codebook: 
     """Functional face of :class:`RulesCoder`."""
     return RulesCoder(codebook, nlp=nlp).code(segments, texts)
 
+
+
+def rule_fingerprints(codebook: Codebook) -> dict[str, str]:
+    """A hash per code of everything that decides what the rules find for it (keywords,
+    exclusions, patterns, windows). Equal hashes: the code's suggestions are the same."""
+    out = {}
+    for code in codebook:
+        rules = {"keywords": list(code.keywords), "exclude": list(code.exclude_keywords),
+                 "patterns": [list(p) for p in code.patterns],
+                 "proximity": [dict(r) for r in code.proximity]}
+        blob = json.dumps(rules, sort_keys=True, ensure_ascii=False, default=str)
+        out[code.id] = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+    return out
+
+
+_WORKER_CODERS: dict[str, RulesCoder] = {}
+
+
+def code_batch(task: tuple) -> list[tuple]:
+    """One batch of segments, coded where it runs (a worker process or a Dask worker).
+
+    ``task`` is ``(key, codebook, codes, spacy_model, rows)`` (``codes``: None for all, or
+    the codes to match) with rows ``(segment_id,
+    document_id, start, end, text)``; returns the kept rows of :meth:`RulesCoder.code` as
+    tuples ``(segment_id, document_id, start, end, code_id, evidence)``. The coder is
+    built once per worker process and ``key`` (the rules' fingerprint).
+    """
+    key, codebook, codes, model, rows = task
+    coder = _WORKER_CODERS.get(key)
+    if coder is None:
+        if len(_WORKER_CODERS) > 4:
+            _WORKER_CODERS.clear()
+        coder = _WORKER_CODERS[key] = RulesCoder(codebook, nlp=make_nlp(model), codes=codes)
+    records = [{"segment_id": r[0], "document_id": r[1], "start": r[2], "end": r[3]}
+               for r in rows]
+    docs = coder.docs(r[4] for r in rows)
+    return [(r["segment_id"], r["document_id"], r["start"], r["end"], r["code_id"],
+             r["evidence"]) for r in coder.explain_docs(records, docs) if not r["blocked_by"]]

@@ -52,13 +52,15 @@ def _clip(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _progress(items: list, enabled: bool, what: str):
-    """A progress bar on a terminal for many files; the items unchanged otherwise."""
-    if not enabled or len(items) < 2:
+def _progress(items, enabled: bool, what: str, total: int | None = None):
+    """A progress bar on a terminal for many files; the items unchanged otherwise.
+    ``total``: how many when ``items`` is an iterator."""
+    total = len(items) if total is None else total
+    if not enabled or total < 2:
         return items
     from tqdm import tqdm
 
-    return tqdm(items, desc=what, unit="file", disable=None, leave=False)
+    return tqdm(items, desc=what, unit="file", disable=None, leave=False, total=total)
 
 
 def _version_label(version: str, revision: int) -> str:

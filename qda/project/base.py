@@ -158,14 +158,14 @@ class ProjectBase:
 
     def summary(self) -> dict[str, int]:
         segs = self._store.segments()
-        codings = self._store.codings()
+        total, human, suggested = self._store.coding_totals()
         return {
             "documents": len(self._store.document_ids()),
             "participants": len(self._store.participant_ids()),
             "segments": int((~segs["is_interviewer"]).sum()),
             "interviewer_turns": int(segs["is_interviewer"].sum()),
             "codes": len(self._store.codes()),
-            "codings": len(codings),
-            "human_codings": int((codings["source"] == "human").sum()),
-            "suggestions": int((codings["status"] == "suggested").sum()),
+            "codings": total,
+            "human_codings": human,
+            "suggestions": suggested,
         }

@@ -5,8 +5,8 @@ Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
 
 from __future__ import annotations
 
+import hashlib
 import json
-
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -14,21 +14,42 @@ from pathlib import Path
 import pandas as pd
 
 from qda.coding.longcsv import read_long_csv, resolve_csv, write_long_csv
-from qda.coding.rules import RulesCoder
+from qda.coding.rules import (
+    CODING_COLUMNS,
+    RULES_VERSION,
+    RulesCoder,
+    code_batch,
+    rule_fingerprints,
+)
 from qda.coding.sheets import plan_import, read_coding_sheet, resolve_sheet, write_coding_sheet
 from qda.errors import InputError, ProjectError
 from qda.project._util import _clip, _suggestion_hints, _who
 from qda.project.results import CodingImportReport, RulesReport
+from qda.parallel import Runner, batched
 from qda.store import now
+
+_RULES_BATCH = 1000  # segments per parallel task
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
 class Coding:
     # --------------------------------------------------------------------- coding
-    def code_rules(self, *, who: str | None = None) -> RulesReport:
+    def code_rules(self, *, who: str | None = None, incremental: bool = False,
+                   workers: int | None = None, scheduler: str | None = None) -> RulesReport:
         """Suggest codes by the codebook's keywords and patterns (source ``rules``).
 
         Replaces earlier open rules suggestions; suggestions a person accepted or
         rejected are kept as they are, and human codings are never touched.
+
+        ``incremental``: code again only what changed since the last rules run: segments
+        that are new or whose text or offsets changed (all codes), and on the others only
+        the codes whose rules (keywords, exclusions, patterns, windows) changed. The
+        suggestions are the same as a full run's. ``workers`` (processes on this machine)
+        or ``scheduler`` (a Dask cluster's address) code batches of segments in parallel;
+        this process alone writes to the project.
         """
         cb = self.codebook
         if not len(cb):
@@ -43,25 +64,88 @@ class Coding:
         if segs.empty:
             raise ProjectError("there are no segments to code; ingest transcripts first "
                                "(`qda ingest FILES`)")
-        found = RulesCoder(cb, nlp=self.nlp).code(segs, self._store.document_texts())
+        texts = self._store.document_texts()
+        fingerprints = rule_fingerprints(cb)
+        pipeline = self._rules_pipeline()
+        keys = [(sid, doc, int(s), int(e), _text_hash(texts[doc][s:e])) for sid, doc, s, e in
+                zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])]
+        old_segs, old_codes = self._store.rules_state()
+        if not incremental or self._store.get_setting("rules_pipeline") != pipeline:
+            old_segs, old_codes = {}, {}
         reviewed = self._store.reviewed_keys(source="rules")
+        # a suggestion a person reviewed is not suggested again; if that review is gone
+        # (its coding archived), a full run would suggest it again: so code its segment
+        was_reviewed = {tuple(k) for k in self._store.get_setting("rules_reviewed", [])}
+        reopened = {sid for sid, _ in was_reviewed - reviewed} if old_segs else set()
+        changed = [k for k in keys if old_segs.get(k[0]) != k[1:] or k[0] in reopened]
+        changed_ids = {k[0] for k in changed}
+        codes_changed = [c for c in cb.ids if old_codes.get(c) != fingerprints[c]]
+        current = {k[0] for k in keys}
+        stale = [sid for sid in old_segs if sid not in current]
+        full = len(changed) == len(keys) and len(codes_changed) == len(cb)
+
+        with Runner(workers=workers, scheduler=scheduler) as runner:
+            found = self._rules_found(segs[segs["segment_id"].isin(changed_ids)], texts, cb,
+                                      None, runner)
+            if codes_changed and len(changed) < len(keys):
+                rest = self._rules_found(segs[~segs["segment_id"].isin(changed_ids)], texts,
+                                         cb, codes_changed, runner)
+                found = pd.concat([found, rest], ignore_index=True)
         keep = [(s, c) not in reviewed for s, c in zip(found["segment_id"], found["code_id"])]
         report.kept_reviewed = len(found) - sum(keep)
         found = found[keep]
         stamp, version = now(), cb.version
         with self._store.transaction():
-            report.replaced = self._store.delete_suggestions(source="rules")
-            report.suggestions = self._store.insert_codings(
+            if full:
+                report.replaced = self._store.delete_suggestions(source="rules")
+            else:
+                report.replaced = self._store.delete_suggestions_of(
+                    source="rules", segment_ids=[*changed_ids, *stale], code_ids=codes_changed)
+                self._store.set_suggestions_version(source="rules", version=version)
+            inserted = self._store.insert_codings(
                 {**r, "coder": "rules", "source": "rules", "status": "suggested",
                  "confidence": None, "codebook_version": version, "created_at": stamp}
                 for r in found.to_dict("records")
             )
+            if full:
+                self._store.clear_rules_state()
+            self._store.set_rules_state(changed, [] if full else stale, fingerprints)
+            self._store.set_setting("rules_pipeline", pipeline)
+            self._store.set_setting("rules_reviewed", sorted([s or "", c] for s, c in reviewed))
+            report.suggestions, report.segments_coded = self._store.suggestion_counts(
+                source="rules")
             self._store.record(who=_who(who), action="code", entity="codings", entity_id="rules",
                                detail={"suggestions": report.suggestions,
-                                       "replaced": report.replaced, "codebook_version": version})
+                                       "replaced": report.replaced, "codebook_version": version,
+                                       "added": inserted, "incremental": not full,
+                                       "segments_recoded": len(changed),
+                                       "codes_recoded": len(codes_changed)})
         report.segments = len(segs)
-        report.segments_coded = found["segment_id"].nunique()
+        report.segments_recoded = len(changed)
+        report.codes_recoded = list(codes_changed)
+        report.incremental = not full
         return report
+
+    def _rules_found(self, segs: pd.DataFrame, texts, codebook, codes: list[str] | None,
+                     runner: Runner) -> pd.DataFrame:
+        """The rules coder's kept rows for ``segs``: here, or in batches on ``runner``."""
+        if segs.empty:
+            return pd.DataFrame([], columns=CODING_COLUMNS)
+        if not runner.parallel:
+            return RulesCoder(codebook, nlp=self.nlp, codes=codes).code(segs, texts)
+        rows = [(sid, doc, int(s), int(e), texts[doc][s:e]) for sid, doc, s, e in
+                zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])]
+        key = f"{self._rules_pipeline()}|{sorted(rule_fingerprints(codebook).items())}|{codes}"
+        tasks = [(key, codebook, codes, self._spacy_model, batch)
+                 for batch in batched(rows, _RULES_BATCH)]
+        out = [row for result in runner.map(code_batch, tasks) for row in result]
+        return pd.DataFrame(out, columns=CODING_COLUMNS)
+
+    def _rules_pipeline(self) -> str:
+        """What, besides the codebook, decides the rules' results: a change starts afresh."""
+        import spacy
+        return f"rules {RULES_VERSION}; spacy {spacy.__version__}; " \
+            f"model {self._spacy_model or 'blank en + lookup lemmas'}"
 
     def add_coding(self, segment_id: str, code_id: str, *, coder: str,
                    who: str | None = None) -> bool:

@@ -5,6 +5,7 @@ Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -14,6 +15,7 @@ import pandas as pd
 from qda.documents import add_document, add_version, document_unit
 from qda.errors import InputError
 from qda.ingest import (
+    MAX_FILE_BYTES,
     ParticipantsSheet,
     ReadOptions,
     SourceDocument,
@@ -25,7 +27,27 @@ from qda.ingest import (
 )
 from qda.project._util import _clip, _progress, _who
 from qda.project.results import IngestReport
-from qda.segment import UNITS
+from qda.parallel import Runner, batched
+from qda.segment import UNITS, segment_batch
+
+_SEGMENT_BATCH = 20  # documents per parallel segmentation task
+
+
+def _file_sha256(path: Path) -> str | None:
+    """The sha256 of a file's bytes (as :func:`read_document` stores it), None if unreadable
+    (reading it properly then says why)."""
+    try:
+        if not 0 < Path(path).stat().st_size <= MAX_FILE_BYTES:
+            return None
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _read_one(task) -> SourceDocument:
+    """Read one file in a worker process."""
+    path, options = task
+    return read_document(path, options=options)
 
 
 class Ingesting:
@@ -34,7 +56,8 @@ class Ingesting:
                unit: str = "turn", interviewer_labels: Sequence[str] = (),
                format: str | None = None, speaker_pattern: str | None = None,
                text_columns: Sequence[str] = (), id_column: str | None = None,
-               progress: bool = False, who: str | None = None) -> IngestReport:
+               progress: bool = False, who: str | None = None, workers: int | None = None,
+               scheduler: str | None = None) -> IngestReport:
         """Read transcripts and tables (files or folders), segment them and store them.
 
         One transaction: every file is read and checked before anything is written, so a
@@ -44,6 +67,8 @@ class Ingesting:
         name of a document becomes that document's next version, its codings re-anchored
         (those whose words are gone are archived and listed in ``report.unplaced``).
         ``progress`` shows a progress bar on a terminal (nothing when output is piped).
+        ``workers`` reads and segments files in that many processes; ``scheduler`` (a Dask
+        cluster's address) segments new documents there. This process alone writes.
         """
         if unit not in UNITS:
             raise InputError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
@@ -65,36 +90,62 @@ class Ingesting:
         versions: list[tuple[dict, SourceDocument]] = []
         taken = self._store.document_ids()
         seen_sha: dict[str, str] = {}
-        for path in _progress(files, progress, "Reading"):
-            doc = read_document(path, options=options)
-            if doc.format == "survey":
-                used_columns.update(c.casefold() for c in doc.metadata["text_columns"])
-                if doc.metadata["id_column"]:
-                    used_columns.add(doc.metadata["id_column"].casefold())
-                report.surveys.append(_survey_line(doc))
-            existing = self._store.document_by_name(doc.name)
-            same = self._store.document_by_sha(doc.sha256)
-            if same is not None:
-                why = "unchanged" if same["name"] == doc.name else "same content as document"
-                report.skipped.append((str(path), f"{why}, already {same['id']}"))
-                continue
-            if doc.sha256 in seen_sha:
-                report.skipped.append((str(path), f"same content as {seen_sha[doc.sha256]}"))
-                continue
-            seen_sha[doc.sha256] = str(path)
-            report.warnings.extend(doc.warnings)
-            if existing is not None:
-                versions.append((existing, doc))
-                continue
-            doc_id = document_key(doc.name)
-            base, n = doc_id, 2
-            while doc_id in taken:
-                doc_id, n = f"{base}-{n}", n + 1
-            taken.add(doc_id)
-            new_docs.append((doc_id, doc))
-        if options.lenient_columns:
+        # a file already in the project under its name, byte for byte, is not read again
+        unchanged = {}
+        for path in files:
+            same = self._store.document_by_sha(_file_sha256(path))
+            if same is not None and same["name"] == path.name:
+                unchanged[path] = same["id"]
+        todo = [path for path in files if path not in unchanged]
+        runner = Runner(workers=workers, scheduler=scheduler)
+        if runner.workers:
+            read = runner.map(_read_one, [(path, options) for path in todo])
+        else:
+            read = (read_document(path, options=options) for path in todo)
+        read = iter(_progress(read, progress, "Reading", total=len(todo)))
+        try:
+            for path in files:
+                if path in unchanged:
+                    report.skipped.append((str(path), f"unchanged, already {unchanged[path]}"))
+                    continue
+                doc = next(read)
+                if doc.format == "survey":
+                    used_columns.update(c.casefold() for c in doc.metadata["text_columns"])
+                    if doc.metadata["id_column"]:
+                        used_columns.add(doc.metadata["id_column"].casefold())
+                    report.surveys.append(_survey_line(doc))
+                existing = self._store.document_by_name(doc.name)
+                same = self._store.document_by_sha(doc.sha256)
+                if same is not None:
+                    why = ("unchanged" if same["name"] == doc.name
+                           else "same content as document")
+                    report.skipped.append((str(path), f"{why}, already {same['id']}"))
+                    continue
+                if doc.sha256 in seen_sha:
+                    report.skipped.append((str(path),
+                                           f"same content as {seen_sha[doc.sha256]}"))
+                    continue
+                seen_sha[doc.sha256] = str(path)
+                report.warnings.extend(doc.warnings)
+                if existing is not None:
+                    versions.append((existing, doc))
+                    continue
+                doc_id = document_key(doc.name)
+                base, n = doc_id, 2
+                while doc_id in taken:
+                    doc_id, n = f"{base}-{n}", n + 1
+                taken.add(doc_id)
+                new_docs.append((doc_id, doc))
+        except BaseException:
+            runner.close()
+            raise
+        # A table skipped unread (already in the project) cannot say which columns it
+        # has, so the check that every named column was found is made only when every
+        # survey table was read.
+        if options.lenient_columns and not any(path in unchanged for path in surveys):
             for name in (*text_columns, *([id_column] if id_column else [])):
                 if name.strip().casefold() not in used_columns:
+                    runner.close()
                     raise InputError(
                         f"no survey table has the column {name!r} (tables: "
                         f"{', '.join(f.name for f in surveys)}); check its spelling in "
@@ -106,10 +157,19 @@ class Ingesting:
 
         nlp = self.nlp if unit == "sentence" else None
         actor = _who(who)
+        segmented: list = [None] * len(new_docs)
+        with runner:
+            if runner.parallel:  # segment new documents in batches, in order
+                tasks = [(self._spacy_model, [(d.text, d.turns, document_unit(d, unit))
+                                              for _, d in batch])
+                         for batch in batched(new_docs, _SEGMENT_BATCH)]
+                segmented = [segs for result in runner.map(segment_batch, tasks)
+                             for segs in result]
         with self._store.transaction():
-            for doc_id, doc in new_docs:
+            for (doc_id, doc), segs in zip(new_docs, segmented):
                 doc_unit = document_unit(doc, unit)
-                n_segs = add_document(self._store, doc_id, doc, unit=doc_unit, nlp=nlp)
+                n_segs = add_document(self._store, doc_id, doc, unit=doc_unit, nlp=nlp,
+                                      segments=segs)
                 self._respondents(doc_id, doc, sheet, report)
                 report.added.append(doc_id)
                 report.segments += n_segs
@@ -167,6 +227,8 @@ class Ingesting:
                      report: IngestReport) -> None:
         """A survey's respondents become participants (id = respondent id) with the table's
         other columns as attributes, unless the participants sheet maps them."""
+        if not doc.respondents:
+            return
         current = self._store.participants().set_index("participant_id")
         for label, attributes in doc.respondents.items():
             if sheet is not None and sheet.lookup(doc_id, label) is not None:

@@ -119,6 +119,9 @@ class RulesReport:
     replaced: int = 0
     kept_reviewed: int = 0
     warnings: list[str] = field(default_factory=list)
+    segments_recoded: int = 0      # segments coded in this run (all of them unless incremental)
+    codes_recoded: list[str] = field(default_factory=list)  # codes matched on the others
+    incremental: bool = False      # True when only what changed was coded again
 
 
 @dataclass

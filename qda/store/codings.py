@@ -264,3 +264,74 @@ class CodingRows:
             " WHERE source = 'human' GROUP BY coder"
             " UNION ALL SELECT coder, 0, count(*) FROM reviews GROUP BY coder)"
             " GROUP BY coder ORDER BY coder")
+
+    # ------------------------------------------------------ incremental rules coding
+    def rules_state(self) -> tuple[dict[str, tuple[str, int, int, str]], dict[str, str]]:
+        """What the last rules run saw: segment id -> (document, start, end, text hash),
+        and code id -> rule fingerprint (see :func:`qda.coding.rules.rule_fingerprints`)."""
+        segs = {r[0]: tuple(r[1:]) for r in self._conn.execute(
+            'SELECT segment_id, document_id, start, "end", text_hash FROM rules_segments')}
+        codes = dict(self._conn.execute("SELECT code_id, fingerprint FROM rules_codes"))
+        return segs, codes
+
+    def set_rules_state(self, segments: Iterable[tuple[str, str, int, int, str]],
+                        drop: Iterable[str], codes: Mapping[str, str]) -> None:
+        """Record coded segments (id, document, start, end, text hash), forget ``drop``
+        (segments gone or no longer coded), and store the codes' fingerprints."""
+        self._write_many("DELETE FROM rules_segments WHERE segment_id = ?",
+                         ((sid,) for sid in drop))
+        self._write_many(
+            'INSERT OR REPLACE INTO rules_segments (segment_id, document_id, start, "end",'
+            " text_hash) VALUES (?, ?, ?, ?, ?)", segments)
+        self._write("DELETE FROM rules_codes")
+        self._write_many("INSERT INTO rules_codes (code_id, fingerprint) VALUES (?, ?)",
+                         codes.items())
+
+    def clear_rules_state(self) -> None:
+        self._write("DELETE FROM rules_segments")
+        self._write("DELETE FROM rules_codes")
+
+    def delete_suggestions_of(self, *, source: str, segment_ids: Iterable[str] = (),
+                              code_ids: Iterable[str] = ()) -> int:
+        """Delete open suggestions of an automatic source on the given segments, of the
+        given codes, and those held by no segment; never human codings."""
+        if source == "human":
+            raise ValueError("human codings are never deleted by an automatic coder")
+        n = 0
+        code_ids = list(code_ids)
+        for i in range(0, len(code_ids), 500):
+            chunk = code_ids[i:i + 500]
+            n += self._write(
+                "DELETE FROM codings WHERE source = ? AND status = 'suggested' AND code_id IN"
+                f" ({', '.join('?' * len(chunk))})", (source, *chunk)).rowcount
+        n += self._write("DELETE FROM codings WHERE source = ? AND status = 'suggested' AND"
+                         " segment_id IS NULL", (source,)).rowcount
+        before = self._conn.total_changes
+        self._write_many(
+            "DELETE FROM codings WHERE segment_id = ? AND source = ? AND status = 'suggested'",
+            ((sid, source) for sid in segment_ids))
+        return n + self._conn.total_changes - before
+
+    def coding_totals(self) -> tuple[int, int, int]:
+        """(codings of documents in the project, human codings, open suggestions), counted
+        as :meth:`codings` lists them."""
+        row = self._conn.execute(
+            "SELECT count(*), coalesce(sum(c.source = 'human'), 0),"
+            " coalesce(sum(c.status = 'suggested'), 0) FROM codings c"
+            " JOIN documents d ON d.id = c.document_id").fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def suggestion_counts(self, *, source: str) -> tuple[int, int]:
+        """(open suggestions of a source, distinct segments they are on)."""
+        row = self._conn.execute(
+            "SELECT count(*), count(DISTINCT segment_id) FROM codings WHERE source = ? AND"
+            " status = 'suggested'", (source,)).fetchone()
+        return int(row[0]), int(row[1])
+
+    def set_suggestions_version(self, *, source: str, version: str) -> None:
+        """Stamp a source's open suggestions with the codebook version that (still)
+        produces them, after an incremental run left some untouched."""
+        self._write("UPDATE codings SET codebook_version = ? WHERE source = ? AND"
+                    " status = 'suggested' AND codebook_version IS NOT ?",
+                    (version, source, version))
+

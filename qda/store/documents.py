@@ -151,10 +151,12 @@ class DocumentRows:
             (participant_id, int(is_interviewer), document_id, label),
         )
 
-    def speakers(self) -> pd.DataFrame:
+    def speakers(self, document_id: str | None = None) -> pd.DataFrame:
+        """Speakers of every document, or of one."""
+        where = "WHERE document_id = ? " if document_id is not None else ""
         df = self._frame(
             "SELECT document_id, label AS speaker, participant_id, is_interviewer FROM speakers"
-            " ORDER BY document_id, label"
+            f" {where}ORDER BY document_id, label", () if document_id is None else (document_id,)
         )
         df["is_interviewer"] = df["is_interviewer"].astype(bool)
         return df

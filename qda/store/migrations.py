@@ -246,6 +246,29 @@ CREATE TABLE framework_summaries (
 );
 """
 
+# Incremental rules coding: what the last rules run saw. A segment whose id, offsets
+# and text hash are unchanged, coded by rules whose per-code fingerprint is unchanged,
+# is not coded again. No foreign keys: segments are rebuilt by new document versions,
+# and a row without its segment is simply stale. Indexes make the per-file "already
+# imported?" lookups of ingest constant-time.
+_RULES_STATE = """
+CREATE TABLE rules_segments (
+    segment_id TEXT PRIMARY KEY,
+    document_id TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text_hash TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE rules_codes (
+    code_id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL   -- hash of the code's keywords, exclusions, patterns, windows
+) WITHOUT ROWID;
+
+CREATE INDEX documents_sha256 ON documents(sha256);
+CREATE INDEX documents_name ON documents(name);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _INITIAL),
     Migration(2, "document versions, cue times, rule fields, coding archive",
@@ -254,6 +277,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "proximity rules, review of suggestions", _REVIEW),
     Migration(5, "framework matrix summaries", _FRAMEWORK),
     Migration(6, "originals kept apart by anonymisation", _ANONYMITY),
+    Migration(8, "incremental rules coding state, document lookup indexes", _RULES_STATE),
 )
 
 LATEST = MIGRATIONS[-1].id
