@@ -21,11 +21,16 @@ from qda.coding.rules import (
     code_batch,
     rule_fingerprints,
 )
-from qda.coding.sheets import plan_import, read_coding_sheet, resolve_sheet, write_coding_sheet
+from qda.coding.sheets import (
+    plan_import,
+    read_coding_sheet,
+    resolve_sheet,
+    write_coding_sheet,
+)
 from qda.errors import InputError, ProjectError
+from qda.parallel import Runner, batched
 from qda.project._util import _clip, _suggestion_hints, _who
 from qda.project.results import CodingImportReport, RulesReport
-from qda.parallel import Runner, batched
 from qda.store import now
 
 _RULES_BATCH = 1000  # segments per parallel task

@@ -25,9 +25,9 @@ from qda.ingest import (
     read_document,
     read_participants,
 )
+from qda.parallel import Runner, batched
 from qda.project._util import _clip, _progress, _who
 from qda.project.results import IngestReport
-from qda.parallel import Runner, batched
 from qda.segment import UNITS, segment_batch
 
 _SEGMENT_BATCH = 20  # documents per parallel segmentation task
