@@ -8,7 +8,7 @@ One module per command group; each registers its commands on :data:`cli`
 (``base.py``) when imported here.
 """
 
-from qda.cli import codebook, coding, export, participants, run, tables  # noqa: F401
+from qda.cli import backup, codebook, coding, export, participants, run, tables  # noqa: F401
 from qda.cli.base import cli
 
 __all__ = ["cli", "main"]

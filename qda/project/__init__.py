@@ -9,6 +9,7 @@ pure stages.
 
 from __future__ import annotations
 
+from qda.project.backups import Backups
 from qda.project.base import ProjectBase
 from qda.project.codebooks import Codebooks
 from qda.project.coding import Coding
@@ -30,5 +31,5 @@ __all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookR
            "CodeEdit", "CodingImportReport", "ReviewReport", "ConsensusReport"]
 
 
-class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, ProjectBase):
+class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Backups, ProjectBase):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""

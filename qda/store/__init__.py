@@ -5,11 +5,12 @@ back. Writes happen inside :meth:`Store.transaction`; nested use joins the outer
 transaction, so a whole command commits or rolls back as one.
 
 :class:`Store` is put together from one part per kind of row (``documents.py``,
-``codes.py``, ``codings.py``) over the connection in ``base.py``; the schema is in
-``migrations.py``.
+``codes.py``, ``codings.py``, ``backups.py``) over the connection in ``base.py``; the
+schema is in ``migrations.py``; ``safety.py`` checks a file before it is opened.
 """
 
 from qda.store import migrations
+from qda.store.backups import BackupRows
 from qda.store.base import StoreBase, now
 from qda.store.codes import CodeRows
 from qda.store.codings import CodingRows
@@ -18,5 +19,5 @@ from qda.store.documents import DocumentRows
 __all__ = ["Store", "migrations", "now"]
 
 
-class Store(DocumentRows, CodeRows, CodingRows, StoreBase):
+class Store(DocumentRows, CodeRows, CodingRows, BackupRows, StoreBase):
     """A qda project file. Open with :meth:`open` or :meth:`create`."""
