@@ -91,6 +91,7 @@ class StoreBase:
             head = fh.read(100)
         if not head.startswith(_SQLITE_MAGIC):
             raise ProjectError(f"{path}: is not a qda project (not an SQLite database)")
+        safety.check_size(path, head)
         app_id = int.from_bytes(head[68:72], "big")
         if app_id != migrations.APPLICATION_ID:
             raise ProjectError(
@@ -102,7 +103,6 @@ class StoreBase:
                 f"{path}: was written by a newer qda (schema {version}; this qda knows up to "
                 f"{migrations.LATEST}); upgrade qda to open it"
             )
-        safety.check_size(path, head)
         why = safety.read_only_reason(path)
         if read_only and why is None:
             why = "opened read-only"
