@@ -43,3 +43,26 @@ def integrity(path: Path) -> str:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         conn.close()
+
+
+# ------------------------------------------------------------------ concurrent workers
+def import_files(project_path: str, files: list[str], coder: str, start, log) -> None:
+    """A coder importing their sheets one after another (run in its own process)."""
+    from qda.project import Project
+
+    start.wait()
+    for f in files:
+        with Project.open(project_path) as project:
+            report = project.import_coding(f, coder=coder)
+        log.put((coder, f, report.added))
+
+
+def run_rules(project_path: str, times: int, start, log) -> None:
+    """Someone re-running the rules coder (run in its own process)."""
+    from qda.project import Project
+
+    start.wait()
+    for _ in range(times):
+        with Project.open(project_path) as project:
+            report = project.code_rules()
+        log.put(("rules", "", report.suggestions))
