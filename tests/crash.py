@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -43,7 +44,8 @@ class Command:
 @dataclass
 class Reference:
     duration: float              # seconds, start to exit
-    writes_from: float           # seconds until the write-ahead log first grew
+    writes_from: float           # seconds until the command first held the write lock
+    writes_until: float          # ... and last held it
     after: dict                  # normalised dump after a complete run
     before: dict
 
@@ -60,6 +62,7 @@ class Outcome:
 @dataclass
 class Summary:
     outcomes: list[Outcome] = field(default_factory=list)
+    references: dict[str, Reference] = field(default_factory=dict)
 
     def counts(self) -> dict:
         by: dict[str, dict[str, int]] = {}
@@ -71,6 +74,10 @@ class Summary:
             row[o.result if o.result in ("none", "all") else "bad"] += 1
         total = {k: sum(r[k] for r in by.values())
                  for k in ("kill_points", "none", "all", "in_write_phase", "bad")}
+        for name, ref in self.references.items():
+            by.setdefault(name, {}).update(
+                seconds=round(ref.duration, 2),
+                write_lock_seconds=[round(ref.writes_from, 2), round(ref.writes_until, 2)])
         return {**total, "per_command": by}
 
     def line(self) -> str:
@@ -100,14 +107,22 @@ def reference(command: Command, workdir: Path) -> Reference:
     folder.mkdir(parents=True, exist_ok=True)
     project = folder / "p.qda"
     shutil.copy(command.before, project)
-    wal = Path(f"{project}-wal")
     started = time.monotonic()
     proc = _start(command, project)
-    first_growth = None
+    # When does the command hold the write lock? Probe it: BEGIN IMMEDIATE without
+    # waiting fails exactly while another connection is inside a write transaction.
+    # (Watching the write-ahead log grow is no use: SQLite keeps a transaction's pages in
+    # memory and writes most of them at COMMIT.)
+    probe = sqlite3.connect(project, timeout=0, isolation_level=None)
+    locked: list[float] = []
     while proc.poll() is None:
-        if first_growth is None and wal.exists() and wal.stat().st_size > 0:
-            first_growth = time.monotonic() - started
-        time.sleep(0.005)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            locked.append(time.monotonic() - started)
+        time.sleep(0.01)
+    probe.close()
     duration = time.monotonic() - started
     err = proc.stderr.read().decode("utf-8", "replace")
     if proc.returncode != 0:
@@ -116,8 +131,9 @@ def reference(command: Command, workdir: Path) -> Reference:
     before = dump(command.before, tables=TABLES, normalise=True)
     if after == before:
         raise AssertionError(f"{command.name}: a complete run changes nothing to check")
-    return Reference(duration, first_growth if first_growth is not None else duration, after,
-                     before)
+    if not locked:   # too quick to catch: take the last tenth of the run
+        locked = [0.9 * duration, duration]
+    return Reference(duration, locked[0], locked[-1], after, before)
 
 
 def kill_once(command: Command, ref: Reference, delay: float, workdir: Path, n: int) -> Outcome:
@@ -133,7 +149,7 @@ def kill_once(command: Command, ref: Reference, delay: float, workdir: Path, n: 
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     elapsed = time.monotonic() - started
-    outcome = Outcome(command.name, delay, elapsed >= ref.writes_from, "",
+    outcome = Outcome(command.name, delay, ref.writes_from <= elapsed <= ref.writes_until, "",
                       proc.returncode)
     from qda.errors import QdaError
     from qda.project import Project
@@ -160,7 +176,8 @@ def kill_once(command: Command, ref: Reference, delay: float, workdir: Path, n: 
 def run_harness(commands: Sequence[Command], workdir: Path, *, points: int, seed: int = 0,
                 workers: int = 4) -> Summary:
     """``points`` kills in all, shared among the commands; half spread evenly (at random)
-    over each command's whole measured run, half over the part where it writes."""
+    over each command's whole measured run, half over the part where it held the write
+    lock (a little wider on each side)."""
     import random
 
     rng = random.Random(seed)
@@ -174,7 +191,8 @@ def run_harness(commands: Sequence[Command], workdir: Path, *, points: int, seed
             if (i // len(commands)) % 2 == 0:
                 delay = rng.uniform(0.05, ref.duration)
             else:
-                delay = rng.uniform(ref.writes_from, ref.duration)
+                pad = 0.1 * (ref.writes_until - ref.writes_from) + 0.05
+                delay = rng.uniform(max(ref.writes_from - pad, 0.05), ref.writes_until + pad)
             jobs.append((command, ref, delay, i))
         lock = threading.Lock()
         summary = Summary()

@@ -111,7 +111,9 @@ def test_fuzz_every_reader_with_mutated_files(reader_seeds, tmp_path, case):
 
 
 # ----------------------------------------------------------------------- table mutation
-CELL = st.one_of(st.none(), st.text(max_size=12), st.integers(-5, 10**6),
+#: Text a spreadsheet can hold (Excel files cannot hold control characters).
+TEXT = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=12)
+CELL = st.one_of(st.none(), TEXT, st.integers(-5, 10**6),
                  st.floats(allow_nan=True), st.sampled_from(["x", "1", "X", " ", "=A1", "#"]),
                  st.datetimes().map(lambda d: d.replace(microsecond=0)))
 
@@ -133,7 +135,7 @@ def mutated_frame(draw, frame: pd.DataFrame) -> pd.DataFrame:
             cols[i], cols[j] = cols[j], cols[i]
             df.columns = cols
         elif op == "rename" and cols:
-            cols[draw(st.integers(0, len(cols) - 1))] = draw(st.text(max_size=10))
+            cols[draw(st.integers(0, len(cols) - 1))] = draw(TEXT)
             df.columns = cols
         elif op == "drop_col" and cols:
             df = df.drop(columns=df.columns[draw(st.integers(0, len(cols) - 1))])
@@ -211,7 +213,8 @@ def test_fuzz_codebook_loaders_with_mutated_files(codebook_seeds, tmp_path, suff
 
 
 def test_fuzz_codebook_xlsx_cells(codebook_seeds, tmp_path):
-    codes = pd.read_excel(io.BytesIO(codebook_seeds[".xlsx"]), sheet_name=None, dtype=object)
+    codes = pd.read_excel(io.BytesIO(codebook_seeds[".xlsx"]), sheet_name=None, dtype=object,
+                          engine="openpyxl")
     path = tmp_path / "codebook.xlsx"
 
     @FUZZ

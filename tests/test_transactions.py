@@ -174,3 +174,54 @@ def test_a_failure_late_in_a_writing_command_leaves_the_project_as_it_was(
         # and the command still works once nothing fails (the case is a real write)
         CASES[case](project, tmp_path)
     assert dump(path) != before, f"{case} wrote nothing: the test proves nothing"
+
+
+# --------------------------------------------------------------------------- exports
+class Interrupted(Exception):
+    """An export stopped at the last moment (the rename)."""
+
+
+EXPORTS = {
+    "workbook": (["export", "--xlsx", "{out}/w.xlsx"], ["w.xlsx"]),
+    "charts": (["export", "--charts", "{out}/charts"], ["charts"]),
+    "quotes": (["export", "--quotes", "{out}/q.md"], ["q.md"]),
+    "segments csv": (["segments", "--out", "{out}/s.csv"], ["s.csv"]),
+    "codings csv": (["codings", "--out", "{out}/c.csv"], ["c.csv"]),
+    "matrix csv": (["matrix", "--out", "{out}/m.csv"], ["m.csv"]),
+    "coding sheet": (["code", "sheet", "{out}/sheet.xlsx", "--coder", "x"], ["sheet.xlsx"]),
+    "codebook yaml": (["codebook", "export", "{out}/cb.yaml"], ["cb.yaml"]),
+    "codebook xlsx": (["codebook", "export", "{out}/cb.xlsx"], ["cb.xlsx"]),
+    "codebook qdc": (["codebook", "export", "{out}/cb.qdc"], ["cb.qdc"]),
+    "participants template": (["participants", "template", "--out", "{out}/pt.csv"],
+                              ["pt.csv"]),
+}
+
+
+@pytest.mark.parametrize("case", list(EXPORTS))
+def test_every_export_is_written_beside_and_renamed_so_an_interrupted_one_leaves_the_old_file(
+        sample_run, tmp_path, monkeypatch, case):
+    from click.testing import CliRunner
+
+    import qda.export.files as files
+    from qda.cli import cli
+
+    args, targets = EXPORTS[case]
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in targets:   # an earlier export is already there
+        if name == "charts":
+            (out / name).mkdir()
+            (out / name / "old.png").write_bytes(b"old chart")
+        else:
+            (out / name).write_bytes(b"old export")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def interrupted(src, dst):
+        raise Interrupted(dst)
+
+    monkeypatch.setattr(files.os, "replace", interrupted)
+    result = CliRunner().invoke(cli, [a.format(out=out) for a in args]
+                                + ["--project", str(sample_run.project)])
+    assert isinstance(result.exception, Interrupted), (result.output, result.exception)
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before   # the old file as it was, and no temporary file left behind

@@ -24,6 +24,9 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # On disk before the rename, so a power cut cannot leave a renamed empty file.
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
         os.replace(tmp_path, target)
     except PermissionError as exc:
         raise InputError(f"{target}: cannot be written ({exc.strerror}); is it open in another "
