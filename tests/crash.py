@@ -136,20 +136,37 @@ def reference(command: Command, workdir: Path) -> Reference:
     return Reference(duration, locked[0], locked[-1], after, before)
 
 
-def kill_once(command: Command, ref: Reference, delay: float, workdir: Path, n: int) -> Outcome:
+def kill_once(command: Command, ref: Reference, delay: float, workdir: Path, n: int, *,
+              in_lock: bool = False) -> Outcome:
+    """Start the command on a fresh copy and SIGKILL it ``delay`` seconds after it starts
+    or, with ``in_lock``, ``delay`` seconds after it is seen holding the write lock (so the
+    kill lands inside the transaction however slow the machine is today)."""
     folder = workdir / f"{command.name}-{n}"
     folder.mkdir(parents=True, exist_ok=True)
     project = folder / "p.qda"
     shutil.copy(command.before, project)
     proc = _start(command, project)
     started = time.monotonic()
+    hit = False
+    if in_lock:
+        probe = sqlite3.connect(project, timeout=0, isolation_level=None)
+        while proc.poll() is None and not hit:
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+                probe.execute("ROLLBACK")
+                time.sleep(0.005)
+            except sqlite3.OperationalError:
+                hit = True
+        probe.close()
     try:
         proc.wait(timeout=delay)
     except subprocess.TimeoutExpired:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     elapsed = time.monotonic() - started
-    outcome = Outcome(command.name, delay, ref.writes_from <= elapsed <= ref.writes_until, "",
+    killed = proc.returncode == -signal.SIGKILL
+    outcome = Outcome(command.name, delay, killed and (hit or ref.writes_from <= elapsed
+                                                       <= ref.writes_until), "",
                       proc.returncode)
     from qda.errors import QdaError
     from qda.project import Project
@@ -175,9 +192,9 @@ def kill_once(command: Command, ref: Reference, delay: float, workdir: Path, n: 
 
 def run_harness(commands: Sequence[Command], workdir: Path, *, points: int, seed: int = 0,
                 workers: int = 4) -> Summary:
-    """``points`` kills in all, shared among the commands; half spread evenly (at random)
-    over each command's whole measured run, half over the part where it held the write
-    lock (a little wider on each side)."""
+    """``points`` kills in all, shared among the commands: half at a random time over the
+    command's whole measured run, half at a random time from the moment the write lock is
+    seen taken to a little past the reference run's time holding it."""
     import random
 
     rng = random.Random(seed)
@@ -189,16 +206,16 @@ def run_harness(commands: Sequence[Command], workdir: Path, *, points: int, seed
             command = commands[i % len(commands)]
             ref = refs[command.name]
             if (i // len(commands)) % 2 == 0:
-                delay = rng.uniform(0.05, ref.duration)
-            else:
-                pad = 0.1 * (ref.writes_until - ref.writes_from) + 0.05
-                delay = rng.uniform(max(ref.writes_from - pad, 0.05), ref.writes_until + pad)
-            jobs.append((command, ref, delay, i))
+                jobs.append((command, ref, rng.uniform(0.05, ref.duration), i, False))
+            else:   # after the write lock is seen taken: up to a bit past its length
+                span = ref.writes_until - ref.writes_from
+                jobs.append((command, ref, rng.uniform(0.0, 1.2 * span + 0.02), i, True))
         lock = threading.Lock()
         summary = Summary()
 
         def go(job):
-            outcome = kill_once(job[0], job[1], job[2], workdir, job[3])
+            command, ref, delay, n, in_lock = job
+            outcome = kill_once(command, ref, delay, workdir, n, in_lock=in_lock)
             with lock:
                 summary.outcomes.append(outcome)
 

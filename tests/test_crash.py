@@ -2,7 +2,7 @@
 that opens, passes PRAGMA integrity_check, and holds the state before the command or the
 state after a complete run, never something in between.
 
-QDA_CRASH_POINTS sets how many kill points (default 20, about a minute here);
+QDA_CRASH_POINTS sets how many kill points (default 10);
 QDA_CRASH_SEED the seed. The summary line is printed and kept in
 tests/reliability-results.json for the README's Reliability table."""
 
@@ -58,7 +58,7 @@ def test_killed_commands_leave_the_project_as_before_or_as_after(sample_run, tmp
         Command("suggest", ["suggest", "--from", "s"], coded),
         Command("codebook merge", ["codebook", "merge", merge_a, merge_b], coded),
     ]
-    points = int(os.environ.get("QDA_CRASH_POINTS", "20"))
+    points = int(os.environ.get("QDA_CRASH_POINTS", "10"))
     seed = int(os.environ.get("QDA_CRASH_SEED", "0"))
     summary = run_harness(commands, tmp_path / "runs", points=points, seed=seed)
     print("\n" + summary.line())
