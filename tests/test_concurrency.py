@@ -11,8 +11,6 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from qda.project import Project
 from tests.reliability import import_files, integrity, run_rules
 

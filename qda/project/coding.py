@@ -13,7 +13,12 @@ import pandas as pd
 
 from qda.coding.longcsv import read_long_csv, resolve_csv, write_long_csv
 from qda.coding.rules import RulesCoder
-from qda.coding.sheets import plan_import, read_coding_sheet, resolve_sheet, write_coding_sheet
+from qda.coding.sheets import (
+    plan_import,
+    read_coding_sheet,
+    resolve_sheet,
+    write_coding_sheet,
+)
 from qda.errors import InputError, ProjectError
 from qda.project._util import _clip, _suggestion_hints, _who
 from qda.project.results import CodingImportReport, RulesReport

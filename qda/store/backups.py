@@ -25,8 +25,15 @@ import pandas as pd
 from qda.errors import ProjectError
 from qda.store import migrations, safety
 
-__all__ = ["BackupRows", "DEFAULT_LIMIT", "backup_folder", "copy_database", "make_backup",
-           "prune", "restore"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "BackupRows",
+    "backup_folder",
+    "copy_database",
+    "make_backup",
+    "prune",
+    "restore",
+]
 
 #: Automatic backups kept per project unless the ``backup_limit`` setting says otherwise.
 DEFAULT_LIMIT = 10

@@ -16,8 +16,16 @@ from qda.errors import ProjectError
 #: name and ask :func:`store_error` what to tell the user, without speaking SQL).
 DatabaseError = sqlite3.DatabaseError
 
-__all__ = ["DatabaseError", "NETWORK_FILESYSTEMS", "MOUNTS", "check_size", "damaged", "network_filesystem",
-           "read_only_reason", "store_error"]
+__all__ = [
+    "MOUNTS",
+    "NETWORK_FILESYSTEMS",
+    "DatabaseError",
+    "check_size",
+    "damaged",
+    "network_filesystem",
+    "read_only_reason",
+    "store_error",
+]
 
 #: Filesystem types (as in ``/proc/mounts``) where SQLite's locks and shared memory
 #: cannot be trusted: the write-ahead log does not work there at all and the rollback
