@@ -112,6 +112,7 @@ class StoreBase:
     def _connect(cls, path: Path, *, read_only: str | None = None) -> Self:
         journal = "DELETE" if safety.network_policy(path) == "rollback" else "WAL"
         timeout = busy_timeout()
+        conn = None
         try:
             if read_only:
                 conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
@@ -122,7 +123,6 @@ class StoreBase:
             conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             todo = migrations.pending(conn)
             if todo and read_only:
-                conn.close()
                 raise ProjectError(
                     f"{path}: the project is read-only ({read_only}) and was made by an older "
                     f"qda; upgrading it to schema {migrations.LATEST} writes to it. Make it "
@@ -139,7 +139,11 @@ class StoreBase:
                 # automatic checkpoint, so another process can open the project at once.
                 if journal == "WAL":
                     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error as exc:
+        except BaseException as exc:
+            if conn is not None:
+                conn.close()
+            if not isinstance(exc, sqlite3.Error):
+                raise
             if safety.is_damage(exc):
                 raise safety.damaged(path, str(exc)) from exc
             if safety.is_busy(exc):
