@@ -11,6 +11,7 @@ One module per command group; each registers its commands on :data:`cli`
 from qda.cli import (  # noqa: F401
     analysis,
     anonymise,
+    backup,
     codebook,
     coding,
     export,

@@ -74,7 +74,9 @@ def anonymise(key_path, keep_original, who, find, out, check, files, spacy_model
     for line in report.lines():
         click.echo(line)
     if report.backup:
-        click.echo(f"Backup before anonymising: {report.backup}")
+        click.echo(f"Backup before anonymising: {report.backup} (it still holds the original "
+                   "words: delete it, or keep it somewhere safe, once you have checked the "
+                   "result)")
     _warn(report.warnings + report.skipped)
 
 

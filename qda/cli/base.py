@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from qda.errors import QdaError
+from qda.store.safety import DatabaseError, store_error
 
 DEFAULT_PROJECT = "project.qda"
 
@@ -27,6 +28,13 @@ def _fail_cleanly(func):
             return func(*args, **kwargs)
         except QdaError as exc:
             raise click.ClickException(" ".join(str(exc).split())) from exc
+        except DatabaseError as exc:
+            # A project file damaged after it was opened (a page SQLite cannot read back):
+            # the user's problem, not a bug, so no traceback; anything else is ours.
+            error = store_error(kwargs.get("project_path") or Path(DEFAULT_PROJECT), exc)
+            if error is None:
+                raise
+            raise click.ClickException(" ".join(str(error).split())) from exc
 
     return wrapper
 
@@ -40,7 +48,9 @@ def _project_option(func):
 
 def _open(path: Path, spacy_model: str | None = None):
     from qda.project import Project
-    return Project.open(path, spacy_model=spacy_model)
+    project = Project.open(path, spacy_model=spacy_model)
+    _warn(project.warnings)
+    return project
 
 
 def _warn(messages) -> None:

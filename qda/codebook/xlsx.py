@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +59,12 @@ def read_codebook_xlsx(path: str | Path) -> Codebook:
         sheet = book[names.get("codes", book.sheetnames[0])]
         meta = _read_meta(book[names["codebook"]], path) if "codebook" in names else {}
         rows = list(sheet.iter_rows(values_only=True))
+    except CodebookError:
+        raise
+    except Exception as exc:  # zlib, zip and XML errors: sheets are read lazily, row by row
+        raise CodebookError(f"{path}: a sheet of this workbook cannot be read "
+                            f"({type(exc).__name__}: {exc}); is the file damaged? Save it "
+                            "from Excel as .xlsx again") from exc
     finally:
         book.close()
     where_sheet = f"{path}, sheet {sheet.title!r}"
@@ -89,7 +94,7 @@ def _open(path: Path):
         raise CodebookError(f"{path}: no such codebook file")
     try:
         return load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:  # zip, zlib, XML and format errors of a damaged package
         raise CodebookError(f"{path}: is not an Excel workbook (.xlsx) that can be read "
                             f"({exc}); save it from Excel as .xlsx") from exc
 

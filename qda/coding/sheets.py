@@ -326,6 +326,12 @@ def read_coding_sheet(path: str | Path) -> CodingSheet:
             raise InputError(f"{path}: the sheet {sheet_name!r} is missing; was it renamed? "
                              f"Name it {sheet_name!r} again")
         return _read_rows(path, book[sheet_name], meta, columns)
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged sheet inside the package is only read row by row
+        raise InputError(f"{path}: a sheet of this workbook cannot be read ({type(exc).__name__}:"
+                         f" {exc}); is the file damaged? Give the .xlsx that `qda code sheet` "
+                         "wrote") from exc
     finally:
         book.close()
 

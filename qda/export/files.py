@@ -34,6 +34,9 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         # (or the mode of the file it replaces), so exports can be shared as usual.
         os.chmod(tmp_path, target.stat().st_mode & 0o7777 if target.exists()
                  else 0o666 & ~_umask())
+        # On disk before the rename, so a power cut cannot leave a renamed empty file.
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
         os.replace(tmp_path, target)
     except PermissionError as exc:
         raise InputError(f"{target}: cannot be written ({exc.strerror}); is it open in another "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from qda.project.analysing import Analysing
 from qda.project.anonymising import AnonymiseReport, Anonymising
+from qda.project.backups import Backups
 from qda.project.base import ProjectBase
 from qda.project.codebooks import Codebooks
 from qda.project.coding import Coding
@@ -36,6 +37,5 @@ __all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookR
 
 
 class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Analysing, Exchange,
-              Anonymising,
-              ProjectBase):
+              Anonymising, Backups, ProjectBase):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""

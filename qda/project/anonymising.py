@@ -264,12 +264,10 @@ class Anonymising:
         return report
 
     def _backup_before(self, what: str) -> Path | None:
-        """Hook: a backup of the project before a change that cannot be undone, when the
-        Project can make one (``Project.backup``, another part); else None."""
-        backup = getattr(self, "backup", None)
-        if backup is None:
-            return None
-        return backup()
+        """A backup of the project before a change that cannot be undone (``Project.backup``;
+        None inside an outer transaction or on a read-only project). It holds the
+        original words: the CLI says so."""
+        return self.backup(f"before-{what}")
 
     def _plan_labels(self, key: Key) -> dict[str, str]:
         """Participant ids to rename; refuse a key that would merge two speakers or ids."""

@@ -34,8 +34,10 @@ class ProjectBase:
         return cls(Store.create(path), **kw)
 
     @classmethod
-    def open(cls, path: str | Path, **kw) -> Self:
-        return cls(Store.open(path), **kw)
+    def open(cls, path: str | Path, *, read_only: bool | None = None, **kw) -> Self:
+        """Open a project; ``read_only=True`` refuses every change (None: read-only only
+        when the file or its folder cannot be written)."""
+        return cls(Store.open(path, read_only=read_only), **kw)
 
     @classmethod
     def open_or_create(cls, path: str | Path, **kw) -> Self:

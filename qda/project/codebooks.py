@@ -125,6 +125,8 @@ class Codebooks:
         base = self._store.get_setting("codebook_version", None)
         revision = self.codebook_revision + 1 if base == new.version else 0
         label = _version_label(new.version, revision)
+        if diff.removed:
+            self._backup_before("before-codebook-load")
         try:
             with self._store.transaction():
                 self._write_codes(new)
@@ -241,6 +243,8 @@ class Codebooks:
                            if v not in getattr(cb.get(into_id), k)] for k in edits.MERGED_FIELDS}
         label_who = _who(who)
 
+        self._backup_before(f"before-merge-{source_id}")
+
         def store_ops() -> dict[str, Any]:
             moved, collapsed = self._store.merge_codings(
                 source_id, into_id, reason=f"merge {source_id} into {into_id}", who=label_who)
@@ -297,6 +301,7 @@ class Codebooks:
                 f"`qda codebook merge {code_id} OTHER`")
         label_who = _who(who)
         lifted = [c.id for c in cb.children(code_id)] if keep_children else []
+        self._backup_before(f"before-delete-{code_id}")
 
         def store_ops() -> dict[str, Any]:
             n = self._store.archive_codings(self._store.coding_ids(gone),

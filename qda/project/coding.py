@@ -96,11 +96,15 @@ class Coding:
                 rest = self._rules_found(segs[~segs["segment_id"].isin(changed_ids)], texts,
                                          cb, codes_changed, runner)
                 found = pd.concat([found, rest], ignore_index=True)
-        keep = [(s, c) not in reviewed for s, c in zip(found["segment_id"], found["code_id"])]
-        report.kept_reviewed = len(found) - sum(keep)
-        found = found[keep]
         stamp, version = now(), cb.version
         with self._store.transaction():
+            # Read what a person reviewed under the write lock: another process may have
+            # accepted or rejected a suggestion (or re-segmented a document) while the
+            # rules ran, and its work must neither be suggested again nor collide.
+            reviewed = self._store.reviewed_keys(source="rules")
+            keep = [(s, c) not in reviewed for s, c in zip(found["segment_id"], found["code_id"])]
+            report.kept_reviewed = len(found) - sum(keep)
+            found = _still_there(found[keep], self._store.segments())
             if full:
                 report.replaced = self._store.delete_suggestions(source="rules")
             else:
@@ -302,15 +306,17 @@ class Coding:
         else:
             raise InputError(f"{path}: import reads a coding sheet (.xlsx) or a long coding "
                              "CSV (.csv), not " + (suffix or "a file without extension"))
-        existing = self._store.coder_codings(coder)
-        plan = plan_import(found.marks, existing, segments=found.segments, codes=found.codes)
-        unmarked = plan.unmarked
         report = CodingImportReport(file=str(path), coder=coder, kind=found.kind,
-                                    rows=found.rows, already=plan.already,
-                                    untouched=found.untouched, edited=found.edited,
-                                    warnings=list(found.warnings))
+                                    rows=found.rows, untouched=found.untouched,
+                                    edited=found.edited, warnings=list(found.warnings))
         stamp, actor = now(), _who(who or coder)
         with self._store.transaction():
+            # The coder's codings are read under the write lock, so two imports of the
+            # same coder at once cannot both add a mark (or miss a conflict).
+            existing = self._store.coder_codings(coder)
+            plan = plan_import(found.marks, existing, segments=found.segments, codes=found.codes)
+            unmarked = plan.unmarked
+            report.already = plan.already
             report.added = self._store.insert_codings(
                 {"segment_id": m.segment_id, "document_id": m.document_id, "start": m.start,
                  "end": m.end, "code_id": m.code_id, "coder": coder, "source": "human",
@@ -395,3 +401,12 @@ class Coding:
             lambda v: "; ".join(f"{e['term']}@{e['start']}" for e in v)
             if isinstance(v, list) else "")
         return write_long_csv(df, path)
+
+
+def _still_there(found: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``found`` whose segment still exists with the same offsets (read in the
+    writing transaction: another process may have added a document version meanwhile)."""
+    now_ = set(zip(segments["segment_id"], segments["start"], segments["end"]))
+    keep = [(s, a, b) in now_ for s, a, b in zip(found["segment_id"], found["start"],
+                                                   found["end"])]
+    return found[keep]

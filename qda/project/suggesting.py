@@ -72,16 +72,20 @@ class Suggesting:
             raise InputError(f"the threshold is a probability between 0 and 1, not {threshold}")
         model, taught = self._fit_suggester(from_coder, seed=seed, features=features)
         found = model.suggestions(self._uncoded(from_coder, taught), threshold=threshold)
-        reviewed = self._store.reviewed_keys(source="model")
-        keep = [(s, c) not in reviewed for s, c in zip(found["segment_id"], found["code_id"])]
         report = SuggestReport(coder=from_coder, taught=len(taught), codes=list(model.codes_),
-                               skipped=dict(model.skipped_), kept_reviewed=len(keep) - sum(keep))
-        found = found[keep]
-        segs = self._store.segments().set_index("segment_id")
+                               skipped=dict(model.skipped_))
         cb, stamp = self.codebook, now()
         evidence = {"from": from_coder, "features": features, "seed": seed,
                     "threshold": threshold, "taught": len(taught)}
         with self._store.transaction():
+            # Under the write lock: reviews and segments as they are now, not as they were
+            # when fitting started (another process may have changed them meanwhile).
+            reviewed = self._store.reviewed_keys(source="model")
+            keep = [(s, c) not in reviewed for s, c in zip(found["segment_id"], found["code_id"])]
+            report.kept_reviewed = len(keep) - sum(keep)
+            found = found[keep]
+            segs = self._store.segments().set_index("segment_id")
+            found = found[found["segment_id"].isin(segs.index)]
             report.replaced = self._store.delete_suggestions(source="model")
             report.suggestions = self._store.insert_codings(
                 {"segment_id": sid, "document_id": segs.at[sid, "document_id"],

@@ -5,12 +5,14 @@ back. Writes happen inside :meth:`Store.transaction`; nested use joins the outer
 transaction, so a whole command commits or rolls back as one.
 
 :class:`Store` is put together from one part per kind of row (``documents.py``,
-``codes.py``, ``codings.py``, ``framework.py``, ``anonymity.py``) over the connection in
-``base.py``; the schema is in ``migrations.py``.
+``codes.py``, ``codings.py``, ``framework.py``, ``anonymity.py``, ``backups.py``) over
+the connection in ``base.py``; the schema is in ``migrations.py``; ``safety.py`` checks a
+file before it is opened.
 """
 
 from qda.store import migrations
 from qda.store.anonymity import AnonymityRows
+from qda.store.backups import BackupRows
 from qda.store.base import StoreBase, now
 from qda.store.codes import CodeRows
 from qda.store.codings import CodingRows
@@ -20,5 +22,6 @@ from qda.store.framework import FrameworkRows
 __all__ = ["Store", "migrations", "now"]
 
 
-class Store(DocumentRows, CodeRows, CodingRows, FrameworkRows, AnonymityRows, StoreBase):
+class Store(DocumentRows, CodeRows, CodingRows, FrameworkRows, AnonymityRows, BackupRows,
+            StoreBase):
     """A qda project file. Open with :meth:`open` or :meth:`create`."""

@@ -8,7 +8,10 @@ transaction, so a whole command commits or rolls back as one.
 from __future__ import annotations
 
 import json
+import os
+import random
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,11 +21,32 @@ from typing import Any, Self
 import pandas as pd
 
 from qda.errors import ProjectError
-from qda.store import migrations
+from qda.store import migrations, safety
+from qda.store.backups import make_backup
 
-__all__ = ["StoreBase", "now"]
+__all__ = ["StoreBase", "busy_timeout", "now"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+
+#: How long a command waits for another one writing to the same project before it
+#: gives up with a ProjectError (seconds); ``QDA_BUSY_TIMEOUT`` overrides it.
+BUSY_TIMEOUT = 60.0
+
+
+def busy_timeout() -> float:
+    """The bound on waiting for another writer, in seconds."""
+    value = os.environ.get("QDA_BUSY_TIMEOUT", "").strip()
+    try:
+        return max(float(value), 0.0) if value else BUSY_TIMEOUT
+    except ValueError:
+        return BUSY_TIMEOUT
+
+
+def _busy(path: Path, waited: float) -> ProjectError:
+    return ProjectError(
+        f"{path}: the project is locked: another qda command (or a program such as DB "
+        f"Browser) is writing to it and it stayed locked for {waited:.0f} s; nothing was "
+        "changed. Wait for it to finish (or close that program) and run this again")
 
 
 def now() -> str:
@@ -37,6 +61,10 @@ class StoreBase:
         self._conn = conn
         self.path = path
         self._depth = 0
+        #: Why the project cannot be written (None: it can); writes are refused.
+        self.read_only: str | None = None
+        #: Things the person opening the project should know (shown by the CLI).
+        self.warnings: list[str] = []
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -49,7 +77,9 @@ class StoreBase:
         return cls._connect(path)
 
     @classmethod
-    def open(cls, path: str | Path) -> Self:
+    def open(cls, path: str | Path, *, read_only: bool | None = None) -> Self:
+        """Open a project. ``read_only``: None opens it read-only when qda cannot write to
+        it (file or folder permissions), True always: reads work, writes are refused."""
         path = Path(path)
         if not path.exists():
             raise ProjectError(
@@ -61,6 +91,7 @@ class StoreBase:
             head = fh.read(100)
         if not head.startswith(_SQLITE_MAGIC):
             raise ProjectError(f"{path}: is not a qda project (not an SQLite database)")
+        safety.check_size(path, head)
         app_id = int.from_bytes(head[68:72], "big")
         if app_id != migrations.APPLICATION_ID:
             raise ProjectError(
@@ -72,23 +103,60 @@ class StoreBase:
                 f"{path}: was written by a newer qda (schema {version}; this qda knows up to "
                 f"{migrations.LATEST}); upgrade qda to open it"
             )
-        return cls._connect(path)
+        why = safety.read_only_reason(path)
+        if read_only and why is None:
+            why = "opened read-only"
+        return cls._connect(path, read_only=why)
 
     @classmethod
-    def _connect(cls, path: Path) -> Self:
+    def _connect(cls, path: Path, *, read_only: str | None = None) -> Self:
+        journal = "DELETE" if safety.network_policy(path) == "rollback" else "WAL"
+        timeout = busy_timeout()
+        conn = None
         try:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+            if read_only:
+                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                       isolation_level=None, timeout=timeout)
+            else:
+                conn = sqlite3.connect(path, isolation_level=None, timeout=timeout)
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA busy_timeout = 30000")
-            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            todo = migrations.pending(conn)
+            if todo and read_only:
+                raise ProjectError(
+                    f"{path}: the project is read-only ({read_only}) and was made by an older "
+                    f"qda; upgrading it to schema {migrations.LATEST} writes to it. Make it "
+                    "writable (chmod u+w) and open it again")
+            if todo and migrations.applied(conn):
+                # Never migrate a researcher's project without a copy of it as it was;
+                # a brand-new file has nothing to keep.
+                make_backup(conn, path, f"before-migration-{todo[0].id}")
+            if not read_only:
+                conn.execute(f"PRAGMA journal_mode = {journal}")
             if migrations.apply_pending(conn):
                 # The header (application_id, user_version) is read from the file by
                 # :meth:`open` before connecting: write it through now, not at the next
                 # automatic checkpoint, so another process can open the project at once.
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error as exc:
+                if journal == "WAL":
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except BaseException as exc:
+            if conn is not None:
+                conn.close()
+            if not isinstance(exc, sqlite3.Error):
+                raise
+            if safety.is_damage(exc):
+                raise safety.damaged(path, str(exc)) from exc
+            if safety.is_busy(exc):
+                raise _busy(path, timeout) from exc
             raise ProjectError(f"{path}: cannot open the project: {exc}") from exc
-        return cls(conn, path)
+        store = cls(conn, path)
+        store.read_only = read_only
+        if journal != "WAL":
+            store.warnings.append(
+                f"{path}: the project is on a network filesystem; it is opened with a rollback "
+                "journal because QDA_NETWORK_FS=rollback is set. Let only one person write to "
+                "it at a time")
+        return store
 
     def close(self) -> None:
         self._conn.close()
@@ -104,16 +172,61 @@ class StoreBase:
             finally:
                 self._depth -= 1
             return
-        self._conn.execute("BEGIN IMMEDIATE")
+        if self.read_only:
+            raise ProjectError(
+                f"{self.path}: the project is read-only ({self.read_only}); this command "
+                "would change it, so nothing was done. Make it writable (chmod u+w) or work "
+                "on a copy")
+        self._begin()
         self._depth = 1
         try:
             yield
         except BaseException:
             self._depth = 0
-            self._conn.execute("ROLLBACK")
+            self._rollback()
             raise
         self._depth = 0
-        self._conn.execute("COMMIT")
+        self._commit()
+
+    def _begin(self) -> None:
+        """``BEGIN IMMEDIATE``: take the write lock now, so reads in the transaction see
+        the state it writes over. SQLite's busy handler waits for another writer; on top of
+        it the attempt is retried with jittered backoff until :func:`busy_timeout`."""
+        bound = busy_timeout()
+        deadline, pause = time.monotonic() + bound, 0.02
+        while True:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not safety.is_busy(exc):
+                    if safety.is_damage(exc):
+                        raise safety.damaged(self.path, str(exc)) from exc
+                    raise
+                if time.monotonic() >= deadline:
+                    raise _busy(self.path, bound) from exc
+            time.sleep(min(pause * (0.5 + random.random()), max(deadline - time.monotonic(), 0)))
+            pause = min(pause * 2, 1.0)
+
+    def _commit(self) -> None:
+        try:
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            # A rollback journal (network filesystem) needs readers gone to commit; WAL
+            # never waits here. Whatever the reason, the transaction must not stay open.
+            self._rollback()
+            if safety.is_busy(exc):
+                raise _busy(self.path, busy_timeout()) from exc
+            if safety.is_damage(exc):
+                raise safety.damaged(self.path, str(exc)) from exc
+            raise
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.Error:   # SQLite has already rolled back (e.g. on an I/O error)
+                pass
 
     def _write(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
         assert self._depth, "writes happen inside Store.transaction()"

@@ -302,9 +302,14 @@ def apply_pending(conn: sqlite3.Connection) -> list[Migration]:
 
     The connection must be in autocommit mode (``isolation_level=None``).
     """
-    todo = pending(conn)
-    for migration in todo:
+    todo = []
+    for migration in pending(conn):
         conn.execute("BEGIN IMMEDIATE")
+        # Another process may have applied it while this one waited for the lock.
+        if migration.id in applied(conn):
+            conn.execute("ROLLBACK")
+            continue
+        todo.append(migration)
         try:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
