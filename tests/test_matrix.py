@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qda.analysis import code_matrix, coded_segments, select_codings
 from qda.codebook import Code, Codebook
@@ -13,6 +15,7 @@ from tests.analysis_world import CODINGS as WCODINGS
 from tests.analysis_world import PARTICIPANTS as WPART
 from tests.analysis_world import SEGMENTS as WSEGS
 from tests.analysis_world import TEXTS as WTEXTS
+from tests.analysis_world import codings as make_codings
 
 CB = Codebook(codes=(
     Code("benefits", "Benefits"),
@@ -184,3 +187,30 @@ def test_totals_on_attribute_rows_with_missing_values_as_none():
     assert m.loc["staff", ["benefits", "challenges", "Total"]].tolist() == [2, 3, 4]
     assert m.loc["(none)", "Total"] == 0
     assert m.loc["Total", ["benefits", "challenges", "Total"]].tolist() == [3, 3, 5]
+
+
+# ------------------------------------------------ totals against a brute-force count
+
+_LIVE = [s for s, i in zip(WSEGS["segment_id"], WSEGS["is_interviewer"]) if not i]
+_OWNER = dict(zip(WSEGS["segment_id"], WSEGS["participant_id"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(list(WSEGS["segment_id"])), st.sampled_from(WCB.ids)),
+                max_size=25),
+       st.sampled_from([1, None]))
+def test_totals_equal_a_brute_force_count(pairs, depth):
+    coded = make_codings(pairs) if pairs else WCODINGS.iloc[:0]
+    m = code_matrix(WSEGS, coded, WCB, participants=WPART, depth=depth,
+                    totals=True).set_index("participant")
+    columns = [c for c in m.columns if c in WCB]
+
+    def hit(segment, column):
+        return any(c == column or column in WCB.ancestors(c) for s, c in pairs if s == segment)
+
+    for pid in ["P1", "P2", "P3", "P4"]:
+        mine = [s for s in _LIVE if _OWNER[s] == pid]
+        assert m.loc[pid, "Total"] == sum(any(hit(s, c) for c in columns) for s in mine)
+    for c in columns:
+        assert m.loc["Total", c] == sum(hit(s, c) for s in _LIVE)
+    assert m.loc["Total", "Total"] == sum(any(hit(s, c) for c in columns) for s in _LIVE)

@@ -71,7 +71,9 @@ def framework_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Co
     segs = live_segments(segments)
     segs = segs[segs["participant_id"].notna()].reset_index(drop=True)
     order = {s: i for i, s in enumerate(segs["segment_id"])}
-    seg_info = segs.set_index("segment_id")
+    where = {r.segment_id: (r.document_id, int(r.start), int(r.end), r.participant_id)
+             for r in segs[["segment_id", "document_id", "start", "end",
+                            "participant_id"]].itertuples(index=False)}
 
     up = codebook.rollup()
     up = up[up["theme_id"].isin(ids)]
@@ -80,10 +82,10 @@ def framework_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Co
     coded = coded.merge(up, on="code_id")
     cells: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for (segment_id, theme), group in coded.groupby(["segment_id", "theme_id"], sort=False):
-        info = seg_info.loc[segment_id]
-        quote = _quote(texts[info["document_id"]], int(info["start"]), int(info["end"]),
+        document_id, start, end, participant_id = where[segment_id]
+        quote = _quote(texts[document_id], start, end,
                        zip(group["start"].astype(int), group["end"].astype(int)))
-        cells.setdefault((info["participant_id"], theme), []).append(
+        cells.setdefault((participant_id, theme), []).append(
             (order[segment_id], f"[{segment_id}] {quote}"))
 
     summary_of: dict[tuple[str, str], str] = {}
