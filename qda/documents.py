@@ -3,8 +3,10 @@
 Called by :meth:`qda.Project.ingest` inside its transaction; uses the store's API
 only (no SQL here). A new version keeps the old text in ``document_versions``,
 re-segments the new text (segments whose speaker and text are unchanged keep their
-ids), and re-anchors every coding (:mod:`qda.reanchor`); a coding whose words are no
-longer in the text is moved to ``archived_codings`` with its quote and reported.
+ids), and re-anchors every coding (:mod:`qda.reanchor`); a coding of a whole segment
+that was edited (most of its words kept) follows it, flagged in ``codings.review``; a
+coding whose words are no longer in the text is moved to ``archived_codings`` with its
+quote and reported.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qda.ingest import SourceDocument
-from qda.reanchor import match_segments, reanchor
+from qda.reanchor import follow_segments, match_segments, reanchor
 from qda.segment import Segment, segment_document, segment_id
 from qda.store import Store, now
 
@@ -29,6 +31,10 @@ class VersionReport:
     segments_kept: int = 0          # segments whose id carried over
     codings_placed: int = 0
     codings_unplaced: list[dict[str, Any]] = field(default_factory=list)  # archived rows
+    #: whole-segment codings that followed an edited segment, flagged for review
+    codings_flagged: list[dict[str, Any]] = field(default_factory=list)
+    #: ids of the earlier version's segments that are not in this one (edited or removed)
+    segments_replaced: list[str] = field(default_factory=list)
 
 
 def document_unit(doc: SourceDocument, asked: str) -> str:
@@ -113,24 +119,48 @@ def add_version(store: Store, existing: dict[str, Any], doc: SourceDocument, *, 
     _speakers(store, doc_id, doc)
     report.segments, report.segments_kept = len(segs), len(same)
 
+    kept_old = set(same.values())
+    report.segments_replaced = [sid for k, sid in enumerate(old_ids) if k not in kept_old]
+
     # Codings: the same words in the new text, on the segment that holds them.
     placed = reanchor(old_text, doc.text, [(c["start"], c["end"]) for c in codings])
-    keep, seen, lost = [], set(), []
+    # A coding of a whole segment whose quote is gone follows the segment when it was
+    # edited rather than removed (most of its words still there, in order), flagged for
+    # a person to check; a partial coding whose quote is gone cannot be placed.
+    old_at = {sid: k for k, sid in enumerate(old_ids)}
+    old_spans = list(zip(old_segs["start"], old_segs["end"]))
+    whole = {i: old_at[row["segment_id"]] for i, (row, where) in enumerate(zip(codings, placed))
+             if where is None and row["segment_id"] in old_at
+             and (row["start"], row["end"]) == tuple(old_spans[old_at[row["segment_id"]]])}
+    followed = follow_segments(old_keys, new_keys, same, only=set(whole.values())) \
+        if whole and unit == existing["unit"] else {}
+    keep, seen, lost, flagged = [], set(), [], []
     spans = [(s.start, s.end) for s in segs]
-    for row, where in zip(codings, placed):
+    for i, (row, where) in enumerate(zip(codings, placed)):
         quote = old_text[row["start"]:row["end"]]
+        note = row.get("review")
+        if where is None and whole.get(i) in followed:
+            new_index, overlap = followed[whole[i]]
+            where = spans[new_index]
+            why = (f"segment edited in version {version} ({overlap:.0%} of its words "
+                   "unchanged): check that this coding still applies")
+            note = f"{note}; {why}" if note else why
         key = where and (where, row["code_id"], row["coder"], row["source"])
         if where is None or key in seen:
             lost.append({**row, "quote": quote, "document_version": version - 1})
             continue
         seen.add(key)
-        keep.append({**row, "start": where[0], "end": where[1],
-                     "segment_id": _holder(spans, ids, *where)})
+        moved = {**row, "start": where[0], "end": where[1], "review": note,
+                 "segment_id": _holder(spans, ids, *where)}
+        keep.append(moved)
+        if note != row.get("review"):
+            flagged.append({**moved, "quote": quote})
     store.restore_codings(keep)
     if lost:
         store.archive_coding_rows(lost, reason=f"its words are not in version {version} of "
                                   f"{doc_id}", who=who)
     report.codings_placed, report.codings_unplaced = len(keep), lost
+    report.codings_flagged = flagged
     return report
 
 

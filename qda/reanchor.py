@@ -10,6 +10,10 @@ in the new text. Pure functions, no project:
   quote no longer occurs gives ``None``: the caller reports it and keeps it elsewhere.
 - :func:`match_segments` pairs the new version's segments with the old ones that have
   the same speaker and text, so those keep their ids (coding sheets still name them).
+- :func:`follow_segments` pairs *edited* segments with their new versions: same speaker,
+  and the words both share in order (difflib over words) at least ``SAME_WORDS`` (80%)
+  of the longer of the two. A coding of a whole segment follows such a segment even
+  when its quote is gone (flagged for review); a partial coding needs its quote.
 
 Every placed span satisfies ``new_text[start:end] == old_text[old_start:old_end]``.
 """
@@ -20,7 +24,11 @@ import bisect
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
-__all__ = ["reanchor", "match_segments"]
+__all__ = ["SAME_WORDS", "follow_segments", "match_segments", "reanchor", "word_overlap"]
+
+#: An edited segment is the same segment when at least this share of the longer
+#: version's words are shared, in order, with the other.
+SAME_WORDS = 0.8
 
 
 def _line_starts(text: str) -> list[int]:
@@ -93,4 +101,51 @@ def match_segments(old: Sequence[tuple[str | None, str]], new: Sequence[tuple[st
     for a, b, size in matcher.get_matching_blocks():
         for k in range(size):
             pairs[b + k] = a + k
+    return pairs
+
+
+def word_overlap(old: str, new: str) -> float:
+    """The words two texts share in order (difflib's matching blocks over words, compared
+    case-insensitively), as a share of the longer text's words; 1.0 for two empty texts."""
+    a, b = old.casefold().split(), new.casefold().split()
+    if not a and not b:
+        return 1.0
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    shared = sum(size for _, _, size in matcher.get_matching_blocks())
+    return shared / max(len(a), len(b))
+
+
+def follow_segments(old: Sequence[tuple[str | None, str]], new: Sequence[tuple[str | None, str]],
+                    same: dict[int, int], *, threshold: float = SAME_WORDS,
+                    only: set[int] | None = None) -> dict[int, tuple[int, float]]:
+    """``{old_index: (new_index, overlap)}`` for old segments that were edited, not removed.
+
+    ``same`` is :func:`match_segments`' answer (unchanged pairs, not repeated here). Each
+    run of changed segments between two unchanged ones is paired in order: an old
+    segment (in order; only those in ``only`` when given) goes to the not yet taken new
+    segment of that run with the same speaker and the largest :func:`word_overlap`, if
+    that is at least ``threshold``.
+    """
+    pairs: dict[int, tuple[int, float]] = {}
+    # Runs: the stretch of old and new segments between consecutive unchanged pairs.
+    anchors = [(-1, -1)] + sorted((o, n) for n, o in same.items()) + [(len(old), len(new))]
+    for (o0, n0), (o1, n1) in zip(anchors, anchors[1:]):
+        taken: set[int] = set()
+        for i in range(o0 + 1, o1):
+            if only is not None and i not in only:
+                continue
+            best, best_score = None, threshold
+            size = len(old[i][1].split())
+            for j in range(n0 + 1, n1):
+                if j in taken or new[j][0] != old[i][0]:
+                    continue
+                other = len(new[j][1].split())
+                if min(size, other) < threshold * max(size, other):
+                    continue            # the overlap cannot reach the threshold
+                score = word_overlap(old[i][1], new[j][1])
+                if score >= best_score:
+                    best, best_score = j, score
+            if best is not None:
+                taken.add(best)
+                pairs[i] = (best, best_score)
     return pairs

@@ -82,7 +82,7 @@ def test_document_may_be_named_by_file_name_stem_or_id(sheet_file, document):
                                           ["S01", document, "Dawn"]]))
     assert sheet.lookup("staff-01-kent", "Dawn") == "S01"
     assert sheet.lookup("staff-01-kent", "Tom") is None
-    sheet.check_documents(["staff-01-kent"])  # known: no error
+    assert sheet.unknown_documents(["staff-01-kent"]) == []  # known
 
 
 def test_a_speaker_in_decomposed_unicode_matches_the_sheet(sheet_file):
@@ -127,7 +127,7 @@ def test_row_numbers_are_spreadsheet_rows_and_blank_rows_are_skipped(sheet_file)
         ["participant", "group"], ["P1", "a"], [], ["", ""], ["P2", "b"],
     ]))
     assert sheet.rows["participant"].tolist() == ["P1", "P2"]
-    assert sheet.rows["row"].tolist() == [2, 5]
+    assert sheet.rows["__row__"].tolist() == [2, 5]
 
 
 def test_xlsx_numbers_become_text(tmp_path):
@@ -187,21 +187,16 @@ def test_sheet_errors_name_the_file_and_row(sheet_file, rows, row, fragments):
         assert fragment in message
 
 
-def test_check_documents_names_the_unknown_document_and_row(sheet_file):
-    path = sheet_file([["participant", "document"], ["P1", "int-a.txt"], ["P2", "int-z.txt"]])
+def test_unknown_documents_are_listed_with_their_rows_not_refused(sheet_file):
+    path = sheet_file([["participant", "document", "speaker"], ["P1", "int-a.txt", ""],
+                       ["P2", "int-z.txt", "Ann"], ["P3", "int-z", "Bea"]])
     sheet = read_participants(path)
-    sheet.check_documents(["int-a", "int-z"])
-    with pytest.raises(ParticipantsError) as info:
-        sheet.check_documents(["int-a", "int-b"])
-    message = str(info.value)
+    assert sheet.unknown_documents(["int-a", "int-z"]) == []
+    assert sheet.unknown_documents_warning(["int-a", "int-z"]) is None
+    assert sheet.unknown_documents(["int-a", "int-b"]) == [(3, "int-z.txt"), (4, "int-z")]
+    message = sheet.unknown_documents_warning([])
     assert message.startswith(str(path))
-    assert "row 3:" in message and "'int-z.txt'" in message and "int-a, int-b" in message
-
-
-def test_check_documents_with_no_known_documents(sheet_file):
-    sheet = read_participants(sheet_file([["participant", "document"], ["P1", "int-a"]]))
-    with pytest.raises(ParticipantsError, match="row 2: .*none yet"):
-        sheet.check_documents([])
+    assert "3 row(s) (row 2, 3, 4)" in message and "'int-z.txt'" in message
 
 
 @pytest.fixture(
@@ -255,3 +250,21 @@ def test_whitespace_lines_above_the_header_count_as_one_row_each(tmp_path):
     path.write_text("   \n\t\nparticipant,document\nP1,\n,doc-a\n", encoding="utf-8")
     with pytest.raises(ParticipantsError, match="row 5: the participant cell is empty"):
         read_participants(path)
+
+
+def test_qda_participants_load_warns_about_documents_not_in_the_project(tmp_path, transcripts):
+    from click.testing import CliRunner
+
+    from qda.cli import cli
+
+    runner = CliRunner()
+    project = str(tmp_path / "p.qda")
+    assert runner.invoke(cli, ["init", project]).exit_code == 0
+    assert runner.invoke(cli, ["ingest", str(transcripts / "int-a.txt"), "--project",
+                               project]).exit_code == 0
+    result = runner.invoke(cli, ["participants", "load", str(transcripts / "participants.csv"),
+                                 "--project", project])
+    assert result.exit_code == 0, result.output
+    assert "Warning: " in result.output and "not in the project ('int-b.txt', 'fg')" in \
+        result.output
+    assert "UserWarning" not in result.output

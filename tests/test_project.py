@@ -65,8 +65,8 @@ def test_unmapped_speakers_become_participants_with_one_warning(fresh_project, t
     (lambda f: (f / "binary.txt").write_bytes(b"\x00\x01\x02garbage\x00"), InputError,
      "binary.txt"),
     (lambda f: (f / "participants.csv").write_text(
-        "participant,document,speaker\nS09,no-such-doc,Ann\n", encoding="utf-8"),
-     ParticipantsError, "row 2: unknown document 'no-such-doc'"),
+        "participant,document,speaker,start\nS09,int-a,Ann,1\n", encoding="utf-8"),
+     ParticipantsError, "column 'start' cannot be a participant attribute"),
 ])
 def test_bad_input_leaves_the_project_unchanged(fresh_project, transcripts, breakage, error,
                                                 fragment):
@@ -178,3 +178,25 @@ def test_rules_on_a_project_without_segments_is_a_clear_error(fresh_project):
     fresh_project.load_codebook(CODEBOOK)
     with pytest.raises(ProjectError, match="no segments to code"):
         fresh_project.code_rules()
+
+
+def test_a_study_wide_sheet_in_a_folder_of_some_transcripts_is_one_warning(fresh_project,
+                                                                           transcripts):
+    with (transcripts / "participants.csv").open("a", encoding="utf-8") as fh:
+        fh.write("S04,int-c,Ravi,staff,Responsible Officer,Kent\n"
+                 "F02,family-09.txt,,family,Mother of service user,\n")
+    report = fresh_project.ingest([transcripts])
+    unknown = [w for w in report.warnings if "not in the project" in w]
+    assert len(unknown) == 1 and "'int-c'" in unknown[0] and "'family-09.txt'" in unknown[0]
+    assert "row 6, 7" in unknown[0]
+    assert set(fresh_project.participants()["participant"]) >= {"S01", "F01", "S02", "S03"}
+    # ... and once those transcripts arrive, the same sheet maps them.
+    (transcripts / "int-c.txt").write_text("Interviewer: Hello?\n\nRavi: Hello.\n",
+                                           encoding="utf-8")
+    report = fresh_project.ingest([transcripts / "int-c.txt"],
+                                  participants=transcripts / "participants.csv")
+    segs = fresh_project.segments()
+    assert segs.loc[segs["document"] == "int-c", "participant"].tolist() == ["S04"]
+    assert sum("not in the project" in w for w in report.warnings) == 1
+    with pytest.warns(UserWarning, match="'family-09.txt'"):
+        fresh_project.load_participants(transcripts / "participants.csv")

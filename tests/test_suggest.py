@@ -116,8 +116,11 @@ def test_a_coder_with_too_little_coding_gets_a_clear_error(coded):
     segs = coded.segments()["segment_id"][:5]
     for sid in segs:
         coded.add_coding(sid, "benefits", coder="newbie")
-    with pytest.raises(InputError, match=r"needs? at least 20.*5|5.*at least 20"):
+    with pytest.raises(InputError, match=r"coder 'newbie': .*(needs? at least 20.*5|5.*at "
+                                         r"least 20)"):
         coded.suggest(from_coder="newbie")
+    with pytest.raises(InputError, match=r"^coder 'newbie': too few coded segments to evaluate"):
+        coded.evaluate_suggester(from_coder="newbie")
     with pytest.raises(InputError, match="coder 'nobody' has coded no segments.*researcher_a"):
         coded.suggest(from_coder="nobody")
     with pytest.raises(InputError, match="between 0 and 1"):
@@ -147,3 +150,11 @@ def test_cli_suggest_evaluate_next_and_errors(coded_path, tmp_path):
     assert len(bad.output.strip().splitlines()) == 1
     with Project.open(path) as project:
         pd.testing.assert_frame_equal(project.codings(), before)
+
+
+def test_a_coder_who_applied_one_code_everywhere_is_told_there_are_no_negatives(coded):
+    for sid in coded.segments()["segment_id"][:25]:
+        coded.add_coding(sid, "benefits", coder="keen")
+    with pytest.raises(InputError, match=r"^coder 'keen': no negative examples for code "
+                                         r"'benefits': it is applied to every one of the 25"):
+        coded.suggest(from_coder="keen")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from qda.reanchor import match_segments, reanchor
+from qda.errors import InputError
+from qda.reanchor import follow_segments, match_segments, reanchor, word_overlap
 from tests.conftest import CODEBOOK
 
 
@@ -172,3 +173,78 @@ def test_a_span_goes_to_the_segment_holding_it_or_overlapping_it_most():
     assert _holder(spans, ids, 8, 30) == "b"     # 2 in a, 8 in b, 8 in c: the first biggest
     assert _holder(spans, ids, 15, 38) == "c"
     assert _holder(spans, ids, 10, 12) is None   # between segments
+
+
+# ------------------------------------------------- edited segments: codings follow them
+def _span_csv(path, project, sid, quote, code, coder):
+    segs = project.segments().set_index("segment_id")
+    text = segs.at[sid, "text"]
+    start = int(segs.at[sid, "start"]) + text.index(quote)
+    path.write_text("segment_id,start,end,code,coder\n"
+                    f"{sid},{start},{start + len(quote)},{code},{coder}\n", encoding="utf-8")
+    return path
+
+
+def test_a_whole_segment_coding_follows_its_edited_segment_flagged_for_review(
+        coded, transcripts, tmp_path):
+    project = coded
+    # ana also coded part of the turn: a span whose words the edit removes, and one it keeps.
+    project.import_coding(_span_csv(tmp_path / "gone.csv", project, "int-a#t002",
+                                    "Most weeks I'd ring his mum.", "contact_frequency", "ana"),
+                          coder="ana")
+    project.import_coding(_span_csv(tmp_path / "kept.csv", project, "int-a#t002",
+                                    "the home visit", "home_visits", "ana"), coder="ana")
+    sheet = project.coding_sheet(tmp_path / "before.xlsx", coder="bea")
+    path = transcripts / "int-a.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("I'd ring", "I would ring"),
+                    encoding="utf-8")
+    report = project.ingest([transcripts])
+    (rev,) = report.versions
+    assert "int-a#t002" in rev.segments_replaced and "int-a#t004" not in rev.segments_replaced
+    codings = project.codings(coders=["ana"])
+    whole = codings[codings["code"] == "benefits"].iloc[0]
+    assert whole["text"].startswith("Most weeks I would ring his mum.")
+    assert whole["segment_id"] != "int-a#t002"
+    assert whole["segment_id"] == project.segments().query("text == @whole.text")[
+        "segment_id"].item()
+    assert "segment edited in version 2" in whole["review"] and "unchanged" in whole["review"]
+    assert codings[codings["code"] == "home_visits"]["text"].tolist() == ["the home visit"]
+    assert codings.loc[codings["code"] == "home_visits", "review"].isna().all()
+    assert [r["code_id"] for r in rev.codings_unplaced] == ["contact_frequency"]
+    assert [r["code_id"] for r in rev.codings_flagged if r["coder"] == "ana"] == ["benefits"]
+    assert any("followed their edited segment" in w and "benefits by ana" in w
+               for w in report.warnings)
+    _check_offsets(project)
+    # A coding sheet written before the edit names the old segment: the import says so.
+    with pytest.raises(InputError, match=r"row \d+: segment int-a#t002 belongs to an earlier "
+                                         r"version of document int-a; write a new coding "
+                                         r"sheet with `qda code sheet`"):
+        project.import_coding(sheet, coder="bea")
+    with pytest.raises(InputError, match=r"kept.csv: row 2: segment int-a#t002 belongs to an "
+                                         r"earlier version of document int-a"):
+        project.import_coding(tmp_path / "kept.csv", coder="ana")
+
+
+def test_a_rewritten_segment_does_not_carry_whole_segment_codings(coded, transcripts):
+    path = transcripts / "int-a.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "Most weeks I'd ring his mum. She helps with appointments, honestly.",
+        "Now and then there is a call. Not much else to say about it, really."),
+        encoding="utf-8")
+    report = coded.ingest([transcripts])
+    assert "benefits" in [r["code_id"] for r in report.unplaced if r["coder"] == "ana"]
+    assert report.versions[0].codings_flagged == []
+
+
+def test_word_overlap_and_follow_segments():
+    assert word_overlap("Most weeks I'd ring his mum", "most weeks I would ring his mum") == 5 / 7
+    assert word_overlap("", "") == 1.0
+    old = [("I", "How often?"), ("Dawn", "one two three four five six seven eight nine ten"),
+           ("I", "And then?"), ("Dawn", "a b c d e")]
+    new = [("I", "How often?"), ("Dawn", "one two three four five six seven eight nine 10"),
+           ("I", "And then?"), ("Dawn", "a b x y e")]
+    same = match_segments(old, new)
+    assert same == {0: 0, 2: 2}
+    assert follow_segments(old, new, same) == {1: (1, 0.9)}
+    assert follow_segments(old, new, same, only={3}) == {}
+    assert follow_segments(old, [("Tom", t) for _, t in new], {}) == {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import click
@@ -27,9 +28,11 @@ def participants() -> None:
 @_fail_cleanly
 def participants_load(file, project_path) -> None:
     """Map every document's speakers to participants by a sheet (CSV/XLSX)."""
-    with _open(project_path) as project:
+    with _open(project_path) as project, warnings.catch_warnings(record=True) as noted:
+        warnings.simplefilter("always", UserWarning)
         unmapped = project.load_participants(file)
         n = len(project.participants())
+    _warn([str(w.message) for w in noted if issubclass(w.category, UserWarning)])
     if unmapped:
         _warn([f"{len(unmapped)} speaker(s) are still not in a sheet: " + "; ".join(
             f"{d}: {s or '(whole document)'}" for d, s in unmapped[:12])])

@@ -95,6 +95,8 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
                                 speaker_pattern=speaker_pattern, text_columns=text_columns,
                                 id_column=id_column, progress=True)
     _warn(report.warnings)
+    for line in report.surveys:
+        click.echo(f"Survey {line}")
     for name, why in report.skipped:
         click.echo(f"Skipped {name}: {why}")
     for rev in report.versions:

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 
-from qda.coding.learn import (MIN_SEGMENTS, SuggestModel, _label_sets, _too_few_segments,
-                              check_texts, label_counts)
+from qda.coding.learn import (MIN_SEGMENTS, SuggestModel, _label_sets, _nothing_to_learn,
+                              _too_few_segments, check_texts, label_counts)
 from qda.errors import InputError
 
 __all__ = ["EvaluationReport", "evaluate", "score_helper", "stratified_folds", "METRIC_COLUMNS"]
@@ -228,6 +228,8 @@ def evaluate(texts, label_sets, *, folds: int = 5, seed: int = 0,
                 skipped[code] = f"applied to {pos} of {n} segments; too few without it"
             else:
                 chosen.append(code)
+        if not chosen and len(counts) and int(counts.iloc[0]) >= need:   # lacks negatives
+            raise _nothing_to_learn(counts, list(counts.index), n, need, "evaluate")
         if not chosen:
             top = int(counts.iloc[0]) if len(counts) else 0
             raise InputError(

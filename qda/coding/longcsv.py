@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qda.coding.sheets import Mark, Resolved
+from qda.coding.sheets import Mark, Resolved, replaced_message
 from qda.errors import InputError
 
 __all__ = ["COLUMNS", "CsvRow", "read_long_csv", "resolve_csv", "write_long_csv"]
@@ -135,7 +135,8 @@ def write_long_csv(df: pd.DataFrame, path: str | Path) -> Path:
 
 def resolve_csv(path: str | Path, rows: list[CsvRow], *, coder: str, codes: Iterable[str],
                 spans: Mapping[str, tuple[str, int, int]], texts: Mapping[str, str],
-                names: Mapping[str, str]) -> Resolved:
+                names: Mapping[str, str], replaced: Mapping[str, str] | None = None
+                ) -> Resolved:
     """Check CSV rows against the project: ``spans`` (segment -> (document, start, end)),
     ``texts`` (document -> stored text), ``names`` (document name -> id)."""
     path = Path(path)
@@ -161,6 +162,9 @@ def resolve_csv(path: str | Path, rows: list[CsvRow], *, coder: str, codes: Iter
                 raise InputError(f"{where}: unknown document {r.document!r}; see `qda segments`"
                                  " for the document ids")
         if r.segment_id is not None:
+            if r.segment_id not in spans and r.segment_id in (replaced or {}):
+                raise InputError(f"{where}: " + replaced_message(r.segment_id,
+                                                                 replaced[r.segment_id]))
             if r.segment_id not in spans:
                 raise InputError(f"{where}: unknown segment id {r.segment_id!r}; see `qda "
                                  "segments` for the ids")

@@ -475,6 +475,13 @@ class Resolved:
     warnings: list[str] = field(default_factory=list)
 
 
+def replaced_message(segment_id: str, document: str, count: int = 1) -> str:
+    """What to say about a segment id that a new version of its document replaced."""
+    others = f" (and {count - 1} more row(s) like it)" if count > 1 else ""
+    return (f"segment {segment_id} belongs to an earlier version of document {document}"
+            f"{others}; write a new coding sheet with `qda code sheet`")
+
+
 def _list(items: list[str], n: int = 5) -> str:
     more = f" and {len(items) - n} more" if len(items) > n else ""
     return ", ".join(items[:n]) + more
@@ -490,9 +497,10 @@ def _same_text(stored: str, given: str | None) -> bool:
 
 
 def resolve_sheet(sheet: CodingSheet, *, project_id: str, coder: str, codebook: Codebook,
-                  spans: Mapping[str, tuple[str, int, int]], texts: Mapping[str, str]
-                  ) -> Resolved:
-    """Check a read sheet against the project (``spans``: segment -> (document, start, end))."""
+                  spans: Mapping[str, tuple[str, int, int]], texts: Mapping[str, str],
+                  replaced: Mapping[str, str] | None = None) -> Resolved:
+    """Check a read sheet against the project (``spans``: segment -> (document, start, end);
+    ``replaced``: ids of segments a new version of their document replaced -> document)."""
     path = sheet.path
     if sheet.meta.get("project_id") != project_id:
         raise InputError(
@@ -508,6 +516,10 @@ def resolve_sheet(sheet: CodingSheet, *, project_id: str, coder: str, codebook: 
         raise InputError(f"{path}: unknown code(s) {_list(unknown)}: not in the project's "
                          "codebook (renamed or removed since the sheet was written?); load a "
                          "codebook that has them or write a new sheet")
+    stale = [r for r in sheet.rows if r.segment_id not in spans and r.segment_id in (replaced or {})]
+    if stale:
+        raise InputError(f"{path}: row {stale[0].row}: " + replaced_message(
+            stale[0].segment_id, replaced[stale[0].segment_id], len(stale)))
     missing = [f"{r.segment_id!r} (row {r.row})" for r in sheet.rows if r.segment_id not in spans]
     if missing:
         raise InputError(f"{path}: unknown segment id(s) {_list(missing)}; the ids must be as "

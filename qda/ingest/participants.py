@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from qda.errors import ParticipantsError
-from qda.ingest.source import document_key, normalise_newlines
+from qda.ingest.source import RESERVED_ATTRIBUTES, document_key, normalise_newlines
 
 __all__ = ["ParticipantsSheet", "read_participants"]
 
@@ -36,7 +36,7 @@ def _norm_speaker(label: str) -> str:
 @dataclass(frozen=True)
 class ParticipantsSheet:
     path: Path
-    rows: pd.DataFrame            # reserved columns + attributes + 'row' (sheet row number)
+    rows: pd.DataFrame            # reserved columns + attributes + '__row__' (sheet row number)
     attribute_names: tuple[str, ...]
 
     def participants(self) -> dict[str, dict[str, object]]:
@@ -53,26 +53,36 @@ class ParticipantsSheet:
                     continue
                 if name in attrs and attrs[name] != value:
                     raise ParticipantsError(
-                        f"{self.path}: row {rec['row']}: participant {pid!r} has {name} "
+                        f"{self.path}: row {rec['__row__']}: participant {pid!r} has {name} "
                         f"{value!r}, but row {seen_at[(pid, name)]} says {attrs[name]!r}; "
                         "make them agree"
                     )
                 attrs[name] = value
-                seen_at.setdefault((pid, name), rec["row"])
+                seen_at.setdefault((pid, name), rec["__row__"])
         for entry in out.values():
             entry["attributes"] = {n: entry["attributes"].get(n) for n in self.attribute_names}
         return out
 
-    def check_documents(self, known_ids: Iterable[str]) -> None:
-        """Every row's document must be one the project has or is importing."""
+    def unknown_documents(self, known_ids: Iterable[str]) -> list[tuple[int, str]]:
+        """(row, document) of the rows naming a document the project does not have (yet):
+        a study-wide sheet may name transcripts imported later."""
         known = set(known_ids)
-        for rec in self.rows.to_dict("records"):
-            if rec["document"] and document_key(rec["document"]) not in known:
-                hint = ", ".join(sorted(known)[:8]) or "none yet"
-                raise ParticipantsError(
-                    f"{self.path}: row {rec['row']}: unknown document {rec['document']!r}; "
-                    f"name a document of the project (known: {hint})"
-                )
+        return [(rec["__row__"], rec["document"]) for rec in self.rows.to_dict("records")
+                if rec["document"] and document_key(rec["document"]) not in known]
+
+    def unknown_documents_warning(self, known_ids: Iterable[str]) -> str | None:
+        """One sentence listing the rows of documents not in the project, or None."""
+        unknown = self.unknown_documents(known_ids)
+        if not unknown:
+            return None
+        names = list(dict.fromkeys(doc for _, doc in unknown))
+        shown = ", ".join(repr(n) for n in names[:12])
+        more = f" and {len(names) - 12} more" if len(names) > 12 else ""
+        rows = ", ".join(str(r) for r, _ in unknown[:12])
+        return (f"{self.path}: {len(unknown)} row(s) (row {rows}{'...' if len(unknown) > 12 else ''}) "
+                f"name {len(names)} document(s) not in the project ({shown}{more}); they are "
+                "used when those documents are imported. Check the spelling if they should "
+                "already be there")
 
     def lookup(self, document_id: str, speaker: str | None) -> str | None:
         """The participant for a speaker in a document, by the sheet's precedence."""
@@ -141,13 +151,13 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
     for col in ("document", "speaker", "label"):
         if col not in df.columns:
             df[col] = ""
-    df["row"] = range(header_row + 1, len(df) + header_row + 1)   # spreadsheet row numbers
-    df = df[(df.drop(columns="row") != "").any(axis=1)]  # blank lines are not rows
+    df["__row__"] = range(header_row + 1, len(df) + header_row + 1)   # spreadsheet row numbers
+    df = df[(df.drop(columns="__row__") != "").any(axis=1)]  # blank lines are not rows
     if df.empty:
         raise ParticipantsError(f"{path}: has a header but no participants")
     for rec in df.to_dict("records"):
         if not rec["participant"]:
-            raise ParticipantsError(f"{path}: row {rec['row']}: the participant cell is empty")
+            raise ParticipantsError(f"{path}: row {rec['__row__']}: the participant cell is empty")
     seen: dict[tuple[str, str], tuple[str, int]] = {}
     for rec in df.to_dict("records"):
         key = (document_key(rec["document"]) if rec["document"] else "",
@@ -156,12 +166,20 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
             continue
         if key in seen and seen[key][0] != rec["participant"]:
             raise ParticipantsError(
-                f"{path}: row {rec['row']}: maps the same document and speaker as row "
+                f"{path}: row {rec['__row__']}: maps the same document and speaker as row "
                 f"{seen[key][1]} to another participant ({rec['participant']!r} vs "
                 f"{seen[key][0]!r}); keep one"
             )
-        seen.setdefault(key, (rec["participant"], rec["row"]))
-    attributes = tuple(c for c in df.columns if c not in _RESERVED and c != "row")
+        seen.setdefault(key, (rec["participant"], rec["__row__"]))
+    attributes = tuple(c for c in df.columns if c not in _RESERVED and c != "__row__")
+    clash = [c for c in attributes if c in RESERVED_ATTRIBUTES]
+    if clash:
+        raise ParticipantsError(
+            f"{path}: column {clash[0]!r} cannot be a participant attribute: qda's segment "
+            f"and coding tables already have a column of that name (reserved: "
+            f"{', '.join(sorted(RESERVED_ATTRIBUTES - _RESERVED))}); rename it in the "
+            f"header row (e.g. to {clash[0] + '_attribute'!r})"
+        )
     sheet = ParticipantsSheet(path=path, rows=df.reset_index(drop=True), attribute_names=attributes)
     sheet.participants()  # validates conflicting attributes now, at the edge
     return sheet

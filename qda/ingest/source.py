@@ -9,7 +9,26 @@ from typing import Any
 from qda.ingest.speakers import Turn
 
 __all__ = ["ReadOptions", "SourceDocument", "normalise_newlines", "document_key",
-           "KNOWN_EXTENSIONS"]
+           "KNOWN_EXTENSIONS", "RESERVED_ATTRIBUTES", "attribute_column"]
+
+#: Names a participant attribute cannot have: the columns of the tables the attributes
+#: are joined to (segments, codings, participants, quotes, the segments CSV and sheet).
+#: A participants sheet with such a column is refused; a survey column of that name is
+#: kept as ``attribute_<name>`` (:func:`attribute_column`).
+RESERVED_ATTRIBUTES = frozenset({
+    "participant", "participant_id", "document", "document_id", "speaker", "label", "auto",
+    "segment_id", "position", "unit", "start", "end", "text", "question", "begin_time",
+    "end_time", "is_interviewer", "code", "code_id", "codes", "attribution",
+})
+
+
+def attribute_column(name: str, taken) -> str:
+    """The column an attribute gets in a table whose other columns are ``taken``: its
+    name, or ``attribute_<name>`` (``attribute_attribute_<name>``, ...) on a clash."""
+    taken = set(taken)
+    while name in taken:
+        name = f"attribute_{name}"
+    return name
 
 
 def normalise_newlines(text: str) -> str:
@@ -26,6 +45,9 @@ class ReadOptions:
     speaker_pattern: str | None = None         # a house-style label regex (group 'label')
     text_columns: tuple[str, ...] = ()         # survey tables: the answer columns
     id_column: str | None = None               # survey tables: the respondent column
+    #: several survey tables read at once (a folder): a table without a named column
+    #: uses the named ones it has, else finds its own (and says so), instead of refusing
+    lenient_columns: bool = False
 
 
 @dataclass
@@ -44,6 +66,8 @@ class SourceDocument:
     unit: str | None = None
     #: attributes the file gives for its speakers (survey columns), by speaker label
     respondents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: things the reader noticed that the researcher should see (the ingest report)
+    warnings: list[str] = field(default_factory=list)
 
 
 def document_key(name: str) -> str:

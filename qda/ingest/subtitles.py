@@ -37,6 +37,11 @@ _TIMINGS = {
     "srt": re.compile(r"^\s*(?P<a>\d+:\d{1,2}:\d{1,2}[,.]\d+)\s*-->\s*"
                       r"(?P<b>\d+:\d{1,2}:\d{1,2}[,.]\d+)\s*(?:[XY]\d?:\S+\s*)*$"),
 }
+#: Two time stamps with something other than ``-->`` between them (``->``, ``- ->``,
+#: ``-- >``, a dash, nothing): a timing line that lost its arrow. webvtt-py would read it
+#: as cue text or skip it without a word, merging or dropping the cue.
+_STAMP = r"(?:\d+:)?\d{1,2}:\d{1,2}[.,]\d{1,3}"
+_LOST_ARROW = re.compile(rf"^\s*{_STAMP}\s*[-\u2010-\u2015\u2212=>~\s]*\s*{_STAMP}(?:\s|$)")
 _EXAMPLE = {"vtt": "00:01:02.500 --> 00:01:05.000", "srt": "00:01:02,500 --> 00:01:05,000"}
 
 
@@ -61,10 +66,14 @@ def _seconds(stamp: str) -> float | None:
 
 
 def _check_timings(path: Path, text: str, kind: str) -> int:
-    """Every line with ``-->`` must be a readable cue timing; returns how many there are."""
+    """Every line with ``-->`` must be a readable cue timing, and a line of two time
+    stamps must have ``-->`` between them; returns how many timings there are."""
     count = 0
     for number, line in enumerate(text.split("\n"), start=1):
         if "-->" not in line:
+            if _LOST_ARROW.match(line):
+                raise InputError(f"{path}: line {number}: {line.strip()[:60]!r} looks like a cue "
+                                 f"timing without its '-->'; write it as '{_EXAMPLE[kind]}'")
             continue
         count += 1
         m = _TIMINGS[kind].match(line)

@@ -22,7 +22,13 @@ from pathlib import Path
 import pandas as pd
 
 from qda.errors import InputError
-from qda.ingest.source import ReadOptions, SourceDocument, normalise_newlines
+from qda.ingest.source import (
+    RESERVED_ATTRIBUTES,
+    ReadOptions,
+    SourceDocument,
+    attribute_column,
+    normalise_newlines,
+)
 from qda.ingest.speakers import Turn
 from qda.ingest.text import decode_text
 
@@ -117,10 +123,14 @@ def _table(path: Path, grid: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return body.reset_index(drop=True), top + 1
 
 
+def _match(wanted: str, columns: list[str]) -> str | None:
+    return next((c for c in columns if c.casefold() == wanted.strip().casefold()), None)
+
+
 def _find(path: Path, wanted: str, columns: list[str], what: str) -> str:
-    for c in columns:
-        if c.casefold() == wanted.strip().casefold():
-            return c
+    found = _match(wanted, columns)
+    if found is not None:
+        return found
     raise InputError(f"{path}: has no {what} column {wanted!r}; its columns are: "
                      f"{', '.join(repr(c) for c in columns)}")
 
@@ -155,9 +165,18 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> SourceDocument
     table, header_row = _table(path, grid)
     columns = [c for c in table.columns if c != "__row__"]
 
-    id_column = _find(path, options.id_column, columns, "id") if options.id_column else None
-    if options.text_columns:
-        text_columns = [_find(path, c, columns, "text") for c in options.text_columns]
+    warnings: list[str] = []
+    lenient = options.lenient_columns
+    id_column = None
+    if options.id_column:
+        id_column = _match(options.id_column, columns)
+        if id_column is None and not lenient:
+            _find(path, options.id_column, columns, "id")
+    named = [_match(c, columns) for c in options.text_columns]
+    if not lenient:
+        named = [_find(path, c, columns, "text") for c in options.text_columns]
+    text_columns = list(dict.fromkeys(c for c in named if c))
+    if text_columns:
         if id_column in text_columns:
             raise InputError(f"{path}: column {id_column!r} cannot be both the id column and "
                              "a text column")
@@ -168,8 +187,17 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> SourceDocument
                 f"{path}: no column of free-text answers found (columns: "
                 f"{', '.join(repr(c) for c in columns)}); name them with --text-column"
             )
+        if options.text_columns:
+            warnings.append(
+                f"{path.name}: has none of the named text columns "
+                f"({', '.join(map(repr, options.text_columns))}); its answers were read from "
+                f"the columns qda found: {', '.join(map(repr, text_columns))}")
     if id_column is None:
         id_column = _detect_id(table, [c for c in columns if c not in text_columns])
+        if options.id_column:
+            warnings.append(f"{path.name}: has no id column {options.id_column!r}; respondents "
+                            + (f"are named by the column {id_column!r}" if id_column else
+                               "are named by their row number"))
 
     if id_column is not None:
         ids = list(table[id_column])
@@ -186,12 +214,19 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> SourceDocument
         ids = [f"row {r}" for r in table["__row__"]]
 
     attributes = [c for c in columns if c != id_column and c not in text_columns]
+    # A column named like one of qda's table columns (start, text, unit, ...) would clash
+    # with it wherever attributes are joined; it is kept under ``attribute_<name>``.
+    names = {c: (attribute_column(c, [c]) if c.strip().lower().replace(" ", "_")
+                 in RESERVED_ATTRIBUTES else c) for c in attributes}
+    warnings += [f"{path.name}: column {c!r} is a respondent attribute named like a column of "
+                f"qda's tables; it is kept as {n!r} (rename the column to choose another name)"
+                for c, n in names.items() if n != c]
     parts: list[str] = []
     turns: list[Turn] = []
     respondents: dict[str, dict[str, str]] = {}
     pos = 0
     for rid, rec in zip(ids, table.to_dict("records")):
-        respondents[rid] = {c: rec[c] for c in attributes if rec[c]}
+        respondents[rid] = {names[c]: rec[c] for c in attributes if rec[c]}
         for question in text_columns:
             answer = rec[question]
             if not answer:
@@ -209,10 +244,12 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> SourceDocument
         "id_column": id_column, "text_columns": text_columns, "attribute_columns": attributes,
         "header_row": header_row, "respondents": len(respondents),
         "detected": [k for k, given in (("id_column", options.id_column),
-                                        ("text_columns", options.text_columns)) if not given],
+                                        ("text_columns", options.text_columns)) if not given
+                     or (k == "id_column" and _match(given, columns) is None)
+                     or (k == "text_columns" and not any(_match(c, columns) for c in given))],
     }
     if sheet is not None:
         metadata["sheet"] = sheet
     return SourceDocument(name=path.name, format="survey", text="".join(parts).rstrip("\n") + "\n",
                           turns=turns, labelled=True, metadata=metadata, unit="response",
-                          respondents=respondents)
+                          respondents=respondents, warnings=warnings)

@@ -5,7 +5,8 @@ blank line before each speaker's turn. A speaker label may be typed (``Dawn: ...
 or bold at the start of a paragraph (bold ``Dawn:`` or bold ``Dawn`` then the words);
 bold labels are written into the stored text as ``Dawn: ...`` so that turns are found
 the same way as in a text file. A table whose rows are turns (speaker | words, with an
-optional time column; a header row naming the columns, or speakers that recur) gives
+optional time column; a header row naming the columns, speakers that recur, or rows
+that are all label | words with most words ending like a sentence) gives
 one ``[time] Speaker: words`` line per row; any other table (a cover sheet: "Date | 1
 May") gives one line per row, its cells separated by tabs.
 """
@@ -31,6 +32,7 @@ __all__ = ["read_docx"]
 
 _TIME = re.compile(r"[\[(]?\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?[\])]?")
 _LABELISH = re.compile(r"[^\W\d_][\w .'’()-]{0,39}")
+_SAID = re.compile(r"[.?!\u2026]['\"\u2019\u201d)\]]*$")   # ends like a sentence
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -134,10 +136,15 @@ def _table_lines(table: Table) -> list[str]:
     body = rows[1:] if roles else rows
     turns = [_row_turn(cells, roles) for cells in body]
     labelled = [t for t in turns if _LABELISH.fullmatch(t[1]) and len(t[1].split()) <= 4 and t[2]]
-    # Speakers come back; the keys of a cover sheet ("Date | 1 May") do not.
+    # Speakers come back; the keys of a cover sheet ("Date | 1 May") do not. A table too
+    # short for speakers to recur (Interviewer | question, Dawn | answer) is turns when
+    # every row is a label and words, and most of them are said: sentences, unlike the
+    # values of a cover sheet (a date, a place, a name).
     repeats = len({t[1] for t in labelled}) < len(labelled)
+    spoken = [t for t in labelled if _SAID.search(t[2]) and len(t[2].split()) >= 2]
+    said = len(labelled) == len(turns) >= 2 and len(spoken) * 2 >= len(turns)
     if turns and len(labelled) * 2 >= len(turns) and max(len(r) for r in rows) >= 2 \
-            and (roles or repeats):
+            and (roles or repeats or said):
         lines = []
         for stamp, label, words in turns:
             if not words:

@@ -47,7 +47,7 @@ class Analysing:
     def _matrix(self, chosen: analysis.CodingSelection, **kw) -> pd.DataFrame:
         texts = self._store.document_texts() if kw.get("value") == "words" else None
         return analysis.code_matrix(self._store.segments(), chosen.codings, self.codebook,
-                                    participants=self._store.participants(), texts=texts, **kw)
+                                    participants=self._participants(), texts=texts, **kw)
 
     # ----------------------------------------------------------------- crosstab
     def crosstab(self, attribute: str, *, unit: str = "segments", depth: int | None = 1,
@@ -57,7 +57,7 @@ class Analysing:
         ``statuses`` as for :meth:`select_codings`."""
         chosen = self.select_codings(**filters)
         return analysis.crosstab(self._store.segments(), chosen.codings, self.codebook,
-                                 self._store.participants(), attribute, unit=unit,
+                                 self._participants(), attribute, unit=unit,
                                  depth=depth, codes=codes)
 
     # ------------------------------------------------------------ co-occurrence
@@ -124,7 +124,7 @@ class Analysing:
         participant, for each theme its quotes and the summary stored in the project."""
         chosen = self.select_codings(**filters)
         return analysis.framework_matrix(
-            self._store.segments(), chosen.codings, self.codebook, self._store.participants(),
+            self._store.segments(), chosen.codings, self.codebook, self._participants(),
             self._store.document_texts(), depth=depth, codes=codes,
             summaries=self._store.framework_summaries())
 
@@ -145,7 +145,7 @@ class Analysing:
         """
         path = Path(path)
         found = analysis.read_framework_summaries(path, self.codebook,
-                                                  self._store.participants())
+                                                  self._participants())
         clear = found["summary"] == "-"
         stored = self._store.framework_summaries()
         before = {(r.participant_id, r.code_id): r.summary for r in stored.itertuples()}

@@ -15,6 +15,7 @@ import pandas as pd
 from qda import analysis
 from qda.attribution import DEFAULT_TEMPLATE, attribute
 from qda.codebook import Codebook
+from qda.ingest.source import RESERVED_ATTRIBUTES, attribute_column
 from qda.project._util import _who
 from qda.segment import make_nlp
 from qda.store import Store
@@ -72,7 +73,16 @@ class ProjectBase:
 
     def participants(self) -> pd.DataFrame:
         """One row per participant: participant, label, auto, then attributes."""
-        return self._store.participants().rename(columns={"participant_id": "participant"})
+        return self._participants().rename(columns={"participant_id": "participant"})
+
+    def _participants(self) -> pd.DataFrame:
+        """The store's participants, an attribute named like a column of qda's tables
+        (stored before such names were refused, or by another program) renamed
+        ``attribute_<name>``, so that joining attributes to segments never clashes."""
+        parts = self._store.participants()
+        base = {"participant_id", "label", "auto"}
+        return parts.rename(columns={c: attribute_column(c, RESERVED_ATTRIBUTES)
+                                     for c in parts.columns if c not in base})
 
     def history(self) -> pd.DataFrame:
         return self._store.history()
@@ -89,7 +99,7 @@ class ProjectBase:
         texts = self._store.document_texts()
         segs = segs.assign(text=[texts[d][s:e] for d, s, e in
                                  zip(segs["document_id"], segs["start"], segs["end"])])
-        attrs = self._store.participants().drop(columns=["label", "auto"])
+        attrs = self._participants().drop(columns=["label", "auto"])
         out = segs.merge(attrs, on="participant_id", how="left")
         out = out.rename(columns={"document_id": "document", "participant_id": "participant"})
         cols = ["segment_id", "document", "participant", "speaker", "unit", "start", "end", "text"]

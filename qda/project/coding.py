@@ -5,6 +5,8 @@ Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
 
 from __future__ import annotations
 
+import json
+
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -141,7 +143,7 @@ class Coding:
         if segs.empty:
             raise ProjectError("there are no segments to code; ingest transcripts first "
                                "(`qda ingest FILES`)")
-        attrs = [c for c in self._store.participants().columns
+        attrs = [c for c in self._participants().columns
                  if c not in ("participant_id", "label", "auto")]
         attrs += [c for c in ("question",) if c in segs.columns]
         marks: set[tuple[str, str]] = set()
@@ -159,6 +161,17 @@ class Coding:
         return write_coding_sheet(path, segments=segs, attributes=attrs, codebook=cb,
                                   codes=chosen, marks=marks, done=done, suggestions=hints,
                                   meta=meta)
+
+    def _replaced_segments(self) -> dict[str, str]:
+        """Ids of segments that new versions of their documents replaced -> document (from
+        the history of new versions; ids a later version uses again are not included)."""
+        hist = self._store.history()
+        hist = hist[(hist["action"] == "new version") & (hist["entity"] == "document")]
+        out: dict[str, str] = {}
+        for doc, detail in zip(hist["entity_id"], hist["detail"]):
+            info = json.loads(detail) if isinstance(detail, str) else (detail or {})
+            out.update(dict.fromkeys(info.get("segments_replaced", ()), doc))
+        return out
 
     def import_coding(self, path: str | Path, *, coder: str, remove_unmarked: bool = False,
                       who: str | None = None) -> CodingImportReport:
@@ -189,12 +202,14 @@ class Coding:
         suffix = path.suffix.lower()
         if suffix == ".xlsx":
             found = resolve_sheet(read_coding_sheet(path), project_id=self.project_id,
-                                  coder=coder, codebook=cb, spans=spans, texts=texts)
+                                  coder=coder, codebook=cb, spans=spans, texts=texts,
+                                  replaced=self._replaced_segments())
         elif suffix == ".csv":
             docs = self._store.documents()
             found = resolve_csv(path, read_long_csv(path), coder=coder, codes=cb.ids,
                                 spans=spans, texts=texts,
-                                names=dict(zip(docs["name"], docs["document_id"])))
+                                names=dict(zip(docs["name"], docs["document_id"])),
+                                replaced=self._replaced_segments())
         else:
             raise InputError(f"{path}: import reads a coding sheet (.xlsx) or a long coding "
                              "CSV (.csv), not " + (suffix or "a file without extension"))

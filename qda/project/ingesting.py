@@ -5,6 +5,7 @@ Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from qda.ingest import (
     SourceDocument,
     collect_inputs,
     document_key,
+    format_for,
     read_document,
     read_participants,
 )
@@ -50,9 +52,14 @@ class Ingesting:
             raise InputError("no transcripts given; name files or a folder of transcripts")
         sheet_path = participants or folder_sheet
         sheet = read_participants(sheet_path) if sheet_path else None
+        # Several survey tables at once (a folder): --text-column/--id-column name columns
+        # of some of them; each table uses those it has, else finds its own (a warning),
+        # and a name no table has is an error below. One table alone must have them.
+        surveys = [f for f in files if format_for(f, format) == "survey"]
         options = ReadOptions(format=format, interviewer_labels=tuple(interviewer_labels),
                               speaker_pattern=speaker_pattern, text_columns=tuple(text_columns),
-                              id_column=id_column)
+                              id_column=id_column, lenient_columns=len(surveys) > 1)
+        used_columns: set[str] = set()
         report = IngestReport()
         new_docs: list[tuple[str, SourceDocument]] = []
         versions: list[tuple[dict, SourceDocument]] = []
@@ -60,6 +67,11 @@ class Ingesting:
         seen_sha: dict[str, str] = {}
         for path in _progress(files, progress, "Reading"):
             doc = read_document(path, options=options)
+            if doc.format == "survey":
+                used_columns.update(c.casefold() for c in doc.metadata["text_columns"])
+                if doc.metadata["id_column"]:
+                    used_columns.add(doc.metadata["id_column"].casefold())
+                report.surveys.append(_survey_line(doc))
             existing = self._store.document_by_name(doc.name)
             same = self._store.document_by_sha(doc.sha256)
             if same is not None:
@@ -70,6 +82,7 @@ class Ingesting:
                 report.skipped.append((str(path), f"same content as {seen_sha[doc.sha256]}"))
                 continue
             seen_sha[doc.sha256] = str(path)
+            report.warnings.extend(doc.warnings)
             if existing is not None:
                 versions.append((existing, doc))
                 continue
@@ -79,8 +92,17 @@ class Ingesting:
                 doc_id, n = f"{base}-{n}", n + 1
             taken.add(doc_id)
             new_docs.append((doc_id, doc))
+        if options.lenient_columns:
+            for name in (*text_columns, *([id_column] if id_column else [])):
+                if name.strip().casefold() not in used_columns:
+                    raise InputError(
+                        f"no survey table has the column {name!r} (tables: "
+                        f"{', '.join(f.name for f in surveys)}); check its spelling in "
+                        "--text-column/--id-column")
         if sheet is not None:
-            sheet.check_documents(taken)
+            unknown = sheet.unknown_documents_warning(taken)
+            if unknown:
+                report.warnings.append(unknown)
 
         nlp = self.nlp if unit == "sentence" else None
         actor = _who(who)
@@ -106,10 +128,21 @@ class Ingesting:
                                        "version": rev.version, "segments": rev.segments,
                                        "segments_kept": rev.segments_kept,
                                        "codings_placed": rev.codings_placed,
-                                       "codings_archived": len(rev.codings_unplaced)})
+                                       "codings_archived": len(rev.codings_unplaced),
+                                       "codings_flagged": len(rev.codings_flagged),
+                                       "segments_replaced": rev.segments_replaced})
             report.unmapped = self._map_participants(sheet, who=who)
         report.participants = len(self._store.participant_ids())
         for rev in report.versions:
+            if rev.codings_flagged:
+                shown = "; ".join(f"{r['code_id']} by {r['coder']} on {r['segment_id']}"
+                                  for r in rev.codings_flagged[:5])
+                more = len(rev.codings_flagged) - 5
+                report.warnings.append(
+                    f"{rev.document} version {rev.version}: {len(rev.codings_flagged)} coding(s) "
+                    f"of whole segments followed their edited segment ({shown}"
+                    f"{f' and {more} more' if more > 0 else ''}); check them: `qda codings` "
+                    "shows why in the 'review' column")
             if rev.codings_unplaced:
                 shown = "; ".join(f"{r['code_id']} by {r['coder']}: {_clip(r['quote'])!r}"
                                   for r in rev.codings_unplaced[:5])
@@ -177,9 +210,12 @@ class Ingesting:
         return self._store.document_versions(document)
 
     def load_participants(self, path: str | Path, *, who: str | None = None) -> list[tuple[str, str]]:
-        """Apply a participants sheet to every document; returns unmapped speakers."""
+        """Apply a participants sheet to every document; returns unmapped speakers. Rows
+        naming documents not in the project (yet) are a ``UserWarning``, not an error."""
         sheet = read_participants(path)
-        sheet.check_documents(self._store.document_ids())
+        unknown = sheet.unknown_documents_warning(self._store.document_ids())
+        if unknown:
+            warnings.warn(unknown, UserWarning, stacklevel=2)
         with self._store.transaction():
             return self._map_participants(sheet, who=who)
 
@@ -216,3 +252,16 @@ class Ingesting:
                                            is_interviewer=False)
         self._store.drop_unused_auto_participants()
         return unmapped
+
+
+def _survey_line(doc: SourceDocument) -> str:
+    """Which columns of a survey table were read as answers, which as the respondent id
+    and which became attributes (so that a researcher can correct the choice)."""
+    meta = doc.metadata
+    quoted = lambda cols: ", ".join(repr(c) for c in cols) or "none"
+    found = " (found by qda: name them with --text-column/--id-column to choose)" \
+        if meta.get("detected") else ""
+    return (f"{doc.name}: answers read from {quoted(meta['text_columns'])}; respondent id "
+            f"{meta['id_column']!r}" if meta["id_column"] else
+            f"{doc.name}: answers read from {quoted(meta['text_columns'])}; respondents by "
+            "row number") + f"; attributes: {quoted(meta['attribute_columns'])}{found}"

@@ -33,6 +33,8 @@ class IngestReport:
     unmapped: list[tuple[str, str]] = field(default_factory=list)  # (document, speaker)
     versions: list[VersionReport] = field(default_factory=list)   # changed files re-imported
     warnings: list[str] = field(default_factory=list)
+    #: per survey table: the columns read as answers, as the id, as attributes
+    surveys: list[str] = field(default_factory=list)
 
     @property
     def unplaced(self) -> list[dict]:

@@ -5,6 +5,8 @@ Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pandas as pd
 
 from qda.coding.rules import RulesCoder
@@ -12,6 +14,15 @@ from qda.errors import InputError
 from qda.project._util import _who
 from qda.project.results import SuggestReport
 from qda.store import now
+
+
+@contextmanager
+def _as_coder(coder: str):
+    """An error about what a coder taught (too few segments, no negatives) names them."""
+    try:
+        yield
+    except InputError as exc:
+        raise InputError(f"coder {coder.strip()!r}: {exc}") from exc
 
 
 class Suggesting:
@@ -41,7 +52,8 @@ class Suggesting:
         from qda.coding.learn import SuggestModel
 
         texts, labels = self.training_set(coder)
-        return SuggestModel(features=features, random_state=seed).fit(texts, labels), texts
+        with _as_coder(coder):
+            return SuggestModel(features=features, random_state=seed).fit(texts, labels), texts
 
     def _uncoded(self, coder: str, taught: pd.Series) -> pd.Series:
         segs = self.segments()
@@ -104,8 +116,9 @@ class Suggesting:
             for sid, code in zip(found["segment_id"], found["code_id"]):
                 by_seg.setdefault(sid, set()).add(code)
             hits = [frozenset(by_seg.get(sid, ())) for sid in texts.index]
-        return evaluate(texts, labels, folds=folds, seed=seed, rules_hits=hits,
-                        threshold=threshold, features=features)
+        with _as_coder(from_coder):
+            return evaluate(texts, labels, folds=folds, seed=seed, rules_hits=hits,
+                            threshold=threshold, features=features)
 
     def next_to_code(self, *, from_coder: str, n: int = 20, seed: int = 0,
                      features: str = "words+chars") -> pd.DataFrame:

@@ -113,6 +113,15 @@ class DocumentRows:
         wide = attrs.pivot(index="participant_id", columns="name", values="value")
         wide = wide.reindex(columns=order)
         wide.columns.name = None
+        # An attribute named like one of the columns above (stored by an older qda or
+        # another program) becomes attribute_<name> instead of clashing with it.
+        renamed = {}
+        for name in wide.columns:
+            new = name
+            while new in base.columns or new in renamed.values():
+                new = f"attribute_{new}"
+            renamed[name] = new
+        wide = wide.rename(columns=renamed)
         return base.merge(wide, left_on="participant_id", right_index=True, how="left")
 
     def drop_unused_auto_participants(self) -> int:
