@@ -55,7 +55,7 @@ class _Inputs:
 
 def _inputs(project: Project) -> _Inputs:
     store = project._store
-    return _Inputs(project.select_codings(), store.segments(), store.participants(),
+    return _Inputs(project.select_codings(), store.segments(), project._participants(),
                    store.document_texts())
 
 
