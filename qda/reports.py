@@ -55,7 +55,7 @@ class _Inputs:
 
 def _inputs(project: Project) -> _Inputs:
     store = project._store
-    return _Inputs(project.select_codings(), store.segments(), store.participants(),
+    return _Inputs(project.select_codings(), store.segments(), project._participants(),
                    store.document_texts())
 
 
@@ -244,7 +244,7 @@ def export_workbook(project: Project, path: str | Path, *,
         sheets.append(Sheet(
             f"Crosstab {attribute}", first, freeze_columns=2, percent=percent, heatmap=heat,
             total_row=True,
-            more=[Table(second, title=f"Segments. {by_segments.note}", percent=percent2,
+            more=[Table(second, title=by_segments.note, percent=percent2,
                         heatmap=[c for c in percent2 if c.startswith("column %")
                                  and not c.endswith("Total")], total_row=True)]))
         said.append((f"Crosstab {attribute}",

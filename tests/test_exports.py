@@ -63,7 +63,7 @@ def two_coders(sample_run, tmp_path_factory):
 
 def _store_frames(project):
     store = project._store
-    return (project.select_codings(), store.segments(), store.participants(),
+    return (project.select_codings(), store.segments(), project._participants(),
             store.document_texts())
 
 
@@ -295,7 +295,7 @@ def test_long_attribute_names_make_legal_distinct_sheets(tmp_path):
 
 
 def test_crosstab_sheets_only_for_groupings(sample_project):
-    participants = sample_project._store.participants()
+    participants = sample_project._participants()
     chosen = reports.crosstab_attributes(participants)
     assert chosen == [c.split(" ", 1)[1] for c in CROSSTABS]
     wide = participants.assign(age=range(len(participants)), same="x")

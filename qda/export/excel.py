@@ -37,6 +37,7 @@ __all__ = ["LARGE_CELLS", "Sheet", "Table", "sheet_name", "write_workbook"]
 
 _WRAP_MIN = 60      # a column whose content runs longer than this is wrapped
 _MAX_WIDTH = 80
+_WIDTH_SAMPLE = 2000  # rows looked at to fit a column's width
 _EXCEL_MAX_CELL = 32767
 LARGE_CELLS = 1_000_000   # above this many data cells, write in constant-memory mode
 _RESERVED = {"history"}   # Excel reserves this sheet name
@@ -149,7 +150,7 @@ def _headers(columns: Sequence[Any]) -> list[str]:
 
 
 def _width(header: str, values: list[Any]) -> tuple[float, bool]:
-    sample = [v for v in values[:2000] if v is not None]
+    sample = [v for v in values if v is not None]
     longest = max([len(header) + 3] + [max((len(s) for s in str(v).splitlines()), default=0)
                                        for v in sample])
     return min(max(longest + 2, 8), _MAX_WIDTH), longest > _WRAP_MIN
@@ -200,17 +201,20 @@ class _Writer:
             header_row = row
             first_header = header_row if first_header is None else first_header
             self._table(ws, name, table, lay, header_row, autofilter=(i == 0))
-            row = header_row + 1 + len(lay["rows"])
+            row = header_row + 1 + len(table.frame)
         ws.freeze_panes((first_header or 0) + 1, sheet.freeze_columns)
 
     def _layout(self, table: Table) -> dict[str, Any]:
         df = table.frame
         headers = _headers(df.columns)
         names = [str(c) for c in df.columns]
-        rows = [[_cell(v) for v in rec] for rec in df.itertuples(index=False, name=None)]
+        # Widths from the first rows only; the rows themselves are converted one at a
+        # time while writing, so a streamed sheet never holds a second copy of the frame.
+        sample = [[_cell(v) for v in rec]
+                  for rec in df.head(_WIDTH_SAMPLE).itertuples(index=False, name=None)]
         widths, formats, header_formats = [], [], []
         for j, (name, header) in enumerate(zip(names, headers)):
-            width, wrap = _width(header, [r[j] for r in rows])
+            width, wrap = _width(header, [r[j] for r in sample])
             width = table.widths.get(name, width)
             props: dict[str, Any] = {}
             kind = df.dtypes.iloc[j].kind
@@ -236,32 +240,32 @@ class _Writer:
             if name in table.editable:
                 head.update(bg_color="#FFE58F")
             header_formats.append(head)
-        return {"headers": headers, "names": names, "rows": rows, "widths": widths,
+        return {"headers": headers, "names": names, "widths": widths,
                 "formats": formats, "header_formats": header_formats}
 
     def _table(self, ws, sheet: str, table: Table, lay: dict[str, Any], top: int, *,
                autofilter: bool) -> None:
-        headers, rows = lay["headers"], lay["rows"]
+        headers, n_rows = lay["headers"], len(table.frame)
         ncols = len(headers)
         if not ncols:
             return
-        as_table = not self.streaming and bool(rows)
+        as_table = not self.streaming and n_rows > 0
         if not as_table:
             for j, header in enumerate(headers):
                 ws.write_string(top, j, header, self.fmt(**lay["header_formats"][j]))
         colour_j = (lay["names"].index(table.color_column)
                     if table.color_column in lay["names"] else None)
-        last = len(rows) - 1
-        for i, values in enumerate(rows):
+        last = n_rows - 1
+        records = table.frame.itertuples(index=False, name=None)
+        plain = [self.fmt(**props) for props in lay["formats"]]
+        bold = [self.fmt(**{**props, "bold": True}) for props in lay["formats"]]
+        for i, values in enumerate([_cell(v) for v in rec] for rec in records):
             r = top + 1 + i
-            is_total = table.total_row and i == last
+            formats = bold if table.total_row and i == last else plain
             for j, value in enumerate(values):
-                props = dict(lay["formats"][j])
-                if is_total:
-                    props["bold"] = True
+                cell_format = formats[j]
                 if j == colour_j and isinstance(value, str) and value:
-                    props["bg_color"] = value
-                cell_format = self.fmt(**props)
+                    cell_format = self.fmt(**{**lay["formats"][j], "bg_color": value})
                 if value is None:
                     if cell_format is not None:
                         ws.write_blank(r, j, None, cell_format)
@@ -270,15 +274,15 @@ class _Writer:
                 else:
                     ws.write(r, j, value, cell_format)
         if as_table:
-            ws.add_table(top, 0, top + len(rows), ncols - 1, {
+            ws.add_table(top, 0, top + n_rows, ncols - 1, {
                 "name": self.table_name(sheet), "style": _STYLE,
                 "columns": [{"header": h, "header_format": self.fmt(**hf)}
                             for h, hf in zip(headers, lay["header_formats"])]})
         elif autofilter:
-            ws.autofilter(top, 0, top + len(rows), ncols - 1)
+            ws.autofilter(top, 0, top + n_rows, ncols - 1)
         heat = [lay["names"].index(c) for c in table.heatmap
                 if c in lay["names"] and c != table.total_column]
-        data_rows = len(rows) - (1 if table.total_row else 0)
+        data_rows = n_rows - (1 if table.total_row else 0)
         if heat and data_rows > 0:
             for lo, hi in _runs(sorted(heat)):
                 ws.conditional_format(top + 1, lo, top + data_rows, hi, {
