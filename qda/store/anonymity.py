@@ -98,11 +98,13 @@ class AnonymityRows:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             " AND name NOT IN (?, 'schema_migrations') ORDER BY name", (ORIGINALS_TABLE,))]
         for table in tables:
-            cols = [c[1] for c in self._conn.execute(f'PRAGMA table_info("{table}")')
-                    if (c[2] or "").upper() in ("TEXT", "")]
+            info = list(self._conn.execute(f'PRAGMA table_info("{table}")'))
+            cols = [c[1] for c in info if (c[2] or "").upper() in ("TEXT", "")]
             if not cols:
                 continue
-            name = _ROW_NAME.get(table, "rowid")
+            # a table another part adds later (perhaps WITHOUT ROWID) is named by its key
+            key = [f'"{c[1]}"' for c in sorted(info, key=lambda c: c[5]) if c[5]]
+            name = _ROW_NAME.get(table, " || ' / ' || ".join(key) or "rowid")
             select = ", ".join(f'"{c}"' for c in cols)
             for row in self._conn.execute(f'SELECT {name}, {select} FROM "{table}"'):
                 for col, value in zip(cols, row[1:]):
