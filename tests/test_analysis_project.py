@@ -237,3 +237,40 @@ def test_agreement_compares_coders_imported_from_another_program(two_coders, tmp
         assert 0 < result.pooled["percent_agreement"] < 100
         with pytest.raises(InputError, match="unknown coder 'nobody'"):
             other.agreement(["researcher_a", "nobody"])
+
+
+def _summaries(project, rows):
+    with project.transaction():
+        project._store.set_framework_summaries(
+            [{"participant_id": p, "code_id": c, "summary": s} for p, c, s in rows], who="lead")
+
+
+def test_a_merge_carries_framework_summaries_to_the_target(two_coders):
+    """A researcher's framework summaries follow a merged code; where the participant
+    already has one at the target, the source's text is appended, marked."""
+    cb = two_coders.codebook
+    source, into = [c.id for c in cb.children(cb.top_level()[0].id)][:2]
+    people = two_coders.participants()["participant"].tolist()[:2]
+    _summaries(two_coders, [(people[0], source, "Only at the source."),
+                            (people[1], source, "Second view."),
+                            (people[1], into, "First view.")])
+    edit = two_coders.merge_codes(source, into, who="lead")
+    stored = two_coders.framework_summaries().set_index("participant_id")
+    assert set(stored["code_id"]) == {into}
+    assert stored.loc[people[0], "summary"] == "Only at the source."
+    assert stored.loc[people[1], "summary"] == (f"First view.\n\n[merged from {source}] "
+                                                "Second view.")
+    assert edit.version  # the edit went through
+    merged = two_coders.history().query("action == 'merge'").iloc[-1]
+    assert '"framework_summaries": 2' in merged["detail"]
+
+
+def test_a_deleted_code_keeps_its_framework_summaries_in_the_history(two_coders):
+    cb = two_coders.codebook
+    code = [c.id for c in cb.children(cb.top_level()[0].id)][0]
+    person = two_coders.participants()["participant"].iloc[0]
+    _summaries(two_coders, [(person, code, "Worth keeping.")])
+    two_coders.delete_code(code, archive=True, who="lead")
+    assert two_coders.framework_summaries().empty
+    kept = two_coders.history().query("entity == 'framework_summaries'").iloc[-1]
+    assert kept["action"] == "archive" and "Worth keeping." in kept["detail"]

@@ -133,9 +133,11 @@ class Codebooks:
                 for old_id, new_id in mapping.items():
                     moved, collapsed = self._store.merge_codings(
                         old_id, new_id, reason=f"merge {old_id} into {new_id}", who=who)
+                    summaries = self._store.merge_framework_summaries(old_id, new_id)
                     report.merged[old_id] = new_id
                     self._record(who, "merge", old_id, label, {
                         "into": new_id, "codings": moved, "collapsed": collapsed,
+                        "framework_summaries": summaries,
                         "file": str(source) if where else None})
                 for code_id in archive:
                     n = self._store.archive_codings(
@@ -144,6 +146,7 @@ class Codebooks:
                     report.archived[code_id] = n
                     self._record(who, "archive", code_id, label, {"codings": n},
                                  entity="codings")
+                self._keep_summaries(diff.removed, who, "removed from the codebook")
                 for code_id in reversed(diff.removed):
                     self._store.delete_code(code_id)
                     self._record(who, "delete", code_id, label, {"before": _code_dict(
@@ -248,7 +251,8 @@ class Codebooks:
         def store_ops() -> dict[str, Any]:
             moved, collapsed = self._store.merge_codings(
                 source_id, into_id, reason=f"merge {source_id} into {into_id}", who=label_who)
-            return {"codings": moved, "collapsed": collapsed}
+            summaries = self._store.merge_framework_summaries(source_id, into_id)
+            return {"codings": moved, "collapsed": collapsed, "framework_summaries": summaries}
 
         return self._apply(new, "merge", source_id, who, {
             "into": into_id, "by_source": by_source, "children": children,
@@ -310,7 +314,8 @@ class Codebooks:
                 self._store.record(who=label_who, action="archive", entity="codings",
                                    entity_id=code_id, detail={"codings": n, "codes": coded,
                                                               "reason": f"code {code_id} deleted"})
-            return {"archived": n}
+            kept = self._keep_summaries(gone, label_who, f"code {code_id} deleted")
+            return {"archived": n, "framework_summaries": kept}
 
         return self._apply(new, "delete", code_id, who, {
             "codes": gone, "lifted": lifted, "before": [_code_dict(cb.get(c)) for c in gone]},
@@ -353,6 +358,16 @@ class Codebooks:
         return frame
 
     # ------------------------------------------------------------ codebook helpers
+    def _keep_summaries(self, code_ids: Sequence[str], who: str, reason: str) -> int:
+        """Framework summaries of codes being deleted: taken out of use and kept whole
+        (text, who, when) in a history row, like archived codings; never lost."""
+        rows = self._store.take_framework_summaries(code_ids)
+        if rows:
+            self._store.record(who=who, action="archive", entity="framework_summaries",
+                               entity_id=",".join(code_ids), detail={"reason": reason,
+                                                                     "summaries": rows})
+        return len(rows)
+
     def _apply(self, new: Codebook, action: str, code_id: str, who: str | None,
                detail: dict[str, Any], store_ops=None, *, removed: Sequence[str] = (),
                children: Sequence[str] = ()) -> CodeEdit:

@@ -41,3 +41,37 @@ class FrameworkRows:
         self._write_many("DELETE FROM framework_summaries WHERE participant_id = ?"
                          " AND code_id = ?", keys)
         return len(keys)
+
+    def merge_framework_summaries(self, source: str, into: str) -> int:
+        """Move code ``source``'s summaries to ``into`` (a merge): where the participant
+        already has a summary at ``into``, the source's text is appended to it, marked
+        with where it came from. Returns how many summaries moved."""
+        rows = self._conn.execute(
+            "SELECT participant_id, summary FROM framework_summaries WHERE code_id = ?",
+            (source,)).fetchall()
+        stamp = now()
+        for participant, text in rows:
+            self._write(
+                "INSERT INTO framework_summaries (participant_id, code_id, summary, updated_at,"
+                " updated_by) VALUES (?, ?, ?, ?, 'qda')"
+                " ON CONFLICT(participant_id, code_id) DO UPDATE SET summary ="
+                " framework_summaries.summary || char(10) || char(10) || ?,"
+                " updated_at = excluded.updated_at",
+                (participant, into, text, stamp, f"[merged from {source}] {text}"))
+        self._write("DELETE FROM framework_summaries WHERE code_id = ?", (source,))
+        return len(rows)
+
+    def take_framework_summaries(self, code_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """Remove the summaries of codes about to be deleted and return them whole, for
+        the history row that keeps them."""
+        ids = list(code_ids)
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        cur = self._conn.execute(
+            "SELECT participant_id, code_id, summary, updated_at, updated_by FROM"
+            f" framework_summaries WHERE code_id IN ({marks})", ids)
+        cols = [d[0] for d in cur.description]
+        rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+        self._write(f"DELETE FROM framework_summaries WHERE code_id IN ({marks})", ids)
+        return rows
