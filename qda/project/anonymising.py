@@ -16,7 +16,7 @@ and the write-ahead log emptied, unless ``keep_original=True`` keeps them in the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -218,7 +218,7 @@ class Anonymising:
                             "ingest it again to change the id" for d in docs["document_id"]
                             if key.matches(d)]
 
-        report.backup = self._backup_before("anonymise")
+        report.backup = self._backup_before("before-anonymise")  # Backups part
         self._store.secure_delete(True)
         originals: list[tuple[str, str, str, str]] = []
         try:
@@ -262,12 +262,6 @@ class Anonymising:
         self._store.wipe_free_space()
         self._store.secure_delete(False)
         return report
-
-    def _backup_before(self, what: str) -> Path | None:
-        """A backup of the project before a change that cannot be undone (``Project.backup``;
-        None inside an outer transaction or on a read-only project). It holds the
-        original words: the CLI says so."""
-        return self.backup(f"before-{what}")
 
     def _plan_labels(self, key: Key) -> dict[str, str]:
         """Participant ids to rename; refuse a key that would merge two speakers or ids."""

@@ -406,6 +406,8 @@ class Coding:
 def _still_there(found: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``found`` whose segment still exists with the same offsets (read in the
     writing transaction: another process may have added a document version meanwhile)."""
+    if found.empty:         # an incremental run may find nothing (and have no columns)
+        return found
     now_ = set(zip(segments["segment_id"], segments["start"], segments["end"]))
     keep = [(s, a, b) in now_ for s, a, b in zip(found["segment_id"], found["start"],
                                                    found["end"])]
