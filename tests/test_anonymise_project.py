@@ -266,9 +266,10 @@ def test_find_with_a_missing_spacy_model_is_a_clear_error(sample_project):
         sample_project.find_identifiers(spacy_model="no_such_pipeline")
 
 
-def test_wiping_needs_the_project_to_itself(transcripts, tmp_path):
+def test_wiping_needs_the_project_to_itself(transcripts, tmp_path, monkeypatch):
     """Another connection reading the file: the change is saved, the user is told to rerun."""
     from qda.errors import ProjectError
+    monkeypatch.setenv("QDA_BUSY_TIMEOUT", "2")     # the wipe waits this long for the reader
     project = Project.create(tmp_path / "w.qda")
     project.ingest([transcripts / "int-a.txt"])
     key_path = tmp_path / "k.csv"
