@@ -469,3 +469,24 @@ def test_segments_with_codes_flags_roll_up(sample_project):
         kids = [c.id for c in cb.children(theme.id)]
         either = table[kids].max(axis=1) if kids else table[theme.id]
         assert (table[theme.id] >= either).all()
+
+
+def test_a_heatmap_of_many_participants_shows_the_busiest(sample_project):
+    """Hundreds of participants cannot be read as heatmap rows: the chart keeps the 60
+    with most coded segments, in their order, and says so; small projects show all."""
+    from qda.export.charts import MAX_HEATMAP_ROWS, theme_heatmap
+
+    cb = sample_project.codebook
+    themes = [c.id for c in cb.top_level()]
+    rng = np.random.default_rng(0)
+    counts = pd.DataFrame(rng.integers(0, 5, size=(300, len(themes))), columns=themes)
+    counts.insert(0, "participant", [f"P{i:03d}" for i in range(300)])
+    busiest = counts.set_index("participant")[themes].sum(axis=1)
+    fig = theme_heatmap(counts, cb, basis="test")
+    shown = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(shown) == MAX_HEATMAP_ROWS and shown == sorted(shown)
+    assert busiest[shown].min() >= busiest.drop(shown).max()
+    assert "60 with the most coded segments, of 300" in fig._suptitle.get_text()
+    small = theme_heatmap(counts.head(12), cb, basis="test")
+    assert len(small.axes[0].get_yticklabels()) == 12
+    assert small._suptitle.get_text() == "Participants by theme"

@@ -101,12 +101,26 @@ def prevalence_by_group(presence: pd.DataFrame, codebook: Codebook, *, group: st
     return fig
 
 
+#: the most participants a heatmap shows (the busiest ones) before it stops being legible
+MAX_HEATMAP_ROWS = 60
+
+
 def theme_heatmap(counts: pd.DataFrame, codebook: Codebook, *, basis: str,
                   row_label: str = "participant", annotate_attribute: str | None = None,
-                  themes: Sequence[str] | None = None) -> Figure:
-    """Participants (rows) by themes (columns): coded segments per cell."""
+                  themes: Sequence[str] | None = None, max_rows: int = MAX_HEATMAP_ROWS
+                  ) -> Figure:
+    """Participants (rows) by themes (columns): coded segments per cell.
+
+    Above ``max_rows`` participants a chart can no longer be read (nor drawn quickly):
+    it shows the ``max_rows`` with the most coded segments, in their usual order, and
+    its title says so; the workbook's Matrix sheet keeps everyone."""
     themes = list(themes) if themes is not None else [c.id for c in codebook.top_level()]
     body = counts[counts[row_label].astype(str) != "Total"] if row_label in counts else counts
+    title = "Participants by theme"
+    if len(body) > max_rows:
+        busiest = body[themes].sum(axis=1).sort_values(ascending=False, kind="stable")
+        body = body.loc[sorted(busiest.index[:max_rows], key=body.index.get_loc)]
+        title += f": the {max_rows} with the most coded segments, of {len(busiest)}"
     data = body.set_index(row_label)[themes]
     labels = [str(p) for p in data.index]
     if annotate_attribute and annotate_attribute in body.columns:
@@ -135,7 +149,7 @@ def theme_heatmap(counts: pd.DataFrame, codebook: Codebook, *, basis: str,
                 ax.text(c, r, str(int(v)), ha="center", va="center", fontsize=7,
                         color="white" if v > peak * 0.6 else "black")
     fig.colorbar(image, ax=ax, shrink=0.5, label="coded segments", pad=0.01)
-    fig.suptitle("Participants by theme", fontsize=13, x=0.01, ha="left")
+    fig.suptitle(title, fontsize=13, x=0.01, ha="left")
     fig.supxlabel(_wrap(f"Counts: {basis}", 120), x=0.01, ha="left", **_SUBTITLE)
     return fig
 
