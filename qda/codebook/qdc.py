@@ -47,9 +47,19 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from qda.codebook.checks import ID, check_color, check_patterns, check_proximity, unique_slug
+from qda.codebook.checks import (
+    ID,
+    check_color,
+    check_patterns,
+    check_proximity,
+    unique_slug,
+)
 from qda.codebook.model import Code, Codebook
 from qda.errors import CodebookError
+from qda.xmlnames import attr as _attr
+from qda.xmlnames import child as _child
+from qda.xmlnames import children as _children
+from qda.xmlnames import local as _local
 
 __all__ = ["read_codebook_qdc", "read_codebook_element", "write_codebook_qdc", "code_guid",
            "QDC_NAMESPACE"]
@@ -197,28 +207,8 @@ def _reason(exc: ET.ParseError) -> str:
     return re.sub(r":\s*line \d+, column \d+$", "", str(exc))
 
 
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
-
-
 def _namespace(tag: str) -> str:
     return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
-
-
-def _children(el: ET.Element, name: str) -> list[ET.Element]:
-    return [c for c in el if _local(c.tag) == name]
-
-
-def _child(el: ET.Element, name: str) -> ET.Element | None:
-    found = _children(el, name)
-    return found[0] if found else None
-
-
-def _attr(el: ET.Element, name: str) -> str | None:
-    for key, value in el.attrib.items():
-        if _local(key) == name.lower():
-            return value
-    return None
 
 
 def _find_codebook(root: ET.Element, path: Path) -> ET.Element:

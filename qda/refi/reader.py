@@ -28,31 +28,15 @@ from qda.refi.archive import Archive, open_archive, parse_xml
 from qda.refi.model import ImportReport, RefiCase, RefiCoding, RefiDocument, RefiProject
 from qda.refi.offsets import STANDARD, UTF16, Positions, choose_convention
 from qda.refi.writer import SUGGESTION_MARK
+from qda.xmlnames import attr as _attr
+from qda.xmlnames import child as _child
+from qda.xmlnames import children as _children
+from qda.xmlnames import local as _local
 
 __all__ = ["read_qdpx"]
 
 _QDA_ORIGIN = re.compile(r"^qda \d")   # what qda writes as origin: "qda 0.1.0"
 _MEDIA = {"picturesource": "an image", "audiosource": "audio", "videosource": "video"}
-
-
-def _local(tag) -> str:
-    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
-
-
-def _kids(el: ET.Element, name: str) -> list[ET.Element]:
-    return [c for c in el if _local(c.tag) == name]
-
-
-def _kid(el: ET.Element, name: str) -> ET.Element | None:
-    found = _kids(el, name)
-    return found[0] if found else None
-
-
-def _attr(el: ET.Element, name: str) -> str | None:
-    for key, value in el.attrib.items():
-        if _local(key) == name.lower():
-            return value
-    return None
 
 
 def _int(el: ET.Element, name: str) -> int | None:
@@ -132,7 +116,7 @@ class _Reader:
         codings = self._codings(sources, code_ids, notes)
         cases = self._cases(root, variables, sources)
         for name in ("notes", "links", "sets", "graphs"):
-            el = _kid(root, name)
+            el = _child(root, name)
             left = [c for c in el if normal_guid(_attr(c, "guid")) not in self.notes_used] \
                 if el is not None else []
             if left:
@@ -149,8 +133,8 @@ class _Reader:
 
     # ---------------------------------------------------------------- users, codes
     def _users(self, root: ET.Element, origin: str) -> str:
-        users_el = _kid(root, "users")
-        for u in _kids(users_el, "user") if users_el is not None else []:
+        users_el = _child(root, "users")
+        for u in _children(users_el, "user") if users_el is not None else []:
             g = normal_guid(_attr(u, "guid"))
             self.users[g] = (_attr(u, "name") or _attr(u, "id") or "").strip() or g
         creator = normal_guid(_attr(root, "creatingUserGUID"))
@@ -166,10 +150,10 @@ class _Reader:
         return self.default_user
 
     def _codebook(self, root: ET.Element, origin: str):
-        book = _kid(root, "codebook")
+        book = _child(root, "codebook")
         if book is None:
             return None, {}
-        codes_el = _kid(book, "codes")
+        codes_el = _child(book, "codes")
         if codes_el is None or not len(codes_el):
             return None, {}
         try:
@@ -181,9 +165,9 @@ class _Reader:
     def _notes(self, root: ET.Element) -> dict[str, str]:
         """Note GUID -> its text (inline, or its internal text file)."""
         out = {}
-        notes_el = _kid(root, "notes")
-        for n in _kids(notes_el, "note") if notes_el is not None else []:
-            content = _kid(n, "plaintextcontent")
+        notes_el = _child(root, "notes")
+        for n in _children(notes_el, "note") if notes_el is not None else []:
+            content = _child(n, "plaintextcontent")
             text = content.text or "" if content is not None else ""
             ref = (_attr(n, "plainTextPath") or "").strip()
             if not text and ref.lower().startswith("internal://"):
@@ -194,8 +178,8 @@ class _Reader:
 
     def _variables(self, root: ET.Element) -> dict[str, str]:
         out = {}
-        vars_el = _kid(root, "variables")
-        for v in _kids(vars_el, "variable") if vars_el is not None else []:
+        vars_el = _child(root, "variables")
+        for v in _children(vars_el, "variable") if vars_el is not None else []:
             name = (_attr(v, "name") or "").strip()
             if name:
                 out[normal_guid(_attr(v, "guid"))] = name
@@ -203,7 +187,7 @@ class _Reader:
 
     # --------------------------------------------------------------------- sources
     def _sources(self, root: ET.Element) -> tuple[list[_Source], list[RefiDocument]]:
-        sources_el = _kid(root, "sources")
+        sources_el = _child(root, "sources")
         found: list[_Source] = []
         docs: list[RefiDocument] = []
         taken: set[str] = set()
@@ -213,13 +197,13 @@ class _Reader:
             if kind == "textsource":
                 src = self._text(el, name)
             elif kind == "pdfsource":
-                rects = _kids(el, "pdfselection")
+                rects = _children(el, "pdfselection")
                 if rects:
                     self.skip(f"{name}: {len(rects)} PDF region(s) with "
                               f"{_count_codings(rects)} coding(s)",
                               "PDF regions are places on a page, qda codes text; the text "
                               "selections of the PDF's text representation are imported")
-                rep = _kid(el, "representation")
+                rep = _child(el, "representation")
                 if rep is None:
                     self.skip(f"{name} (PDF)", "it has no plain-text representation; convert "
                               "the PDF to text in the other program or ingest the PDF itself "
@@ -231,7 +215,7 @@ class _Reader:
                 extra = f" with {len(parts)} selection(s), {_count_codings(parts)} coding(s)" \
                     if parts else ""
                 why = f"qda codes text, not {_MEDIA[kind]}"
-                if _kids(el, "transcript"):
+                if _children(el, "transcript"):
                     why += ("; its transcript was not imported either: export it as a text "
                             "document from the other program")
                 self.skip(f"{name} ({_MEDIA[kind]}){extra}", why)
@@ -257,16 +241,16 @@ class _Reader:
 
     def _text(self, el: ET.Element, name: str, guid: str | None = None) -> _Source | None:
         g = normal_guid(guid or _attr(el, "guid"))
-        selections = [self._selection(s) for s in _kids(el, "plaintextselection")]
+        selections = [self._selection(s) for s in _children(el, "plaintextselection")]
         lost = (f"; its {len(selections)} selection(s) with "
                 f"{sum(len(s.codings) for s in selections)} coding(s) are not imported"
                 if selections else "")
         text_source = _Source(g, name, "", selections)
-        whole = _kids(el, "coding")
+        whole = _children(el, "coding")
         if whole:
             self.skip(f"{name}: {len(whole)} coding(s) of the whole source",
                       "qda codes spans of text; code the document's segments instead")
-        content = _kid(el, "plaintextcontent")
+        content = _child(el, "plaintextcontent")
         ref = (_attr(el, "plainTextPath") or "").strip()
         if content is not None and (content.text or "").strip() and not ref:
             raw = content.text or ""
@@ -316,18 +300,18 @@ class _Reader:
         return None
 
     def _selection(self, el: ET.Element) -> _Selection:
-        desc = _kid(el, "description")
+        desc = _child(el, "description")
         sel = _Selection(normal_guid(_attr(el, "guid")), _int(el, "startPosition"),
                          _int(el, "endPosition"), (_attr(el, "name") or "").strip(),
                          (desc.text or "").strip() if desc is not None else "")
-        for c in _kids(el, "coding"):
-            ref = _kid(c, "coderef")
+        for c in _children(el, "coding"):
+            ref = _child(c, "coderef")
             code = normal_guid(_attr(ref, "targetGUID")) if ref is not None else ""
             sel.codings.append((code, self.user(_attr(c, "creatingUser"),
                                                 _attr(el, "creatingUser")),
                                 _attr(c, "creationDateTime") or _attr(el, "creationDateTime"),
                                 [normal_guid(_attr(r, "targetGUID"))
-                                 for r in _kids(c, "noteref")]))
+                                 for r in _children(c, "noteref")]))
         return sel
 
     # --------------------------------------------------------------------- codings
@@ -371,21 +355,21 @@ class _Reader:
     # ----------------------------------------------------------------------- cases
     def _cases(self, root: ET.Element, variables: dict[str, str],
                sources: list[_Source]) -> list[RefiCase]:
-        cases_el = _kid(root, "cases")
+        cases_el = _child(root, "cases")
         if cases_el is None:
             return []
         by_guid = {s.guid: s for s in sources}
         selections = {sel.guid: src for src in sources for sel in src.selections}
         sel_by_guid = {sel.guid: sel for src in sources for sel in src.selections}
         out = []
-        for n, el in enumerate(_kids(cases_el, "case"), 1):
+        for n, el in enumerate(_children(cases_el, "case"), 1):
             cid = (_attr(el, "name") or "").strip() or f"case {n}"
-            desc = _kid(el, "description")
+            desc = _child(el, "description")
             desc = (desc.text or "").strip() if desc is not None else ""
             label = desc if self.from_qda and desc else cid
             attrs = {}
-            for vv in _kids(el, "variablevalue"):
-                ref = _kid(vv, "variableref")
+            for vv in _children(el, "variablevalue"):
+                ref = _child(vv, "variableref")
                 name = variables.get(normal_guid(_attr(ref, "targetGUID"))) if ref is not None \
                     else None
                 values = [c for c in vv if _local(c.tag).endswith("value")]
@@ -395,13 +379,13 @@ class _Reader:
                     continue
                 attrs[name] = (values[0].text or "").strip() if values else ""
             docs, spans = [], []
-            for ref in _kids(el, "sourceref"):
+            for ref in _children(el, "sourceref"):
                 g = normal_guid(_attr(ref, "targetGUID"))
                 if g in by_guid:
                     docs.append(g)
                 else:
                     self.skip(f"case {cid}: source {g}", "that source was not imported")
-            for ref in _kids(el, "selectionref"):
+            for ref in _children(el, "selectionref"):
                 g = normal_guid(_attr(ref, "targetGUID"))
                 src, sel = selections.get(g), sel_by_guid.get(g)
                 span = src.positions.span(sel.start, sel.end) if src and sel and \
@@ -431,7 +415,7 @@ def _names(el, n: int = 5) -> str:
 
 
 def _count_codings(elements: list[ET.Element]) -> int:
-    return sum(len(_kids(e, "coding")) for e in elements)
+    return sum(len(_children(e, "coding")) for e in elements)
 
 
 def _why_unplaced(src: _Source, sel: _Selection) -> str:
