@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from qda.cli.base import (
+    _CSV_OUT,
     _fail_cleanly,
     _open,
     _project_option,
@@ -20,9 +21,6 @@ from qda.cli.base import (
     cli,
 )
 from qda.errors import InputError
-
-_OUT = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                    help="CSV file to write (default: standard output).")
 
 
 def parse_depth(text: str | None, default: int | None) -> int | None:
@@ -94,7 +92,7 @@ def _basis(project, **chosen) -> None:
               help="The coders to compare (comma-separated, two or more).")
 @depth_option("all")
 @codes_option
-@_OUT
+@_CSV_OUT
 @_project_option
 @_fail_cleanly
 def agreement(coders, depth, codes, out, project_path) -> None:
@@ -131,7 +129,7 @@ def _fmt(value, pattern: str) -> str:
 @depth_option("1 (themes)")
 @codes_option
 @filter_options
-@_OUT
+@_CSV_OUT
 @_project_option
 @_fail_cleanly
 def crosstab(attribute, unit, depth, codes, coders, sources, statuses, out,
@@ -155,7 +153,7 @@ def crosstab(attribute, unit, depth, codes, coders, sources, statuses, out,
 @depth_option("1 (themes)")
 @codes_option
 @filter_options
-@_OUT
+@_CSV_OUT
 @_project_option
 @_fail_cleanly
 def cooccurrence(value, pairs, depth, codes, coders, sources, statuses, out,
@@ -179,7 +177,7 @@ def cooccurrence(value, pairs, depth, codes, coders, sources, statuses, out,
 @depth_option("all")
 @codes_option
 @filter_options
-@_OUT
+@_CSV_OUT
 @_project_option
 @_fail_cleanly
 def saturation(depth, codes, coders, sources, statuses, out, project_path) -> None:

@@ -96,6 +96,9 @@ def _read_options(func):
     return func
 
 
+_CSV_OUT = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help="CSV file to write (default: standard output).")
+
 _SPACY = click.option("--spacy-model", default=None, metavar="NAME",
                       help="An installed trained spaCy pipeline to use instead of the "
                       "built-in blank English one.")

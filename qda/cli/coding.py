@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from qda.cli.base import (
+    _CSV_OUT,
     _SPACY,
     _fail_cleanly,
     _open,
@@ -240,8 +241,7 @@ def _review_filters(func):
 
 @review.command("list")
 @_review_filters
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="CSV file to write (default: standard output).")
+@_CSV_OUT
 @_project_option
 @_fail_cleanly
 def review_list(codes, sources, segments, ids, min_confidence, max_confidence, out,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from qda.cli.analysis import (
@@ -15,6 +13,7 @@ from qda.cli.analysis import (
     parse_list,
 )
 from qda.cli.base import (
+    _CSV_OUT,
     _fail_cleanly,
     _open,
     _project_option,
@@ -24,8 +23,7 @@ from qda.cli.base import (
 
 
 @cli.command()
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="CSV file to write (default: standard output).")
+@_CSV_OUT
 @click.option("--interviewer", is_flag=True, help="Include interviewer turns.")
 @_project_option
 @_fail_cleanly
@@ -36,8 +34,7 @@ def segments(out, interviewer, project_path) -> None:
 
 
 @cli.command()
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="CSV file to write (default: standard output).")
+@_CSV_OUT
 @click.option("--coder", "coders", multiple=True, help="Only this coder (repeatable).")
 @click.option("--source", "sources", multiple=True,
               type=click.Choice(["human", "rules", "model", "import"]),
@@ -66,8 +63,7 @@ def codings(out, coders, sources, reviewed, project_path) -> None:
 @filter_options
 @click.option("--totals", is_flag=True, help="Add a Total column and row (distinct segments, "
               "never a plain sum: a segment coded at two codes counts once).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="CSV file to write (default: standard output).")
+@_CSV_OUT
 @_project_option
 @_fail_cleanly
 def matrix(rows, value, depth, codes, coders, sources, statuses, totals, out,
