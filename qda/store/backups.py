@@ -187,16 +187,8 @@ def replace_damaged(project: Path, source: Path) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     kept = folder / f"{project.stem}-{stamp}-damaged-before-restore.qda"
     src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{project.stem}-", suffix=".qda-tmp",
-                                   dir=project.parent)
-        os.close(fd)
-        dest = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            src.backup(dest)
-            dest.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            dest.close()
+    try:   # the copy is whole and on disk before the damaged file is moved away
+        tmp = copy_database(src, project.parent / f".{project.stem}-restoring.qda")
     finally:
         src.close()
     shutil.move(project, kept)
