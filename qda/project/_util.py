@@ -52,6 +52,12 @@ def _clip(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _some(items: Sequence[str], n: int = 5) -> str:
+    """The first ``n`` items joined by '; ', then 'and K more' when there are more."""
+    rest = len(items) - n
+    return "; ".join(items[:n]) + (f" and {rest} more" if rest > 0 else "")
+
+
 def _progress(items, enabled: bool, what: str, total: int | None = None):
     """A progress bar on a terminal for many files; the items unchanged otherwise.
     ``total``: how many when ``items`` is an iterator."""

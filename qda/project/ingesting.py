@@ -26,7 +26,7 @@ from qda.ingest import (
     read_participants,
 )
 from qda.parallel import Runner, batched
-from qda.project._util import _clip, _progress, _who
+from qda.project._util import _clip, _progress, _some, _who
 from qda.project.results import IngestReport
 from qda.segment import UNITS, segment_batch
 
@@ -195,23 +195,19 @@ class Ingesting:
         report.participants = len(self._store.participant_ids())
         for rev in report.versions:
             if rev.codings_flagged:
-                shown = "; ".join(f"{r['code_id']} by {r['coder']} on {r['segment_id']}"
-                                  for r in rev.codings_flagged[:5])
-                more = len(rev.codings_flagged) - 5
+                shown = _some([f"{r['code_id']} by {r['coder']} on {r['segment_id']}"
+                               for r in rev.codings_flagged])
                 report.warnings.append(
                     f"{rev.document} version {rev.version}: {len(rev.codings_flagged)} coding(s) "
-                    f"of whole segments followed their edited segment ({shown}"
-                    f"{f' and {more} more' if more > 0 else ''}); check them: `qda codings` "
-                    "shows why in the 'review' column")
+                    f"of whole segments followed their edited segment ({shown}); check them: "
+                    "`qda codings` shows why in the 'review' column")
             if rev.codings_unplaced:
-                shown = "; ".join(f"{r['code_id']} by {r['coder']}: {_clip(r['quote'])!r}"
-                                  for r in rev.codings_unplaced[:5])
-                more = len(rev.codings_unplaced) - 5
+                shown = _some([f"{r['code_id']} by {r['coder']}: {_clip(r['quote'])!r}"
+                               for r in rev.codings_unplaced])
                 report.warnings.append(
                     f"{rev.document} version {rev.version}: {len(rev.codings_unplaced)} coding(s) "
-                    f"could not be placed because their words are no longer in the text ({shown}"
-                    f"{f' and {more} more' if more > 0 else ''}); they are kept in the archive: "
-                    "see `Project.archived_codings()`")
+                    f"could not be placed because their words are no longer in the text ({shown}); "
+                    "they are kept in the archive: see `Project.archived_codings()`")
         if report.unmapped:
             listed = "; ".join(f"{d}: {s or '(whole document)'}" for d, s in report.unmapped[:12])
             more = f" and {len(report.unmapped) - 12} more" if len(report.unmapped) > 12 else ""
