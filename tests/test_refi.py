@@ -18,8 +18,10 @@ from qda.refi.offsets import STANDARD, UTF16, Convention, Positions, choose_conv
 
 xmlschema = pytest.importorskip("xmlschema")
 
-REFI = Path("/work/shared/refi-qda")
 ROOT = Path(__file__).resolve().parents[1]
+REFI = ROOT.parent / "shared" / "refi-qda"      # ../shared beside the checkout (as in CI)
+if not REFI.exists():
+    REFI = Path("/work/shared/refi-qda")
 SHARED = ROOT / "tests" / "fixtures" / "refi"
 SCHEMAS = SHARED   # copies of the standard's schemas (MIT), see SOURCE.md there
 SAMPLES = SHARED / "samples" if (SHARED / "samples").exists() else REFI / "samples"
