@@ -12,14 +12,40 @@ participant-by-theme matrix, a research-database workbook, charts and a quote ba
 
 __version__ = "0.1.0"
 
-from qda.codebook import Code, Codebook, load_codebook, save_codebook  # noqa: E402
-from qda.errors import (ConflictError, CodebookError, InputError,  # noqa: E402
-                        ParticipantsError, ProjectError, QdaError)
-from qda.ingest import SourceDocument, Turn, read_document, read_participants  # noqa: E402
-from qda.project import Project  # noqa: E402
-from qda.resources import default_codebook, sample_dir  # noqa: E402
-from qda.segment import make_nlp, segment_document  # noqa: E402
-from qda.workflow import RunResult, run  # noqa: E402
+from qda.errors import (  # light: the error tree every caller catches
+    CodebookError,
+    ConflictError,
+    InputError,
+    ParticipantsError,
+    ProjectError,
+    QdaError,
+)
+
+# The rest loads on first use (PEP 562), so `qda --help` or an early input error does
+# not pay for importing spaCy, scikit-learn and pandas first.
+_LAZY = {
+    "Code": "qda.codebook", "Codebook": "qda.codebook", "load_codebook": "qda.codebook",
+    "save_codebook": "qda.codebook", "SourceDocument": "qda.ingest", "Turn": "qda.ingest",
+    "read_document": "qda.ingest", "read_participants": "qda.ingest",
+    "Project": "qda.project", "default_codebook": "qda.resources",
+    "sample_dir": "qda.resources", "make_nlp": "qda.segment",
+    "segment_document": "qda.segment", "RunResult": "qda.workflow", "run": "qda.workflow",
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'qda' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "__version__",
