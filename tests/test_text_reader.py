@@ -149,6 +149,14 @@ def test_nuls_that_are_not_utf16_are_binary(write, data):
         read_document(write("odd.txt", data))
 
 
+def test_damaged_utf16_without_a_bom_is_a_clear_error(write):
+    """Found by the fuzzer: a lone surrogate in BOM-less UTF-16 escaped as UnicodeDecodeError."""
+    data = "Interviewer: Hello there.\nDawn: Hi.\n".encode("utf-16-le") + b"\x00\xd8"
+    path = write("u16.txt", data)
+    with pytest.raises(InputError, match=re.escape(str(path)) + ".*UTF-16-LE.*UTF-8"):
+        read_document(path)
+
+
 def test_a_bom_that_lies_raises_input_error(write):
     path = write("odd.txt", b"\xff\xfe" + "Dawn: hi".encode("utf-16-le") + b"\x00")  # odd length
     with pytest.raises(InputError, match=re.escape(str(path))):

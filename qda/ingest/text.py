@@ -82,7 +82,13 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
         encoding = _bomless_utf16(data)
         if encoding is None:
             raise _binary(path)
-        text = data.decode(encoding)
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:   # e.g. a lone surrogate: damaged, not text
+            raise InputError(
+                f"{path}: looks like {encoding.upper()} without a byte-order mark, but byte "
+                f"{exc.start} is not valid {encoding.upper()} ({exc.reason}); re-save the "
+                "file as UTF-8") from exc
         if _controls(text):
             raise _binary(path)
         return text, encoding
