@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 
@@ -38,6 +39,7 @@ __all__ = ["LARGE_CELLS", "Sheet", "Table", "sheet_name", "write_workbook"]
 _WRAP_MIN = 60      # a column whose content runs longer than this is wrapped
 _MAX_WIDTH = 80
 _WIDTH_SAMPLE = 2000  # rows looked at to fit a column's width
+_CHUNK = 5000         # rows converted to cells at a time
 _EXCEL_MAX_CELL = 32767
 LARGE_CELLS = 1_000_000   # above this many data cells, write in constant-memory mode
 _RESERVED = {"history"}   # Excel reserves this sheet name
@@ -113,6 +115,8 @@ def sheet_name(wanted: str, taken: Iterable[str] = ()) -> str:
 
 
 def _cell(value: Any) -> Any:
+    if type(value) is str:                # the common case first: most cells are text
+        return value if len(value) <= _EXCEL_MAX_CELL else value[: _EXCEL_MAX_CELL - 1] + "…"
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -132,6 +136,26 @@ def _cell(value: Any) -> Any:
     if isinstance(value, str) and len(value) > _EXCEL_MAX_CELL:
         return value[: _EXCEL_MAX_CELL - 1] + "…"
     return value
+
+
+def _column_cells(column: pd.Series) -> list[Any]:
+    """A column's values as cells (None for missing), converted once per column: plain
+    numpy integers and booleans need no check per value, floats only the NaN/inf one."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return column.tolist()                             # Python ints / bools
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return [v if math.isfinite(v) else None for v in column.tolist()]
+    return [_cell(v) for v in column.tolist()]
+
+
+def _rows(frame: pd.DataFrame, chunk: int = _CHUNK) -> Iterator[list[Any]]:
+    """The frame's rows as lists of cells, converted a column at a time in chunks of rows
+    (a streamed sheet never holds a converted copy of more than ``chunk`` rows)."""
+    for lo in range(0, len(frame), chunk):
+        part = frame.iloc[lo:lo + chunk]
+        columns = [_column_cells(part.iloc[:, j]) for j in range(part.shape[1])]
+        yield from (list(row) for row in zip(*columns))
 
 
 def _headers(columns: Sequence[Any]) -> list[str]:
@@ -210,8 +234,7 @@ class _Writer:
         names = [str(c) for c in df.columns]
         # Widths from the first rows only; the rows themselves are converted one at a
         # time while writing, so a streamed sheet never holds a second copy of the frame.
-        sample = [[_cell(v) for v in rec]
-                  for rec in df.head(_WIDTH_SAMPLE).itertuples(index=False, name=None)]
+        sample = list(_rows(df.head(_WIDTH_SAMPLE)))
         widths, formats, header_formats = [], [], []
         for j, (name, header) in enumerate(zip(names, headers)):
             width, wrap = _width(header, [r[j] for r in sample])
@@ -256,22 +279,25 @@ class _Writer:
         colour_j = (lay["names"].index(table.color_column)
                     if table.color_column in lay["names"] else None)
         last = n_rows - 1
-        records = table.frame.itertuples(index=False, name=None)
         plain = [self.fmt(**props) for props in lay["formats"]]
         bold = [self.fmt(**{**props, "bold": True}) for props in lay["formats"]]
-        for i, values in enumerate([_cell(v) for v in rec] for rec in records):
+        write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
+        for i, values in enumerate(_rows(table.frame)):
             r = top + 1 + i
             formats = bold if table.total_row and i == last else plain
             for j, value in enumerate(values):
                 cell_format = formats[j]
                 if j == colour_j and isinstance(value, str) and value:
                     cell_format = self.fmt(**{**lay["formats"][j], "bg_color": value})
-                if value is None:
+                kind = type(value)
+                if kind is str:
+                    write_string(r, j, value, cell_format)
+                elif kind is int or kind is float:
+                    write_number(r, j, value, cell_format)
+                elif value is None:
                     if cell_format is not None:
-                        ws.write_blank(r, j, None, cell_format)
-                elif isinstance(value, str):
-                    ws.write_string(r, j, value, cell_format)
-                else:
+                        write_blank(r, j, None, cell_format)
+                else:                         # booleans, dates: xlsxwriter's own choice
                     ws.write(r, j, value, cell_format)
         if as_table:
             ws.add_table(top, 0, top + n_rows, ncols - 1, {
