@@ -15,6 +15,7 @@ words (span codings), those parts, joined by `` … ``.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -80,11 +81,15 @@ def framework_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Co
     coded = codings.loc[codings["segment_id"].isin(order), ["segment_id", "code_id", "start",
                                                             "end"]]
     coded = coded.merge(up, on="code_id")
+    # One quote per (segment, theme): plain tuples sorted once, not a pandas group each.
+    rows = sorted(zip(coded["segment_id"].tolist(), coded["theme_id"].tolist(),
+                      coded["start"].astype("int64").tolist(),
+                      coded["end"].astype("int64").tolist()),
+                  key=lambda r: (order[r[0]], r[1]))
     cells: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for (segment_id, theme), group in coded.groupby(["segment_id", "theme_id"], sort=False):
+    for (segment_id, theme), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
         document_id, start, end, participant_id = where[segment_id]
-        quote = _quote(texts[document_id], start, end,
-                       zip(group["start"].astype(int), group["end"].astype(int)))
+        quote = _quote(texts[document_id], start, end, [(r[2], r[3]) for r in group])
         cells.setdefault((participant_id, theme), []).append(
             (order[segment_id], f"[{segment_id}] {quote}"))
 
