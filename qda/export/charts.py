@@ -147,7 +147,7 @@ def theme_heatmap(counts: pd.DataFrame, codebook: Codebook, *, basis: str,
         for (r, c), v in np.ndenumerate(values):
             if v:
                 ax.text(c, r, str(int(v)), ha="center", va="center", fontsize=7,
-                        color="white" if v > peak * 0.6 else "black")
+                        color="white" if v > peak * 0.6 else "black", in_layout=False)
     fig.colorbar(image, ax=ax, shrink=0.5, label="coded segments", pad=0.01)
     fig.suptitle(title, fontsize=13, x=0.01, ha="left")
     fig.supxlabel(_wrap(f"Counts: {basis}", 120), x=0.01, ha="left", **_SUBTITLE)
@@ -181,7 +181,7 @@ def cooccurrence_heatmap(table: pd.DataFrame, codebook: Codebook, *, basis: str,
         for (r, c), v in np.ndenumerate(values):
             if np.isfinite(v) and v > 0:
                 ax.text(c, r, f"{v:.2f}" if ratio else str(int(v)), ha="center", va="center",
-                        fontsize=6 if k > 12 else 7,
+                        fontsize=6 if k > 12 else 7, in_layout=False,
                         color="white" if v > top * 0.6 else "black")
     ax.set_xticks(np.arange(-0.5, k, 1), minor=True)
     ax.set_yticks(np.arange(-0.5, k, 1), minor=True)
@@ -247,11 +247,25 @@ def write_charts(directory: str | Path, figures: Mapping[str, Figure], *, dpi: i
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, fig in figures.items():
-        for fmt in formats:
-            target = directory / f"{name}.{fmt}"
-            with atomic_path(target) as tmp, matplotlib.rc_context({"svg.fonttype": "none",
-                                                            "svg.hashsalt": "qda"}):
-                fig.savefig(tmp, dpi=dpi, format=fmt)
-            written.append(target)
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "qda"}):
+        for name, fig in figures.items():
+            _freeze_layout(fig, dpi)
+            for fmt in formats:
+                target = directory / f"{name}.{fmt}"
+                with atomic_path(target) as tmp:
+                    fig.savefig(tmp, dpi=dpi, format=fmt)
+                written.append(target)
     return written
+
+
+def _freeze_layout(fig: Figure, dpi: float) -> None:
+    """Run the figure's layout engine once, at the saving dpi, then fix the result.
+
+    With a layout engine, every ``savefig`` lays the figure out again in an extra pass
+    that measures every text (most of a heatmap's cost); frozen, each format is one
+    drawing pass. The positions are the engine's own, so the files look the same."""
+    if fig.get_layout_engine() is None:
+        return
+    fig.set_dpi(dpi)
+    fig.draw_without_rendering()
+    fig.set_layout_engine(None)   # not "none": a placeholder engine still costs the pass
