@@ -29,7 +29,6 @@ from itertools import combinations
 import krippendorff
 import numpy as np
 import pandas as pd
-from sklearn.metrics import cohen_kappa_score
 
 from qda.analysis.columns import choose_codes, rolled_pairs
 from qda.codebook import Codebook
@@ -93,6 +92,10 @@ def cohen_kappa(a: Sequence, b: Sequence) -> float:
     labels = np.union1d(a, b)
     if len(a) == 0 or len(labels) < 2:
         return float("nan")
+    # Imported here: scikit-learn (with SciPy) takes seconds to import, and most
+    # exports never compute a kappa.
+    from sklearn.metrics import cohen_kappa_score
+
     return float(cohen_kappa_score(a, b, labels=labels))
 
 
