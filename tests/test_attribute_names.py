@@ -79,3 +79,26 @@ def test_a_survey_column_named_like_a_table_column_is_kept_renamed_and_reported(
         assert list(segs["attribute_Unit"]) == ["North", "South", "North"]
         assert segs["unit"].eq("response").all()
 
+
+
+def test_an_attribute_named_like_a_code_id_is_renamed_so_the_code_column_stays_one(
+        fresh_project: Project, transcripts, tmp_path):
+    fresh_project.ingest([transcripts])
+    fresh_project.load_codebook(CODEBOOK)
+    fresh_project.code_rules()
+    code = fresh_project.codebook.ids[0]
+    with fresh_project._store.transaction():
+        fresh_project._store.upsert_participant("S01", label="Dawn",
+                                                attributes={code: "an attribute value"})
+    segments = reports.segments_with_codes(fresh_project)
+    assert list(segments.columns).count(code) == 1
+    assert set(segments[code]) <= {0, 1}                   # the code's 0/1 column
+    assert f"attribute_{code}" in segments.columns
+    matrix = fresh_project.matrix()
+    assert list(matrix.columns).count(code) == 1
+    assert "an attribute value" in matrix[f"attribute_{code}"].tolist()
+    reports.export_workbook(fresh_project, tmp_path / "db.xlsx")
+    from python_calamine import CalamineWorkbook
+    header = CalamineWorkbook.from_path(str(tmp_path / "db.xlsx")).get_sheet_by_name(
+        "Segments").to_python()[0]
+    assert header.count(code) == 1 and f"{code} (2)" not in header

@@ -79,11 +79,13 @@ class ProjectBase:
 
     def _participants(self) -> pd.DataFrame:
         """The store's participants, an attribute named like a column of qda's tables
-        (stored before such names were refused, or by another program) renamed
+        (stored before such names were refused, or by another program) or like a code's
+        id (the matrix and the Segments sheet have a column per code) renamed
         ``attribute_<name>``, so that joining attributes to segments never clashes."""
         parts = self._store.participants()
         base = {"participant_id", "label", "auto"}
-        return parts.rename(columns={c: attribute_column(c, RESERVED_ATTRIBUTES)
+        taken = RESERVED_ATTRIBUTES | set(self.codebook.ids)
+        return parts.rename(columns={c: attribute_column(c, taken)
                                      for c in parts.columns if c not in base})
 
     def history(self) -> pd.DataFrame:
