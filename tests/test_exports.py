@@ -462,6 +462,34 @@ def test_exports_get_ordinary_file_permissions(tmp_path):
     assert stat.S_IMODE(target.stat().st_mode) == 0o640             # a replaced file's mode
 
 
+def test_an_export_onto_a_folder_is_a_clear_error(tmp_path):
+    target = tmp_path / "quotes.md"
+    target.mkdir()
+    with pytest.raises(InputError, match="quotes.md: is a folder") as err:
+        with atomic_path(target) as tmp:
+            tmp.write_text("x", encoding="utf-8")
+    assert "write somewhere else" in str(err.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["quotes.md"]     # no temporary left
+
+
+def test_a_failing_disk_is_a_clear_error_and_keeps_the_old_file(tmp_path, monkeypatch):
+    import errno
+    import os
+    target = tmp_path / "db.xlsx"
+    target.write_text("old", encoding="utf-8")
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(InputError, match="No space left on device") as err:
+        with atomic_path(target) as tmp:
+            tmp.write_text("new", encoding="utf-8")
+    assert "db.xlsx" in str(err.value) and "unchanged" in str(err.value)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert list(tmp_path.iterdir()) == [target]
+
+
 def test_segments_with_codes_flags_roll_up(sample_project):
     table = reports.segments_with_codes(sample_project)
     cb = sample_project.codebook

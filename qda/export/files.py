@@ -25,7 +25,15 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     target = Path(target)
     if not target.parent.exists():
         raise InputError(f"{target}: folder {target.parent} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
+    if target.is_dir():
+        raise InputError(f"{target}: is a folder, so a file cannot be written there; "
+                         "rename or remove the folder, or write somewhere else")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix,
+                                   dir=target.parent)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write in {target.parent} ({exc.strerror}); "
+                         "choose a folder you can write to") from exc
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -41,6 +49,13 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     except PermissionError as exc:
         raise InputError(f"{target}: cannot be written ({exc.strerror}); is it open in another "
                          "program such as Excel? Close it and try again") from exc
+    except IsADirectoryError as exc:       # made a folder while we wrote
+        raise InputError(f"{target}: is a folder, so a file cannot be written there; "
+                         "rename or remove the folder, or write somewhere else") from exc
+    except OSError as exc:                 # a full disk, a filesystem gone read-only...
+        raise InputError(f"{target}: cannot be written ({exc.strerror or exc}); the file "
+                         "you had is unchanged. Check the disk has space and try again"
+                         ) from exc
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
