@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +45,9 @@ def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None
     again only what changed: new or changed documents' segments, and the codes whose
     rules changed (the suggestions are the same as coding everything afresh).
     ``workers`` (processes on this machine) or ``scheduler`` (a Dask cluster's address,
-    ``tcp://host:8786``) segment and code in parallel; only this process writes.
+    ``tcp://host:8786``) segment and code in parallel; only this process writes the
+    project. With ``workers`` of 2 or more, the charts and the quote bank are also drawn
+    in a process of their own while this one writes the workbook.
     ``read_options`` go to :meth:`Project.ingest` (``format``, ``speaker_pattern``,
     ``text_columns``, ``id_column``, ``progress``).
     """
@@ -62,12 +65,36 @@ def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None
                                     interviewer_labels=interviewer_labels, workers=workers,
                                     scheduler=scheduler, **read_options)
             rules = project.code_rules(incremental=True, workers=workers, scheduler=scheduler)
-        workbook = reports.export_workbook(project, out / "qda-database.xlsx")
-        charts = reports.export_charts(project, out / "charts")
-        quotes = reports.export_quotes(project, out / "quotes.md")
+        workbook, charts, quotes = _export(project, out, workers=workers)
         return RunResult(
             project=project_path, workbook=workbook, charts=charts, quotes=quotes,
             ingest=ingest, rules=rules, summary=project.summary(),
             codings_used=project.select_codings().description,
             warnings=[*ingest.warnings, *rules.warnings],
         )
+
+
+def _export(project: Project, out: Path, *, workers: int | None
+            ) -> tuple[Path, list[Path], Path]:
+    """The workbook, the charts and the quote bank. With two or more workers, the charts
+    and quotes are made in a forked process (it reads the committed project through a
+    read-only connection of its own) while this process writes the workbook: the two
+    take about as long, so the exports take about half the time on two cores."""
+    if not workers or workers < 2:
+        return (reports.export_workbook(project, out / "qda-database.xlsx"),
+                *_charts_and_quotes(project, out))
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        side = pool.submit(_charts_and_quotes_of, project.path, out)
+        workbook = reports.export_workbook(project, out / "qda-database.xlsx")
+        charts, quotes = side.result()
+    return workbook, charts, quotes
+
+
+def _charts_and_quotes(project: Project, out: Path) -> tuple[list[Path], Path]:
+    return (reports.export_charts(project, out / "charts"),
+            reports.export_quotes(project, out / "quotes.md"))
+
+
+def _charts_and_quotes_of(path: Path, out: Path) -> tuple[list[Path], Path]:
+    with Project.open(path, read_only=True) as project:
+        return _charts_and_quotes(project, out)

@@ -185,6 +185,47 @@ def test_cli_run_with_workers_and_a_dead_scheduler(tmp_path, corpus):
     assert bad.exit_code == 1 and "Error: cannot reach the Dask scheduler" in bad.output
 
 
+def test_run_with_workers_writes_the_serial_exports(tmp_path, corpus):
+    """With workers, the charts and quote bank are drawn in a process of their own while
+    the workbook is written: every file is the same as a serial run's."""
+    from python_calamine import CalamineWorkbook
+
+    serial = qda.run([corpus], out=tmp_path / "serial")
+    parallel = qda.run([corpus], out=tmp_path / "parallel", workers=2)
+    names = lambda result: [p.relative_to(p.parents[1] if p.parent.name == "charts"
+                                          else p.parent).as_posix() for p in result.outputs]
+    assert names(parallel) == names(serial)
+    assert parallel.quotes.read_bytes() == serial.quotes.read_bytes()
+    for a, b in zip(serial.charts, parallel.charts):
+        assert a.stat().st_size > 0 and b.stat().st_size > 0
+        if a.suffix == ".png":
+            assert a.read_bytes() == b.read_bytes(), a.name
+
+    def sheets(path):     # leaving out when each was written (About, created_at)
+        book = CalamineWorkbook.from_path(str(path))
+        out = {}
+        for name in book.sheet_names:
+            rows = book.get_sheet_by_name(name).to_python()
+            if name != "About":
+                keep = [j for j, h in enumerate(rows[0]) if h != "created_at"]
+                out[name] = [[row[j] for j in keep] for row in rows]
+        return out
+
+    assert sheets(parallel.workbook) == sheets(serial.workbook)
+
+
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]])
+def test_run_reports_a_failing_export_clearly(tmp_path, corpus, workers):
+    """An export that cannot be written (here a folder where a chart must go) is a clear
+    error, also when the charts are drawn in a process of their own."""
+    out = tmp_path / "out"
+    (out / "charts" / "saturation.png").mkdir(parents=True)
+    result = CliRunner().invoke(cli, ["run", str(corpus), "--out", str(out), *workers])
+    assert result.exit_code == 1, result.output
+    assert "Error:" in result.output and "saturation.png: is a folder" in result.output
+    assert not isinstance(result.exception, OSError)
+
+
 # --------------------------------------------------------------------------- dask
 def test_dask_local_cluster_gives_the_serial_codings(tmp_path, corpus):
     distributed = pytest.importorskip("distributed")
