@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CROSSTAB_GROUPS", "QUOTE_FORMATS", "agreement_coders", "codings_table",
            "crosstab_attributes", "export_charts", "export_quotes", "export_workbook",
-           "segments_with_codes"]
+           "segments_with_codes", "workbook_sheets"]
 
 # An attribute makes a crosstab sheet when its values split the participants into
 # this many groups: one value is no comparison; more than 20 (ids, ages, free text)
@@ -186,6 +186,14 @@ def export_workbook(project: Project, path: str | Path, *,
     """Write the research database (see the About sheet it writes for what each sheet
     holds). ``constant_memory``: force xlsxwriter's streaming mode on or off (default:
     on for large projects, see :func:`qda.export.excel.write_workbook`)."""
+    about, sheets = workbook_sheets(project)
+    return write_workbook(path, about=about, sheets=sheets, constant_memory=constant_memory)
+
+
+def workbook_sheets(project: Project) -> tuple[list[tuple[str, str]], list[Sheet]]:
+    """What :func:`export_workbook` writes, before it is written: the About sheet's
+    lines and the sheets, each a :class:`~qda.export.excel.Sheet` holding DataFrames
+    (``sheet.frame``; ``sheet.more`` for the tables under it)."""
     data = _inputs(project)
     chosen = data.chosen
     cb = project.codebook
@@ -312,7 +320,7 @@ def export_workbook(project: Project, path: str | Path, *,
                       f"{CROSSTAB_GROUPS[0]} to {CROSSTAB_GROUPS[1]} distinct values."),
         *_sheet_lines(said),
     ]
-    return write_workbook(path, about=about, sheets=sheets, constant_memory=constant_memory)
+    return about, sheets
 
 
 def export_charts(project: Project, directory: str | Path, *, group: str = "group"

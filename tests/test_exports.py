@@ -518,3 +518,19 @@ def test_a_heatmap_of_many_participants_shows_the_busiest(sample_project):
     small = theme_heatmap(counts.head(12), cb, basis="test")
     assert len(small.axes[0].get_yticklabels()) == 12
     assert small._suptitle.get_text() == "Participants by theme"
+
+
+def test_workbook_sheets_are_the_frames_the_workbook_holds(sample_project, tmp_path):
+    """``workbook_sheets`` gives an analyst the workbook's tables as DataFrames: the
+    sheets written are exactly those, in order, with their rows."""
+    from python_calamine import CalamineWorkbook
+
+    about, sheets = reports.workbook_sheets(sample_project)
+    path = reports.export_workbook(sample_project, tmp_path / "db.xlsx")
+    book = CalamineWorkbook.from_path(str(path))
+    assert book.sheet_names == ["About", *[s.name for s in sheets]]
+    assert dict(about)["Codings used"] == sample_project.select_codings().description
+    segments = next(s for s in sheets if s.name == "Segments")
+    rows = book.get_sheet_by_name("Segments").to_python()
+    assert rows[0] == [str(c) for c in segments.frame.columns]
+    assert len(rows) == len(segments.frame) + 1
