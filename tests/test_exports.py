@@ -534,3 +534,26 @@ def test_workbook_sheets_are_the_frames_the_workbook_holds(sample_project, tmp_p
     rows = book.get_sheet_by_name("Segments").to_python()
     assert rows[0] == [str(c) for c in segments.frame.columns]
     assert len(rows) == len(segments.frame) + 1
+
+
+def test_a_cell_too_long_for_excel_is_cut_and_the_about_sheet_says_where(tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    from qda.export.excel import Sheet, write_workbook
+
+    long = "word " * 8000                                    # 40,000 characters
+    frame = pd.DataFrame({"participant": ["P1", "P2", "P3"],
+                          "benefits | quotes": [long, "short", long], "n": [1, 2, 3]})
+    path = write_workbook(tmp_path / "db.xlsx", about=[("Project", "p")],
+                          sheets=[Sheet("Framework", frame)])
+    book = CalamineWorkbook.from_path(str(path))
+    cells = book.get_sheet_by_name("Framework").to_python()
+    assert len(cells[1][1]) == 32767 and cells[1][1].endswith("…")
+    assert cells[2][1] == "short"
+    about = {row[0]: row[1] for row in book.get_sheet_by_name("About").to_python() if row}
+    assert "Framework 'benefits | quotes': 2 cells" in about["Cut to fit Excel"]
+    again = write_workbook(tmp_path / "ok.xlsx", about=[("Project", "p")],
+                           sheets=[Sheet("Framework", frame.assign(**{"benefits | quotes": "x"}))])
+    about = [row[0] for row in CalamineWorkbook.from_path(str(again)).get_sheet_by_name(
+        "About").to_python() if row]
+    assert "Cut to fit Excel" not in about

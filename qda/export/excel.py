@@ -34,7 +34,7 @@ import xlsxwriter
 
 from qda.export.files import atomic_path
 
-__all__ = ["LARGE_CELLS", "Sheet", "Table", "sheet_name", "write_workbook"]
+__all__ = ["LARGE_CELLS", "Sheet", "Table", "overlong_cells", "sheet_name", "write_workbook"]
 
 _WRAP_MIN = 60      # a column whose content runs longer than this is wrapped
 _MAX_WIDTH = 80
@@ -316,6 +316,23 @@ class _Writer:
                     "max_color": "#D7301F"})
 
 
+def overlong_cells(sheets: Sequence[Sheet]) -> list[str]:
+    """``sheet 'column': n cells`` for each column holding text longer than an Excel
+    cell can (those cells are written cut short, ending with ``…``)."""
+    found = []
+    for sheet in sheets:
+        for table in sheet.tables:
+            for j, name in enumerate(table.frame.columns):
+                column = table.frame.iloc[:, j]
+                if column.dtype.kind not in "OUT" and not pd.api.types.is_string_dtype(column):
+                    continue
+                lengths = column.map(lambda v: len(v) if isinstance(v, str) else 0)
+                n = int((lengths > _EXCEL_MAX_CELL).sum())
+                if n:
+                    found.append(f"{sheet.name} '{name}': {n} cell{'s' if n > 1 else ''}")
+    return found
+
+
 def _runs(columns: list[int]) -> list[tuple[int, int]]:
     """Contiguous runs of column numbers, so a heatmap never shades a column between."""
     runs: list[tuple[int, int]] = []
@@ -337,6 +354,12 @@ def write_workbook(path: str | Path, *, about: Sequence[tuple[str, Any]],
     path = Path(path)
     if constant_memory is None:
         constant_memory = sum(s.cells for s in sheets) > LARGE_CELLS
+    cut = overlong_cells(sheets)
+    if cut:
+        about = [*about, ("Cut to fit Excel",
+                          f"A cell holds at most {_EXCEL_MAX_CELL:,} characters: these cells "
+                          "were longer and end with '…' (the whole text is in the project, "
+                          "the quote bank and the CSV exports): " + "; ".join(cut) + ".")]
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_urls": False,
                                               "strings_to_formulas": False,
