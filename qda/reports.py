@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from qda import __version__, analysis
@@ -45,8 +46,10 @@ _NOT_ATTRIBUTES = ("participant_id", "participant", "label", "auto")
 
 @dataclass(frozen=True)
 class _Inputs:
-    """What every analysis of one export reads, read once."""
+    """What every analysis of one export reads, read once (at 10M words each read of the
+    codings or segments costs over a second)."""
 
+    codings: pd.DataFrame           # the store's coding table, every coding
     chosen: analysis.CodingSelection
     segments: pd.DataFrame          # the store's segment table (ids, offsets, flags)
     participants: pd.DataFrame      # participant_id, label, auto, attributes
@@ -55,26 +58,32 @@ class _Inputs:
 
 def _inputs(project: Project) -> _Inputs:
     store = project._store
-    return _Inputs(project.select_codings(), store.segments(), project._participants(),
-                   store.document_texts())
+    codings = store.codings()
+    return _Inputs(codings, analysis.select_codings(codings), store.segments(),
+                   project._participants(), store.document_texts())
 
 
-def segments_with_codes(project: Project) -> pd.DataFrame:
+def segments_with_codes(project: Project, data: _Inputs | None = None) -> pd.DataFrame:
     """The segment table with a ``codes`` column (codes applied directly) and a 0/1
     column per code (1 when the segment is coded at the code or a sub-code)."""
-    chosen = project.select_codings()
+    data = data or _inputs(project)
     cb = project.codebook
-    segs = project.segments()
-    direct = coded_segments(chosen.codings, cb, rollup=False)
+    segs = project._segment_table(data.segments, data.texts, data.participants)
+    direct = coded_segments(data.chosen.codings, cb, rollup=False)
     order = {cid: i for i, cid in enumerate(cb.ids)}
-    listed = (direct.assign(_o=direct["code_id"].map(order)).sort_values("_o")
-              .groupby("segment_id")["code_id"].agg("; ".join))
-    segs["codes"] = segs["segment_id"].map(listed).fillna("")
-    rolled = coded_segments(chosen.codings, cb)
-    flags = (rolled.assign(v=1).pivot_table(index="segment_id", columns="code_id", values="v",
-                                            aggfunc="max")
-             .reindex(index=segs["segment_id"], columns=cb.ids).fillna(0).astype("int64"))
-    return pd.concat([segs.reset_index(drop=True), flags.reset_index(drop=True)], axis=1)
+    listed: dict[str, list[str]] = {}
+    for segment_id, code_id in sorted(zip(direct["segment_id"], direct["code_id"]),
+                                      key=lambda pair: order.get(pair[1], len(order))):
+        listed.setdefault(segment_id, []).append(code_id)
+    segs["codes"] = [("; ".join(listed[s]) if s in listed else "") for s in segs["segment_id"]]
+    rolled = coded_segments(data.chosen.codings, cb)
+    flags = np.zeros((len(segs), len(cb.ids)), dtype="int64")
+    at = pd.Index(segs["segment_id"]).get_indexer(rolled["segment_id"])
+    code_at = pd.Index(cb.ids).get_indexer(rolled["code_id"])
+    found = (at >= 0) & (code_at >= 0)
+    flags[at[found], code_at[found]] = 1
+    return pd.concat([segs.reset_index(drop=True), pd.DataFrame(flags, columns=cb.ids)],
+                     axis=1)
 
 
 def _evidence(value: object) -> str:
@@ -95,18 +104,18 @@ def _evidence(value: object) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
-def codings_table(project: Project, chosen: analysis.CodingSelection | None = None
-                  ) -> pd.DataFrame:
+def codings_table(project: Project, chosen: analysis.CodingSelection | None = None,
+                  data: _Inputs | None = None) -> pd.DataFrame:
     """Every coding in the project, long: the design's long coding CSV columns first
     (``segment_id, document, participant, start, end, code, coder, source, status,
     confidence, text``: the coded words), then ``used`` (1 when the analyses count it,
     by ``chosen``), ``code_name``, ``evidence`` (the matched terms), ``origin``,
     ``reviewed_by``, ``codebook_version``, ``created_at``, ``review``."""
-    store = project._store
-    chosen = chosen or project.select_codings()
-    df = store.codings()
-    texts = store.document_texts()
-    people = store.segments()[["segment_id", "participant_id"]]
+    data = data or _inputs(project)
+    chosen = chosen or data.chosen
+    df = data.codings
+    texts = data.texts
+    people = data.segments[["segment_id", "participant_id"]]
     df = df.merge(people, on="segment_id", how="left")
     cb = project.codebook
     out = pd.DataFrame({
@@ -145,13 +154,13 @@ def _present(value: object) -> bool:
     return value is not None and value == value          # NaN != NaN
 
 
-def agreement_coders(project: Project) -> list[str]:
+def agreement_coders(project: Project, codings: pd.DataFrame | None = None) -> list[str]:
     """The people whose coding can be compared: coders with human codings (their own,
     or suggestions they accepted) or reviewed segments, leaving out a consensus built
     by ``build_consensus`` (a coder whose every coding carries consensus evidence: it
     agrees with its coders by construction)."""
     store = project._store
-    codings = store.codings()
+    codings = store.codings() if codings is None else codings
     human = codings[(codings["source"] == "human") & (codings["status"] == "accepted")]
 
     def built(group: pd.DataFrame) -> bool:
@@ -215,7 +224,7 @@ def workbook_sheets(project: Project) -> tuple[list[tuple[str, str]], list[Sheet
                  "definition, when to use it and when not, examples, the keywords and "
                  "proximity rules the rules coder looks for, colour."))
 
-    segments = segments_with_codes(project)
+    segments = segments_with_codes(project, data)
     sheets.append(Sheet("Segments", segments, freeze_columns=1, colors=colors,
                         widths={"text": 80}, wrap=("text",)))
     said.append(("Segments", "One row per segment (what was coded) with its text, speaker, "
@@ -223,7 +232,7 @@ def workbook_sheets(project: Project) -> tuple[list[tuple[str, str]], list[Sheet
                  "each code column is 1 when the segment is coded at that code or one of its "
                  "sub-codes (0/1, for filtering and pivot tables)."))
 
-    codings = codings_table(project, chosen)
+    codings = codings_table(project, chosen, data)
     sheets.append(Sheet("Codings", codings, freeze_columns=1, widths={"text": 60},
                         wrap=("text",)))
     said.append(("Codings", "Every coding, one row each (the long coding CSV's columns "
@@ -288,7 +297,7 @@ def workbook_sheets(project: Project) -> tuple[list[tuple[str, str]], list[Sheet
     said.append(("Saturation", "One row per document in import order: the codes first seen "
                  "there and the distinct codes seen so far."))
 
-    coders = agreement_coders(project)
+    coders = agreement_coders(project, data.codings)
     agreement_line = (f"Not written: it needs two or more human coders "
                       f"({len(coders)} in this project).")
     if len(coders) >= 2:

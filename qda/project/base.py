@@ -5,7 +5,7 @@ Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
@@ -97,13 +97,20 @@ class ProjectBase:
         ``begin_time, end_time`` (seconds, from subtitle cues or timestamps) when any segment
         has them. Interviewer turns only with ``interviewer=True`` (then an
         ``is_interviewer`` column is added at the end)."""
-        segs = self._store.segments()
+        return self._segment_table(self._store.segments(), self._store.document_texts(),
+                                   self._participants(), interviewer=interviewer)
+
+    @staticmethod
+    def _segment_table(segs: pd.DataFrame, texts: Mapping[str, str],
+                       participants: pd.DataFrame, *, interviewer: bool = False
+                       ) -> pd.DataFrame:
+        """:meth:`segments` from tables already read (the store's segments, the texts,
+        :meth:`_participants`)."""
         if not interviewer:
             segs = segs[~segs["is_interviewer"]]
-        texts = self._store.document_texts()
         segs = segs.assign(text=[texts[d][s:e] for d, s, e in
                                  zip(segs["document_id"], segs["start"], segs["end"])])
-        attrs = self._participants().drop(columns=["label", "auto"])
+        attrs = participants.drop(columns=["label", "auto"])
         out = segs.merge(attrs, on="participant_id", how="left")
         out = out.rename(columns={"document_id": "document", "participant_id": "participant"})
         cols = ["segment_id", "document", "participant", "speaker", "unit", "start", "end", "text"]
