@@ -71,10 +71,11 @@ def framework_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Co
     ids = choose_codes(codebook, depth=depth, codes=codes)
     segs = live_segments(segments)
     segs = segs[segs["participant_id"].notna()].reset_index(drop=True)
-    order = {s: i for i, s in enumerate(segs["segment_id"])}
-    where = {r.segment_id: (r.document_id, int(r.start), int(r.end), r.participant_id)
-             for r in segs[["segment_id", "document_id", "start", "end",
-                            "participant_id"]].itertuples(index=False)}
+    order = {s: i for i, s in enumerate(segs["segment_id"].tolist())}
+    where = {segment_id: (document_id, int(start), int(end), participant_id)
+             for segment_id, document_id, start, end, participant_id in zip(
+                 *(segs[c].tolist() for c in ("segment_id", "document_id", "start", "end",
+                                             "participant_id")))}
 
     up = codebook.rollup()
     up = up[up["theme_id"].isin(ids)]
