@@ -37,7 +37,8 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Span
 
 from qda.codebook import Codebook
-from qda.segment import make_nlp
+from qda.coding.screen import Screen
+from qda.segment import LowercaseLookupLemmatizer, make_nlp
 
 __all__ = ["RulesCoder", "code_with_rules", "code_batch", "rule_fingerprints",
            "CODING_COLUMNS", "EXPLAIN_COLUMNS", "RULES_VERSION"]
@@ -75,6 +76,10 @@ class RulesCoder:
         # window key "code#wI" -> the rule; term key "code#wI#tJ" -> (window key, J)
         self._windows: dict[str, dict] = {}
         self._order = {cid: i for i, cid in enumerate(codebook.ids)}
+        # the lemma tuples of every keyword and, per window rule, of its terms (for the
+        # screen)
+        self._keyword_lemmas: list[tuple[str, ...]] = []
+        self._window_lemmas: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         with self._lemmas_only():
             for code in codebook:
                 if only is not None and code.id not in only:
@@ -89,6 +94,8 @@ class RulesCoder:
                     self._windows[key] = {"code": code.id, "number": i, **rule}
                     for j, term in enumerate(rule["terms"]):
                         self._add_terms(f"{key}#t{j}", (term,), self._wterms, "w")
+        self.screen = None if self._pattern_keys else Screen.make(
+            self._lookup_lemmatizer(), self._keyword_lemmas, self._window_lemmas.values())
 
     def _add_terms(self, key: str, keywords, terms: dict, kind: str) -> None:
         if not keywords:
@@ -101,10 +108,23 @@ class RulesCoder:
             groups.setdefault(lemmas, [[], []])
             groups[lemmas][0].append(doc)
             groups[lemmas][1].append((kw, lower, lemmas, lower == lemmas))
+        if kind == "k":
+            self._keyword_lemmas.extend(groups)
+        elif kind == "w":
+            self._window_lemmas[key.rpartition("#t")[0]].extend(groups)
         for n, (group_docs, candidates) in enumerate(groups.values()):
             entry = f"{key}\x1f{kind}{n}"
             self._phrases.add(entry, group_docs)
             terms[self.nlp.vocab.strings.add(entry)] = (key, candidates)
+
+    def _lookup_lemmatizer(self) -> LowercaseLookupLemmatizer | None:
+        """The pipeline's lemmatizer when it is qda's lookup one (the screen's table)."""
+        for name, pipe in self.nlp.pipeline:
+            if isinstance(pipe, LowercaseLookupLemmatizer) and pipe.overwrite:
+                return pipe
+            if "lemma" in name or name in ("tagger", "attribute_ruler", "morphologizer"):
+                return None        # something else sets lemmas first
+        return None
 
     def _lemmas_only(self):
         keep = [p for p in self.nlp.pipe_names if "lemmatizer" in p or p in ("tok2vec", "tagger",
@@ -128,6 +148,10 @@ class RulesCoder:
         if segments.empty:
             return pd.DataFrame([], columns=EXPLAIN_COLUMNS)
         records = segments[["segment_id", "document_id", "start", "end"]].to_dict("records")
+        if self.screen is not None:   # only what could match is tokenised
+            passes = self.screen.passes
+            records = [r for r in records
+                       if passes(texts[r["document_id"]][r["start"]:r["end"]])]
         rows: list[dict] = []
         for i in range(0, len(records), _BATCH):
             batch = records[i:i + _BATCH]
@@ -324,6 +348,8 @@ def code_batch(task: tuple) -> list[tuple]:
         if len(_WORKER_CODERS) > 4:
             _WORKER_CODERS.clear()
         coder = _WORKER_CODERS[key] = RulesCoder(codebook, nlp=make_nlp(model), codes=codes)
+    if coder.screen is not None:
+        rows = [r for r, k in zip(rows, coder.screen.keep(r[4] for r in rows)) if k]
     records = [{"segment_id": r[0], "document_id": r[1], "start": r[2], "end": r[3]}
                for r in rows]
     docs = coder.docs(r[4] for r in rows)
