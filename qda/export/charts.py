@@ -134,7 +134,7 @@ def theme_heatmap(counts: pd.DataFrame, codebook: Codebook, *, basis: str,
                  layout="constrained")
     ax = fig.subplots()
     values = data.to_numpy(dtype=float)
-    image = ax.imshow(values, aspect="auto", cmap="OrRd", vmin=0)
+    image = _cells(ax, values, cmap="OrRd", vmin=0)
     rotate = len(themes) > 8
     ax.set_xticks(range(len(themes)),
                   [_wrap(_name(codebook, t), 22 if rotate else 14) for t in themes],
@@ -152,6 +152,18 @@ def theme_heatmap(counts: pd.DataFrame, codebook: Codebook, *, basis: str,
     fig.suptitle(title, fontsize=13, x=0.01, ha="left")
     fig.supxlabel(_wrap(f"Counts: {basis}", 120), x=0.01, ha="left", **_SUBTITLE)
     return fig
+
+
+def _cells(ax, values, **style):
+    """A table of values as coloured cells centred on (column, row) = (0, 0), (1, 0)...,
+    first row at the top: vector quads, so an SVG gets sharp cells instead of an
+    embedded picture (and nothing is resampled to the output's pixels)."""
+    rows, cols = values.shape
+    mesh = ax.pcolormesh(np.arange(cols + 1) - 0.5, np.arange(rows + 1) - 0.5, values,
+                         **style)
+    ax.set_xlim(-0.5, cols - 0.5)
+    ax.set_ylim(rows - 0.5, -0.5)
+    return mesh
 
 
 def cooccurrence_heatmap(table: pd.DataFrame, codebook: Codebook, *, basis: str,
@@ -173,8 +185,9 @@ def cooccurrence_heatmap(table: pd.DataFrame, codebook: Codebook, *, basis: str,
     ratio = value.startswith("c")
     top = np.nanmax(values) if np.isfinite(values).any() else 0
     # The scale runs to the largest pair, so weak but real links still show.
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0,
-                      vmax=max(top, 0.05 if ratio else 1))
+    image = _cells(ax, np.ma.masked_invalid(values), cmap=cmap, vmin=0,
+                   vmax=max(top, 0.05 if ratio else 1))
+    ax.set_aspect("equal")
     ax.set_xticks(range(k), columns, fontsize=7 if k > 12 else 8, rotation=90)
     ax.set_yticks(range(k), names, fontsize=7 if k > 12 else 8)
     if k <= 30:
@@ -267,5 +280,12 @@ def _freeze_layout(fig: Figure, dpi: float) -> None:
     if fig.get_layout_engine() is None:
         return
     fig.set_dpi(dpi)
+    # Cell numbers take no part in the layout: hidden while it runs, they are measured
+    # once, by the first real drawing, instead of twice.
+    free = [a for a in fig.findobj(lambda a: not a.get_in_layout() and a.get_visible())]
+    for artist in free:
+        artist.set_visible(False)
     fig.draw_without_rendering()
+    for artist in free:
+        artist.set_visible(True)
     fig.set_layout_engine(None)   # not "none": a placeholder engine still costs the pass
