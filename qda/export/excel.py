@@ -245,8 +245,8 @@ class _Writer:
                 props["num_format"] = "0%"
             elif kind == "f":
                 props["num_format"] = "0.00"
-            elif kind in "iu":
-                props["num_format"] = "0"
+            # integers need no format: Excel's General shows them as they are (to 11
+            # digits), and a cell without a style costs less to write and to open
             if wrap or name in table.wrap:
                 props.update(text_wrap=True, valign="top")
             if name in table.editable:
