@@ -32,9 +32,9 @@ from qda.export.quotes import ORDERS, write_quote_bank_docx
 if TYPE_CHECKING:
     from qda.project import Project
 
-__all__ = ["CROSSTAB_GROUPS", "QUOTE_FORMATS", "agreement_coders", "codings_table",
+__all__ = ["CROSSTAB_GROUPS", "QUOTE_FORMATS", "Inputs", "agreement_coders", "codings_table",
            "crosstab_attributes", "export_charts", "export_quotes", "export_workbook",
-           "segments_with_codes", "workbook_sheets"]
+           "read_inputs", "segments_with_codes", "summary", "workbook_sheets"]
 
 # An attribute makes a crosstab sheet when its values split the participants into
 # this many groups: one value is no comparison; more than 20 (ids, ages, free text)
@@ -45,9 +45,11 @@ _NOT_ATTRIBUTES = ("participant_id", "participant", "label", "auto")
 
 
 @dataclass(frozen=True)
-class _Inputs:
-    """What every analysis of one export reads, read once (at 10M words each read of the
-    codings or segments costs over a second)."""
+class Inputs:
+    """What the exports read from a project, read once and shared by the workbook, the
+    charts and the quote bank (:func:`read_inputs`; at 10M words each read of the codings
+    or the segments costs over half a second). Pass one as ``data=`` to an export to
+    reuse it; it must be read after the project's last change."""
 
     codings: pd.DataFrame           # the store's coding table, every coding
     chosen: analysis.CodingSelection
@@ -56,17 +58,23 @@ class _Inputs:
     texts: dict[str, str]
 
 
-def _inputs(project: Project) -> _Inputs:
+def read_inputs(project: Project) -> Inputs:
+    """The tables every export uses, with the default choice of codings."""
     store = project._store
     codings = store.codings()
-    return _Inputs(codings, analysis.select_codings(codings), store.segments(),
-                   project._participants(), store.document_texts())
+    return Inputs(codings, analysis.select_codings(codings), store.segments(),
+                  project._participants(), store.document_texts())
 
 
-def segments_with_codes(project: Project, data: _Inputs | None = None) -> pd.DataFrame:
+def summary(project: Project, data: Inputs | None = None) -> dict[str, int]:
+    """:meth:`Project.summary`, counting segments from ``data`` when given."""
+    return project.summary(segments=None if data is None else data.segments)
+
+
+def segments_with_codes(project: Project, data: Inputs | None = None) -> pd.DataFrame:
     """The segment table with a ``codes`` column (codes applied directly) and a 0/1
     column per code (1 when the segment is coded at the code or a sub-code)."""
-    data = data or _inputs(project)
+    data = data or read_inputs(project)
     cb = project.codebook
     segs = project._segment_table(data.segments, data.texts, data.participants)
     direct = coded_segments(data.chosen.codings, cb, rollup=False)
@@ -105,13 +113,13 @@ def _evidence(value: object) -> str:
 
 
 def codings_table(project: Project, chosen: analysis.CodingSelection | None = None,
-                  data: _Inputs | None = None) -> pd.DataFrame:
+                  data: Inputs | None = None) -> pd.DataFrame:
     """Every coding in the project, long: the design's long coding CSV columns first
     (``segment_id, document, participant, start, end, code, coder, source, status,
     confidence, text``: the coded words), then ``used`` (1 when the analyses count it,
     by ``chosen``), ``code_name``, ``evidence`` (the matched terms), ``origin``,
     ``reviewed_by``, ``codebook_version``, ``created_at``, ``review``."""
-    data = data or _inputs(project)
+    data = data or read_inputs(project)
     chosen = chosen or data.chosen
     df = data.codings
     texts = data.texts
@@ -191,22 +199,23 @@ def _sheet_lines(sheets: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def export_workbook(project: Project, path: str | Path, *,
-                    constant_memory: bool | None = None) -> Path:
+                    constant_memory: bool | None = None, data: Inputs | None = None) -> Path:
     """Write the research database (see the About sheet it writes for what each sheet
     holds). ``constant_memory``: force xlsxwriter's streaming mode on or off (default:
     on for large projects, see :func:`qda.export.excel.write_workbook`)."""
-    about, sheets = workbook_sheets(project)
+    about, sheets = workbook_sheets(project, data=data)
     return write_workbook(path, about=about, sheets=sheets, constant_memory=constant_memory)
 
 
-def workbook_sheets(project: Project) -> tuple[list[tuple[str, str]], list[Sheet]]:
+def workbook_sheets(project: Project, *, data: Inputs | None = None
+                    ) -> tuple[list[tuple[str, str]], list[Sheet]]:
     """What :func:`export_workbook` writes, before it is written: the About sheet's
     lines and the sheets, each a :class:`~qda.export.excel.Sheet` holding DataFrames
     (``sheet.frame``; ``sheet.more`` for the tables under it)."""
-    data = _inputs(project)
+    data = data or read_inputs(project)
     chosen = data.chosen
     cb = project.codebook
-    summary = project.summary()
+    counts = summary(project, data)
     colors = {cid: cb.color(cid) for cid in cb.ids}
     sheets: list[Sheet] = []
     said: list[tuple[str, str]] = []
@@ -322,9 +331,9 @@ def workbook_sheets(project: Project) -> tuple[list[tuple[str, str]], list[Sheet
         ("Written by", f"qda {__version__}"),
         ("Codebook", f"{cb.name}, version {cb.version} ({len(cb)} codes)"),
         ("Codings used", chosen.description),
-        ("Counts", f"{summary['documents']} documents, {summary['participants']} participants, "
-                   f"{summary['segments']} segments (interviewer turns left out), "
-                   f"{summary['codings']} codings"),
+        ("Counts", f"{counts['documents']} documents, {counts['participants']} participants, "
+                   f"{counts['segments']} segments (interviewer turns left out), "
+                   f"{counts['codings']} codings"),
         ("Crosstabs", "One sheet per participant attribute with "
                       f"{CROSSTAB_GROUPS[0]} to {CROSSTAB_GROUPS[1]} distinct values."),
         *_sheet_lines(said),
@@ -332,13 +341,13 @@ def workbook_sheets(project: Project) -> tuple[list[tuple[str, str]], list[Sheet
     return about, sheets
 
 
-def export_charts(project: Project, directory: str | Path, *, group: str = "group"
-                  ) -> list[Path]:
+def export_charts(project: Project, directory: str | Path, *, group: str = "group",
+                  data: Inputs | None = None) -> list[Path]:
     """PNG and SVG charts: theme prevalence by ``group`` (if the attribute exists), the
     participant-by-theme heatmap, the co-occurrence of the most specific codes
     (c-coefficient), and the saturation curve; a chart with nothing to show (no
     participants, no codings, no documents) is left out."""
-    data = _inputs(project)
+    data = data or read_inputs(project)
     chosen = data.chosen
     cb = project.codebook
     basis = chosen.description
@@ -365,7 +374,8 @@ def export_charts(project: Project, directory: str | Path, *, group: str = "grou
     return write_charts(directory, figures)
 
 
-def export_quotes(project: Project, path: str | Path, *, order: str = "document") -> Path:
+def export_quotes(project: Project, path: str | Path, *, order: str = "document",
+                  data: Inputs | None = None) -> Path:
     """The quote bank, Markdown (``.md``) or Word (``.docx``) by the file's extension,
     quotes within each code in ``order`` (:data:`qda.export.quotes.ORDERS`)."""
     path = Path(path)
@@ -375,8 +385,10 @@ def export_quotes(project: Project, path: str | Path, *, order: str = "document"
                          "(.docx); name the file with one of those extensions")
     if order not in ORDERS:
         raise InputError(f"unknown quote order {order!r}; use one of {', '.join(ORDERS)}")
-    chosen = project.select_codings()
-    quotes = project.quotes()
+    data = data or read_inputs(project)
+    chosen = data.chosen
+    quotes = analysis.coded_quotes(chosen.codings, data.segments, data.texts, project.codebook,
+                                   project.attributions())
     confidence = (chosen.codings.groupby(["segment_id", "code_id"])["confidence"].max()
                   .rename("confidence").reset_index().rename(columns={"code_id": "code"}))
     quotes = quotes.merge(confidence, on=["segment_id", "code"], how="left")

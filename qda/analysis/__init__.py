@@ -1,6 +1,6 @@
 """Analysis: tables in, tables out (pandas DataFrames), no I/O except reading back a
 framework sheet. One module per analysis: ``matrix``, ``crosstab``, ``framework``,
-``cooccurrence``, ``agreement``, ``saturation``; ``select`` decides which codings
+``cooccurrence``, ``agreement``, ``saturation``, ``quotes``; ``select`` decides which codings
 they use and ``columns`` which codes they show (depth or a list, rolled up)."""
 
 from qda.analysis.agreement import (
@@ -22,12 +22,14 @@ from qda.analysis.framework import (
     read_framework_summaries,
 )
 from qda.analysis.matrix import VALUES, code_matrix, coded_segments
+from qda.analysis.quotes import QUOTE_COLUMNS, coded_quotes
 from qda.analysis.saturation import saturation
 from qda.analysis.select import CodingSelection, select_codings
 
 __all__ = [
     "AGREEMENT_COLUMNS",
     "FRAMEWORK_SHEET",
+    "QUOTE_COLUMNS",
     "UNITS",
     "VALUES",
     "Agreement",
@@ -37,6 +39,7 @@ __all__ = [
     "agreement",
     "choose_codes",
     "code_matrix",
+    "coded_quotes",
     "coded_segments",
     "cohen_kappa",
     "cooccurrence",

@@ -147,14 +147,9 @@ class ProjectBase:
     def quotes(self, *, template: str | None = None, **filters) -> pd.DataFrame:
         """Coded quotes with attributions: one row per (code, segment), document order."""
         chosen = self.select_codings(**filters)
-        segs = self.segments()
-        pairs = analysis.coded_segments(chosen.codings, self.codebook, rollup=False)
-        df = pairs.merge(segs, on="segment_id")
-        df["attribution"] = df["participant"].map(self.attributions(template=template))
-        order = {cid: i for i, cid in enumerate(self.codebook.ids)}
-        df = df.assign(_o=df["code_id"].map(order)).sort_values(["_o", "document", "start"])
-        return df[["code_id", "segment_id", "document", "participant", "attribution",
-                   "text"]].rename(columns={"code_id": "code"}).reset_index(drop=True)
+        return analysis.coded_quotes(chosen.codings, self._store.segments(),
+                                     self._store.document_texts(), self.codebook,
+                                     self.attributions(template=template))
 
     # ------------------------------------------------------------------- settings
     @property
@@ -167,8 +162,10 @@ class ProjectBase:
             self._store.record(who=_who(who), action="set", entity="setting",
                                entity_id="attribution_template", detail={"value": template})
 
-    def summary(self) -> dict[str, int]:
-        segs = self._store.segments()
+    def summary(self, *, segments: pd.DataFrame | None = None) -> dict[str, int]:
+        """Counts of documents, participants, segments, interviewer turns, codes and
+        codings (``segments``: the store's segment table, when already read)."""
+        segs = self._store.segments() if segments is None else segments
         total, human, suggested = self._store.coding_totals()
         return {
             "documents": len(self._store.document_ids()),
