@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qda import reports
+from qda import outputs, reports
 from qda.errors import InputError
 from qda.project import IngestReport, Project, RulesReport
 from qda.resources import default_codebook, sample_dir
@@ -48,6 +48,9 @@ def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None
     ``tcp://host:8786``) segment and code in parallel; only this process writes the
     project. With ``workers`` of 2 or more, the charts and the quote bank are also drawn
     in a process of their own while this one writes the workbook.
+    A workbook or quote bank changed since the last run (summaries typed in the
+    Framework sheet, quotes picked) is kept as ``<name>.edited-<time>.<ext>``, said in
+    ``warnings``, before the new one is written.
     ``read_options`` go to :meth:`Project.ingest` (``format``, ``speaker_pattern``,
     ``text_columns``, ``id_column``, ``progress``).
     """
@@ -65,34 +68,43 @@ def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None
                                     interviewer_labels=interviewer_labels, workers=workers,
                                     scheduler=scheduler, **read_options)
             rules = project.code_rules(incremental=True, workers=workers, scheduler=scheduler)
-        workbook, charts, quotes = _export(project, out, workers=workers)
+        data = reports.read_inputs(project)        # read once, for every export
+        book, bank = out / "qda-database.xlsx", out / "quotes.md"
+        # people write in these two (the Framework summaries, a report's quotes): a
+        # changed one is kept, never overwritten
+        with outputs.guarded(project, book, bank) as kept:
+            workbook, charts, quotes = _export(project, out, data, workers=workers)
+        notes = [outputs.kept_note(original, copy, outputs.WORKBOOK_HINT if original == book
+                                   else "") for original, copy in kept]
         return RunResult(
             project=project_path, workbook=workbook, charts=charts, quotes=quotes,
-            ingest=ingest, rules=rules, summary=project.summary(),
-            codings_used=project.select_codings().description,
-            warnings=[*ingest.warnings, *rules.warnings],
+            ingest=ingest, rules=rules, summary=reports.summary(project, data),
+            codings_used=data.chosen.description,
+            warnings=[*ingest.warnings, *rules.warnings, *notes],
         )
 
 
-def _export(project: Project, out: Path, *, workers: int | None
+def _export(project: Project, out: Path, data: reports.Inputs, *, workers: int | None
             ) -> tuple[Path, list[Path], Path]:
-    """The workbook, the charts and the quote bank. With two or more workers, the charts
-    and quotes are made in a forked process (it reads the committed project through a
-    read-only connection of its own) while this process writes the workbook: the two
-    take about as long, so the exports take about half the time on two cores."""
+    """The workbook, the charts and the quote bank, from ``data``. With two or more
+    workers, the charts and quotes are made in a forked process (it reads the committed
+    project through a read-only connection of its own) while this process writes the
+    workbook: the two take about as long, so the exports take about half the time on two
+    cores."""
     if not workers or workers < 2:
-        return (reports.export_workbook(project, out / "qda-database.xlsx"),
-                *_charts_and_quotes(project, out))
+        return (reports.export_workbook(project, out / "qda-database.xlsx", data=data),
+                *_charts_and_quotes(project, out, data))
     with ProcessPoolExecutor(max_workers=1) as pool:
         side = pool.submit(_charts_and_quotes_of, project.path, out)
-        workbook = reports.export_workbook(project, out / "qda-database.xlsx")
+        workbook = reports.export_workbook(project, out / "qda-database.xlsx", data=data)
         charts, quotes = side.result()
     return workbook, charts, quotes
 
 
-def _charts_and_quotes(project: Project, out: Path) -> tuple[list[Path], Path]:
-    return (reports.export_charts(project, out / "charts"),
-            reports.export_quotes(project, out / "quotes.md"))
+def _charts_and_quotes(project: Project, out: Path, data: reports.Inputs | None = None
+                       ) -> tuple[list[Path], Path]:
+    return (reports.export_charts(project, out / "charts", data=data),
+            reports.export_quotes(project, out / "quotes.md", data=data))
 
 
 def _charts_and_quotes_of(path: Path, out: Path) -> tuple[list[Path], Path]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -58,13 +59,28 @@ def _warn(messages) -> None:
         click.echo(f"Warning: {message}", err=True)
 
 
-def _write_table(df, out: Path | None) -> None:
+@contextmanager
+def _guard(project, *paths: Path | None, hint: str = ""):
+    """Around writing files people work in (sheets to fill, the workbook, quote banks):
+    a copy of each one changed since qda wrote it is kept first, and the user told."""
+    from qda import outputs
+    with outputs.guarded(project, *[p for p in paths if p is not None]) as kept:
+        yield
+    _warn([outputs.kept_note(original, copy, hint) for original, copy in kept])
+
+
+def _write_table(df, out: Path | None, *, project=None, hint: str = "") -> None:
+    """``df`` as CSV to ``out`` (standard output when None). With ``project``, the file is
+    one people fill in or edit: an edited one is kept (:func:`_guard`)."""
     if out is None:
         df.to_csv(sys.stdout, index=False)
         return
+    from contextlib import nullcontext
+
     from qda.export import atomic_path
-    with atomic_path(out) as tmp:
-        df.to_csv(tmp, index=False, encoding="utf-8")
+    with _guard(project, out, hint=hint) if project is not None else nullcontext():
+        with atomic_path(out) as tmp:
+            df.to_csv(tmp, index=False, encoding="utf-8")
     click.echo(f"Wrote {out} ({len(df)} rows)", err=True)
 
 

@@ -10,6 +10,7 @@ from qda.cli.base import (
     _CSV_OUT,
     _SPACY,
     _fail_cleanly,
+    _guard,
     _open,
     _parallel,
     _project_option,
@@ -123,7 +124,8 @@ def code_consensus(coders, rule, name, keep_edits, out, project_path) -> None:
 @_fail_cleanly
 def code_sheet(file, coder, codes, documents, no_suggestions, project_path) -> None:
     """Write a coding sheet (.xlsx) for a person to fill with x marks."""
-    with _open(project_path) as project:
+    from qda.outputs import SHEET_HINT
+    with _open(project_path) as project, _guard(project, file, hint=SHEET_HINT):
         project.coding_sheet(file, coder=coder, documents=documents or None,
                              codes=[c.strip() for c in codes.split(",") if c.strip()]
                              if codes else None, include_suggestions=not no_suggestions)
@@ -199,7 +201,10 @@ def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out,
         if next_n is not None:
             ranked = project.next_to_code(from_coder=from_coder, n=next_n, seed=seed)
             target = sheet or Path(f"next-{from_coder}.xlsx")
-            project.coding_sheet(target, coder=from_coder, segments=list(ranked["segment_id"]))
+            from qda.outputs import SHEET_HINT
+            with _guard(project, target, hint=SHEET_HINT):
+                project.coding_sheet(target, coder=from_coder,
+                                     segments=list(ranked["segment_id"]))
             click.echo(f"Wrote {target}: the {len(ranked)} segment(s) whose coding would teach "
                        f"the model most; fill it in, then: qda code import {target} --coder "
                        f"{from_coder}")

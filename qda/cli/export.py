@@ -8,6 +8,7 @@ import click
 
 from qda.cli.base import (
     _fail_cleanly,
+    _guard,
     _open,
     _project_option,
     cli,
@@ -43,6 +44,7 @@ def export(xlsx, constant_memory, charts, quotes, order, qdpx, qdc, suggestions,
     REFI-QDA files for other QDA programs."""
     from qda import reports
     from qda.errors import InputError
+    from qda.outputs import WORKBOOK_HINT
 
     if not (xlsx or charts or quotes or qdpx or qdc):
         raise InputError("say what to export: --xlsx F, --charts DIR, --quotes F, --qdpx F "
@@ -58,13 +60,17 @@ def export(xlsx, constant_memory, charts, quotes, order, qdpx, qdc, suggestions,
         raise InputError("--suggestions is for --qdpx (the project file); add --qdpx F")
     with _open(project_path) as project:
         written = []
+        # the workbook, charts and quote bank read the same tables: once
+        data = reports.read_inputs(project) if (xlsx or charts or quotes) else None
         if xlsx:
-            written.append(reports.export_workbook(project, xlsx,
-                                                   constant_memory=constant_memory))
+            with _guard(project, xlsx, hint=WORKBOOK_HINT):
+                written.append(reports.export_workbook(
+                    project, xlsx, constant_memory=constant_memory, data=data))
         if charts:
-            written += reports.export_charts(project, charts)
+            written += reports.export_charts(project, charts, data=data)
         if quotes:
-            written.append(reports.export_quotes(project, quotes, order=order))
+            with _guard(project, quotes):
+                written.append(reports.export_quotes(project, quotes, order=order, data=data))
         if qdpx:
             written.append(project.export_qdpx(qdpx, suggestions=suggestions))
         if qdc:

@@ -48,9 +48,12 @@ def participants_template(out, project_path) -> None:
     """A participants sheet to fill in for the speakers no sheet maps yet."""
     with _open(project_path) as project:
         sheet = project.participants_template()
-    if sheet.empty:
-        click.echo("Every speaker is mapped to a participant; nothing to fill in.", err=True)
-    _write_table(sheet, out)
+        if sheet.empty:
+            click.echo("Every speaker is mapped to a participant; nothing to fill in.",
+                       err=True)
+        _write_table(sheet, out, project=project,
+                     hint="rows filled in it go into the project with "
+                     "`qda participants load {kept}`")
 
 
 @participants.command("show")
