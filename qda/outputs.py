@@ -1,13 +1,14 @@
-"""Report files people edit: never overwritten with their edits in them.
+"""Files people work in: never overwritten with their edits in them.
 
 ``qda run`` writes the same files into its folder every time, and people work in them:
 the workbook's Framework sheet has columns for their summaries, and a quote bank is
-where a report's quotes get picked and trimmed. So before a report file is written over,
-it is compared with what qda last wrote there (the project remembers each file's size,
-modification time and SHA-256); a file that was changed since, or that this project
-never wrote, is first copied to ``<name>.edited-<UTC time>.<ext>`` beside it, and the
-caller is told where (a copy, not a move: if the new file then cannot be written, the old
-one is still in its place). Nothing is read into the project on its own: a workbook kept
+where a report's quotes get picked and trimmed; coding sheets, framework sheets, the long
+coding CSV and participants templates go out to be filled in. So before such a file is
+written over, it is compared with what qda last wrote there (the project remembers each
+file's size, modification time and SHA-256); a file that was changed since, or that
+this project never wrote, is first copied to ``<name>.edited-<UTC time>.<ext>`` beside
+it, and the caller is told where (a copy, not a move: if the new file then cannot be
+written, the old one is still in its place). Nothing is read into the project on its own: a workbook kept
 this way may be older than the project, so bringing its summaries in stays the
 researcher's decision (``qda framework import FILE``).
 """
@@ -22,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qda.errors import InputError
+from qda.errors import InputError, QdaError
 
 if TYPE_CHECKING:
     from qda.project import Project
@@ -114,5 +115,10 @@ def remember_written(project: Project, *paths: str | Path) -> None:
                             "sha256": _sha256(path)}
     while len(seen) > _MAX_REMEMBERED:
         seen.pop(next(iter(seen)))
-    with project._store.transaction():
-        project._store.set_setting(_SETTING, seen)
+    try:
+        with project._store.transaction():
+            project._store.set_setting(_SETTING, seen)
+    except QdaError:
+        # locked by another program past the busy timeout: the file is written, only its
+        # record is not (next time it is kept as edited: the safe side)
+        return
