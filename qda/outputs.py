@@ -8,9 +8,9 @@ written over, it is compared with what qda last wrote there (the project remembe
 file's size, modification time and SHA-256); a file that was changed since, or that
 this project never wrote, is first copied to ``<name>.edited-<UTC time>.<ext>`` beside
 it, and the caller is told where (a copy, not a move: if the new file then cannot be
-written, the old one is still in its place). Nothing is read into the project on its own: a workbook kept
-this way may be older than the project, so bringing its summaries in stays the
-researcher's decision (``qda framework import FILE``).
+written, the old one is still in its place). Nothing is read into the project on its
+own: a workbook kept this way may be older than the project, so bringing its summaries
+in stays the researcher's decision (``qda framework import FILE``).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CROSSTAB_GROUPS", "QUOTE_FORMATS", "Inputs", "agreement_coders", "codings_table",
            "crosstab_attributes", "export_charts", "export_quotes", "export_workbook",
-           "read_inputs", "segments_with_codes", "summary", "workbook_sheets"]
+           "read_inputs", "segments_with_codes", "workbook_sheets"]
 
 # An attribute makes a crosstab sheet when its values split the participants into
 # this many groups: one value is no comparison; more than 20 (ids, ages, free text)
@@ -64,11 +64,6 @@ def read_inputs(project: Project) -> Inputs:
     codings = store.codings()
     return Inputs(codings, analysis.select_codings(codings), store.segments(),
                   project._participants(), store.document_texts())
-
-
-def summary(project: Project, data: Inputs | None = None) -> dict[str, int]:
-    """:meth:`Project.summary`, counting segments from ``data`` when given."""
-    return project.summary(segments=None if data is None else data.segments)
 
 
 def segments_with_codes(project: Project, data: Inputs | None = None) -> pd.DataFrame:
@@ -215,7 +210,7 @@ def workbook_sheets(project: Project, *, data: Inputs | None = None
     data = data or read_inputs(project)
     chosen = data.chosen
     cb = project.codebook
-    counts = summary(project, data)
+    counts = project.summary(segments=data.segments)
     colors = {cid: cb.color(cid) for cid in cb.ids}
     sheets: list[Sheet] = []
     said: list[tuple[str, str]] = []

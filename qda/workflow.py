@@ -14,6 +14,9 @@ from qda.resources import default_codebook, sample_dir
 
 __all__ = ["RunResult", "run"]
 
+# what `qda run` writes into its folder, beside project.qda
+WORKBOOK, CHARTS, QUOTES = "qda-database.xlsx", "charts", "quotes.md"
+
 
 @dataclass
 class RunResult:
@@ -69,7 +72,7 @@ def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None
                                     scheduler=scheduler, **read_options)
             rules = project.code_rules(incremental=True, workers=workers, scheduler=scheduler)
         data = reports.read_inputs(project)        # read once, for every export
-        book, bank = out / "qda-database.xlsx", out / "quotes.md"
+        book, bank = out / WORKBOOK, out / QUOTES
         # people write in these two (the Framework summaries, a report's quotes): a
         # changed one is kept, never overwritten
         with outputs.guarded(project, book, bank) as kept:
@@ -78,7 +81,7 @@ def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None
                                    else "") for original, copy in kept]
         return RunResult(
             project=project_path, workbook=workbook, charts=charts, quotes=quotes,
-            ingest=ingest, rules=rules, summary=reports.summary(project, data),
+            ingest=ingest, rules=rules, summary=project.summary(segments=data.segments),
             codings_used=data.chosen.description,
             warnings=[*ingest.warnings, *rules.warnings, *notes],
         )
@@ -92,19 +95,19 @@ def _export(project: Project, out: Path, data: reports.Inputs, *, workers: int |
     workbook: the two take about as long, so the exports take about half the time on two
     cores."""
     if not workers or workers < 2:
-        return (reports.export_workbook(project, out / "qda-database.xlsx", data=data),
+        return (reports.export_workbook(project, out / WORKBOOK, data=data),
                 *_charts_and_quotes(project, out, data))
     with ProcessPoolExecutor(max_workers=1) as pool:
         side = pool.submit(_charts_and_quotes_of, project.path, out)
-        workbook = reports.export_workbook(project, out / "qda-database.xlsx", data=data)
+        workbook = reports.export_workbook(project, out / WORKBOOK, data=data)
         charts, quotes = side.result()
     return workbook, charts, quotes
 
 
 def _charts_and_quotes(project: Project, out: Path, data: reports.Inputs | None = None
                        ) -> tuple[list[Path], Path]:
-    return (reports.export_charts(project, out / "charts", data=data),
-            reports.export_quotes(project, out / "quotes.md", data=data))
+    return (reports.export_charts(project, out / CHARTS, data=data),
+            reports.export_quotes(project, out / QUOTES, data=data))
 
 
 def _charts_and_quotes_of(path: Path, out: Path) -> tuple[list[Path], Path]:

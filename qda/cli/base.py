@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import click
@@ -75,8 +75,6 @@ def _write_table(df, out: Path | None, *, project=None, hint: str = "") -> None:
     if out is None:
         df.to_csv(sys.stdout, index=False)
         return
-    from contextlib import nullcontext
-
     from qda.export import atomic_path
     with _guard(project, out, hint=hint) if project is not None else nullcontext():
         with atomic_path(out) as tmp:

@@ -119,7 +119,12 @@ class Screen:
         """A screen for phrases given by their lemma tuples (``keywords``, and the terms
         of each window rule), or None when it cannot be exact or would cost more than
         it saves."""
-        forms = lemma_forms(lemmatizer) if lemmatizer is not None else None
+        keywords, windows = list(keywords), list(windows)
+        # every need searches at least one word: too many needs, and the lookup table's
+        # word forms are not even read
+        if lemmatizer is None or len(keywords) + len(windows) > max_words:
+            return None
+        forms = lemma_forms(lemmatizer)
         if forms is None:
             return None
 

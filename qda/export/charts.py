@@ -282,7 +282,7 @@ def _freeze_layout(fig: Figure, dpi: float) -> None:
     fig.set_dpi(dpi)
     # Cell numbers take no part in the layout: hidden while it runs, they are measured
     # once, by the first real drawing, instead of twice.
-    free = [a for a in fig.findobj(lambda a: not a.get_in_layout() and a.get_visible())]
+    free = fig.findobj(lambda a: not a.get_in_layout() and a.get_visible())
     for artist in free:
         artist.set_visible(False)
     fig.draw_without_rendering()
