@@ -18,6 +18,7 @@ import pandas as pd
 
 from qda import __version__, analysis
 from qda.analysis import coded_segments
+from qda.coding import evidence
 from qda.errors import InputError
 from qda.export import quote_bank_markdown, write_charts, write_quotes, write_workbook
 from qda.export.charts import (
@@ -89,24 +90,6 @@ def segments_with_codes(project: Project, data: Inputs | None = None) -> pd.Data
                      axis=1)
 
 
-def _evidence(value: object) -> str:
-    """A coding's evidence as a short line: the terms that matched, or the model."""
-    if not isinstance(value, list):
-        return ""
-    parts = []
-    for item in value:
-        if not isinstance(item, dict):
-            continue
-        term, text = item.get("term"), item.get("text")
-        if term and text and str(text).lower() != str(term).lower():
-            parts.append(f"{term} ({text})")
-        elif term or text:
-            parts.append(str(term or text))
-        elif item.get("kind"):
-            parts.append(str(item["kind"]))
-    return "; ".join(dict.fromkeys(parts))
-
-
 def codings_table(project: Project, chosen: analysis.CodingSelection | None = None,
                   data: Inputs | None = None) -> pd.DataFrame:
     """Every coding in the project, long: the design's long coding CSV columns first
@@ -129,7 +112,7 @@ def codings_table(project: Project, chosen: analysis.CodingSelection | None = No
         "text": [texts[d][s:e] for d, s, e in zip(df["document_id"], df["start"], df["end"])],
         "used": df["coding_id"].isin(set(chosen.codings["coding_id"])).astype("int64"),
         "code_name": [cb.get(c).name if c in cb else "" for c in df["code_id"]],
-        "evidence": df["evidence"].map(_evidence),
+        "evidence": df["evidence"].map(evidence.summary),
         "origin": df["origin"], "reviewed_by": df["reviewed_by"],
         "codebook_version": df["codebook_version"], "created_at": df["created_at"],
         "review": df["review"],

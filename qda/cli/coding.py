@@ -259,9 +259,9 @@ def review_list(codes, sources, segments, ids, min_confidence, max_confidence, o
         texts = {r.document: r.text for r in project.documents(text=True).itertuples()}
     table = table.assign(text=[texts[d][s:e] for d, s, e in
                                zip(table["document_id"], table["start"], table["end"])])
-    table["evidence"] = table["evidence"].map(
-        lambda v: "; ".join(f"{e.get('kind', '')} {e['term']!r}" for e in v)
-        if isinstance(v, list) else "")
+    from qda.coding import evidence  # loads spaCy: only once a table is written
+
+    table["evidence"] = table["evidence"].map(evidence.summary)
     _write_table(table[["coding_id", "segment_id", "code_id", "source", "confidence",
                         "evidence", "text"]], out)
 

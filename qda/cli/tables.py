@@ -48,8 +48,9 @@ def codings(out, coders, sources, reviewed, project_path) -> None:
     with _open(project_path) as project:
         df = project.coding_table(coders=coders or None, sources=sources or None,
                                   reviewed=reviewed)
-        df["evidence"] = df["evidence"].map(lambda v: "" if v is None else
-                                            "; ".join(f"{e['term']}@{e['start']}" for e in v))
+        from qda.coding import evidence  # loads spaCy: only once a table is written
+
+        df["evidence"] = df["evidence"].map(evidence.located)
         # the long coding CSV goes out to be edited and comes back with `qda code import`
         _write_table(df, out, project=project,
                      hint="codings edited in it go into the project with "
