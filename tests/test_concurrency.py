@@ -11,8 +11,12 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from qda.project import Project
 from tests.reliability import import_files, integrity, run_rules
+
+pytestmark = pytest.mark.reliability
 
 ROOT = Path(__file__).resolve().parents[1]
 CODING = ROOT / "data" / "sample-coding" / "researcher_a.csv"

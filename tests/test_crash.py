@@ -12,9 +12,13 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from qda.project import Project
 from tests.crash import Command, run_harness
 from tests.test_concurrency import record_result
+
+pytestmark = pytest.mark.reliability
 
 ROOT = Path(__file__).resolve().parents[1]
 CODING = ROOT / "data" / "sample-coding" / "researcher_a.csv"

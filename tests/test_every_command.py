@@ -18,6 +18,8 @@ from click.testing import CliRunner
 
 from qda.cli import cli
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 RESEARCHER_A = ROOT / "data" / "sample-coding" / "researcher_a.csv"
 

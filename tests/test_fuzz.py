@@ -26,6 +26,8 @@ from qda.project import Project
 from tests.test_concurrency import record_result
 from tests.test_readers import CASES
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = int(os.environ.get("QDA_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,

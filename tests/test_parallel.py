@@ -19,6 +19,8 @@ from qda.errors import InputError
 from qda.parallel import Runner
 from qda.project import Project
 
+pytestmark = pytest.mark.slow
+
 SAMPLE_TEXTS = ["family-01-interview.txt", "family-02-interview.txt", "staff-01-telephone.txt",
                 "staff-05-paired.txt", "staff-06-focus-group-kent.txt"]
 
