@@ -18,7 +18,7 @@ from qda.cli import cli
 from qda.errors import InputError
 from qda.export.charts import code_color, fallback_color
 from qda.export.excel import Sheet, Table, sheet_name, write_workbook
-from qda.export.files import atomic_path
+from qda.files import atomic_path
 from qda.export.quotes import order_quotes
 from qda.project import Project
 from qda.resources import sample_coding

@@ -202,7 +202,7 @@ def test_every_export_is_written_beside_and_renamed_so_an_interrupted_one_leaves
         sample_run, tmp_path, monkeypatch, case):
     from click.testing import CliRunner
 
-    import qda.export.files as files
+    import qda.files as files
     from qda.cli import cli
 
     args, targets = EXPORTS[case]

@@ -75,7 +75,7 @@ def _write_table(df, out: Path | None, *, project=None, hint: str = "") -> None:
     if out is None:
         df.to_csv(sys.stdout, index=False)
         return
-    from qda.export import atomic_path
+    from qda.files import atomic_path
     with _guard(project, out, hint=hint) if project is not None else nullcontext():
         with atomic_path(out) as tmp:
             df.to_csv(tmp, index=False, encoding="utf-8")

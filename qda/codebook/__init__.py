@@ -44,7 +44,7 @@ def save_codebook(codebook: Codebook, path: str | Path) -> Path:
     The file is written beside the target and renamed into place, so a failed
     write never leaves half a codebook.
     """
-    from qda.export.files import atomic_path
+    from qda.files import atomic_path
 
     path = Path(path)
     writer = _WRITERS.get(path.suffix.lower())

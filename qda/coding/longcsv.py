@@ -125,7 +125,7 @@ def read_long_csv(path: str | Path) -> list[CsvRow]:
 
 def write_long_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """Write a long coding table (the design's columns first) atomically, as UTF-8."""
-    from qda.export import atomic_path
+    from qda.files import atomic_path
 
     path = Path(path)
     with atomic_path(path) as tmp:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from qda.codebook import Codebook
 from qda.errors import InputError
-from qda.export.files import atomic_path
+from qda.files import atomic_path
 
 __all__ = ["CodingSheet", "SheetRow", "Mark", "ImportPlan", "Resolved", "write_coding_sheet",
            "read_coding_sheet", "resolve_sheet", "plan_import", "is_mark", "FIELDS"]

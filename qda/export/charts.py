@@ -24,7 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from qda.codebook import Codebook
-from qda.export.files import atomic_path
+from qda.files import atomic_path
 
 __all__ = ["FORMATS", "code_color", "code_colors", "fallback_color", "cooccurrence_heatmap",
            "prevalence_by_group", "saturation_curve", "theme_heatmap", "write_charts"]

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from qda.export.files import atomic_path
+from qda.files import atomic_path
 
 __all__ = ["LARGE_CELLS", "Sheet", "Table", "overlong_cells", "sheet_name", "write_workbook"]
 

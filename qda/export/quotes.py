@@ -22,7 +22,7 @@ import pandas as pd
 
 from qda.codebook import Codebook
 from qda.errors import InputError
-from qda.export.files import atomic_path
+from qda.files import atomic_path
 
 __all__ = ["ORDERS", "order_quotes", "quote_bank_markdown", "write_quote_bank_docx",
            "write_quotes"]

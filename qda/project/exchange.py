@@ -89,7 +89,7 @@ class Exchange:
     def export_qdpx(self, path: str | Path, *, suggestions: bool = False) -> Path:
         """Write the project as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA,
         QualCoder...: see :mod:`qda.refi.writer` for what goes where."""
-        from qda.export import atomic_path
+        from qda.files import atomic_path
 
         path = Path(path)
         if path.suffix.lower() != ".qdpx":
@@ -104,7 +104,7 @@ class Exchange:
 
     def export_qdc(self, path: str | Path) -> Path:
         """Write the codebook as a REFI-QDA codebook (.qdc)."""
-        from qda.export import atomic_path
+        from qda.files import atomic_path
 
         path = Path(path)
         if path.suffix.lower() != ".qdc":
