@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from qda.errors import InputError, ProjectError
 from qda.project import Project
-from qda.refi import archive as refi_archive
+from qda import archive as refi_archive
 from qda.refi.offsets import STANDARD, UTF16, Convention, Positions, choose_convention
 
 xmlschema = pytest.importorskip("xmlschema")

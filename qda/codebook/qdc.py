@@ -177,7 +177,7 @@ def _read_meta(book: ET.Element) -> dict[str, str]:
 
 def _project_xml(path: Path) -> bytes:
     """The project XML of a .qdpx, read with the REFI room's checks (zip bombs, names)."""
-    from qda.refi.archive import open_archive  # here: qda.refi imports this module
+    from qda.archive import open_archive
 
     archive = open_archive(path)
     archive.close()

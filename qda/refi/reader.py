@@ -24,7 +24,7 @@ from xml.etree import ElementTree as ET
 
 from qda.codebook.qdc import normal_guid, read_codebook_element
 from qda.errors import CodebookError, InputError
-from qda.refi.archive import Archive, open_archive, parse_xml
+from qda.archive import Archive, open_archive, parse_xml
 from qda.refi.model import ImportReport, RefiCase, RefiCoding, RefiDocument, RefiProject
 from qda.refi.offsets import STANDARD, UTF16, Positions, choose_convention
 from qda.refi.writer import SUGGESTION_MARK
