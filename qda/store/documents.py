@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from qda.store import safety
 from qda.store.base import now
 
 __all__ = ["DocumentRows"]
@@ -80,7 +81,31 @@ class DocumentRows:
         return df
 
     def document_texts(self) -> dict[str, str]:
-        return dict(self._conn.execute("SELECT id, text FROM documents"))
+        """Each document's stored text, after checking that no segment or coding ends
+        beyond it (:meth:`check_offsets`): every quote is cut from these texts."""
+        texts = dict(self._conn.execute("SELECT id, text FROM documents"))
+        self.check_offsets(texts)
+        return texts
+
+    def check_offsets(self, texts: Mapping[str, str]) -> None:
+        """Refuse a project whose segments or codings end beyond their document's text
+        (changed outside qda): sliced, they would quote the wrong words, silently. Checked
+        again only after the file changed (this connection's writes or another's)."""
+        stamp = (self._conn.execute("PRAGMA data_version").fetchone()[0],
+                 self._conn.total_changes)
+        if getattr(self, "_offsets_checked", None) == stamp:
+            return
+        for table, what in (("segments", "segment"), ("codings", "coding")):
+            rows = self._conn.execute(
+                f'SELECT document_id, max("end"), id FROM {table} GROUP BY document_id')
+            for document_id, end, row_id in rows:
+                text = texts.get(document_id)
+                if text is not None and end > len(text):
+                    raise safety.damaged(
+                        self.path, f"{what} {row_id} of document {document_id!r} ends at "
+                        f"character {end:,}, beyond the end of its text ({len(text):,} "
+                        "characters), so it would quote the wrong words")
+        self._offsets_checked = stamp
 
     # --------------------------------------------------------------- participants
     def upsert_participant(self, pid: str, *, label: str, attributes: Mapping[str, Any],
