@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +19,8 @@ import pytest
 
 from qda import limits
 from qda.codebook import Code, Codebook, load_codebook
-from qda.errors import CodebookError, InputError, ProjectError
+from qda.errors import CodebookError, ProjectError
+from qda.ingest import source as ingest_source
 from qda.project import Project
 from qda.reports import export_quotes
 from tests.conftest import CODEBOOK
@@ -298,15 +300,18 @@ def test_a_stored_segment_over_the_limit_is_a_clean_error_in_code_rules_and_run(
     doc.parent.mkdir()
     doc.write_text("Dawn: " + "home visit " * (limits.MAX_SEGMENT_CHARS // 11 + 1) + "\n",
                    encoding="utf-8")
-    import qda.ingest.source
-    monkeypatch.setattr(qda.ingest.source, "MAX_SEGMENT_CHARS", 10 * limits.MAX_SEGMENT_CHARS)
+    monkeypatch.setattr(ingest_source, "MAX_SEGMENT_CHARS", 10 * limits.MAX_SEGMENT_CHARS)
     with Project.open(small) as project:
         project.ingest([doc])
     before = state(small)
     refused(qda("code", "rules", "--project", small), "long#t001",
             f"{limits.MAX_SEGMENT_CHARS:,} characters", "ingest the file again")
-    refused(qda("run", "--project", small, "--out", tmp_path / "out"), "long#t001")
     assert state(small) == before
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(small, out / "project.qda")
+    refused(qda("run", tmp_path / "transcripts", "--out", out), "long#t001")
+    assert state(out / "project.qda") == before
 
 
 # ------------------------------------------------------ 4. a .docx of empty paragraphs
