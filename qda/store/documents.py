@@ -81,31 +81,39 @@ class DocumentRows:
         return df
 
     def document_texts(self) -> dict[str, str]:
-        """Each document's stored text, after checking that no segment or coding ends
-        beyond it (:meth:`check_offsets`): every quote is cut from these texts."""
-        texts = dict(self._conn.execute("SELECT id, text FROM documents"))
-        self.check_offsets(texts)
-        return texts
+        return dict(self._conn.execute("SELECT id, text FROM documents"))
 
-    def check_offsets(self, texts: Mapping[str, str]) -> None:
-        """Refuse a project whose segments or codings end beyond their document's text
-        (changed outside qda): sliced, they would quote the wrong words, silently. Checked
-        again only after the file changed (this connection's writes or another's)."""
+    def check_ends(self, rows: pd.DataFrame, what: str, id_column: str) -> None:
+        """Refuse rows (segments or codings, with ``document_id`` and ``end``) that end
+        beyond their document's text: a project changed outside qda, whose offsets, sliced,
+        would quote the wrong words silently. One pass over the rows' ends per document."""
+        if rows.empty:
+            return
+        lengths = self._text_lengths()
+        for document_id, end in rows.groupby("document_id", sort=False)["end"].max().items():
+            length = lengths.get(document_id)
+            if length is None or end <= length:
+                continue
+            text = self._conn.execute("SELECT text FROM documents WHERE id = ?",
+                                      (document_id,)).fetchone()[0]
+            if end <= len(text):         # SQLite's length() stops at a NUL character
+                continue
+            bad = rows[(rows["document_id"] == document_id) & (rows["end"] > len(text))]
+            raise safety.damaged(
+                self.path, f"{what} {bad[id_column].iloc[0]} of document {document_id!r} ends at "
+                f"character {int(bad['end'].iloc[0]):,}, beyond the end of its text "
+                f"({len(text):,} characters), so it would quote the wrong words")
+
+    def _text_lengths(self) -> dict[str, int]:
+        """Each document's text length, read again only after the file changed (this
+        connection's writes or another's)."""
         stamp = (self._conn.execute("PRAGMA data_version").fetchone()[0],
                  self._conn.total_changes)
-        if getattr(self, "_offsets_checked", None) == stamp:
-            return
-        for table, what in (("segments", "segment"), ("codings", "coding")):
-            rows = self._conn.execute(
-                f'SELECT document_id, max("end"), id FROM {table} GROUP BY document_id')
-            for document_id, end, row_id in rows:
-                text = texts.get(document_id)
-                if text is not None and end > len(text):
-                    raise safety.damaged(
-                        self.path, f"{what} {row_id} of document {document_id!r} ends at "
-                        f"character {end:,}, beyond the end of its text ({len(text):,} "
-                        "characters), so it would quote the wrong words")
-        self._offsets_checked = stamp
+        cached = getattr(self, "_lengths", None)
+        if cached is None or cached[0] != stamp:
+            cached = self._lengths = (stamp, dict(self._conn.execute(
+                "SELECT id, length(text) FROM documents")))
+        return cached[1]
 
     # --------------------------------------------------------------- participants
     def upsert_participant(self, pid: str, *, label: str, attributes: Mapping[str, Any],
@@ -221,4 +229,5 @@ class DocumentRows:
         df["is_interviewer"] = df["is_interviewer"].astype(bool)
         for col in ("begin_time", "end_time"):
             df[col] = df[col].astype("float64")
+        self.check_ends(df, "segment", "segment_id")
         return df
