@@ -43,6 +43,21 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _remembered(project: Project) -> dict[str, dict]:
+    """The remembered files, each ``{size, mtime_ns, sha256}``. A record that is not of
+    that shape (a project changed outside qda) is forgotten: its file then counts as
+    edited and is kept, the safe side, instead of failing after an export was written."""
+    try:
+        seen = project._store.get_setting(_SETTING, {})
+    except QdaError:          # not JSON
+        return {}
+    if not isinstance(seen, dict):
+        return {}
+    return {key: entry for key, entry in seen.items()
+            if isinstance(entry, dict) and isinstance(entry.get("size"), int)
+            and isinstance(entry.get("mtime_ns"), int) and isinstance(entry.get("sha256"), str)}
+
+
 def _key(path: Path) -> str:
     return str(Path(path).resolve())
 
@@ -53,7 +68,7 @@ def keep_if_edited(project: Project, path: str | Path) -> Path | None:
     path = Path(path)
     if not path.is_file():
         return None
-    seen = (project._store.get_setting(_SETTING, {}) or {}).get(_key(path))
+    seen = _remembered(project).get(_key(path))
     if seen:
         stat = path.stat()
         if stat.st_size == seen["size"] and stat.st_mtime_ns == seen["mtime_ns"]:
@@ -104,7 +119,7 @@ def remember_written(project: Project, *paths: str | Path) -> None:
     edited next time. Nothing is recorded in a read-only project."""
     if project._store.read_only:
         return
-    seen = dict(project._store.get_setting(_SETTING, {}) or {})
+    seen = _remembered(project)
     for path in paths:
         path = Path(path)
         if not path.is_file():

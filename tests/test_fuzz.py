@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qda.codebook import load_codebook, save_codebook
-from qda.errors import QdaError
+from qda.errors import CodebookError, QdaError
 from qda.ingest import read_document, read_participants
+from qda.limits import MAX_CODE_DEPTH, REGEX_TIMEOUT
 from qda.project import Project
 from tests.test_concurrency import record_result
 from tests.test_readers import CASES
@@ -262,6 +264,106 @@ def test_fuzz_codebook_yaml_lines(codebook_seeds, tmp_path):
             new.insert(min(pos, len(new)), line)
         path.write_text("\n".join(new) + "\n", encoding="utf-8")
         _only_qda_errors("codebook yaml lines", lambda: load_codebook(path))
+
+    check()
+
+
+# ------------------------------------------- hostile codebooks: regexes, aliases, depth
+#: Regular expressions from a small grammar that reaches the catastrophic shapes: nested
+#: and possessive repeats, alternations whose branches overlap, groups, anchors.
+REGEX_ATOM = st.sampled_from(["a", "b", "aa", r"\w", "[ab]", ".", "a?"])
+REGEX = st.recursive(
+    REGEX_ATOM,
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["+", "*", "?", "{1,3}", "++", "*+", "{2}"]))
+        .map(lambda t: f"(?:{t[0]}){t[1]}"),
+        st.lists(inner, min_size=2, max_size=3).map(lambda xs: "(" + "|".join(xs) + ")"),
+        st.lists(inner, min_size=2, max_size=3).map("".join),
+        inner.map(lambda x: f"(?>{x})")),
+    max_leaves=6).map(lambda body: f"^{body}$")
+#: Words the expressions are tried on: long runs that make backtracking show.
+HOSTILE_WORDS = " ".join(["a" * 30 + "b", "ab" * 15 + "c", "a" * 25, "b" * 20 + "!a"])
+
+
+def test_fuzz_regex_patterns_are_refused_or_bounded(tmp_path):
+    """A drawn REGEX is refused when the codebook is read (a shape that backtracks
+    catastrophically), or the rules coder runs it within the time limit per word, or
+    stops with an InputError naming it: never a hang."""
+    from qda.codebook import Code, Codebook
+    from qda.coding import RulesCoder
+
+    texts = {"d": f"Dawn: {HOSTILE_WORDS}"}
+    segments = pd.DataFrame([{"segment_id": "d#t001", "document_id": "d", "start": 6,
+                              "end": len(texts["d"])}])
+
+    @FUZZ
+    @given(expression=REGEX, attribute=st.sampled_from(["TEXT", "LOWER", "NORM"]))
+    def check(expression, attribute):
+        book = Codebook(codes=(Code("x", "X", patterns=([{attribute: {"REGEX": expression}}],)),))
+
+        def code():
+            book.validate()
+            started = time.monotonic()
+            try:
+                RulesCoder(book).code(segments, texts)
+            finally:   # 4 words; each may take the limit once before the coder stops
+                assert time.monotonic() - started < 30 + 4 * REGEX_TIMEOUT, expression
+
+        _only_qda_errors("regex patterns", code)
+
+    check()
+
+
+@st.composite
+def alias_yaml(draw) -> str:
+    """A codebook whose lists are nested aliases of drawn width and depth, in examples,
+    keywords or a pattern's IN list, sometimes referring back to any earlier anchor."""
+    levels, width = draw(st.integers(1, 12)), draw(st.integers(1, 12))
+    key = draw(st.sampled_from(["examples", "keywords", "exclude_keywords"]))
+    codes = [f"  - id: c0\n    name: C0\n    {key}: &a0 [{', '.join(['lol'] * width)}]\n"]
+    for i in range(1, levels):
+        refs = ", ".join(f"*a{draw(st.integers(max(0, i - 2), i - 1))}" for _ in range(width))
+        codes.append(f"  - id: c{i}\n    name: C{i}\n    {key}: &a{i} [{refs}]\n")
+    if draw(st.booleans()):
+        codes.append(f"  - id: p\n    name: P\n    patterns:\n"
+                     f"      - [{{LOWER: {{IN: *a{levels - 1}}}}}]\n")
+    return "name: Aliases\nversion: '1'\ncodes:\n" + "".join(codes)
+
+
+def test_fuzz_yaml_aliases_are_bounded(tmp_path):
+    path = tmp_path / "aliases.yaml"
+
+    @FUZZ
+    @given(text=alias_yaml())
+    def check(text):
+        path.write_text(text, encoding="utf-8")
+        started = time.monotonic()
+        _only_qda_errors("yaml aliases", lambda: load_codebook(path))
+        assert time.monotonic() - started < 60
+
+    check()
+
+
+def test_fuzz_deep_code_trees(tmp_path):
+    """Trees of any depth, as YAML and REFI-QDA: loaded up to MAX_CODE_DEPTH levels,
+    a CodebookError beyond (never a RecursionError)."""
+    from tests.test_hostile import deep_qdc, deep_yaml
+
+    @FUZZ
+    @given(depth=st.integers(1, 400), suffix=st.sampled_from([".yaml", ".qdc"]))
+    def check(depth, suffix):
+        path = tmp_path / f"deep{suffix}"
+        path.write_text(deep_qdc(depth) if suffix == ".qdc" else
+                        "name: Deep\nversion: '1'\ncodes:\n" + deep_yaml(depth),
+                        encoding="utf-8")
+        try:
+            book = load_codebook(path)
+        except CodebookError as exc:
+            TRIED["deep code trees"] += 1
+            assert depth > MAX_CODE_DEPTH and "limit" in str(exc), str(exc)
+        else:
+            TRIED["deep code trees"] += 1
+            assert depth <= MAX_CODE_DEPTH and len(book) == depth
 
     check()
 

@@ -12,7 +12,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from qda.codebook.regexes import backtracking_risk, regex_predicates
 from qda.errors import CodebookError
+from qda.limits import MAX_CODE_DEPTH
 
 __all__ = ["ID", "COLOR", "check_color", "check_patterns", "check_proximity", "slugify",
            "unique_slug", "tree_order"]
@@ -35,7 +37,8 @@ def check_color(color: Any, where: str) -> str | None:
 
 
 def check_patterns(code_id: str, patterns: Iterable[Any], where: str) -> None:
-    """Each pattern is a list of token mappings that spaCy's Matcher accepts."""
+    """Each pattern is a list of token mappings that spaCy's Matcher accepts, and none of
+    its regular expressions has a shape that backtracks catastrophically."""
     patterns = list(patterns)
     if not patterns:
         return
@@ -52,6 +55,15 @@ def check_patterns(code_id: str, patterns: Iterable[Any], where: str) -> None:
             detail = " ".join(str(exc).split())
             raise CodebookError(f"{where}: pattern {i} is not a valid spaCy pattern: "
                                 f"{detail}") from exc
+        for attr, expression in regex_predicates(pattern):
+            why = backtracking_risk(expression)
+            if why:
+                raise CodebookError(
+                    f"{where}: pattern {i}: the regular expression {expression!r} (on {attr}) "
+                    f"has {why}, which can take time exponential in a word's length "
+                    "(catastrophic backtracking); write it without the nesting (e.g. "
+                    "'^a+$' for '^(a+)+$'), or make the inner repeat possessive ('a++') or "
+                    "atomic ('(?>a+)')")
 
 
 def check_proximity(items: Iterable[Any], where: str) -> tuple[dict[str, Any], ...]:
@@ -118,7 +130,8 @@ def tree_order(rows: list[Mapping[str, Any]], where: Mapping[str, str] | None = 
     """Rows (``id``, ``parent``, in sibling order) in tree pre-order, checked.
 
     Refuses a duplicate id, a parent that is not in the codebook and a cycle
-    (a code that is its own ancestor); ``where`` maps an id to its place in the
+    (a code that is its own ancestor) and a tree deeper than :data:`MAX_CODE_DEPTH`
+    levels; ``where`` maps an id to its place in the
     file (``"book.xlsx, sheet Codes, row 7"``) for the message. Any depth works.
     """
     where = dict(where or {})
@@ -151,9 +164,13 @@ def tree_order(rows: list[Mapping[str, Any]], where: Mapping[str, str] | None = 
             chain.append(parent)
             parent = seen[parent].get("parent")
     ordered: list[Mapping[str, Any]] = []
-    stack = list(reversed(kids.get(None, [])))
-    while stack:  # iterative pre-order: no recursion limit on deep trees
-        code_id = stack.pop()
+    stack = [(code_id, 1) for code_id in reversed(kids.get(None, []))]
+    while stack:  # iterative pre-order
+        code_id, depth = stack.pop()
+        if depth > MAX_CODE_DEPTH:
+            raise CodebookError(f"{at(code_id)}: code {code_id!r} is at level {depth} of the "
+                                f"tree, deeper than the limit of {MAX_CODE_DEPTH} levels; "
+                                "move it up")
         ordered.append(seen[code_id])
-        stack.extend(reversed(kids.get(code_id, [])))
+        stack.extend((kid, depth + 1) for kid in reversed(kids.get(code_id, [])))
     return ordered

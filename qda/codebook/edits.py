@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from qda.codebook.model import Code, Codebook
-from qda.errors import InputError
+from qda.errors import CodebookError, InputError
+from qda.limits import MAX_CODE_DEPTH
 
 __all__ = ["add_children", "add_code", "check_new_id", "descendants", "make_code", "merge_code",
            "move_code", "remove_code", "rename_code", "require"]
@@ -210,11 +211,14 @@ def _tree(cb: Codebook, codes: list[Code]) -> Codebook:
     for c in codes:
         kids.setdefault(c.parent, []).append(c)
     out: list[Code] = []
-    stack = list(reversed(kids.get(None, [])))
+    stack = [(c, 1) for c in reversed(kids.get(None, []))]
     while stack:
-        c = stack.pop()
+        c, depth = stack.pop()
+        if depth > MAX_CODE_DEPTH:
+            raise CodebookError(f"code {c.id!r} would be at level {depth} of the tree, deeper "
+                                f"than the limit of {MAX_CODE_DEPTH} levels; put it higher up")
         out.append(c)
-        stack += reversed(kids.get(c.id, []))
+        stack += [(kid, depth + 1) for kid in reversed(kids.get(c.id, []))]
     if len(out) != len(codes):   # an edit function above let a cycle or orphan through
         raise AssertionError("codebook edit left codes outside the tree")
     return dataclasses.replace(cb, codes=tuple(out))

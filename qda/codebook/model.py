@@ -6,6 +6,7 @@ for each file format live beside this module.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -39,6 +40,21 @@ class Code:
     patterns: tuple[Any, ...] = ()
     proximity: tuple[Any, ...] = ()  # {"terms": [...], "within": N, "ordered": bool}
     color: str | None = None
+
+    def __post_init__(self):
+        # A name is one line: a line break (or another control character) in it would
+        # start a new line in every output that shows it (a fake heading in quotes.md).
+        # Every way a code is made passes here, so each reader and edit folds them.
+        if isinstance(self.name, str) and _NOT_ONE_LINE.search(self.name):
+            object.__setattr__(self, "name", one_line(self.name))
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and control characters folded into single spaces."""
+    return " ".join(_NOT_ONE_LINE.sub(" ", text).split())
+
+
+_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True)

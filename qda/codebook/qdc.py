@@ -56,6 +56,7 @@ from qda.codebook.checks import (
 )
 from qda.codebook.model import Code, Codebook
 from qda.errors import CodebookError
+from qda.limits import MAX_CODE_DEPTH
 from qda.xmlnames import attr as _attr
 from qda.xmlnames import child as _child
 from qda.xmlnames import children as _children
@@ -251,6 +252,10 @@ class _Tree:
         for depth in range(1, len(parts)):  # ATLAS.ti groups: make the parent if none yet
             self._node((*parent, *parts[:depth]))
         key = (*parent, *parts)
+        if len(key) > MAX_CODE_DEPTH:  # before recursing into its children
+            raise CodebookError(f"{self.path}: code {raw!r} is at level {len(key)} of the "
+                                f"tree, deeper than the limit of {MAX_CODE_DEPTH} levels; "
+                                "move it up in the program that exported it")
         node = self._node(key)
         if node["filled"]:  # two codes with the same name in one place: keep both
             key = (*parent, *parts[:-1], f"{parts[-1]}\x00{number}")

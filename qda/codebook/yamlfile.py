@@ -18,6 +18,7 @@ import yaml
 from qda.codebook.checks import check_color, check_patterns, check_proximity
 from qda.codebook.model import Code, Codebook
 from qda.errors import CodebookError
+from qda.limits import MAX_CODE_DEPTH, MAX_YAML_ALIAS_VALUES, MAX_YAML_DEPTH
 
 __all__ = ["read_codebook_yaml", "codebook_validator"]
 
@@ -28,7 +29,56 @@ _CODE_LISTS = ("codes", "children")
 
 # ------------------------------------------------------------------------- loading
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose mappings and lists remember their lines and refuse duplicate keys."""
+    """SafeLoader whose mappings and lists remember their lines and refuse duplicate keys.
+
+    It also bounds what a small file can make (checked while composing, before anything
+    is built or validated): lists and mappings nest at most :data:`MAX_YAML_DEPTH` deep,
+    and aliases stand for at most :data:`MAX_YAML_ALIAS_VALUES` values in all (a nested
+    "billion laughs" of ``&a``/``*a`` would otherwise cost unbounded time and memory in
+    the schema check and in copying), and an alias cannot stand for the node it is in.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._sizes: dict[int, int] = {}   # id(node) -> values it stands for, aliases expanded
+        self._aliased = 0                  # values the aliases met so far stand for
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            node = self.anchors.get(event.anchor)
+            if node is not None:
+                size = self._sizes.get(id(node))
+                if size is None:
+                    raise yaml.composer.ComposerError(
+                        None, None, f"the alias *{event.anchor} is inside the value it names "
+                        "(a loop); write the value out", event.start_mark)
+                self._aliased += size
+                if self._aliased > MAX_YAML_ALIAS_VALUES:
+                    raise yaml.composer.ComposerError(
+                        None, None, f"aliases (*name) stand for more than "
+                        f"{MAX_YAML_ALIAS_VALUES:,} values in all (the limit, against alias "
+                        "bombs); write the lists out instead of nesting aliases",
+                        event.start_mark)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"lists and mappings nest more than {MAX_YAML_DEPTH} levels deep "
+                f"(the limit; a code tree has at most {MAX_CODE_DEPTH} levels)",
+                self.peek_event().start_mark)
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        sizes = self._sizes
+        if isinstance(node, yaml.SequenceNode):
+            sizes[id(node)] = 1 + sum(sizes.get(id(v), 1) for v in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            sizes[id(node)] = 1 + sum(sizes.get(id(k), 1) + sizes.get(id(v), 1)
+                                      for k, v in node.value)
+        else:
+            sizes[id(node)] = 1
+        return node
 
 
 class _Mapping(dict):
@@ -98,8 +148,26 @@ def read_codebook_yaml(path: str | Path) -> Codebook:
         raise CodebookError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise CodebookError(f"{path}: a codebook is a mapping with 'name', 'version' and 'codes'")
+    _check_depth(data, path)
     _check_schema(data, path)
     return _build(data, path)
+
+
+def _check_depth(data: dict, path: Path) -> None:
+    """Refuse a code tree deeper than :data:`MAX_CODE_DEPTH` before the schema check
+    (whose recursion a much deeper tree would overflow)."""
+    codes = data.get("codes")
+    stack = [(c, 1) for c in codes if isinstance(c, dict)] if isinstance(codes, list) else []
+    while stack:
+        code, depth = stack.pop()
+        if depth > MAX_CODE_DEPTH:
+            raise CodebookError(
+                f"{path}, line {getattr(code, 'line', '?')}: code {code.get('id')!r} is at "
+                f"level {depth} of the tree, deeper than the limit of {MAX_CODE_DEPTH} "
+                "levels; move it up")
+        kids = code.get("children")
+        if isinstance(kids, list):
+            stack.extend((k, depth + 1) for k in kids if isinstance(k, dict))
 
 
 # ---------------------------------------------------------------- schema errors

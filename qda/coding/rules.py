@@ -4,7 +4,8 @@ Three kinds of rule suggest a code:
 
 - **keyword**: a phrase matched with spaCy's ``PhraseMatcher`` on lower-cased lookup
   lemmas ("home visit" finds "Home Visits"), with the base-form rule below;
-- **pattern**: a spaCy ``Matcher`` token pattern (``patterns``, numbered from 1);
+- **pattern**: a spaCy ``Matcher`` token pattern (``patterns``, numbered from 1); its
+  ``REGEX`` predicates run with a time limit per word (``regexguard.py``);
 - **window**: a ``proximity`` rule ``{terms: [family, appointment], within: 5}``: every
   term (each matched like a keyword) occurs, with at most ``within`` words between
   neighbouring terms (punctuation is not counted; terms may not overlap). Any order,
@@ -37,6 +38,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Span
 
 from qda.codebook import Codebook
+from qda.coding.regexguard import guarded_pattern
 from qda.coding.screen import Screen
 from qda.segment import LowercaseLookupLemmatizer, make_nlp
 
@@ -87,7 +89,8 @@ class RulesCoder:
                 self._add_terms(code.id, code.keywords, self._terms, "k")
                 self._add_terms(code.id, code.exclude_keywords, self._xterms, "x")
                 for i, pattern in enumerate(code.patterns, start=1):
-                    self._patterns.add(f"{code.id}#p{i}", [list(pattern)])
+                    self._patterns.add(f"{code.id}#p{i}", [guarded_pattern(
+                        list(pattern), code_id=code.id, number=i)])
                     self._pattern_keys[vocab.strings.add(f"{code.id}#p{i}")] = (code.id, str(i))
                 for i, rule in enumerate(code.proximity, start=1):
                     key = f"{code.id}#w{i}"

@@ -66,31 +66,61 @@ def _count(n: int) -> str:
     return f"{n} quote{'s' if n != 1 else ''}"
 
 
+# Markdown: what would change the document's structure is escaped, so names, definitions,
+# attributions and quotes (all from files anyone may have written) stay text: inline
+# markup and raw HTML anywhere, and block markers (headings, quotes, lists, fences,
+# tables, rules) at a line's start. Code names are one line already (``Code``).
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~#!])")
+_MD_ENTITY = re.compile(r"&(?=#?\w+;)")
+_MD_BLOCK = re.compile(r"^(\d{0,9})([-+=.)])")
+
+
+def _md(text: object) -> str:
+    """``text`` escaped for Markdown, inline (line breaks fold into spaces)."""
+    out = _MD_ENTITY.sub(r"\\&", _MD_INLINE.sub(r"\\\1", " ".join(str(text).split())))
+    return _MD_BLOCK.sub(lambda m: m[1] + "\\" + m[2]
+                         if not m[1] or m[2] in ".)" else m[0], out)
+
+
+def _code_span(text: object) -> str:
+    """``text`` as inline code, fenced with more backticks than it holds."""
+    text = " ".join(str(text).split())
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _quote(text: str) -> str:
-    return "\n".join("> " + line if line.strip() else ">" for line in text.splitlines())
+    """A quote as a block quote, each line escaped (its indentation dropped: four spaces
+    would make a code block)."""
+    return "\n".join("> " + _md(line) if line.strip() else ">" for line in text.splitlines())
 
 
 def quote_bank_markdown(quotes: pd.DataFrame, codebook: Codebook, *, title: str,
                         basis: str, order: str = "document") -> str:
     """The quote bank as Markdown: a heading per code (``##`` themes, ``###``
-    sub-themes, ...) with its definition, then its quotes as block quotes."""
+    sub-themes, ...) with its definition, then its quotes as block quotes. Every text
+    from the project is escaped (no raw HTML, no markup of its own: a name or a quote
+    cannot add a heading, a quote or a link)."""
     quotes = order_quotes(quotes, order)
-    lines = [f"# {title}", ""]
-    lines += [f"*{line}*" for line in _header_lines(basis, order)[:1]]
-    lines += ["", _header_lines(basis, order)[1], ""]
+    lines = [f"# {_md(title)}", ""]
+    lines += [f"*{_md(line)}*" for line in _header_lines(basis, order)[:1]]
+    lines += ["", _md(_header_lines(basis, order)[1]), ""]
     by_code = _groups(quotes)
     for code in codebook:
         depth = codebook.depth(code.id)
         group = by_code.get(code.id)
         n = 0 if group is None else len(group)
-        lines.append(f"{'#' * min(depth + 1, 6)} {code.name} (`{code.id}`, {_count(n)})")
+        lines.append(f"{'#' * min(depth + 1, 6)} {_md(code.name)} ({_code_span(code.id)}, "
+                     f"{_count(n)})")
         lines.append("")
         if code.description:
-            lines += [f"*{' '.join(code.description.split())}*", ""]
+            lines += [f"*{_md(code.description)}*", ""]
         if group is None:
             continue
         for rec in group.itertuples():
-            lines += [_quote(rec.text), "", f"— ({rec.attribution}) `{rec.segment_id}`", ""]
+            lines += [_quote(rec.text), "",
+                      f"— ({_md(rec.attribution)}) {_code_span(rec.segment_id)}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

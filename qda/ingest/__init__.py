@@ -14,7 +14,8 @@ from pathlib import Path
 
 from qda.errors import InputError
 from qda.ingest.participants import ParticipantsSheet, read_participants
-from qda.ingest.source import (KNOWN_EXTENSIONS, ReadOptions, SourceDocument, document_key)
+from qda.ingest.source import (KNOWN_EXTENSIONS, ReadOptions, SourceDocument, check_turn_sizes,
+                              document_key)
 from qda.ingest.speakers import Turn, compile_speaker_pattern, find_turns
 
 __all__ = [
@@ -106,6 +107,7 @@ def read_document(path: str | Path, options: ReadOptions | None = None) -> Sourc
     module, _, function = FORMATS[name].partition(":")
     reader = getattr(importlib.import_module(module), function)
     doc = reader(path, data, options)
+    check_turn_sizes(doc, str(path))
     doc.sha256 = hashlib.sha256(data).hexdigest()
     doc.path = str(path)
     return doc

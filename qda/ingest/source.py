@@ -6,9 +6,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from qda.errors import InputError
 from qda.ingest.speakers import Turn
+from qda.limits import MAX_SEGMENT_CHARS
 
 __all__ = ["ReadOptions", "SourceDocument", "normalise_newlines", "document_key",
+           "check_turn_sizes",
            "KNOWN_EXTENSIONS", "RESERVED_ATTRIBUTES", "attribute_column"]
 
 #: Names a participant attribute cannot have: the columns of the tables the attributes
@@ -68,6 +71,19 @@ class SourceDocument:
     respondents: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: things the reader noticed that the researcher should see (the ingest report)
     warnings: list[str] = field(default_factory=list)
+
+
+def check_turn_sizes(doc: SourceDocument, where: str) -> None:
+    """Refuse a turn (so a segment) longer than :data:`MAX_SEGMENT_CHARS` characters:
+    spaCy will not read it (E088), and a segment never crosses a turn."""
+    for turn in doc.turns:
+        size = turn.end - turn.start
+        if size > MAX_SEGMENT_CHARS:
+            line = doc.text.count("\n", 0, turn.start) + 1
+            raise InputError(
+                f"{where}, line {line}: one passage (a turn or paragraph) is {size:,} "
+                f"characters long, over the limit of {MAX_SEGMENT_CHARS:,} characters for "
+                "one segment; split it into paragraphs (blank lines) or speaker turns")
 
 
 def document_key(name: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from qda.errors import InputError
 from qda.ingest.source import ReadOptions, SourceDocument, normalise_newlines
 from qda.ingest.speakers import is_interviewer_label
 from qda.ingest.text import text_document
+from qda.limits import MAX_DOCX_ELEMENTS
 
 __all__ = ["read_docx"]
 
@@ -50,9 +52,32 @@ def _open(path: Path, data: bytes):
     if "word/document.xml" not in names:
         raise InputError(f"{path}: is a zip archive without word/document.xml, so not a Word "
                          ".docx; save it from Word as .docx")
+    _count_elements(path, data)
     try:
         return docx.Document(io.BytesIO(data))
     except Exception as exc:  # lxml, KeyError, ValueError...: all mean a damaged package
+        raise InputError(f"{path}: the Word document is damaged and cannot be read ({exc}); "
+                         "open it in Word and save it again") from exc
+
+
+def _count_elements(path: Path, data: bytes) -> None:
+    """Refuse a document.xml of more than :data:`MAX_DOCX_ELEMENTS` elements, counted in
+    the inflated stream (1 MB at a time) before python-docx builds the tree: libxml2's
+    XPath fails past 10 million nodes, and millions of empty paragraphs zip into kilobytes.
+    """
+    count = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, \
+                archive.open("word/document.xml") as member:
+            for chunk in iter(lambda: member.read(1 << 20), b""):
+                count += chunk.count(b"<") - chunk.count(b"</")
+                if count > MAX_DOCX_ELEMENTS:
+                    raise InputError(
+                        f"{path}: its text (word/document.xml) has over "
+                        f"{MAX_DOCX_ELEMENTS:,} XML elements (paragraphs, runs, cells...), "
+                        "the limit for one Word document; split it into several documents")
+    except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, ValueError,
+            EOFError) as exc:
         raise InputError(f"{path}: the Word document is damaged and cannot be read ({exc}); "
                          "open it in Word and save it again") from exc
 

@@ -28,6 +28,7 @@ from qda.coding.sheets import (
     write_coding_sheet,
 )
 from qda.errors import InputError, ProjectError
+from qda.limits import MAX_SEGMENT_CHARS
 from qda.parallel import Runner, batched
 from qda.project._util import _clip, _suggestion_hints, _who
 from qda.project.results import CodingImportReport, RulesReport
@@ -38,6 +39,22 @@ _RULES_BATCH = 1000  # segments per parallel task
 
 def _text_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _refuse_long_segments(segs: pd.DataFrame) -> None:
+    """A segment over :data:`MAX_SEGMENT_CHARS` (stored before ingest refused them) cannot
+    be read by spaCy: say which, and how to mend it, instead of failing inside spaCy."""
+    sizes = segs["end"] - segs["start"]
+    long = segs[sizes > MAX_SEGMENT_CHARS]
+    if long.empty:
+        return
+    first = long.iloc[0]
+    more = f" (and {len(long) - 1} more)" if len(long) > 1 else ""
+    raise ProjectError(
+        f"segment {first['segment_id']} is {int(first['end'] - first['start']):,} characters "
+        f"long{more}, over the limit of {MAX_SEGMENT_CHARS:,} characters for one segment, so "
+        "the rules coder cannot read it; split that passage in the document's file (blank "
+        "lines or speaker labels) and ingest the file again")
 
 
 class Coding:
@@ -69,6 +86,7 @@ class Coding:
         if segs.empty:
             raise ProjectError("there are no segments to code; ingest transcripts first "
                                "(`qda ingest FILES`)")
+        _refuse_long_segments(segs)
         texts = self._store.document_texts()
         fingerprints = rule_fingerprints(cb)
         pipeline = self._rules_pipeline()

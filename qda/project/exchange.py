@@ -18,6 +18,7 @@ from qda.codebook.qdc import write_codebook_qdc
 from qda.documents import _holder, add_document, document_unit
 from qda.errors import InputError, ProjectError
 from qda.ingest import ReadOptions, SourceDocument, Turn, document_key
+from qda.ingest.source import check_turn_sizes
 from qda.ingest.text import text_document
 from qda.project._util import _who
 from qda.refi import ImportReport, RefiCase, RefiCoding, RefiDocument, RefiProject, read_qdpx
@@ -160,6 +161,11 @@ class Exchange:
                 continue
             _turns_from_cases(source, [(c.id, s, e) for c in refi.cases
                                        for g, s, e in c.spans if g == doc.id])
+            try:
+                check_turn_sizes(source, f"{path}#{doc.name}")
+            except InputError as exc:
+                report.skipped.append((doc.name, str(exc)))
+                continue
             source.sha256, source.path = sha, f"{path}#{doc.name}"
             source.metadata = {**source.metadata, "refi_file": path.name,
                                "refi_origin": refi.origin}

@@ -244,7 +244,12 @@ class StoreBase:
     # ------------------------------------------------------------------- settings
     def get_setting(self, key: str, default: Any = None) -> Any:
         row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return default if row is None else json.loads(row[0])
+        if row is None:
+            return default
+        try:
+            return json.loads(row[0])
+        except (TypeError, ValueError, RecursionError) as exc:   # changed outside qda
+            raise safety.damaged(self.path, f"its setting {key!r} is not JSON") from exc
 
     def set_setting(self, key: str, value: Any) -> None:
         self._write(

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
+from qda.store import safety
+
 __all__ = ["CodeRows"]
+
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class CodeRows:
@@ -21,8 +26,25 @@ class CodeRows:
             " ORDER BY position"
         )
         for col in ("examples", "keywords", "exclude_keywords", "patterns", "proximity"):
-            df[col] = df[col].map(json.loads)
+            df[col] = [self._json_list(code, col, v) for code, v in zip(df["code_id"], df[col])]
+        for code, color in zip(df["code_id"], df["color"]):
+            if color is None or color == "" or (isinstance(color, float) and color != color):
+                continue                                   # no colour of its own (NULL)
+            if not (isinstance(color, str) and _COLOR.fullmatch(color)):
+                raise safety.damaged(self.path, f"code {code!r} has the colour {color!r}, not "
+                                                "#RRGGBB")
         return df
+
+    def _json_list(self, code: str, column: str, value: Any) -> list:
+        """A list column of a code row, checked: a project changed outside qda may hold
+        anything there."""
+        try:
+            items = json.loads(value)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise safety.damaged(self.path, f"code {code!r}: its {column} are not JSON") from exc
+        if not isinstance(items, list):
+            raise safety.damaged(self.path, f"code {code!r}: its {column} are not a JSON list")
+        return items
 
     def upsert_code(self, row: Mapping[str, Any]) -> None:
         row = dict(row)

@@ -195,6 +195,7 @@ class CodingRows:
         df["evidence"] = df["evidence"].astype(object).map(
             lambda v: json.loads(v) if isinstance(v, str) else None)
         df["confidence"] = df["confidence"].astype("float64")
+        self.check_ends(df, "coding", "coding_id")
         return df
 
     # ------------------------------------------------------ human coding: sheets, reviews

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from qda.store import safety
 from qda.store.base import now
 
 __all__ = ["DocumentRows"]
@@ -81,6 +82,38 @@ class DocumentRows:
 
     def document_texts(self) -> dict[str, str]:
         return dict(self._conn.execute("SELECT id, text FROM documents"))
+
+    def check_ends(self, rows: pd.DataFrame, what: str, id_column: str) -> None:
+        """Refuse rows (segments or codings, with ``document_id`` and ``end``) that end
+        beyond their document's text: a project changed outside qda, whose offsets, sliced,
+        would quote the wrong words silently. One pass over the rows' ends per document."""
+        if rows.empty:
+            return
+        lengths = self._text_lengths()
+        for document_id, end in rows.groupby("document_id", sort=False)["end"].max().items():
+            length = lengths.get(document_id)
+            if length is None or end <= length:
+                continue
+            text = self._conn.execute("SELECT text FROM documents WHERE id = ?",
+                                      (document_id,)).fetchone()[0]
+            if end <= len(text):         # SQLite's length() stops at a NUL character
+                continue
+            bad = rows[(rows["document_id"] == document_id) & (rows["end"] > len(text))]
+            raise safety.damaged(
+                self.path, f"{what} {bad[id_column].iloc[0]} of document {document_id!r} ends at "
+                f"character {int(bad['end'].iloc[0]):,}, beyond the end of its text "
+                f"({len(text):,} characters), so it would quote the wrong words")
+
+    def _text_lengths(self) -> dict[str, int]:
+        """Each document's text length, read again only after the file changed (this
+        connection's writes or another's)."""
+        stamp = (self._conn.execute("PRAGMA data_version").fetchone()[0],
+                 self._conn.total_changes)
+        cached = getattr(self, "_lengths", None)
+        if cached is None or cached[0] != stamp:
+            cached = self._lengths = (stamp, dict(self._conn.execute(
+                "SELECT id, length(text) FROM documents")))
+        return cached[1]
 
     # --------------------------------------------------------------- participants
     def upsert_participant(self, pid: str, *, label: str, attributes: Mapping[str, Any],
@@ -196,4 +229,5 @@ class DocumentRows:
         df["is_interviewer"] = df["is_interviewer"].astype(bool)
         for col in ("begin_time", "end_time"):
             df[col] = df[col].astype("float64")
+        self.check_ends(df, "segment", "segment_id")
         return df
