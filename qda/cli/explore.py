@@ -190,7 +190,9 @@ def query(expression, where, coders, out, rows, name, project_path) -> None:
             _print(table)
         else:
             for r in table.itertuples(index=False):
-                who = r.attribution if isinstance(r.attribution, str) else r.participant
+                who = r.participant if isinstance(r.participant, str) else "no participant"
+                if isinstance(r.attribution, str) and r.attribution:
+                    who += f", {r.attribution}"
                 text = " ".join(str(r.text).split())
                 click.echo(f"{r.segment_id} ({who}) [{r.codes}]: "
                            f"{text[:160] + '…' if len(text) > 160 else text}")

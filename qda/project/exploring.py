@@ -161,9 +161,10 @@ class Exploring:
         names = self.attributions()
         codes = ["; ".join(c for c in parsed.codes if sid in coded.get(c, ()))
                  for sid in out["segment_id"]]
+        out = out.drop(columns=["unit"])
         out.insert(3, "attribution", out["participant"].map(names))
-        out.insert(8, "codes", codes)
-        return out.drop(columns=["unit"])
+        out.insert(out.columns.get_loc("text"), "codes", codes)
+        return out
 
     def query_matrix(self, expression: str, *, rows: str = "participant",
                      where: Iterable[str] | Mapping | None = None,
