@@ -50,7 +50,8 @@ def _print(df) -> None:
         return
     import pandas as pd
     with pd.option_context("display.max_rows", None, "display.max_columns", None,
-                           "display.width", 250, "display.max_colwidth", 60):
+                           "display.width", 250, "display.max_colwidth", 60,
+                           "display.float_format", "{:.4g}".format):
         click.echo(df.to_string(index=False))
 
 
@@ -151,7 +152,9 @@ def words(by, codes, where, top, min_count, sort, out, chart, project_path) -> N
             _print(table)
         if chart is not None:
             from qda.export.charts import save_figure, word_chart
-            save_figure(word_chart(table, by=by), chart)
+            title = ("Key words" if sort == "keyness" else "Most frequent words") + \
+                (f" by {by}" if by else "")
+            save_figure(word_chart(table, by=by, top=top, title=title), chart)
             click.echo(f"Wrote {chart}", err=True)
 
 

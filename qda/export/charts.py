@@ -279,10 +279,11 @@ def code_frequency(counts: pd.Series, codebook: Codebook, *, basis: str) -> Figu
 
 
 def word_chart(table: pd.DataFrame, *, by: str | None = None, top: int = 15,
-               max_groups: int = 6) -> Figure:
+               max_groups: int = 6, title: str | None = None) -> Figure:
     """The words of a word-frequency table (:func:`qda.explore.word_frequencies`) as
     horizontal bars of their share: one panel, or one per group (the first
-    ``max_groups``, said in the title) with ``by``."""
+    ``max_groups``, said in the title) with ``by``, where a word the group uses more
+    than the rest (keyness at p < 0.05) is drawn orange."""
     groups = [None] if by is None else list(dict.fromkeys(table[by]))
     shown = groups[:max_groups]
     cols = min(len(shown), 3)
@@ -291,28 +292,27 @@ def word_chart(table: pd.DataFrame, *, by: str | None = None, top: int = 15,
                  layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
     for ax, group in zip(axes, shown):
-        part = table if group is None else table[table[by] == group]
-        part = part.head(top)
-        ax.barh(range(len(part)), part["share"] * 100, color="#4C72B0")
+        part = (table if group is None else table[table[by] == group]).head(top)
+        key = (part["keyness"] >= 3.84) & (part["p_value"] < 0.05) \
+            if group is not None and "keyness" in part.columns else [False] * len(part)
+        colors = ["#D55E00" if k else "#4C72B0" for k in key]
+        bars = ax.barh(range(len(part)), part["share"] * 100, color=colors)
+        ax.bar_label(bars, labels=[str(c) for c in part["count"]], fontsize=7, padding=2)
         ax.set_yticks(range(len(part)), part["word"], fontsize=8)
         ax.invert_yaxis()
-        ax.set_xlabel("% of the words counted", fontsize=8)
+        ax.set_xlabel("% of the words counted (bar labels: count)", fontsize=8)
         ax.spines[["top", "right"]].set_visible(False)
         if group is not None:
             ax.set_title(_wrap(f"{by}: {group}", 40), fontsize=10, loc="left")
-            if "keyness" in part.columns:
-                for y, k in enumerate(part["keyness"]):
-                    if k >= 3.84:     # p < 0.05: more in this group than in the rest
-                        ax.text(0, y, " +", va="center", ha="right", fontsize=8,
-                                color="#D55E00")
     for ax in axes[len(shown):]:
         ax.set_visible(False)
-    title = "Most frequent words" + (f" by {by}" if by else "")
+    title = title or ("Most frequent words" + (f" by {by}" if by else ""))
     if len(groups) > max_groups:
         title += f" (the first {max_groups} of {len(groups)} groups)"
     fig.suptitle(title, fontsize=13, x=0.01, ha="left")
     if by:
-        fig.supxlabel("+: used more in the group than in the rest (log-likelihood, p < 0.05)",
+        fig.supxlabel("Orange: used more in the group than in the rest (log-likelihood "
+                      "keyness, p < 0.05). Stop words left out; words counted by lemma.",
                       x=0.01, ha="left", **_SUBTITLE)
     return fig
 
