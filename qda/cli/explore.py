@@ -192,13 +192,14 @@ def query(expression, where, coders, out, rows, name, project_path) -> None:
         elif rows is not None:
             _print(table)
         else:
+            width = max(100, shutil.get_terminal_size((140, 20)).columns)
             for r in table.itertuples(index=False):
                 who = r.participant if isinstance(r.participant, str) else "no participant"
                 if isinstance(r.attribution, str) and r.attribution:
                     who += f", {r.attribution}"
-                text = " ".join(str(r.text).split())
-                click.echo(f"{r.segment_id} ({who}) [{r.codes}]: "
-                           f"{text[:160] + '…' if len(text) > 160 else text}")
+                head = f"{r.segment_id} ({who}) [{r.codes}]: "
+                text, room = " ".join(str(r.text).split()), max(40, width - len(head))
+                click.echo(head + (text[:room - 1] + "…" if len(text) > room else text))
 
 
 @cli.command()
