@@ -420,3 +420,18 @@ def test_charts_by_any_attribute(project, tmp_path):
     assert "theme-prevalence-by-group.svg" in default
     with pytest.raises(InputError, match="no attribute 'rank'"):
         reports.export_charts(project, tmp_path / "x", group="rank")
+
+
+def test_cli_search_xlsx_and_export_group_error(project_file, tmp_path):
+    out = tmp_path / "hits.xlsx"
+    result = _run("search", "consent", "--out", str(out), "--project", str(project_file))
+    assert result.exit_code == 0, result.output
+    sheet = pd.read_excel(out, sheet_name="Search", engine="calamine")
+    assert sheet["text"].tolist() == ["Consent", "Consent"]
+    assert sheet["start"].tolist() == [DOC1.index("Consent"), DOC2.index("Consent")]
+    bad = _run("export", "--charts", str(tmp_path / "c"), "--group", "rank", "--project",
+               str(project_file))
+    assert bad.exit_code == 1 and bad.output.strip().splitlines() == [
+        "Error: --group rank: no attribute 'rank' in this project; use one of group, "
+        "location"]
+    assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())
