@@ -42,16 +42,17 @@ class Analysing:
         with ``totals`` if asked; the codings chosen by the filters or the default.
         ``queries``: saved coding queries (:meth:`save_query`), each one more column
         ``query:NAME`` after the codes, valued like them over the passages it selects
-        (a ``Total`` column counts the codes only)."""
+        (by the query's own coders if saved with any, else ``coders``, else the default
+        codings; a ``Total`` column counts the codes only)."""
         chosen = self.select_codings(coders=coders, sources=sources, statuses=statuses)
         table = self._matrix(chosen, rows=rows, value=value, codes=codes, depth=depth,
                              totals=totals)
         if queries:
-            table = self._with_query_columns(table, queries, chosen, rows=rows, value=value,
+            table = self._with_query_columns(table, queries, rows=rows, value=value,
                                              totals=totals, coders=coders)
         return table
 
-    def _with_query_columns(self, table: pd.DataFrame, names: Sequence[str], chosen, *,
+    def _with_query_columns(self, table: pd.DataFrame, names: Sequence[str], *,
                             rows: str, value: str, totals: bool, coders) -> pd.DataFrame:
         """``table`` with a column per saved query: the matrix of the passages each
         selects, as if each query were a code, made the same way as the codes'."""
@@ -59,9 +60,9 @@ class Analysing:
         ids = {name: f"query:{name}" for name in dict.fromkeys(names)}
         passages = {name: self._saved_query_segments(name, coders=coders) for name in ids}
         pseudo = Codebook(codes=tuple(Code(cid, name) for name, cid in ids.items()))
-        rows_ = [{"segment_id": sid, "code_id": ids[name]}
+        pairs = [{"segment_id": sid, "code_id": ids[name]}
                  for name, sids in passages.items() for sid in sorted(sids)]
-        codings = pd.DataFrame(rows_, columns=["segment_id", "code_id"])
+        codings = pd.DataFrame(pairs, columns=["segment_id", "code_id"])
         extra = self._matrix(analysis.CodingSelection(codings, "filtered", ""),
                              rows=rows, value=value, codes=list(ids.values()),
                              totals=totals, codebook=pseudo)
