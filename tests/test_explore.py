@@ -435,3 +435,45 @@ def test_cli_search_xlsx_and_export_group_error(project_file, tmp_path):
         "Error: --group rank: no attribute 'rank' in this project; use one of group, "
         "location"]
     assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())
+
+
+# ------------------------------------------------------------- any input, real data
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from(["a", "b", "c", "AND", "OR", "NOT", "NEAR/1", "NEAR/", "NEAR/x",
+                           "(", ")", "zz", "&", "near", "and_b", "  ", "\t", "é", "NEAR/99"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.lists(_PIECES, max_size=8).map(" ".join), st.text(max_size=20)))
+def test_any_query_text_parses_or_is_one_input_error(text):
+    try:
+        query = parse_query(text, {"a", "b", "c", "and_b"})
+    except InputError as exc:
+        assert "\n" not in str(exc) and "at position" in str(exc) or "give a query" in str(exc)
+        return
+    assert set(query.codes) <= {"a", "b", "c", "and_b"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=1, max_size=12))
+def test_any_regex_compiles_or_is_one_input_error(text):
+    from qda.explore import term_pattern
+    try:
+        term_pattern(text, regex=True)
+    except InputError as exc:
+        assert str(exc).startswith("bad regular expression") or "give a word" in str(exc)
+
+
+@pytest.mark.parametrize("term, kind", [("family", {}), ("visit", {"lemma": True}),
+                                        (r"\bring\w*", {"regex": True}), ("home visit*", {})])
+def test_every_hit_on_the_sample_is_its_offsets_words(sample_project, term, kind):
+    hits = sample_project.search(term, **kind)
+    texts = sample_project._store.document_texts()
+    segs = sample_project.segments().set_index("segment_id")
+    assert len(hits) > 0
+    for doc, sid, start, end, hit in zip(hits["document"], hits["segment_id"], hits["start"],
+                                         hits["end"], hits["hit"]):
+        assert texts[doc][start:end] == hit
+        assert segs.at[sid, "start"] <= start < end <= segs.at[sid, "end"]
