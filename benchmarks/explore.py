@@ -11,7 +11,7 @@ lowest of ``--repeat`` runs kept, beside a baseline timed in the same run:
 | operation | baseline |
 |---|---|
 | ``Project.search("family")`` | ``re.finditer`` of the same compiled pattern over the texts |
-| ``Project.search("work", lemma=True)`` | spaCy ``blank("en")``'s tokenizer alone over the texts (the floor) |
+| ``Project.search("work", lemma=True)`` | spaCy ``blank("en")``'s tokenizer alone (the floor) |
 | ``Project.words(by="group")`` | the floor |
 | ``Project.query("A AND B AND NOT C")`` | ``Project.segments()`` (the table any query reads) |
 

@@ -23,6 +23,8 @@ import math
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qda.cli import cli
 from qda.errors import InputError
@@ -438,9 +440,6 @@ def test_cli_search_xlsx_and_export_group_error(project_file, tmp_path):
 
 
 # ------------------------------------------------------------- any input, real data
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
 _PIECES = st.sampled_from(["a", "b", "c", "AND", "OR", "NOT", "NEAR/1", "NEAR/", "NEAR/x",
                            "(", ")", "zz", "&", "near", "and_b", "  ", "\t", "é", "NEAR/99"])
 
