@@ -8,6 +8,8 @@ codings it used.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +24,7 @@ from qda.coding import evidence
 from qda.errors import InputError
 from qda.export import quote_bank_markdown, write_charts, write_quotes, write_workbook
 from qda.export.charts import (
+    code_frequency,
     cooccurrence_heatmap,
     prevalence_by_group,
     saturation_curve,
@@ -33,7 +36,8 @@ from qda.export.quotes import ORDERS, write_quote_bank_docx
 if TYPE_CHECKING:
     from qda.project import Project
 
-__all__ = ["CROSSTAB_GROUPS", "QUOTE_FORMATS", "Inputs", "agreement_coders", "codings_table",
+__all__ = ["CROSSTAB_GROUPS", "QUOTE_FORMATS", "Inputs", "agreement_coders", "chart_groups",
+           "codings_table",
            "crosstab_attributes", "export_charts", "export_quotes", "export_workbook",
            "read_inputs", "segments_with_codes", "workbook_sheets"]
 
@@ -224,7 +228,8 @@ def workbook_sheets(project: Project, *, data: Inputs | None = None
                         wrap=("text",)))
     said.append(("Codings", "Every coding, one row each (the long coding CSV's columns "
                  "first): the coded words, coder, source, status, confidence, the matched "
-                 "terms; 'used' is 1 for the codings the other sheets count."))
+                 "terms; 'used' is 1 for the codings the other sheets count. `qda show "
+                 "SEGMENT_ID` prints a coded passage with the turns around it."))
 
     matrix = analysis.code_matrix(data.segments, chosen.codings, cb,
                                   participants=data.participants, rows="participant",
@@ -265,7 +270,8 @@ def workbook_sheets(project: Project, *, data: Inputs | None = None
                         widths={**{c: 60 for c in quote_cols}, **{c: 40 for c in summary_cols}},
                         wrap=quote_cols, editable=summary_cols))
     said.append(("Framework", "Participants by themes: each '<theme id> | quotes' cell holds "
-                 "the participant's coded segments for the theme ([segment id] quote), and the "
+                 "the participant's coded segments for the theme ([segment id] quote; `qda "
+                 "show SEGMENT_ID` prints one with the turns around it), and the "
                  "tinted '<theme id> | summary' columns are for your summaries: edit them here "
                  "and read them back with `qda framework import`."))
 
@@ -319,28 +325,60 @@ def workbook_sheets(project: Project, *, data: Inputs | None = None
     return about, sheets
 
 
-def export_charts(project: Project, directory: str | Path, *, group: str = "group",
+def chart_groups(participants: pd.DataFrame, group: str | Sequence[str] | None = None
+                 ) -> list[str]:
+    """The attributes to draw theme prevalence by: those named (each must exist), else
+    ``group`` when the project has it, else the first attribute that makes a grouping
+    (:func:`crosstab_attributes`), else none."""
+    names = [c for c in participants.columns if c not in _NOT_ATTRIBUTES]
+    if group is None:
+        if "group" in names:
+            return ["group"]
+        return crosstab_attributes(participants)[:1]
+    wanted = [group] if isinstance(group, str) else list(dict.fromkeys(group))
+    for name in wanted:
+        if name not in names:
+            raise InputError(f"--group {name}: no attribute {name!r} in this project; use one "
+                             f"of {', '.join(names) or 'none (load a participants sheet)'}")
+    return wanted
+
+
+def export_charts(project: Project, directory: str | Path, *,
+                  group: str | Sequence[str] | None = None,
                   data: Inputs | None = None) -> list[Path]:
-    """PNG and SVG charts: theme prevalence by ``group`` (if the attribute exists), the
-    participant-by-theme heatmap, the co-occurrence of the most specific codes
-    (c-coefficient), and the saturation curve; a chart with nothing to show (no
-    participants, no codings, no documents) is left out."""
+    """PNG and SVG charts: theme prevalence by each attribute of ``group``
+    (:func:`chart_groups`: default ``group``, else the first attribute that makes a
+    grouping), the code frequency, the participant-by-theme and document-by-theme
+    heatmaps, the co-occurrence of the most specific codes (c-coefficient), and the
+    saturation curve; a chart with nothing to show (no participants, no codings, no
+    documents) is left out."""
     data = data or read_inputs(project)
     chosen = data.chosen
     cb = project.codebook
     basis = chosen.description
     figures = {}
+    groups = chart_groups(data.participants, group)
     presence = analysis.code_matrix(data.segments, chosen.codings, cb,
                                     participants=data.participants, value="presence", depth=1)
-    if group in presence.columns:
-        figures["theme-prevalence-by-" + group] = prevalence_by_group(
-            presence, cb, group=group, basis=basis)
+    for name in groups:
+        figures["theme-prevalence-by-" + _file_part(name)] = prevalence_by_group(
+            presence, cb, group=name, basis=basis)
+    live = set(data.segments.loc[~data.segments["is_interviewer"], "segment_id"])
+    rolled = coded_segments(chosen.codings, cb)
+    frequency = rolled[rolled["segment_id"].isin(live)]["code_id"].value_counts()
+    if len(frequency):
+        figures["code-frequency"] = code_frequency(frequency, cb, basis=basis)
     counts = analysis.code_matrix(data.segments, chosen.codings, cb,
                                   participants=data.participants, value="count", depth=1)
     annotate = "role" if "role" in counts.columns else None
     if len(counts) and cb.top_level():
         figures["participant-theme-heatmap"] = theme_heatmap(
             counts, cb, basis=basis, row_label="participant", annotate_attribute=annotate)
+    by_document = analysis.code_matrix(data.segments, chosen.codings, cb, rows="document",
+                                       value="count", depth=1)
+    if len(by_document) and cb.top_level() and len(chosen.codings):
+        figures["document-theme-heatmap"] = theme_heatmap(
+            by_document, cb, basis=basis, row_label="document", title="Documents by theme")
     # The most specific codes: a theme always co-occurs with its own sub-themes.
     leaves = [c for c in cb.ids if not cb.children(c)]
     if len(leaves) >= 2 and len(chosen.codings):
@@ -376,3 +414,8 @@ def export_quotes(project: Project, path: str | Path, *, order: str = "document"
                                      basis=chosen.description, order=order)
     return write_quotes(path, quote_bank_markdown(quotes, project.codebook, title=title,
                                                   basis=chosen.description, order=order))
+
+
+def _file_part(name: str) -> str:
+    """An attribute name as part of a file name (letters, digits, -, _)."""
+    return re.sub(r"[^\w-]+", "-", name).strip("-").lower() or "attribute"

@@ -324,8 +324,8 @@ def test_cli_export_writes_a_streamed_workbook(sample_run, tmp_path):
 # -------------------------------------------------------------------------------- charts
 def test_charts_are_pngs_and_svgs(sample_run):
     names = sorted(p.name for p in sample_run.charts)
-    stems = ["code-cooccurrence", "participant-theme-heatmap", "saturation",
-             "theme-prevalence-by-group"]
+    stems = ["code-cooccurrence", "code-frequency", "document-theme-heatmap",
+             "participant-theme-heatmap", "saturation", "theme-prevalence-by-group"]
     assert names == sorted(f"{s}.{ext}" for s in stems for ext in ("png", "svg"))
     for path in sample_run.charts:
         if path.suffix == ".png":

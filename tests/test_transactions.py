@@ -106,6 +106,9 @@ CASES = {
     "consensus": lambda p, t: p.build_consensus(["researcher_a", "b"], rule="all"),
     "attribution template": lambda p, t: p.set_attribution_template("{participant}"),
     "backup limit": lambda p, t: p.set_backup_limit(4),
+    "code search hits": lambda p, t: p.code_hits(p.search("home visit*"), "home_visits",
+                                                 coder="f"),
+    "save query": lambda p, t: p.save_query("q", "home_visits AND NOT direct_involvement"),
 }
 
 

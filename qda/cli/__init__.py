@@ -14,6 +14,7 @@ from qda.cli import (  # noqa: F401
     backup,
     codebook,
     coding,
+    explore,
     export,
     participants,
     run,

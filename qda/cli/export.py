@@ -23,6 +23,9 @@ from qda.cli.base import (
               "instead of Excel tables). Default: only for large projects.")
 @click.option("--charts", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="A folder for the charts (each as .png and .svg).")
+@click.option("--group", "groups", multiple=True, metavar="ATTR",
+              help="With --charts: draw theme prevalence by this participant attribute "
+              "(repeatable; default: group, else the first attribute that makes groups).")
 @click.option("--quotes", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The quote bank: Markdown (.md) or Word (.docx).")
 @click.option("--order", type=click.Choice(["document", "confidence", "length"]),
@@ -38,7 +41,7 @@ from qda.cli.base import (
               "codings; each says so in its selection's description).")
 @_project_option
 @_fail_cleanly
-def export(xlsx, constant_memory, charts, quotes, order, qdpx, qdc, suggestions,
+def export(xlsx, constant_memory, charts, groups, quotes, order, qdpx, qdc, suggestions,
            project_path) -> None:
     """Write the workbook, charts and quote bank (the same codings as the matrix), and
     REFI-QDA files for other QDA programs."""
@@ -56,6 +59,8 @@ def export(xlsx, constant_memory, charts, quotes, order, qdpx, qdc, suggestions,
         raise InputError(f"{qdpx}: a REFI-QDA project is written as .qdpx; name it .qdpx")
     if qdc and qdc.suffix.lower() != ".qdc":
         raise InputError(f"{qdc}: a REFI-QDA codebook is written as .qdc; name it .qdc")
+    if groups and not charts:
+        raise InputError("--group is for --charts (the prevalence chart); add --charts DIR")
     if suggestions and not qdpx:
         raise InputError("--suggestions is for --qdpx (the project file); add --qdpx F")
     with _open(project_path) as project:
@@ -67,7 +72,8 @@ def export(xlsx, constant_memory, charts, quotes, order, qdpx, qdc, suggestions,
                 written.append(reports.export_workbook(
                     project, xlsx, constant_memory=constant_memory, data=data))
         if charts:
-            written += reports.export_charts(project, charts, data=data)
+            written += reports.export_charts(project, charts, group=list(groups) or None,
+                                             data=data)
         if quotes:
             with _guard(project, quotes):
                 written.append(reports.export_quotes(project, quotes, order=order, data=data))

@@ -65,17 +65,21 @@ def codings(out, coders, sources, reviewed, project_path) -> None:
 @depth_option("all")
 @codes_option
 @filter_options
+@click.option("--query", "queries", multiple=True, metavar="NAME",
+              help="A saved coding query (qda query EXPR --save NAME) as one more column "
+              "(repeatable).")
 @click.option("--totals", is_flag=True, help="Add a Total column and row (distinct segments, "
               "never a plain sum: a segment coded at two codes counts once).")
 @_CSV_OUT
 @_project_option
 @_fail_cleanly
-def matrix(rows, value, depth, codes, coders, sources, statuses, totals, out,
+def matrix(rows, value, depth, codes, coders, sources, statuses, queries, totals, out,
            project_path) -> None:
     """The cross-reference matrix of rows by codes (sub-codes rolled up)."""
     chosen = filters(coders, sources, statuses)
     with _open(project_path) as project:
         table = project.matrix(rows=rows, value=value, depth=parse_depth(depth, None),
-                               codes=parse_list(codes), totals=totals, **chosen)
+                               codes=parse_list(codes), totals=totals,
+                               queries=list(queries) or None, **chosen)
         click.echo(f"# {project.select_codings(**chosen).description}", err=True)
     _write_table(table, out)

@@ -26,8 +26,9 @@ from matplotlib.figure import Figure
 from qda.codebook import Codebook
 from qda.files import atomic_path
 
-__all__ = ["FORMATS", "code_color", "code_colors", "fallback_color", "cooccurrence_heatmap",
-           "prevalence_by_group", "saturation_curve", "theme_heatmap", "write_charts"]
+__all__ = ["FORMATS", "code_color", "code_colors", "code_frequency", "fallback_color",
+           "cooccurrence_heatmap", "prevalence_by_group", "saturation_curve", "save_figure",
+           "theme_heatmap", "word_chart", "write_charts"]
 
 FORMATS = ("png", "svg")
 _SUBTITLE = {"fontsize": 8, "color": "#555555"}
@@ -107,8 +108,8 @@ MAX_HEATMAP_ROWS = 60
 
 def theme_heatmap(counts: pd.DataFrame, codebook: Codebook, *, basis: str,
                   row_label: str = "participant", annotate_attribute: str | None = None,
-                  themes: Sequence[str] | None = None, max_rows: int = MAX_HEATMAP_ROWS
-                  ) -> Figure:
+                  themes: Sequence[str] | None = None, max_rows: int = MAX_HEATMAP_ROWS,
+                  title: str | None = None) -> Figure:
     """Participants (rows) by themes (columns): coded segments per cell.
 
     Above ``max_rows`` participants a chart can no longer be read (nor drawn quickly):
@@ -116,7 +117,7 @@ def theme_heatmap(counts: pd.DataFrame, codebook: Codebook, *, basis: str,
     its title says so; the workbook's Matrix sheet keeps everyone."""
     themes = list(themes) if themes is not None else [c.id for c in codebook.top_level()]
     body = counts[counts[row_label].astype(str) != "Total"] if row_label in counts else counts
-    title = "Participants by theme"
+    title = title or "Participants by theme"
     if len(body) > max_rows:
         busiest = body[themes].sum(axis=1).sort_values(ascending=False, kind="stable")
         body = body.loc[sorted(busiest.index[:max_rows], key=body.index.get_loc)]
@@ -251,6 +252,78 @@ def saturation_curve(table: pd.DataFrame, *, basis: str, document: str = "docume
     ax.set_title(_wrap(f"Counts: {basis}. +n: codes first seen in that document.", 120),
                  loc="left", **_SUBTITLE)
     return fig
+
+
+def code_frequency(counts: pd.Series, codebook: Codebook, *, basis: str) -> Figure:
+    """Coded segments per code (``counts``: code id -> segments coded at it or below), every
+    code in codebook order, sub-codes indented under their theme and drawn lighter."""
+    ids = [c for c in codebook.ids if c in counts.index]
+    values = [int(counts[c]) for c in ids]
+    labels = [_name(codebook, c) for c in ids]
+    fig = Figure(figsize=(9, max(3.0, 0.28 * len(ids) + 1.6)), layout="constrained")
+    ax = fig.subplots()
+    # themes in their colour and bold; sub-themes under them, lighter
+    bars = ax.barh(range(len(ids)), values, color=code_colors(codebook, ids))
+    for bar, cid in zip(bars, ids):
+        bar.set_alpha(1.0 if codebook.depth(cid) == 1 else 0.6)
+    ax.bar_label(bars, fontsize=7, padding=2)
+    ax.set_yticks(range(len(ids)), labels, fontsize=8)
+    for tick, cid in zip(ax.get_yticklabels(), ids):
+        tick.set_fontweight("bold" if codebook.depth(cid) == 1 else "normal")
+    ax.invert_yaxis()
+    ax.set_xlabel("coded segments (a theme counts its sub-themes' segments, once)")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.suptitle("Code frequency", fontsize=13, x=0.01, ha="left")
+    ax.set_title(_wrap(f"Counts: {basis}", 110), loc="left", **_SUBTITLE)
+    return fig
+
+
+def word_chart(table: pd.DataFrame, *, by: str | None = None, top: int = 15,
+               max_groups: int = 6, title: str | None = None) -> Figure:
+    """The words of a word-frequency table (:func:`qda.explore.word_frequencies`) as
+    horizontal bars of their share: one panel, or one per group (the first
+    ``max_groups``, said in the title) with ``by``, where a word the group uses more
+    than the rest (keyness at p < 0.05) is drawn orange."""
+    groups = [None] if by is None else list(dict.fromkeys(table[by]))
+    shown = groups[:max_groups]
+    cols = min(len(shown), 3)
+    rows = -(-len(shown) // cols)
+    fig = Figure(figsize=(4.2 * cols + 0.6, max(3.5, 0.26 * top + 1.8) * rows),
+                 layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
+    for ax, group in zip(axes, shown):
+        part = (table if group is None else table[table[by] == group]).head(top)
+        key = (part["keyness"] >= 3.84) & (part["p_value"] < 0.05) \
+            if group is not None and "keyness" in part.columns else [False] * len(part)
+        colors = ["#D55E00" if k else "#4C72B0" for k in key]
+        bars = ax.barh(range(len(part)), part["share"] * 100, color=colors)
+        ax.bar_label(bars, labels=[str(c) for c in part["count"]], fontsize=7, padding=2)
+        ax.set_yticks(range(len(part)), part["word"], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel("% of the words counted (bar labels: count)", fontsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+        if group is not None:
+            ax.set_title(_wrap(f"{by}: {group}", 40), fontsize=10, loc="left")
+    for ax in axes[len(shown):]:
+        ax.set_visible(False)
+    title = title or ("Most frequent words" + (f" by {by}" if by else ""))
+    if len(groups) > max_groups:
+        title += f" (the first {max_groups} of {len(groups)} groups)"
+    fig.suptitle(title, fontsize=13, x=0.01, ha="left")
+    if by:
+        fig.supxlabel("Orange: used more in the group than in the rest (log-likelihood "
+                      "keyness, p < 0.05). Stop words left out; words counted by lemma.",
+                      x=0.01, ha="left", **_SUBTITLE)
+    return fig
+
+
+def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> Path:
+    """One figure to ``path``, its format by the extension (.png or .svg)."""
+    path = Path(path)
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "qda"}):
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=dpi, format=path.suffix.lower().lstrip("."))
+    return path
 
 
 def write_charts(directory: str | Path, figures: Mapping[str, Figure], *, dpi: int = 150,

@@ -55,7 +55,8 @@ def order_quotes(quotes: pd.DataFrame, order: str = "document") -> pd.DataFrame:
 
 def _header_lines(basis: str, order: str) -> list[str]:
     return [f"Codings used: {basis}.",
-            f"Quotes {_ORDER_WORDS[order]}; each is followed by its attribution and segment id."]
+            f"Quotes {_ORDER_WORDS[order]}; each is followed by its attribution and segment id "
+            "(`qda show SEGMENT_ID` prints it with the turns around it)."]
 
 
 def _groups(quotes: pd.DataFrame) -> dict[str, pd.DataFrame]:

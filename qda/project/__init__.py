@@ -16,6 +16,7 @@ from qda.project.base import ProjectBase
 from qda.project.codebooks import Codebooks
 from qda.project.coding import Coding
 from qda.project.exchange import Exchange
+from qda.project.exploring import Exploring
 from qda.project.ingesting import Ingesting
 from qda.project.results import (
     CodebookReport,
@@ -36,6 +37,6 @@ __all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookR
            "FrameworkImportReport", "AnonymiseReport"]
 
 
-class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Analysing, Exchange,
-              Anonymising, Backups, ProjectBase):
+class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Analysing, Exploring,
+              Exchange, Anonymising, Backups, ProjectBase):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""

@@ -35,18 +35,48 @@ class Analysing:
     def matrix(self, *, rows: str = "participant", value: str = "count",
                codes: Sequence[str] | None = None, depth: int | None = None,
                totals: bool = False, coders: Iterable[str] | None = None,
-               sources: Iterable[str] | None = None, statuses: Iterable[str] | None = None
-               ) -> pd.DataFrame:
+               sources: Iterable[str] | None = None, statuses: Iterable[str] | None = None,
+               queries: Sequence[str] | None = None) -> pd.DataFrame:
         """The cross-reference matrix (see :func:`qda.analysis.code_matrix`): ``rows`` by
         codes at ``depth`` (``1`` themes, ``None`` every code) or the ``codes`` listed,
-        with ``totals`` if asked; the codings chosen by the filters or the default."""
+        with ``totals`` if asked; the codings chosen by the filters or the default.
+        ``queries``: saved coding queries (:meth:`save_query`), each one more column
+        ``query:NAME`` after the codes, valued like them over the passages it selects
+        (by the query's own coders if saved with any, else ``coders``, else the default
+        codings; a ``Total`` column counts the codes only)."""
         chosen = self.select_codings(coders=coders, sources=sources, statuses=statuses)
-        return self._matrix(chosen, rows=rows, value=value, codes=codes, depth=depth,
-                            totals=totals)
+        table = self._matrix(chosen, rows=rows, value=value, codes=codes, depth=depth,
+                             totals=totals)
+        if queries:
+            table = self._with_query_columns(table, queries, rows=rows, value=value,
+                                             totals=totals, coders=coders)
+        return table
 
-    def _matrix(self, chosen: analysis.CodingSelection, **kw) -> pd.DataFrame:
+    def _with_query_columns(self, table: pd.DataFrame, names: Sequence[str], *,
+                            rows: str, value: str, totals: bool, coders) -> pd.DataFrame:
+        """``table`` with a column per saved query: the matrix of the passages each
+        selects, as if each query were a code, made the same way as the codes'."""
+        from qda.codebook import Code, Codebook
+        ids = {name: f"query:{name}" for name in dict.fromkeys(names)}
+        passages = {name: self._saved_query_segments(name, coders=coders) for name in ids}
+        pseudo = Codebook(codes=tuple(Code(cid, name) for name, cid in ids.items()))
+        pairs = [{"segment_id": sid, "code_id": ids[name]}
+                 for name, sids in passages.items() for sid in sorted(sids)]
+        codings = pd.DataFrame(pairs, columns=["segment_id", "code_id"])
+        extra = self._matrix(analysis.CodingSelection(codings, "filtered", ""),
+                             rows=rows, value=value, codes=list(ids.values()),
+                             totals=totals, codebook=pseudo)
+        cols = list(ids.values())
+        at = table.columns.get_loc("Total") if "Total" in table.columns else len(table.columns)
+        for offset, col in enumerate(cols):
+            table.insert(at + offset, col, extra[col].to_numpy())
+        return table
+
+    def _matrix(self, chosen: analysis.CodingSelection, *, codebook=None, **kw
+                ) -> pd.DataFrame:
         texts = self._store.document_texts() if kw.get("value") == "words" else None
-        return analysis.code_matrix(self._store.segments(), chosen.codings, self.codebook,
+        return analysis.code_matrix(self._store.segments(), chosen.codings,
+                                    codebook or self.codebook,
                                     participants=self._participants(), texts=texts, **kw)
 
     # ----------------------------------------------------------------- crosstab

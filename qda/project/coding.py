@@ -324,7 +324,18 @@ class Coding:
         else:
             raise InputError(f"{path}: import reads a coding sheet (.xlsx) or a long coding "
                              "CSV (.csv), not " + (suffix or "a file without extension"))
-        report = CodingImportReport(file=str(path), coder=coder, kind=found.kind,
+        return self._apply_import(found, source=str(path), name=path.name, coder=coder,
+                                  remove_unmarked=remove_unmarked, who=who)
+
+    def _apply_import(self, found, *, source: str, name: str, coder: str,
+                      remove_unmarked: bool = False, who: str | None = None
+                      ) -> CodingImportReport:
+        """Write what a checked coding file (or search hits) marks as ``coder``'s codings:
+        one transaction and one history row (see :meth:`import_coding`); ``source`` names
+        the file (or the search) in the reviews and the history."""
+        texts = self._store.document_texts()
+        cb = self.codebook
+        report = CodingImportReport(file=source, coder=coder, kind=found.kind,
                                     rows=found.rows, untouched=found.untouched,
                                     edited=found.edited, warnings=list(found.warnings))
         stamp, actor = now(), _who(who or coder)
@@ -343,12 +354,12 @@ class Coding:
                 for m in plan.add)
             report.reviewed = self._store.insert_reviews(
                 {"segment_id": sid, "document_id": doc, "coder": coder, "reviewed_at": stamp,
-                 "source_file": str(path)} for sid, doc in found.reviewed.items())
+                 "source_file": source} for sid, doc in found.reviewed.items())
             report.reviewed_already = len(found.reviewed) - report.reviewed
             if remove_unmarked and not unmarked.empty:
                 report.removed = self._store.archive_codings(
                     unmarked["coding_id"].tolist(), who=actor,
-                    reason=f"not marked by {coder} in {path.name} (imported with "
+                    reason=f"not marked by {coder} in {name} (imported with "
                     "remove_unmarked)")
             else:
                 report.conflicts = [
@@ -356,7 +367,7 @@ class Coding:
                      "start": int(r["start"]), "end": int(r["end"]),
                      "text": _clip(texts[r["document_id"]][r["start"]:r["end"]])}
                     for r in unmarked.to_dict("records")]
-            self._store.record(who=actor, action="import", entity="codings", entity_id=str(path),
+            self._store.record(who=actor, action="import", entity="codings", entity_id=source,
                                detail={"coder": coder, "kind": found.kind, "rows": found.rows,
                                        "added": report.added, "already": report.already,
                                        "reviewed": report.reviewed,
