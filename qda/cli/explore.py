@@ -85,8 +85,9 @@ def _kwic_lines(hits, width: int) -> list[str]:
 def search(term, regex, lemma, code, where, context, interviewer, out, code_as, coder,
            project_path) -> None:
     """Find TERM (a word or phrase; `visit*` for any ending) in the segments: one line per
-    hit with its context, or a table (--out) that `qda code import` reads back once its
-    `code` column is filled in (or written filled with --code-as C --coder NAME)."""
+    hit with its context, or a table (--out F.csv or F.xlsx); the CSV is a long coding
+    CSV that `qda code import` reads back once its `code` column is filled in (or written
+    filled with --code-as C --coder NAME, which also codes the hits)."""
     _check_out(out)
     if code_as and not (coder and coder.strip()):
         raise InputError("--code-as needs --coder NAME: whose coding the hits become")

@@ -23,7 +23,7 @@ from qda.project._util import _who
 from qda.project.results import CodingImportReport
 
 _BASE = ("participant_id", "label", "auto")
-#: the setting that holds the saved queries: name -> {expression, where, coder}
+#: the setting that holds the saved queries: name -> {expression, where, coders}
 SAVED_QUERIES = "saved_queries"
 
 
