@@ -197,3 +197,34 @@ class DocumentRows:
         for col in ("begin_time", "end_time"):
             df[col] = df[col].astype("float64")
         return df
+
+    def document_overview(self) -> pd.DataFrame:
+        """Per document (in import order): ``document_id, name, format, version,
+        characters, segments`` (not interviewer turns), ``interviewer_turns``,
+        ``participants`` (a list of ids, by first turn)."""
+        df = self._frame(
+            "SELECT d.id AS document_id, d.name, d.format, d.version,"
+            " length(d.text) AS characters,"
+            " coalesce(sum(s.is_interviewer = 0), 0) AS segments,"
+            " coalesce(sum(s.is_interviewer = 1), 0) AS interviewer_turns"
+            " FROM documents d LEFT JOIN segments s ON s.document_id = d.id"
+            " GROUP BY d.id ORDER BY d.rowid")
+        people = self._conn.execute(
+            "SELECT document_id, participant_id FROM segments WHERE is_interviewer = 0"
+            " AND participant_id IS NOT NULL GROUP BY document_id, participant_id"
+            " ORDER BY document_id, min(position)").fetchall()
+        by_doc: dict[str, list[str]] = {}
+        for doc, pid in people:
+            by_doc.setdefault(doc, []).append(pid)
+        df["participants"] = [by_doc.get(d, []) for d in df["document_id"]]
+        return df
+
+    def segment_words(self) -> dict[str, int]:
+        """Words (whitespace-separated) in each document's segments, not interviewer turns."""
+        out: dict[str, int] = {}
+        rows = self._conn.execute(
+            'SELECT s.document_id, substr(d.text, s.start + 1, s."end" - s.start) FROM segments'
+            " s JOIN documents d ON d.id = s.document_id WHERE s.is_interviewer = 0")
+        for doc, text in rows:
+            out[doc] = out.get(doc, 0) + len(text.split())
+        return out
