@@ -6,10 +6,12 @@ const Qda = (() => {
 
   function coder() { return localStorage.getItem(KEY) || ""; }
 
+  let pending = null;
   function askCoder(force) {
-    return new Promise((resolve) => {
-      const current = coder();
-      if (current && !force) { resolve(current); return; }
+    if (pending) return pending;
+    const current = coder();
+    if (current && !force) return Promise.resolve(current);
+    pending = new Promise((resolve) => {
       const dialog = document.getElementById("coder-dialog");
       const input = document.getElementById("coder-input");
       input.value = current;
@@ -18,11 +20,13 @@ const Qda = (() => {
         const name = input.value.trim();
         if (name) localStorage.setItem(KEY, name);
         showCoder();
+        pending = null;
         resolve(coder());
       });
       dialog.showModal();
       input.focus();
     });
+    return pending;
   }
 
   function showCoder() {
@@ -63,6 +67,7 @@ const Qda = (() => {
   document.addEventListener("DOMContentLoaded", () => {
     showCoder();
     paint();
+    askCoder(false);
     document.getElementById("coder-change").addEventListener("click", () => askCoder(true));
   });
 
