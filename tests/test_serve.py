@@ -399,3 +399,15 @@ def test_serve_on_every_address_warns_and_prints_the_address(project_path):
         proc.wait(timeout=60)
     assert warning.startswith("Warning: listening on 0.0.0.0") and "anyone" in warning
     assert line.startswith("qda serve: http://127.0.0.1:") and "/?token=" in line
+
+
+def test_word_counts_follow_a_new_version_of_a_document(project_path, tmp_path):
+    with Project.open(project_path) as p:
+        before = p.document_overview().set_index("document")["words"]
+        assert p.document_overview().set_index("document")["words"].equals(before)
+        changed = tmp_path / "int-a.txt"
+        changed.write_text("Interviewer: Hello?\n\nDawn: Three more words here, and four.\n",
+                           encoding="utf-8")
+        p.ingest([changed])
+        after = p.document_overview().set_index("document")["words"]
+    assert after["int-a"] == 6 and after["int-b"] == before["int-b"]

@@ -147,8 +147,16 @@ class Spans:
         participants`` (a list of ids), ``progress`` (a dict: person -> segments they
         coded or reviewed)."""
         df = self._store.document_overview()
-        words = self._store.segment_words()
-        df.insert(5, "words", [words.get(d, 0) for d in df["document_id"]])
+        # words are counted again only for documents whose version or respondents' spans
+        # changed since this Project last counted them (a page asks for the list often)
+        cache = self.__dict__.setdefault("_words_cache", {})
+        keys = list(zip(df["document_id"], df["version"], df["spans"]))
+        missing = [k[0] for k in keys if k not in cache]
+        for doc, n in self._store.segment_words(missing).items():
+            row = df.index[df["document_id"] == doc][0]
+            cache[keys[row]] = n
+        df.insert(5, "words", [cache.get(k, 0) for k in keys])
+        df = df.drop(columns="spans")
         progress: dict[str, dict[str, int]] = {}
         prog = self._store.coding_progress()
         for doc, coder, n in zip(prog["document_id"], prog["coder"], prog["segments"]):

@@ -134,7 +134,8 @@ async def reopen(request: Request):
 
 @handler
 async def codebook(request: Request):
-    return JSONResponse(await request.app.state.project(views.codebook_view))
+    counts = request.query_params.get("counts") in ("1", "true", "yes")
+    return JSONResponse(await request.app.state.project(views.codebook_view, counts=counts))
 
 
 def _edit_result(edit) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from qda.errors import QdaError
@@ -55,7 +55,7 @@ async def reader(request: Request):
 
 @page
 async def codes(request: Request):
-    data = await request.app.state.project(views.codebook_view)
+    data = await request.app.state.project(views.codebook_view, counts=True)
     return render(request, "codes.html", book=data["name"], version=data["version"],
                   codes=data["codes"])
 
@@ -65,7 +65,7 @@ async def code(request: Request):
     code_id = request.path_params["code"]
 
     def read(project):
-        book = views.codebook_view(project)
+        book = views.codebook_view(project, counts=True)
         return book, views.code_quotes(project, code_id)
 
     book, quotes = await request.app.state.project(read)
@@ -80,7 +80,12 @@ async def matrix(request: Request):
     return render(request, "matrix.html", **data)
 
 
+async def favicon(request: Request):
+    return Response(status_code=204)
+
+
 ROUTES = [
+    Route("/favicon.ico", favicon, methods=["GET"]),
     Route("/", documents, methods=["GET"]),
     Route("/documents/{document:path}", reader, methods=["GET"]),
     Route("/codes", codes, methods=["GET"]),

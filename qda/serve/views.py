@@ -32,10 +32,12 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def codebook_view(project) -> dict[str, Any]:
-    """The code tree in order: id, name, parent, depth, path, colour and the notes."""
+def codebook_view(project, *, counts: bool = False) -> dict[str, Any]:
+    """The code tree in order: id, name, parent, depth, path, colour and the notes; with
+    ``counts``, the segments coded at each code (any source, rolled up: a full read of the
+    codings, so the reader does without)."""
     cb = project.codebook
-    counts = _code_counts(project)
+    counts = _code_counts(project) if counts else {}
     codes = []
     for c in cb:
         path = [cb.get(a).name for a in reversed(cb.ancestors(c.id))] + [c.name]
@@ -44,7 +46,7 @@ def codebook_view(project) -> dict[str, Any]:
             "path": " / ".join(path), "color": cb.color(c.id) or fallback_color(c.id),
             "description": c.description, "include": c.include, "exclude": c.exclude,
             "examples": list(c.examples), "keywords": list(c.keywords),
-            "coded": counts.get(c.id, 0)})
+            **({"coded": counts.get(c.id, 0)} if counts else {})})
     return {"name": cb.name, "version": cb.version, "codes": codes}
 
 

@@ -184,13 +184,19 @@ class CodingRows:
             " OR origin = ?", (source, source),
         ))
 
-    def codings(self) -> pd.DataFrame:
+    def codings(self, ids: Iterable[int] | None = None) -> pd.DataFrame:
+        """Every coding (``ids``: only those, for a review of a few by id)."""
+        where, params = "", ()
+        if ids is not None:
+            params = tuple(int(i) for i in ids)[:30000]
+            where = f" WHERE c.id IN ({', '.join('?' * len(params))})" if params else \
+                " WHERE 0"
         df = self._frame(
             'SELECT c.id AS coding_id, c.segment_id, c.document_id, c.start, c."end", c.code_id,'
             " c.coder, c.source, c.status, c.confidence, c.evidence, c.codebook_version,"
             " c.created_at, c.review, c.origin, c.reviewed_by, c.reviewed_at FROM codings c"
-            " JOIN documents d ON d.id = c.document_id"
-            " ORDER BY d.rowid, c.start, c.id"
+            f" JOIN documents d ON d.id = c.document_id{where}"
+            " ORDER BY d.rowid, c.start, c.id", params
         )
         df["evidence"] = df["evidence"].astype(object).map(
             lambda v: json.loads(v) if isinstance(v, str) else None)

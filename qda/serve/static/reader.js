@@ -55,6 +55,7 @@
 
   // ----------------------------------------------------------------- drawing
   function render() {
+    const began = performance.now();
     const y = window.scrollY;
     const d = state.doc;
     document.getElementById("doc-title").textContent = d.document.name;
@@ -70,6 +71,8 @@
     turnsEl.replaceChildren(frag);
     drawSuggestions();
     window.scrollTo(0, y);
+    void turnsEl.offsetHeight;   // lay the page out, so the time below includes it
+    window.qdaRenderMs = performance.now() - began;
   }
 
   function drawTurn(t, codings, suggestions) {
@@ -112,9 +115,18 @@
 
   function drawPieces(container, t, codings, suggestions) {
     const cuts = new Set([t.start, t.end]);
-    for (const c of codings.concat(suggestions)) {
-      cuts.add(Math.max(t.start, Math.min(t.end, c.start)));
-      cuts.add(Math.max(t.start, Math.min(t.end, c.end)));
+    const evidence = [];   // [start, end, suggestion id]: the words each suggestion matched
+    for (const sg of suggestions) {
+      for (const e of sg.evidence || []) {
+        if (Number.isInteger(e.start) && Number.isInteger(e.end) && e.end > e.start) {
+          evidence.push([e.start, e.end, sg.id]);
+        }
+      }
+    }
+    const spans = codings.concat(suggestions).map((c) => [c.start, c.end]).concat(evidence);
+    for (const [a, b] of spans) {
+      cuts.add(Math.max(t.start, Math.min(t.end, a)));
+      cuts.add(Math.max(t.start, Math.min(t.end, b)));
     }
     const points = Array.from(cuts).sort((a, b) => a - b);
     // code point -> UTF-16 position, walking the turn's text once
@@ -144,9 +156,11 @@
         piece.title = over.map((c) => codeName(c.code) + " (" + c.coder + ")").join("\n");
       }
       const sugg = suggestions.filter((c) => c.start <= a && c.end >= b);
-      if (sugg.length) {
-        piece.classList.add("suggested");
-        piece.dataset.suggestions = sugg.map((c) => c.id).join(" ");
+      if (sugg.length) piece.dataset.suggestions = sugg.map((c) => c.id).join(" ");
+      const matched = evidence.filter(([x, y]) => x <= a && y >= b);
+      if (matched.length) {
+        piece.classList.add("matched");
+        piece.dataset.evidence = matched.map((m) => m[2]).join(" ");
       }
       container.appendChild(piece);
     }
@@ -219,12 +233,16 @@
   }
 
   function markCurrent() {
-    turnsEl.querySelectorAll(".current-suggestion").forEach((p) => p.classList.remove("current-suggestion"));
+    turnsEl.querySelectorAll(".current-suggestion, .current-evidence").forEach((p) =>
+      p.classList.remove("current-suggestion", "current-evidence"));
     const s = state.doc.suggestions[state.current];
     document.querySelectorAll("#suggestion-list li").forEach((li, i) => li.classList.toggle("current", i === state.current));
     if (!s) return;
     turnsEl.querySelectorAll(".piece[data-suggestions]").forEach((p) => {
       if (p.dataset.suggestions.split(" ").includes(String(s.id))) p.classList.add("current-suggestion");
+    });
+    turnsEl.querySelectorAll(".piece[data-evidence]").forEach((p) => {
+      if (p.dataset.evidence.split(" ").includes(String(s.id))) p.classList.add("current-evidence");
     });
   }
 
@@ -458,6 +476,7 @@
       await loadCodes();
       await load();
       window.qdaReady = true;
+      window.qdaReadyAt = performance.now();
       if (location.hash) {
         const target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
         if (target) { target.scrollIntoView({ block: "center" }); target.classList.add("target"); }
