@@ -77,6 +77,8 @@ def chromium(user_data_dir: Path, viewport=(1280, 860)):
 def select_words(page, turn_selector: str, words: str) -> None:
     """Select ``words`` inside the turn with the mouse: press at the left edge of its
     first character, drag to the right edge of its last, release."""
+    page.locator(turn_selector).scroll_into_view_if_needed()
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     box = page.evaluate(
         """([sel, words]) => {
             const text = document.querySelector(sel + " .text");

@@ -68,6 +68,9 @@ def test_code_a_phrase_with_the_mouse_and_keyboard_on_the_sample(sample_run, tmp
     words = seg["text"].split()
     phrase = " ".join(words[3:8])
     sid, start = _turn_with(project, "staff-01-telephone", phrase)
+    later = segs[segs["document"] == "staff-01-telephone"].iloc[3]["text"].split()
+    phrase2 = " ".join(later[1:4])
+    sid2, start2 = _turn_with(project, "staff-01-telephone", phrase2)
     with served(project) as s, chromium(tmp_path / "profile") as ctx:
         page = ctx.new_page()
         _enter(page, s["url"])
@@ -79,6 +82,12 @@ def test_code_a_phrase_with_the_mouse_and_keyboard_on_the_sample(sample_run, tmp
         page.keyboard.press("Enter")
         page.wait_for_selector("#toast.show")
         assert "Coded as Co-location" in page.inner_text("#toast")
+        # a recent code is one key away: select more words, press 1
+        page.wait_for_selector(f"[id='{sid}'] .chip[data-coding]")
+        select_words(page, f"[id='{sid2}']", phrase2)
+        page.wait_for_selector("#picker:not([hidden]) #picker-recent li")
+        page.keyboard.press("1")
+        page.wait_for_selector("#picker", state="hidden")
         page.reload()
         page.wait_for_function("() => window.qdaReady === true")
         chip = page.locator(f"[id='{sid}'] .chip[data-coding]")
@@ -91,8 +100,10 @@ def test_code_a_phrase_with_the_mouse_and_keyboard_on_the_sample(sample_run, tmp
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT))
     rows = codings(project, "ann")
-    assert [(r["segment_id"], int(r["start"]), int(r["end"]), r["code"], r["text"])
-            for r in rows] == [(sid, start, start + len(phrase), "co_location", phrase)]
+    assert sorted((r["segment_id"], int(r["start"]), int(r["end"]), r["code"], r["text"])
+                  for r in rows) == sorted([
+        (sid, start, start + len(phrase), "co_location", phrase),
+        (sid2, start2, start2 + len(phrase2), "co_location", phrase2)])
 
 
 @pytest.mark.parametrize("words", [f"buggy \U0001F62C every week. \U0001F468\u200D\U0001F469 We",
