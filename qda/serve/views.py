@@ -14,10 +14,6 @@ import pandas as pd
 from qda.errors import InputError
 from qda.export.charts import fallback_color
 
-#: Automatic sources whose open suggestions the reader shows apart.
-SUGGESTION_STATUSES = {"suggested"}
-
-
 def _clean(value: Any) -> Any:
     """A value JSON can carry: NaN and NA become None, numpy numbers Python ones."""
     if value is None:
