@@ -98,6 +98,11 @@ CASES = {
     "code rules": lambda p, t: p.code_rules(),
     "add coding": lambda p, t: p.add_coding(
         p.segments()["segment_id"].iloc[0], p.codebook.ids[-1], coder="c"),
+    "code span": lambda p, t: p.code_span(
+        p.segments()["document"].iloc[0], int(p.segments()["start"].iloc[0]),
+        int(p.segments()["start"].iloc[0]) + 5, p.codebook.ids[-1], coder="c"),
+    "remove coding": lambda p, t: p.remove_coding(
+        int(p._store.coder_codings("b")["coding_id"].iloc[0]), who="b"),
     "import coding (csv)": lambda p, t: p.import_coding(_csv_as(t, "c"), coder="c"),
     "import coding (sheet)": lambda p, t: p.import_coding(_filled_sheet(p, t), coder="d"),
     "suggest": lambda p, t: p.suggest(from_coder="s", features="words"),

@@ -18,6 +18,7 @@ from qda.cli import (  # noqa: F401
     export,
     participants,
     run,
+    serve,
     tables,
 )
 from qda.cli.base import cli

@@ -27,16 +27,18 @@ from qda.project.results import (
     IngestReport,
     ReviewReport,
     RulesReport,
+    SpanCoding,
     SuggestReport,
 )
 from qda.project.review import Reviewing
+from qda.project.spans import Spans
 from qda.project.suggesting import Suggesting
 
 __all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookReport",
            "CodeEdit", "CodingImportReport", "ReviewReport", "ConsensusReport",
-           "FrameworkImportReport", "AnonymiseReport"]
+           "FrameworkImportReport", "AnonymiseReport", "SpanCoding"]
 
 
-class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Analysing, Exploring,
+class Project(Ingesting, Codebooks, Coding, Spans, Suggesting, Reviewing, Analysing, Exploring,
               Exchange, Anonymising, Backups, ProjectBase):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""

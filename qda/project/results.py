@@ -21,6 +21,7 @@ __all__ = [
     "RulesReport",
     "CodingImportReport",
     "FrameworkImportReport",
+    "SpanCoding",
 ]
 
 
@@ -157,3 +158,12 @@ class FrameworkImportReport:
     def __str__(self) -> str:
         return (f"{self.file}: {len(self.added)} summaries added, {len(self.changed)} changed, "
                 f"{len(self.cleared)} cleared, {self.unchanged} unchanged")
+
+
+@dataclass
+class SpanCoding:
+    """What :meth:`Project.code_span` did: the coding's id, its segment, and whether it
+    is new (False: the coder already had this coding)."""
+    coding_id: int
+    segment_id: str
+    created: bool = True

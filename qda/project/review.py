@@ -161,12 +161,14 @@ class Reviewing:
             if self._store.segment(segment_id) is None:
                 raise InputError(f"unknown segment {segment_id!r}; see `qda segments` for "
                                  "the ids")
-        table = self._store.codings()
+        # By id alone (the coding page's one suggestion at a time): read only those rows;
+        # every other filter narrows the same rows further, so the choice is the same.
+        try:
+            ids = [int(i) for i in ids]
+        except (TypeError, ValueError):
+            raise InputError(f"coding ids are whole numbers, not {ids!r}") from None
+        table = self._store.codings(ids=ids if ids and len(ids) <= 500 else None)
         if ids:
-            try:
-                ids = [int(i) for i in ids]
-            except (TypeError, ValueError):
-                raise InputError(f"coding ids are whole numbers, not {ids!r}") from None
             known = table.set_index("coding_id")
             for cid in ids:
                 if cid not in known.index:

@@ -184,13 +184,19 @@ class CodingRows:
             " OR origin = ?", (source, source),
         ))
 
-    def codings(self) -> pd.DataFrame:
+    def codings(self, ids: Iterable[int] | None = None) -> pd.DataFrame:
+        """Every coding (``ids``: only those, for a review of a few by id)."""
+        where, params = "", ()
+        if ids is not None:
+            params = tuple(int(i) for i in ids)[:30000]
+            where = f" WHERE c.id IN ({', '.join('?' * len(params))})" if params else \
+                " WHERE 0"
         df = self._frame(
             'SELECT c.id AS coding_id, c.segment_id, c.document_id, c.start, c."end", c.code_id,'
             " c.coder, c.source, c.status, c.confidence, c.evidence, c.codebook_version,"
             " c.created_at, c.review, c.origin, c.reviewed_by, c.reviewed_at FROM codings c"
-            " JOIN documents d ON d.id = c.document_id"
-            " ORDER BY d.rowid, c.start, c.id"
+            f" JOIN documents d ON d.id = c.document_id{where}"
+            " ORDER BY d.rowid, c.start, c.id", params
         )
         df["evidence"] = df["evidence"].astype(object).map(
             lambda v: json.loads(v) if isinstance(v, str) else None)
@@ -336,3 +342,60 @@ class CodingRows:
                     " status = 'suggested' AND codebook_version IS NOT ?",
                     (version, source, version))
 
+
+    # ------------------------------------------------ one coding at a time (the page)
+    def coding(self, coding_id: int) -> dict[str, Any] | None:
+        """One coding by id (evidence parsed), or None."""
+        cur = self._conn.execute(
+            'SELECT id AS coding_id, segment_id, document_id, start, "end", code_id, coder,'
+            " source, status, confidence, evidence, origin, reviewed_by FROM codings"
+            " WHERE id = ?", (int(coding_id),))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        out = dict(zip([d[0] for d in cur.description], row))
+        out["evidence"] = json.loads(out["evidence"]) if out["evidence"] else None
+        return out
+
+    def coding_id_of(self, document_id: str, start: int, end: int, code_id: str, *,
+                     coder: str, source: str) -> int | None:
+        row = self._conn.execute(
+            'SELECT id FROM codings WHERE document_id = ? AND start = ? AND "end" = ?'
+            " AND code_id = ? AND coder = ? AND source = ?",
+            (document_id, start, end, code_id, coder, source)).fetchone()
+        return None if row is None else int(row[0])
+
+    def document_codings(self, document_id: str) -> pd.DataFrame:
+        """The codings of one document (every coder, source and status), by position."""
+        df = self._frame(
+            'SELECT id AS coding_id, segment_id, start, "end", code_id, coder, source, status,'
+            " confidence, evidence, origin, created_at FROM codings WHERE document_id = ?"
+            ' ORDER BY start, "end", id', (document_id,))
+        df["evidence"] = df["evidence"].astype(object).map(
+            lambda v: json.loads(v) if isinstance(v, str) else None)
+        df["confidence"] = df["confidence"].astype("float64")
+        return df
+
+    def reopen_suggestion(self, coding_id: int) -> int:
+        """Undo a review: a rejected suggestion, or an accepted one whose suggesting source
+        was its coder (``rules``, ``model``), becomes an open suggestion again."""
+        cur = self._write(
+            "UPDATE codings SET status = 'suggested', reviewed_by = NULL, reviewed_at = NULL,"
+            " source = CASE WHEN status = 'accepted' THEN origin ELSE source END,"
+            " coder = CASE WHEN status = 'accepted' THEN origin ELSE coder END,"
+            " origin = CASE WHEN status = 'accepted' THEN NULL ELSE origin END"
+            " WHERE id = ? AND ((status = 'rejected' AND source != 'human')"
+            " OR (status = 'accepted' AND source = 'human' AND origin IN ('rules', 'model')))",
+            (int(coding_id),))
+        return cur.rowcount
+
+    def coding_progress(self) -> pd.DataFrame:
+        """Per document and person: segments (not interviewer turns) they coded or marked
+        as reviewed: ``document_id, coder, segments``."""
+        return self._frame(
+            "SELECT u.document_id, u.coder, count(DISTINCT u.segment_id) AS segments FROM ("
+            " SELECT segment_id, document_id, coder FROM codings WHERE source = 'human'"
+            " AND segment_id IS NOT NULL"
+            " UNION SELECT segment_id, document_id, coder FROM reviews) u"
+            " JOIN segments s ON s.id = u.segment_id WHERE s.is_interviewer = 0"
+            " GROUP BY u.document_id, u.coder ORDER BY u.document_id, u.coder")

@@ -231,3 +231,50 @@ class DocumentRows:
             df[col] = df[col].astype("float64")
         self.check_ends(df, "segment", "segment_id")
         return df
+
+    def document_overview(self) -> pd.DataFrame:
+        """Per document (in import order): ``document_id, name, format, version,
+        characters, segments`` (not interviewer turns), ``interviewer_turns``,
+        ``participants`` (a list of ids, by first turn)."""
+        df = self._frame(
+            "SELECT d.id AS document_id, d.name, d.format, d.version,"
+            " length(d.text) AS characters,"
+            " coalesce(sum(s.is_interviewer = 0), 0) AS segments,"
+            " coalesce(sum(s.is_interviewer = 1), 0) AS interviewer_turns,"
+            # a fingerprint of the respondents' spans: words are counted again only
+            # when it (or the version) changes
+            ' coalesce(sum(CASE WHEN s.is_interviewer = 0 THEN s.start * 1000003 + s."end"'
+            " END), 0) AS spans"
+            " FROM documents d LEFT JOIN segments s ON s.document_id = d.id"
+            " GROUP BY d.id ORDER BY d.rowid")
+        people = self._conn.execute(
+            "SELECT document_id, participant_id FROM segments WHERE is_interviewer = 0"
+            " AND participant_id IS NOT NULL GROUP BY document_id, participant_id"
+            " ORDER BY document_id, min(position)").fetchall()
+        by_doc: dict[str, list[str]] = {}
+        for doc, pid in people:
+            by_doc.setdefault(doc, []).append(pid)
+        df["participants"] = [by_doc.get(d, []) for d in df["document_id"]]
+        return df
+
+    def segment_words(self, documents: Iterable[str] | None = None) -> dict[str, int]:
+        """Words (whitespace-separated) in each document's segments, not interviewer turns
+        (``documents``: only those). Sliced in Python: SQLite's substr counts characters
+        from the start of the text for every segment, which is slow on long documents."""
+        where, params = "", ()
+        if documents is not None:
+            params = tuple(documents)
+            if not params:
+                return {}
+            where = f" AND document_id IN ({', '.join('?' * len(params))})"
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for doc, start, end in self._conn.execute(
+                'SELECT document_id, start, "end" FROM segments WHERE is_interviewer = 0'
+                + where, params):
+            spans.setdefault(doc, []).append((start, end))
+        out: dict[str, int] = {}
+        for doc, text in self._conn.execute(
+                "SELECT id, text FROM documents" + where.replace(" AND document_id", " WHERE id"),
+                params):
+            out[doc] = sum(len(text[s:e].split()) for s, e in spans.get(doc, ()))
+        return out

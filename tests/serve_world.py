@@ -1,0 +1,48 @@
+"""A small project for the page's tests: interviews with an emoji, combining marks and
+markup in their text, the default codebook, rules suggestions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qda.project import Project
+
+ROOT = Path(__file__).resolve().parents[1]
+CODEBOOK = ROOT / "codebooks" / "family_involvement.yaml"
+
+#: Turns whose words the tests select; each sits inside one respondent's turn.
+EMOJI = "stand outside with the buggy \U0001F62C every week"
+COMBINING = "cafe\u0301 near the re\u0301sume\u0301 office"
+MARKUP = "<script>alert('x')</script> and <img src=x onerror=alert(1)> at the home visit"
+
+
+def make_project(folder: Path) -> Path:
+    """Build the project in ``folder`` and return its path."""
+    docs = folder / "docs"
+    docs.mkdir()
+    (docs / "int-a.txt").write_text(
+        "Interviewer: How often do you speak to families?\n\n"
+        "Dawn: Most weeks I'd ring his mum. She helps with appointments, honestly.\n"
+        "And the home visit showed me a lot.\n\n"
+        "Interviewer: Anything hard about it?\n\n"
+        "Dawn: Confidentiality. I can't tell her what he says without consent.\n",
+        encoding="utf-8")
+    (docs / "int-b.txt").write_text(
+        "Interviewer: Tell me about the office.\n\n"
+        f"Respondent: Children aren't allowed in, so I {EMOJI}. \U0001F468\u200D\U0001F469 "
+        f"We met at a {COMBINING} instead.\n\n"
+        "Interviewer: And the visits?\n\n"
+        f"Respondent: {MARKUP}.\n",
+        encoding="utf-8")
+    (docs / "participants.csv").write_text(
+        "participant,document,speaker,group,role,location\n"
+        "S01,int-a,Dawn,staff,Responsible Officer,Kent\n"
+        "F01,int-b.txt,,family,Partner of service user,<b>Surrey</b>\n",
+        encoding="utf-8")
+    path = folder / "serve.qda"
+    with Project.create(path) as project:
+        project.load_codebook(CODEBOOK)
+        project.ingest([docs / "int-a.txt", docs / "int-b.txt"],
+                       participants=docs / "participants.csv")
+        project.code_rules()
+    return path
