@@ -31,7 +31,8 @@ LAYERS: list[set[str]] = [
     {"project"},
     {"reports", "outputs"},
     {"workflow"},
-    {"serve", "cli"},
+    {"serve"},
+    {"cli"},
     {"__init__", "__main__"},
 ]
 RANK = {room: i for i, rooms in enumerate(LAYERS) for room in rooms}
