@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from qda import limits
 from qda.cli import cli as cli_group
 from qda.codebook import Code, Codebook, load_codebook
-from qda.errors import CodebookError, ProjectError
+from qda.errors import CodebookError, InputError, ProjectError
 from qda.ingest import source as ingest_source
 from qda.project import Project
 from qda.reports import export_quotes
@@ -202,6 +202,19 @@ def test_a_yaml_alias_bomb_is_refused_quickly(small, tmp_path):
             "bomb.yaml", "aliases", f"{limits.MAX_YAML_ALIAS_VALUES:,}")
     assert time.monotonic() - started < 120
     assert state(small) == before
+
+
+def test_an_alias_bomb_in_attribution_rules_is_refused_too(tmp_path):
+    from qda.attribution import load_rules
+
+    rules = tmp_path / "rules.yaml"
+    levels = [f"l0: &a0 [{', '.join(['x'] * 9)}]"] + [
+        f"l{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    rules.write_text("\n".join(levels) + "\n", encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(InputError, match=f"{limits.MAX_YAML_ALIAS_VALUES:,} values"):
+        load_rules(rules)
+    assert time.monotonic() - started < HANG_GUARD
 
 
 def test_a_few_shared_lists_are_still_fine(tmp_path):
