@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import shutil
 import sqlite3
@@ -405,7 +406,7 @@ def test_a_tampered_codebook_in_the_project_is_a_clean_error(small, sql, params,
     assert state(small) == before
 
 
-@pytest.mark.parametrize("value", ["not json", "[1, 2]", '{"x": {"size": "big"}}'])
+@pytest.mark.parametrize("value", ["not json", "[1, 2]", '{KEY: {"mtime_ns": 1}}'])
 def test_a_malformed_remembered_outputs_setting_is_forgotten_not_a_traceback(small, tmp_path,
                                                                            value):
     """The record of written files is only a guard against overwriting edits: a record
@@ -414,7 +415,7 @@ def test_a_malformed_remembered_outputs_setting_is_forgotten_not_a_traceback(sma
     out = tmp_path / "codings.csv"
     out.write_text("someone's edits\n", encoding="utf-8")
     _tamper(small, "INSERT OR REPLACE INTO settings (key, value) VALUES ('written_outputs', ?)",
-            value)
+            value.replace("KEY", json.dumps(str(out.resolve()))))
     result = cli("codings", "--out", out, "--project", small)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     kept = list(tmp_path.glob("codings.edited-*.csv"))
