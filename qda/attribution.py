@@ -182,7 +182,10 @@ def load_rules(path: str | Path) -> AttributionRules:
     if not path.is_file():
         raise InputError(f"{path}: no such attribution rules file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        from qda.codebook.yamlfile import BoundedLoader
+
+        data = yaml.load(path.read_text(encoding="utf-8-sig"),  # noqa: S506 - a SafeLoader
+                         Loader=BoundedLoader)
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: is not valid YAML: {' '.join(str(exc).split())}") from exc
     except UnicodeDecodeError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import shutil
 import sqlite3
@@ -22,7 +23,7 @@ from click.testing import CliRunner
 from qda import limits
 from qda.cli import cli as cli_group
 from qda.codebook import Code, Codebook, load_codebook
-from qda.errors import CodebookError, ProjectError
+from qda.errors import CodebookError, InputError, ProjectError
 from qda.ingest import source as ingest_source
 from qda.project import Project
 from qda.reports import export_quotes
@@ -202,6 +203,19 @@ def test_a_yaml_alias_bomb_is_refused_quickly(small, tmp_path):
             "bomb.yaml", "aliases", f"{limits.MAX_YAML_ALIAS_VALUES:,}")
     assert time.monotonic() - started < 120
     assert state(small) == before
+
+
+def test_an_alias_bomb_in_attribution_rules_is_refused_too(tmp_path):
+    from qda.attribution import load_rules
+
+    rules = tmp_path / "rules.yaml"
+    levels = [f"l0: &a0 [{', '.join(['x'] * 9)}]"] + [
+        f"l{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    rules.write_text("\n".join(levels) + "\n", encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(InputError, match=f"{limits.MAX_YAML_ALIAS_VALUES:,} values"):
+        load_rules(rules)
+    assert time.monotonic() - started < HANG_GUARD
 
 
 def test_a_few_shared_lists_are_still_fine(tmp_path):
@@ -392,7 +406,7 @@ def test_a_tampered_codebook_in_the_project_is_a_clean_error(small, sql, params,
     assert state(small) == before
 
 
-@pytest.mark.parametrize("value", ["not json", "[1, 2]", '{"x": {"size": "big"}}'])
+@pytest.mark.parametrize("value", ["not json", "[1, 2]", '{KEY: {"mtime_ns": 1}}'])
 def test_a_malformed_remembered_outputs_setting_is_forgotten_not_a_traceback(small, tmp_path,
                                                                            value):
     """The record of written files is only a guard against overwriting edits: a record
@@ -401,7 +415,7 @@ def test_a_malformed_remembered_outputs_setting_is_forgotten_not_a_traceback(sma
     out = tmp_path / "codings.csv"
     out.write_text("someone's edits\n", encoding="utf-8")
     _tamper(small, "INSERT OR REPLACE INTO settings (key, value) VALUES ('written_outputs', ?)",
-            value)
+            value.replace("KEY", json.dumps(str(out.resolve()))))
     result = cli("codings", "--out", out, "--project", small)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     kept = list(tmp_path.glob("codings.edited-*.csv"))

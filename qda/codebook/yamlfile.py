@@ -20,7 +20,7 @@ from qda.codebook.model import Code, Codebook
 from qda.errors import CodebookError
 from qda.limits import MAX_CODE_DEPTH, MAX_YAML_ALIAS_VALUES, MAX_YAML_DEPTH
 
-__all__ = ["read_codebook_yaml", "codebook_validator"]
+__all__ = ["read_codebook_yaml", "codebook_validator", "BoundedLoader"]
 
 _TEXT_KEYS = ("description", "include", "exclude")
 _LIST_KEYS = ("examples", "keywords", "exclude_keywords")
@@ -28,15 +28,13 @@ _CODE_LISTS = ("codes", "children")
 
 
 # ------------------------------------------------------------------------- loading
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose mappings and lists remember their lines and refuse duplicate keys.
-
-    It also bounds what a small file can make (checked while composing, before anything
-    is built or validated): lists and mappings nest at most :data:`MAX_YAML_DEPTH` deep,
-    and aliases stand for at most :data:`MAX_YAML_ALIAS_VALUES` values in all (a nested
-    "billion laughs" of ``&a``/``*a`` would otherwise cost unbounded time and memory in
-    the schema check and in copying), and an alias cannot stand for the node it is in.
-    """
+class BoundedLoader(yaml.SafeLoader):
+    """A SafeLoader that bounds what a small file can make (checked while composing,
+    before anything is built or validated): lists and mappings nest at most
+    :data:`MAX_YAML_DEPTH` deep, aliases stand for at most :data:`MAX_YAML_ALIAS_VALUES`
+    values in all (a nested "billion laughs" of ``&a``/``*a`` would otherwise cost
+    unbounded time and memory in the schema check and in copying), and an alias cannot
+    stand for the node it is in. For every YAML file a user gives qda."""
 
     def __init__(self, stream):
         super().__init__(stream)
@@ -79,6 +77,11 @@ class _LineLoader(yaml.SafeLoader):
         else:
             sizes[id(node)] = 1
         return node
+
+
+class _LineLoader(BoundedLoader):
+    """A bounded loader whose mappings and lists remember their lines and refuse
+    duplicate keys."""
 
 
 class _Mapping(dict):
