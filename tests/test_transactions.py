@@ -40,6 +40,7 @@ def coded_sample(sample_run, tmp_path_factory) -> Path:
         project.import_coding(CODING, coder="researcher_a")
         project.import_coding(other, coder="b")
         project.import_coding(few, coder="s")
+        project.add_memo("A memo to edit or delete", code=project.codebook.ids[0], who="t")
     return path
 
 
@@ -106,6 +107,9 @@ CASES = {
     "consensus": lambda p, t: p.build_consensus(["researcher_a", "b"], rule="all"),
     "attribution template": lambda p, t: p.set_attribution_template("{participant}"),
     "backup limit": lambda p, t: p.set_backup_limit(4),
+    "add memo": lambda p, t: p.add_memo("A note", participant="F01", who="t"),
+    "edit memo": lambda p, t: p.edit_memo(1, "Changed", who="t"),
+    "delete memo": lambda p, t: p.delete_memo(1, who="t"),
 }
 
 

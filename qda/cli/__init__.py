@@ -15,6 +15,7 @@ from qda.cli import (  # noqa: F401
     codebook,
     coding,
     export,
+    memos,
     participants,
     run,
     tables,
