@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qda.codebook import Codebook
+from qda.display import Shown
 
 __all__ = ["RefiDocument", "RefiCoding", "RefiCase", "RefiMemo", "RefiProject", "ImportReport"]
 
@@ -82,7 +83,7 @@ class RefiProject:
 
 
 @dataclass
-class ImportReport:
+class ImportReport(Shown):
     """What an import took, converted, and left out (spec §7: report data loss)."""
 
     file: str = ""
