@@ -79,8 +79,10 @@ def test_edit_and_delete_keep_the_words_in_history(small):
     assert small.memos().iloc[0]["text"] == "Second draft"
     small.delete_memo(memo, who="ann")
     assert small.memos().empty
+    assert small.add_memo("Another", who="ann") == memo + 1   # an id is never used twice
+    small.delete_memo(memo + 1, who="ann")
     history = small.history().query("entity == 'memo'")
-    assert list(history["action"]) == ["add", "edit", "edit", "delete"]
+    assert list(history["action"]) == ["add", "edit", "edit", "delete", "add", "delete"]
     edit = json.loads(history["detail"].iloc[1])
     assert edit["before"]["text"] == "First draft" and edit["after"]["text"] == "Second draft"
     gone = json.loads(history["detail"].iloc[3])["before"]
@@ -333,3 +335,19 @@ def test_foreign_notes_on_codings_selections_and_nothing(tmp_path):
     assert memos.loc["A thought.", "target"] == "project"
     assert memos.loc["A thought.", "author"].startswith("user ")
     project.close()
+
+
+def test_cli_anonymise_check_finds_a_name_in_a_memo(small, tmp_path):
+    key = tmp_path / "key.csv"
+    key.write_text("original,replacement,kind\nKieran,[son],person\n", encoding="utf-8")
+    small.add_memo("F01 worries Kieran will lose his flat.", participant="F01", who="ann")
+    path = str(small.path)
+    small.close()
+    r = CliRunner().invoke(cli, ["anonymise", "--key", str(key), "--check", "--project", path])
+    assert r.exit_code == 1
+    assert "project:memos memo 1 text: 'Kieran' (person): F01 worries [Kieran] will lose" \
+        in r.output
+    assert CliRunner().invoke(cli, ["anonymise", "--key", str(key), "--project", path]
+                              ).exit_code == 0
+    r = CliRunner().invoke(cli, ["anonymise", "--key", str(key), "--check", "--project", path])
+    assert r.exit_code == 0, r.output

@@ -275,7 +275,7 @@ CREATE INDEX documents_name ON documents(name);
 # participant dropped) and is never lost with it; renames follow in the store.
 _MEMOS = """
 CREATE TABLE memos (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,   -- never reused: history names memos by id
     target     TEXT NOT NULL
                CHECK (target IN ('project', 'document', 'participant', 'code', 'coding')),
     target_id  TEXT,                       -- NULL for the project; a coding's id as text
