@@ -34,11 +34,18 @@ def _outputs(nb) -> list[list[str]]:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        seen = []
+        seen, last_stream = [], None
         for out in cell.get("outputs", []):
             if out["output_type"] == "stream":
-                seen.append(f"{out['name']}: {_normal(out['text'])}")
-            elif out["output_type"] in ("execute_result", "display_data"):
+                # the kernel may send one print in several chunks: compare the whole text
+                if last_stream == out["name"]:
+                    seen[-1] += _normal(out["text"])
+                else:
+                    seen.append(f"{out['name']}: {_normal(out['text'])}")
+                last_stream = out["name"]
+                continue
+            last_stream = None
+            if out["output_type"] in ("execute_result", "display_data"):
                 seen.append(_normal(out["data"].get("text/plain", "")))
             elif out["output_type"] == "error":
                 seen.append(f"ERROR {out['ename']}: {out['evalue']}")
