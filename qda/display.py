@@ -114,7 +114,9 @@ def project_html(project) -> str:
         themes = [c.id for c in project.codebook.top_level()]
         matrix = project.matrix(depth=1)
         keep = ["participant", *[c for c in ("group", "role") if c in matrix.columns], *themes]
-        names = {c.id: c.name for c in project.codebook}
+        names = {t: project.codebook.get(t).name for t in themes}
+        if len(set(names.values())) < len(names) or set(names.values()) & set(keep):
+            names = {t: t for t in themes}   # two themes of one name: show the ids
         table = matrix[keep].rename(columns=names)
         parts.append(f"<p>{html.escape(chosen.description)}</p>")
         parts.append(shaded_table(table, shade=[names[t] for t in themes],
