@@ -309,6 +309,16 @@ def workbook_sheets(project: Project, *, data: Inputs | None = None
                               "(nominal). " + result.note)
     said.append(("Agreement", agreement_line))
 
+    memos = project.memos()
+    if len(memos):
+        sheets.append(Sheet("Memos", memos, freeze_columns=1, widths={"about": 30, "text": 80},
+                            wrap=("text",)))
+        memos_line = ("One row per memo: what it is about (target, its id, and in words), "
+                      "title, text, who wrote it and when, who changed it last and when.")
+    else:
+        memos_line = "Not written: the project has no memos (`qda memo add`)."
+    said.append(("Memos", memos_line))
+
     about = [
         ("Project", str(project.path.name)),
         ("Written", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),

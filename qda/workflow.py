@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qda import outputs, reports
+from qda.display import Shown
 from qda.errors import InputError
 from qda.project import IngestReport, Project, RulesReport
 from qda.resources import default_codebook, sample_dir
@@ -19,7 +20,7 @@ WORKBOOK, CHARTS, QUOTES = "qda-database.xlsx", "charts", "quotes.md"
 
 
 @dataclass
-class RunResult:
+class RunResult(Shown):
     project: Path
     workbook: Path
     charts: list[Path]

@@ -17,7 +17,7 @@ QDA = Path(__file__).resolve().parents[1] / "qda"
 #: Bottom first, as ARCHITECTURE.md's table lists them.
 LAYERS: list[set[str]] = [
     {"errors"},
-    {"files", "archive", "xmlnames", "resources", "limits"},
+    {"files", "archive", "xmlnames", "resources", "limits", "display"},
     {"ingest"},
     {"segment", "parallel", "reanchor"},
     {"codebook"},

@@ -301,9 +301,18 @@ def test_atlas_sample_reports_what_it_skips(tmp_path):
     project = Project.create(tmp_path / "p.qda")
     report = project.import_qdpx(SAMPLES / "atlasti-8.4-mac_standard-project.qdpx")
     skipped = " | ".join(f"{a}: {b}" for a, b in report.skipped)
-    for word in ("an image", "audio", "video", "PDF region", "note(s)", "set(s)", "graph(s)",
-                 "link(s)", "is not in"):
+    for word in ("an image", "audio", "video", "PDF region", "set(s)", "graph(s)",
+                 "is not in"):
         assert word in skipped
+    # its two notes are memos now; the one linked to a quotation whose text is not in the
+    # file stays on the project, said so
+    memos = project.memos()
+    assert report.memos == 2 and list(memos["target"]) == ["project", "project"]
+    assert list(memos["title"]) == ["Research Plan", "My favorite Coke ad"]
+    assert memos["text"][0] == ("day to day log about this amazing project\n\nThis is a "
+                                "great project by a dynamic team of researcher-developers.")
+    assert any("My favorite Coke ad" in w and "did not import" in w for w in report.warnings)
+    assert "note(s)" not in skipped and "link(s)" not in skipped
     assert report.unplaced and all({"source", "code", "start", "end", "why"} <= set(u)
                                    for u in report.unplaced)
     cb = project.codebook

@@ -40,6 +40,7 @@ def coded_sample(sample_run, tmp_path_factory) -> Path:
         project.import_coding(CODING, coder="researcher_a")
         project.import_coding(other, coder="b")
         project.import_coding(few, coder="s")
+        project.add_memo("A memo to edit or delete", code=project.codebook.ids[0], who="t")
     return path
 
 
@@ -114,6 +115,9 @@ CASES = {
     "code search hits": lambda p, t: p.code_hits(p.search("home visit*"), "home_visits",
                                                  coder="f"),
     "save query": lambda p, t: p.save_query("q", "home_visits AND NOT direct_involvement"),
+    "add memo": lambda p, t: p.add_memo("A note", participant="F01", who="t"),
+    "edit memo": lambda p, t: p.edit_memo(1, "Changed", who="t"),
+    "delete memo": lambda p, t: p.delete_memo(1, who="t"),
 }
 
 

@@ -1,13 +1,8 @@
-"""Builds and executes notebooks/01-quickstart.ipynb. Run from the repository root:
+"""Builds and executes notebooks/01-quickstart.ipynb:
 ``python notebooks/build/01-quickstart.py``."""
-import nbformat as nbf
-from nbclient import NotebookClient
-from pathlib import Path
-import tempfile, shutil
+from common import build, code, md, start
 
-nb = nbf.v4.new_notebook()
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
-nb.cells = [
+cells = [
     md("# qda quickstart\n\n"
        "The whole job on the bundled sample: invented transcripts and a staff survey from a study of how "
        "probation staff and families experience involving families in supervision "
@@ -15,11 +10,16 @@ nb.cells = [
        "interviews, a family focus group, a written submission and an online staff survey; as text, Word and subtitle files and a spreadsheet).\n\n"
        "`qda.run()` does what `qda run` does on the command line: ingest, segment by speaker "
        "turn, code by the codebook's keyword rules, build the matrix and export the workbook, "
-       "charts and quote bank."),
-    code("import qda\n\nresult = qda.run(out=\"qda-output\")\nresult.summary"),
+       "charts and quote bank. This notebook works in its own folder, "
+       "`qda-notebooks/01-quickstart/`, made afresh each time it runs, so the notebooks "
+       "can be run in any order and print what you see here."),
+    code(start("01-quickstart") + "result = qda.run(out=work)\nresult.summary"),
     md("Everything the analysis needs is in the project file. Open it as a `Project`: "
        "every question it answers comes back as a pandas DataFrame."),
-    code("project = qda.Project.open(result.project)\nproject.participants().head(8)"),
+    code("project = qda.Project.open(result.project)\nproject"),
+    md("In a notebook a project shows what is in it, which codings the analyses count, and "
+       "the participants by themes as a shaded table. Its tables are DataFrames:"),
+    code("project.participants().head(8)"),
     md("## Segments keep who said what, and where\n\n"
        "Each segment is a speaker turn with code-point offsets into its document's stored text: "
        "`text[start:end]` is the quote, always. Interviewer turns are kept in the project but "
@@ -40,7 +40,7 @@ nb.cells = [
     md("Any attribute can be the rows. Here, the share of each role's segments that touch each theme:"),
     code("project.matrix(rows=\"role\", value=\"share\")[[\"role\", *themes]].round(2)"),
     md("## A chart\n\nThe same table, drawn with pandas; `qda run` also writes PNG charts to "
-       "`qda-output/charts/`."),
+       "`qda-notebooks/01-quickstart/charts/`."),
     code("import matplotlib.pyplot as plt\n\n"
          "names = {c.id: c.name for c in project.codebook}\n"
          "prevalence = project.matrix(value=\"presence\").groupby(\"group\")[themes].mean() * 100\n"
@@ -56,17 +56,11 @@ nb.cells = [
          "print(row.code, row.segment_id)\n"
          "for ev in row.evidence:\n"
          "    print(f\"  {ev['term']!r} matched {ev['text']!r} at {ev['start']}-{ev['end']}\")"),
-    md("## Attributed quotes\n\nThe quote bank (`qda-output/quotes.md`) is built from this table; "
+    md("## Attributed quotes\n\nThe quote bank (`quotes.md` in the same folder) is built from this table; "
        "attributions follow the project's template (`{role}, {location}` by default)."),
     code("quotes = project.quotes()\n"
          "for q in quotes[quotes[\"code\"] == \"home_visits\"].head(3).itertuples():\n"
          "    print(f\"\\\"{q.text[:160]}...\\\" ({q.attribution})\\n\")"),
     code("project.close()"),
 ]
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-out = Path("notebooks/01-quickstart.ipynb")
-tmp = Path(tempfile.mkdtemp())
-NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp)}}).execute()
-nbf.write(nb, out)
-shutil.rmtree(tmp)
-print("ok")
+build(cells, "01-quickstart", timeout=600)

@@ -1,26 +1,23 @@
-"""Builds and executes notebooks/02-coding-and-suggestions.ipynb. Run from the repository root:
+"""Builds and executes notebooks/02-coding-and-suggestions.ipynb:
 ``python notebooks/build/02-coding-and-suggestions.py``."""
-import nbformat as nbf
-from nbclient import NotebookClient
-from pathlib import Path
-import tempfile, shutil
+from common import build, code, md, start
 
-nb = nbf.v4.new_notebook()
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
-nb.cells = [
+cells = [
     md("# Coding by people, suggestions by machines, and how far to trust them\n\n"
        "People code in a spreadsheet; the rules coder and a learned model suggest the rest. "
        "This walkthrough uses one researcher's hand coding of the sample's transcripts "
        "(`data/sample-coding/researcher_a.csv`) to measure both helpers, suggest codes for "
-       "the survey answers nobody has coded yet, and review the suggestions."),
-    code("import qda\nfrom qda.resources import sample_coding\n\n"
-         "result = qda.run(out=\"qda-output\")\n"
+       "the survey answers nobody has coded yet, and review the suggestions. It works in "
+       "its own folder, `qda-notebooks/02-coding-and-suggestions/`, made afresh each time "
+       "it runs: what it accepts here changes no other notebook's project."),
+    code(start("02-coding-and-suggestions", "from qda.resources import sample_coding\n")
+         + "result = qda.run(out=work)\n"
          "project = qda.Project.open(result.project)"),
     md("## A coding sheet\n\n`coding_sheet` writes the workbook a researcher fills with `x` "
        "marks (one row per segment, one column per code under its theme, the definition as a "
        "comment on each code). `import_coding` reads it back, or reads the long coding CSV, "
        "as that coder's codings; importing the same file twice changes nothing."),
-    code("project.coding_sheet(\"qda-output/coding-researcher_a.xlsx\", coder=\"researcher_a\")\n"
+    code("project.coding_sheet(work / \"coding-researcher_a.xlsx\", coder=\"researcher_a\")\n"
          "report = project.import_coding(sample_coding(), coder=\"researcher_a\")\n"
          "print(report.added, \"codings added;\", report.reviewed, \"segments reviewed\")\n"
          "again = project.import_coding(sample_coding(), coder=\"researcher_a\")\n"
@@ -56,15 +53,9 @@ nb.cells = [
     md("## What to code next\n\nActive learning: the uncoded segments whose coding would "
        "teach the model most, ready as a coding sheet."),
     code("nxt = project.next_to_code(from_coder=\"researcher_a\", n=5)\n"
-         "project.coding_sheet(\"qda-output/next.xlsx\", coder=\"researcher_a\", "
+         "project.coding_sheet(work / \"next.xlsx\", coder=\"researcher_a\", "
          "segments=list(nxt[\"segment_id\"]))\n"
          "nxt"),
     code("project.close()"),
 ]
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-out = Path("notebooks/02-coding-and-suggestions.ipynb")
-tmp = Path(tempfile.mkdtemp())
-NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp)}}).execute()
-nbf.write(nb, out)
-shutil.rmtree(tmp)
-print("ok")
+build(cells, "02-coding-and-suggestions")

@@ -1,22 +1,17 @@
-"""Builds and executes notebooks/03-analysis.ipynb. Run from the repository root:
+"""Builds and executes notebooks/03-analysis.ipynb:
 ``python notebooks/build/03-analysis.py``."""
-import nbformat as nbf
-from nbclient import NotebookClient
-from pathlib import Path
-import tempfile, shutil
+from common import build, code, md, start
 
-nb = nbf.v4.new_notebook()
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
-nb.cells = [
+cells = [
     md("# Analysis: matrices, crosstabs, the framework matrix, agreement and charts\n\n"
-       "*(Issue 6 calls this notebook `02-analysis`; `02` is the coding notebook, so it is "
-       "`03` here.)*\n\n"
        "The sample's transcripts, coded by one researcher (`data/sample-coding/researcher_a.csv`), "
        "analysed the way the research database workbook does it: every table below is a "
        "pandas DataFrame returned by a `qda.Project` method, and the workbook's sheets hold "
-       "the same figures."),
-    code("import qda\nimport pandas as pd\nfrom qda.resources import sample_coding\n\n"
-         "result = qda.run(out=\"qda-output\")\n"
+       "the same figures. The notebook works in its own folder, "
+       "`qda-notebooks/03-analysis/`, made afresh each time it runs, so what another "
+       "notebook accepted or coded never changes these figures."),
+    code(start("03-analysis", "import pandas as pd\nfrom qda.resources import sample_coding\n")
+         + "result = qda.run(out=work)\n"
          "project = qda.Project.open(result.project)\n"
          "project.import_coding(sample_coding(), coder=\"researcher_a\")\n"
          "print(project.select_codings().description)"),
@@ -33,8 +28,8 @@ nb.cells = [
          "moved = [i for i in coded[3::11] if i in b.index]\n"
          "b.loc[moved, \"code\"] = b.loc[moved, \"code\"].map(\n"
          "    lambda c: \"community_venues\" if c == \"home_visits\" else \"home_visits\")\n"
-         "b.to_csv(\"qda-output/researcher_b.csv\", index=False)\n"
-         "report = project.import_coding(\"qda-output/researcher_b.csv\", coder=\"researcher_b\")\n"
+         "b.to_csv(work / \"researcher_b.csv\", index=False)\n"
+         "report = project.import_coding(work / \"researcher_b.csv\", coder=\"researcher_b\")\n"
          "print(report.added, \"codings by researcher_b\")"),
     md("From here on the analyses count the human codings of both (the default once people "
        "have coded); `coders=[\"researcher_a\"]` and the like choose others."),
@@ -80,9 +75,9 @@ nb.cells = [
        "workbook; `export_charts` writes each chart as PNG and SVG, its subtitle saying which "
        "codings it counts."),
     code("from qda import reports\n"
-         "workbook = reports.export_workbook(project, \"qda-output/qda-database.xlsx\")\n"
+         "workbook = reports.export_workbook(project, work / \"qda-database.xlsx\")\n"
          "print(pd.ExcelFile(workbook, engine=\"calamine\").sheet_names)\n"
-         "charts = reports.export_charts(project, \"qda-output/charts\")\n"
+         "charts = reports.export_charts(project, work / \"charts\")\n"
          "[p.name for p in charts]"),
     code("from IPython.display import Image, display\n"
          "for path in charts:\n"
@@ -90,15 +85,9 @@ nb.cells = [
          "        display(Image(filename=str(path), width=900))"),
     md("## The quote bank\n\nEvery quote under its theme and sub-theme with its attribution; "
        "Markdown or Word, in document, confidence or length order."),
-    code("reports.export_quotes(project, \"qda-output/quotes.docx\", order=\"length\")\n"
-         "text = reports.export_quotes(project, \"qda-output/quotes.md\").read_text(encoding=\"utf-8\")\n"
+    code("reports.export_quotes(project, work / \"quotes.docx\", order=\"length\")\n"
+         "text = reports.export_quotes(project, work / \"quotes.md\").read_text(encoding=\"utf-8\")\n"
          "print(text[:1500])"),
     code("project.close()"),
 ]
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-out = Path("notebooks/03-analysis.ipynb")
-tmp = Path(tempfile.mkdtemp())
-NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp)}}).execute()
-nbf.write(nb, out)
-shutil.rmtree(tmp)
-print("ok")
+build(cells, "03-analysis")

@@ -59,6 +59,12 @@ class Agreement:
     units: int
     note: str
 
+    def _repr_html_(self) -> str:
+        from qda.display import shaded_table
+
+        return shaded_table(self.to_frame(), shade=["cohen_kappa", "krippendorff_alpha"],
+                            caption=self.note, max_rows=60)
+
     def to_frame(self) -> pd.DataFrame:
         """``per_code`` with a last row ``(all codes)`` holding the pooled figures."""
         last = {"code_id": POOLED, "code": "All codes pooled", "units": self.units,

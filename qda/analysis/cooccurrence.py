@@ -35,6 +35,13 @@ class Cooccurrence:
     c_coefficient: pd.DataFrame
     names: dict[str, str]
 
+    def _repr_html_(self) -> str:
+        from qda.display import shaded_table
+
+        return shaded_table(self.to_frame(), shade=list(self.counts.columns),
+                            caption="Segments coded at both codes (diagonal: at the code)",
+                            max_rows=60)
+
     def to_frame(self, *, value: str = "counts") -> pd.DataFrame:
         """``counts`` or ``c_coefficient`` with a leading ``code_id, code`` column pair."""
         table = self.counts if value == "counts" else self.c_coefficient

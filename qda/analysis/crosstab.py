@@ -65,6 +65,13 @@ class Crosstab:
         """The attribute's values (columns) in order, without ``Total``."""
         return [c for c in self.base.index if c != TOTAL]
 
+    def _repr_html_(self) -> str:
+        from qda.display import shaded_table
+
+        table = self.column_percent.reset_index(drop=True)
+        return shaded_table(table, shade=self.groups, digits=0,
+                            caption=f"column % of each {self.attribute}. {self.note}")
+
     def to_frame(self) -> pd.DataFrame:
         """One flat table for a sheet or CSV: ``code_id, code``, then ``n | <value>`` for
         every column (counts), then ``row % | <value>`` and ``column % | <value>``.

@@ -16,6 +16,7 @@ from qda.cli import (  # noqa: F401
     coding,
     explore,
     export,
+    memos,
     participants,
     run,
     serve,

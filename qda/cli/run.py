@@ -147,6 +147,7 @@ def _import_refi(projects: list[Path], project_path: Path) -> None:
                            f"{u['start']}-{u['end']} ({u['coder']}): {u['why']}")
             click.echo(f"Imported {path.name} ({report.origin or 'unknown program'}): "
                        f"{len(report.documents)} document(s), {report.codes_added} code(s), "
-                       f"{report.codings} coding(s), {report.participants} participant(s); "
+                       f"{report.codings} coding(s), {report.participants} participant(s), "
+                       f"{report.memos} memo(s); "
                        f"{len(report.skipped)} item(s) skipped, {len(report.unplaced)} "
                        "selection(s) not placed.")

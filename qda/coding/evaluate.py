@@ -78,6 +78,12 @@ class EvaluationReport:
         overall["code_id"] = "(" + overall["code_id"] + ")"
         return pd.concat([self.per_code, overall[self.per_code.columns]], ignore_index=True)
 
+    def _repr_html_(self) -> str:
+        from qda.display import shaded_table
+
+        return shaded_table(self.table(), shade=["f1", "kappa"], caption=self.summary(),
+                            max_rows=60)
+
     def summary(self) -> str:
         """One sentence on what was evaluated, for the top of a printed table."""
         return (f"{self.folds}-fold cross-validation (seed {self.seed}) on {self.n_segments} "

@@ -3,7 +3,7 @@
 The command line and notebooks call :class:`Project` and nothing below it. Each method
 that writes is one transaction: it happens entirely or not at all. The class is put
 together from one part per kind of work, each in its own module (ingest, codebook,
-coding, learned suggestions, review, REFI-QDA exchange); each part talks only to the
+coding, learned suggestions, review, REFI-QDA exchange, memos); each part talks only to the
 store and to the pure stages.
 """
 
@@ -18,6 +18,7 @@ from qda.project.coding import Coding
 from qda.project.exchange import Exchange
 from qda.project.exploring import Exploring
 from qda.project.ingesting import Ingesting
+from qda.project.memos import Memos
 from qda.project.results import (
     CodebookReport,
     CodeEdit,
@@ -40,5 +41,5 @@ __all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookR
 
 
 class Project(Ingesting, Codebooks, Coding, Spans, Suggesting, Reviewing, Analysing, Exploring,
-              Exchange, Anonymising, Backups, ProjectBase):
+              Exchange, Anonymising, Memos, Backups, ProjectBase):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""

@@ -27,6 +27,7 @@ from qda.anonymise import Key, OffsetMap, read_key, rewrite, scan_file, scan_tex
 from qda.anonymise.find import find_candidates
 from qda.attribution import AttributionRules, load_rules
 from qda.errors import InputError
+from qda.display import Shown
 from qda.project._util import _who
 from qda.store.anonymity import REWRITTEN
 
@@ -34,7 +35,7 @@ __all__ = ["AnonymiseReport", "Anonymising"]
 
 
 @dataclass
-class AnonymiseReport:
+class AnonymiseReport(Shown):
     key_sha256: str
     documents: list[str] = field(default_factory=list)       # documents whose text changed
     replacements: int = 0                                     # terms replaced in current texts

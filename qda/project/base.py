@@ -50,6 +50,13 @@ class ProjectBase:
     def close(self) -> None:
         self._store.close()
 
+    def _repr_html_(self) -> str:
+        """The project at a glance in a notebook: counts, codings used, memos, and the
+        participants-by-themes matrix shaded (:func:`qda.display.project_html`)."""
+        from qda.display import project_html
+
+        return project_html(self)
+
     def __enter__(self) -> Self:
         return self
 

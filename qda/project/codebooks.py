@@ -134,10 +134,11 @@ class Codebooks:
                     moved, collapsed = self._store.merge_codings(
                         old_id, new_id, reason=f"merge {old_id} into {new_id}", who=who)
                     summaries = self._store.merge_framework_summaries(old_id, new_id)
+                    memos = self._store.retarget_memos("code", old_id, new_id)
                     report.merged[old_id] = new_id
                     self._record(who, "merge", old_id, label, {
                         "into": new_id, "codings": moved, "collapsed": collapsed,
-                        "framework_summaries": summaries,
+                        "framework_summaries": summaries, "memos": memos,
                         "file": str(source) if where else None})
                 for code_id in archive:
                     n = self._store.archive_codings(
@@ -252,7 +253,9 @@ class Codebooks:
             moved, collapsed = self._store.merge_codings(
                 source_id, into_id, reason=f"merge {source_id} into {into_id}", who=label_who)
             summaries = self._store.merge_framework_summaries(source_id, into_id)
-            return {"codings": moved, "collapsed": collapsed, "framework_summaries": summaries}
+            memos = self._store.retarget_memos("code", source_id, into_id)
+            return {"codings": moved, "collapsed": collapsed, "framework_summaries": summaries,
+                    "memos": memos}
 
         return self._apply(new, "merge", source_id, who, {
             "into": into_id, "by_source": by_source, "children": children,

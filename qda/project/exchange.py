@@ -21,7 +21,15 @@ from qda.ingest import ReadOptions, SourceDocument, Turn, document_key
 from qda.ingest.source import check_turn_sizes
 from qda.ingest.text import text_document
 from qda.project._util import _who
-from qda.refi import ImportReport, RefiCase, RefiCoding, RefiDocument, RefiProject, read_qdpx
+from qda.refi import (
+    ImportReport,
+    RefiCase,
+    RefiCoding,
+    RefiDocument,
+    RefiMemo,
+    RefiProject,
+    read_qdpx,
+)
 from qda.refi.writer import write_qdpx
 from qda.store import now
 
@@ -49,7 +57,24 @@ class Exchange:
                                   note=r.review if isinstance(r.review, str) else None))
         name = self.path.stem if self.path else "qda project"
         return RefiProject(name=name, codebook=self.codebook, documents=documents,
-                           codings=out, cases=self._cases())
+                           codings=out, cases=self._cases(), memos=self._refi_memos(codings))
+
+    def _refi_memos(self, codings) -> list[RefiMemo]:
+        """The memos, a coding's named by its place (the writer leaves out memos whose
+        target is not in the file)."""
+        places = {str(r.coding_id): (r.document_id, int(r.start), int(r.end), r.code_id,
+                                     r.coder, r.source) for r in codings.itertuples()}
+        out = []
+        for r in self._store.memos().itertuples():
+            target_id = {"coding": places.get(r.target_id), "project": None}.get(
+                r.target, r.target_id)
+            if r.target == "coding" and target_id is None:
+                continue   # an archived coding: not in the file
+            out.append(RefiMemo(id=str(r.memo_id), target=r.target, target_id=target_id,
+                                text=r.text, title=r.title, author=r.author,
+                                created_at=r.created_at, updated_by=r.updated_by,
+                                updated_at=r.updated_at))
+        return out
 
     def _cases(self) -> list[RefiCase]:
         """Participants with the documents wholly theirs and the runs of segments that are."""
@@ -194,13 +219,15 @@ class Exchange:
             codes = set(self.codebook.ids)
             self._import_codings(refi, doc_ids, codes, report)
             self._import_cases(refi, doc_ids, report)
+            self._import_memos(refi, doc_ids, code_map, report)
             self._store.record(who=actor, action="import", entity="project",
                                entity_id=str(path), detail={
                                    "origin": refi.origin, "documents": report.documents,
                                    "reused": [d for _, d in report.reused],
                                    "codes_added": report.codes_added,
                                    "codings": report.codings, "participants":
-                                   report.participants, "skipped": len(report.skipped),
+                                   report.participants, "memos": report.memos,
+                                   "skipped": len(report.skipped),
                                    "unplaced": len(report.unplaced)})
         return report
 
@@ -278,6 +305,29 @@ class Exchange:
                          "created_at": (c.created_at or now()).replace("Z", "+00:00")})
         report.codings = self._store.insert_codings(rows)
 
+    def _import_memos(self, refi: RefiProject, doc_ids: dict[str, str],
+                      code_map: dict[str, str], report: ImportReport) -> None:
+        """Notes become memos on what they were about (see :mod:`qda.refi.memos`); one the
+        project already has (same target, text, author and time) is not added again."""
+        have = {(r.target, r.target_id if isinstance(r.target_id, str) else None, r.text,
+                 r.author, r.created_at) for r in self._store.memos().itertuples()}
+        report.memos = 0
+        for memo in refi.memos:
+            target, target_id, moved = _memo_place(self, memo, doc_ids, code_map)
+            if moved:
+                report.warnings.append(f"note {memo.title or memo.text[:40]!r}: {moved}; "
+                                       "kept as a memo on the project")
+            created = (memo.created_at or now()).replace("Z", "+00:00")
+            key = (target, target_id, memo.text, memo.author or "import", created)
+            if key in have:
+                continue
+            have.add(key)
+            self._store.add_memo(target=target, target_id=target_id, text=memo.text,
+                                 title=memo.title, author=key[3], created_at=created,
+                                 updated_by=memo.updated_by or key[3],
+                                 updated_at=(memo.updated_at or created).replace("Z", "+00:00"))
+            report.memos += 1
+
     def _import_cases(self, refi: RefiProject, doc_ids: dict[str, str],
                       report: ImportReport) -> None:
         """Cases become participants; their sources and selections say whose speakers are
@@ -340,6 +390,28 @@ class Exchange:
                 self._store.upsert_speaker(m[0], m[1], participant_id=case.id,
                                            is_interviewer=False)
         self._store.drop_unused_auto_participants()
+
+
+def _memo_place(project, memo: RefiMemo, doc_ids: dict[str, str],
+                code_map: dict[str, str]) -> tuple[str, str | None, str]:
+    """Where an imported memo goes in the project: (target, target id, why it moved) —
+    on the project, with the reason, when its target did not come in."""
+    kind, tid = memo.target, memo.target_id
+    if kind == "document" and doc_ids.get(tid):
+        return kind, doc_ids[tid], ""
+    if kind == "code" and code_map.get(tid, tid) in project.codebook:
+        return kind, code_map.get(tid, tid), ""
+    if kind == "participant" and tid in project._store.participant_ids():
+        return kind, tid, ""
+    if kind == "coding" and doc_ids.get(tid[0]):
+        doc, start, end, code, coder, source = tid
+        found = project._store.coding_id(doc_ids[doc], start, end, code_map.get(code, code),
+                                         coder=coder, source=source)
+        if found is not None:
+            return kind, str(found), ""
+    if kind == "project":
+        return kind, None, ""
+    return "project", None, f"its {kind} was not imported"
 
 
 def _turns_from_cases(doc: SourceDocument, spans: list[tuple[str, int, int]]) -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from qda.codebook.diff import CodebookDiff
 from qda.coding import review as reviewing
+from qda.display import Shown
 from qda.documents import VersionReport
 
 __all__ = [
@@ -26,7 +27,7 @@ __all__ = [
 
 
 @dataclass
-class IngestReport:
+class IngestReport(Shown):
     added: list[str] = field(default_factory=list)            # document ids
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
     segments: int = 0
@@ -44,7 +45,7 @@ class IngestReport:
 
 
 @dataclass
-class CodebookReport:
+class CodebookReport(Shown):
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -59,7 +60,7 @@ _EDIT_COUNTS = ("codings", "collapsed", "flagged", "archived")
 
 
 @dataclass
-class CodeEdit:
+class CodeEdit(Shown):
     """What one codebook edit did. ``codings``: codings that moved or followed the code;
     ``collapsed``: duplicates merged into one (the other copy archived); ``flagged``:
     codings marked for review; ``archived``: codings moved to the archive."""
@@ -76,7 +77,7 @@ class CodeEdit:
 
 
 @dataclass
-class SuggestReport:
+class SuggestReport(Shown):
     coder: str
     taught: int                                   # segments the coder reviewed or coded
     codes: list[str] = field(default_factory=list)   # codes learned
@@ -88,7 +89,7 @@ class SuggestReport:
 
 
 @dataclass
-class ReviewReport:
+class ReviewReport(Shown):
     """What one review call did (:meth:`Project.review`)."""
     action: str                 # accept | reject
     matched: int = 0            # open suggestions the filters chose
@@ -98,7 +99,7 @@ class ReviewReport:
 
 
 @dataclass
-class ConsensusReport:
+class ConsensusReport(Shown):
     """What :meth:`Project.build_consensus` did, and what needs a person."""
     name: str
     coders: list[str]
@@ -113,7 +114,7 @@ class ConsensusReport:
 
 
 @dataclass
-class RulesReport:
+class RulesReport(Shown):
     suggestions: int = 0
     segments_coded: int = 0
     segments: int = 0
@@ -126,7 +127,7 @@ class RulesReport:
 
 
 @dataclass
-class CodingImportReport:
+class CodingImportReport(Shown):
     """What :meth:`Project.import_coding` did (counts) and what it wants a person to see."""
     file: str
     coder: str
@@ -144,7 +145,7 @@ class CodingImportReport:
 
 
 @dataclass
-class FrameworkImportReport:
+class FrameworkImportReport(Shown):
     """What :meth:`Project.import_framework` did: (participant, code) pairs whose summary
     was added, changed or cleared (a cell holding only ``-``), and how many cells
     already said what the project holds."""

@@ -5,9 +5,16 @@ report of what was left out (:func:`read_qdpx`). :mod:`qda.project.exchange` wir
 these to a project.
 """
 
-from qda.refi.model import ImportReport, RefiCase, RefiCoding, RefiDocument, RefiProject
+from qda.refi.model import (
+    ImportReport,
+    RefiCase,
+    RefiCoding,
+    RefiDocument,
+    RefiMemo,
+    RefiProject,
+)
 from qda.refi.reader import read_qdpx
 from qda.refi.writer import PROJECT_NAMESPACE, project_xml, write_qdpx
 
 __all__ = ["read_qdpx", "write_qdpx", "project_xml", "PROJECT_NAMESPACE", "RefiProject",
-           "RefiDocument", "RefiCoding", "RefiCase", "ImportReport"]
+           "RefiDocument", "RefiCoding", "RefiCase", "RefiMemo", "ImportReport"]

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qda.codebook import Codebook
+from qda.display import Shown
 
-__all__ = ["RefiDocument", "RefiCoding", "RefiCase", "RefiProject", "ImportReport"]
+__all__ = ["RefiDocument", "RefiCoding", "RefiCase", "RefiMemo", "RefiProject", "ImportReport"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,25 @@ class RefiCase:
     auto: bool = False                               # made up by qda for a speaker
 
 
+@dataclass(frozen=True)
+class RefiMemo:
+    """A memo (a REFI ``Note``) and what it is about: ``target`` is ``project``,
+    ``document`` (a document id), ``participant`` (a case id), ``code`` (a code id) or
+    ``coding``; a coding is named by its place, ``target_id`` = (document, start, end,
+    code, coder, source), since codings have no ids in a file. On import, a note on a
+    selection is about its ``document`` (``title`` then says which words)."""
+
+    id: str
+    target: str
+    target_id: object
+    text: str
+    title: str = ""
+    author: str = ""
+    created_at: str | None = None
+    updated_by: str | None = None
+    updated_at: str | None = None
+
+
 @dataclass
 class RefiProject:
     name: str
@@ -58,11 +78,12 @@ class RefiProject:
     documents: list[RefiDocument] = field(default_factory=list)
     codings: list[RefiCoding] = field(default_factory=list)
     cases: list[RefiCase] = field(default_factory=list)
+    memos: list[RefiMemo] = field(default_factory=list)
     origin: str = ""
 
 
 @dataclass
-class ImportReport:
+class ImportReport(Shown):
     """What an import took, converted, and left out (spec §7: report data loss)."""
 
     file: str = ""
@@ -73,6 +94,7 @@ class ImportReport:
     codings: int = 0
     duplicates: int = 0            # codings the project already had
     participants: int = 0
+    memos: int = 0                 # notes imported as memos
     skipped: list[tuple[str, str]] = field(default_factory=list)    # (what, why)
     unplaced: list[dict] = field(default_factory=list)   # selections that could not be placed
     conversions: list[str] = field(default_factory=list)  # offsets converted, and how

@@ -10,7 +10,9 @@ units, CRLF counted as stored or as one. A PDF's text ``Representation`` is read
 a text document (its rectangle selections are not). Everything else that cannot
 become qda data is listed in :class:`~qda.refi.model.ImportReport` ``skipped`` (with
 why), and every selection that cannot be placed in ``unplaced`` (source, code,
-positions, why): nothing is dropped silently. Files outside the archive
+positions, why): nothing is dropped silently. Notes become memos
+(:mod:`qda.refi.memos`): on what points at them with ``NoteRef`` or a ``Link``, else
+on the project. Files outside the archive
 (``relative://``, ``absolute://``) are never opened: an untrusted project must not
 make qda read other files on this computer.
 """
@@ -25,8 +27,19 @@ from xml.etree import ElementTree as ET
 from qda.codebook.qdc import normal_guid, read_codebook_element
 from qda.errors import CodebookError, InputError
 from qda.archive import Archive, open_archive, parse_xml
-from qda.refi.model import ImportReport, RefiCase, RefiCoding, RefiDocument, RefiProject
+from qda.refi.model import (
+    ImportReport,
+    RefiCase,
+    RefiCoding,
+    RefiDocument,
+    RefiMemo,
+    RefiProject,
+)
 from qda.refi.offsets import STANDARD, UTF16, Positions, choose_convention
+from qda.refi.memos import is_review as _is_review
+from qda.refi.memos import note_elements as _note_elements
+from qda.refi.memos import note_text as _note_text
+from qda.refi.memos import read_memos
 from qda.refi.writer import SUGGESTION_MARK
 from qda.xmlnames import attr as _attr
 from qda.xmlnames import child as _child
@@ -53,6 +66,7 @@ class _Selection:
     end: int | None
     name: str
     description: str
+    notes: list[str] = field(default_factory=list)    # NoteRef GUIDs of the selection
     # code, user, at, note GUIDs
     codings: list[tuple[str, str, str | None, list[str]]] = field(default_factory=list)
 
@@ -64,6 +78,7 @@ class _Source:
     raw: str
     selections: list[_Selection]
     positions: Positions | None = None
+    notes: list[str] = field(default_factory=list)    # NoteRef GUIDs of the source
 
 
 def read_qdpx(path: str | Path) -> tuple[RefiProject, ImportReport]:
@@ -111,10 +126,13 @@ class _Reader:
         codebook, code_ids = self._codebook(root, origin)
         self.code_ids = code_ids
         variables = self._variables(root)
-        notes = self._notes(root)
+        self.note_els = _note_elements(root)
+        notes = {g: _note_text(el, self.archive) for g, el in self.note_els.items()}
         sources, docs = self._sources(root)
         codings = self._codings(sources, code_ids, notes)
         cases = self._cases(root, variables, sources)
+        memos = read_memos(self, root, sources, codings, notes)
+        self.report.memos = len(memos)
         for name in ("notes", "links", "sets", "graphs"):
             el = _child(root, name)
             left = [c for c in el if normal_guid(_attr(c, "guid")) not in self.notes_used] \
@@ -128,7 +146,8 @@ class _Reader:
                       "qda codings have no comments; open the project in its program to read "
                       "them")
         project = RefiProject(name=_attr(root, "name") or self.path.stem, codebook=codebook,
-                              documents=docs, codings=codings, cases=cases, origin=origin)
+                              documents=docs, codings=codings, cases=cases, memos=memos,
+                              origin=origin)
         return project, self.report
 
     # ---------------------------------------------------------------- users, codes
@@ -161,20 +180,6 @@ class _Reader:
         except CodebookError as exc:
             raise InputError(f"{self.where()}: its codebook cannot be read: {exc}") from exc
         return cb, ids
-
-    def _notes(self, root: ET.Element) -> dict[str, str]:
-        """Note GUID -> its text (inline, or its internal text file)."""
-        out = {}
-        notes_el = _child(root, "notes")
-        for n in _children(notes_el, "note") if notes_el is not None else []:
-            content = _child(n, "plaintextcontent")
-            text = content.text or "" if content is not None else ""
-            ref = (_attr(n, "plainTextPath") or "").strip()
-            if not text and ref.lower().startswith("internal://"):
-                data = self.archive.member(ref)
-                text = data.decode("utf-8-sig", "replace") if data else ""
-            out[normal_guid(_attr(n, "guid"))] = text.strip()
-        return out
 
     def _variables(self, root: ET.Element) -> dict[str, str]:
         out = {}
@@ -233,6 +238,7 @@ class _Reader:
                 while f"{src.guid}#{n}" in taken:
                     n += 1
                 src.guid = f"{src.guid}#{n}"
+            src.notes = [normal_guid(_attr(r, "targetGUID")) for r in _children(el, "noteref")]
             found.append(src)
             taken.add(src.guid)
             docs.append(RefiDocument(id=src.guid, name=name, text=src.positions.stored,
@@ -303,7 +309,8 @@ class _Reader:
         desc = _child(el, "description")
         sel = _Selection(normal_guid(_attr(el, "guid")), _int(el, "startPosition"),
                          _int(el, "endPosition"), (_attr(el, "name") or "").strip(),
-                         (desc.text or "").strip() if desc is not None else "")
+                         (desc.text or "").strip() if desc is not None else "",
+                         [normal_guid(_attr(r, "targetGUID")) for r in _children(el, "noteref")])
         for c in _children(el, "coding"):
             ref = _child(c, "coderef")
             code = normal_guid(_attr(ref, "targetGUID")) if ref is not None else ""
@@ -343,8 +350,10 @@ class _Reader:
                         status, confidence = "suggested", suggested[code]
                     note = None
                     if self.from_qda:   # qda's review notes come back as review notes
-                        texts = [notes[g] for g in note_refs if notes.get(g)]
-                        self.notes_used.update(g for g in note_refs if g in notes)
+                        review = [g for g in note_refs if g in notes and _is_review(
+                            self.note_els[g])]
+                        texts = [notes[g] for g in review if notes[g]]
+                        self.notes_used.update(review)
                         note = "\n".join(texts) or None
                     out.append(RefiCoding(document=src.guid, start=span[0], end=span[1],
                                           code=code, coder=user, created_at=at,
@@ -401,7 +410,7 @@ class _Reader:
 
 
 _WHY = {
-    "notes": "qda has no memos yet; open the project in its program to read them",
+    "notes": "they could not be read as memos",
     "links": "qda has no links between objects",
     "sets": "qda has no sets (document or code groups); use participant attributes",
     "graphs": "qda has no network diagrams",

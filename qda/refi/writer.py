@@ -21,7 +21,13 @@ goes where:
   exported suggestion says so in the selection's ``Description`` (other tools
   cannot tell it from a coding).
 - ``Notes``: a coding's review note (``codings.review``) becomes a ``Note`` its
-  ``Coding`` points at with ``NoteRef``.
+  ``Coding`` points at with ``NoteRef``; each memo becomes a ``Note`` (``name`` = its
+  title, else the start of its text; author and times as users and dates) that the
+  project (last child), its ``Code``, ``TextSource`` or ``Coding`` points at with
+  ``NoteRef``. A ``Case`` has no ``NoteRef`` in the schema, so a memo on a participant
+  is tied to its case by a ``Link`` from the note to the case (as ATLAS.ti ties memos to
+  quotations). A memo whose target is not in the file (a deleted code, a coding not
+  exported) is left out with it.
 
 GUIDs are ``uuid5`` of fixed names (ids, spans), so exporting the same project twice
 gives the same file apart from dates.
@@ -37,9 +43,10 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from qda.codebook.qdc import code_guid, description_text
-from qda.refi.model import RefiCoding, RefiProject
+from qda.refi.model import RefiCoding, RefiMemo, RefiProject
 
-__all__ = ["write_qdpx", "project_xml", "guid", "PROJECT_NAMESPACE", "QDA_USER",
+__all__ = ["write_qdpx", "project_xml", "guid", "coding_guid", "memo_name", "PROJECT_NAMESPACE",
+           "QDA_USER",
            "SUGGESTION_MARK"]
 
 PROJECT_NAMESPACE = "urn:QDA-XML:project:1.0"
@@ -65,11 +72,44 @@ def _user(coding: RefiCoding) -> str:
     return QDA_USER if coding.source in AUTOMATIC else coding.coder
 
 
+def coding_guid(c: RefiCoding) -> str:
+    return guid("coding", c.document, c.start, c.end, c.code, c.coder, c.source)
+
+
+def memo_name(memo: RefiMemo) -> str:
+    """A memo's Note name: its title, else the start of its text."""
+    return memo.title or _quote(memo.text, 40)
+
+
+def _placed_memos(project: RefiProject) -> dict[tuple[str, object], list[RefiMemo]]:
+    """Memos by (target, key) for the targets in the file: key None for the project, the
+    id for a document, participant or code, the Coding's GUID for a coding."""
+    present = {"project": {None}, "document": {d.id for d in project.documents},
+               "participant": {c.id for c in project.cases},
+               "code": set(project.codebook.ids) if project.codebook is not None else set(),
+               "coding": {coding_guid(c) for c in project.codings}}
+    out: dict[tuple[str, object], list[RefiMemo]] = defaultdict(list)
+    for memo in project.memos:
+        key = memo.target_id
+        if memo.target == "coding":
+            key = guid("coding", *memo.target_id)
+        if key in present.get(memo.target, ()):
+            out[(memo.target, key)].append(memo)
+    return out
+
+
+def _note_refs(parent: ET.Element, memos: list[RefiMemo]) -> None:
+    for memo in memos:
+        ET.SubElement(parent, "NoteRef", {"targetGUID": guid("memo", memo.id)})
+
+
 def project_xml(project: RefiProject, *, created_at: str | None = None) -> bytes:
     """The ``project.qde`` of ``project`` (bytes, UTF-8)."""
     from qda import __version__
 
-    users = sorted({_user(c) for c in project.codings} | {QDA_USER})
+    memos = _placed_memos(project)
+    authors = {u for ms in memos.values() for m in ms for u in (m.author, m.updated_by) if u}
+    users = sorted({_user(c) for c in project.codings} | {QDA_USER} | authors)
     user_guid = {u: guid("user", u) for u in users}
     attrs = {"xmlns": PROJECT_NAMESPACE, "name": project.name or "qda project",
              "origin": f"qda {__version__}", "creatingUserGUID": user_guid[QDA_USER]}
@@ -90,6 +130,7 @@ def project_xml(project: RefiProject, *, created_at: str | None = None) -> bytes
                 a["color"] = code.color
             el = ET.SubElement(elements[code.parent], "Code", a)
             ET.SubElement(el, "Description").text = description_text(code)
+            _note_refs(el, memos.get(("code", code.id), []))
             elements[code.id] = el
 
     variables = list(dict.fromkeys(k for case in project.cases for k in case.attributes))
@@ -145,7 +186,7 @@ def project_xml(project: RefiProject, *, created_at: str | None = None) -> bytes
                             f", confidence {c.confidence:.3f}" if c.confidence is not None
                             else "") for c in suggested)
                 for c in codings:
-                    cg = guid("coding", c.document, c.start, c.end, c.code, c.coder, c.source)
+                    cg = coding_guid(c)
                     ca = {"guid": cg, "creatingUser": user_guid[_user(c)]}
                     if c.created_at:
                         ca["creationDateTime"] = _stamp(c.created_at)
@@ -154,13 +195,26 @@ def project_xml(project: RefiProject, *, created_at: str | None = None) -> bytes
                     if c.note:
                         ET.SubElement(cel, "NoteRef", {"targetGUID": guid("note", cg)})
                         notes.append((guid("note", cg), c))
+                    _note_refs(cel, memos.get(("coding", cg), []))
+            _note_refs(src, memos.get(("document", doc.id), []))
 
-    if notes:
+    if notes or memos:
         notes_el = ET.SubElement(root, "Notes")
         for ng, c in notes:
             a = {"guid": ng, "name": f"Review note: {c.code}", "creatingUser": user_guid[_user(c)]}
             note = ET.SubElement(notes_el, "Note", a)
             ET.SubElement(note, "PlainTextContent").text = c.note
+        for memo in (m for ms in memos.values() for m in ms):
+            _memo_note(notes_el, memo, user_guid)
+    on_cases = [(case_id, m) for (kind, case_id), ms in memos.items() if kind == "participant"
+                for m in ms]
+    if on_cases:
+        links_el = ET.SubElement(root, "Links")
+        for case_id, memo in on_cases:
+            ET.SubElement(links_el, "Link", {
+                "guid": guid("memo-link", memo.id), "name": "Memo", "direction": "OneWay",
+                "originGUID": guid("memo", memo.id), "targetGUID": guid("case", case_id)})
+    _note_refs(root, memos.get(("project", None), []))
     for el in root.iter():   # characters XML 1.0 cannot hold (e.g. form feed) are dropped
         if el.text:
             el.text = _xml_safe(el.text)
@@ -171,6 +225,19 @@ def project_xml(project: RefiProject, *, created_at: str | None = None) -> bytes
 
 
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _memo_note(parent: ET.Element, memo: RefiMemo, user_guid: dict[str, str]) -> None:
+    a = {"guid": guid("memo", memo.id), "name": memo_name(memo)}
+    if memo.author:
+        a["creatingUser"] = user_guid[memo.author]
+    if memo.created_at:
+        a["creationDateTime"] = _stamp(memo.created_at)
+    if memo.updated_by:
+        a["modifyingUser"] = user_guid[memo.updated_by]
+    if memo.updated_at:
+        a["modifiedDateTime"] = _stamp(memo.updated_at)
+    ET.SubElement(ET.SubElement(parent, "Note", a), "PlainTextContent").text = memo.text
 
 
 def _xml_safe(text: str) -> str:

@@ -44,6 +44,8 @@ REWRITTEN: dict[tuple[str, str], str] = {
     ("archived_codings", "reason"): "plain",
     ("reviews", "source_file"): "plain",
     ("framework_summaries", "summary"): "plain",
+    ("memos", "title"): "plain",
+    ("memos", "text"): "plain",
     ("history", "entity_id"): "plain",
     ("history", "detail"): "json",
 }
@@ -63,6 +65,7 @@ _ROW_NAME = {
     "reviews": "segment_id || ' by ' || coder",
     "history": "'history ' || id",
     "framework_summaries": "participant_id || ' / ' || code_id",
+    "memos": "'memo ' || id",
 }
 
 
@@ -154,6 +157,8 @@ class AnonymityRows:
     def rename_participant(self, old: str, new: str) -> None:
         """A participant's id (speakers, segments and attributes follow: ON UPDATE CASCADE)."""
         self._write("UPDATE participants SET id = ? WHERE id = ?", (new, old))
+        self._write("UPDATE memos SET target_id = ? WHERE target = 'participant'"
+                    " AND target_id = ?", (new, old))
 
     # -------------------------------------------------------------- originals
     def keep_originals(self, rows: Iterable[tuple[str, str, str, str]], *, key_sha256: str

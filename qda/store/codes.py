@@ -77,9 +77,12 @@ class CodeRows:
         return self._conn.execute("PRAGMA data_version").fetchone()[0]
 
     def rename_code_id(self, old: str, new: str) -> int:
-        """Give a code a new id; its codings and children follow (ON UPDATE CASCADE).
+        """Give a code a new id; its codings and children follow (ON UPDATE CASCADE), and
+        its memos.
         Returns how many codings followed."""
         n = self._conn.execute("SELECT count(*) FROM codings WHERE code_id = ?", (old,)
                                ).fetchone()[0]
         self._write("UPDATE codes SET id = ? WHERE id = ?", (new, old))
+        self._write("UPDATE memos SET target_id = ? WHERE target = 'code' AND target_id = ?",
+                    (new, old))
         return n

@@ -269,6 +269,28 @@ CREATE INDEX documents_sha256 ON documents(sha256);
 CREATE INDEX documents_name ON documents(name);
 """
 
+# Memos: a researcher's notes on the project (target 'project', no target id), a
+# document, a participant, a code or a coding. The target is named, not a foreign key:
+# a memo outlives what it is about (a code deleted, a coding archived, a made-up
+# participant dropped) and is never lost with it; renames follow in the store.
+_MEMOS = """
+CREATE TABLE memos (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,   -- never reused: history names memos by id
+    target     TEXT NOT NULL
+               CHECK (target IN ('project', 'document', 'participant', 'code', 'coding')),
+    target_id  TEXT,                       -- NULL for the project; a coding's id as text
+    title      TEXT NOT NULL DEFAULT '',
+    text       TEXT NOT NULL CHECK (length(trim(text)) > 0),
+    author     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK ((target = 'project') = (target_id IS NULL))
+);
+
+CREATE INDEX memos_target ON memos(target, target_id);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _INITIAL),
     Migration(2, "document versions, cue times, rule fields, coding archive",
@@ -278,6 +300,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "framework matrix summaries", _FRAMEWORK),
     Migration(6, "originals kept apart by anonymisation", _ANONYMITY),
     Migration(8, "incremental rules coding state, document lookup indexes", _RULES_STATE),
+    Migration(11, "memos", _MEMOS),
 )
 
 LATEST = MIGRATIONS[-1].id
