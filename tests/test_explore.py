@@ -295,9 +295,25 @@ def test_show_gives_the_turns_around_and_the_codings(project):
                                               "The office is closed to children."]
     assert passage.text == DOC1[passage.start:passage.end]
     assert sorted(passage.codings["code"]) == ["consent", "home_visits"]
-    assert passage.memos is None           # the project keeps no memos yet
+    assert passage.memos.empty
     text = passage.to_text()
     assert ">> t004  Ann: Consent matters." in text and "consent (Consent): ann_coder" in text
+    assert "Memos: none" in text
+
+
+def test_show_lists_the_memos_about_its_codings_participant_and_document(project):
+    seg = project.segments().set_index("segment_id").loc["doc1#t004"]
+    on_coding = project.add_memo("Consent came up unprompted", coding="doc1#t004:consent",
+                                 coder="ann_coder", who="me")
+    on_person = project.add_memo("Ann works nights", participant=seg["participant"], who="me")
+    on_doc = project.add_memo("Recorded by phone", document="doc1", title="Method", who="me")
+    project.add_memo("Another document", document="doc2", who="me")
+    project.add_memo("The whole project", who="me")
+    passage = project.show("doc1#t004", context=1)
+    assert sorted(passage.memos["memo_id"]) == sorted([on_coding, on_person, on_doc])
+    text = passage.to_text()
+    assert "Consent came up unprompted" in text and "Method: Recorded by phone" in text
+    assert "Another document" not in text and "The whole project" not in text
     edge = project.show("doc1#t001", context=2)
     assert edge.turns["offset"].tolist() == [0, 1, 2]
     with pytest.raises(InputError, match="unknown segment"):

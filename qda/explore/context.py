@@ -31,7 +31,7 @@ class Passage:
     """One segment in context. ``turns``: one row per segment shown, ``offset`` 0 for the
     passage itself, -N..N around it; ``codings``: every coding of the segment (a span
     coding's own words in ``text``); ``memos``: the memos about the segment, its
-    codings, participant and document (``None`` until the project keeps memos)."""
+    codings, participant and document."""
 
     segment_id: str
     document: str
@@ -69,8 +69,9 @@ class Passage:
         if self.memos is not None:
             lines += ["", "Memos:" if len(self.memos) else "Memos: none"]
             for m in self.memos.to_dict("records"):
-                lines.append("  " + "; ".join(f"{k}: {v}" for k, v in m.items()
-                                              if v is not None and v == v))
+                title = f"{m['title']}: " if m.get("title") else ""
+                lines.append(f"  #{m['memo_id']} on {m['about']} ({m['author']}, "
+                             f"{m['created_at']}): {title}{m['text']}")
         return "\n".join(lines)
 
 

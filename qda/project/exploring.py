@@ -226,7 +226,7 @@ class Exploring:
     # --------------------------------------------------------------------- show
     def show(self, segment_id: str, *, context: int = 2) -> ctx.Passage:
         """The segment with ``context`` segments each side (interviewer turns included),
-        every coding of it and, once the project keeps memos, its memos."""
+        every coding of it and the memos about its codings, participant and document."""
         seg = self._store.segment(segment_id)
         if seg is None:
             raise InputError(f"unknown segment {segment_id!r}; see `qda segments` for the ids")
@@ -236,10 +236,17 @@ class Exploring:
         codings = codings[codings["segment_id"] == segment_id]
         return ctx.passage(segment_id, segs, self._store.document_texts()[doc], codings,
                            self.codebook, context=context, attributions=self.attributions(),
-                           memos=self._passage_memos(segment_id))
+                           memos=self._passage_memos(
+                               codings, segs[segs["segment_id"] == segment_id].iloc[0]))
 
-    def _passage_memos(self, segment_id: str) -> pd.DataFrame | None:
-        """The memos :meth:`show` lists with a passage (about the segment, its codings,
-        its participant and document). The project keeps no memos yet: None, and
-        ``qda show`` prints no Memos section. Memos fill this in."""
-        return None
+    def _passage_memos(self, codings: pd.DataFrame, segment: pd.Series) -> pd.DataFrame:
+        """The memos :meth:`show` lists with a passage: about its codings, its
+        participant and its document."""
+        memos = self.memos()
+        about = ((memos["target"] == "coding")
+                 & memos["target_id"].isin([str(i) for i in codings["coding_id"]]))
+        about |= (memos["target"] == "participant") & (memos["target_id"]
+                                                     == str(segment["participant_id"]))
+        about |= (memos["target"] == "document") & (memos["target_id"]
+                                                  == segment["document_id"])
+        return memos[about].reset_index(drop=True)
