@@ -256,12 +256,12 @@ EXPECTED = {
     "srt": [("Q", True, "Did the letter reach you?", 1.0),
             ("A", False, "It did, a week late. Too late.", 3.0)],
     "zoom": [("Interviewer", True, "Thanks for joining.", 3.0),
-             ("Marcus Bell", False, "No problem.", 7.0),
-             ("Marcus Bell", False, "I've got ten minutes.", 62.0),
+             # one turn per run of one speaker, the utterances one per line
+             ("Marcus Bell", False, "No problem.\nI've got ten minutes.", 7.0),
              ("Interviewer", True, "Then let's start.", 90.0)],
     "otter": [("Interviewer", True, "How did the three-way meeting go?", 2.0),
-              ("Speaker 2", False, "Better than I thought.\nHis mum came.", 15.0),
-              ("Speaker 2", False, "And she stayed.", 3723.0)],
+              ("Speaker 2", False, "Better than I thought.\nHis mum came.\nAnd she stayed.",
+               15.0)],
     "house-style": [("DAWN", False, "Most weeks.", None), ("JB", True, "Why?", None),
                     ("DAWN", False, "Habit.", None)],
     "survey-csv": SURVEY_TURNS, "survey-xlsx": SURVEY_TURNS,
@@ -364,9 +364,14 @@ def test_vtt_notes_before_the_first_cue_are_the_header(tmp_path):
 
 
 def test_zoom_timestamps_stay_outside_the_turns(tmp_path):
-    doc = read_document(write(tmp_path / "zoom.txt", ZOOM))
+    doc = read_document(write(tmp_path / "zoom.txt", ZOOM), ReadOptions(utterances=True))
     assert doc.text == ZOOM
     assert all("[" not in doc.text[t.start:t.end] for t in doc.turns)
+    # a run of one speaker is one turn: the text is rebuilt, each run's first label as written
+    merged = read_document(write(tmp_path / "zoom.txt", ZOOM))
+    assert "[00:00:07] Marcus Bell: No problem.\nI've got ten minutes.\n\n" in merged.text
+    assert merged.metadata["text_rebuilt"] and merged.metadata["utterances"] == 4
+    assert all(":" not in merged.text[t.start:t.end][:12] for t in merged.turns)
 
 
 def test_docx_stores_what_it_built(tmp_path):

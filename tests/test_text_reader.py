@@ -315,7 +315,9 @@ def transcripts(draw):
     turns = draw(st.lists(
         st.tuples(st.sampled_from(sorted(LABELS)), BODY_LINES, st.booleans(), NEWLINES),
         min_size=1, max_size=6,
-    ).filter(lambda ts: all("".join(lines).strip() for _, lines, _, _ in ts)))
+    ).filter(lambda ts: all("".join(lines).strip() for _, lines, _, _ in ts)
+             # a file labelling only the interviewer has unlabelled respondent text
+             and not all(LABELS[label] for label, *_ in ts)))
     parts, expected = [], []
     for label, lines, own_line, nl in turns:
         body = draw(NEWLINES).join(lines)
@@ -331,11 +333,19 @@ def test_property_turns_are_what_was_written(tmp_path, case):
     raw, expected = case
     path = tmp_path / "random.txt"
     path.write_bytes(raw.encode("utf-8"))
-    doc = read_document(path)
+    doc = read_document(path, ReadOptions(utterances=True))
     assert "\r" not in doc.text
     assert doc.text == raw.replace("\r\n", "\n").replace("\r", "\n")
     assert doc.labelled
     assert turns_of(doc) == expected
+    # by default a run of one speaker is one turn, the words of each label one per line
+    runs: list[tuple] = []
+    for label, is_int, words in expected:
+        if runs and runs[-1][0] == label:
+            runs[-1] = (label, is_int, f"{runs[-1][2]}\n{words}")
+        else:
+            runs.append((label, is_int, words))
+    assert turns_of(read_document(path)) == runs
 
 
 def test_a_file_with_only_a_header_note_is_refused(tmp_path):

@@ -106,9 +106,23 @@ def read_document(path: str | Path, options: ReadOptions | None = None) -> Sourc
     module, _, function = FORMATS[name].partition(":")
     reader = getattr(importlib.import_module(module), function)
     doc = reader(path, data, options)
+    doc = _common_rules(path, doc, options)
     doc.sha256 = hashlib.sha256(data).hexdigest()
     doc.path = str(path)
     return doc
+
+
+def _common_rules(path: Path, doc: SourceDocument, options: ReadOptions) -> SourceDocument:
+    """What every reader's document goes through (:mod:`qda.ingest.runs`): near-copy
+    labels named, runs of one speaker made one turn, unlabelled text said so."""
+    from qda.ingest.runs import label_warnings, merge_runs, no_labels_warning
+    if doc.unit is not None:            # survey responses are their own unit
+        return doc
+    if not doc.labelled:
+        doc.warnings.append(no_labels_warning(path.name, doc.text))
+        return doc
+    doc.warnings.extend(label_warnings(path.name, doc.turns))
+    return doc if options.utterances else merge_runs(doc)
 
 
 def collect_inputs(paths: Iterable[str | Path]) -> tuple[list[Path], Path | None]:

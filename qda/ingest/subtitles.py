@@ -146,7 +146,8 @@ def _read(path: Path, data: bytes, options: ReadOptions, kind: str) -> SourceDoc
         first = pieces[i]
         j = i + 1
         # Cues of one speaker merge; cues with no speaker before any speaker stay apart.
-        while j < len(pieces) and first.speaker is not None and pieces[j].speaker == first.speaker:
+        while j < len(pieces) and not options.utterances and first.speaker is not None \
+                and pieces[j].speaker == first.speaker:
             j += 1
         group = pieces[i:j]
         prefix = f"{first.speaker}: " if first.speaker else ""
