@@ -21,6 +21,7 @@ from qda.errors import InputError, QdaError
 from qda.ingest import FORMATS, ReadOptions, collect_inputs, read_document
 from qda.ingest.subtitles import read_srt, read_vtt
 from qda.ingest.text import read_text
+from tests import test_more_formats as more_formats
 
 ANY = object()   # a begin_time the case does not pin down
 
@@ -231,7 +232,16 @@ CASES: dict[str, Callable[[Path], tuple[Path, ReadOptions]]] = {
                                           interviewer_labels=("jb",))),
     "survey-csv": _survey_csv,
     "survey-xlsx": _survey_xlsx,
+    "odt": lambda t: (more_formats.write_odt(t / "a.odt"), ReadOptions()),
+    "rtf": lambda t: (write_bytes(t / "a.rtf", more_formats.RTF), ReadOptions()),
+    "html": lambda t: (write_bytes(t / "a.htm", more_formats.HTML.encode("cp1252")),
+                       ReadOptions()),
 }
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
 
 EXPECTED = {
     "txt": INTERVIEW_TURNS, "md": INTERVIEW_TURNS, "txt-utf16": INTERVIEW_TURNS,
@@ -265,6 +275,15 @@ EXPECTED = {
     "house-style": [("DAWN", False, "Most weeks.", None), ("JB", True, "Why?", None),
                     ("DAWN", False, "Habit.", None)],
     "survey-csv": SURVEY_TURNS, "survey-xlsx": SURVEY_TURNS,
+    "odt": [("Interviewer", True, "How did the move go?", None),
+            ("Amira", False, "It was hard at first.\nThen the neighbours helped.", None),
+            ("Interviewer", True, "And now?", None), ("Amira", False, "Better, much better.", None)],
+    "rtf": [("Interviewer", True, "How was the café group?", None),
+            ("Renée", False, "Lovely – I go every week.", None), ("Interviewer", True, "Why?", None),
+            ("Renée", False, "The people.’ It’s company.", None)],
+    "html": [("Interviewer", True, "Tell me about the café & the garden.", None),
+             ("Zoë", False, "The garden was mine,\nthe café was Tom’s.", None),
+             ("Interviewer", True, "And now?", None), ("Zoë", False, "We share <both>.", None)],
 }
 EXPECTED["otter-forced"] = EXPECTED["otter"]
 FORMAT_OF = {"txt": "text", "md": "text", "txt-cp1252": "text", "txt-utf16": "text",
@@ -272,7 +291,8 @@ FORMAT_OF = {"txt": "text", "md": "text", "txt-cp1252": "text", "txt-utf16": "te
              "pdf-owner-password-only": "pdf", "vtt-voices": "vtt", "vtt-prefixes": "vtt",
              "srt": "srt", "zoom": "transcript-export", "otter": "transcript-export",
              "otter-forced": "transcript-export", "house-style": "text",
-             "survey-csv": "survey", "survey-xlsx": "survey"}
+             "survey-csv": "survey", "survey-xlsx": "survey", "odt": "odt", "rtf": "rtf",
+             "html": "html"}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -299,7 +319,7 @@ def test_reader_contract(tmp_path, case):
 
 def test_every_format_has_a_contract_case():
     covered = set(FORMAT_OF.values())
-    assert covered == set(FORMATS)
+    assert covered | {"doc"} == set(FORMATS)     # .doc is refused (tests/test_more_formats.py)
 
 
 def test_survey_respondents_questions_and_unit(tmp_path):
@@ -495,8 +515,8 @@ BAD: dict[str, tuple[Callable[[Path], Path], ReadOptions, str]] = {
     "csv-header-only": (lambda t: write(t / "s.csv", "\n\nrespondent,answer\n\n"), ReadOptions(),
                         "no responses"),
     "xlsx-corrupt": (_corrupt_xlsx, ReadOptions(), "cannot be read as a spreadsheet"),
-    "unknown-format": (lambda t: write(t / "a.txt", "Dawn: hi"), ReadOptions(format="rtf"),
-                       "unknown format 'rtf'; use one of text, transcript-export, docx"),
+    "unknown-format": (lambda t: write(t / "a.txt", "Dawn: hi"), ReadOptions(format="wordperfect"),
+                       "unknown format 'wordperfect'; use one of text, transcript-export, docx"),
     "export-without-times": (lambda t: write(t / "a.txt", "Dawn: hi"),
                              ReadOptions(format="zoom"), "no timestamped speaker lines"),
     "too-big": (lambda t: write(t / "big.vtt", VTT_VOICES), ReadOptions(), "limit"),
@@ -532,7 +552,7 @@ def test_bad_input_is_one_input_error_naming_the_file(tmp_path, monkeypatch, cas
 # ------------------------------------------------------------------------- collect_inputs
 def test_collect_inputs_takes_every_format_and_keeps_the_participants_sheet(tmp_path):
     names = ["a.txt", "b.docx", "c.pdf", "d.vtt", "e.srt", "f.csv", "g.xlsx", "h.md",
-             "participants.csv", "~$b.docx", "notes.rtf"]
+             "participants.csv", "~$b.docx", "notes.pages"]
     for name in names:
         write(tmp_path / name, "x")
     files, sheet = collect_inputs([tmp_path])

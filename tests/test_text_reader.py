@@ -191,8 +191,8 @@ def bad_input(request, tmp_path, monkeypatch) -> tuple[Path, str]:
         (path := tmp_path / "nul.txt").write_bytes(b"Dawn: hello\x00 there, odd length")
         return path, "binary"
     if kind == "rtf":
-        (path := tmp_path / "report.rtf").write_bytes(b"{\\rtf1 Dawn: hi}")
-        return path, "unsupported file type '.rtf'"
+        (path := tmp_path / "report.pages").write_bytes(b"PK Dawn: hi")
+        return path, "unsupported file type '.pages'"
     if kind == "no-extension":
         (path := tmp_path / "README").write_text("Dawn: hi")
         return path, "unsupported file type"
@@ -237,7 +237,7 @@ def test_input_error_is_a_qda_error():
 def folder(tmp_path) -> Path:
     folder = tmp_path / "transcripts"
     folder.mkdir()
-    for name in ["int-b.txt", "Fg.md", "int-a.txt", "old.text", "notes.rtf", ".hidden.txt",
+    for name in ["int-b.txt", "Fg.md", "int-a.txt", "old.text", "notes.pages", ".hidden.txt",
                  "~$int-a.txt"]:
         (folder / name).write_text("Dawn: hi\n", encoding="utf-8")
     (folder / "participants.csv").write_text("participant\nP1\n", encoding="utf-8")
@@ -268,7 +268,7 @@ def test_collect_inputs_finds_an_xlsx_sheet(tmp_path):
     assert sheet == tmp_path / "Participants.xlsx"
 
 
-@pytest.mark.parametrize("contents", [[], ["participants.csv"], ["notes.rtf", "scan.tiff"], ["~$open.docx"]])
+@pytest.mark.parametrize("contents", [[], ["participants.csv"], ["notes.pages", "scan.tiff"], ["~$open.docx"]])
 def test_collect_inputs_refuses_a_folder_without_transcripts(tmp_path, contents):
     folder = tmp_path / "empty-folder"
     folder.mkdir()

@@ -95,10 +95,13 @@ def _read_options(func):
     options = [
         click.option("--format", "format_", default=None, metavar="NAME",
                      help="Read every file with this reader instead of choosing by extension "
-                     "(text, docx, pdf, vtt, srt, transcript-export, survey)."),
+                     "(text, docx, odt, rtf, html, pdf, vtt, srt, transcript-export, survey)."),
         click.option("--speaker-pattern", default=None, metavar="REGEX",
                      help="A house-style speaker label: a regular expression with a group "
                      "named 'label', matched at the start of a line."),
+        click.option("--utterances", is_flag=True, default=False,
+                     help="Keep consecutive turns of one speaker apart (one per utterance, "
+                     "cue or label line); by default a run of one speaker is one turn."),
         click.option("--text-column", "text_columns", multiple=True, metavar="COLUMN",
                      help="Survey tables: a column holding answers (repeatable; default: "
                      "the free-text columns)."),

@@ -35,7 +35,7 @@ from qda.cli.base import (
 @_parallel
 @_fail_cleanly
 def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, speaker_pattern,
-        text_columns, id_column, spacy_model, workers, scheduler) -> None:
+        utterances, text_columns, id_column, spacy_model, workers, scheduler) -> None:
     """The whole job: ingest, segment, code by rules, analyse, export.
 
     With no INPUT, runs on the bundled sample into ./qda-output/.
@@ -44,7 +44,7 @@ def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, 
 
     result = run_job(inputs, codebook=codebook, participants=participants, out=out, unit=unit,
                      interviewer_labels=interviewer_labels, spacy_model=spacy_model,
-                     format=format_, speaker_pattern=speaker_pattern,
+                     format=format_, speaker_pattern=speaker_pattern, utterances=utterances,
                      text_columns=text_columns, id_column=id_column, progress=True,
                      workers=workers, scheduler=scheduler)
     _warn(result.warnings)
@@ -89,11 +89,13 @@ def init(file) -> None:
 @_project_option
 @_parallel
 @_fail_cleanly
-def ingest(paths, participants, unit, interviewer_labels, format_, speaker_pattern, text_columns,
+def ingest(paths, participants, unit, interviewer_labels, format_, speaker_pattern, utterances,
+           text_columns,
            id_column, project_path, workers, scheduler) -> None:
     """Import transcripts and survey tables (files or folders).
 
-    Reads .txt/.md, .docx, .pdf (with a text layer), .vtt/.srt, Zoom/Teams/Otter text
+    Reads .txt/.md, .docx, .odt, .rtf, .html/.htm, .pdf (with a text layer), .vtt/.srt,
+    WhisperX and Zoom/Teams/Otter text
     exports and survey tables (.csv/.xlsx). The same file again changes nothing; a changed
     file becomes a new version of its document, with every coding moved to the same words.
     A REFI-QDA project (.qdpx, from NVivo, ATLAS.ti, MAXQDA...) is imported whole: texts,
@@ -108,7 +110,8 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
     with _open(project_path) as project:
         report = project.ingest(paths, participants=participants, unit=unit,
                                 interviewer_labels=interviewer_labels, format=format_,
-                                speaker_pattern=speaker_pattern, text_columns=text_columns,
+                                speaker_pattern=speaker_pattern, utterances=utterances,
+                                text_columns=text_columns,
                                 id_column=id_column, progress=True, workers=workers,
                                 scheduler=scheduler)
     _warn(report.warnings)

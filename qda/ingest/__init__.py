@@ -45,13 +45,18 @@ FORMATS = {
     "vtt": "qda.ingest.subtitles:read_vtt",
     "srt": "qda.ingest.subtitles:read_srt",
     "survey": "qda.ingest.survey:read_survey",
+    "odt": "qda.ingest.odt:read_odt",
+    "rtf": "qda.ingest.rtf:read_rtf",
+    "html": "qda.ingest.html:read_html",
+    "doc": "qda.ingest.doc:read_doc",
 }
 _ALIASES = {"zoom": "transcript-export", "teams": "transcript-export",
             "otter": "transcript-export", "txt": "text", "md": "text", "csv": "survey",
-            "xlsx": "survey", "webvtt": "vtt"}
+            "xlsx": "survey", "webvtt": "vtt", "htm": "html"}
 _BY_EXTENSION = {".txt": "text", ".md": "text", ".text": "text", ".docx": "docx",
                  ".pdf": "pdf", ".vtt": "vtt", ".srt": "srt", ".csv": "survey",
-                 ".xlsx": "survey", ".xlsm": "survey"}
+                 ".xlsx": "survey", ".xlsm": "survey", ".odt": "odt", ".rtf": "rtf",
+                 ".html": "html", ".htm": "html", ".doc": "doc"}
 assert set(_BY_EXTENSION) == set(KNOWN_EXTENSIONS)
 _SHEET_NAMES = {"participants.csv", "participants.xlsx", "participants.xlsm"}
 # REFI-QDA exchange files are not transcripts: a project is imported whole, on its own.

@@ -89,4 +89,4 @@ def document_key(name: str) -> str:
 
 
 KNOWN_EXTENSIONS = (".txt", ".md", ".text", ".docx", ".pdf", ".vtt", ".srt", ".csv", ".xlsx",
-                    ".xlsm")
+                    ".xlsm", ".odt", ".rtf", ".html", ".htm", ".doc")

@@ -195,7 +195,7 @@ def find_turns(text: str, *, interviewer_labels: Iterable[str] = (),
     """
     extra = tuple(interviewer_labels)
     found = _pattern_labels(text, speaker_pattern) if speaker_pattern is not None \
-        else _known_labels(text)
+        else _known_labels(text, extra)
     trailer = _TRAILER.search(text)
     limit = trailer.start() if trailer else len(text)
     turns: list[Turn] = []
@@ -232,7 +232,7 @@ def _short(label: str) -> bool:
     return len(label.split()) <= _MAX_LABEL_WORDS
 
 
-def _known_labels(text: str) -> list[_Found]:
+def _known_labels(text: str, extra: tuple[str, ...] = ()) -> list[_Found]:
     """Every built-in label style at once: ``Name:`` (timestamps, bold, brackets), time
     ranges (WhisperX), headings (Otter/Teams, when at least two); bracketed labels
     without a colon only in a file with none of those."""
@@ -253,7 +253,21 @@ def _known_labels(text: str) -> list[_Found]:
                                          parse_time(m.group("before") or m.group("after")), None))
     if not found:
         found = {f[0]: f for f in _bracket_labels(text)}
-    return sorted(found.values())
+    return _house_case(sorted(found.values()), extra)
+
+
+def _house_case(found: list[_Found], extra: tuple[str, ...]) -> list[_Found]:
+    """In a transcript whose interviewer is labelled in capitals (``MODERATOR:``; not a
+    one-letter ``Q:``), a
+    label seen once and not in capitals (``Heat map: I like it``, said by the unlabelled
+    participant) is words, not a speaker: house styles write every label alike."""
+    key = lambda f: " ".join(f[2].split())
+    counts = Counter(key(f) for f in found)
+    if not any(label.isupper() and len(label) >= 3 and is_interviewer_label(label, extra)
+               for label in counts):
+        return found
+    return [f for f in found if counts[key(f)] >= 2 or key(f).isupper()
+            or is_interviewer_label(key(f), extra)]
 
 
 def _bracket_labels(text: str) -> list[_Found]:
@@ -273,10 +287,11 @@ def _bracket_labels(text: str) -> list[_Found]:
             if key(m) in recurring or shape(key(m)) in shapes]
 
 
-def label_starts(text: str, *, speaker_pattern: str | None = None) -> list[int]:
+def label_starts(text: str, *, speaker_pattern: str | None = None,
+                 interviewer_labels: Iterable[str] = ()) -> list[int]:
     """Where each label :func:`find_turns` finds begins (the offset of its line part)."""
     found = _pattern_labels(text, speaker_pattern) if speaker_pattern is not None \
-        else _known_labels(text)
+        else _known_labels(text, tuple(interviewer_labels))
     return [f[0] for f in found]
 
 

@@ -135,7 +135,8 @@ def text_document(path: Path, text: str, options: ReadOptions, *, format: str,
         turns = paragraph_turns(text, header_end)
     else:
         only = interviewer_only_turns(
-            text, turns, label_starts(text, speaker_pattern=options.speaker_pattern),
+            text, turns, label_starts(text, speaker_pattern=options.speaker_pattern,
+                                      interviewer_labels=options.interviewer_labels),
             note.end() if note else 0)
         if only is not None:
             turns, header_end = only, min(header_end, note.end() if note else 0)

@@ -56,7 +56,7 @@ class Ingesting:
                unit: str = "turn", interviewer_labels: Sequence[str] = (),
                format: str | None = None, speaker_pattern: str | None = None,
                text_columns: Sequence[str] = (), id_column: str | None = None,
-               progress: bool = False, who: str | None = None, workers: int | None = None,
+               utterances: bool = False, progress: bool = False, who: str | None = None, workers: int | None = None,
                scheduler: str | None = None) -> IngestReport:
         """Read transcripts and tables (files or folders), segment them and store them.
 
@@ -66,6 +66,8 @@ class Ingesting:
         already in the project with the same content is skipped; a changed file with the
         name of a document becomes that document's next version, its codings re-anchored
         (those whose words are gone are archived and listed in ``report.unplaced``).
+        ``utterances`` keeps consecutive turns of one speaker apart (by default a run of
+        one speaker is one turn: :mod:`qda.ingest.runs`).
         ``progress`` shows a progress bar on a terminal (nothing when output is piped).
         ``workers`` reads and segments files in that many processes; ``scheduler`` (a Dask
         cluster's address) segments new documents there. This process alone writes.
@@ -83,7 +85,8 @@ class Ingesting:
         surveys = [f for f in files if format_for(f, format) == "survey"]
         options = ReadOptions(format=format, interviewer_labels=tuple(interviewer_labels),
                               speaker_pattern=speaker_pattern, text_columns=tuple(text_columns),
-                              id_column=id_column, lenient_columns=len(surveys) > 1)
+                              id_column=id_column, lenient_columns=len(surveys) > 1,
+                              utterances=utterances)
         used_columns: set[str] = set()
         report = IngestReport()
         new_docs: list[tuple[str, SourceDocument]] = []
