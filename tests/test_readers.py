@@ -492,17 +492,8 @@ BAD: dict[str, tuple[Callable[[Path], Path], ReadOptions, str]] = {
     "pdf-image-only": (lambda t: make_image_pdf(t / "scan.pdf"), ReadOptions(), "OCR"),
     "pdf-garbage": (lambda t: write(t / "a.pdf", b"%PDF-1.4\n garbage"), ReadOptions(),
                     "cannot be read as a PDF"),
-    "vtt-broken-timestamp": (lambda t: write(t / "a.vtt", VTT_VOICES.replace(
-        "00:00:07.250 --> 00:00:09.000", "00:00:07.250 --> 00:0x:09.000")), ReadOptions(), "line 13"),
-    "vtt-minutes-61": (lambda t: write(t / "a.vtt", VTT_VOICES.replace(
-        "00:01:00.000 --> 00:01:03.000", "00:61:00.000 --> 00:61:03.000")), ReadOptions(), "line 21"),
-    "vtt-ends-before-start": (lambda t: write(t / "a.vtt", VTT_VOICES.replace(
-        "00:00:04.500 --> 00:00:07.250", "00:00:07.500 --> 00:00:04.250")), ReadOptions(),
-        "ends (00:00:04.250) before it starts"),
     "vtt-no-header": (lambda t: write(t / "a.vtt", VTT_VOICES.replace("WEBVTT", "")),
                       ReadOptions(), "WEBVTT"),
-    "srt-broken-timestamp": (lambda t: write(t / "a.srt", SRT.replace("00:00:03,000", "00:00:3a,000")),
-                             ReadOptions(), "line 6"),
     "csv-no-named-column": (lambda t: _csv(t), ReadOptions(text_columns=("Comments",)),
                             "no text column 'Comments'; its columns are: 'Respondent', 'Role'"),
     "csv-no-named-id": (lambda t: _csv(t), ReadOptions(id_column="Staff number"),
@@ -713,3 +704,20 @@ def test_a_house_style_pattern_reads_subtitle_cues(tmp_path):
                                             interviewer_labels=("JB",)))
     assert [(t.speaker, t.is_interviewer, doc.text[t.start:t.end]) for t in doc.turns] == [
         ("DAWN", False, "Most weeks."), ("JB", True, "Why?")]
+
+
+# Timing faults are read with a warning naming the cue and line (not refused).
+@pytest.mark.parametrize(("make", "fragment"), [
+    (lambda t: write(t / "a.vtt", VTT_VOICES.replace(
+        "00:00:07.250 --> 00:00:09.000", "00:00:07.250 --> 00:0x:09.000")), "line 13,"),
+    (lambda t: write(t / "a.vtt", VTT_VOICES.replace(
+        "00:01:00.000 --> 00:01:03.000", "00:61:00.000 --> 00:61:03.000")), "line 21,"),
+    (lambda t: write(t / "a.vtt", VTT_VOICES.replace(
+        "00:00:04.500 --> 00:00:07.250", "00:00:07.500 --> 00:00:04.250")), "ends before it starts"),
+    (lambda t: write(t / "a.srt", SRT.replace("00:00:03,000", "00:00:3a,000")), "line 6,"),
+])
+def test_subtitle_timing_faults_are_warnings(tmp_path, make, fragment):
+    path = make(tmp_path)
+    doc = read_document(path)
+    assert any(fragment in w and str(path) in w for w in doc.warnings), doc.warnings
+    assert doc.turns
