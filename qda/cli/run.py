@@ -48,6 +48,8 @@ def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, 
                      text_columns=text_columns, id_column=id_column, progress=True,
                      workers=workers, scheduler=scheduler)
     _warn(result.warnings)
+    for line in result.ingest.documents:
+        click.echo(f"Read {line}")
     s = result.summary
     added = len(result.ingest.added)
     click.echo(f"Imported {added} document(s)"
@@ -115,6 +117,8 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
                                 id_column=id_column, progress=True, workers=workers,
                                 scheduler=scheduler)
     _warn(report.warnings)
+    for line in report.documents:
+        click.echo(f"Read {line}")
     for line in report.surveys:
         click.echo(f"Survey {line}")
     for name, why in report.skipped:

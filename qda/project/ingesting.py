@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qda.documents import add_document, add_version, document_unit
+from qda.documents import add_document, add_version, document_unit, import_report, report_line
 from qda.errors import InputError
 from qda.ingest import (
     MAX_FILE_BYTES,
@@ -130,6 +130,7 @@ class Ingesting:
                     continue
                 seen_sha[doc.sha256] = str(path)
                 report.warnings.extend(doc.warnings)
+                report.documents.append(report_line(doc.name, import_report(doc)))
                 if existing is not None:
                     versions.append((existing, doc))
                     continue
@@ -261,6 +262,24 @@ class Ingesting:
         for col in attrs or ["group", "role", "location"]:
             out[col] = ""
         return out.reset_index(drop=True)
+
+    def import_report(self) -> pd.DataFrame:
+        """The import report of every document: ``document, name, format, speakers, turns,
+        words, warnings`` (a count) and ``notes`` (the warnings' text, one per line)."""
+        docs = self._store.documents()
+        reports = self._store.import_reports()
+        rows = []
+        for doc in docs.itertuples():
+            rep = reports.get(doc.document_id) or {}
+            rows.append({"document": doc.document_id, "name": doc.name, "format": doc.format,
+                         "speakers": "; ".join(s or "(unlabelled respondent)"
+                                               for s in rep.get("speakers", []))
+                         if rep.get("labelled", True) else "",
+                         "turns": rep.get("turns"), "words": rep.get("words"),
+                         "warnings": len(rep.get("warnings", [])),
+                         "notes": "\n".join(rep.get("warnings", []))})
+        return pd.DataFrame(rows, columns=["document", "name", "format", "speakers", "turns",
+                                           "words", "warnings", "notes"])
 
     def archived_codings(self) -> pd.DataFrame:
         """Codings taken out of use (never deleted): quote, code, coder, why, when, by whom."""

@@ -35,6 +35,8 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     #: per survey table: the columns read as answers, as the id, as attributes
     surveys: list[str] = field(default_factory=list)
+    #: the import report, one line per document read (speakers, turns, words, warnings)
+    documents: list[str] = field(default_factory=list)
 
     @property
     def unplaced(self) -> list[dict]:

@@ -269,6 +269,12 @@ CREATE INDEX documents_sha256 ON documents(sha256);
 CREATE INDEX documents_name ON documents(name);
 """
 
+_IMPORT_REPORT = """
+-- What the reader found in each document (speakers, turns, words, warnings), as JSON:
+-- the import report `qda ingest` prints and `qda documents` lists again.
+ALTER TABLE documents ADD COLUMN import_report TEXT;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _INITIAL),
     Migration(2, "document versions, cue times, rule fields, coding archive",
@@ -278,6 +284,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "framework matrix summaries", _FRAMEWORK),
     Migration(6, "originals kept apart by anonymisation", _ANONYMITY),
     Migration(8, "incremental rules coding state, document lookup indexes", _RULES_STATE),
+    Migration(14, "per-document import report (speakers, turns, words, warnings)",
+              _IMPORT_REPORT),
 )
 
 LATEST = MIGRATIONS[-1].id
