@@ -59,6 +59,19 @@ def _warn(messages) -> None:
         click.echo(f"Warning: {message}", err=True)
 
 
+def _account_for(report) -> None:
+    """The files of an import that were not read: not transcripts, refused; exit status 1
+    (after everything else was done) when any was refused."""
+    for name, why in report.not_transcripts:
+        click.echo(f"Not a transcript: {name}: {why}")
+    for name, why in report.refused:
+        click.echo(f"Refused {name}: {why}", err=True)
+    if report.refused:
+        click.echo(f"Error: {len(report.refused)} file(s) refused (listed above); the others "
+                   "were imported", err=True)
+        sys.exit(1)
+
+
 @contextmanager
 def _guard(project, *paths: Path | None, hint: str = ""):
     """Around writing files people work in (sheets to fill, the workbook, quote banks):
@@ -102,6 +115,10 @@ def _read_options(func):
         click.option("--utterances", is_flag=True, default=False,
                      help="Keep consecutive turns of one speaker apart (one per utterance, "
                      "cue or label line); by default a run of one speaker is one turn."),
+        click.option("--skip-bad", is_flag=True, default=False,
+                     help="Import every file that can be read, each on its own, and list the "
+                     "refused ones (exit status 1 at the end). Default: the first file that "
+                     "cannot be read stops the import and nothing is imported."),
         click.option("--text-column", "text_columns", multiple=True, metavar="COLUMN",
                      help="Survey tables: a column holding answers (repeatable; default: "
                      "the free-text columns)."),

@@ -9,6 +9,7 @@ import click
 from qda.cli.base import (
     _INTERVIEWER,
     _SPACY,
+    _account_for,
     _UNIT,
     _fail_cleanly,
     _open,
@@ -35,7 +36,7 @@ from qda.cli.base import (
 @_parallel
 @_fail_cleanly
 def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, speaker_pattern,
-        utterances, text_columns, id_column, spacy_model, workers, scheduler) -> None:
+        utterances, skip_bad, text_columns, id_column, spacy_model, workers, scheduler) -> None:
     """The whole job: ingest, segment, code by rules, analyse, export.
 
     With no INPUT, runs on the bundled sample into ./qda-output/.
@@ -45,8 +46,8 @@ def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, 
     result = run_job(inputs, codebook=codebook, participants=participants, out=out, unit=unit,
                      interviewer_labels=interviewer_labels, spacy_model=spacy_model,
                      format=format_, speaker_pattern=speaker_pattern, utterances=utterances,
-                     text_columns=text_columns, id_column=id_column, progress=True,
-                     workers=workers, scheduler=scheduler)
+                     skip_bad=skip_bad, text_columns=text_columns, id_column=id_column,
+                     progress=True, workers=workers, scheduler=scheduler)
     _warn(result.warnings)
     for line in result.ingest.documents:
         click.echo(f"Read {line}")
@@ -68,6 +69,7 @@ def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, 
     click.echo("Wrote:")
     for path in result.outputs:
         click.echo(f"  {path}")
+    _account_for(result.ingest)
 
 
 @cli.command()
@@ -92,7 +94,7 @@ def init(file) -> None:
 @_parallel
 @_fail_cleanly
 def ingest(paths, participants, unit, interviewer_labels, format_, speaker_pattern, utterances,
-           text_columns,
+           skip_bad, text_columns,
            id_column, project_path, workers, scheduler) -> None:
     """Import transcripts and survey tables (files or folders).
 
@@ -113,7 +115,7 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
         report = project.ingest(paths, participants=participants, unit=unit,
                                 interviewer_labels=interviewer_labels, format=format_,
                                 speaker_pattern=speaker_pattern, utterances=utterances,
-                                text_columns=text_columns,
+                                skip_bad=skip_bad, text_columns=text_columns,
                                 id_column=id_column, progress=True, workers=workers,
                                 scheduler=scheduler)
     _warn(report.warnings)
@@ -129,6 +131,7 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
                    f"{len(rev.codings_unplaced)} archived.")
     click.echo(f"Imported {len(report.added)} document(s), {report.segments} segments; "
                f"{report.participants} participants in the project.")
+    _account_for(report)
 
 
 def _refi_projects(paths) -> tuple[list[Path], list[Path]]:

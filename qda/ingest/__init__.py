@@ -130,23 +130,31 @@ def _common_rules(path: Path, doc: SourceDocument, options: ReadOptions) -> Sour
     return doc if options.utterances else merge_runs(doc)
 
 
-def collect_inputs(paths: Iterable[str | Path]) -> tuple[list[Path], Path | None]:
+def collect_inputs(paths: Iterable[str | Path], *, others: list[tuple[Path, str]] | None = None
+                   ) -> tuple[list[Path], Path | None]:
     """Expand folders into the transcripts inside them (sorted, non-recursive).
 
     A ``participants.csv``/``.xlsx`` inside a given folder is returned as the
     participants sheet rather than read; any other ``.csv``/``.xlsx`` there is a
-    survey table.
+    survey table. ``others``, when given, receives every other file of a folder with why
+    it is not a transcript (hidden files excepted), so that every file is accounted for.
     """
+    others = [] if others is None else others
     files: list[Path] = []
     sheet: Path | None = None
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             # Hidden files and Office lock files ("~$interview.docx") are not documents.
-            found = sorted(p for p in path.iterdir() if p.is_file()
-                           and not p.name.startswith((".", "~$")))
+            found = sorted(p for p in path.iterdir() if not p.name.startswith("."))
             documents = []
             for p in found:
+                if p.is_dir():
+                    others.append((p, "a folder (folders inside are not read)"))
+                    continue
+                if p.name.startswith("~$"):
+                    others.append((p, "an Office lock file"))
+                    continue
                 if p.name.lower() in _SHEET_NAMES:
                     sheet = sheet or p
                 elif p.suffix.lower() in _EXCHANGE:
@@ -154,6 +162,8 @@ def collect_inputs(paths: Iterable[str | Path]) -> tuple[list[Path], Path | None
                                      f"{path} or give the transcripts by name")
                 elif p.suffix.lower() in KNOWN_EXTENSIONS:
                     documents.append(p)
+                else:
+                    others.append((p, f"not a transcript type ({p.suffix or 'no extension'})"))
             if not documents:
                 raise InputError(f"{path}: holds no transcripts ({', '.join(KNOWN_EXTENSIONS)})")
             files.extend(documents)

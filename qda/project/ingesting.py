@@ -56,7 +56,8 @@ class Ingesting:
                unit: str = "turn", interviewer_labels: Sequence[str] = (),
                format: str | None = None, speaker_pattern: str | None = None,
                text_columns: Sequence[str] = (), id_column: str | None = None,
-               utterances: bool = False, progress: bool = False, who: str | None = None, workers: int | None = None,
+               utterances: bool = False, skip_bad: bool = False, progress: bool = False,
+               who: str | None = None, workers: int | None = None,
                scheduler: str | None = None) -> IngestReport:
         """Read transcripts and tables (files or folders), segment them and store them.
 
@@ -71,14 +72,60 @@ class Ingesting:
         ``progress`` shows a progress bar on a terminal (nothing when output is piped).
         ``workers`` reads and segments files in that many processes; ``scheduler`` (a Dask
         cluster's address) segments new documents there. This process alone writes.
+        ``skip_bad``: each file is imported in a transaction of its own and a file that
+        cannot be read is listed in ``report.refused`` instead of stopping the import.
+        Without it a bad file among several stops everything, the project unchanged.
         """
         if unit not in UNITS:
             raise InputError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
-        files, folder_sheet = collect_inputs(paths)
+        others: list[tuple[Path, str]] = []
+        files, folder_sheet = collect_inputs(paths, others=others)
         if not files:
             raise InputError("no transcripts given; name files or a folder of transcripts")
-        sheet_path = participants or folder_sheet
-        sheet = read_participants(sheet_path) if sheet_path else None
+        options = dict(participants=participants or folder_sheet, unit=unit,
+                       interviewer_labels=interviewer_labels, format=format,
+                       speaker_pattern=speaker_pattern, text_columns=text_columns,
+                       id_column=id_column, utterances=utterances, progress=progress,
+                       who=who, workers=workers, scheduler=scheduler)
+        if skip_bad:
+            report = self._ingest_each(files, options)
+        else:
+            try:
+                report = self._ingest(files, **options)
+            except InputError as exc:
+                if len(files) < 2 or not str(exc).startswith(tuple(str(f) for f in files)):
+                    raise
+                raise InputError(f"{exc} (nothing was imported; to import the files that can "
+                                 "be read and list the refused ones, give --skip-bad)") from exc
+        report.not_transcripts = [(str(p), why) for p, why in others]
+        if report.unmapped:
+            report.warnings.append(_unmapped_warning(report.unmapped))
+        return report
+
+    def _ingest_each(self, files: list[Path], options: dict) -> IngestReport:
+        """Each file in a transaction of its own; a refused file is listed, not fatal."""
+        report = IngestReport()
+        if options["participants"]:
+            read_participants(options["participants"])   # a bad sheet stops everything
+        for path in files:
+            try:
+                one = self._ingest([path], **options)
+            except InputError as exc:
+                report.refused.append((str(path), " ".join(str(exc).split())))
+                continue
+            for name in ("added", "skipped", "versions", "surveys", "documents"):
+                getattr(report, name).extend(getattr(one, name))
+            report.warnings.extend(w for w in one.warnings if w not in report.warnings)
+            report.segments += one.segments
+            report.unmapped = one.unmapped
+            report.participants = one.participants
+        return report
+
+    def _ingest(self, files: list[Path], *, participants, unit, interviewer_labels, format,
+                speaker_pattern, text_columns, id_column, utterances, progress, who,
+                workers, scheduler) -> IngestReport:
+        """Read ``files`` and store them in one transaction (see :meth:`ingest`)."""
+        sheet = read_participants(participants) if participants else None
         # Several survey tables at once (a folder): --text-column/--id-column name columns
         # of some of them; each table uses those it has, else finds its own (a warning),
         # and a name no table has is an error below. One table alone must have them.
@@ -212,15 +259,6 @@ class Ingesting:
                     f"{rev.document} version {rev.version}: {len(rev.codings_unplaced)} coding(s) "
                     f"could not be placed because their words are no longer in the text ({shown}); "
                     "they are kept in the archive: see `Project.archived_codings()`")
-        if report.unmapped:
-            listed = "; ".join(f"{d}: {s or '(whole document)'}" for d, s in report.unmapped[:12])
-            more = f" and {len(report.unmapped) - 12} more" if len(report.unmapped) > 12 else ""
-            report.warnings.append(
-                f"{len(report.unmapped)} speaker(s) have no row in a participants sheet and were "
-                f"made participants of their own ({listed}{more}); fill in a sheet with columns "
-                "participant,document,speaker,... (`qda participants template` writes one) and "
-                "load it with `qda participants load`"
-            )
         return report
 
     def _respondents(self, doc_id: str, doc: SourceDocument, sheet: ParticipantsSheet | None,
@@ -345,3 +383,12 @@ def _survey_line(doc: SourceDocument) -> str:
             f"{meta['id_column']!r}" if meta["id_column"] else
             f"{doc.name}: answers read from {quoted(meta['text_columns'])}; respondents by "
             "row number") + f"; attributes: {quoted(meta['attribute_columns'])}{found}"
+
+
+def _unmapped_warning(unmapped: list[tuple[str, str]]) -> str:
+    listed = "; ".join(f"{d}: {s or '(whole document)'}" for d, s in unmapped[:12])
+    more = f" and {len(unmapped) - 12} more" if len(unmapped) > 12 else ""
+    return (f"{len(unmapped)} speaker(s) have no row in a participants sheet and were made "
+            f"participants of their own ({listed}{more}); fill in a sheet with columns "
+            "participant,document,speaker,... (`qda participants template` writes one) and "
+            "load it with `qda participants load`")
