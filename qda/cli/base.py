@@ -40,11 +40,29 @@ def _fail_cleanly(func):
     return wrapper
 
 
+#: where `qda run` puts its project (its default --out)
+RUN_PROJECT = Path("qda-output") / "project.qda"
+
+
+def _find_project(ctx, param, value: Path) -> Path:
+    """No --project (nor QDA_PROJECT) and no ./project.qda: the project `qda run` made,
+    ./qda-output/project.qda, when it exists (said once, on standard error)."""
+    source = ctx.get_parameter_source(param.name)
+    if source is click.core.ParameterSource.DEFAULT and not value.exists() \
+            and RUN_PROJECT.is_file():
+        click.echo(f"Using {RUN_PROJECT} (no ./{DEFAULT_PROJECT} here; choose another with "
+                   "--project)", err=True)
+        return RUN_PROJECT
+    return value
+
+
 def _project_option(func):
     return click.option(
         "--project", "project_path", type=click.Path(dir_okay=False, path_type=Path),
         default=DEFAULT_PROJECT, envvar="QDA_PROJECT", show_default=True,
-        help="The project file.")(func)
+        callback=_find_project,
+        help=f"The project file (default: ./{DEFAULT_PROJECT}, else ./{RUN_PROJECT} when "
+        "`qda run` made one).")(func)
 
 
 def _open(path: Path, spacy_model: str | None = None):
