@@ -98,9 +98,15 @@ class Ingesting:
                 raise InputError(f"{exc} (nothing was imported; to import the files that can "
                                  "be read and list the refused ones, give --skip-bad)") from exc
         report.not_transcripts = [(str(p), why) for p, why in others]
+        if options["participants"]:
+            report.warnings.extend(self._unmatched_rows(read_participants(options["participants"])))
         if report.unmapped:
             report.warnings.append(_unmapped_warning(report.unmapped))
         return report
+
+    def _unmatched_rows(self, sheet: ParticipantsSheet) -> list[str]:
+        speakers = self._store.speakers()
+        return sheet.unmatched_speakers(zip(speakers["document_id"], speakers["speaker"]))
 
     def _ingest_each(self, files: list[Path], options: dict) -> IngestReport:
         """Each file in a transaction of its own; a refused file is listed, not fatal."""
@@ -335,7 +341,10 @@ class Ingesting:
         if unknown:
             warnings.warn(unknown, UserWarning, stacklevel=2)
         with self._store.transaction():
-            return self._map_participants(sheet, who=who)
+            unmapped = self._map_participants(sheet, who=who)
+        for message in self._unmatched_rows(sheet):
+            warnings.warn(message, UserWarning, stacklevel=2)
+        return unmapped
 
     def _map_participants(self, sheet: ParticipantsSheet | None, *, who: str | None
                           ) -> list[tuple[str, str]]:
