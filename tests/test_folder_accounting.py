@@ -51,7 +51,7 @@ def test_skip_bad_imports_the_readable_files_and_accounts_for_every_file(tmp_pat
     assert "Not a transcript: " in result.stdout and "e-photo.png: not a transcript type (.png)" \
         in result.stdout
     assert "~$a-good.docx: an Office lock file" in result.stdout
-    refused = [line for line in result.stderr.splitlines() if line.startswith("Refused ")]
+    refused = [line for line in result.stderr.splitlines() if line.startswith("Refused: ")]
     assert len(refused) == 2
     assert "b-broken.docx" in refused[0] and "d-old.doc" in refused[1]
     assert "save it as .docx" in refused[1]
@@ -77,4 +77,4 @@ def test_run_with_skip_bad_writes_outputs_then_exits_1(tmp_path):
     result = invoke("run", _folder(tmp_path), "--out", tmp_path / "out", "--skip-bad")
     assert result.exit_code == 1
     assert (tmp_path / "out" / "qda-database.xlsx").exists()
-    assert "Refused " in result.stderr
+    assert "Refused: " in result.stderr

@@ -118,3 +118,16 @@ def test_no_labels_warning_suggests_a_pattern_close_to_the_first_lines(tmp_path)
     pattern = warning.split("--speaker-pattern '")[-1].split("' for lines")[0]
     again = read_document(path, ReadOptions(speaker_pattern=pattern))
     assert speakers(again) == ["DAWN", "JB", "DAWN"]
+
+
+def test_the_readme_speaker_pattern_examples_read_their_lines():
+    """Each row of README's --speaker-pattern table reads the line it shows."""
+    import re
+
+    from qda.ingest.speakers import find_turns
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([^`]+)`[^|]*\| `'([^|]+)'` \|$", readme, re.MULTILINE)
+    assert len(rows) == 5
+    for line, pattern in rows:
+        turns, _ = find_turns(line.split(" / ")[0] + "\n", speaker_pattern=pattern)
+        assert len(turns) == 1 and turns[0].speaker and line[turns[0].start:].strip(), line

@@ -83,7 +83,8 @@ def _account_for(report) -> None:
     for name, why in report.not_transcripts:
         click.echo(f"Not a transcript: {name}: {why}")
     for name, why in report.refused:
-        click.echo(f"Refused {name}: {why}", err=True)
+        click.echo(f"Refused: {why}" if why.startswith(name) else f"Refused: {name}: {why}",
+                   err=True)
     if report.refused:
         click.echo(f"Error: {len(report.refused)} file(s) refused (listed above); the others "
                    "were imported", err=True)
