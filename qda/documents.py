@@ -20,7 +20,8 @@ from qda.reanchor import follow_segments, match_segments, reanchor
 from qda.segment import Segment, segment_document, segment_id
 from qda.store import Store, now
 
-__all__ = ["VersionReport", "add_document", "add_version", "document_unit"]
+__all__ = ["VersionReport", "add_document", "add_version", "document_unit", "import_report",
+           "report_line"]
 
 
 @dataclass
@@ -58,7 +59,33 @@ def _segment_rows(doc_id: str, segs: list[Segment], ids: list[str]) -> list[dict
 
 def _document_row(doc: SourceDocument, unit: str) -> dict[str, Any]:
     return {"name": doc.name, "path": doc.path, "format": doc.format, "sha256": doc.sha256,
-            "text": doc.text, "unit": unit, "imported_at": now(), "attributes": doc.metadata}
+            "text": doc.text, "unit": unit, "imported_at": now(), "attributes": doc.metadata,
+            "import_report": import_report(doc)}
+
+
+def import_report(doc: SourceDocument) -> dict[str, Any]:
+    """What the reader found: the speakers in order of first turn (an unlabelled
+    respondent as ``""``), turns, words said in them, and the reader's warnings."""
+    speakers = list(dict.fromkeys(t.speaker or "" for t in doc.turns))
+    return {"labelled": doc.labelled, "speakers": speakers, "turns": len(doc.turns),
+            "words": sum(len(doc.text[t.start:t.end].split()) for t in doc.turns),
+            "warnings": list(doc.warnings)}
+
+
+def report_line(name: str, report: dict[str, Any] | None) -> str:
+    """One line of the import report: ``name: 2 speakers (Interviewer, Dawn), 14 turns,
+    2,310 words, 1 warning``."""
+    if report is None:
+        return f"{name}: imported before qda kept import reports"
+    n = len(report["warnings"])
+    warned = f", {n} warning{'s' if n != 1 else ''}" if n else ", no warnings"
+    if not report["labelled"]:
+        return (f"{name}: no speaker labels (read as one author's text), {report['turns']} "
+                f"paragraphs, {report['words']:,} words{warned}")
+    shown = [s or "(unlabelled respondent)" for s in report["speakers"]]
+    listed = ", ".join(shown[:6]) + (f", +{len(shown) - 6} more" if len(shown) > 6 else "")
+    return (f"{name}: {len(shown)} speaker{'s' if len(shown) != 1 else ''} ({listed}), "
+            f"{report['turns']} turns, {report['words']:,} words{warned}")
 
 
 def _speakers(store: Store, doc_id: str, doc: SourceDocument) -> None:

@@ -100,13 +100,21 @@ def reader_seeds(tmp_path_factory) -> dict[str, tuple[bytes, str, object]]:
     for name in ("family-05-focus-group.vtt", "staff-03-telephone.docx",
                  "staff-survey-open-answers.xlsx", "family-01-interview.txt"):
         out[f"sample {name}"] = ((sample / name).read_bytes(), name, None)
+    fixtures = ROOT / "tests" / "fixtures" / "transcripts"   # label styles of other tools
+    for name in LABEL_STYLE_SEEDS:
+        out[f"fixture {name}"] = ((fixtures / name).read_bytes(), name, None)
     return out
+
+
+LABEL_STYLE_SEEDS = ("whisperx.txt", "whisperx.srt", "bracketed.txt", "otter.txt",
+                     "teams_lenient.vtt", "stray_space.txt")
 
 
 READER_CASES = sorted(CASES) + ["sample family-05-focus-group.vtt",
                                 "sample staff-03-telephone.docx",
                                 "sample staff-survey-open-answers.xlsx",
-                                "sample family-01-interview.txt"]
+                                "sample family-01-interview.txt",
+                                *(f"fixture {name}" for name in LABEL_STYLE_SEEDS)]
 
 
 @pytest.mark.parametrize("case", READER_CASES)

@@ -191,8 +191,8 @@ def bad_input(request, tmp_path, monkeypatch) -> tuple[Path, str]:
         (path := tmp_path / "nul.txt").write_bytes(b"Dawn: hello\x00 there, odd length")
         return path, "binary"
     if kind == "rtf":
-        (path := tmp_path / "report.rtf").write_bytes(b"{\\rtf1 Dawn: hi}")
-        return path, "unsupported file type '.rtf'"
+        (path := tmp_path / "report.pages").write_bytes(b"PK Dawn: hi")
+        return path, "unsupported file type '.pages'"
     if kind == "no-extension":
         (path := tmp_path / "README").write_text("Dawn: hi")
         return path, "unsupported file type"
@@ -237,7 +237,7 @@ def test_input_error_is_a_qda_error():
 def folder(tmp_path) -> Path:
     folder = tmp_path / "transcripts"
     folder.mkdir()
-    for name in ["int-b.txt", "Fg.md", "int-a.txt", "old.text", "notes.rtf", ".hidden.txt",
+    for name in ["int-b.txt", "Fg.md", "int-a.txt", "old.text", "notes.pages", ".hidden.txt",
                  "~$int-a.txt"]:
         (folder / name).write_text("Dawn: hi\n", encoding="utf-8")
     (folder / "participants.csv").write_text("participant\nP1\n", encoding="utf-8")
@@ -268,7 +268,7 @@ def test_collect_inputs_finds_an_xlsx_sheet(tmp_path):
     assert sheet == tmp_path / "Participants.xlsx"
 
 
-@pytest.mark.parametrize("contents", [[], ["participants.csv"], ["notes.rtf", "scan.tiff"], ["~$open.docx"]])
+@pytest.mark.parametrize("contents", [[], ["participants.csv"], ["notes.pages", "scan.tiff"], ["~$open.docx"]])
 def test_collect_inputs_refuses_a_folder_without_transcripts(tmp_path, contents):
     folder = tmp_path / "empty-folder"
     folder.mkdir()
@@ -315,7 +315,9 @@ def transcripts(draw):
     turns = draw(st.lists(
         st.tuples(st.sampled_from(sorted(LABELS)), BODY_LINES, st.booleans(), NEWLINES),
         min_size=1, max_size=6,
-    ).filter(lambda ts: all("".join(lines).strip() for _, lines, _, _ in ts)))
+    ).filter(lambda ts: all("".join(lines).strip() for _, lines, _, _ in ts)
+             # a file labelling only the interviewer has unlabelled respondent text
+             and not all(LABELS[label] for label, *_ in ts)))
     parts, expected = [], []
     for label, lines, own_line, nl in turns:
         body = draw(NEWLINES).join(lines)
@@ -331,11 +333,19 @@ def test_property_turns_are_what_was_written(tmp_path, case):
     raw, expected = case
     path = tmp_path / "random.txt"
     path.write_bytes(raw.encode("utf-8"))
-    doc = read_document(path)
+    doc = read_document(path, ReadOptions(utterances=True))
     assert "\r" not in doc.text
     assert doc.text == raw.replace("\r\n", "\n").replace("\r", "\n")
     assert doc.labelled
     assert turns_of(doc) == expected
+    # by default a run of one speaker is one turn, the words of each label one per line
+    runs: list[tuple] = []
+    for label, is_int, words in expected:
+        if runs and runs[-1][0] == label:
+            runs[-1] = (label, is_int, f"{runs[-1][2]}\n{words}")
+        else:
+            runs.append((label, is_int, words))
+    assert turns_of(read_document(path)) == runs
 
 
 def test_a_file_with_only_a_header_note_is_refused(tmp_path):

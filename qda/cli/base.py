@@ -40,11 +40,29 @@ def _fail_cleanly(func):
     return wrapper
 
 
+#: where `qda run` puts its project (its default --out)
+RUN_PROJECT = Path("qda-output") / "project.qda"
+
+
+def _find_project(ctx, param, value: Path) -> Path:
+    """No --project (nor QDA_PROJECT) and no ./project.qda: the project `qda run` made,
+    ./qda-output/project.qda, when it exists (said once, on standard error)."""
+    source = ctx.get_parameter_source(param.name)
+    if source is click.core.ParameterSource.DEFAULT and not value.exists() \
+            and RUN_PROJECT.is_file():
+        click.echo(f"Using {RUN_PROJECT} (no ./{DEFAULT_PROJECT} here; choose another with "
+                   "--project)", err=True)
+        return RUN_PROJECT
+    return value
+
+
 def _project_option(func):
     return click.option(
         "--project", "project_path", type=click.Path(dir_okay=False, path_type=Path),
         default=DEFAULT_PROJECT, envvar="QDA_PROJECT", show_default=True,
-        help="The project file.")(func)
+        callback=_find_project,
+        help=f"The project file (default: ./{DEFAULT_PROJECT}, else ./{RUN_PROJECT} when "
+        "`qda run` made one).")(func)
 
 
 def _open(path: Path, spacy_model: str | None = None):
@@ -57,6 +75,20 @@ def _open(path: Path, spacy_model: str | None = None):
 def _warn(messages) -> None:
     for message in messages:
         click.echo(f"Warning: {message}", err=True)
+
+
+def _account_for(report) -> None:
+    """The files of an import that were not read: not transcripts, refused; exit status 1
+    (after everything else was done) when any was refused."""
+    for name, why in report.not_transcripts:
+        click.echo(f"Not a transcript: {name}: {why}")
+    for name, why in report.refused:
+        click.echo(f"Refused: {why}" if why.startswith(name) else f"Refused: {name}: {why}",
+                   err=True)
+    if report.refused:
+        click.echo(f"Error: {len(report.refused)} file(s) refused (listed above); the others "
+                   "were imported", err=True)
+        sys.exit(1)
 
 
 @contextmanager
@@ -95,10 +127,17 @@ def _read_options(func):
     options = [
         click.option("--format", "format_", default=None, metavar="NAME",
                      help="Read every file with this reader instead of choosing by extension "
-                     "(text, docx, pdf, vtt, srt, transcript-export, survey)."),
+                     "(text, docx, odt, rtf, html, pdf, vtt, srt, transcript-export, survey)."),
         click.option("--speaker-pattern", default=None, metavar="REGEX",
                      help="A house-style speaker label: a regular expression with a group "
                      "named 'label', matched at the start of a line."),
+        click.option("--utterances", is_flag=True, default=False,
+                     help="Keep consecutive turns of one speaker apart (one per utterance, "
+                     "cue or label line); by default a run of one speaker is one turn."),
+        click.option("--skip-bad", is_flag=True, default=False,
+                     help="Import every file that can be read, each on its own, and list the "
+                     "refused ones (exit status 1 at the end). Default: the first file that "
+                     "cannot be read stops the import and nothing is imported."),
         click.option("--text-column", "text_columns", multiple=True, metavar="COLUMN",
                      help="Survey tables: a column holding answers (repeatable; default: "
                      "the free-text columns)."),

@@ -9,6 +9,7 @@ import click
 from qda.cli.base import (
     _INTERVIEWER,
     _SPACY,
+    _account_for,
     _UNIT,
     _fail_cleanly,
     _open,
@@ -35,7 +36,7 @@ from qda.cli.base import (
 @_parallel
 @_fail_cleanly
 def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, speaker_pattern,
-        text_columns, id_column, spacy_model, workers, scheduler) -> None:
+        utterances, skip_bad, text_columns, id_column, spacy_model, workers, scheduler) -> None:
     """The whole job: ingest, segment, code by rules, analyse, export.
 
     With no INPUT, runs on the bundled sample into ./qda-output/.
@@ -44,10 +45,12 @@ def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, 
 
     result = run_job(inputs, codebook=codebook, participants=participants, out=out, unit=unit,
                      interviewer_labels=interviewer_labels, spacy_model=spacy_model,
-                     format=format_, speaker_pattern=speaker_pattern,
-                     text_columns=text_columns, id_column=id_column, progress=True,
-                     workers=workers, scheduler=scheduler)
+                     format=format_, speaker_pattern=speaker_pattern, utterances=utterances,
+                     skip_bad=skip_bad, text_columns=text_columns, id_column=id_column,
+                     progress=True, workers=workers, scheduler=scheduler)
     _warn(result.warnings)
+    for line in result.ingest.documents:
+        click.echo(f"Read {line}")
     s = result.summary
     added = len(result.ingest.added)
     click.echo(f"Imported {added} document(s)"
@@ -66,6 +69,7 @@ def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, 
     click.echo("Wrote:")
     for path in result.outputs:
         click.echo(f"  {path}")
+    _account_for(result.ingest)
 
 
 @cli.command()
@@ -89,11 +93,13 @@ def init(file) -> None:
 @_project_option
 @_parallel
 @_fail_cleanly
-def ingest(paths, participants, unit, interviewer_labels, format_, speaker_pattern, text_columns,
+def ingest(paths, participants, unit, interviewer_labels, format_, speaker_pattern, utterances,
+           skip_bad, text_columns,
            id_column, project_path, workers, scheduler) -> None:
     """Import transcripts and survey tables (files or folders).
 
-    Reads .txt/.md, .docx, .pdf (with a text layer), .vtt/.srt, Zoom/Teams/Otter text
+    Reads .txt/.md, .docx, .odt, .rtf, .html/.htm, .pdf (with a text layer), .vtt/.srt,
+    WhisperX and Zoom/Teams/Otter text
     exports and survey tables (.csv/.xlsx). The same file again changes nothing; a changed
     file becomes a new version of its document, with every coding moved to the same words.
     A REFI-QDA project (.qdpx, from NVivo, ATLAS.ti, MAXQDA...) is imported whole: texts,
@@ -108,10 +114,13 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
     with _open(project_path) as project:
         report = project.ingest(paths, participants=participants, unit=unit,
                                 interviewer_labels=interviewer_labels, format=format_,
-                                speaker_pattern=speaker_pattern, text_columns=text_columns,
+                                speaker_pattern=speaker_pattern, utterances=utterances,
+                                skip_bad=skip_bad, text_columns=text_columns,
                                 id_column=id_column, progress=True, workers=workers,
                                 scheduler=scheduler)
     _warn(report.warnings)
+    for line in report.documents:
+        click.echo(f"Read {line}")
     for line in report.surveys:
         click.echo(f"Survey {line}")
     for name, why in report.skipped:
@@ -122,6 +131,7 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
                    f"{len(rev.codings_unplaced)} archived.")
     click.echo(f"Imported {len(report.added)} document(s), {report.segments} segments; "
                f"{report.participants} participants in the project.")
+    _account_for(report)
 
 
 def _refi_projects(paths) -> tuple[list[Path], list[Path]]:

@@ -83,3 +83,13 @@ def matrix(rows, value, depth, codes, coders, sources, statuses, queries, totals
                                queries=list(queries) or None, **chosen)
         click.echo(f"# {project.select_codings(**chosen).description}", err=True)
     _write_table(table, out)
+
+
+@cli.command()
+@_CSV_OUT
+@_project_option
+@_fail_cleanly
+def documents(out, project_path) -> None:
+    """The documents with their import report (speakers, turns, words, warnings) as CSV."""
+    with _open(project_path) as project:
+        _write_table(project.import_report(), out)

@@ -46,13 +46,18 @@ FORMATS = {
     "vtt": "qda.ingest.subtitles:read_vtt",
     "srt": "qda.ingest.subtitles:read_srt",
     "survey": "qda.ingest.survey:read_survey",
+    "odt": "qda.ingest.odt:read_odt",
+    "rtf": "qda.ingest.rtf:read_rtf",
+    "html": "qda.ingest.html:read_html",
+    "doc": "qda.ingest.doc:read_doc",
 }
 _ALIASES = {"zoom": "transcript-export", "teams": "transcript-export",
             "otter": "transcript-export", "txt": "text", "md": "text", "csv": "survey",
-            "xlsx": "survey", "webvtt": "vtt"}
+            "xlsx": "survey", "webvtt": "vtt", "htm": "html"}
 _BY_EXTENSION = {".txt": "text", ".md": "text", ".text": "text", ".docx": "docx",
                  ".pdf": "pdf", ".vtt": "vtt", ".srt": "srt", ".csv": "survey",
-                 ".xlsx": "survey", ".xlsm": "survey"}
+                 ".xlsx": "survey", ".xlsm": "survey", ".odt": "odt", ".rtf": "rtf",
+                 ".html": "html", ".htm": "html", ".doc": "doc"}
 assert set(_BY_EXTENSION) == set(KNOWN_EXTENSIONS)
 _SHEET_NAMES = {"participants.csv", "participants.xlsx", "participants.xlsm"}
 # REFI-QDA exchange files are not transcripts: a project is imported whole, on its own.
@@ -107,29 +112,51 @@ def read_document(path: str | Path, options: ReadOptions | None = None) -> Sourc
     module, _, function = FORMATS[name].partition(":")
     reader = getattr(importlib.import_module(module), function)
     doc = reader(path, data, options)
+    doc = _common_rules(path, doc, options)
     check_turn_sizes(doc, str(path))
     doc.sha256 = hashlib.sha256(data).hexdigest()
     doc.path = str(path)
     return doc
 
 
-def collect_inputs(paths: Iterable[str | Path]) -> tuple[list[Path], Path | None]:
+def _common_rules(path: Path, doc: SourceDocument, options: ReadOptions) -> SourceDocument:
+    """What every reader's document goes through (:mod:`qda.ingest.runs`): near-copy
+    labels named, runs of one speaker made one turn, unlabelled text said so."""
+    from qda.ingest.runs import label_warnings, merge_runs, no_labels_warning
+    if doc.unit is not None:            # survey responses are their own unit
+        return doc
+    if not doc.labelled:
+        doc.warnings.append(no_labels_warning(path.name, doc.text))
+        return doc
+    doc.warnings.extend(label_warnings(path.name, doc.turns))
+    return doc if options.utterances else merge_runs(doc)
+
+
+def collect_inputs(paths: Iterable[str | Path], *, others: list[tuple[Path, str]] | None = None
+                   ) -> tuple[list[Path], Path | None]:
     """Expand folders into the transcripts inside them (sorted, non-recursive).
 
     A ``participants.csv``/``.xlsx`` inside a given folder is returned as the
     participants sheet rather than read; any other ``.csv``/``.xlsx`` there is a
-    survey table.
+    survey table. ``others``, when given, receives every other file of a folder with why
+    it is not a transcript (hidden files excepted), so that every file is accounted for.
     """
+    others = [] if others is None else others
     files: list[Path] = []
     sheet: Path | None = None
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             # Hidden files and Office lock files ("~$interview.docx") are not documents.
-            found = sorted(p for p in path.iterdir() if p.is_file()
-                           and not p.name.startswith((".", "~$")))
+            found = sorted(p for p in path.iterdir() if not p.name.startswith("."))
             documents = []
             for p in found:
+                if p.is_dir():
+                    others.append((p, "a folder (folders inside are not read)"))
+                    continue
+                if p.name.startswith("~$"):
+                    others.append((p, "an Office lock file"))
+                    continue
                 if p.name.lower() in _SHEET_NAMES:
                     sheet = sheet or p
                 elif p.suffix.lower() in _EXCHANGE:
@@ -137,6 +164,8 @@ def collect_inputs(paths: Iterable[str | Path]) -> tuple[list[Path], Path | None
                                      f"{path} or give the transcripts by name")
                 elif p.suffix.lower() in KNOWN_EXTENSIONS:
                     documents.append(p)
+                else:
+                    others.append((p, f"not a transcript type ({p.suffix or 'no extension'})"))
             if not documents:
                 raise InputError(f"{path}: holds no transcripts ({', '.join(KNOWN_EXTENSIONS)})")
             files.extend(documents)

@@ -11,6 +11,7 @@ more specific row); with only speaker, that label in every document.
 
 from __future__ import annotations
 
+import difflib
 import io
 import re
 import unicodedata
@@ -83,6 +84,37 @@ class ParticipantsSheet:
                 f"name {len(names)} document(s) not in the project ({shown}{more}); they are "
                 "used when those documents are imported. Check the spelling if they should "
                 "already be there")
+
+    def unmatched_speakers(self, speakers: Iterable[tuple[str, str]]) -> list[str]:
+        """A warning for each row naming a speaker no document it applies to has (``Anna``
+        where the transcript says ``Ana``), with the closest label there. ``speakers``:
+        (document id, label) pairs of the project. Rows naming a document not in the
+        project are left to :meth:`unknown_documents_warning`."""
+        by_doc: dict[str, dict[str, str]] = {}
+        for doc, label in speakers:
+            if label:
+                by_doc.setdefault(doc, {})[_norm_speaker(label)] = label
+        everywhere = {k: v for labels in by_doc.values() for k, v in labels.items()}
+        out = []
+        for rec in self.rows.to_dict("records"):
+            if not rec["speaker"]:
+                continue
+            doc = document_key(rec["document"]) if rec["document"] else ""
+            if doc and doc not in by_doc:
+                continue
+            labels = by_doc[doc] if doc else everywhere
+            spk = _norm_speaker(rec["speaker"])
+            if spk in labels:
+                continue
+            close = difflib.get_close_matches(spk, list(labels), n=1, cutoff=0.6)
+            where = f" in {doc}" if doc else " in any document"
+            hint = (f"the closest label is {labels[close[0]]!r}" if close else
+                    "no label there is close" + (f" (labels: {', '.join(sorted(labels.values())[:8])})"
+                                                 if labels else ""))
+            out.append(f"{self.path}: row {rec['__row__']}: speaker {rec['speaker']!r} matches "
+                       f"no speaker{where}; {hint}: correct the sheet or the transcript, or "
+                       f"participant {rec['participant']!r} has no words")
+        return out
 
     def lookup(self, document_id: str, speaker: str | None) -> str | None:
         """The participant for a speaker in a document, by the sheet's precedence."""

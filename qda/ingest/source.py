@@ -51,6 +51,9 @@ class ReadOptions:
     #: several survey tables read at once (a folder): a table without a named column
     #: uses the named ones it has, else finds its own (and says so), instead of refusing
     lenient_columns: bool = False
+    #: keep consecutive turns of one speaker apart (one per utterance, cue or label)
+    #: instead of making each run of one speaker one turn (``--utterances``)
+    utterances: bool = False
 
 
 @dataclass
@@ -102,4 +105,4 @@ def document_key(name: str) -> str:
 
 
 KNOWN_EXTENSIONS = (".txt", ".md", ".text", ".docx", ".pdf", ".vtt", ".srt", ".csv", ".xlsx",
-                    ".xlsm")
+                    ".xlsm", ".odt", ".rtf", ".html", ".htm", ".doc")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from qda.errors import InputError
 
 __all__ = ["Turn", "find_turns", "is_interviewer_label", "paragraph_turns", "trim_span",
-           "INTERVIEWER_LABELS", "compile_speaker_pattern", "parse_time", "label_at_start"]
+           "INTERVIEWER_LABELS", "compile_speaker_pattern", "parse_time", "label_at_start",
+           "NON_SPEECH", "label_starts"]
 
 #: Labels recognised as the interviewer's (case-insensitive; a trailing number is
 #: allowed, e.g. "Interviewer 2"). Extend per project with ``interviewer_labels``.
@@ -59,11 +61,48 @@ def _name(group: str = "label") -> str:
 def _label_pattern() -> re.Pattern[str]:
     """Compiled on first use, not at import: listing the marks scans ~135k code points."""
     bold = r"(?:\*\*|__)?"        # Markdown bold: "**Dawn:** words" or "**Dawn**: words"
+    # One stray space or tab before the label is allowed (deeper indentation is text);
+    # so is a bracketed name before
+    # the colon ("[SPEAKER_00]: words", as WhisperX writes into subtitle cues).
     return re.compile(
-        rf"^(?:(?P<before>{_STAMP})[ \t]+)?{bold}" + _name()
-        + rf"(?:[ \t]+(?P<after>{_STAMP}))?[ \t]*{bold}:{bold}(?=[ \t]|$)[ \t]*",
+        rf"^[ \t]?(?:(?P<before>{_STAMP})[ \t]+)?{bold}(?P<open>\[)?" + _name()
+        + rf"(?(open)\])(?:[ \t]+(?P<after>{_STAMP}))?[ \t]*{bold}:{bold}(?=[ \t]|$)[ \t]*",
         re.MULTILINE,
     )
+
+
+#: WhisperX / pyannote diarised text: ``[0:00:06.835000 - 0:00:07.235000] SPEAKER_00 - Hello.``
+#: (a time range in brackets, the label, then `` - `` or ``:``).
+_RANGE_TIME = r"\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,6})?"
+
+
+@lru_cache(maxsize=1)
+def _range_pattern() -> re.Pattern[str]:
+    return re.compile(
+        rf"^[ \t]*\[(?P<begin>{_RANGE_TIME})[ \t]*(?:-->|-|\u2013)[ \t]*(?P<end>{_RANGE_TIME})\]"
+        r"[ \t]+" + _name() + r"(?:[ \t]+-[ \t]+|[ \t]*:[ \t]*|[ \t]*$)",
+        re.MULTILINE,
+    )
+
+
+#: What a bracket at a line start holds when it is a stage direction, not a speaker.
+NON_SPEECH = frozenset({
+    "laughs", "laughter", "laughing", "laugh", "inaudible", "crosstalk", "cross talk",
+    "pause", "long pause", "silence", "music", "applause", "unclear", "noise", "coughs",
+    "cough", "sighs", "sigh", "indistinct", "overlapping", "overtalk", "break", "redacted",
+    "name", "interruption", "background noise", "phone rings", "end", "start", "sic",
+})
+
+
+@lru_cache(maxsize=1)
+def _bracket_pattern() -> re.Pattern[str]:
+    """``[P3] words`` / ``[Interviewer] words``: a bracketed label, no colon."""
+    return re.compile(r"^[ \t]*\[" + _name() + r"\][ \t]+(?=\S)", re.MULTILINE)
+
+
+#: Otter's closing line is not speech.
+_TRAILER = re.compile(r"^[ \t]*Transcribed by https?://(?:www\.)?otter\.ai\S*\s*\Z",
+                      re.MULTILINE | re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -155,40 +194,105 @@ def find_turns(text: str, *, interviewer_labels: Iterable[str] = (),
     A transcript without labels is one author's: see :func:`paragraph_turns`.
     """
     extra = tuple(interviewer_labels)
-    found: list[tuple[int, int, str, float | None]] = []   # label start, body start, label, time
-    if speaker_pattern is not None:
-        for m in compile_speaker_pattern(speaker_pattern).finditer(text):
-            label = m.group("label")
-            if label and label.strip():
-                stamp = m.groupdict().get("time")
-                try:
-                    when = parse_time(stamp)
-                except ValueError:
-                    when = None
-                found.append((m.start(), m.end(), label, when))
-    else:
-        for m in _label_pattern().finditer(text):
-            if len(m.group("label").split()) <= _MAX_LABEL_WORDS:
-                found.append((m.start(), m.end(), m.group("label"),
-                              parse_time(m.group("before") or m.group("after"))))
-        headings = [m for m in _heading_pattern().finditer(text)
-                    if len((m.group("label") or m.group("label2")).split()) <= _MAX_LABEL_WORDS]
-        if len(headings) >= _MIN_HEADINGS:
-            taken = {start for start, *_ in found}
-            found.extend((m.start(), m.end(), m.group("label") or m.group("label2"),
-                          parse_time(m.group("before") or m.group("after")))
-                         for m in headings if m.start() not in taken)
-            found.sort()
+    found = _pattern_labels(text, speaker_pattern) if speaker_pattern is not None \
+        else _known_labels(text, extra)
+    trailer = _TRAILER.search(text)
+    limit = trailer.start() if trailer else len(text)
     turns: list[Turn] = []
-    for i, (_, body_start, raw, when) in enumerate(found):
-        body_end = found[i + 1][0] if i + 1 < len(found) else len(text)
-        start, end = trim_span(text, body_start, body_end)
+    for i, (_, body_start, raw, begin, end_time) in enumerate(found):
+        body_end = min(found[i + 1][0] if i + 1 < len(found) else len(text), limit)
+        start, end = trim_span(text, body_start, max(body_start, body_end))
         if start == end:
             continue
         label = unicodedata.normalize("NFC", " ".join(raw.split()))
-        turns.append(Turn(start, end, label, is_interviewer_label(label, extra), begin_time=when))
+        turns.append(Turn(start, end, label, is_interviewer_label(label, extra),
+                          begin_time=begin, end_time=end_time))
     header_end = found[0][0] if found else len(text)
     return turns, header_end
+
+
+#: (label start, body start, label, begin time, end time)
+_Found = tuple[int, int, str, "float | None", "float | None"]
+
+
+def _pattern_labels(text: str, speaker_pattern: str) -> list[_Found]:
+    found = []
+    for m in compile_speaker_pattern(speaker_pattern).finditer(text):
+        label = m.group("label")
+        if label and label.strip():
+            try:
+                when = parse_time(m.groupdict().get("time"))
+            except ValueError:
+                when = None
+            found.append((m.start(), m.end(), label, when, None))
+    return found
+
+
+def _short(label: str) -> bool:
+    return len(label.split()) <= _MAX_LABEL_WORDS
+
+
+def _known_labels(text: str, extra: tuple[str, ...] = ()) -> list[_Found]:
+    """Every built-in label style at once: ``Name:`` (timestamps, bold, brackets), time
+    ranges (WhisperX), headings (Otter/Teams, when at least two); bracketed labels
+    without a colon only in a file with none of those."""
+    found: dict[int, _Found] = {}
+    for m in _range_pattern().finditer(text):
+        if _short(m.group("label")):
+            found[m.start()] = (m.start(), m.end(), m.group("label"),
+                                parse_time(m.group("begin")), parse_time(m.group("end")))
+    for m in _label_pattern().finditer(text):
+        if _short(m.group("label")) and m.start() not in found:
+            found[m.start()] = (m.start(), m.end(), m.group("label"),
+                                parse_time(m.group("before") or m.group("after")), None)
+    headings = [m for m in _heading_pattern().finditer(text)
+                if _short(m.group("label") or m.group("label2"))]
+    if len(headings) >= _MIN_HEADINGS:
+        for m in headings:
+            found.setdefault(m.start(), (m.start(), m.end(), m.group("label") or m.group("label2"),
+                                         parse_time(m.group("before") or m.group("after")), None))
+    if not found:
+        found = {f[0]: f for f in _bracket_labels(text)}
+    return _house_case(sorted(found.values()), extra)
+
+
+def _house_case(found: list[_Found], extra: tuple[str, ...]) -> list[_Found]:
+    """In a transcript whose interviewer is labelled in capitals (``MODERATOR:``; not a
+    one-letter ``Q:``), a
+    label seen once and not in capitals (``Heat map: I like it``, said by the unlabelled
+    participant) is words, not a speaker: house styles write every label alike."""
+    key = lambda f: " ".join(f[2].split())
+    counts = Counter(key(f) for f in found)
+    if not any(label.isupper() and len(label) >= 3 and is_interviewer_label(label, extra)
+               for label in counts):
+        return found
+    return [f for f in found if counts[key(f)] >= 2 or key(f).isupper()
+            or is_interviewer_label(key(f), extra)]
+
+
+def _bracket_labels(text: str) -> list[_Found]:
+    """``[P3] words`` lines: labels when at least two different ones recur (or are the
+    interviewer's); then a label seen once counts when numbered like a recurring one
+    (``[id3]`` beside ``[id1]``). A stage direction such as ``[laughs]`` never does."""
+    key = lambda m: " ".join(m.group("label").split())
+    matches = [m for m in _bracket_pattern().finditer(text)
+               if _short(m.group("label")) and key(m).lower() not in NON_SPEECH]
+    counts = Counter(key(m) for m in matches)
+    recurring = {label for label, n in counts.items() if n >= 2 or is_interviewer_label(label)}
+    if len(recurring) < 2:
+        return []
+    shape = lambda label: re.sub(r"\d+", "#", label.casefold())
+    shapes = {shape(label) for label in recurring if re.search(r"\d", label)}
+    return [(m.start(), m.end(), m.group("label"), None, None) for m in matches
+            if key(m) in recurring or shape(key(m)) in shapes]
+
+
+def label_starts(text: str, *, speaker_pattern: str | None = None,
+                 interviewer_labels: Iterable[str] = ()) -> list[int]:
+    """Where each label :func:`find_turns` finds begins (the offset of its line part)."""
+    found = _pattern_labels(text, speaker_pattern) if speaker_pattern is not None \
+        else _known_labels(text, tuple(interviewer_labels))
+    return [f[0] for f in found]
 
 
 def label_at_start(line: str, *, speaker_pattern: str | None = None) -> tuple[str, int] | None:

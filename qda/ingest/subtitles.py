@@ -7,8 +7,9 @@ first cue's start and the last cue's end, in seconds.
 
 The stored text has one paragraph per turn, ``Speaker: words of the cues\\n\\n``, so
 a turn's offsets cover exactly its words. webvtt-py skips a cue whose timing it cannot
-read without a word, so every ``-->`` line is checked here first and a broken one is an
-error naming its line.
+read without a word, so every ``-->`` line is checked here first: an impossible time or a
+broken timing line is mended and named in a warning (cue, line, fault), not refused.
+Teams writes voices as ``<v Last, First>``: the speaker is ``Last, First``.
 """
 
 from __future__ import annotations
@@ -53,39 +54,73 @@ class _Piece:
     end: float
 
 
-def _seconds(stamp: str) -> float | None:
-    """``01:02:03.500`` / ``02:03,5`` -> seconds; None when minutes or seconds pass 59."""
+def _seconds(stamp: str) -> tuple[float, bool]:
+    """``01:02:03.500`` / ``02:03,5`` -> (seconds, possible): ``possible`` is False when
+    minutes or seconds pass 59 (the seconds then counted on: ``00:00:60`` is one minute)."""
     *whole, last = stamp.replace(",", ".").split(":")
     seconds, fields = float(last), [int(f) for f in whole]
-    if seconds >= 60 or (fields and fields[-1] >= 60):     # fields[-1] is the minutes
-        return None
+    possible = seconds < 60 and not (fields and len(fields) > 1 and fields[-1] >= 60)
     total = 0
     for f in fields:
         total = total * 60 + f
-    return total * 60 + seconds
+    return total * 60 + seconds, possible
 
 
-def _check_timings(path: Path, text: str, kind: str) -> int:
-    """Every line with ``-->`` must be a readable cue timing, and a line of two time
-    stamps must have ``-->`` between them; returns how many timings there are."""
-    count = 0
-    for number, line in enumerate(text.split("\n"), start=1):
-        if "-->" not in line:
-            if _LOST_ARROW.match(line):
-                raise InputError(f"{path}: line {number}: {line.strip()[:60]!r} looks like a cue "
-                                 f"timing without its '-->'; write it as '{_EXAMPLE[kind]}'")
+def _stamp(seconds: float, kind: str) -> str:
+    ms = round(seconds * 1000)
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    sec, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{sec:02d}{',' if kind == 'srt' else '.'}{ms:03d}"
+
+
+#: A timing line read leniently: two time stamps with an arrow (or what is left of one)
+_LOOSE = re.compile(rf"^\s*(?P<a>\d+:\d+(?::\d+)?(?:[.,]\d+)?)\s*(?:-->|[-\u2010-\u2015\u2212=>~\s]*)"
+                    rf"\s*(?P<b>\d+:\d+(?::\d+)?(?:[.,]\d+)?)(?P<rest>\s.*)?$")
+
+
+#: no recording is this long (1000 hours): a time past it is a broken line
+_LONGEST = 3_600_000.0
+
+
+def _mend_timings(path: Path, text: str, kind: str) -> tuple[str, int, list[str]]:
+    """Every cue timing made readable, each mend a warning naming the cue, its line and
+    the fault: an impossible time (``00:00:60.000``) is counted on, a timing line that
+    lost its ``-->`` or cannot be read gets the previous cue's end, a cue ending before
+    it starts ends where it starts. webvtt-py would skip such cues without a word.
+    Returns the mended text, how many timings there are, and the warnings."""
+    lines, notes, count, previous = text.split("\n"), [], 0, 0.0
+    for number, line in enumerate(lines, start=1):
+        lost = "-->" not in line and _LOST_ARROW.match(line)
+        if "-->" not in line and not lost:
             continue
         count += 1
-        m = _TIMINGS[kind].match(line)
-        a = _seconds(m.group("a")) if m else None
-        b = _seconds(m.group("b")) if m else None
-        if a is None or b is None:
-            raise InputError(f"{path}: line {number}: cue timing {line.strip()[:60]!r} is not "
-                             f"'{_EXAMPLE[kind]}'; fix the times or delete that cue")
-        if b < a:
-            raise InputError(f"{path}: line {number}: cue ends ({m.group('b')}) before it starts "
-                             f"({m.group('a')}); fix the times")
-    return count
+        where = f"{path}: cue {count} (line {number}, {line.strip()[:40]!r})"
+        m = _TIMINGS[kind].match(line) if not lost else None
+        loose = m or _LOOSE.match(line)
+        try:
+            (a, a_ok), (b, b_ok) = _seconds(loose.group("a")), _seconds(loose.group("b"))
+            if not max(a, b) < _LONGEST:
+                raise ValueError("past any recording's length")
+        except (AttributeError, ValueError, OverflowError):
+            a = b = previous
+            notes.append(f"{where}: the timing line cannot be read; its words are kept at the "
+                         f"previous cue's time ({_stamp(previous, kind)}): fix the times")
+        else:
+            if lost or not m:
+                notes.append(f"{where}: the timing line is not '{_EXAMPLE[kind]}'; read as "
+                             f"{_stamp(a, kind)} --> {_stamp(b, kind)}")
+            elif not (a_ok and b_ok):
+                notes.append(f"{where}: impossible time (minutes or seconds past 59); read as "
+                             f"{_stamp(a, kind)} --> {_stamp(b, kind)}")
+            if b < a:
+                notes.append(f"{where}: the cue ends before it starts; read as ending at its "
+                             "start")
+                b = a
+        previous = b
+        rest = line[loose.end("b"):] if loose else ""
+        lines[number - 1] = f"{_stamp(a, kind)} --> {_stamp(b, kind)}{rest.rstrip()}"
+    return "\n".join(lines), count, notes
 
 
 def _speaker_of(line: str, options: ReadOptions) -> tuple[str | None, str]:
@@ -120,11 +155,11 @@ def _read(path: Path, data: bytes, options: ReadOptions, kind: str) -> SourceDoc
     text = normalise_newlines(decoded).lstrip("\ufeff")
     if not text.strip():
         raise InputError(f"{path}: has no text; check that it is the right file")
-    expected = _check_timings(path, text, kind)
+    text, expected, notes = _mend_timings(path, text, kind)
     try:
         parsed = webvtt.from_buffer(io.StringIO(text), format=kind)
         captions = list(parsed)
-        notes = [n.strip() for n in getattr(parsed, "header_comments", None) or [] if n.strip()]
+        header = [n.strip() for n in getattr(parsed, "header_comments", None) or [] if n.strip()]
     except MalformedFileError as exc:
         first = "WEBVTT on its first line" if kind == "vtt" else "a cue number, then a timing line"
         raise InputError(f"{path}: is not a {kind.upper()} file ({exc}); it must start with "
@@ -146,7 +181,8 @@ def _read(path: Path, data: bytes, options: ReadOptions, kind: str) -> SourceDoc
         first = pieces[i]
         j = i + 1
         # Cues of one speaker merge; cues with no speaker before any speaker stay apart.
-        while j < len(pieces) and first.speaker is not None and pieces[j].speaker == first.speaker:
+        while j < len(pieces) and not options.utterances and first.speaker is not None \
+                and pieces[j].speaker == first.speaker:
             j += 1
         group = pieces[i:j]
         prefix = f"{first.speaker}: " if first.speaker else ""
@@ -161,8 +197,8 @@ def _read(path: Path, data: bytes, options: ReadOptions, kind: str) -> SourceDoc
         i = j
     return SourceDocument(
         name=path.name, format=kind, text="".join(parts).rstrip("\n") + "\n", turns=turns,
-        labelled=any(t.speaker for t in turns),
-        metadata={"cues": len(captions), **({"header": "\n".join(notes)} if notes else {})},
+        labelled=any(t.speaker for t in turns), warnings=notes,
+        metadata={"cues": len(captions), **({"header": "\n".join(header)} if header else {})},
     )
 
 

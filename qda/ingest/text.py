@@ -18,7 +18,8 @@ from charset_normalizer import from_bytes
 
 from qda.errors import InputError
 from qda.ingest.source import ReadOptions, SourceDocument, normalise_newlines
-from qda.ingest.speakers import find_turns, paragraph_turns
+from qda.ingest.runs import interviewer_only_turns
+from qda.ingest.speakers import find_turns, label_starts, paragraph_turns
 
 __all__ = ["read_text", "decode_text", "text_document"]
 
@@ -128,10 +129,17 @@ def text_document(path: Path, text: str, options: ReadOptions, *, format: str,
     if not labelled and header_end < len(text):
         raise InputError(f"{path}: has speaker labels but nothing said after any of them; "
                          "check that the words follow the labels")
+    note = _BRACKETED_HEADER.match(text)
     if not labelled:
-        note = _BRACKETED_HEADER.match(text)
         header_end = note.end() if note else 0
         turns = paragraph_turns(text, header_end)
+    else:
+        only = interviewer_only_turns(
+            text, turns, label_starts(text, speaker_pattern=options.speaker_pattern,
+                                      interviewer_labels=options.interviewer_labels),
+            note.end() if note else 0)
+        if only is not None:
+            turns, header_end = only, min(header_end, note.end() if note else 0)
     if not turns:
         raise InputError(f"{path}: has only a header ({text.strip()[:60]!r}) and no transcript "
                          "text; check that it is the right file")

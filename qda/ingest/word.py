@@ -7,7 +7,9 @@ bold labels are written into the stored text as ``Dawn: ...`` so that turns are 
 the same way as in a text file. A table whose rows are turns (speaker | words, with an
 optional time column; a header row naming the columns, speakers that recur, or rows
 that are all label | words with most words ending like a sentence) gives
-one ``[time] Speaker: words`` line per row; any other table (a cover sheet: "Date | 1
+one ``[time] Speaker: words`` line per row; a two-column table in which one row holds
+a whole part (the names in the first cell, the words in the second, aligned paragraph
+by paragraph) gives a ``Speaker: words`` line per aligned pair; any other table (a cover sheet: "Date | 1
 May") gives one line per row, its cells separated by tabs.
 """
 
@@ -152,7 +154,46 @@ def _row_turn(cells: list[str], roles: dict[str, int] | None) -> tuple[str | Non
     return stamp, "", " ".join(rest)
 
 
+def _paragraphs(cell) -> list[str]:
+    return [" ".join(normalise_newlines(p.text).split()) for p in cell.paragraphs]
+
+
+def _part_lines(row) -> list[str] | None:
+    """A row holding a whole part of an interview: the speakers' names in the first cell
+    and their words in the second, one paragraph per turn, aligned paragraph by paragraph
+    (empty paragraphs as spacing; a words paragraph beside an empty name continues the
+    turn above). None when the row is not laid out so."""
+    seen, cells = set(), []
+    for cell in row.cells:
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            cells.append(cell)
+    if len(cells) != 2:
+        return None
+    names, words = _paragraphs(cells[0]), _paragraphs(cells[1])
+    labels = [n.rstrip(":").strip() for n in names if n]
+    if len(labels) < 2 or not all(_LABELISH.fullmatch(n) and len(n.split()) <= 4
+                                  for n in labels):
+        return None
+    said = [i for i, n in enumerate(names) if n and i < len(words) and words[i]]
+    if len(said) * 2 < len(labels):
+        return None                      # names without words beside them: not aligned
+    lines = []
+    for i in range(max(len(names), len(words))):
+        name = names[i].rstrip(":").strip() if i < len(names) else ""
+        text = words[i] if i < len(words) else ""
+        if name:
+            lines.append(f"{name}: {text}" if text else f"{name}:")
+        elif text:
+            lines.append(text)
+    return lines
+
+
 def _table_lines(table: Table) -> list[str]:
+    parts = [_part_lines(r) for r in table.rows]
+    if any(parts) and all(p is not None or not any(_cells(r)) or _header_roles(_cells(r))
+                          for p, r in zip(parts, table.rows)):
+        return [line for part in parts if part for line in ["", *part]]
     rows = [_cells(r) for r in table.rows]
     rows = [r for r in rows if any(r)]
     if not rows:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qda.documents import add_document, add_version, document_unit
+from qda.documents import add_document, add_version, document_unit, import_report, report_line
 from qda.errors import InputError
 from qda.ingest import (
     MAX_FILE_BYTES,
@@ -56,7 +56,8 @@ class Ingesting:
                unit: str = "turn", interviewer_labels: Sequence[str] = (),
                format: str | None = None, speaker_pattern: str | None = None,
                text_columns: Sequence[str] = (), id_column: str | None = None,
-               progress: bool = False, who: str | None = None, workers: int | None = None,
+               utterances: bool = False, skip_bad: bool = False, progress: bool = False,
+               who: str | None = None, workers: int | None = None,
                scheduler: str | None = None) -> IngestReport:
         """Read transcripts and tables (files or folders), segment them and store them.
 
@@ -66,24 +67,79 @@ class Ingesting:
         already in the project with the same content is skipped; a changed file with the
         name of a document becomes that document's next version, its codings re-anchored
         (those whose words are gone are archived and listed in ``report.unplaced``).
+        ``utterances`` keeps consecutive turns of one speaker apart (by default a run of
+        one speaker is one turn: :mod:`qda.ingest.runs`).
         ``progress`` shows a progress bar on a terminal (nothing when output is piped).
         ``workers`` reads and segments files in that many processes; ``scheduler`` (a Dask
         cluster's address) segments new documents there. This process alone writes.
+        ``skip_bad``: each file is imported in a transaction of its own and a file that
+        cannot be read is listed in ``report.refused`` instead of stopping the import.
+        Without it a bad file among several stops everything, the project unchanged.
         """
         if unit not in UNITS:
             raise InputError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
-        files, folder_sheet = collect_inputs(paths)
+        others: list[tuple[Path, str]] = []
+        files, folder_sheet = collect_inputs(paths, others=others)
         if not files:
             raise InputError("no transcripts given; name files or a folder of transcripts")
-        sheet_path = participants or folder_sheet
-        sheet = read_participants(sheet_path) if sheet_path else None
+        options = dict(participants=participants or folder_sheet, unit=unit,
+                       interviewer_labels=interviewer_labels, format=format,
+                       speaker_pattern=speaker_pattern, text_columns=text_columns,
+                       id_column=id_column, utterances=utterances, progress=progress,
+                       who=who, workers=workers, scheduler=scheduler)
+        if skip_bad:
+            report = self._ingest_each(files, options)
+        else:
+            try:
+                report = self._ingest(files, **options)
+            except InputError as exc:
+                if len(files) < 2 or not str(exc).startswith(tuple(str(f) for f in files)):
+                    raise
+                raise InputError(f"{exc} (nothing was imported; to import the files that can "
+                                 "be read and list the refused ones, give --skip-bad)") from exc
+        report.not_transcripts = [(str(p), why) for p, why in others]
+        if options["participants"]:
+            report.warnings.extend(self._unmatched_rows(read_participants(options["participants"])))
+        if report.unmapped:
+            report.warnings.append(_unmapped_warning(report.unmapped))
+        return report
+
+    def _unmatched_rows(self, sheet: ParticipantsSheet) -> list[str]:
+        speakers = self._store.speakers()
+        return sheet.unmatched_speakers(zip(speakers["document_id"], speakers["speaker"]))
+
+    def _ingest_each(self, files: list[Path], options: dict) -> IngestReport:
+        """Each file in a transaction of its own; a refused file is listed, not fatal."""
+        report = IngestReport()
+        if options["participants"]:
+            read_participants(options["participants"])   # a bad sheet stops everything
+        for path in files:
+            try:
+                one = self._ingest([path], **options)
+            except InputError as exc:
+                report.refused.append((str(path), " ".join(str(exc).split())))
+                continue
+            for name in ("added", "skipped", "versions", "surveys", "documents"):
+                getattr(report, name).extend(getattr(one, name))
+            report.warnings.extend(w for w in one.warnings if w not in report.warnings)
+            report.segments += one.segments
+            report.unmapped = one.unmapped
+            report.participants = one.participants
+        return report
+
+    def _ingest(self, files: list[Path], *, participants, unit, interviewer_labels, format,
+                speaker_pattern, text_columns, id_column, utterances, progress, who,
+                workers, scheduler) -> IngestReport:
+        """Read ``files`` and store them in one transaction (see :meth:`ingest`)."""
+        sheet = read_participants(participants) if participants else None
         # Several survey tables at once (a folder): --text-column/--id-column name columns
         # of some of them; each table uses those it has, else finds its own (a warning),
         # and a name no table has is an error below. One table alone must have them.
         surveys = [f for f in files if format_for(f, format) == "survey"]
         options = ReadOptions(format=format, interviewer_labels=tuple(interviewer_labels),
                               speaker_pattern=speaker_pattern, text_columns=tuple(text_columns),
-                              id_column=id_column, lenient_columns=len(surveys) > 1)
+                              id_column=id_column, lenient_columns=len(surveys) > 1,
+                              utterances=utterances)
         used_columns: set[str] = set()
         report = IngestReport()
         new_docs: list[tuple[str, SourceDocument]] = []
@@ -127,6 +183,7 @@ class Ingesting:
                     continue
                 seen_sha[doc.sha256] = str(path)
                 report.warnings.extend(doc.warnings)
+                report.documents.append(report_line(doc.name, import_report(doc)))
                 if existing is not None:
                     versions.append((existing, doc))
                     continue
@@ -208,15 +265,6 @@ class Ingesting:
                     f"{rev.document} version {rev.version}: {len(rev.codings_unplaced)} coding(s) "
                     f"could not be placed because their words are no longer in the text ({shown}); "
                     "they are kept in the archive: see `Project.archived_codings()`")
-        if report.unmapped:
-            listed = "; ".join(f"{d}: {s or '(whole document)'}" for d, s in report.unmapped[:12])
-            more = f" and {len(report.unmapped) - 12} more" if len(report.unmapped) > 12 else ""
-            report.warnings.append(
-                f"{len(report.unmapped)} speaker(s) have no row in a participants sheet and were "
-                f"made participants of their own ({listed}{more}); fill in a sheet with columns "
-                "participant,document,speaker,... (`qda participants template` writes one) and "
-                "load it with `qda participants load`"
-            )
         return report
 
     def _respondents(self, doc_id: str, doc: SourceDocument, sheet: ParticipantsSheet | None,
@@ -259,6 +307,24 @@ class Ingesting:
             out[col] = ""
         return out.reset_index(drop=True)
 
+    def import_report(self) -> pd.DataFrame:
+        """The import report of every document: ``document, name, format, speakers, turns,
+        words, warnings`` (a count) and ``notes`` (the warnings' text, one per line)."""
+        docs = self._store.documents()
+        reports = self._store.import_reports()
+        rows = []
+        for doc in docs.itertuples():
+            rep = reports.get(doc.document_id) or {}
+            rows.append({"document": doc.document_id, "name": doc.name, "format": doc.format,
+                         "speakers": "; ".join(s or "(unlabelled respondent)"
+                                               for s in rep.get("speakers", []))
+                         if rep.get("labelled", True) else "",
+                         "turns": rep.get("turns"), "words": rep.get("words"),
+                         "warnings": len(rep.get("warnings", [])),
+                         "notes": "\n".join(rep.get("warnings", []))})
+        return pd.DataFrame(rows, columns=["document", "name", "format", "speakers", "turns",
+                                           "words", "warnings", "notes"])
+
     def archived_codings(self) -> pd.DataFrame:
         """Codings taken out of use (never deleted): quote, code, coder, why, when, by whom."""
         return self._store.archived_codings()
@@ -275,7 +341,10 @@ class Ingesting:
         if unknown:
             warnings.warn(unknown, UserWarning, stacklevel=2)
         with self._store.transaction():
-            return self._map_participants(sheet, who=who)
+            unmapped = self._map_participants(sheet, who=who)
+        for message in self._unmatched_rows(sheet):
+            warnings.warn(message, UserWarning, stacklevel=2)
+        return unmapped
 
     def _map_participants(self, sheet: ParticipantsSheet | None, *, who: str | None
                           ) -> list[tuple[str, str]]:
@@ -323,3 +392,12 @@ def _survey_line(doc: SourceDocument) -> str:
             f"{meta['id_column']!r}" if meta["id_column"] else
             f"{doc.name}: answers read from {quoted(meta['text_columns'])}; respondents by "
             "row number") + f"; attributes: {quoted(meta['attribute_columns'])}{found}"
+
+
+def _unmapped_warning(unmapped: list[tuple[str, str]]) -> str:
+    listed = "; ".join(f"{d}: {s or '(whole document)'}" for d, s in unmapped[:12])
+    more = f" and {len(unmapped) - 12} more" if len(unmapped) > 12 else ""
+    return (f"{len(unmapped)} speaker(s) have no row in a participants sheet and were made "
+            f"participants of their own ({listed}{more}); fill in a sheet with columns "
+            "participant,document,speaker,... (`qda participants template` writes one) and "
+            "load it with `qda participants load`")

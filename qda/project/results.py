@@ -37,6 +37,12 @@ class IngestReport(Shown):
     warnings: list[str] = field(default_factory=list)
     #: per survey table: the columns read as answers, as the id, as attributes
     surveys: list[str] = field(default_factory=list)
+    #: the import report, one line per document read (speakers, turns, words, warnings)
+    documents: list[str] = field(default_factory=list)
+    #: files refused (``skip_bad``): (file, the error)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    #: files in a given folder that are not transcripts: (file, what it is)
+    not_transcripts: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def unplaced(self) -> list[dict]:

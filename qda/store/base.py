@@ -82,8 +82,11 @@ class StoreBase:
         it (file or folder permissions), True always: reads work, writes are refused."""
         path = Path(path)
         if not path.exists():
+            seen = _projects_near(path)
             raise ProjectError(
                 f"{path}: no such project; create one with `qda init {path}` or `qda run`"
+                + (f", or give one of the projects here with --project: {', '.join(seen)}"
+                   if seen else "")
             )
         if path.is_dir():
             raise ProjectError(f"{path}: is a folder, not a qda project file")
@@ -275,3 +278,15 @@ class StoreBase:
     # ---------------------------------------------------------------------- checks
     def integrity_check(self) -> str:
         return self._conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _projects_near(path: Path, limit: int = 8) -> list[str]:
+    """Project files (``*.qda``) beside ``path``, in the current folder and in
+    ``qda-output/`` (where `qda run` puts one), for the message about a missing project."""
+    found: list[str] = []
+    for folder in dict.fromkeys([path.parent, Path("."), Path("qda-output")]):
+        try:
+            found.extend(str(p) for p in sorted(folder.glob("*.qda")) if p.is_file())
+        except OSError:
+            continue
+    return list(dict.fromkeys(found))[:limit]

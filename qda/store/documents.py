@@ -42,9 +42,10 @@ class DocumentRows:
     def insert_document(self, row: Mapping[str, Any]) -> None:
         self._write(
             "INSERT INTO documents (id, name, path, format, sha256, text, unit, imported_at,"
-            " attributes) VALUES (:id, :name, :path, :format, :sha256, :text, :unit,"
-            " :imported_at, :attributes)",
-            {**row, "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False)},
+            " attributes, import_report) VALUES (:id, :name, :path, :format, :sha256, :text,"
+            " :unit, :imported_at, :attributes, :import_report)",
+            {**row, "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False),
+             "import_report": _report_json(row)},
         )
 
     def replace_document_text(self, document_id: str, row: Mapping[str, Any]) -> int:
@@ -61,9 +62,10 @@ class DocumentRows:
         self._write(
             "UPDATE documents SET path = :path, format = :format, sha256 = :sha256, text = :text,"
             " unit = :unit, imported_at = :imported_at, attributes = :attributes,"
-            " version = :version WHERE id = :id",
+            " version = :version, import_report = :import_report WHERE id = :id",
             {**row, "id": document_id, "version": old[0] + 1,
-             "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False)})
+             "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False),
+             "import_report": _report_json(row)})
         return old[0] + 1
 
     def document_versions(self, document_id: str) -> pd.DataFrame:
@@ -79,6 +81,11 @@ class DocumentRows:
             f" length(text) AS characters{text} FROM documents ORDER BY rowid"
         )
         return df
+
+    def import_reports(self) -> dict[str, dict[str, Any] | None]:
+        """Each document's import report (None for one imported before qda kept them)."""
+        return {doc_id: json.loads(report) if report else None for doc_id, report in
+                self._conn.execute("SELECT id, import_report FROM documents ORDER BY rowid")}
 
     def document_texts(self) -> dict[str, str]:
         return dict(self._conn.execute("SELECT id, text FROM documents"))
@@ -278,3 +285,8 @@ class DocumentRows:
                 params):
             out[doc] = sum(len(text[s:e].split()) for s, e in spans.get(doc, ()))
         return out
+
+
+def _report_json(row: Mapping[str, Any]) -> str | None:
+    report = row.get("import_report")
+    return None if report is None else json.dumps(report, ensure_ascii=False)

@@ -291,6 +291,12 @@ CREATE TABLE memos (
 CREATE INDEX memos_target ON memos(target, target_id);
 """
 
+_IMPORT_REPORT = """
+-- What the reader found in each document (speakers, turns, words, warnings), as JSON:
+-- the import report `qda ingest` prints and `qda documents` lists again.
+ALTER TABLE documents ADD COLUMN import_report TEXT;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _INITIAL),
     Migration(2, "document versions, cue times, rule fields, coding archive",
@@ -301,6 +307,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "originals kept apart by anonymisation", _ANONYMITY),
     Migration(8, "incremental rules coding state, document lookup indexes", _RULES_STATE),
     Migration(11, "memos", _MEMOS),
+    Migration(14, "per-document import report (speakers, turns, words, warnings)",
+              _IMPORT_REPORT),
 )
 
 LATEST = MIGRATIONS[-1].id
