@@ -172,3 +172,46 @@ def test_a_pseudonymisation_key_reads_back_through_the_quote(tmp_path):
     assert "'=[town]" in _cells(key)
     entries = {(e.original, e.replacement) for e in read_key(key).entries}
     assert entries == {("-Kent-", "=[town]"), ("Dawn", "[S01]")}
+
+
+# ------------------------------------------------------------ 10. a read-only mount
+@pytest.fixture
+def read_only_mount(tmp_path, small):
+    """The project's folder bind-mounted read-only (as root, chmod does not stop writes;
+    a read-only mount stops everyone). Skipped where mounting is not allowed."""
+    import shutil
+    import subprocess as sp
+    src, mnt = tmp_path / "src", tmp_path / "mnt"
+    src.mkdir(), mnt.mkdir()
+    shutil.copy(small, src / "p.qda")
+    with Project.open(src / "p.qda") as project:
+        from tests.conftest import CODEBOOK
+        project.load_codebook(CODEBOOK)
+        project.code_rules()
+    assert not list(src.glob("p.qda-*"))          # no -wal/-shm left beside it
+    if shutil.which("mount") is None or sp.run(
+            ["mount", "--bind", str(src), str(mnt)], capture_output=True).returncode != 0:
+        pytest.skip("bind mounts are not allowed here")
+    try:
+        if sp.run(["mount", "-o", "remount,ro,bind", str(mnt)], capture_output=True
+                  ).returncode != 0:
+            pytest.skip("read-only remounts are not allowed here")
+        yield mnt / "p.qda", src / "p.qda"
+    finally:
+        sp.run(["umount", str(mnt)], capture_output=True)
+
+
+def test_reading_commands_work_on_a_read_only_mount(read_only_mount):
+    path, original = read_only_mount
+    before = original.read_bytes()    # (a dump would leave -wal/-shm files beside it)
+    for args in (["codebook", "show"], ["codings"], ["matrix"]):
+        result = run(*args, "--project", path)
+        assert result.returncode == 0, (args, result.stderr)
+    assert "segment_id" in qda("segments", "--project", path).stdout
+    error = run("codebook", "delete", "benefits", "--archive", "--project", path).output
+    assert "read-only filesystem" in error
+    with Project.open(path) as project:
+        assert project.read_only == "it is on a read-only filesystem"
+        assert len(project.codings()) > 0
+    assert original.read_bytes() == before
+    assert not list(original.parent.glob("p.qda-*"))
