@@ -215,3 +215,106 @@ def test_reading_commands_work_on_a_read_only_mount(read_only_mount):
         assert len(project.codings()) > 0
     assert original.read_bytes() == before
     assert not list(original.parent.glob("p.qda-*"))
+
+
+# ------------------------------------------------------------ 7. amplification
+def small_members_qdpx(path: Path, *, members: int = 6, member_bytes: int = 900 * 1024) -> Path:
+    """A .qdpx of text sources each under 1 MB inflated but packed a thousand times (the
+    generator that found issue 22's 2.7 MB file holding 1 GB of text)."""
+    import zipfile
+
+    from tests.test_refi import G, project_xml, text_source
+    sources = "".join(text_source(G(10 + i), f"s{i}", [], f"internal://s{i}.txt")
+                      for i in range(members))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("project.qde", project_xml("Tool", sources))
+        for i in range(members):
+            z.writestr(f"sources/s{i}.txt", b"a" * member_bytes)
+    return path
+
+
+def test_small_members_that_amplify_are_refused(tmp_path, small):
+    bomb = small_members_qdpx(tmp_path / "many.qdpx")
+    assert bomb.stat().st_size < 100_000
+    before = dump(small)
+    error = one_error(qda("ingest", bomb, "--project", small))
+    assert "zip bomb" in error and "MAX_ZIP_RATIO" in error and str(bomb) in error
+    assert dump(small) == before
+
+
+def test_the_document_limit_applies_to_refi_sources(tmp_path, small, monkeypatch):
+    import qda.refi.reader as reader
+    from qda.errors import InputError
+    from tests.test_refi import G, make_qdpx, project_xml, text_source
+    words = "Dawn: the home visit helped the family a lot.\n" * 50
+    path = make_qdpx(tmp_path / "long.qdpx", project_xml(
+        "Tool", text_source(G(10), "long", [], "internal://long.txt")),
+        {"sources/long.txt": words})
+    monkeypatch.setattr(reader, "MAX_DOCUMENT_BYTES", 1000)   # the limit, made small
+    before = dump(small)
+    with Project.open(small) as project, pytest.raises(InputError) as info:
+        project.import_qdpx(path)
+    assert "'long'" in str(info.value) and "MAX_DOCUMENT_BYTES" in str(info.value)
+    assert dump(small) == before
+
+
+def flat_codes_qdc(path: Path, count: int) -> Path:
+    """A .qdc of ``count`` flat codes (the generator: 1,000,000 of them took 2.3 GB)."""
+    codes = "".join(f'<Code guid="{i:08x}-0000-4000-8000-000000000000" name="c{i}" '
+                    'isCodable="true"/>' for i in range(count))
+    path.write_text('<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:'
+                    f'codebook:1.0" origin="Tool"><Codes>{codes}</Codes></CodeBook>',
+                    encoding="utf-8")
+    return path
+
+
+def test_a_codebook_over_the_code_limit_is_refused(tmp_path, small):
+    from qda.limits import MAX_CODES
+    qdc = flat_codes_qdc(tmp_path / "huge.qdc", MAX_CODES + 1)
+    before = dump(small)
+    error = one_error(qda("codebook", "load", qdc, "--project", small))
+    assert f"{MAX_CODES + 1:,} codes" in error and "MAX_CODES" in error and str(qdc) in error
+    assert dump(small) == before
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".xlsx"])
+def test_the_code_limit_holds_for_yaml_and_excel(tmp_path, monkeypatch, suffix):
+    import qda.limits
+    from qda.codebook import load_codebook, save_codebook
+    from qda.errors import CodebookError
+    from tests.conftest import CODEBOOK
+    path = tmp_path / f"cb{suffix}"
+    save_codebook(load_codebook(CODEBOOK), path)
+    monkeypatch.setattr(qda.limits, "MAX_CODES", 10)
+    with pytest.raises(CodebookError, match=r"27 codes, over the limit of 10 .*MAX_CODES"):
+        load_codebook(path)
+
+
+def inflating_docx(path: Path, inflated: int) -> Path:
+    """A .docx whose word/document.xml inflates to ``inflated`` bytes of empty paragraphs
+    (streamed, so the test never holds it): the generator for issue 22's 1 MB → 1 GB file."""
+    import zipfile
+    head = (b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.'
+            b'openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.'
+                   'openxmlformats.org/package/2006/content-types"/>')
+        with z.open("word/document.xml", "w", force_zip64=True) as fh:
+            fh.write(head)
+            chunk, written = b"<w:p/>" * (1024 * 1024 // 6), len(head)
+            while written < inflated:
+                fh.write(chunk)
+                written += len(chunk)
+            fh.write(b"</w:body></w:document>")
+    return path
+
+
+def test_a_docx_that_inflates_to_hundreds_of_megabytes_is_refused_early(tmp_path, small):
+    from qda.limits import MAX_INFLATED_MEMBER_BYTES
+    docx = inflating_docx(tmp_path / "inflates.docx", MAX_INFLATED_MEMBER_BYTES + 2 ** 20)
+    assert docx.stat().st_size < 2 * 1024 ** 2
+    before = dump(small)
+    error = one_error(qda("ingest", docx, "--project", small))
+    assert "word/document.xml" in error and "damaged" not in error
+    assert "MAX_INFLATED_MEMBER_BYTES" in error or "MAX_ZIP_RATIO" in error
+    assert dump(small) == before

@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from qda.codebook.checks import check_color, check_patterns, check_proximity
+from qda.codebook.checks import (check_code_count, check_color, check_patterns,
+                                 check_proximity, count_yaml_codes)
 from qda.codebook.model import Code, Codebook
 from qda.errors import CodebookError
 
@@ -98,6 +99,7 @@ def read_codebook_yaml(path: str | Path) -> Codebook:
         raise CodebookError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise CodebookError(f"{path}: a codebook is a mapping with 'name', 'version' and 'codes'")
+    check_code_count(count_yaml_codes(data), str(path))
     _check_schema(data, path)
     return _build(data, path)
 

@@ -24,6 +24,7 @@ import pandas as pd
 from qda.errors import InputError
 from qda.ingest.source import (
     RESERVED_ATTRIBUTES,
+    check_zip_parts,
     ReadOptions,
     SourceDocument,
     attribute_column,
@@ -71,6 +72,7 @@ def _read_grid(path: Path, data: bytes) -> tuple[pd.DataFrame, str | None]:
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
+            check_zip_parts(path, data, "spreadsheet")
             with pd.ExcelFile(io.BytesIO(data), engine=_excel_engine()) as book:
                 sheet = book.sheet_names[0]
                 grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
