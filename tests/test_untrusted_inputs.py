@@ -318,3 +318,25 @@ def test_a_docx_that_inflates_to_hundreds_of_megabytes_is_refused_early(tmp_path
     assert "word/document.xml" in error and "damaged" not in error
     assert "MAX_INFLATED_MEMBER_BYTES" in error or "MAX_ZIP_RATIO" in error
     assert dump(small) == before
+
+
+# ------------------------------------------------------------ 8. backups keep the originals
+def test_backups_holding_original_words_are_named_checked_and_wiped(tmp_path, small):
+    key = tmp_path / "key.csv"
+    key.write_text("original,replacement,kind\nDawn,[S01],person\n", encoding="utf-8")
+    assert run("backup", "--project", small).exit_code == 0
+    with Project.open(small, read_only=True) as project:
+        older = [Path(p) for p in project.backups()["file"]]
+    applied = run("anonymise", "--key", key, "--project", small)
+    assert applied.exit_code == 0, applied.output
+    assert "2 backup(s) still hold original words" in applied.stdout
+    assert str(older[0]) in applied.stdout and "--wipe-backups" in applied.stdout
+    check = run("anonymise", "--key", key, "--check", "--project", small)
+    assert check.exit_code == 1 and "Clean" not in check.output
+    assert f"backup:{older[0]}" in check.stdout and "'Dawn' (person)" in check.stdout
+    wiped = run("anonymise", "--key", key, "--wipe-backups", "--project", small)
+    assert wiped.exit_code == 0, wiped.output
+    assert f"Wiped backup {older[0]}" in wiped.stdout and not older[0].exists()
+    assert "still hold original words" not in wiped.stdout
+    clean = run("anonymise", "--key", key, "--check", "--project", small)
+    assert clean.exit_code == 0 and "Clean" in clean.output
