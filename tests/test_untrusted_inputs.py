@@ -340,3 +340,55 @@ def test_backups_holding_original_words_are_named_checked_and_wiped(tmp_path, sm
     assert "still hold original words" not in wiped.stdout
     clean = run("anonymise", "--key", key, "--check", "--project", small)
     assert clean.exit_code == 0 and "Clean" in clean.output
+
+
+# ------------------------------------------------------------ fuzz: huge members
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FUZZ = settings(max_examples=int(os.environ.get("QDA_FUZZ_EXAMPLES", "25")) // 5 or 1,
+                deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+
+@FUZZ
+@given(members=st.integers(1, 8), size=st.integers(10_000, 1_000_000),
+       varied=st.booleans())
+def test_fuzz_qdpx_members_never_amplify_past_the_ratio(tmp_path_factory, members, size, varied):
+    """Generated .qdpx files of many packed members: either an InputError, or text no
+    larger than MAX_ZIP_RATIO times the file (at least 1 MB)."""
+    import random
+    import zipfile
+
+    from qda.errors import QdaError
+    from qda.limits import MAX_ZIP_RATIO
+    from qda.refi.reader import read_qdpx
+    from tests.test_refi import G, project_xml, text_source
+    path = tmp_path_factory.mktemp("fuzz") / "f.qdpx"
+    rng = random.Random(size)
+    sources = "".join(text_source(G(10 + i), f"s{i}", [], f"internal://s{i}.txt")
+                      for i in range(members))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("project.qde", project_xml("Tool", sources))
+        for i in range(members):
+            body = (" ".join(f"w{rng.randrange(10 ** 6)}" for _ in range(size // 8))
+                    if varied else "a" * size)
+            z.writestr(f"sources/s{i}.txt", body)
+    try:
+        project, _ = read_qdpx(path)
+    except QdaError as exc:
+        assert "MAX_ZIP_RATIO" in str(exc) or "limit" in str(exc)
+        return
+    stored = sum(len(d.text) for d in project.documents)
+    assert stored <= max(1024 ** 2, MAX_ZIP_RATIO * path.stat().st_size)
+
+
+@FUZZ
+@given(inflated=st.integers(100_000, 40_000_000))
+def test_fuzz_docx_parts_inflating_are_refused_or_read(tmp_path_factory, inflated):
+    from qda.errors import QdaError
+    from qda.ingest import read_document
+    path = inflating_docx(tmp_path_factory.mktemp("fuzz") / "f.docx", inflated)
+    try:
+        read_document(path)
+    except QdaError as exc:
+        assert "damaged" not in str(exc) or inflated < 64 * 1024, str(exc)
