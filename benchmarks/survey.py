@@ -73,7 +73,7 @@ def measure(rows: int, seed: int, work: Path) -> dict:
     floor_first = _floor(answers)
     project = Project.create(work / f"survey-{rows}.qda")
     t0, w0 = _cpu(), time.perf_counter()
-    report = project.ingest([table], text_columns=["answer"], id_column="respondent")
+    project.ingest([table], text_columns=["answer"], id_column="respondent")
     ingest, wall = _cpu() - t0, time.perf_counter() - w0
     floor_last = _floor(answers)
     n_segments = len(project.segments())

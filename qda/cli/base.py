@@ -8,7 +8,6 @@ and exits 1; nothing is written.
 from __future__ import annotations
 
 import functools
-import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 

@@ -8,8 +8,8 @@ refused before and while reading: at most :data:`MAX_MEMBERS` members, at most
 the sizes the archive claims), no member larger than 64 KB that inflates more
 than :data:`MAX_RATIO` times, and the whole archive at most :data:`MAX_RATIO` times its
 size (many small members each inflating a thousand times made a 2.7 MB file 1 GB of
-text). A text source over :data:`qda.limits.MAX_DOCUMENT_BYTES` is refused like a file. XML is parsed with ``defusedxml``: no DTD, no
-entities, no external references.
+text). A text source over :data:`qda.limits.MAX_DOCUMENT_BYTES` is refused like a file.
+XML is parsed with ``defusedxml``: no DTD, no entities, no external references.
 """
 
 from __future__ import annotations
