@@ -69,6 +69,10 @@ def anonymise(key_path, keep_original, wipe_backups, who, find, out, check, file
             click.echo(f"{where}: {r.found!r} ({r.kind}): {r.context}")
         checked = f"the project and {len(files)} files" if files else "the project"
         if len(found):
+            backups = found["source"].str.startswith("backup:")
+            if backups.any():
+                checked += (f" ({found.loc[backups, 'source'].nunique()} backup(s) made before "
+                            "the key was applied hold some: --key F --wipe-backups wipes them)")
             click.echo(f"Found {len(found)} occurrences of {found['term'].nunique()} key terms "
                        f"in {checked}", err=True)
             raise SystemExit(1)
