@@ -5,9 +5,11 @@ written outside a folder. Still, a member whose name is absolute or climbs out
 with ``..`` marks a crafted file and the whole file is refused. Zip bombs are
 refused before and while reading: at most :data:`MAX_MEMBERS` members, at most
 :data:`MAX_UNPACKED` bytes in all (counted on the bytes actually inflated, not on
-the sizes the archive claims), and no member larger than 1 MB that inflates more
-than :data:`MAX_RATIO` times. XML is parsed with ``defusedxml``: no DTD, no
-entities, no external references.
+the sizes the archive claims), no member larger than 64 KB that inflates more
+than :data:`MAX_RATIO` times, and the whole archive at most :data:`MAX_RATIO` times its
+size (many small members each inflating a thousand times made a 2.7 MB file 1 GB of
+text). A text source over :data:`qda.limits.MAX_DOCUMENT_BYTES` is refused like a file.
+XML is parsed with ``defusedxml``: no DTD, no entities, no external references.
 """
 
 from __future__ import annotations
@@ -19,16 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
 
+from qda import limits
 from qda.errors import InputError
 
 __all__ = ["Archive", "open_archive", "parse_xml", "MAX_MEMBERS", "MAX_UNPACKED", "MAX_RATIO",
            "MAX_ARCHIVE_BYTES"]
 
-MAX_ARCHIVE_BYTES = 2 * 1024 ** 3   # the .qdpx file itself
-MAX_MEMBERS = 10_000
-MAX_UNPACKED = 1024 ** 3            # 1 GB inflated, all members together
-MAX_RATIO = 200                     # inflated / compressed, for members over 1 MB
-_RATIO_FLOOR = 1024 ** 2
+MAX_ARCHIVE_BYTES = limits.MAX_ARCHIVE_BYTES   # the .qdpx file itself
+MAX_MEMBERS = limits.MAX_ARCHIVE_MEMBERS
+MAX_UNPACKED = limits.MAX_UNPACKED_BYTES      # inflated, all members together
+MAX_RATIO = limits.MAX_ZIP_RATIO              # inflated / compressed
+_RATIO_FLOOR = limits.MAX_RATIO_FLOOR_BYTES   # members smaller than this are not compared
 
 
 @dataclass
@@ -87,7 +90,7 @@ def open_archive(path: str | Path) -> Archive:
             if (info.file_size > _RATIO_FLOOR
                     and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
                 raise _bomb(path, info.filename, "inflates over "
-                            f"{MAX_RATIO} times its packed size")
+                            f"{MAX_RATIO} times its packed size (the limit MAX_ZIP_RATIO)")
             name = info.filename.rsplit("/", 1)[-1]
             if name.lower().endswith(".qde"):
                 qde.append(info)
@@ -95,6 +98,12 @@ def open_archive(path: str | Path) -> Archive:
         if claimed > MAX_UNPACKED:
             raise _bomb(path, None, f"would unpack to {claimed / 1e6:.0f} MB, over the "
                         f"{MAX_UNPACKED // 1024 ** 2} MB limit")
+        # The directory's sizes can lie: what is actually inflated is held to the same
+        # ratio to the file's size (and to MAX_UNPACKED) while reading.
+        budget = min(MAX_UNPACKED, max(1024 ** 2, MAX_RATIO * path.stat().st_size))
+        if claimed > budget:
+            raise _bomb(path, None, f"would unpack to {claimed / 1e6:.0f} MB, over "
+                        f"{MAX_RATIO} times its size (the limit MAX_ZIP_RATIO)")
         if not qde:
             raise InputError(f"{path}: is a ZIP file but not a REFI-QDA project: it has no "
                              "project.qde inside; export a .qdpx project from the "
@@ -102,7 +111,7 @@ def open_archive(path: str | Path) -> Archive:
         if len(qde) > 1:
             raise InputError(f"{path}: has {len(qde)} project files "
                              f"({', '.join(i.filename for i in qde)}); a .qdpx holds one .qde")
-        archive = Archive(path, qde[0].filename, b"", zf, members, [MAX_UNPACKED])
+        archive = Archive(path, qde[0].filename, b"", zf, members, [budget])
         archive.project_xml = _read(archive, qde[0])
         return archive
     except BaseException:
@@ -137,7 +146,8 @@ def _read(archive: Archive, info: zipfile.ZipInfo) -> bytes:
                 total += len(chunk)
                 if total > limit:
                     raise _bomb(archive.path, info.filename, "unpacks to more than its "
-                                "directory says, past the size limit")
+                                f"directory says, past the size limit ({MAX_RATIO} times "
+                                f"the file's size, at most {MAX_UNPACKED // 1024 ** 2} MB)")
                 chunks.append(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
         raise InputError(f"{archive.path}: member {info.filename!r} cannot be read ({exc}); "

@@ -93,10 +93,9 @@ def _speakers(store: Store, doc_id: str, doc: SourceDocument) -> None:
     known = store.speakers(doc_id)
     mapped = dict(zip(known["speaker"], known["participant_id"]))
     labels = dict.fromkeys((t.speaker or "", t.is_interviewer) for t in doc.turns)
-    for label, is_int in labels:
-        pid = mapped.get(label)
-        store.upsert_speaker(doc_id, label, participant_id=None if is_int or pid != pid else pid,
-                             is_interviewer=is_int)
+    kept = {label: pid for label, pid in mapped.items() if isinstance(pid, str)}
+    store.upsert_speakers(doc_id, [(label, None if is_int else kept.get(label), is_int)
+                                   for label, is_int in labels])
     for label in set(mapped) - {label for label, _ in labels}:
         store.delete_speaker(doc_id, label)
 

@@ -93,7 +93,10 @@ def test_anonymise_sample_keeps_every_coding_on_its_words(coded, tmp_path):
         "staff-survey-open-answers"}
     assert (coded.documents()["version"] == 2).sum() == len(report.documents)
 
-    assert coded.check_anonymity(key, _exports(coded, tmp_path / "after")).empty
+    left = coded.check_anonymity(key, _exports(coded, tmp_path / "after"))
+    # only backups (the one made just before anonymising among them) hold the original words
+    assert set(left["source"]) == {f"backup:{p}" for p in report.backups_with_originals}
+    assert report.backup in report.backups_with_originals
     assert "[S01]" in set(coded.segments()["speaker"])
     assert coded.framework_summaries()["summary"].tolist() == [
         "Worried for [son]; met the officer in [town]."]
@@ -119,7 +122,8 @@ def test_keep_original_puts_the_originals_apart(coded, tmp_path):
     doc = originals[(originals["table_name"] == "documents") & (originals["column_name"] == "text")]
     assert len(doc) == len(report.documents)
     assert "Kieran" in doc.loc[doc["row_key"] == "family-01-interview", "original"].item()
-    assert coded.check_anonymity(key, _exports(coded, tmp_path)).empty   # nothing reads them
+    left = coded.check_anonymity(key, _exports(coded, tmp_path))   # nothing reads them
+    assert set(left["source"]) == {f"backup:{p}" for p in report.backups_with_originals}
     assert b"Kieran" in _raw(coded)
 
 
@@ -147,7 +151,8 @@ def test_versions_and_participant_ids_are_rewritten(transcripts, tmp_path):
     assert project.documents().set_index("document").loc["int-a", "version"] == 3
     ids = set(project.participants()["participant"])
     assert "int-a/Officer A" in ids and not any("Dawn" in i for i in ids)
-    assert project.check_anonymity(key_path).empty
+    left = project.check_anonymity(key_path)
+    assert set(left["source"]) == {f"backup:{p}" for p in report.backups_with_originals}
     assert project._store.integrity_check() == "ok"
     project.close()
 
@@ -220,8 +225,10 @@ def test_cli_anonymise_find_check_and_attribution(sample_project, tmp_path):
     assert res.exit_code == 1 and "has no replacement" in res.output
     res = run(cli, ["anonymise", "--key", str(KEY), "--check", "--project", path])
     assert res.exit_code == 1 and "project:documents" in res.output
-    res = run(cli, ["anonymise", "--key", str(KEY), "--by", "tester", "--project", path])
+    res = run(cli, ["anonymise", "--key", str(KEY), "--by", "tester", "--wipe-backups",
+                    "--project", path])
     assert res.exit_code == 0 and "original words were removed" in res.output
+    assert "Wiped backup" in res.output and "before-anonymise" in res.output
     res = run(cli, ["export", "--xlsx", str(tmp_path / "x.xlsx"), "--quotes",
                     str(tmp_path / "q.md"), "--project", path])
     assert res.exit_code == 0

@@ -17,7 +17,8 @@ QDA = Path(__file__).resolve().parents[1] / "qda"
 #: Bottom first, as ARCHITECTURE.md's table lists them.
 LAYERS: list[set[str]] = [
     {"errors"},
-    {"files", "archive", "xmlnames", "resources", "limits", "display"},
+    {"limits"},
+    {"files", "csvcells", "archive", "xmlnames", "resources", "display"},
     {"ingest"},
     {"segment", "parallel", "reanchor"},
     {"codebook"},

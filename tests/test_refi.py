@@ -528,7 +528,9 @@ def test_total_size_and_member_count_limits(tmp_path, monkeypatch):
 def test_lying_sizes_stop_at_the_budget(tmp_path, monkeypatch):
     """The budget is counted on inflated bytes, not on what the directory claims."""
     xml = project_xml("Tool", text_source(G(10), "d", [], "internal://a.txt"))
-    path = make_qdpx(tmp_path / "ok.qdpx", xml, {"sources/a.txt": "word " * 30_000})
+    # (varied words: one word repeated packs over MAX_ZIP_RATIO times and is refused sooner)
+    path = make_qdpx(tmp_path / "ok.qdpx", xml, {"sources/a.txt": " ".join(
+        f"word{i}" for i in range(30_000))})
     archive = refi_archive.open_archive(path)
     archive._budget[0] = 1000
     with pytest.raises(InputError, match="past the size limit"):

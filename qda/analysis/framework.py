@@ -24,6 +24,7 @@ import pandas as pd
 
 from qda.analysis.columns import choose_codes, live_segments
 from qda.codebook import Codebook
+from qda.csvcells import unprotect_frame
 from qda.errors import InputError
 
 __all__ = ["FRAMEWORK_SHEET", "SEPARATOR", "SUMMARY_COLUMNS", "framework_column",
@@ -212,8 +213,9 @@ def _read_raw(source: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, str]:
             raw = pd.read_excel(book, sheet_name=FRAMEWORK_SHEET, header=None, dtype=object)
             return raw, f"{path.name}, sheet {FRAMEWORK_SHEET}"
         if suffix == ".csv":
-            return (pd.read_csv(path, header=None, dtype=str, keep_default_na=False,
-                                encoding="utf-8-sig"), path.name)
+            return (unprotect_frame(pd.read_csv(path, header=None, dtype=str,
+                                                keep_default_na=False, encoding="utf-8-sig")),
+                    path.name)
     except InputError:
         raise
     except Exception as exc:  # zipfile, calamine, openpyxl and csv raise many types

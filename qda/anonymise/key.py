@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from qda.csvcells import unprotect_cell
 from qda.errors import InputError
 
 __all__ = ["KINDS", "Key", "KeyEntry", "Match", "read_key"]
@@ -181,7 +182,7 @@ def read_key(path: str | Path) -> Key:
     reader.fieldnames = header
     entries: list[KeyEntry] = []
     for row_no, row in enumerate(reader, start=2):
-        cells = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        cells = {k: unprotect_cell((v or "").strip()) for k, v in row.items() if k is not None}
         if not any(cells.values()):
             continue
         where = f"{path}: row {row_no}"

@@ -15,6 +15,9 @@ from qda.cli.base import _SPACY, _fail_cleanly, _open, _project_option, _warn, _
               "[,whole_word]. Applied to the whole project unless --check is given.")
 @click.option("--keep-original", is_flag=True, help="Keep the original words in a separate "
               "table (anonymisation_originals) that no export reads, instead of removing them.")
+@click.option("--wipe-backups", is_flag=True, help="After applying the key, overwrite and "
+              "delete the backups in PROJECT.backups/ that still hold key terms (the one made "
+              "just before anonymising too).")
 @click.option("--by", "who", default=None, metavar="NAME", help="Who anonymised (history).")
 @click.option("--find", "find", is_flag=True, help="List likely identifiers to review into a "
               "key (changes nothing).")
@@ -26,8 +29,8 @@ from qda.cli.base import _SPACY, _fail_cleanly, _open, _project_option, _warn, _
 @_SPACY
 @_project_option
 @_fail_cleanly
-def anonymise(key_path, keep_original, who, find, out, check, files, spacy_model,
-              project_path) -> None:
+def anonymise(key_path, keep_original, wipe_backups, who, find, out, check, files,
+              spacy_model, project_path) -> None:
     """Pseudonymise the project with a key, find identifiers, or audit.
 
     \b
@@ -43,6 +46,8 @@ def anonymise(key_path, keep_original, who, find, out, check, files, spacy_model
         raise InputError("files to check are given only with --check")
     if out and not find:
         raise InputError("--out goes with --find")
+    if wipe_backups and (find or check):
+        raise InputError("--wipe-backups goes with --key alone (it wipes after applying it)")
     if find:
         with _open(project_path) as project:
             table = project.find_identifiers(spacy_model=spacy_model)
@@ -64,19 +69,29 @@ def anonymise(key_path, keep_original, who, find, out, check, files, spacy_model
             click.echo(f"{where}: {r.found!r} ({r.kind}): {r.context}")
         checked = f"the project and {len(files)} files" if files else "the project"
         if len(found):
+            backups = found["source"].str.startswith("backup:")
+            if backups.any():
+                checked += (f" ({found.loc[backups, 'source'].nunique()} backup(s) made before "
+                            "the key was applied hold some: --key F --wipe-backups wipes them)")
             click.echo(f"Found {len(found)} occurrences of {found['term'].nunique()} key terms "
                        f"in {checked}", err=True)
             raise SystemExit(1)
         click.echo(f"Clean: no key term occurs in {checked}", err=True)
         return
     with _open(project_path) as project:
-        report = project.anonymise(key_path, keep_original=keep_original, who=who)
+        report = project.anonymise(key_path, keep_original=keep_original,
+                                   wipe_backups=wipe_backups, who=who)
     for line in report.lines():
         click.echo(line)
-    if report.backup:
-        click.echo(f"Backup before anonymising: {report.backup} (it still holds the original "
-                   "words: delete it, or keep it somewhere safe, once you have checked the "
-                   "result)")
+    for path in report.backups_wiped:
+        click.echo(f"Wiped backup {path} (it held original words)")
+    if report.backups_with_originals:
+        click.echo(f"{len(report.backups_with_originals)} backup(s) still hold original words "
+                   "(delete them, or keep them somewhere safe, once you have checked the "
+                   f"result; --wipe-backups overwrites and deletes them):")
+        for path in report.backups_with_originals:
+            click.echo(f"  {path}" + (" (made just before anonymising)"
+                                      if path == report.backup else ""))
     _warn(report.warnings + report.skipped)
 
 

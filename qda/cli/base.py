@@ -8,7 +8,6 @@ and exits 1; nothing is written.
 from __future__ import annotations
 
 import functools
-import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -104,13 +103,14 @@ def _guard(project, *paths: Path | None, hint: str = ""):
 def _write_table(df, out: Path | None, *, project=None, hint: str = "") -> None:
     """``df`` as CSV to ``out`` (standard output when None). With ``project``, the file is
     one people fill in or edit: an edited one is kept (:func:`_guard`)."""
+    from qda.csvcells import write_csv   # cells a spreadsheet would run are quoted
     if out is None:
-        df.to_csv(sys.stdout, index=False)
+        write_csv(df)
         return
     from qda.files import atomic_path
     with _guard(project, out, hint=hint) if project is not None else nullcontext():
         with atomic_path(out) as tmp:
-            df.to_csv(tmp, index=False, encoding="utf-8")
+            write_csv(df, tmp)
     click.echo(f"Wrote {out} ({len(df)} rows)", err=True)
 
 

@@ -174,3 +174,27 @@ def tree_order(rows: list[Mapping[str, Any]], where: Mapping[str, str] | None = 
         ordered.append(seen[code_id])
         stack.extend((kid, depth + 1) for kid in reversed(kids.get(code_id, [])))
     return ordered
+
+
+def check_code_count(count: int, where: str) -> None:
+    """Refuse a codebook of more than :data:`qda.limits.MAX_CODES` codes before it is built
+    (1,000,000 flat codes took over 60 s and 2.3 GB)."""
+    from qda.limits import MAX_CODES
+    if count > MAX_CODES:
+        raise CodebookError(f"{where}: holds {count:,} codes, over the limit of {MAX_CODES:,} "
+                            "for one codebook (MAX_CODES); a codebook that large is not one "
+                            "people code with: split it or keep the codes in use")
+
+
+def count_yaml_codes(data: Any) -> int:
+    """Codes in a parsed YAML codebook, counted without recursion (any depth)."""
+    count, todo = 0, [data.get("codes")] if isinstance(data, dict) else []
+    while todo:
+        items = todo.pop()
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            count += 1
+            if isinstance(item, dict):
+                todo.append(item.get("children"))
+    return count

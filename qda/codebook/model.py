@@ -16,7 +16,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from qda.codebook.checks import ID, check_color, check_patterns, check_proximity, tree_order
+from qda.codebook.checks import (ID, check_code_count, check_color, check_patterns,
+                                 check_proximity, tree_order)
 from qda.errors import CodebookError
 
 
@@ -162,6 +163,8 @@ class Codebook:
             return tuple(value)
 
         rows = list(rows)
+        place = next(iter(where.values()), "") if where else ""
+        check_code_count(len(rows), place.split(", row")[0] or "the codebook")
         if rows and all("position" in r for r in rows):
             rows = sorted(rows, key=lambda r: r["position"])
         plain = [{**r, "id": r.get("code_id", r.get("id")),

@@ -49,6 +49,7 @@ from xml.etree import ElementTree as ET
 
 from qda.codebook.checks import (
     ID,
+    check_code_count,
     check_color,
     check_patterns,
     check_proximity,
@@ -145,6 +146,7 @@ def read_codebook_element(book: ET.Element, path: Path, *, origin: str | None = 
     codes_el = _child(book, "codes")
     if codes_el is None or not _children(codes_el, "code"):
         raise CodebookError(f"{path}: the REFI-QDA codebook has no codes")
+    check_code_count(sum(1 for el in codes_el.iter() if _local(el.tag) == "code"), str(path))
     nodes = _Tree(path)
     for el in _children(codes_el, "code"):
         nodes.add(el, ())

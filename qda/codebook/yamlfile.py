@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from qda.codebook.checks import check_color, check_patterns, check_proximity
+from qda.codebook.checks import (check_code_count, check_color, check_patterns,
+                                 check_proximity, count_yaml_codes)
 from qda.codebook.model import Code, Codebook
 from qda.errors import CodebookError
 from qda.limits import MAX_CODE_DEPTH, MAX_YAML_ALIAS_VALUES, MAX_YAML_DEPTH
@@ -152,6 +153,7 @@ def read_codebook_yaml(path: str | Path) -> Codebook:
     if not isinstance(data, dict):
         raise CodebookError(f"{path}: a codebook is a mapping with 'name', 'version' and 'codes'")
     _check_depth(data, path)
+    check_code_count(count_yaml_codes(data), str(path))
     _check_schema(data, path)
     return _build(data, path)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from qda.coding.sheets import Mark, Resolved, replaced_message
+from qda.csvcells import unprotect_cell, write_csv
 from qda.errors import InputError
 
 __all__ = ["COLUMNS", "CsvRow", "read_long_csv", "resolve_csv", "write_long_csv"]
@@ -72,9 +73,11 @@ def read_long_csv(path: str | Path) -> list[CsvRow]:
             # Excel in many European locales saves "CSV" with semicolons; tabs also happen.
             delimiter = next((d for d in ";\t" if d in first and "," not in first), ",")
             reader = csv.DictReader(fh, delimiter=delimiter)
-            header = [h.strip() for h in (reader.fieldnames or []) if h is not None]
+            header = [unprotect_cell(h.strip()) for h in (reader.fieldnames or [])
+                      if h is not None]
             reader.fieldnames = header
-            records = list(reader)
+            records = [{k: v if k is None else unprotect_cell(v) for k, v in r.items()}
+                       for r in reader]
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: is not UTF-8 text ({exc.reason} at byte {exc.start}); "
                          "save it as CSV UTF-8") from exc
@@ -124,12 +127,13 @@ def read_long_csv(path: str | Path) -> list[CsvRow]:
 
 
 def write_long_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a long coding table (the design's columns first) atomically, as UTF-8."""
+    """Write a long coding table (the design's columns first) atomically, as UTF-8, with
+    cells a spreadsheet would run as formulas quoted (:mod:`qda.csvcells`)."""
     from qda.files import atomic_path
 
     path = Path(path)
     with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, encoding="utf-8")
+        write_csv(df, tmp)
     return path
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from qda.errors import InputError
+from qda.limits import MAX_DOCUMENT_BYTES
 from qda.ingest.participants import ParticipantsSheet, read_participants
 from qda.ingest.source import (KNOWN_EXTENSIONS, ReadOptions, SourceDocument, check_turn_sizes,
                               document_key)
@@ -34,7 +35,7 @@ __all__ = [
 
 #: Files larger than this are refused (a transcript of 50 MB is ~8 million words;
 #: anything larger is almost certainly the wrong file).
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = MAX_DOCUMENT_BYTES
 
 #: format name -> "module:function"; each reader is ``reader(path, data, options)``.
 #: Imported on first use so that reading a .txt never loads pandas, pypdf or webvtt.

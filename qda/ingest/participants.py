@@ -11,6 +11,7 @@ more specific row); with only speaker, that label in every document.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import io
 import re
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from qda.csvcells import unprotect_frame
 from qda.errors import ParticipantsError
 from qda.ingest.source import RESERVED_ATTRIBUTES, document_key, normalise_newlines
 
@@ -137,6 +139,25 @@ class ParticipantsSheet:
         return index
 
 
+def _check_fields(path: Path, text: str, header_row: int) -> None:
+    """Refuse a row with more fields than the header, wherever it is: pandas would make the
+    first column an index when the first data row has one too many (an unquoted comma in
+    ``Kent, UK``), shifting every column silently."""
+    reader = csv.reader(io.StringIO(text))
+    width, line = None, 0
+    for record in reader:
+        start, line = line + 1, reader.line_num
+        if start < header_row or not any(f.strip() for f in record):
+            continue
+        if width is None:
+            width = len(record)
+        elif len(record) > width:
+            raise ParticipantsError(
+                f"{path}: line {start}: {len(record)} fields where the header has {width}; "
+                "a value holding a comma (such as 'Kent, UK') must be in double quotes "
+                '("Kent, UK"): quote it, or save the sheet from Excel as CSV UTF-8')
+
+
 def read_participants(path: str | Path) -> ParticipantsSheet:
     """Read and validate a participants sheet (CSV or XLSX)."""
     path = Path(path)
@@ -151,8 +172,9 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
             text = path.read_text(encoding="utf-8-sig")
             leading = re.match(r"(?:[ \t]*(?:\r\n|\r|\n))*", text).group()
             header_row += normalise_newlines(leading).count("\n")
+            _check_fields(path, text, header_row)
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                             skiprows=header_row - 1, skip_blank_lines=False)
+                             skiprows=header_row - 1, skip_blank_lines=False, index_col=False)
         elif suffix in (".xlsx", ".xlsm"):
             df = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
         else:
@@ -170,6 +192,8 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
     except Exception as exc:  # openpyxl/zipfile raise many types for a corrupt .xlsx
         raise ParticipantsError(f"{path}: cannot be read as a spreadsheet: {exc}") from exc
 
+    if suffix == ".csv":   # a template qda wrote: cells it quoted for spreadsheets
+        df = unprotect_frame(df)
     df.columns = [str(c).strip().lower().replace(" ", "_") for c in df.columns]
     if "participant" not in df.columns:
         raise ParticipantsError(

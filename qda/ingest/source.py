@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from qda.errors import InputError
@@ -11,7 +12,7 @@ from qda.ingest.speakers import Turn
 from qda.limits import MAX_SEGMENT_CHARS
 
 __all__ = ["ReadOptions", "SourceDocument", "normalise_newlines", "document_key",
-           "check_turn_sizes",
+           "check_turn_sizes", "check_zip_parts",
            "KNOWN_EXTENSIONS", "RESERVED_ATTRIBUTES", "attribute_column"]
 
 #: Names a participant attribute cannot have: the columns of the tables the attributes
@@ -106,3 +107,47 @@ def document_key(name: str) -> str:
 
 KNOWN_EXTENSIONS = (".txt", ".md", ".text", ".docx", ".pdf", ".vtt", ".srt", ".csv", ".xlsx",
                     ".xlsm", ".odt", ".rtf", ".html", ".htm", ".doc")
+
+
+def check_zip_parts(path: Path, data: bytes, what: str) -> None:
+    """Refuse an Office file (.docx, .xlsx) whose parts inflate past
+    :data:`qda.limits.MAX_INFLATED_MEMBER_BYTES` or more than :data:`qda.limits.MAX_ZIP_RATIO`
+    times their packed size, before any XML is parsed: a 1 MB .docx whose document.xml
+    inflated to 1 GB took 24 s and 2.2 GB. The XML parts are inflated here in chunks and
+    counted (a zip's directory can lie about sizes); a damaged zip is left to the reader."""
+    import io
+    import zipfile
+    import zlib
+
+    from qda.limits import MAX_INFLATED_MEMBER_BYTES, MAX_RATIO_FLOOR_BYTES, MAX_ZIP_RATIO
+    limit_mb = MAX_INFLATED_MEMBER_BYTES // 1024 ** 2
+
+    def refuse(name: str, why: str) -> InputError:
+        return InputError(f"{path}: refused: its part {name!r} {why}; this is not an ordinary "
+                          f"{what} (a zip bomb or a generated file). Open it in its program "
+                          "and save it again, or split it")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                if info.file_size > MAX_INFLATED_MEMBER_BYTES:
+                    raise refuse(info.filename, f"inflates to {info.file_size / 1e6:.0f} MB, "
+                                 f"over the {limit_mb} MB limit (MAX_INFLATED_MEMBER_BYTES)")
+                if (info.file_size > MAX_RATIO_FLOOR_BYTES
+                        and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)):
+                    raise refuse(info.filename, f"inflates over {MAX_ZIP_RATIO} times its "
+                                 "packed size (the limit MAX_ZIP_RATIO)")
+                if not info.filename.lower().endswith((".xml", ".rels")):
+                    continue
+                budget = min(MAX_INFLATED_MEMBER_BYTES,
+                             max(MAX_RATIO_FLOOR_BYTES, MAX_ZIP_RATIO * info.compress_size))
+                with zf.open(info) as fh:
+                    total = 0
+                    while chunk := fh.read(1024 * 1024):
+                        total += len(chunk)
+                        if total > budget:
+                            raise refuse(info.filename, "inflates past what its directory "
+                                         f"says, over the limit ({MAX_ZIP_RATIO} times its "
+                                         f"packed size, at most {limit_mb} MB)")
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+            ValueError, RuntimeError):
+        return   # damaged: the reader says so in its own words

@@ -27,7 +27,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from qda.errors import InputError
-from qda.ingest.source import ReadOptions, SourceDocument, normalise_newlines
+from qda.ingest.source import ReadOptions, SourceDocument, check_zip_parts, normalise_newlines
 from qda.ingest.speakers import is_interviewer_label
 from qda.ingest.text import text_document
 from qda.limits import MAX_DOCX_ELEMENTS
@@ -54,6 +54,7 @@ def _open(path: Path, data: bytes):
     if "word/document.xml" not in names:
         raise InputError(f"{path}: is a zip archive without word/document.xml, so not a Word "
                          ".docx; save it from Word as .docx")
+    check_zip_parts(path, data, "Word document")
     _count_elements(path, data)
     try:
         return docx.Document(io.BytesIO(data))

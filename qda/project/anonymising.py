@@ -11,6 +11,13 @@ participant ids, questions, notes, history details, settings; see
 project: older versions are rewritten in place, then freed pages are wiped (``VACUUM``)
 and the write-ahead log emptied, unless ``keep_original=True`` keeps them in the
 ``anonymisation_originals`` table that nothing else reads.
+
+Backups made before the key was applied (``qda backup``, the automatic ones, the one
+made just before anonymising) still hold the original words: ``backups_holding(key)``
+lists those in ``PROJECT.backups/`` that hold a key term, the report names them
+(``backups_with_originals``), ``check_anonymity`` reports their terms, and
+``wipe_backups(key)`` overwrites and deletes them. A copy written elsewhere with
+``qda backup --out F`` is outside qda's sight: check it with ``--check F``.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from qda.errors import InputError
 from qda.display import Shown
 from qda.project._util import _who
 from qda.store.anonymity import REWRITTEN
+from qda.store.backups import backup_text_cells, wipe_file
 
 __all__ = ["AnonymiseReport", "Anonymising"]
 
@@ -51,6 +59,9 @@ class AnonymiseReport(Shown):
     skipped: list[str] = field(default_factory=list)         # terms left: they straddle segments
     warnings: list[str] = field(default_factory=list)
     backup: Path | None = None
+    #: backups in PROJECT.backups/ that still hold key terms (the one above among them)
+    backups_with_originals: list[Path] = field(default_factory=list)
+    backups_wiped: list[Path] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"Anonymised {len(self.documents)} documents: {self.replacements} replacements "
@@ -193,12 +204,41 @@ class Anonymising:
         found = [scan_texts(((f"project:{t}", row, col, value) for t, row, col, value
                              in self._store.text_cells()), key)]
         found += [scan_file(f, key) for f in files]
+        found += [self._scan_backup(path, key) for path in self._backup_files()]
         return pd.concat(found, ignore_index=True)
+
+    def _backup_files(self) -> list[Path]:
+        table = self._store.backups()
+        return [Path(f) for f in table["file"]] if len(table) else []
+
+    @staticmethod
+    def _scan_backup(path: Path, key: Key) -> pd.DataFrame:
+        return scan_texts(((f"backup:{path}", f"{table} row {row}", col, value)
+                           for table, row, col, value in backup_text_cells(path)), key)
+
+    def backups_holding(self, key: Key | str | Path) -> list[Path]:
+        """The automatic backups (``PROJECT.backups/``) in which a term of ``key`` occurs:
+        copies made before the key was applied keep the original words."""
+        key = key if isinstance(key, Key) else read_key(key)
+        return [path for path in self._backup_files() if len(self._scan_backup(path, key))]
+
+    def wipe_backups(self, key: Key | str | Path) -> list[Path]:
+        """Overwrite with zeros and delete every backup :meth:`backups_holding` lists;
+        returns them. The project itself is not touched (anonymise it first)."""
+        if self._store.read_only:
+            raise InputError(f"{self.path}: the project is read-only ({self._store.read_only}); "
+                             "its backups are not wiped")
+        gone = self.backups_holding(key)
+        for path in gone:
+            wipe_file(path)
+        return gone
 
     # ------------------------------------------------------------------ anonymise
     def anonymise(self, key: Key | str | Path, *, keep_original: bool = False,
-                  who: str | None = None) -> AnonymiseReport:
-        """Apply a pseudonymisation key to the whole project (see the module docstring)."""
+                  wipe_backups: bool = False, who: str | None = None) -> AnonymiseReport:
+        """Apply a pseudonymisation key to the whole project (see the module docstring).
+        ``report.backups_with_originals`` lists the backups still holding key terms;
+        ``wipe_backups`` overwrites and deletes them once the project is anonymised."""
         key = key if isinstance(key, Key) else read_key(key)
         who = _who(who)
         report = AnonymiseReport(key.sha256)
@@ -262,6 +302,9 @@ class Anonymising:
             self._codebook = None
         self._store.wipe_free_space()
         self._store.secure_delete(False)
+        if wipe_backups:
+            report.backups_wiped = self.wipe_backups(key)
+        report.backups_with_originals = self.backups_holding(key)
         return report
 
     def _plan_labels(self, key: Key) -> dict[str, str]:

@@ -274,6 +274,7 @@ class Ingesting:
         if not doc.respondents:
             return
         current = self._store.participants().set_index("participant_id")
+        rows = []
         for label, attributes in doc.respondents.items():
             if sheet is not None and sheet.lookup(doc_id, label) is not None:
                 continue
@@ -288,9 +289,9 @@ class Ingesting:
                         f"different {clash[0]!r} ({old[clash[0]]!r}, the table says "
                         f"{attrs[clash[0]]!r}); the participant's value was kept")
                 attrs = {k: v for k, v in attrs.items() if k not in clash}
-            self._store.upsert_participant(label, label=label, attributes={
-                k: str(v) for k, v in attrs.items()})
-            self._store.upsert_speaker(doc_id, label, participant_id=label, is_interviewer=False)
+            rows.append((label, label, {k: str(v) for k, v in attrs.items()}))
+        self._store.upsert_participants(rows)
+        self._store.upsert_speakers(doc_id, [(label, label, False) for label, _, _ in rows])
 
     def participants_template(self) -> pd.DataFrame:
         """A participants sheet to fill in: one row per speaker no sheet has mapped yet

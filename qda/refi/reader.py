@@ -27,6 +27,7 @@ from xml.etree import ElementTree as ET
 from qda.codebook.qdc import normal_guid, read_codebook_element
 from qda.errors import CodebookError, InputError
 from qda.archive import Archive, open_archive, parse_xml
+from qda.limits import MAX_DOCUMENT_BYTES
 from qda.refi.model import (
     ImportReport,
     RefiCase,
@@ -279,6 +280,11 @@ class _Reader:
             self.skip(f"{name}", "it has no text (neither PlainTextContent nor "
                       "plainTextPath)" + lost)
             return self._lost(text_source)
+        if len(raw) > MAX_DOCUMENT_BYTES or len(raw.encode("utf-8")) > MAX_DOCUMENT_BYTES:
+            raise InputError(
+                f"{self.path}: source {name!r}: its text is over the "
+                f"{MAX_DOCUMENT_BYTES // 1024 ** 2} MB limit for one document "
+                "(MAX_DOCUMENT_BYTES); split it in the program that made the project")
         if not raw.strip():
             self.skip(f"{name}", "its text is empty" + lost)
             return self._lost(text_source)

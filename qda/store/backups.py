@@ -29,10 +29,12 @@ __all__ = [
     "DEFAULT_LIMIT",
     "BackupRows",
     "backup_folder",
+    "backup_text_cells",
     "copy_database",
     "make_backup",
     "prune",
     "restore",
+    "wipe_file",
 ]
 
 #: Automatic backups kept per project unless the ``backup_limit`` setting says otherwise.
@@ -256,3 +258,41 @@ class BackupRows:
         finally:
             current.close()
         return cls.open(path), kept
+
+
+def backup_text_cells(path: Path) -> list[tuple[str, str, str, str]]:
+    """(table, row number, column, value) of every text value in a backup file, whatever
+    its schema (an older backup too), read ``immutable`` so that nothing is written beside
+    it. A file SQLite cannot read gives nothing (restore refuses it anyway)."""
+    out: list[tuple[str, str, str, str]] = []
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        return out
+    try:
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        for table in tables:
+            cur = conn.execute(f'SELECT * FROM "{table}"')
+            cols = [d[0] for d in cur.description]
+            for number, row in enumerate(cur, start=1):
+                out += [(table, str(number), col, value) for col, value in zip(cols, row)
+                        if isinstance(value, str) and value]
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
+    return out
+
+
+def wipe_file(path: Path) -> None:
+    """Overwrite a file with zeros, flush it to the disk, then delete it. (On an SSD or a
+    copy-on-write filesystem the old blocks may survive the overwrite: encrypt the disk.)"""
+    size = path.stat().st_size
+    with open(path, "r+b") as fh:
+        block = b"\0" * (1024 * 1024)
+        for _ in range(0, size, len(block)):
+            fh.write(block)
+        fh.flush()
+        os.fsync(fh.fileno())
+    path.unlink()

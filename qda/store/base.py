@@ -49,6 +49,25 @@ def _busy(path: Path, waited: float) -> ProjectError:
         "changed. Wait for it to finish (or close that program) and run this again")
 
 
+def _read_only_connection(path: Path, timeout: float) -> sqlite3.Connection:
+    """A read-only connection. On a read-only mount or folder, SQLite cannot create the
+    write-ahead log's ``-shm`` index beside the file ("unable to open database file"):
+    the project is then opened ``immutable=1``, which SQLite supports for read-only media
+    (no locks, no shared memory). Nothing can change it there, so nothing is missed."""
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=timeout)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF != sqlite3.SQLITE_CANTOPEN:
+            raise
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None,
+                           timeout=timeout)
+
+
 def now() -> str:
     """Timestamp used for every row: UTC, ISO 8601, seconds."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -118,8 +137,7 @@ class StoreBase:
         conn = None
         try:
             if read_only:
-                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                                       isolation_level=None, timeout=timeout)
+                conn = _read_only_connection(path, timeout)
             else:
                 conn = sqlite3.connect(path, isolation_level=None, timeout=timeout)
             conn.execute("PRAGMA foreign_keys = ON")

@@ -125,17 +125,23 @@ class DocumentRows:
     # --------------------------------------------------------------- participants
     def upsert_participant(self, pid: str, *, label: str, attributes: Mapping[str, Any],
                            auto: bool = False) -> None:
-        self._write(
+        self.upsert_participants([(pid, label, attributes)], auto=auto)
+
+    def upsert_participants(self, rows: Iterable[tuple[str, str, Mapping[str, Any]]], *,
+                            auto: bool = False) -> None:
+        """(id, label, attributes) rows, in two statements whatever their number (a survey
+        makes a participant of each of its respondents)."""
+        rows, stamp = list(rows), now()
+        self._write_many(
             "INSERT INTO participants (id, label, auto, created_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET label = excluded.label, auto = excluded.auto",
-            (pid, label, int(auto), now()),
+            ((pid, label, int(auto), stamp) for pid, label, _ in rows),
         )
-        for name, value in attributes.items():
-            self._write(
-                "INSERT INTO participant_attributes (participant_id, name, value) VALUES (?, ?, ?)"
-                " ON CONFLICT(participant_id, name) DO UPDATE SET value = excluded.value",
-                (pid, name, value),
-            )
+        self._write_many(
+            "INSERT INTO participant_attributes (participant_id, name, value) VALUES (?, ?, ?)"
+            " ON CONFLICT(participant_id, name) DO UPDATE SET value = excluded.value",
+            ((pid, name, value) for pid, _, attrs in rows for name, value in attrs.items()),
+        )
 
     def participants(self) -> pd.DataFrame:
         """One row per participant: id, label, auto, then one column per attribute."""
@@ -185,10 +191,32 @@ class DocumentRows:
             " participant_id = excluded.participant_id, is_interviewer = excluded.is_interviewer",
             (document_id, label, participant_id, int(is_interviewer)),
         )
+        # Spelt so that the segments_speaker index serves it (a coalesce() would not).
+        who = "speaker = ?" if label else "(speaker IS NULL OR speaker = ?)"
         self._write(
-            "UPDATE segments SET participant_id = ?, is_interviewer = ?"
-            " WHERE document_id = ? AND coalesce(speaker, '') = ?",
+            f"UPDATE segments SET participant_id = ?, is_interviewer = ?"
+            f" WHERE document_id = ? AND {who}",
             (participant_id, int(is_interviewer), document_id, label),
+        )
+
+    def upsert_speakers(self, document_id: str,
+                        rows: Iterable[tuple[str, str | None, bool]]) -> None:
+        """A document's (label, participant id, is interviewer) rows, then every segment of
+        the document takes its speaker's participant in one pass: linear in the segments,
+        where one update per speaker would be quadratic in a survey's respondents."""
+        self._write_many(
+            "INSERT INTO speakers (document_id, label, participant_id, is_interviewer)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT(document_id, label) DO UPDATE SET"
+            " participant_id = excluded.participant_id, is_interviewer = excluded.is_interviewer",
+            ((document_id, label, pid, int(is_int)) for label, pid, is_int in rows),
+        )
+        self._write(
+            "UPDATE segments SET (participant_id, is_interviewer) = (SELECT sp.participant_id,"
+            " sp.is_interviewer FROM speakers sp WHERE sp.document_id = segments.document_id"
+            " AND sp.label = coalesce(segments.speaker, '')) WHERE document_id = ? AND EXISTS"
+            " (SELECT 1 FROM speakers sp WHERE sp.document_id = segments.document_id"
+            " AND sp.label = coalesce(segments.speaker, ''))",
+            (document_id,),
         )
 
     def speakers(self, document_id: str | None = None) -> pd.DataFrame:

@@ -116,6 +116,11 @@ def network_policy(path: Path) -> str | None:
 def read_only_reason(path: Path) -> str | None:
     """Why qda cannot write to the project (None: it can). SQLite needs to write the file
     and to create its journal files beside it."""
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "it is on a read-only filesystem"
+    except (OSError, AttributeError):   # no statvfs (Windows): the checks below decide
+        pass
     if not os.access(path, os.W_OK):
         return "the file is read-only"
     if not os.access(path.parent, os.W_OK | os.X_OK):
