@@ -17,6 +17,7 @@ from qda.project.codebooks import Codebooks
 from qda.project.coding import Coding
 from qda.project.exchange import Exchange
 from qda.project.ingesting import Ingesting
+from qda.project.llm import LlmSuggesting
 from qda.project.results import (
     CodebookReport,
     CodeEdit,
@@ -24,6 +25,8 @@ from qda.project.results import (
     ConsensusReport,
     FrameworkImportReport,
     IngestReport,
+    LlmEvaluation,
+    LlmReport,
     ReviewReport,
     RulesReport,
     SuggestReport,
@@ -33,9 +36,9 @@ from qda.project.suggesting import Suggesting
 
 __all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookReport",
            "CodeEdit", "CodingImportReport", "ReviewReport", "ConsensusReport",
-           "FrameworkImportReport", "AnonymiseReport"]
+           "FrameworkImportReport", "AnonymiseReport", "LlmReport", "LlmEvaluation"]
 
 
-class Project(Ingesting, Codebooks, Coding, Suggesting, Reviewing, Analysing, Exchange,
-              Anonymising, Backups, ProjectBase):
+class Project(Ingesting, Codebooks, Coding, Suggesting, LlmSuggesting, Reviewing, Analysing,
+              Exchange, Anonymising, Backups, ProjectBase):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""
