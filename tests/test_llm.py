@@ -365,6 +365,14 @@ def test_the_command_prints_the_host_and_what_it_did_and_evaluates(small, fake, 
     assert codings.exit_code == 0 and "his mum@" in codings.output
     listed = runner.invoke(cli, ["review", "list", "--source", "llm", *p])
     assert listed.exit_code == 0 and "llm 'the hub'" in listed.output
+    shown = runner.invoke(cli, ["codebook", "show", *p])
+    assert shown.exit_code == 0 and "llm" in shown.output.splitlines()[2], shown.output
+    for command in (["matrix", "--source", "llm"],
+                    ["export", "--xlsx", str(tmp_path / "w.xlsx"), "--quotes",
+                     str(tmp_path / "q.md"), "--qdpx", str(tmp_path / "p.qdpx"),
+                     "--suggestions"]):
+        done = runner.invoke(cli, [*command, *p])
+        assert done.exit_code == 0, (command, done.output)
     usage = runner.invoke(cli, ["suggest", "--llm", fake.url, *p])
     assert usage.exit_code == 2 and "--llm needs --model NAME" in usage.output
 
