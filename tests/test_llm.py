@@ -426,3 +426,11 @@ def test_older_projects_migrate_keeping_every_coding_and_accept_the_llm_source(
         assert store.integrity_check() == "ok" and store.llm_answer_count() == 0
     finally:
         store.close()
+
+
+def test_a_project_without_a_codebook_is_refused_before_anything_is_sent(fresh_project, fake,
+                                                                        transcripts):
+    fresh_project.ingest([transcripts])
+    with pytest.raises(InputError, match="no codebook.*qda codebook load"):
+        fresh_project.suggest_llm(fake.url, model="m")
+    assert fake.requests == [] and fresh_project.codings().empty
