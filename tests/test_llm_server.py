@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -35,6 +36,7 @@ pytestmark = [
 
 MODEL = "gemma-3-270m"
 STARTUP = 300          # seconds: a generous hang guard for loading the model on a busy box
+ANSWER = 900           # seconds: hang guard for one answer (the first reads the whole prompt)
 
 TEXTS = {
     "int-a.txt": "Interviewer: How often do you speak to families?\n\n"
@@ -65,7 +67,10 @@ def server(tmp_path_factory):
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--chat_format",
          "gemma", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-         "--model_alias", MODEL],
+         "--model_alias", MODEL, "--n_threads", "1", "--n_threads_batch", "1"],
+        # One thread: on a shared, busy machine two OpenMP threads spinning for each other
+        # made a 20-token answer take 61 s instead of 10 s.
+        env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},
         stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + STARTUP
@@ -123,7 +128,7 @@ def _posts(monkeypatch) -> list:
 def test_suggestions_from_a_real_server_with_verified_quotes_then_from_the_cache(
         server, project_path, monkeypatch):
     sent = _posts(monkeypatch)
-    endpoint = Endpoint.at(server, model=MODEL, max_tokens=200)
+    endpoint = Endpoint.at(server, model=MODEL, max_tokens=200, timeout=ANSWER)
     with Project.open(project_path) as project:
         human = project.codings(sources=["human"])
         first = project.suggest_llm(endpoint)
@@ -155,13 +160,14 @@ def test_suggestions_from_a_real_server_with_verified_quotes_then_from_the_cache
 
 def test_evaluate_and_the_command_against_the_real_server(server, project_path, tmp_path):
     runner, p = CliRunner(), ["--project", str(project_path)]
-    out = runner.invoke(cli, ["suggest", "--llm", server, "--model", MODEL, *p])
+    out = runner.invoke(cli, ["suggest", "--llm", server, "--model", MODEL, "--timeout",
+                              str(ANSWER), *p])
     assert out.exit_code == 0, out.output
     assert out.output.startswith(f"LLM endpoint {server}/chat/completions (model {MODEL}); "
                                  "host 127.0.0.1 is this machine")
     assert "Asked gemma-3-270m about 4 segment(s)" in out.output
     ev = runner.invoke(cli, ["suggest", "--llm", server, "--model", MODEL, "--from", "ann",
-                             "--evaluate", *p])
+                             "--evaluate", "--timeout", str(ANSWER), *p])
     assert ev.exit_code == 0, ev.output
     assert "against ann on the 1 segments they reviewed, 1 codes" in ev.output
     assert "family_contact" in ev.output and "(macro)" in ev.output
