@@ -104,7 +104,7 @@ class Endpoint:
     def describe(self) -> str:
         """One line saying where the segments' words go."""
         where = ("this machine: the words stay on it" if self.local else
-                 "NOT this machine: participants' words are sent to it")
+                 "NOT this machine: participants' words would be sent to it")
         return f"LLM endpoint {self.url} (model {self.model}); host {self.host} is {where}."
 
     def check_allowed(self, allow_remote: bool) -> None:
