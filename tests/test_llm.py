@@ -434,3 +434,16 @@ def test_a_project_without_a_codebook_is_refused_before_anything_is_sent(fresh_p
     with pytest.raises(InputError, match="no codebook.*qda codebook load"):
         fresh_project.suggest_llm(fake.url, model="m")
     assert fake.requests == [] and fresh_project.codings().empty
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "Missing option '--from' (or ask an LLM: --llm URL --model NAME)"),
+    (["--from", "ann", "--model", "m"], "--model and --allow-remote go with --llm URL"),
+    (["--llm", "http://127.0.0.1:9/v1", "--model", "m", "--from", "ann"],
+     "--from CODER goes with --evaluate"),
+    (["--llm", "http://127.0.0.1:9/v1", "--model", "m", "--evaluate"],
+     "--evaluate needs --from CODER"),
+])
+def test_suggest_says_which_options_go_together(small, args, message):
+    result = CliRunner().invoke(cli, ["suggest", *args, "--project", str(small.path)])
+    assert result.exit_code == 2 and message in " ".join(result.output.split())
