@@ -67,7 +67,7 @@ def filter_options(func):
         click.option("--coder", "coders", multiple=True, metavar="NAME",
                      help="Only this coder's codings (repeatable)."),
         click.option("--source", "sources", multiple=True,
-                     type=click.Choice(["human", "rules", "model", "import"]),
+                     type=click.Choice(["human", "rules", "model", "llm", "import"]),
                      help="Only codings of this source (repeatable)."),
         click.option("--status", "statuses", multiple=True,
                      type=click.Choice(["suggested", "accepted", "rejected"]),

@@ -128,7 +128,7 @@ def codebook_show(brief, full, definitions, project_path) -> None:
     if not len(cb):
         click.echo("The project has no codebook yet; load one with `qda codebook load F`.")
         return
-    sources = ["human", "rules", "model"] + (["import"] if counts["import"].any() else [])
+    sources = ["human", "rules", "model"] + [s for s in ("llm", "import") if counts[s].any()]
     click.echo(f"{cb.name} (version {cb.version}, {len(cb)} codes)")
     click.echo("Segments coded at each code or under it, by source (rolled up; rejected "
                "codings not counted).")

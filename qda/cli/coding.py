@@ -18,6 +18,7 @@ from qda.cli.base import (
     _write_table,
     cli,
 )
+from qda.cli.llm import llm_options, suggest_llm
 
 
 @cli.group()
@@ -160,7 +161,7 @@ def code_import(file, coder, remove_unmarked, project_path) -> None:
 
 
 @cli.command()
-@click.option("--from", "from_coder", required=True, metavar="CODER",
+@click.option("--from", "from_coder", default=None, metavar="CODER",
               help="Learn from this coder's codings (their reviewed segments).")
 @click.option("--evaluate", "evaluate_", is_flag=True,
               help="Cross-validate instead of suggesting: per-code support, precision, "
@@ -176,15 +177,28 @@ def code_import(file, coder, remove_unmarked, project_path) -> None:
 @click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same result).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --evaluate: also write the table as CSV.")
+@llm_options
 @_project_option
 @_fail_cleanly
-def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out,
-            project_path) -> None:
+def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out, llm_url, model,
+            allow_remote, timeout, project_path) -> None:
     """Learn from a coder's codings and suggest codes for the segments they have not coded.
 
     Suggestions are source 'model' with a calibrated confidence; human codings are never
     touched. --evaluate measures first how far to trust it, code by code.
+
+    With --llm URL --model NAME: ask an LLM (OpenAI-compatible endpoint) instead; source
+    'llm', each code with the exact words that show it.
     """
+    if llm_url is not None:
+        return suggest_llm(url=llm_url, model=model, allow_remote=allow_remote,
+                           timeout=timeout, from_coder=from_coder, evaluate_=evaluate_,
+                           out=out, project_path=project_path)
+    if model or allow_remote:
+        raise click.UsageError("--model and --allow-remote go with --llm URL")
+    if from_coder is None:
+        raise click.UsageError("Missing option '--from' (or ask an LLM: --llm URL --model "
+                               "NAME).")
     with _open(project_path) as project:
         if evaluate_:
             report = project.evaluate_suggester(from_coder=from_coder, folds=folds, seed=seed,
@@ -227,7 +241,7 @@ def _review_filters(func):
     options = [
         click.option("--code", "codes", multiple=True, metavar="C",
                      help="Only suggestions of this code (repeatable; not its children)."),
-        click.option("--source", "sources", multiple=True, metavar="rules|model",
+        click.option("--source", "sources", multiple=True, metavar="rules|model|llm",
                      help="Only suggestions from this source (repeatable)."),
         click.option("--segment", "segments", multiple=True, metavar="S",
                      help="Only suggestions on this segment (repeatable)."),

@@ -37,7 +37,7 @@ def segments(out, interviewer, project_path) -> None:
 @_CSV_OUT
 @click.option("--coder", "coders", multiple=True, help="Only this coder (repeatable).")
 @click.option("--source", "sources", multiple=True,
-              type=click.Choice(["human", "rules", "model", "import"]),
+              type=click.Choice(["human", "rules", "model", "llm", "import"]),
               help="Only this source (repeatable).")
 @click.option("--reviewed", is_flag=True, help="Also a row with an empty code for each "
               "segment a coder reviewed and found no code for.")

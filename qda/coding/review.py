@@ -30,7 +30,7 @@ from qda.errors import InputError
 __all__ = ["AUTOMATIC_SOURCES", "CONSENSUS_RULES", "select_suggestions", "plan_accept",
            "consensus", "bracket", "check_confidence", "DISAGREEMENT_COLUMNS"]
 
-AUTOMATIC_SOURCES = ("rules", "model", "import")
+AUTOMATIC_SOURCES = ("rules", "model", "llm", "import")
 CONSENSUS_RULES = ("all", "majority", "any")
 DISAGREEMENT_COLUMNS = ["segment_id", "document_id", "code_id", "coded_by", "not_coded_by",
                         "in_final"]

@@ -19,6 +19,7 @@ from qda.project.exchange import Exchange
 from qda.project.exploring import Exploring
 from qda.project.ingesting import Ingesting
 from qda.project.memos import Memos
+from qda.project.llm import LlmSuggesting
 from qda.project.results import (
     CodebookReport,
     CodeEdit,
@@ -26,6 +27,8 @@ from qda.project.results import (
     ConsensusReport,
     FrameworkImportReport,
     IngestReport,
+    LlmEvaluation,
+    LlmReport,
     ReviewReport,
     RulesReport,
     SpanCoding,
@@ -37,9 +40,10 @@ from qda.project.suggesting import Suggesting
 
 __all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookReport",
            "CodeEdit", "CodingImportReport", "ReviewReport", "ConsensusReport",
-           "FrameworkImportReport", "AnonymiseReport", "SpanCoding"]
+           "FrameworkImportReport", "AnonymiseReport", "SpanCoding", "LlmReport",
+           "LlmEvaluation"]
 
 
-class Project(Ingesting, Codebooks, Coding, Spans, Suggesting, Reviewing, Analysing, Exploring,
-              Exchange, Anonymising, Memos, Backups, ProjectBase):
+class Project(Ingesting, Codebooks, Coding, Spans, Suggesting, LlmSuggesting, Reviewing,
+              Analysing, Exploring, Exchange, Anonymising, Memos, Backups, ProjectBase):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""

@@ -13,7 +13,7 @@ from qda.codebook import Codebook, edits
 from qda.errors import InputError
 
 #: Where a coding came from, in the order counts are shown.
-SOURCES = ("human", "rules", "model", "import")
+SOURCES = ("human", "rules", "model", "llm", "import")
 
 
 def _who(who: str | None) -> str:

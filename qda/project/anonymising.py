@@ -278,6 +278,8 @@ class Anonymising:
                     originals.append(("participants", new_id, "id", old_id))
                 report.participants_renamed = len(participants_new)
                 self._rewrite_values(key, report, originals)
+                # cached LLM answers quote the old words, and their keys hash the old texts
+                self._store.clear_llm_answers()
                 if keep_original:
                     report.originals_kept = self._store.keep_originals(
                         originals, key_sha256=key.sha256)

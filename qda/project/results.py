@@ -23,6 +23,8 @@ __all__ = [
     "CodingImportReport",
     "FrameworkImportReport",
     "SpanCoding",
+    "LlmReport",
+    "LlmEvaluation",
 ]
 
 
@@ -168,9 +170,80 @@ class FrameworkImportReport(Shown):
 
 
 @dataclass
-class SpanCoding:
+class SpanCoding(Shown):
     """What :meth:`Project.code_span` did: the coding's id, its segment, and whether it
     is new (False: the coder already had this coding)."""
     coding_id: int
     segment_id: str
     created: bool = True
+
+
+@dataclass
+class LlmReport(Shown):
+    """What :meth:`Project.suggest_llm` (or :meth:`Project.evaluate_llm`) asked and wrote.
+
+    ``asked``: requests sent to the endpoint; ``cached``: answers taken from the project's
+    cache instead; ``bad_answers``: ``"segment: why"`` for each answer that was not JSON
+    of the expected shape (or cut off): those segments get nothing and are asked again
+    next time; ``quotes_dropped``: quotes not found verbatim in their segment;
+    ``unusable_items``: items naming a code not in the codebook, or without a quote.
+    """
+    model: str
+    endpoint: str
+    host: str
+    local: bool
+    prompt_sha256: str = ""
+    segments: int = 0
+    asked: int = 0
+    cached: int = 0
+    bad_answers: list[str] = field(default_factory=list)
+    quotes_dropped: int = 0
+    unusable_items: int = 0
+    suggestions: int = 0
+    segments_suggested: int = 0
+    replaced: int = 0
+    kept_reviewed: int = 0
+
+    def warnings(self, *, shown: int = 10) -> list[str]:
+        """The counted warnings: one line per bad answer (the first ``shown``), then totals."""
+        out = [f"segment {line}" for line in self.bad_answers[:shown]]
+        if len(self.bad_answers) > shown:
+            out.append(f"... and {len(self.bad_answers) - shown} more bad answers")
+        if self.bad_answers:
+            out.append(f"{len(self.bad_answers)} of {self.segments} answers were not usable "
+                       "JSON; those segments got no suggestion (they are asked again next run)")
+        if self.quotes_dropped:
+            out.append(f"{self.quotes_dropped} quote(s) the model gave are not in their "
+                       "segment word for word: dropped")
+        if self.unusable_items:
+            out.append(f"{self.unusable_items} item(s) named a code not in the codebook or "
+                       "had no quote: dropped")
+        return out
+
+
+@dataclass
+class LlmEvaluation(Shown):
+    """:meth:`Project.evaluate_llm`: the LLM's codes on a coder's segments against theirs.
+
+    ``per_code`` and ``overall`` have the columns of :func:`qda.coding.evaluate.score_helper`
+    (helper ``llm``): one row per code the coder applied, then micro and macro averages.
+    Nothing is learned from the coder, so there are no folds: every segment they reviewed
+    is asked once (answers cached). ``other_codes``: codes the LLM gave that the coder
+    never applied, with how many segments.
+    """
+    coder: str
+    per_code: pd.DataFrame
+    overall: pd.DataFrame
+    n_segments: int
+    report: LlmReport
+    other_codes: dict[str, int] = field(default_factory=dict)
+
+    def table(self) -> pd.DataFrame:
+        overall = self.overall.reset_index().rename(columns={"average": "code_id"})
+        overall["code_id"] = "(" + overall["code_id"] + ")"
+        return pd.concat([self.per_code, overall[self.per_code.columns]], ignore_index=True)
+
+    def summary(self) -> str:
+        return (f"LLM {self.report.model} against {self.coder} on the {self.n_segments} "
+                f"segments they reviewed, {self.per_code['code_id'].nunique()} codes "
+                f"({self.report.asked} asked, {self.report.cached} from the cache)")

@@ -52,7 +52,7 @@ __all__ = ["write_qdpx", "project_xml", "guid", "coding_guid", "memo_name", "PRO
 PROJECT_NAMESPACE = "urn:QDA-XML:project:1.0"
 _NS = uuid.UUID("0d5c8b1e-8f4e-5a57-b1f8-6c0f3f6a9a21")
 QDA_USER = "qda"
-AUTOMATIC = {"rules", "model"}
+AUTOMATIC = {"rules", "model", "llm"}
 SUGGESTION_MARK = "qda suggestion"   # starts the Description of an exported suggestion
 
 

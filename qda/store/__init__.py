@@ -5,7 +5,8 @@ back. Writes happen inside :meth:`Store.transaction`; nested use joins the outer
 transaction, so a whole command commits or rolls back as one.
 
 :class:`Store` is put together from one part per kind of row (``documents.py``,
-``codes.py``, ``codings.py``, ``framework.py``, ``memos.py``, ``anonymity.py``, ``backups.py``) over
+``codes.py``, ``codings.py``, ``framework.py``, ``memos.py``, ``anonymity.py``, ``backups.py``,
+``llmcache.py``) over
 the connection in ``base.py``; the schema is in ``migrations.py``; ``safety.py`` checks a
 file before it is opened.
 """
@@ -19,10 +20,11 @@ from qda.store.codings import CodingRows
 from qda.store.documents import DocumentRows
 from qda.store.framework import FrameworkRows
 from qda.store.memos import MemoRows
+from qda.store.llmcache import LlmAnswerRows
 
 __all__ = ["Store", "migrations", "now"]
 
 
 class Store(DocumentRows, CodeRows, CodingRows, FrameworkRows, MemoRows, AnonymityRows,
-            BackupRows, StoreBase):
+            BackupRows, LlmAnswerRows, StoreBase):
     """A qda project file. Open with :meth:`open` or :meth:`create`."""

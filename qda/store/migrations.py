@@ -303,6 +303,58 @@ _IMPORT_REPORT = """
 ALTER TABLE documents ADD COLUMN import_report TEXT;
 """
 
+# LLM suggestions: a new coding source ``llm`` (SQLite cannot change a CHECK in place, so
+# codings is rebuilt with the same columns, ids and indexes), and the cache of the
+# endpoint's answers: one row per (model, prompt, segment text), so running the same
+# model and codebook again asks nothing. ``anonymise`` empties it (answers quote words).
+_LLM = """
+CREATE TABLE codings_llm (
+    id               INTEGER PRIMARY KEY,
+    segment_id       TEXT REFERENCES segments(id),
+    document_id      TEXT NOT NULL REFERENCES documents(id),
+    start            INTEGER NOT NULL,
+    "end"            INTEGER NOT NULL,
+    code_id          TEXT NOT NULL REFERENCES codes(id) ON UPDATE CASCADE,
+    coder            TEXT NOT NULL,
+    source           TEXT NOT NULL
+                     CHECK (source IN ('human', 'rules', 'model', 'import', 'llm')),
+    status           TEXT NOT NULL CHECK (status IN ('suggested', 'accepted', 'rejected')),
+    confidence       REAL,
+    evidence         TEXT,                   -- JSON
+    codebook_version TEXT,
+    created_at       TEXT NOT NULL,
+    review           TEXT,
+    origin           TEXT,
+    reviewed_by      TEXT,
+    reviewed_at      TEXT,
+    CHECK (0 <= start AND start < "end"),
+    UNIQUE (document_id, start, "end", code_id, coder, source)
+);
+
+INSERT INTO codings_llm (id, segment_id, document_id, start, "end", code_id, coder, source,
+    status, confidence, evidence, codebook_version, created_at, review, origin, reviewed_by,
+    reviewed_at)
+SELECT id, segment_id, document_id, start, "end", code_id, coder, source, status, confidence,
+    evidence, codebook_version, created_at, review, origin, reviewed_by, reviewed_at
+FROM codings;
+
+DROP TABLE codings;
+
+ALTER TABLE codings_llm RENAME TO codings;
+
+CREATE INDEX codings_segment ON codings(segment_id);
+CREATE INDEX codings_code ON codings(code_id);
+CREATE INDEX codings_status ON codings(status);
+
+CREATE TABLE llm_answers (
+    key           TEXT PRIMARY KEY,     -- sha256 of model, prompt and segment text
+    model         TEXT NOT NULL,
+    prompt_sha256 TEXT NOT NULL,        -- of the prompt (instructions and codebook)
+    answer        TEXT NOT NULL,        -- the message content the endpoint returned
+    created_at    TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _INITIAL),
     Migration(2, "document versions, cue times, rule fields, coding archive",
@@ -313,6 +365,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "originals kept apart by anonymisation", _ANONYMITY),
     Migration(8, "incremental rules coding state, document lookup indexes", _RULES_STATE),
     Migration(9, "segments by speaker index", _SPEAKER_INDEX),
+    Migration(10, "llm coding source, cache of llm answers", _LLM),
     Migration(11, "memos", _MEMOS),
     Migration(14, "per-document import report (speakers, turns, words, warnings)",
               _IMPORT_REPORT),
