@@ -132,6 +132,22 @@ class Exchange:
         """
         path = Path(path)
         refi, report = read_qdpx(path)
+        return self._import_refi(refi, report, path, who=who)
+
+    def import_taguette(self, path: str | Path, *, who: str | None = None) -> ImportReport:
+        """Import a Taguette project database (``.sqlite3``) in one transaction, like a
+        ``.qdpx``: its documents (HTML made text), its tags with their descriptions as
+        codes, every highlight's tags as codings (source ``import``, status ``accepted``,
+        coder = the Taguette project's member) at the highlight's exact characters
+        (see :mod:`qda.ingest.taguette`)."""
+        from qda.ingest.taguette import read_taguette
+
+        path = Path(path)
+        refi, report = read_taguette(path)
+        return self._import_refi(refi, report, path, who=who)
+
+    def _import_refi(self, refi: RefiProject, report: ImportReport, path: Path, *,
+                     who: str | None = None) -> ImportReport:
         actor = _who(who)
 
         # Plan everything before the transaction opens.
