@@ -143,7 +143,8 @@ class ChosenSuggester(BaseEstimator):
         for code in wanted:
             pos = int(counts.get(code, 0))
             if pos < need:
-                self.skipped_[code] = f"{pos} positive segment{'s' if pos != 1 else ''}, needs {need}"
+                plural = "s" if pos != 1 else ""
+                self.skipped_[code] = f"{pos} positive segment{plural}, needs {need}"
             elif n - pos < need:
                 self.skipped_[code] = f"applied to {pos} of {n} segments; too few without it"
             else:
