@@ -91,6 +91,9 @@ def test_highlights_become_codings_at_exact_characters(tmp_path):
                       ("The export was slow.", "system_issue")}
     assert set(codings["coder"]) == {"ann"} and set(codings["source"]) == {"import"}
     assert project.codebook.get("system_issue").description == "Slow or crashing."
+    texts, labels = project.training_set("ann")       # what qda suggest --from ann learns
+    taught = dict(zip(texts.index, labels))
+    assert {"map_useful", "system_issue"} in [set(v) for v in taught.values()]
 
 
 def test_a_highlight_whose_offsets_miss_its_snippet_is_reported(tmp_path):

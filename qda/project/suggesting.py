@@ -38,11 +38,14 @@ def helper_record(features: str) -> dict:
 class Suggesting:
     # --------------------------------------------------------- learned suggestions
     def training_set(self, coder: str) -> tuple[pd.Series, list[frozenset[str]]]:
-        """What ``coder`` has taught: the text of every segment they reviewed or coded
+        """What ``coder`` has taught: the text of every segment they reviewed or coded (by
+        hand or in an imported project)
         (a Series indexed by segment id, in document order, no interviewer turns) and the
         set of codes they applied to each (empty: reviewed, no code applies)."""
         coder = (coder or "").strip()
-        mine = self._store.coder_codings(coder)
+        # Codings imported from another program (REFI-QDA, Taguette) are the coder's too.
+        mine = pd.concat([self._store.coder_codings(coder),
+                          self._store.coder_codings(coder, source="import")], ignore_index=True)
         reviewed = set(self._store.reviews(coder)["segment_id"]) | set(mine["segment_id"])
         if not reviewed:
             coders = sorted(set(self._store.codings().query("source == 'human'")["coder"])
