@@ -204,3 +204,21 @@ def test_interviewer_with_initials_is_still_the_interviewer(label):
     from qda.ingest.speakers import is_interviewer_label
     assert is_interviewer_label(label)
     assert not is_interviewer_label("Dawn (PO)")
+
+
+def test_a_lone_label_deep_in_a_text_is_a_field_not_a_speaker():
+    """A think-aloud note whose one indented line reads ``Location: Cork`` is one
+    author's text: taking the line as the first speaker made everything before it a
+    header that no coding could land on (real SERDIF transcripts, via Taguette)."""
+    from qda.ingest.speakers import find_turns
+
+    text = ("I am putting my username and password to sign in, okay.\n"
+            "The participant reads the home page text and then the task list, slowly, and "
+            "says that events with locations and time windows are what she expected.\n"
+            "So the environmental data and the records, okay, I see those now too.\n"
+            " Location: Cork. Time window from day 1 to 15 days.\n")
+    turns, header_end = find_turns(text)
+    assert turns == [] and header_end == len(text)
+    # a short header before the first and only label still gives its turn
+    turns, header_end = find_turns("[Notes by phone.]\nDawn: I ring his mum most weeks.\n")
+    assert [t.speaker for t in turns] == ["Dawn"] and header_end == len("[Notes by phone.]\n")

@@ -50,6 +50,9 @@ def test_suggestions_go_only_to_segments_the_coder_has_not_reviewed(coded):
     assert set(model["code"]) <= set(report.codes)
     assert model["confidence"].between(0.5, 1).all() and (model["status"] == "suggested").all()
     assert (model["coder"] == "model").all()
+    helper = model["evidence"].iloc[0]["helper"]       # which helper made it, and how
+    assert helper["name"] == "calibrated" and helper["features"] == "words+chars"
+    assert helper["version"] and "logistic regression" in helper["model"]
     assert set(report.skipped) == {"benefits", "challenges"}   # too few examples, with a reason
     assert all("needs 3" in why for why in report.skipped.values())
     # The researcher's coding is exactly as it was.
@@ -139,6 +142,7 @@ def test_cli_suggest_evaluate_next_and_errors(coded_path, tmp_path):
                              "--out", str(tmp_path / "eval.csv"), *p])
     assert ev.exit_code == 0, ev.output
     assert "3-fold cross-validation (seed 0)" in ev.output and "(macro)" in ev.output
+    assert "Figures rest on 545 segments" in ev.output and "Warning:" in ev.output
     assert len(pd.read_csv(tmp_path / "eval.csv")) > 20
     nxt = runner.invoke(cli, ["suggest", "--from", "researcher_a", "--next", "3", "--sheet",
                               str(tmp_path / "n.xlsx"), *p])

@@ -206,6 +206,7 @@ def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out, l
             table = report.table()
             click.echo(report.summary() + ".")
             click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+            click.echo(report.basis())
             if report.skipped:
                 click.echo("Not evaluated: " + "; ".join(
                     f"{c} ({why})" for c, why in sorted(report.skipped.items())) + ".")

@@ -103,7 +103,8 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
     exports and survey tables (.csv/.xlsx). The same file again changes nothing; a changed
     file becomes a new version of its document, with every coding moved to the same words.
     A REFI-QDA project (.qdpx, from NVivo, ATLAS.ti, MAXQDA...) is imported whole: texts,
-    codes, codings, cases; what qda cannot take is listed. (A .qdc codebook: `qda
+    codes, codings, cases; what qda cannot take is listed. So is a Taguette database
+    (.sqlite3): documents, tags as codes, highlights as codings. (A .qdc codebook: `qda
     codebook load F.qdc`.)
     """
     projects, paths = _refi_projects(paths)
@@ -137,14 +138,18 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
 def _refi_projects(paths) -> tuple[list[Path], list[Path]]:
     """Split REFI-QDA projects (.qdpx) from transcripts; a project is imported whole. (A
     .qdpx inside a folder of transcripts, or a .qdc, is refused by the readers.)"""
-    projects = [p for p in paths if p.suffix.lower() == ".qdpx" and not p.is_dir()]
+    from qda.refi.taguette import is_taguette
+
+    projects = [p for p in paths if (p.suffix.lower() == ".qdpx" and not p.is_dir())
+                or is_taguette(p)]
     return projects, [p for p in paths if p not in projects]
 
 
 def _import_refi(projects: list[Path], project_path: Path) -> None:
     with _open(project_path) as project:
         for path in projects:
-            report = project.import_qdpx(path)
+            report = (project.import_qdpx(path) if path.suffix.lower() == ".qdpx"
+                      else project.import_taguette(path))
             _warn(report.warnings)
             for line in report.conversions:
                 click.echo(f"Converted {line}")

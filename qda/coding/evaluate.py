@@ -34,6 +34,7 @@ from qda.errors import InputError
 
 __all__ = ["EvaluationReport", "evaluate", "score_helper", "stratified_folds", "METRIC_COLUMNS"]
 
+FEW_POSITIVES = 20   # fewer positive segments than this: a code's figures are not to be trusted
 METRIC_COLUMNS = ["support", "predicted", "precision", "recall", "f1", "kappa"]
 
 
@@ -83,6 +84,26 @@ class EvaluationReport:
 
         return shaded_table(self.table(), shade=["f1", "kappa"], caption=self.summary(),
                             max_rows=60)
+
+    def thin_codes(self, minimum: int = FEW_POSITIVES) -> pd.DataFrame:
+        """Codes whose figures rest on fewer than ``minimum`` positive segments
+        (``code_id, support``): their kappa can swing widely from one coding to the next."""
+        first = self.per_code.drop_duplicates("code_id")
+        return first.loc[first["support"] < minimum, ["code_id", "support"]].reset_index(
+            drop=True)
+
+    def basis(self) -> str:
+        """What the figures rest on, with a warning about codes with too few codings."""
+        first = self.per_code.drop_duplicates("code_id")
+        line = (f"Figures rest on {self.n_segments} segments the coder reviewed; positive "
+                f"segments per code: {int(first['support'].min())} to "
+                f"{int(first['support'].max())} (median {first['support'].median():g}).")
+        thin = self.thin_codes()
+        if len(thin):
+            shown = ", ".join(f"{c} ({n})" for c, n in zip(thin["code_id"], thin["support"]))
+            line += (f" Warning: {len(thin)} code(s) have fewer than {FEW_POSITIVES} positive "
+                     f"segments, too few to trust their figures: {shown}; code more of them.")
+        return line
 
     def summary(self) -> str:
         """One sentence on what was evaluated, for the top of a printed table."""

@@ -202,15 +202,46 @@ class SentenceEmbeddings(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, texts):
-        model = self._model()
-        return model.encode(list(texts), batch_size=self.batch_size, show_progress_bar=False,
-                            normalize_embeddings=True, convert_to_numpy=True)
+        self._model()
+        return embed_texts(list(texts), batch_size=self.batch_size)
 
     def _model(self):
         model = getattr(self, "model_", None)
         if model is None:
             model = self.model_ = load_embedding_model()
         return model
+
+
+_EMBEDDED: dict[str, np.ndarray] = {}   # text -> its embedding, in this process
+_EMBEDDED_MAX = 200_000
+
+
+def embeddings_available() -> bool:
+    """Whether the optional sentence-embedding packages are installed (nothing loaded)."""
+    from importlib.util import find_spec
+    return all(find_spec(m) is not None for m in
+               ("torch", "sentence_transformers", EMBEDDING_PACKAGE))
+
+
+def embed_texts(texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+    """Normalised all-MiniLM-L6-v2 embeddings of ``texts`` (one row each).
+
+    Texts already embedded in this process are not embedded again (cross-validation
+    embeds the same texts once per fold otherwise); the cache holds at most
+    ``_EMBEDDED_MAX`` texts and is emptied when full.
+    """
+    items = list(texts)
+    todo = list(dict.fromkeys(t for t in items if t not in _EMBEDDED))
+    if todo:
+        if len(_EMBEDDED) + len(todo) > _EMBEDDED_MAX:
+            _EMBEDDED.clear()
+        vectors = load_embedding_model().encode(
+            todo, batch_size=batch_size, show_progress_bar=False, normalize_embeddings=True,
+            convert_to_numpy=True)
+        _EMBEDDED.update(zip(todo, vectors.astype(np.float32)))
+    if not items:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.vstack([_EMBEDDED[t] for t in items])
 
 
 @lru_cache(maxsize=1)

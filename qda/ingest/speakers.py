@@ -195,7 +195,7 @@ def find_turns(text: str, *, interviewer_labels: Iterable[str] = (),
     """
     extra = tuple(interviewer_labels)
     found = _pattern_labels(text, speaker_pattern) if speaker_pattern is not None \
-        else _known_labels(text, extra)
+        else _lone_label_dropped(text, _known_labels(text, extra), extra)
     trailer = _TRAILER.search(text)
     limit = trailer.start() if trailer else len(text)
     turns: list[Turn] = []
@@ -209,6 +209,22 @@ def find_turns(text: str, *, interviewer_labels: Iterable[str] = (),
                           begin_time=begin, end_time=end_time))
     header_end = found[0][0] if found else len(text)
     return turns, header_end
+
+
+#: Text before a lone label that makes it a field of the text ("Location: Cork" in a
+#: think-aloud note), not the first speaker of a transcript after a short header.
+_LONE_LABEL_HEADER = 200
+
+
+def _lone_label_dropped(text: str, found: list, extra: tuple[str, ...]) -> list:
+    """No labels when the only one found is a single label, once, after more than a short
+    header, and not an interviewer's (``MODERATOR:`` once in a think-aloud session is a
+    turn): a one-author text whose line happens to start ``Word:`` deep inside it must
+    not lose everything before that line as a header."""
+    if (len(found) == 1 and len(text[:found[0][0]].strip()) > _LONE_LABEL_HEADER
+            and not is_interviewer_label(" ".join(found[0][2].split()), extra)):
+        return []
+    return found
 
 
 #: (label start, body start, label, begin time, end time)

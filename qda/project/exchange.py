@@ -158,6 +158,23 @@ class Exchange:
         """
         path = Path(path)
         refi, report = read_qdpx(path)
+        return self._import_refi(refi, report, path, who=who)
+
+    def import_taguette(self, path: str | Path, *, who: str | None = None) -> ImportReport:
+        """Import a Taguette project database (``.sqlite3``) in one transaction, like a
+        ``.qdpx``: its documents (HTML made text), its tags with their descriptions as
+        codes, every highlight's tags as codings (source ``import``, status ``accepted``,
+        coder = the Taguette project's member) at the highlight's exact characters
+        (see :mod:`qda.refi.taguette`)."""
+        from qda.refi.taguette import taguette_project
+        from qda.store.taguette import read_taguette_rows
+
+        path = Path(path)
+        refi, report = taguette_project(read_taguette_rows(path), path)
+        return self._import_refi(refi, report, path, who=who)
+
+    def _import_refi(self, refi: RefiProject, report: ImportReport, path: Path, *,
+                     who: str | None = None) -> ImportReport:
         actor = _who(who)
 
         # Plan everything before the transaction opens.

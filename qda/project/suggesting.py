@@ -25,14 +25,27 @@ def _as_coder(coder: str):
         raise InputError(f"coder {coder.strip()!r}: {exc}") from exc
 
 
+def helper_record(features: str) -> dict:
+    """Which helper made a model suggestion: name, version, features and model, kept in
+    its evidence so a reader can tell helpers (and versions of them) apart."""
+    from qda import __version__
+
+    return {"name": "calibrated", "version": __version__, "features": features,
+            "model": "one-vs-rest logistic regression (class-balanced, liblinear), "
+                     "Platt-calibrated per code with 10 or more positives"}
+
+
 class Suggesting:
     # --------------------------------------------------------- learned suggestions
     def training_set(self, coder: str) -> tuple[pd.Series, list[frozenset[str]]]:
-        """What ``coder`` has taught: the text of every segment they reviewed or coded
+        """What ``coder`` has taught: the text of every segment they reviewed or coded (by
+        hand or in an imported project)
         (a Series indexed by segment id, in document order, no interviewer turns) and the
         set of codes they applied to each (empty: reviewed, no code applies)."""
         coder = (coder or "").strip()
-        mine = self._store.coder_codings(coder)
+        # Codings imported from another program (REFI-QDA, Taguette) are the coder's too.
+        mine = pd.concat([self._store.coder_codings(coder),
+                          self._store.coder_codings(coder, source="import")], ignore_index=True)
         reviewed = set(self._store.reviews(coder)["segment_id"]) | set(mine["segment_id"])
         if not reviewed:
             coders = sorted(set(self._store.codings().query("source == 'human'")["coder"])
@@ -76,7 +89,8 @@ class Suggesting:
                                skipped=dict(model.skipped_))
         cb, stamp = self.codebook, now()
         evidence = {"from": from_coder, "features": features, "seed": seed,
-                    "threshold": threshold, "taught": len(taught)}
+                    "threshold": threshold, "taught": len(taught),
+                    "helper": helper_record(features)}
         with self._store.transaction():
             # Under the write lock: reviews and segments as they are now, not as they were
             # when fitting started (another process may have changed them meanwhile).

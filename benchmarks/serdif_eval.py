@@ -1,0 +1,147 @@
+"""Every suggestion helper against real coding: the SERDIF usability study (Taguette).
+
+Brings the study in as a user would (``Project.import_taguette`` on the authors'
+Taguette database: transcripts, tags with definitions, highlights), then scores each
+helper per code with 5-fold cross-validation (seeded multi-label stratification, the
+same folds for every helper) against the authors' codes.
+
+Unit: **highlights as texts** (each highlight's words are one text, its tags its
+codes; 1,793 highlights with text), as in the issue's figures; not qda's segments.
+
+Helpers:
+- ``calibrated``: qda's default learned suggester (TF-IDF words+chars, calibrated,
+  threshold 0.5), :func:`qda.coding.evaluate.evaluate`;
+- ``chosen``: :class:`qda.coding.choose.ChosenSuggester` (features and threshold per
+  code by inner 3-fold CV; needs ``pip install -e '.[embeddings]'`` for the embedding
+  candidates, else it chooses among what is installed);
+- ``definitions``: cold start, no coding used: each highlight gets the code whose
+  definition its MiniLM embedding is most similar to (the issue's 0.17 baseline).
+
+    python benchmarks/serdif_eval.py [--data ../shared/data/serdif-usability] [--out F.csv]
+
+The data (GPL-3.0) is read from ../shared, never copied into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from qda.coding.choose import ChosenSuggester, definition_texts  # noqa: E402
+from qda.coding.evaluate import _binary, evaluate, score_helper, stratified_folds  # noqa: E402
+from qda.coding.learn import embed_texts, embeddings_available  # noqa: E402
+from qda.project import Project  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "serdif-usability"
+
+
+def highlights(project: Project) -> tuple[pd.Series, list[frozenset[str]]]:
+    """One text per highlight (its exact characters) and the set of its codes."""
+    codings = project.codings()
+    docs = {r.document: r.text for r in project.documents(text=True).itertuples()}
+    spans: dict[tuple, set[str]] = {}
+    for d, s, e, c in zip(codings["document"], codings["start"], codings["end"],
+                          codings["code"]):
+        spans.setdefault((d, int(s), int(e)), set()).add(c)
+    keys = [k for k in spans if docs[k[0]][k[1]:k[2]].strip()]
+    texts = pd.Series([docs[d][s:e] for d, s, e in keys],
+                      index=[f"{d}:{s}-{e}" for d, s, e in keys])
+    return texts, [frozenset(spans[k]) for k in keys]
+
+
+def chosen_oof(texts, labels, codes, folds, definitions, seed=0):
+    Y = _binary(labels, codes)
+    pred = np.zeros(Y.shape, dtype=np.int8)
+    choices, cpu = [], 0.0
+    arr = np.asarray(list(texts), dtype=object)
+    for test in folds:
+        train = np.setdiff1d(np.arange(len(arr)), test)
+        t0 = time.process_time()
+        model = ChosenSuggester(definitions=definitions, random_state=seed).fit(
+            list(arr[train]), [labels[i] for i in train], codes=codes)
+        cpu += time.process_time() - t0
+        p = model.predict(list(arr[test]))
+        for j, code in enumerate(codes):
+            if code in p.columns:
+                pred[test, j] = p[code].to_numpy()
+        choices.append(model.choice())
+    return Y, pred, pd.concat(choices), cpu
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--out", type=Path, default=None, help="the per-code table as CSV")
+    ap.add_argument("--folds", type=int, default=5)
+    args = ap.parse_args(argv)
+    db = args.data / "original" / "SERDIF_P2_ThematicAnalysis.sqlite3"
+    if not db.exists():
+        print(f"Error: {db}: not found; give --data the serdif-usability folder", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Project.create(Path(tmp) / "serdif.qda")
+        report = project.import_taguette(db)
+        print(f"Imported {len(report.documents)} documents, {report.codes_added} codes, "
+              f"{report.codings} codings; skipped {len(report.skipped)}.")
+        texts, labels = highlights(project)
+        codebook = project.codebook
+        project.close()
+    codes = [c.id for c in codebook]
+    folds = stratified_folds(_binary(labels, codes), args.folds, 0)
+    print(f"Unit: highlights as texts, {len(texts)} highlights, {len(codes)} codes, "
+          f"{args.folds}-fold CV (seed 0).")
+    tables, overall = [], []
+    t0 = time.process_time()
+    base = evaluate(texts, labels, folds=args.folds, seed=0, codes=codes)
+    tables.append(base.per_code.assign(helper="calibrated"))
+    overall.append(("calibrated", base.overall.loc[("model", "macro")], time.process_time() - t0))
+    if embeddings_available():
+        definitions = definition_texts(codebook, codes)
+        t0 = time.process_time()
+        E = embed_texts(list(texts))
+        embed_cpu = time.process_time() - t0
+        print(f"Embedded {len(texts)} highlights in {embed_cpu:.1f} CPU s "
+              f"({len(texts) / embed_cpu:.0f} per CPU second).")
+        D = embed_texts([definitions[c] for c in codes])
+        S = E @ D.T
+        cold = np.zeros(S.shape, dtype=np.int8)
+        cold[np.arange(len(S)), S.argmax(axis=1)] = 1
+        Y = _binary(labels, codes)
+        per, over = score_helper(Y, cold, codes, "definitions")
+        tables.append(per)
+        overall.append(("definitions", over.loc[("definitions", "macro")], 0.0))
+        Y, pred, choices, cpu = chosen_oof(texts, labels, codes, folds, definitions)
+        per, over = score_helper(Y, pred, codes, "chosen")
+        tables.append(per)
+        overall.append(("chosen", over.loc[("chosen", "macro")], cpu))
+        print("Chosen features (codes x folds):")
+        print(choices.groupby("features").size().to_string())
+    else:
+        print("Sentence embeddings not installed (pip install -e '.[embeddings]'): only the "
+              "calibrated helper is measured.")
+    table = pd.concat(tables, ignore_index=True)[
+        ["code_id", "helper", "support", "predicted", "precision", "recall", "f1", "kappa"]]
+    wide = table.pivot(index="code_id", columns="helper", values="kappa")
+    wide.insert(0, "n", table.groupby("code_id")["support"].first())
+    print("\nKappa per code (n = highlights the authors gave it):")
+    print(wide.sort_values("n", ascending=False).to_string(float_format=lambda v: f"{v:.2f}"))
+    print("\nMacro averages:")
+    for helper, row, cpu in overall:
+        print(f"  {helper:12s} kappa {row['kappa']:.3f}  F1 {row['f1']:.3f}  precision "
+              f"{row['precision']:.3f}  recall {row['recall']:.3f}  (fit {cpu:.0f} CPU s)")
+    if args.out:
+        table.to_csv(args.out, index=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
