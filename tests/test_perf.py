@@ -56,8 +56,18 @@ def test_rules_output_identical_to_before_the_speed_work(sample_segments, which)
     segs, texts, cb = sample_segments
     golden = json.load(gzip.open(GOLDEN, "rt", encoding="utf-8"))[which]
     book = cb if which == "default" else extended_codebook()
-    found = RulesCoder(book).explain(segs, texts)
-    assert json.loads(found.to_json(orient="records")) == golden
+    found = json.loads(RulesCoder(book).explain(segs, texts).to_json(orient="records"))
+    # Documents whose segments have changed since the golden file was written (runs of
+    # one speaker became one turn) are left out: the rules coder is what is compared, on
+    # every document whose every golden segment is still there, span for span.
+    spans = set(zip(segs["document_id"], segs["start"], segs["end"]))
+    changed = {r["document_id"] for r in golden
+               if (r["document_id"], r["start"], r["end"]) not in spans}
+    assert len(changed) <= 3, changed
+    kept = {d for d in segs["document_id"]} - changed
+    assert len(kept) >= 12
+    assert [r for r in found if r["document_id"] in kept] == \
+        [r for r in golden if r["document_id"] in kept]
     assert any(r["blocked_by"] for r in golden)
     if which == "extended":
         kinds = {e["kind"] for r in golden for e in r["evidence"]}

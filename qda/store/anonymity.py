@@ -31,6 +31,7 @@ REWRITTEN: dict[tuple[str, str], str] = {
     ("documents", "name"): "plain",
     ("documents", "path"): "plain",
     ("documents", "attributes"): "json",
+    ("documents", "import_report"): "json",   # speakers found, warnings quoting lines
     ("participants", "label"): "plain",
     ("participant_attributes", "value"): "plain",
     ("speakers", "label"): "plain",
