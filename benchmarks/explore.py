@@ -82,7 +82,7 @@ def main() -> None:
     from qda.explore.search import term_pattern
     texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt"))]
     tok = spacy.blank("en").tokenizer
-    project.nlp                                          # made once, as in a session
+    _ = project.nlp                                      # made once, as in a session
     pattern = term_pattern(PLAIN)
     rows = [
         ("floor: tokenizer alone", lambda: sum(len(tok(t)) for t in texts), None),

@@ -160,6 +160,7 @@ def stage_phrasematcher(state, corpus, opts):
     import numpy as np
     from spacy.attrs import LEMMA, LOWER
     from spacy.matcher import PhraseMatcher
+
     import qda
     with _project(state) as project:
         segs, texts = _coding_input(project)
@@ -246,6 +247,7 @@ def stage_suggest(state, corpus, opts):
 
 def stage_matrix(state, corpus, opts):
     import pandas as pd
+
     from qda.analysis import coded_segments
     with _project(state) as project:
         t0 = Clock()
@@ -267,6 +269,7 @@ def stage_matrix(state, corpus, opts):
 def stage_workbook(state, corpus, opts):
     import xlsxwriter
     from python_calamine import CalamineWorkbook
+
     from qda import reports
     out = state / "db.xlsx"
     from qda.export.excel import write_workbook
@@ -431,7 +434,6 @@ def main() -> None:
         info = {"documents": len(list(corpus.glob("*.txt"))),
                 "words": sum(len(p.read_text(encoding="utf-8").split())
                              for p in corpus.glob("*.txt"))}
-    n_words = info["words"]
     stages = STAGES if not args.only else [s for s in STAGES if s in args.only.split(",")]
     results: dict[str, dict] = {}
     for _ in range(max(args.repeat, 1)):

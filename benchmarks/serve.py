@@ -120,7 +120,7 @@ def server_side(path: Path, long_doc: str) -> dict[str, float]:
     seg = con.execute("SELECT id, document_id, start FROM segments WHERE document_id = ?"
                       " AND is_interviewer = 0 LIMIT 30", (long_doc,)).fetchall()
     raws = []
-    for i, (sid, d, start) in enumerate(seg[:25]):
+    for sid, d, start in seg[:25]:
         s = time.perf_counter()
         con.execute("BEGIN IMMEDIATE")
         con.execute('INSERT INTO codings (segment_id, document_id, start, "end", code_id,'

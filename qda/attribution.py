@@ -33,11 +33,11 @@ def attribute(template: str, attrs: Mapping[str, object], *, fallback: str = "")
     """Fill the template; literals between fields appear only between filled fields."""
     out: list[str] = []
     pending = ""
-    for literal, field, _, _ in string.Formatter().parse(template):
+    for literal, name, _, _ in string.Formatter().parse(template):
         pending += literal
-        if field is None:
+        if name is None:
             continue
-        value = attrs.get(field)
+        value = attrs.get(name)
         value = "" if value is None or value != value else str(value).strip()  # NaN-safe
         if value:
             out.append((pending if out else pending.lstrip(" ,;-/")) + value)

@@ -19,7 +19,7 @@ import hashlib
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,7 +75,7 @@ def keep_if_edited(project: Project, path: str | Path) -> Path | None:
             return None
         if stat.st_size == seen["size"] and _sha256(path) == seen["sha256"]:
             return None                       # touched or copied back, not changed
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     kept = path.with_name(f"{path.stem}.edited-{stamp}{path.suffix}")
     n = 1
     while kept.exists():

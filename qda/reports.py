@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -321,7 +321,7 @@ def workbook_sheets(project: Project, *, data: Inputs | None = None
 
     about = [
         ("Project", str(project.path.name)),
-        ("Written", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        ("Written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
         ("Written by", f"qda {__version__}"),
         ("Codebook", f"{cb.name}, version {cb.version} ({len(cb)} codes)"),
         ("Codings used", chosen.description),

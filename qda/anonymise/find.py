@@ -79,7 +79,7 @@ def common_words() -> frozenset[str]:
     with path.open("rb") as fh:
         table = json.load(gzip.open(fh))
     words = {w for w in table if w.islower()} | {w for w in table.values() if w.islower()}
-    from spacy.lang.en.stop_words import STOP_WORDS   # function words are not in the table
+    from spacy.lang.en.stop_words import STOP_WORDS  # function words are not in the table
     return frozenset(words | {w.replace("'", "’") for w in STOP_WORDS} | set(STOP_WORDS))
 
 

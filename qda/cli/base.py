@@ -8,6 +8,7 @@ and exits 1; nothing is written.
 from __future__ import annotations
 
 import functools
+import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def _guard(project, *paths: Path | None, hint: str = ""):
 def _write_table(df, out: Path | None, *, project=None, hint: str = "") -> None:
     """``df`` as CSV to ``out`` (standard output when None). With ``project``, the file is
     one people fill in or edit: an edited one is kept (:func:`_guard`)."""
-    from qda.csvcells import write_csv   # cells a spreadsheet would run are quoted
+    from qda.csvcells import write_csv  # cells a spreadsheet would run are quoted
     if out is None:
         write_csv(df)
         return

@@ -34,8 +34,8 @@ def _write(df, out: Path, *, sheet: str, about: list[tuple[str, str]], project=N
     fill in (an edited one is kept first)."""
     from contextlib import nullcontext
 
-    from qda.files import atomic_path
     from qda.export.excel import Sheet, write_workbook
+    from qda.files import atomic_path
     with _guard(project, out) if project is not None else nullcontext():
         if out.suffix.lower() == ".xlsx":
             write_workbook(out, about=about, sheets=[Sheet(sheet, df, freeze_columns=1)])

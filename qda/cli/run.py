@@ -9,8 +9,8 @@ import click
 from qda.cli.base import (
     _INTERVIEWER,
     _SPACY,
-    _account_for,
     _UNIT,
+    _account_for,
     _fail_cleanly,
     _open,
     _parallel,

@@ -16,10 +16,15 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from qda.codebook.checks import (ID, check_code_count, check_color, check_patterns,
-                                 check_proximity, tree_order)
+from qda.codebook.checks import (
+    ID,
+    check_code_count,
+    check_color,
+    check_patterns,
+    check_proximity,
+    tree_order,
+)
 from qda.errors import CodebookError
-
 
 __all__ = ["Code", "Codebook"]
 

@@ -199,7 +199,7 @@ def _codes(records: list[tuple[int, dict]], where_sheet: str) -> list[tuple[dict
         row["id"] = code_id
     taken = set(ids)
     id_of: dict[str, str] = {}
-    for number, row in parsed:
+    for _, row in parsed:
         row["id"] = row["id"] or unique_slug(row["name"], taken)
         id_of[row["key"]] = row["id"]
     out = []

@@ -15,8 +15,13 @@ from typing import Any
 
 import yaml
 
-from qda.codebook.checks import (check_code_count, check_color, check_patterns,
-                                 check_proximity, count_yaml_codes)
+from qda.codebook.checks import (
+    check_code_count,
+    check_color,
+    check_patterns,
+    check_proximity,
+    count_yaml_codes,
+)
 from qda.codebook.model import Code, Codebook
 from qda.errors import CodebookError
 from qda.limits import MAX_CODE_DEPTH, MAX_YAML_ALIAS_VALUES, MAX_YAML_DEPTH

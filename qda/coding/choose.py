@@ -37,9 +37,17 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import cohen_kappa_score
 from sklearn.utils.validation import check_is_fitted
 
-from qda.coding.learn import (MIN_SEGMENTS, _label_sets, _nothing_to_learn, _too_few_segments,
-                              check_texts, embed_texts, embeddings_available, label_counts,
-                              make_features)
+from qda.coding.learn import (
+    MIN_SEGMENTS,
+    _label_sets,
+    _nothing_to_learn,
+    _too_few_segments,
+    check_texts,
+    embed_texts,
+    embeddings_available,
+    label_counts,
+    make_features,
+)
 from qda.errors import InputError
 
 __all__ = ["CANDIDATES", "THRESHOLDS", "ChosenSuggester", "definition_texts"]

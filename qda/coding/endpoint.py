@@ -154,7 +154,7 @@ class Endpoint:
                 return response.read()
         except urllib.error.HTTPError:
             raise
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise self._timeout() from None
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, (TimeoutError, socket.timeout)):

@@ -28,8 +28,15 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 
-from qda.coding.learn import (MIN_SEGMENTS, SuggestModel, _label_sets, _nothing_to_learn,
-                              _too_few_segments, check_texts, label_counts)
+from qda.coding.learn import (
+    MIN_SEGMENTS,
+    SuggestModel,
+    _label_sets,
+    _nothing_to_learn,
+    _too_few_segments,
+    check_texts,
+    label_counts,
+)
 from qda.errors import InputError
 
 __all__ = ["EvaluationReport", "evaluate", "score_helper", "stratified_folds", "METRIC_COLUMNS"]

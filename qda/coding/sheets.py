@@ -365,7 +365,7 @@ def _read_rows(path: Path, ws, meta: dict[str, str],
     header_row = int(meta.get("header_row", HEADER_ROW + 1))
     rows = ws.iter_rows(min_row=header_row, values_only=True)
     header = list(next(rows, ()) or ())
-    for j, (kind, key) in enumerate(columns):
+    for j, (_, key) in enumerate(columns):
         got = header[j] if j < len(header) else None
         if got is None or str(got).strip() != key:
             raise InputError(

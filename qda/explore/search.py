@@ -90,7 +90,7 @@ def _frame(segments: pd.DataFrame, found: list[tuple[int, int, int]],
     rows = [r for r, _, _ in found]
     base = segments.iloc[rows].reset_index(drop=True)
     lefts, hits, rights = [], [], []
-    for (r, s, e), doc, lo, hi in zip(found, base["document"], base["start"], base["end"]):
+    for (_, s, e), doc, lo, hi in zip(found, base["document"], base["start"], base["end"]):
         text = texts[doc]
         left, right = _context(text, int(lo), int(hi), s, e, context)
         lefts.append(left)

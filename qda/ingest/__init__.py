@@ -13,11 +13,16 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from qda.errors import InputError
-from qda.limits import MAX_DOCUMENT_BYTES
 from qda.ingest.participants import ParticipantsSheet, read_participants
-from qda.ingest.source import (KNOWN_EXTENSIONS, ReadOptions, SourceDocument, check_turn_sizes,
-                              document_key)
+from qda.ingest.source import (
+    KNOWN_EXTENSIONS,
+    ReadOptions,
+    SourceDocument,
+    check_turn_sizes,
+    document_key,
+)
 from qda.ingest.speakers import Turn, compile_speaker_pattern, find_turns
+from qda.limits import MAX_DOCUMENT_BYTES
 
 __all__ = [
     "FORMATS",

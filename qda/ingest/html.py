@@ -14,8 +14,7 @@ import re
 import warnings
 from pathlib import Path
 
-from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, \
-    ProcessingInstruction
+from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction
 
 from qda.errors import InputError
 from qda.ingest.source import ReadOptions, SourceDocument

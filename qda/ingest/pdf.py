@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 import logging
-from contextlib import contextmanager
 import unicodedata
+from contextlib import contextmanager
 from pathlib import Path
 
 from pypdf import PdfReader

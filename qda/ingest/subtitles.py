@@ -75,8 +75,8 @@ def _stamp(seconds: float, kind: str) -> str:
 
 
 #: A timing line read leniently: two time stamps with an arrow (or what is left of one)
-_LOOSE = re.compile(rf"^\s*(?P<a>\d+:\d+(?::\d+)?(?:[.,]\d+)?)\s*(?:-->|[-\u2010-\u2015\u2212=>~\s]*)"
-                    rf"\s*(?P<b>\d+:\d+(?::\d+)?(?:[.,]\d+)?)(?P<rest>\s.*)?$")
+_LOOSE = re.compile(r"^\s*(?P<a>\d+:\d+(?::\d+)?(?:[.,]\d+)?)\s*(?:-->|[-\u2010-\u2015\u2212=>~\s]*)"
+                    r"\s*(?P<b>\d+:\d+(?::\d+)?(?:[.,]\d+)?)(?P<rest>\s.*)?$")
 
 
 #: no recording is this long (1000 hours): a time past it is a broken line

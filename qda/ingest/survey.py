@@ -24,10 +24,10 @@ import pandas as pd
 from qda.errors import InputError
 from qda.ingest.source import (
     RESERVED_ATTRIBUTES,
-    check_zip_parts,
     ReadOptions,
     SourceDocument,
     attribute_column,
+    check_zip_parts,
     normalise_newlines,
 )
 from qda.ingest.speakers import Turn

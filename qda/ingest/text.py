@@ -17,8 +17,8 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from qda.errors import InputError
-from qda.ingest.source import ReadOptions, SourceDocument, normalise_newlines
 from qda.ingest.runs import interviewer_only_turns
+from qda.ingest.source import ReadOptions, SourceDocument, normalise_newlines
 from qda.ingest.speakers import find_turns, label_starts, paragraph_turns
 
 __all__ = ["read_text", "decode_text", "text_document"]

@@ -18,8 +18,8 @@ from qda.project.coding import Coding
 from qda.project.exchange import Exchange
 from qda.project.exploring import Exploring
 from qda.project.ingesting import Ingesting
-from qda.project.memos import Memos
 from qda.project.llm import LlmSuggesting
+from qda.project.memos import Memos
 from qda.project.results import (
     CodebookReport,
     CodeEdit,

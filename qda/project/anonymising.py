@@ -33,8 +33,8 @@ import pandas as pd
 from qda.anonymise import Key, OffsetMap, read_key, rewrite, scan_file, scan_texts
 from qda.anonymise.find import find_candidates
 from qda.attribution import AttributionRules, load_rules
-from qda.errors import InputError
 from qda.display import Shown
+from qda.errors import InputError
 from qda.project._util import _who
 from qda.store.anonymity import REWRITTEN
 from qda.store.backups import backup_text_cells, wipe_file

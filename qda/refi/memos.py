@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from xml.etree import ElementTree as ET
 
-from qda.codebook.qdc import normal_guid
 from qda.archive import Archive
+from qda.codebook.qdc import normal_guid
 from qda.refi.model import RefiCoding, RefiMemo
 from qda.refi.writer import memo_name
 from qda.xmlnames import attr as _attr

@@ -24,23 +24,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from qda.archive import Archive, open_archive, parse_xml
 from qda.codebook.qdc import normal_guid, read_codebook_element
 from qda.errors import CodebookError, InputError
-from qda.archive import Archive, open_archive, parse_xml
 from qda.limits import MAX_DOCUMENT_BYTES
+from qda.refi.memos import is_review as _is_review
+from qda.refi.memos import note_elements as _note_elements
+from qda.refi.memos import note_text as _note_text
+from qda.refi.memos import read_memos
 from qda.refi.model import (
     ImportReport,
     RefiCase,
     RefiCoding,
     RefiDocument,
-    RefiMemo,
     RefiProject,
 )
 from qda.refi.offsets import STANDARD, UTF16, Positions, choose_convention
-from qda.refi.memos import is_review as _is_review
-from qda.refi.memos import note_elements as _note_elements
-from qda.refi.memos import note_text as _note_text
-from qda.refi.memos import read_memos
 from qda.refi.writer import SUGGESTION_MARK
 from qda.xmlnames import attr as _attr
 from qda.xmlnames import child as _child

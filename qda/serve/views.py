@@ -14,6 +14,7 @@ import pandas as pd
 from qda.errors import InputError
 from qda.export.charts import fallback_color
 
+
 def _clean(value: Any) -> Any:
     """A value JSON can carry: NaN and NA become None, numpy numbers Python ones."""
     if value is None:

@@ -19,8 +19,8 @@ from qda.store.codes import CodeRows
 from qda.store.codings import CodingRows
 from qda.store.documents import DocumentRows
 from qda.store.framework import FrameworkRows
-from qda.store.memos import MemoRows
 from qda.store.llmcache import LlmAnswerRows
+from qda.store.memos import MemoRows
 
 __all__ = ["Store", "migrations", "now"]
 
