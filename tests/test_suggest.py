@@ -43,7 +43,7 @@ def _human(project):
 def test_suggestions_go_only_to_segments_the_coder_has_not_reviewed(coded):
     human = _human(coded)
     taught, _ = coded.training_set("researcher_a")
-    report = coded.suggest(from_coder="researcher_a")
+    report = coded.suggest(from_coder="researcher_a", helper="calibrated")
     model = coded.codings(sources=["model"])
     assert report.suggestions == len(model) > 0 and report.taught == len(taught)
     assert not set(model["segment_id"]) & set(taught.index)
@@ -51,6 +51,7 @@ def test_suggestions_go_only_to_segments_the_coder_has_not_reviewed(coded):
     assert model["confidence"].between(0.5, 1).all() and (model["status"] == "suggested").all()
     assert (model["coder"] == "model").all()
     helper = model["evidence"].iloc[0]["helper"]       # which helper made it, and how
+    assert (model["evidence"].map(lambda e: e["helper_name"]) == "calibrated").all()
     assert helper["name"] == "calibrated" and helper["features"] == "words+chars"
     assert helper["version"] and "logistic regression" in helper["model"]
     assert set(report.skipped) == {"benefits", "challenges"}   # too few examples, with a reason
@@ -85,7 +86,8 @@ def test_same_seed_same_suggestions(coded):
 
 
 def test_evaluation_compares_the_model_and_the_rules_code_by_code(coded):
-    report = coded.evaluate_suggester(from_coder="researcher_a", folds=3, seed=0)
+    report = coded.evaluate_suggester(from_coder="researcher_a", folds=3, seed=0,
+                                      helper="calibrated")
     table = report.table()
     assert list(table.columns[:2]) == ["code_id", "helper"]
     assert {"support", "precision", "recall", "f1", "kappa"} <= set(table.columns)
@@ -100,6 +102,45 @@ def test_evaluation_compares_the_model_and_the_rules_code_by_code(coded):
         assert n == counts[code]
     assert report.per_code[["precision", "recall", "f1"]].stack().between(0, 1).all()
     assert set(report.skipped) == {"benefits", "challenges"}
+
+
+def test_the_chosen_helper_is_the_default_and_is_named_in_each_suggestions_evidence(coded):
+    from qda.coding.evidence import summary
+
+    report = coded.suggest(from_coder="researcher_a")
+    model = coded.codings(sources=["model"])
+    taught, _ = coded.training_set("researcher_a")
+    assert report.suggestions == len(model) > 0
+    assert not set(model["segment_id"]) & set(taught.index)
+    evidence = model["evidence"]
+    assert (evidence.map(lambda e: e["helper_name"]) == "chosen").all()
+    assert (evidence.map(lambda e: e["helper"]["name"]) == "chosen").all()
+    # Each code's own threshold and features, as the chooser picked them.
+    by_code = model.assign(cut=evidence.map(lambda e: e["threshold"]),
+                           feats=evidence.map(lambda e: e["features"]))
+    assert (by_code.groupby("code")["cut"].nunique() == 1).all()
+    assert by_code["feats"].map(lambda f: "words" in f or "embeddings" in f).all()
+    assert "chosen" in summary(evidence.iloc[0])     # rendered where evidence is shown
+    assert set(report.skipped) == {"benefits", "challenges"}
+
+
+def test_evaluation_reports_the_chosen_helper_beside_the_calibrated_one(coded):
+    report = coded.evaluate_suggester(from_coder="researcher_a", folds=3, seed=0,
+                                      helper=["chosen", "calibrated"])
+    per = report.per_code
+    assert list(per["helper"][:3]) == ["model", "chosen", "rules"]
+    assert report.helpers == ["model", "chosen", "rules"]
+    support = per.pivot(index="code_id", columns="helper", values="support")
+    assert (support["chosen"] == support["model"]).all()
+    assert {("chosen", "macro"), ("model", "macro")} <= set(report.overall.index)
+    # Rescoring the calibrated helper at another threshold leaves the chosen one as it was.
+    moved = report.at_threshold(0.3)
+    chosen = lambda r: r.overall.loc[("chosen", "macro")]   # noqa: E731
+    pd.testing.assert_series_equal(chosen(moved), chosen(report))
+    with pytest.raises(InputError, match="unknown helper 'fancy'; use one of: chosen, calibrated"):
+        coded.evaluate_suggester(from_coder="researcher_a", helper="fancy")
+    with pytest.raises(InputError, match="unknown helper 'fancy'"):
+        coded.suggest(from_coder="researcher_a", helper="fancy")
 
 
 def test_next_to_code_ranks_uncoded_segments_least_certain_first(coded, tmp_path):
@@ -138,12 +179,21 @@ def test_cli_suggest_evaluate_next_and_errors(coded_path, tmp_path):
     out = runner.invoke(cli, ["suggest", "--from", "researcher_a", *p])
     assert out.exit_code == 0, out.output
     assert "Learned 22 code(s)" in out.output and "Not learned: benefits" in out.output
+    assert "helper chosen." in out.output
     ev = runner.invoke(cli, ["suggest", "--from", "researcher_a", "--evaluate", "--folds", "3",
-                             "--out", str(tmp_path / "eval.csv"), *p])
+                             "--helper", "chosen", "--out", str(tmp_path / "eval.csv"), *p])
     assert ev.exit_code == 0, ev.output
+    written = pd.read_csv(tmp_path / "eval.csv")
+    assert set(written["helper"]) == {"chosen", "rules"}
+    assert "(macro) chosen" in " ".join(ev.output.split())
     assert "3-fold cross-validation (seed 0)" in ev.output and "(macro)" in ev.output
-    assert "Figures rest on 545 segments" in ev.output and "Warning:" in ev.output
-    assert len(pd.read_csv(tmp_path / "eval.csv")) > 20
+    assert "Figures rest on 544 segments" in ev.output and "Warning:" in ev.output
+    assert len(written) > 20
+    for args in (["--helper", "fancy"], ["--helper", "fancy", "--evaluate"],
+                 ["--helper", "chosen", "--helper", "calibrated"]):
+        wrong = runner.invoke(cli, ["suggest", "--from", "researcher_a", *args, *p])
+        assert wrong.exit_code == 1 and wrong.output.startswith("Error: "), wrong.output
+        assert len(wrong.output.strip().splitlines()) == 1
     nxt = runner.invoke(cli, ["suggest", "--from", "researcher_a", "--next", "3", "--sheet",
                               str(tmp_path / "n.xlsx"), *p])
     assert nxt.exit_code == 0 and (tmp_path / "n.xlsx").exists()

@@ -19,6 +19,7 @@ from qda.cli.base import (
     cli,
 )
 from qda.cli.llm import llm_options, suggest_llm
+from qda.errors import InputError
 
 
 @cli.group()
@@ -173,23 +174,33 @@ def code_import(file, coder, remove_unmarked, project_path) -> None:
 @click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --next: the coding sheet to write (default: next-<coder>.xlsx).")
 @click.option("--threshold", default=0.5, show_default=True,
-              help="Suggest a code when its probability is at least this.")
+              help="With --helper calibrated: suggest a code when its probability is at least "
+              "this (the chosen helper learns a threshold per code).")
 @click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same result).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --evaluate: also write the table as CSV.")
+@click.option("--helper", "helpers", multiple=True, metavar="chosen|calibrated",
+              help="The learned helper: 'chosen' (the default: features and threshold per code "
+              "by inner cross-validation) or 'calibrated' (one model, --threshold for every "
+              "code). --evaluate compares both (rows 'chosen' and 'model') unless one is named; "
+              "repeatable there.")
 @llm_options
 @_project_option
 @_fail_cleanly
-def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out, llm_url, model,
-            allow_remote, timeout, project_path) -> None:
+def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out, helpers,
+            llm_url, model, allow_remote, timeout, project_path) -> None:
     """Learn from a coder's codings and suggest codes for the segments they have not coded.
 
-    Suggestions are source 'model' with a calibrated confidence; human codings are never
-    touched. --evaluate measures first how far to trust it, code by code.
+    Suggestions are source 'model' with the helper's confidence; human codings are never
+    touched. --helper chosen (default) learns features and a threshold per code; --helper
+    calibrated is one model with --threshold for all. --evaluate measures first how far to
+    trust each, code by code.
 
     With --llm URL --model NAME: ask an LLM (OpenAI-compatible endpoint) instead; source
     'llm', each code with the exact words that show it.
     """
+    if llm_url is not None and helpers:
+        raise click.UsageError("--helper is for the learned helpers, not --llm")
     if llm_url is not None:
         return suggest_llm(url=llm_url, model=model, allow_remote=allow_remote,
                            timeout=timeout, from_coder=from_coder, evaluate_=evaluate_,
@@ -199,10 +210,14 @@ def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out, l
     if from_coder is None:
         raise click.UsageError("Missing option '--from' (or ask an LLM: --llm URL --model "
                                "NAME).")
+    helpers = list(helpers) or (["chosen", "calibrated"] if evaluate_ else ["chosen"])
+    if len(helpers) > 1 and not evaluate_:
+        raise InputError("--helper can be repeated only with --evaluate (to compare helpers); "
+                       "give one helper to suggest with")
     with _open(project_path) as project:
         if evaluate_:
             report = project.evaluate_suggester(from_coder=from_coder, folds=folds, seed=seed,
-                                                threshold=threshold)
+                                                threshold=threshold, helper=helpers)
             table = report.table()
             click.echo(report.summary() + ".")
             click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
@@ -224,11 +239,12 @@ def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out, l
                        f"the model most; fill it in, then: qda code import {target} --coder "
                        f"{from_coder}")
             return
-        r = project.suggest(from_coder=from_coder, threshold=threshold, seed=seed)
+        r = project.suggest(from_coder=from_coder, threshold=threshold, seed=seed,
+                            helper=helpers[0])
     click.echo(f"Learned {len(r.codes)} code(s) from {r.taught} segment(s) {from_coder} "
                f"reviewed; {r.suggestions} suggestion(s) on {r.segments_suggested} segment(s) "
                f"(replaced {r.replaced} earlier open model suggestions; kept "
-               f"{r.kept_reviewed} already reviewed).")
+               f"{r.kept_reviewed} already reviewed); helper {helpers[0]}.")
     if r.skipped:
         click.echo("Not learned: " + "; ".join(f"{c} ({why})" for c, why in
                                                 sorted(r.skipped.items())) + ".")

@@ -39,7 +39,19 @@ from qda.coding.learn import (
 )
 from qda.errors import InputError
 
-__all__ = ["EvaluationReport", "evaluate", "score_helper", "stratified_folds", "METRIC_COLUMNS"]
+__all__ = ["EvaluationReport", "evaluate", "score_helper", "stratified_folds", "METRIC_COLUMNS",
+           "HELPERS", "DEFAULT_HELPER", "check_helper"]
+
+HELPERS = ("chosen", "calibrated")   # the learned helpers `qda suggest --helper` can name
+DEFAULT_HELPER = "calibrated"
+
+
+def check_helper(name: str) -> str:
+    """``name`` when it is one of :data:`HELPERS`, else an InputError saying which are."""
+    clean = (name or "").strip().lower()
+    if clean not in HELPERS:
+        raise InputError(f"unknown helper {name!r}; use one of: {', '.join(HELPERS)}")
+    return clean
 
 FEW_POSITIVES = 20   # fewer positive segments than this: a code's figures are not to be trusted
 METRIC_COLUMNS = ["support", "predicted", "precision", "recall", "f1", "kappa"]
@@ -70,11 +82,17 @@ class EvaluationReport:
     helpers: list[str] = field(default_factory=list)
     truth: pd.DataFrame | None = None   # the coder's codes, 0/1 per segment and code
     rules: pd.DataFrame | None = None   # the rules' hits, 0/1, when given
+    chosen: pd.DataFrame | None = None  # the chosen helper's out-of-fold decisions, 0/1
 
     def at_threshold(self, threshold: float) -> EvaluationReport:
-        """The same cross-validation scored at another probability threshold (no refit)."""
+        """The same cross-validation scored at another probability threshold (no refit; the
+        chosen helper keeps its own thresholds per code)."""
         codes = list(self.probabilities.columns)
-        predicted = (self.probabilities.to_numpy() >= threshold).astype(np.int8)
+        predicted = {}
+        if "model" in self.helpers:
+            predicted["model"] = (self.probabilities.to_numpy() >= threshold).astype(np.int8)
+        if self.chosen is not None:
+            predicted["chosen"] = self.chosen.to_numpy()
         per_code, overall = _score_all(
             self.truth.to_numpy(), predicted,
             None if self.rules is None else self.rules.to_numpy(), codes)
@@ -161,15 +179,18 @@ def score_helper(Y_true: np.ndarray, Y_pred: np.ndarray, codes: list[str],
     return per_code, overall[METRIC_COLUMNS]
 
 
-def _score_all(Y, predicted, rules, codes):
-    per_code, overall = score_helper(Y, predicted, codes, "model")
+def _score_all(Y, predicted: dict[str, np.ndarray], rules, codes):
+    """Figures of each helper in ``predicted`` (name -> 0/1 matrix), then the rules'."""
+    scored = [score_helper(Y, pred, codes, name) for name, pred in predicted.items()]
     if rules is not None:
-        rules_code, rules_overall = score_helper(Y, rules, codes, "rules")
-        per_code = pd.concat([per_code, rules_code], ignore_index=True)
-        per_code["_code"] = per_code["code_id"].map({c: i for i, c in enumerate(codes)})
-        per_code = per_code.sort_values(["_code", "helper"], kind="stable").drop(
-            columns="_code").reset_index(drop=True)
-        overall = pd.concat([overall, rules_overall])
+        scored.append(score_helper(Y, rules, codes, "rules"))
+    per_code = pd.concat([p for p, _ in scored], ignore_index=True)
+    overall = pd.concat([o for _, o in scored])
+    order = {name: i for i, name in enumerate([*predicted, "rules"])}
+    per_code["_code"] = per_code["code_id"].map({c: i for i, c in enumerate(codes)})
+    per_code["_helper"] = per_code["helper"].map(order)
+    per_code = per_code.sort_values(["_code", "_helper"], kind="stable").drop(
+        columns=["_code", "_helper"]).reset_index(drop=True)
     return per_code, overall
 
 
@@ -220,15 +241,23 @@ def evaluate(texts, label_sets, *, folds: int = 5, seed: int = 0,
              rules_hits: Iterable[Iterable[str]] | None = None,
              codes: Iterable[str] | None = None, features: str = "words+chars",
              threshold: float = 0.5, min_positives: int = 3,
-             rules_as_features: bool = False) -> EvaluationReport:
+             rules_as_features: bool = False, helpers: Sequence[str] = ("calibrated",),
+             definitions: dict[str, str] | None = None) -> EvaluationReport:
     """Stratified K-fold cross-validation of the suggester on one coder's segments.
 
     ``texts`` and ``label_sets`` are the coder's reviewed segments and the codes
     they applied (an empty set: reviewed, no code). ``rules_hits`` (one set of codes
     per text) adds the rules coder's figures on the same segments, and with
     ``rules_as_features`` also feeds them to the model. ``codes`` limits the
-    evaluation to those codes. Same inputs and seed, same report.
+    evaluation to those codes. ``helpers`` names the learned helpers to cross-validate
+    side by side (:data:`HELPERS`): ``calibrated`` (:class:`SuggestModel`, rows labelled
+    ``model``) and ``chosen`` (:class:`~qda.coding.choose.ChosenSuggester`, rows
+    ``chosen``, with ``definitions`` for its definition features). Same inputs and seed,
+    same report.
     """
+    helpers = [check_helper(h) for h in dict.fromkeys(helpers)]
+    if not helpers:
+        raise InputError(f"no helper to evaluate; name one of {', '.join(HELPERS)}")
     index = texts.index if isinstance(texts, pd.Series) else None
     texts = check_texts(texts)
     labels = _label_sets(label_sets, len(texts))
@@ -272,30 +301,59 @@ def evaluate(texts, label_sets, *, folds: int = 5, seed: int = 0,
                 f"use fewer folds (--folds {max(2, min(top, folds - 1))}) or code more segments")
     Y = _binary(labels, chosen)
     proba = np.zeros(Y.shape, dtype=np.float64)
+    picked = np.zeros(Y.shape, dtype=np.int8) if "chosen" in helpers else None
     fit_seconds = 0.0
     arr = np.asarray(texts, dtype=object)
     for test in stratified_folds(Y, folds, seed):
         train = np.setdiff1d(np.arange(n), test)
-        model = SuggestModel(features=features, min_positives=min_positives,
-                             random_state=seed)
-        train_hits = [hits[i] for i in train] if (hits is not None and rules_as_features) \
-            else None
         t0 = time.process_time()
-        model.fit(list(arr[train]), [labels[i] for i in train], rules_hits=train_hits,
-                  codes=chosen)
+        if "calibrated" in helpers:
+            _fold_calibrated(proba, arr, labels, hits if rules_as_features else None, train,
+                             test, chosen, features, min_positives, seed)
+        if picked is not None:
+            _fold_chosen(picked, arr, labels, train, test, chosen, definitions,
+                         min_positives, seed)
         fit_seconds += time.process_time() - t0
-        test_hits = [hits[i] for i in test] if train_hits is not None else None
-        p = model.predict_proba(list(arr[test]), rules_hits=test_hits)
-        for j, code in enumerate(chosen):
-            if code in p.columns:           # a code too rare in this fold's training part
-                proba[test, j] = p[code].to_numpy()   # stays 0: never suggested
-    predicted = (proba >= threshold).astype(np.int8)
+    predicted = {}
+    if "calibrated" in helpers:
+        predicted["model"] = (proba >= threshold).astype(np.int8)
+    if picked is not None:
+        predicted["chosen"] = picked
     per_code, overall = _score_all(Y, predicted, _binary(hits, chosen) if hits is not None
                                    else None, chosen)
-    helpers = ["model"] if hits is None else ["model", "rules"]
     frame = lambda a: pd.DataFrame(a, columns=chosen, index=index)  # noqa: E731
     return EvaluationReport(per_code=per_code, overall=overall, probabilities=frame(proba),
                             skipped=skipped, folds=folds, seed=seed, n_segments=n,
                             threshold=threshold, fit_seconds=fit_seconds, features=features,
-                            helpers=helpers, truth=frame(Y),
-                            rules=frame(_binary(hits, chosen)) if hits is not None else None)
+                            helpers=[*predicted, *(["rules"] if hits is not None else [])],
+                            truth=frame(Y),
+                            rules=frame(_binary(hits, chosen)) if hits is not None else None,
+                            chosen=frame(picked) if picked is not None else None)
+
+
+def _fold_calibrated(proba, arr, labels, hits, train, test, codes, features,
+                     min_positives, seed) -> None:
+    """One outer fold of the calibrated :class:`SuggestModel`: probabilities into ``proba``."""
+    model = SuggestModel(features=features, min_positives=min_positives, random_state=seed)
+    train_hits = [hits[i] for i in train] if hits is not None else None
+    model.fit(list(arr[train]), [labels[i] for i in train], rules_hits=train_hits, codes=codes)
+    test_hits = [hits[i] for i in test] if hits is not None else None
+    p = model.predict_proba(list(arr[test]), rules_hits=test_hits)
+    for j, code in enumerate(codes):
+        if code in p.columns:           # a code too rare in this fold's training part
+            proba[test, j] = p[code].to_numpy()   # stays 0: never suggested
+
+
+def _fold_chosen(picked, arr, labels, train, test, codes, definitions, min_positives,
+                 seed) -> None:
+    """One outer fold of :class:`~qda.coding.choose.ChosenSuggester` (its own inner CV
+    chooses features and thresholds on the training part only): decisions into ``picked``."""
+    from qda.coding.choose import ChosenSuggester
+
+    model = ChosenSuggester(definitions=definitions, min_positives=min_positives,
+                            random_state=seed)
+    model.fit(list(arr[train]), [labels[i] for i in train], codes=codes)
+    p = model.predict(list(arr[test]))
+    for j, code in enumerate(codes):
+        if code in p.columns:
+            picked[test, j] = p[code].to_numpy().astype(np.int8)

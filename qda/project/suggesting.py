@@ -25,11 +25,16 @@ def _as_coder(coder: str):
         raise InputError(f"coder {coder.strip()!r}: {exc}") from exc
 
 
-def helper_record(features: str) -> dict:
+def helper_record(features: str, helper: str = "calibrated") -> dict:
     """Which helper made a model suggestion: name, version, features and model, kept in
     its evidence so a reader can tell helpers (and versions of them) apart."""
     from qda import __version__
 
+    if helper == "chosen":
+        from qda.coding.choose import VERSION
+        return {"name": "chosen", "version": f"{__version__}/{VERSION}", "features": features,
+                "model": "per code: logistic regression (class-balanced, liblinear) on the "
+                         "features and threshold chosen by inner cross-validation"}
     return {"name": "calibrated", "version": __version__, "features": features,
             "model": "one-vs-rest logistic regression (class-balanced, liblinear), "
                      "Platt-calibrated per code with 10 or more positives"}
@@ -61,11 +66,17 @@ class Suggesting:
         texts = segs.set_index("segment_id")["text"]
         return texts, [frozenset(codes.get(sid, ())) for sid in texts.index]
 
-    def _fit_suggester(self, coder: str, *, seed: int, features: str):
+    def _fit_suggester(self, coder: str, *, seed: int, features: str,
+                       helper: str = "calibrated"):
         from qda.coding.learn import SuggestModel
 
         texts, labels = self.training_set(coder)
         with _as_coder(coder):
+            if helper == "chosen":
+                from qda.coding.choose import ChosenSuggester, definition_texts
+                defs = definition_texts(self.codebook, {c for s in labels for c in s})
+                model = ChosenSuggester(definitions=defs, random_state=seed)
+                return model.fit(texts, labels), texts
             return SuggestModel(features=features, random_state=seed).fit(texts, labels), texts
 
     def _uncoded(self, coder: str, taught: pd.Series) -> pd.Series:
@@ -74,23 +85,45 @@ class Suggesting:
         return segs.set_index("segment_id")["text"]
 
     def suggest(self, *, from_coder: str, threshold: float = 0.5, seed: int = 0,
-                features: str = "words+chars", who: str | None = None) -> SuggestReport:
+                features: str = "words+chars", who: str | None = None,
+                helper: str = "chosen") -> SuggestReport:
         """Learn from ``from_coder``'s coding and suggest codes for the segments they have
-        not reviewed (source ``model``, status ``suggested``, with a calibrated confidence).
+        not reviewed (source ``model``, status ``suggested``, with the helper's confidence).
+
+        ``helper`` is ``chosen`` (the default: :class:`~qda.coding.choose.ChosenSuggester`,
+        features and threshold per code by inner cross-validation; ``threshold`` and
+        ``features`` are not used) or ``calibrated`` (:class:`~qda.coding.learn.SuggestModel`,
+        one ``threshold`` for every code). ``chosen`` is the default because it agreed
+        better with the coder on both the sample (macro kappa 0.44 against 0.35) and the
+        real SERDIF set (0.515 against 0.415). Each
+        suggestion's evidence names it (``helper_name``) and, for ``chosen``, the code's
+        own features and threshold.
 
         Replaces earlier open model suggestions; those a person accepted or rejected stay
         and are not suggested again; human codings are never touched. One transaction.
         """
         if not 0 < threshold < 1:
             raise InputError(f"the threshold is a probability between 0 and 1, not {threshold}")
-        model, taught = self._fit_suggester(from_coder, seed=seed, features=features)
-        found = model.suggestions(self._uncoded(from_coder, taught), threshold=threshold)
+        from qda.coding.evaluate import check_helper
+
+        helper = check_helper(helper)
+        model, taught = self._fit_suggester(from_coder, seed=seed, features=features,
+                                            helper=helper)
+        uncoded = self._uncoded(from_coder, taught)
+        found = (model.suggestions(uncoded) if helper == "chosen" else
+                 model.suggestions(uncoded, threshold=threshold))
         report = SuggestReport(coder=from_coder, taught=len(taught), codes=list(model.codes_),
                                skipped=dict(model.skipped_))
         cb, stamp = self.codebook, now()
-        evidence = {"from": from_coder, "features": features, "seed": seed,
-                    "threshold": threshold, "taught": len(taught),
-                    "helper": helper_record(features)}
+        evidence = {"from": from_coder, "helper_name": helper, "features": features,
+                    "seed": seed, "threshold": threshold, "taught": len(taught),
+                    "helper": helper_record(features, helper)}
+        per_code = {}
+        if helper == "chosen":   # each code its own features and threshold
+            per_code = {c: {**evidence, "features": model.choice_[c],
+                            "threshold": float(model.thresholds_[c]),
+                            "helper": helper_record(model.choice_[c], helper)}
+                        for c in model.codes_}
         with self._store.transaction():
             # Under the write lock: reviews and segments as they are now, not as they were
             # when fitting started (another process may have changed them meanwhile).
@@ -105,7 +138,8 @@ class Suggesting:
                 {"segment_id": sid, "document_id": segs.at[sid, "document_id"],
                  "start": int(segs.at[sid, "start"]), "end": int(segs.at[sid, "end"]),
                  "code_id": code, "coder": "model", "source": "model", "status": "suggested",
-                 "confidence": round(float(conf), 4), "evidence": evidence,
+                 "confidence": round(float(conf), 4),
+                 "evidence": per_code.get(code, evidence),
                  "codebook_version": cb.version, "created_at": stamp}
                 for sid, code, conf in zip(found["segment_id"], found["code_id"],
                                            found["confidence"]))
@@ -118,10 +152,18 @@ class Suggesting:
         return report
 
     def evaluate_suggester(self, *, from_coder: str, folds: int = 5, seed: int = 0,
-                           threshold: float = 0.5, features: str = "words+chars"):
+                           threshold: float = 0.5, features: str = "words+chars",
+                           helper: str | list[str] = ("chosen", "calibrated")):
         """Cross-validate the suggester on ``from_coder``'s segments, beside the rules
-        coder on the same segments (see :func:`qda.coding.evaluate.evaluate`)."""
-        from qda.coding.evaluate import evaluate
+        coder on the same segments (see :func:`qda.coding.evaluate.evaluate`). ``helper``:
+        one helper name or a list of them (``chosen``, ``calibrated``; by default both),
+        side by side."""
+        from qda.coding.choose import definition_texts
+        from qda.coding.evaluate import check_helper, evaluate
+
+        helpers = [check_helper(h) for h in ([helper] if isinstance(helper, str) else helper)]
+        if not helpers:
+            raise InputError("no helper to evaluate; name chosen or calibrated")
 
         texts, labels = self.training_set(from_coder)
         cb = self.codebook
@@ -136,7 +178,8 @@ class Suggesting:
             hits = [frozenset(by_seg.get(sid, ())) for sid in texts.index]
         with _as_coder(from_coder):
             return evaluate(texts, labels, folds=folds, seed=seed, rules_hits=hits,
-                            threshold=threshold, features=features)
+                            threshold=threshold, features=features, helpers=helpers,
+                            definitions=definition_texts(cb, {c for s in labels for c in s}))
 
     def next_to_code(self, *, from_coder: str, n: int = 20, seed: int = 0,
                      features: str = "words+chars") -> pd.DataFrame:
