@@ -5,6 +5,7 @@ warning about codes with too few codings."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from qda.coding import choose, learn
@@ -101,3 +102,21 @@ def test_embedding_candidates_when_installed(data):
                             definitions={c: c.replace("_", " ") for c in POOLS}).fit(texts, labels)
     assert set(model.choice()["features"]) <= set(model.candidates_)
     assert model.predict_proba(texts[:3]).shape == (3, len(POOLS))
+
+
+def test_evaluate_cross_validates_the_chosen_helper_beside_the_calibrated_one(data):
+    texts, labels = data
+    report = evaluate(texts, labels, folds=3, seed=0, helpers=["chosen", "calibrated"])
+    assert report.helpers == ["model", "chosen"]
+    per = report.per_code
+    assert set(per["helper"]) == {"model", "chosen"}
+    assert per.groupby("code_id")["helper"].apply(list).map(lambda h: h == ["model", "chosen"]).all()
+    assert report.overall.loc[("chosen", "macro"), "kappa"] > 0.5   # the phrases are learnable
+    assert report.chosen.isin([0, 1]).all().all()
+    only = evaluate(texts, labels, folds=3, seed=0, helpers=["chosen"])
+    assert set(only.per_code["helper"]) == {"chosen"}
+    pd.testing.assert_frame_equal(only.chosen, report.chosen)   # same seed, same decisions
+    with pytest.raises(InputError, match="unknown helper 'best'"):
+        evaluate(texts, labels, folds=3, helpers=["best"])
+    with pytest.raises(InputError, match="no helper to evaluate"):
+        evaluate(texts, labels, folds=3, helpers=[])
