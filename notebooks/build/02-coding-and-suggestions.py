@@ -30,7 +30,7 @@ cells = [
        "Five-fold cross-validation on the researcher's segments: the learned model against "
        "the rules coder, scored against the researcher code by code (precision, recall, F1, "
        "Cohen's kappa). Same seed, same figures."),
-    code("evaluation = project.evaluate_suggester(from_coder=\"researcher_a\", folds=5, seed=0)\n"
+    code("evaluation = project.evaluate_suggester(from_coder=\"researcher_a\", folds=5, seed=0, helper=\"calibrated\")\n"
          "print(evaluation.summary())\n"
          "table = evaluation.per_code.pivot(index=\"code_id\", columns=\"helper\", values=[\"f1\", \"kappa\"])\n"
          "table.round(2).sort_values((\"f1\", \"model\"), ascending=False)"),
@@ -39,7 +39,7 @@ cells = [
        "The survey answers are not in the researcher's coding. The model learns from the "
        "researcher and suggests codes for them, each with a calibrated confidence; nothing "
        "the researcher coded is touched."),
-    code("report = project.suggest(from_coder=\"researcher_a\")\n"
+    code("report = project.suggest(from_coder=\"researcher_a\", helper=\"calibrated\")\n"
          "print(report.suggestions, \"suggestions on\", report.segments_suggested, \"segments\")\n"
          "suggested = project.codings(sources=[\"model\"]).sort_values(\"confidence\", ascending=False)\n"
          "suggested[[\"segment_id\", \"code\", \"confidence\", \"text\"]].head(8)"),

@@ -65,7 +65,7 @@ class EvaluationReport:
     ``overall``: rows (helper, average) for ``micro`` and ``macro``.
     ``probabilities``: the model's out-of-fold probability per segment and code.
     ``skipped``: codes not evaluated, with the reason.
-    ``fit_seconds``: CPU seconds spent building features and fitting, summed over folds
+    ``fit_seconds``: CPU seconds spent building features, fitting and predicting, summed over folds
     (CPU time, not wall time, so a busy machine does not inflate it).
     """
 
