@@ -146,7 +146,7 @@ def read_codebook_element(book: ET.Element, path: Path, *, origin: str | None = 
     codes_el = _child(book, "codes")
     if codes_el is None or not _children(codes_el, "code"):
         raise CodebookError(f"{path}: the REFI-QDA codebook has no codes")
-    check_code_count(sum(1 for el in codes_el.iter() if _local(el.tag) == "code"), str(path))
+    check_code_count(_count_codes(codes_el), str(path))
     nodes = _Tree(path)
     for el in _children(codes_el, "code"):
         nodes.add(el, ())
@@ -157,6 +157,18 @@ def read_codebook_element(book: ET.Element, path: Path, *, origin: str | None = 
     meta.update(_read_meta(book))
     guids = {guid: nodes.nodes[key]["id"] for guid, key in nodes.guids.items()}
     return Codebook.from_rows(rows, where=where, **meta), guids
+
+
+def _count_codes(codes_el: ET.Element) -> int:
+    """Every ``<Code>`` under ``<Codes>``, counted with an explicit stack: ElementTree's
+    ``iter()`` recurses, and a tree 1,000 deep overflowed it before the depth limit could
+    name the fault."""
+    count, stack = 0, list(_children(codes_el, "code"))
+    while stack:
+        el = stack.pop()
+        count += 1
+        stack.extend(_children(el, "code"))
+    return count
 
 
 def normal_guid(guid: str | None) -> str:
