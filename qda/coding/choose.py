@@ -45,7 +45,9 @@ from qda.coding.learn import (
     check_texts,
     embed_texts,
     embeddings_available,
+    in_segment_order,
     label_counts,
+    long_probabilities,
     make_features,
 )
 from qda.errors import InputError
@@ -258,18 +260,12 @@ class ChosenSuggester(BaseEstimator):
         """Long rows ``segment_id, code_id, confidence`` over each code's threshold."""
         proba = self.predict_proba(texts)
         chosen = self.predict(texts) if self.at_least_one_ else None
-        long = proba.rename_axis("segment_id").reset_index().melt(
-            id_vars="segment_id", var_name="code_id", value_name="confidence")
+        long = long_probabilities(proba)
         if chosen is None:
             long = long[long["confidence"] >= long["code_id"].map(self.thresholds_)]
         else:
-            flags = chosen.rename_axis("segment_id").reset_index().melt(
-                id_vars="segment_id", var_name="code_id", value_name="on")
-            long = long[flags["on"].to_numpy()]
-        order = {s: i for i, s in enumerate(proba.index)}
-        long = long.assign(_pos=long["segment_id"].map(order)).sort_values(
-            ["_pos", "confidence"], ascending=[True, False], kind="stable")
-        return long.drop(columns="_pos").reset_index(drop=True)
+            long = long[long_probabilities(chosen)["confidence"].to_numpy().astype(bool)]
+        return in_segment_order(long, proba.index)
 
     def choice(self) -> pd.DataFrame:
         """Per code: the chosen features, threshold, inner kappa and positives."""

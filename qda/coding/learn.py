@@ -431,13 +431,8 @@ class SuggestModel(BaseEstimator):
         then by falling confidence.
         """
         proba = self.predict_proba(texts, rules_hits=rules_hits)
-        long = proba.rename_axis("segment_id").reset_index().melt(
-            id_vars="segment_id", var_name="code_id", value_name="confidence")
-        long = long[long["confidence"] >= threshold]
-        order = {s: i for i, s in enumerate(proba.index)}
-        long = long.assign(_pos=long["segment_id"].map(order)).sort_values(
-            ["_pos", "confidence"], ascending=[True, False], kind="stable")
-        return long.drop(columns="_pos").reset_index(drop=True)
+        long = long_probabilities(proba)
+        return in_segment_order(long[long["confidence"] >= threshold], proba.index)
 
     def skipped(self) -> pd.DataFrame:
         """Codes not learned and why, as a table (``code_id, reason``)."""
@@ -470,3 +465,17 @@ def rank_uncertain(model: SuggestModel, texts, n: int, *, rules_hits=None) -> pd
     out = out.sort_values(["score", "_pos"], ascending=[False, True], kind="stable")
     return out.drop(columns="_pos").head(n)
 
+
+def long_probabilities(proba: pd.DataFrame) -> pd.DataFrame:
+    """A segments x codes table as long rows ``segment_id, code_id, confidence``."""
+    return proba.rename_axis("segment_id").reset_index().melt(
+        id_vars="segment_id", var_name="code_id", value_name="confidence")
+
+
+def in_segment_order(long: pd.DataFrame, segments: pd.Index) -> pd.DataFrame:
+    """Suggestion rows in the order of ``segments``, then by falling confidence: the
+    order every suggester hands its rows to the project in."""
+    order = {s: i for i, s in enumerate(segments)}
+    long = long.assign(_pos=long["segment_id"].map(order)).sort_values(
+        ["_pos", "confidence"], ascending=[True, False], kind="stable")
+    return long.drop(columns="_pos").reset_index(drop=True)
