@@ -167,7 +167,7 @@ def parse_xml(data: bytes, where: str) -> ET.Element:
         return parser.close()
     except ET.ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
-        at = f", line {line}, column {column + 1}" if line else ""
+        at = f", line {line}, column {column + 1}" if line and column is not None else ""
         reason = re.sub(r":\s*line \d+, column \d+$", "", str(exc))
         raise InputError(f"{where}{at}: not valid XML ({reason}); export the project "
                          "again from its program") from exc

@@ -92,17 +92,17 @@ def percent_agreement(data: np.ndarray) -> float:
 def cohen_kappa(a: Sequence, b: Sequence) -> float:
     """Cohen's kappa of two coders' values on the same units (missing pairs dropped);
     NaN when undefined (no units, or one value throughout)."""
-    a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
-    both = ~np.isnan(a) & ~np.isnan(b)
-    a, b = a[both], b[both]
-    labels = np.union1d(a, b)
-    if len(a) == 0 or len(labels) < 2:
+    x, y = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
+    both = ~np.isnan(x) & ~np.isnan(y)
+    x, y = x[both], y[both]
+    labels = np.union1d(x, y)
+    if len(x) == 0 or len(labels) < 2:
         return float("nan")
     # Imported here: scikit-learn (with SciPy) takes seconds to import, and most
     # exports never compute a kappa.
     from sklearn.metrics import cohen_kappa_score
 
-    return float(cohen_kappa_score(a, b, labels=labels))
+    return float(cohen_kappa_score(x, y, labels=labels))
 
 
 def krippendorff_alpha(data: np.ndarray) -> float:

@@ -170,7 +170,8 @@ def read_framework_summaries(path_or_frame: str | Path | pd.DataFrame, codebook:
         raise InputError(f"{where}: no '<code id> | summary' columns; export the framework "
                          "matrix (qda framework --out F.xlsx) and fill in its summary columns")
     known = set(participants["participant_id"])
-    rows, seen = [], {}
+    rows: list[dict[str, str]] = []
+    seen: dict[str, int] = {}   # participant -> the row it was first on
     for offset, values in enumerate(body.itertuples(index=False)):
         excel_row = first_row + offset
         pid = _cell(values[pcol])

@@ -121,7 +121,7 @@ def _with_totals(table: pd.DataFrame, pairs: pd.DataFrame, segs: pd.DataFrame, *
     if value == "presence":
         row_total = table.sum(axis=1)
         col_total = table.sum(axis=0)
-        corner = int((row_total > 0).sum())
+        corner: float = int((row_total > 0).sum())
     else:
         measure = "_words" if value == "words" else "segment_id"
         how = "sum" if value == "words" else "count"

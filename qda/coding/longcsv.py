@@ -105,7 +105,7 @@ def read_long_csv(path: str | Path) -> list[CsvRow]:
         end = _offset(path, number, "end", _value(record, "end"))
         if (start is None) != (end is None):
             raise InputError(f"{path}: row {number}: give both start and end, or neither")
-        if start is not None and start >= end:
+        if start is not None and end is not None and start >= end:
             raise InputError(f"{path}: row {number}: start {start} is not before end {end}")
         sid = _value(record, "segment_id")
         doc = _value(record, "document")
@@ -146,11 +146,12 @@ def resolve_csv(path: str | Path, rows: list[CsvRow], *, coder: str, codes: Iter
     path = Path(path)
     known = set(codes)
     by_doc: dict[str, list[tuple[int, int, str]]] = {}
-    for sid, (doc, start, end) in spans.items():
-        by_doc.setdefault(doc, []).append((start, end, sid))
+    for sid, (in_doc, start, end) in spans.items():
+        by_doc.setdefault(in_doc, []).append((start, end, sid))
     for segs in by_doc.values():
         segs.sort()
     out = Resolved("csv", codes=None, rows=len(rows))
+    replaced = replaced or {}
     for r in rows:
         where = f"{path}: row {r.row}"
         if r.coder is not None and r.coder != coder:
@@ -166,7 +167,7 @@ def resolve_csv(path: str | Path, rows: list[CsvRow], *, coder: str, codes: Iter
                 raise InputError(f"{where}: unknown document {r.document!r}; see `qda segments`"
                                  " for the document ids")
         if r.segment_id is not None:
-            if r.segment_id not in spans and r.segment_id in (replaced or {}):
+            if r.segment_id not in spans and r.segment_id in replaced:
                 raise InputError(f"{where}: " + replaced_message(r.segment_id,
                                                                  replaced[r.segment_id]))
             if r.segment_id not in spans:
@@ -177,11 +178,14 @@ def resolve_csv(path: str | Path, rows: list[CsvRow], *, coder: str, codes: Iter
                 raise InputError(f"{where}: segment {r.segment_id!r} is in {sdoc!r}, not in "
                                  f"{doc!r}")
             sid, doc = r.segment_id, sdoc
-            if r.start is not None and not (sstart <= r.start and r.end <= send):
+            if r.start is not None and r.end is not None and \
+                    not (sstart <= r.start and r.end <= send):
                 raise InputError(
                     f"{where}: offsets {r.start}-{r.end} are outside segment {sid!r} "
                     f"({sstart}-{send}); a span row must lie inside its segment")
         else:
+            # read_long_csv: a row without a segment id has a document, start and end
+            assert doc is not None and r.start is not None and r.end is not None
             text_len = len(texts[doc])
             if r.end > text_len:
                 raise InputError(f"{where}: offsets {r.start}-{r.end} run past the end of "
@@ -195,7 +199,8 @@ def resolve_csv(path: str | Path, rows: list[CsvRow], *, coder: str, codes: Iter
                     "the row at the boundary")
             sid = segs[i][2]
         sdoc, sstart, send = spans[sid]
-        start, end = (r.start, r.end) if r.start is not None else (sstart, send)
+        start, end = (r.start, r.end) if r.start is not None and r.end is not None \
+            else (sstart, send)
         if r.text is not None and r.text.strip() != texts[doc][start:end].strip():
             out.edited.append((f"row {r.row}", sid))
         out.segments.add(sid)

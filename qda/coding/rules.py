@@ -195,7 +195,9 @@ class RulesCoder:
                      ) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
         """Hits and exclusions in ``doc`` from the phrase matcher's ``matches``."""
         hits: dict[str, list[dict]] = defaultdict(list)
-        excludes, window_terms = [], []
+        # spaCy's matches: (match id, start token, end token)
+        excludes: list[tuple[int, int, int]] = []
+        window_terms: list[tuple[int, int, int]] = []
         terms = self._terms
         for match in matches:
             found = terms.get(match[0])

@@ -522,7 +522,8 @@ def resolve_sheet(sheet: CodingSheet, *, project_id: str, coder: str, codebook: 
         raise InputError(f"{path}: unknown code(s) {_list(unknown)}: not in the project's "
                          "codebook (renamed or removed since the sheet was written?); load a "
                          "codebook that has them or write a new sheet")
-    stale = [r for r in sheet.rows if r.segment_id not in spans and r.segment_id in (replaced or {})]
+    replaced = replaced or {}
+    stale = [r for r in sheet.rows if r.segment_id not in spans and r.segment_id in replaced]
     if stale:
         raise InputError(f"{path}: row {stale[0].row}: " + replaced_message(
             stale[0].segment_id, replaced[stale[0].segment_id], len(stale)))

@@ -22,7 +22,7 @@ single spaces.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -161,7 +161,7 @@ def lemma_hits(segments: pd.DataFrame, texts: Mapping[str, str], term: str, nlp,
     :func:`find_hits`), by ``nlp`` (the project's pipeline)."""
     lemmas = _term_lemmas(term, nlp)
     screen = _screen_words(nlp, lemmas)
-    rows = range(len(segments))
+    rows: Sequence[int] = range(len(segments))
     docs, seg_starts = segments["document"].tolist(), segments["start"].tolist()
     bodies = [texts[d][s:e] for d, s, e in zip(docs, seg_starts, segments["end"])]
     if screen is not None:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -49,7 +50,7 @@ class ParticipantsSheet:
         for rec in self.rows.to_dict("records"):
             pid = rec["participant"]
             entry = out.setdefault(pid, {"label": rec["label"] or pid, "attributes": {}})
-            attrs = entry["attributes"]
+            attrs = cast(dict[str, object], entry["attributes"])
             for name in self.attribute_names:
                 value = rec[name]
                 if value == "":
@@ -63,7 +64,8 @@ class ParticipantsSheet:
                 attrs[name] = value
                 seen_at.setdefault((pid, name), rec["__row__"])
         for entry in out.values():
-            entry["attributes"] = {n: entry["attributes"].get(n) for n in self.attribute_names}
+            attrs = cast(dict[str, object], entry["attributes"])
+            entry["attributes"] = {n: attrs.get(n) for n in self.attribute_names}
         return out
 
     def unknown_documents(self, known_ids: Iterable[str]) -> list[tuple[int, str]]:
@@ -170,8 +172,9 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
             # Blank lines are kept so that row numbers are the sheet's; leading ones are
             # skipped so that the header is the first non-blank line.
             text = path.read_text(encoding="utf-8-sig")
-            leading = re.match(r"(?:[ \t]*(?:\r\n|\r|\n))*", text).group()
-            header_row += normalise_newlines(leading).count("\n")
+            leading = re.match(r"(?:[ \t]*(?:\r\n|\r|\n))*", text)
+            assert leading is not None   # a "*" pattern matches the empty string too
+            header_row += normalise_newlines(leading.group()).count("\n")
             _check_fields(path, text, header_row)
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                              skiprows=header_row - 1, skip_blank_lines=False, index_col=False)

@@ -249,10 +249,10 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> SourceDocument
     metadata = {
         "id_column": id_column, "text_columns": text_columns, "attribute_columns": attributes,
         "header_row": header_row, "respondents": len(respondents),
-        "detected": [k for k, given in (("id_column", options.id_column),
-                                        ("text_columns", options.text_columns)) if not given
-                     or (k == "id_column" and _match(given, columns) is None)
-                     or (k == "text_columns" and not any(_match(c, columns) for c in given))],
+        "detected": [k for k, detected in (
+            ("id_column", not options.id_column or _match(options.id_column, columns) is None),
+            ("text_columns", not options.text_columns
+             or not any(_match(c, columns) for c in options.text_columns))) if detected],
     }
     if sheet is not None:
         metadata["sheet"] = sheet

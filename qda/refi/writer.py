@@ -40,6 +40,7 @@ import uuid
 import zipfile
 from collections import defaultdict
 from pathlib import Path
+from typing import cast
 from xml.etree import ElementTree as ET
 
 from qda.codebook.qdc import code_guid, description_text
@@ -61,11 +62,10 @@ def guid(kind: str, *parts: object) -> str:
     return str(uuid.uuid5(_NS, "\x1f".join([kind, *map(str, parts)])))
 
 
-def _stamp(value: str | None) -> str | None:
-    """qda's ISO timestamps as xsd:dateTime in UTC ('Z')."""
-    if not value or not isinstance(value, str):
-        return None
-    return value.replace("+00:00", "Z")
+def _stamp(value: str) -> str:
+    """qda's ISO timestamps as xsd:dateTime in UTC ('Z'). (Callers leave the attribute out
+    when there is no time.)"""
+    return str(value).replace("+00:00", "Z")
 
 
 def _user(coding: RefiCoding) -> str:
@@ -84,7 +84,7 @@ def memo_name(memo: RefiMemo) -> str:
 def _placed_memos(project: RefiProject) -> dict[tuple[str, object], list[RefiMemo]]:
     """Memos by (target, key) for the targets in the file: key None for the project, the
     id for a document, participant or code, the Coding's GUID for a coding."""
-    present = {"project": {None}, "document": {d.id for d in project.documents},
+    present: dict[str, set[object]] = {"project": {None}, "document": {d.id for d in project.documents},
                "participant": {c.id for c in project.cases},
                "code": set(project.codebook.ids) if project.codebook is not None else set(),
                "coding": {coding_guid(c) for c in project.codings}}
@@ -92,7 +92,7 @@ def _placed_memos(project: RefiProject) -> dict[tuple[str, object], list[RefiMem
     for memo in project.memos:
         key = memo.target_id
         if memo.target == "coding":
-            key = guid("coding", *memo.target_id)
+            key = guid("coding", *cast(tuple, memo.target_id))
         if key in present.get(memo.target, ()):
             out[(memo.target, key)].append(memo)
     return out
@@ -123,7 +123,7 @@ def project_xml(project: RefiProject, *, created_at: str | None = None) -> bytes
 
     if project.codebook is not None and len(project.codebook):
         codes_el = ET.SubElement(ET.SubElement(root, "CodeBook"), "Codes")
-        elements = {None: codes_el}
+        elements: dict[str | None, ET.Element] = {None: codes_el}
         for code in project.codebook:
             a = {"guid": code_guid(code.id), "name": code.name, "isCodable": "true"}
             if code.color:
@@ -145,8 +145,8 @@ def project_xml(project: RefiProject, *, created_at: str | None = None) -> bytes
     for c in project.codings:
         spans[c.document].setdefault((c.start, c.end), []).append(c)
     for case in project.cases:
-        for doc, s, e in case.spans:
-            spans[doc].setdefault((s, e), [])
+        for doc_id, s, e in case.spans:
+            spans[doc_id].setdefault((s, e), [])
 
     if project.cases:
         cases_el = ET.SubElement(root, "Cases")
@@ -159,10 +159,10 @@ def project_xml(project: RefiProject, *, created_at: str | None = None) -> bytes
                 vv = ET.SubElement(el, "VariableValue")
                 ET.SubElement(vv, "VariableRef", {"targetGUID": guid("variable", name)})
                 ET.SubElement(vv, "TextValue").text = value
-            for doc in case.documents:
-                ET.SubElement(el, "SourceRef", {"targetGUID": guid("document", doc)})
-            for doc, s, e in case.spans:
-                ET.SubElement(el, "SelectionRef", {"targetGUID": guid("selection", doc, s, e)})
+            for doc_id in case.documents:
+                ET.SubElement(el, "SourceRef", {"targetGUID": guid("document", doc_id)})
+            for doc_id, s, e in case.spans:
+                ET.SubElement(el, "SelectionRef", {"targetGUID": guid("selection", doc_id, s, e)})
 
     notes: list[tuple[str, RefiCoding]] = []
     if project.documents:

@@ -34,7 +34,7 @@ def codebook_view(project, *, counts: bool = False) -> dict[str, Any]:
     ``counts``, the segments coded at each code (any source, rolled up: a full read of the
     codings, so the reader does without)."""
     cb = project.codebook
-    counts = _code_counts(project) if counts else {}
+    coded = _code_counts(project) if counts else {}
     codes = []
     for c in cb:
         path = [cb.get(a).name for a in reversed(cb.ancestors(c.id))] + [c.name]
@@ -43,7 +43,7 @@ def codebook_view(project, *, counts: bool = False) -> dict[str, Any]:
             "path": " / ".join(path), "color": cb.color(c.id) or fallback_color(c.id),
             "description": c.description, "include": c.include, "exclude": c.exclude,
             "examples": list(c.examples), "keywords": list(c.keywords),
-            **({"coded": counts.get(c.id, 0)} if counts else {})})
+            **({"coded": coded.get(c.id, 0)} if counts else {})})
     return {"name": cb.name, "version": cb.version, "codes": codes}
 
 

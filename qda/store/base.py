@@ -1,4 +1,7 @@
-"""The store's connection: opening, transactions, settings, history.
+"""The store's connection: opening, transactions, settings, history, and the check that
+rows read back end inside their document's text. Every part of the store
+(``documents.py``, ``codings.py`` ...) subclasses :class:`StoreBase`, so what the parts
+share is declared here, once, and a part never calls another part's methods.
 
 Everyone else hands the store plain rows (dicts, DataFrames) and gets DataFrames
 back. Writes happen inside :meth:`Store.transaction`; nested use joins the outer
