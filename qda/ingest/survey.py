@@ -168,8 +168,38 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> SourceDocument
     grid, sheet = _read_grid(path, data)
     table, header_row = _table(path, grid)
     columns = [c for c in table.columns if c != "__row__"]
-
     warnings: list[str] = []
+    id_column, text_columns = _choose_columns(path, table, columns, options, warnings)
+    ids = _respondent_ids(path, table, id_column)
+    attributes = [c for c in columns if c != id_column and c not in text_columns]
+    # A column named like one of qda's table columns (start, text, unit, ...) would clash
+    # with it wherever attributes are joined; it is kept under ``attribute_<name>``.
+    names = {c: (attribute_column(c, [c]) if c.strip().lower().replace(" ", "_")
+                 in RESERVED_ATTRIBUTES else c) for c in attributes}
+    warnings += [f"{path.name}: column {c!r} is a respondent attribute named like a column of "
+                 f"qda's tables; it is kept as {n!r} (rename the column to choose another name)"
+                 for c, n in names.items() if n != c]
+    text, turns, respondents = _lay_out(table, ids, text_columns, names)
+    if not turns:
+        raise InputError(f"{path}: the answer column(s) {', '.join(map(repr, text_columns))} "
+                         "are empty in every row")
+    metadata = {
+        "id_column": id_column, "text_columns": text_columns, "attribute_columns": attributes,
+        "header_row": header_row, "respondents": len(respondents),
+        "detected": _detected(options, columns),
+    }
+    if sheet is not None:
+        metadata["sheet"] = sheet
+    return SourceDocument(name=path.name, format="survey", text=text, turns=turns,
+                          labelled=True, metadata=metadata, unit="response",
+                          respondents=respondents, warnings=warnings)
+
+
+def _choose_columns(path: Path, table: pd.DataFrame, columns: list[str], options: ReadOptions,
+                    warnings: list[str]) -> tuple[str | None, list[str]]:
+    """(id column or None for row numbers, answer columns): as named in ``options``, else
+    found; with ``lenient_columns`` a named column the file lacks is found instead, with
+    a warning appended to ``warnings``."""
     lenient = options.lenient_columns
     id_column = None
     if options.id_column:
@@ -202,37 +232,39 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> SourceDocument
             warnings.append(f"{path.name}: has no id column {options.id_column!r}; respondents "
                             + (f"are named by the column {id_column!r}" if id_column else
                                "are named by their row number"))
+    return id_column, text_columns
 
-    if id_column is not None:
-        ids = list(table[id_column])
-        first: dict[str, int] = {}
-        for rid, row in zip(ids, table["__row__"]):
-            if not rid:
-                raise InputError(f"{path}: row {row}: the {id_column!r} cell is empty; give "
-                                 "every respondent an id")
-            if rid in first:
-                raise InputError(f"{path}: row {row}: respondent {rid!r} already has row "
-                                 f"{first[rid]}; one row per respondent")
-            first[rid] = row
-    else:
-        ids = [f"row {r}" for r in table["__row__"]]
 
-    attributes = [c for c in columns if c != id_column and c not in text_columns]
-    # A column named like one of qda's table columns (start, text, unit, ...) would clash
-    # with it wherever attributes are joined; it is kept under ``attribute_<name>``.
-    names = {c: (attribute_column(c, [c]) if c.strip().lower().replace(" ", "_")
-                 in RESERVED_ATTRIBUTES else c) for c in attributes}
-    warnings += [f"{path.name}: column {c!r} is a respondent attribute named like a column of "
-                f"qda's tables; it is kept as {n!r} (rename the column to choose another name)"
-                for c, n in names.items() if n != c]
+def _respondent_ids(path: Path, table: pd.DataFrame, id_column: str | None) -> list[str]:
+    """Each row's respondent: its id (present and unique), else ``row N``."""
+    if id_column is None:
+        return [f"row {r}" for r in table["__row__"]]
+    ids = list(table[id_column])
+    first: dict[str, int] = {}
+    for rid, row in zip(ids, table["__row__"]):
+        if not rid:
+            raise InputError(f"{path}: row {row}: the {id_column!r} cell is empty; give "
+                             "every respondent an id")
+        if rid in first:
+            raise InputError(f"{path}: row {row}: respondent {rid!r} already has row "
+                             f"{first[rid]}; one row per respondent")
+        first[rid] = row
+    return ids
+
+
+def _lay_out(table: pd.DataFrame, ids: list[str], text_columns: list[str],
+             names: dict[str, str]) -> tuple[str, list[Turn], dict[str, dict[str, str]]]:
+    """The stored text (``R001 — question`` then the answer, per non-empty answer), a turn
+    per answer covering exactly it, and each respondent's attributes (``names``: column ->
+    attribute name)."""
     parts: list[str] = []
     turns: list[Turn] = []
     respondents: dict[str, dict[str, str]] = {}
     pos = 0
-    attr_values = [table[c].tolist() for c in attributes]
+    attr_values = [(names[c], table[c].tolist()) for c in names]
     answer_values = [table[c].tolist() for c in text_columns]
     for i, rid in enumerate(ids):
-        respondents[rid] = {names[c]: v[i] for c, v in zip(attributes, attr_values) if v[i]}
+        respondents[rid] = {name: v[i] for name, v in attr_values if v[i]}
         for question, values in zip(text_columns, answer_values):
             answer = values[i]
             if not answer:
@@ -243,19 +275,14 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> SourceDocument
             block = f"{heading}{answer}\n\n"
             parts.append(block)
             pos += len(block)
-    if not turns:
-        raise InputError(f"{path}: the answer column(s) {', '.join(map(repr, text_columns))} "
-                         "are empty in every row")
-    metadata = {
-        "id_column": id_column, "text_columns": text_columns, "attribute_columns": attributes,
-        "header_row": header_row, "respondents": len(respondents),
-        "detected": [k for k, given in (("id_column", options.id_column),
-                                        ("text_columns", options.text_columns)) if not given
-                     or (k == "id_column" and _match(given, columns) is None)
-                     or (k == "text_columns" and not any(_match(c, columns) for c in given))],
-    }
-    if sheet is not None:
-        metadata["sheet"] = sheet
-    return SourceDocument(name=path.name, format="survey", text="".join(parts).rstrip("\n") + "\n",
-                          turns=turns, labelled=True, metadata=metadata, unit="response",
-                          respondents=respondents, warnings=warnings)
+    return "".join(parts).rstrip("\n") + "\n", turns, respondents
+
+
+def _detected(options: ReadOptions, columns: list[str]) -> list[str]:
+    """Which of id_column and text_columns qda found rather than was given."""
+    detected = []
+    if not options.id_column or _match(options.id_column, columns) is None:
+        detected.append("id_column")
+    if not options.text_columns or not any(_match(c, columns) for c in options.text_columns):
+        detected.append("text_columns")
+    return detected
