@@ -72,29 +72,7 @@ def framework_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Co
     ids = choose_codes(codebook, depth=depth, codes=codes)
     segs = live_segments(segments)
     segs = segs[segs["participant_id"].notna()].reset_index(drop=True)
-    order = {s: i for i, s in enumerate(segs["segment_id"].tolist())}
-    where = {segment_id: (document_id, int(start), int(end), participant_id)
-             for segment_id, document_id, start, end, participant_id in zip(
-                 *(segs[c].tolist() for c in ("segment_id", "document_id", "start", "end",
-                                             "participant_id")))}
-
-    up = codebook.rollup()
-    up = up[up["theme_id"].isin(ids)]
-    coded = codings.loc[codings["segment_id"].isin(order), ["segment_id", "code_id", "start",
-                                                            "end"]]
-    coded = coded.merge(up, on="code_id")
-    # One quote per (segment, theme): plain tuples sorted once, not a pandas group each.
-    rows = sorted(zip(coded["segment_id"].tolist(), coded["theme_id"].tolist(),
-                      coded["start"].astype("int64").tolist(),
-                      coded["end"].astype("int64").tolist()),
-                  key=lambda r: (order[r[0]], r[1]))
-    cells: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for (segment_id, theme), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
-        document_id, start, end, participant_id = where[segment_id]
-        quote = _quote(texts[document_id], start, end, [(r[2], r[3]) for r in group])
-        cells.setdefault((participant_id, theme), []).append(
-            (order[segment_id], f"[{segment_id}] {quote}"))
-
+    cells = _quote_cells(segs, codings, codebook, ids, texts)
     summary_of: dict[tuple[str, str], str] = {}
     if summaries is not None:
         for r in summaries.itertuples(index=False):
@@ -116,6 +94,35 @@ def framework_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Co
         columns[framework_column(cid, "summary")] = [
             summary_of.get((pid, cid), "") for pid in info["participant"]]
     return pd.concat([info, pd.DataFrame(columns, index=info.index)], axis=1)
+
+
+def _quote_cells(segs: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook,
+                 ids: Sequence[str], texts: Mapping[str, str]
+                 ) -> dict[tuple[str, str], list[tuple[int, str]]]:
+    """(participant, theme) -> (segment's place, ``[segment id] quote``) for each segment
+    coded at the theme or below it."""
+    order = {s: i for i, s in enumerate(segs["segment_id"].tolist())}
+    where = {segment_id: (document_id, int(start), int(end), participant_id)
+             for segment_id, document_id, start, end, participant_id in zip(
+                 *(segs[c].tolist() for c in ("segment_id", "document_id", "start", "end",
+                                             "participant_id")))}
+    up = codebook.rollup()
+    up = up[up["theme_id"].isin(ids)]
+    coded = codings.loc[codings["segment_id"].isin(order), ["segment_id", "code_id", "start",
+                                                            "end"]]
+    coded = coded.merge(up, on="code_id")
+    # One quote per (segment, theme): plain tuples sorted once, not a pandas group each.
+    rows = sorted(zip(coded["segment_id"].tolist(), coded["theme_id"].tolist(),
+                      coded["start"].astype("int64").tolist(),
+                      coded["end"].astype("int64").tolist()),
+                  key=lambda r: (order[r[0]], r[1]))
+    cells: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for (segment_id, theme), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
+        document_id, start, end, participant_id = where[segment_id]
+        quote = _quote(texts[document_id], start, end, [(r[2], r[3]) for r in group])
+        cells.setdefault((participant_id, theme), []).append(
+            (order[segment_id], f"[{segment_id}] {quote}"))
+    return cells
 
 
 def _quote(text: str, seg_start: int, seg_end: int, spans) -> str:
@@ -170,7 +177,8 @@ def read_framework_summaries(path_or_frame: str | Path | pd.DataFrame, codebook:
         raise InputError(f"{where}: no '<code id> | summary' columns; export the framework "
                          "matrix (qda framework --out F.xlsx) and fill in its summary columns")
     known = set(participants["participant_id"])
-    rows, seen = [], {}
+    rows: list[dict[str, str]] = []
+    seen: dict[str, int] = {}
     for offset, values in enumerate(body.itertuples(index=False)):
         excel_row = first_row + offset
         pid = _cell(values[pcol])
