@@ -14,9 +14,7 @@ words (span codings), those parts, joined by `` … ``.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from qda.analysis.columns import choose_codes, live_segments
 from qda.codebook import Codebook
 from qda.csvcells import unprotect_frame
 from qda.errors import InputError
+from qda.ingest.spreadsheet import cell_text, column_letter, read_sheet
 
 __all__ = ["FRAMEWORK_SHEET", "SEPARATOR", "SUMMARY_COLUMNS", "framework_column",
            "framework_matrix", "parse_framework_column", "read_framework_summaries"]
@@ -154,12 +153,12 @@ def read_framework_summaries(path_or_frame: str | Path | pd.DataFrame, codebook:
     """
     raw, where = _read_raw(path_or_frame)
     header_at = next((i for i, row in raw.iterrows()
-                      if any(_cell(v).lower() == "participant" for v in row)), None)
+                      if any(cell_text(v).lower() == "participant" for v in row)), None)
     if header_at is None:
         raise InputError(f"{where}: no 'participant' column; the framework sheet needs the "
                          "participant ids in a column headed 'participant' (export it with "
                          "qda framework --out F.xlsx)")
-    header = [_cell(v) for v in raw.iloc[header_at]]
+    header = [cell_text(v) for v in raw.iloc[header_at]]
     first_row = header_at + 2          # rows as a spreadsheet numbers them (header = row 1)
     body = raw.iloc[header_at + 1:]
     pcol = next(i for i, h in enumerate(header) if h.lower() == "participant")
@@ -169,7 +168,8 @@ def read_framework_summaries(path_or_frame: str | Path | pd.DataFrame, codebook:
         if parsed is None or parsed[1] != "summary":
             continue
         if parsed[0] not in codebook:
-            raise InputError(f"{where}, column {_letter(i)} ({h!r}): no code {parsed[0]!r} in "
+            raise InputError(f"{where}, column {column_letter(i)} ({h!r}): no code "
+                             f"{parsed[0]!r} in "
                              "the project's codebook; keep the column headers as exported "
                              "(see `qda codebook show` for the ids)")
         summary_cols.append((i, parsed[0]))
@@ -181,15 +181,15 @@ def read_framework_summaries(path_or_frame: str | Path | pd.DataFrame, codebook:
     seen: dict[str, int] = {}
     for offset, values in enumerate(body.itertuples(index=False)):
         excel_row = first_row + offset
-        pid = _cell(values[pcol])
-        cells = [(code, _cell(values[i])) for i, code in summary_cols]
+        pid = cell_text(values[pcol])
+        cells = [(code, cell_text(values[i])) for i, code in summary_cols]
         if not pid:
             if any(text for _, text in cells):
                 raise InputError(f"{where}, row {excel_row}: a summary without a participant "
-                                 f"in column {_letter(pcol)}; put the participant id back")
+                                 f"in column {column_letter(pcol)}; put the participant id back")
             continue
         if pid not in known:
-            raise InputError(f"{where}, row {excel_row}, column {_letter(pcol)}: unknown "
+            raise InputError(f"{where}, row {excel_row}, column {column_letter(pcol)}: unknown "
                              f"participant {pid!r}; the sheet must come from this project "
                              "(see qda participants)")
         if pid in seen:
@@ -213,12 +213,10 @@ def _read_raw(source: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, str]:
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            book = pd.ExcelFile(path, engine=_excel_engine())
-            if FRAMEWORK_SHEET not in book.sheet_names:
-                raise InputError(f"{path.name}: no sheet {FRAMEWORK_SHEET!r} (sheets: "
-                                 f"{', '.join(book.sheet_names)}); use the workbook qda "
-                                 "exported, or a CSV of the framework sheet")
-            raw = pd.read_excel(book, sheet_name=FRAMEWORK_SHEET, header=None, dtype=object)
+            raw, _ = read_sheet(path, path.read_bytes(), sheet=FRAMEWORK_SHEET,
+                                what="framework workbook",
+                                hint="use the workbook qda exported, or a CSV of the "
+                                     "framework sheet")
             return raw, f"{path.name}, sheet {FRAMEWORK_SHEET}"
         if suffix == ".csv":
             return (unprotect_frame(pd.read_csv(path, header=None, dtype=str,
@@ -230,25 +228,3 @@ def _read_raw(source: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, str]:
         raise InputError(f"{path.name}: cannot read it as {suffix[1:]} ({exc})") from None
     raise InputError(f"{path.name}: read framework summaries from .xlsx or .csv, "
                      f"not {suffix or 'a file without an extension'}")
-
-
-def _excel_engine() -> str:
-    """calamine (5-8x faster) when installed, else openpyxl (a dependency of qda)."""
-    return "calamine" if importlib.util.find_spec("python_calamine") else "openpyxl"
-
-
-def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _letter(index: int) -> str:
-    """A spreadsheet column letter for a 0-based index: 0 -> A, 26 -> AA."""
-    out, n = "", index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out

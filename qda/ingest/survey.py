@@ -14,7 +14,6 @@ cover exactly the answer. Blank rows and columns around the table are skipped.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
 from pathlib import Path
@@ -27,10 +26,10 @@ from qda.ingest.source import (
     ReadOptions,
     SourceDocument,
     attribute_column,
-    check_zip_parts,
     normalise_newlines,
 )
 from qda.ingest.speakers import Turn
+from qda.ingest.spreadsheet import cell_text, column_letter, read_sheet
 from qda.ingest.text import decode_text
 
 __all__ = ["read_survey", "detect_text_columns"]
@@ -42,41 +41,13 @@ _MIN_UNIQUE_SHARE = 0.8  # ... and mostly different answers (unlike a 'role' col
 _LONG_TEXT_WORDS = 12    # or this many words on average, however repetitive
 
 
-def _cell(value) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))            # 12.0 from a spreadsheet is 12
-    if hasattr(value, "isoformat") and not isinstance(value, str):
-        text = value.isoformat()
-        return text[:10] if text.endswith("T00:00:00") or text.endswith(" 00:00:00") else text
-    return normalise_newlines(str(value)).strip()
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _excel_engine() -> str:
-    """calamine (5-8x faster) when installed, else openpyxl (a dependency of qda)."""
-    return "calamine" if importlib.util.find_spec("python_calamine") else "openpyxl"
-
-
 def _read_grid(path: Path, data: bytes) -> tuple[pd.DataFrame, str | None]:
     """The raw cells (all strings, no header yet) and the sheet name."""
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
-            check_zip_parts(path, data, "spreadsheet")
-            with pd.ExcelFile(io.BytesIO(data), engine=_excel_engine()) as book:
-                sheet = book.sheet_names[0]
-                grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
-            return grid.map(_cell), sheet
+            grid, sheet = read_sheet(path, data)
+            return grid.map(cell_text), sheet
         text = normalise_newlines(decode_text(data, path)[0])
         first = next((line for line in text.split("\n") if line.strip()), "")
         sep = max([",", ";", "\t"], key=first.count)   # Excel writes ';' in some locales
@@ -110,7 +81,7 @@ def _table(path: Path, grid: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     if not filled.any():
         raise InputError(f"{path}: has no rows; a survey table needs a header row and answers")
     top = filled.idxmax()
-    header = [h or f"column {_column_letter(int(c))}" for h, c in zip(grid.loc[top], grid.columns)]
+    header = [h or f"column {column_letter(int(c))}" for h, c in zip(grid.loc[top], grid.columns)]
     seen: dict[str, int] = {}
     for name in header:
         key = name.casefold()
