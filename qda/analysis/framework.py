@@ -25,6 +25,7 @@ from qda.codebook import Codebook
 from qda.csvcells import unprotect_frame
 from qda.errors import InputError
 from qda.ingest.spreadsheet import cell_text, column_letter, read_sheet
+from qda.offsets import quote
 
 __all__ = ["FRAMEWORK_SHEET", "SEPARATOR", "SUMMARY_COLUMNS", "framework_column",
            "framework_matrix", "parse_framework_column", "read_framework_summaries"]
@@ -118,24 +119,25 @@ def _quote_cells(segs: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook,
     cells: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for (segment_id, theme), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
         document_id, start, end, participant_id = where[segment_id]
-        quote = _quote(texts[document_id], start, end, [(r[2], r[3]) for r in group])
+        words = _quote(texts[document_id], start, end, [(r[2], r[3]) for r in group])
         cells.setdefault((participant_id, theme), []).append(
-            (order[segment_id], f"[{segment_id}] {quote}"))
+            (order[segment_id], f"[{segment_id}] {words}"))
     return cells
 
 
 def _quote(text: str, seg_start: int, seg_end: int, spans) -> str:
     """The segment's text, or the coded parts of it joined by `` … ``."""
+    whole = quote(text, seg_start, seg_end)
     spans = sorted((max(s, seg_start), min(e, seg_end)) for s, e in spans)
     if any(s <= seg_start and e >= seg_end for s, e in spans):
-        return text[seg_start:seg_end]
+        return whole
     merged: list[list[int]] = []
     for s, e in spans:
         if merged and s <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], e)
         elif s < e:
             merged.append([s, e])
-    return " … ".join(text[s:e] for s, e in merged) or text[seg_start:seg_end]
+    return " … ".join(text[s:e] for s, e in merged) or whole
 
 
 # --------------------------------------------------------------------- reading back

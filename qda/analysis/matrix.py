@@ -14,6 +14,7 @@ import pandas as pd
 from qda.analysis.columns import choose_codes, live_segments, rolled_pairs
 from qda.codebook import Codebook
 from qda.errors import InputError
+from qda.offsets import quotes
 
 __all__ = ["VALUES", "code_matrix", "coded_segments"]
 
@@ -123,8 +124,7 @@ def _segment_words(segs: pd.DataFrame, texts: Mapping[str, str] | None) -> list[
     """The number of words in each segment."""
     if texts is None:
         raise InputError("value 'words' needs the document texts")
-    return [len(texts[d][s:e].split()) for d, s, e in
-            zip(segs["document_id"], segs["start"], segs["end"])]
+    return [len(q.split()) for q in quotes(texts, segs["document_id"], segs["start"], segs["end"])]
 
 
 def _with_totals(table: pd.DataFrame, pairs: pd.DataFrame, segs: pd.DataFrame, *, key: str,

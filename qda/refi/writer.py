@@ -44,6 +44,7 @@ from typing import cast
 from xml.etree import ElementTree as ET
 
 from qda.codebook.qdc import code_guid, description_text
+from qda.offsets import quote
 from qda.refi.model import RefiCoding, RefiMemo, RefiProject
 
 __all__ = ["write_qdpx", "project_xml", "guid", "coding_guid", "memo_name", "PROJECT_NAMESPACE",
@@ -221,7 +222,8 @@ def _add_sources(root: ET.Element, project: RefiProject, spans: _Spans, memos: _
         src = ET.SubElement(sources_el, "TextSource", a)
         for (s, e), codings in sorted(spans.get(doc.id, {}).items()):
             sel = ET.SubElement(src, "PlainTextSelection", {
-                "guid": guid("selection", doc.id, s, e), "name": _quote(doc.text[s:e]),
+                "guid": guid("selection", doc.id, s, e),
+                "name": _quote(quote(doc.text, s, e, document=doc.id)),
                 "startPosition": str(s), "endPosition": str(e),
                 "creatingUser": user_guid[_user(codings[0]) if codings else QDA_USER]})
             _add_codings(sel, codings, memos, user_guid, notes)
