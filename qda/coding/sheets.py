@@ -120,17 +120,6 @@ def _cell(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _definition(cb: Codebook, code_id: str) -> str:
-    code = cb.get(code_id)
-    path = " / ".join([cb.get(a).name for a in reversed(cb.ancestors(code_id))] + [code.name])
-    parts = [f"{code.id}: {path}"]
-    for label, text in (("", code.description), ("Use when: ", code.include),
-                        ("Not when: ", code.exclude)):
-        if text:
-            parts.append(label + " ".join(text.split()))
-    return "\n\n".join(parts)
-
-
 @dataclass(frozen=True)
 class _Layout:
     """Where everything goes on the Coding sheet (0-based columns and rows)."""
@@ -209,7 +198,7 @@ def _write_headers(book: Any, ws: Any, layout: _Layout, codebook: Codebook,
                                     "bg_color": _tint(color, 0.85), "border": 1,
                                     "border_color": "#BFBFBF"})
             ws.write(HEADER_ROW, j, key, cell)
-            ws.write_comment(HEADER_ROW, j, _definition(codebook, key),
+            ws.write_comment(HEADER_ROW, j, codebook.definition(key),
                              {"x_scale": 3, "y_scale": 4, "author": "qda"})
         else:
             ws.write(HEADER_ROW, j, key, fmt["bold"])

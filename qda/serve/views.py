@@ -38,10 +38,9 @@ def codebook_view(project, *, counts: bool = False) -> dict[str, Any]:
     coded = _code_counts(project) if counts else {}
     codes = []
     for c in cb:
-        path = [cb.get(a).name for a in reversed(cb.ancestors(c.id))] + [c.name]
         codes.append({
             "id": c.id, "name": c.name, "parent": c.parent, "depth": cb.depth(c.id),
-            "path": " / ".join(path), "color": cb.color(c.id) or fallback_color(c.id),
+            "path": cb.name_path(c.id), "color": cb.color(c.id) or fallback_color(c.id),
             "description": c.description, "include": c.include, "exclude": c.exclude,
             "examples": list(c.examples), "keywords": list(c.keywords),
             **({"coded": coded.get(c.id, 0)} if counts else {})})
