@@ -21,6 +21,7 @@ import pandas as pd
 from qda.coding.sheets import Mark, Resolved, replaced_message
 from qda.csvcells import unprotect_cell, write_csv
 from qda.errors import InputError
+from qda.offsets import quote
 
 __all__ = ["COLUMNS", "CsvRow", "read_long_csv", "resolve_csv", "write_long_csv"]
 
@@ -185,7 +186,8 @@ def resolve_csv(path: str | Path, rows: list[CsvRow], *, coder: str, codes: Iter
         exact = r.start is not None and r.end is not None
         start, end = (r.start, r.end) if r.start is not None and r.end is not None \
             else (sstart, send)
-        if r.text is not None and r.text.strip() != texts[doc][start:end].strip():
+        stored = quote(texts[doc], start, end, document=doc)
+        if r.text is not None and r.text.strip() != stored.strip():
             out.edited.append((f"row {r.row}", sid))
         out.segments.add(sid)
         out.reviewed[sid] = doc

@@ -20,6 +20,7 @@ import pandas as pd
 from qda.codebook import Codebook
 from qda.errors import InputError
 from qda.files import atomic_path
+from qda.offsets import quote
 
 __all__ = ["CodingSheet", "SheetRow", "Mark", "ImportPlan", "Resolved", "write_coding_sheet",
            "read_coding_sheet", "resolve_sheet", "plan_import", "is_mark", "FIELDS"]
@@ -581,7 +582,7 @@ def resolve_sheet(sheet: CodingSheet, *, project_id: str, coder: str, codebook: 
             "that the definitions the coder saw still hold")
     for r in sheet.rows:
         doc, start, end = spans[r.segment_id]
-        if not _same_text(texts[doc][start:end], r.text):
+        if not _same_text(quote(texts[doc], start, end, document=doc), r.text):
             out.edited.append((f"row {r.row}", r.segment_id))
         out.marks += [Mark(r.segment_id, doc, start, end, c) for c in sorted(r.marks)]
         if r.marks or r.done:
