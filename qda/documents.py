@@ -129,10 +129,39 @@ def add_version(store: Store, existing: dict[str, Any], doc: SourceDocument, *, 
     old_keys = [(sp if isinstance(sp, str) else None, old_text[s:e]) for sp, s, e in
                 zip(old_segs["speaker"], old_segs["start"], old_segs["end"])]
     new_keys = [(s.speaker, doc.text[s.start:s.end]) for s in segs]
-    same = match_segments(old_keys, new_keys) if unit == existing["unit"] else {}
+    same_unit = unit == existing["unit"]
+    same = match_segments(old_keys, new_keys) if same_unit else {}
     old_ids = list(old_segs["segment_id"])
+    ids = _version_segment_ids(doc_id, segs, old_ids, list(old_segs["position"]), same)
+    store.insert_segments(_segment_rows(doc_id, segs, ids))
+    _speakers(store, doc_id, doc)
+    report.segments, report.segments_kept = len(segs), len(same)
+    kept_old = set(same.values())
+    report.segments_replaced = [sid for k, sid in enumerate(old_ids) if k not in kept_old]
+
+    # Codings: the same words in the new text, on the segment that holds them.
+    placed = reanchor(old_text, doc.text, [(c["start"], c["end"]) for c in codings])
+    whole = _whole_segment_losses(codings, placed, old_ids,
+                                  list(zip(old_segs["start"], old_segs["end"])))
+    followed = follow_segments(old_keys, new_keys, same, only=set(whole.values())) \
+        if whole and same_unit else {}
+    keep, lost, flagged = _move_codings(codings, placed, whole, followed, old_text=old_text,
+                                        segs=segs, ids=ids, version=version)
+    store.restore_codings(keep)
+    if lost:
+        store.archive_coding_rows(lost, reason=f"its words are not in version {version} of "
+                                  f"{doc_id}", who=who)
+    report.codings_placed, report.codings_unplaced = len(keep), lost
+    report.codings_flagged = flagged
+    return report
+
+
+def _version_segment_ids(doc_id: str, segs: list[Segment], old_ids: list[str],
+                         old_positions: list[int], same: dict[int, int]) -> list[str]:
+    """The new segments' ids: an unchanged segment (``same``: new index -> old index) keeps
+    its old id; the others get a fresh id that no old segment had."""
     used = set(old_ids)
-    next_no = max([*old_segs["position"], len(segs)], default=0) + 1
+    next_no = max([*old_positions, len(segs)], default=0) + 1
     ids: list[str] = []
     for i, s in enumerate(segs):
         if i in same:
@@ -143,26 +172,33 @@ def add_version(store: Store, existing: dict[str, Any], doc: SourceDocument, *, 
             sid, next_no = segment_id(doc_id, s.unit, next_no), next_no + 1
         used.add(sid)
         ids.append(sid)
-    store.insert_segments(_segment_rows(doc_id, segs, ids))
-    _speakers(store, doc_id, doc)
-    report.segments, report.segments_kept = len(segs), len(same)
+    return ids
 
-    kept_old = set(same.values())
-    report.segments_replaced = [sid for k, sid in enumerate(old_ids) if k not in kept_old]
 
-    # Codings: the same words in the new text, on the segment that holds them.
-    placed = reanchor(old_text, doc.text, [(c["start"], c["end"]) for c in codings])
-    # A coding of a whole segment whose quote is gone follows the segment when it was
-    # edited rather than removed (most of its words still there, in order), flagged for
-    # a person to check; a partial coding whose quote is gone cannot be placed.
+def _whole_segment_losses(codings: list[dict[str, Any]], placed: list[tuple[int, int] | None],
+                          old_ids: list[str],
+                          old_spans: list[tuple[int, int]]) -> dict[int, int]:
+    """Codings (index -> old segment index) of a whole segment whose quote is gone.
+
+    Such a coding follows its segment when it was edited rather than removed (most of
+    its words still there, in order), flagged for a person to check; a partial coding
+    whose quote is gone cannot be placed."""
     old_at = {sid: k for k, sid in enumerate(old_ids)}
-    old_spans = list(zip(old_segs["start"], old_segs["end"]))
-    whole = {i: old_at[row["segment_id"]] for i, (row, where) in enumerate(zip(codings, placed))
-             if where is None and row["segment_id"] in old_at
-             and (row["start"], row["end"]) == tuple(old_spans[old_at[row["segment_id"]]])}
-    followed = follow_segments(old_keys, new_keys, same, only=set(whole.values())) \
-        if whole and unit == existing["unit"] else {}
-    keep, seen, lost, flagged = [], set(), [], []
+    return {i: old_at[row["segment_id"]] for i, (row, where) in enumerate(zip(codings, placed))
+            if where is None and row["segment_id"] in old_at
+            and (row["start"], row["end"]) == tuple(old_spans[old_at[row["segment_id"]]])}
+
+
+def _move_codings(codings: list[dict[str, Any]], placed: list[tuple[int, int] | None],
+                  whole: dict[int, int], followed: dict[int, tuple[int, float]], *,
+                  old_text: str, segs: list[Segment], ids: list[str], version: int,
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The codings as they are in the new version: (kept, lost with their quote, flagged
+    for review). A second coding of one code by one coder on one span is lost too."""
+    keep: list[dict[str, Any]] = []
+    lost: list[dict[str, Any]] = []
+    flagged: list[dict[str, Any]] = []
+    seen = set()
     spans = [(s.start, s.end) for s in segs]
     for i, (row, where) in enumerate(zip(codings, placed)):
         quote = old_text[row["start"]:row["end"]]
@@ -183,13 +219,7 @@ def add_version(store: Store, existing: dict[str, Any], doc: SourceDocument, *, 
         keep.append(moved)
         if note != row.get("review"):
             flagged.append({**moved, "quote": quote})
-    store.restore_codings(keep)
-    if lost:
-        store.archive_coding_rows(lost, reason=f"its words are not in version {version} of "
-                                  f"{doc_id}", who=who)
-    report.codings_placed, report.codings_unplaced = len(keep), lost
-    report.codings_flagged = flagged
-    return report
+    return keep, lost, flagged
 
 
 def _holder(spans: list[tuple[int, int]], ids: list[str], start: int, end: int) -> str | None:
