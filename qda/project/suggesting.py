@@ -1,10 +1,11 @@
 """Learned suggestions: fit on one coder, suggest, evaluate, rank what to code next.
 
-Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
+Part of :class:`qda.Project`, over the shared state of :mod:`.base`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import contextmanager
 
 import pandas as pd
@@ -12,6 +13,7 @@ import pandas as pd
 from qda.coding.rules import RulesCoder
 from qda.errors import InputError
 from qda.project._util import _who
+from qda.project.base import ProjectBase
 from qda.project.results import SuggestReport
 from qda.store import now
 
@@ -40,7 +42,7 @@ def helper_record(features: str, helper: str = "calibrated") -> dict:
                      "Platt-calibrated per code with 10 or more positives"}
 
 
-class Suggesting:
+class Suggesting(ProjectBase):
     # --------------------------------------------------------- learned suggestions
     def training_set(self, coder: str) -> tuple[pd.Series, list[frozenset[str]]]:
         """What ``coder`` has taught: the text of every segment they reviewed or coded (by
@@ -153,7 +155,7 @@ class Suggesting:
 
     def evaluate_suggester(self, *, from_coder: str, folds: int = 5, seed: int = 0,
                            threshold: float = 0.5, features: str = "words+chars",
-                           helper: str | list[str] = ("chosen", "calibrated")):
+                           helper: str | Sequence[str] = ("chosen", "calibrated")):
         """Cross-validate the suggester on ``from_coder``'s segments, beside the rules
         coder on the same segments (see :func:`qda.coding.evaluate.evaluate`). ``helper``:
         one helper name or a list of them (``chosen``, ``calibrated``; by default both),
