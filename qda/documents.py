@@ -180,13 +180,36 @@ def add_version(store: Store, existing: dict[str, Any], doc: SourceDocument, *, 
              and (row["start"], row["end"]) == tuple(old_spans[old_at[row["segment_id"]]])}
     followed = follow_segments(old_keys, new_keys, same, only=set(whole.values())) \
         if whole and unit == existing["unit"] else {}
-    keep, seen, lost, flagged = [], set(), [], []
     spans = [(s.start, s.end) for s in segs]
+    keep, lost, flagged = _place_codings(codings, placed, {
+        i: followed[k] for i, k in whole.items() if k in followed}, spans, ids,
+        old_text=old_text, version=version)
+    store.restore_codings(keep)
+    if lost:
+        store.archive_coding_rows(lost, reason=f"its words are not in version {version} of "
+                                  f"{doc_id}", who=who)
+    report.codings_placed, report.codings_unplaced = len(keep), lost
+    report.codings_flagged = flagged
+    return report
+
+
+def _place_codings(codings: list[dict[str, Any]], placed: list[tuple[int, int] | None],
+                   follows: dict[int, tuple[int, float]], spans: list[tuple[int, int]],
+                   ids: list[str], *, old_text: str, version: int
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each coding at its new place (``placed``: by its words; ``follows``: coding index
+    -> (new segment index, words kept) for a whole-segment coding that follows its edited
+    segment, flagged), on the segment holding it: (kept, lost with their quote, flagged).
+    A second coding of the same words, code, coder and source is lost too."""
+    keep: list[dict[str, Any]] = []
+    lost: list[dict[str, Any]] = []
+    flagged: list[dict[str, Any]] = []
+    seen: set[Any] = set()
     for i, (row, where) in enumerate(zip(codings, placed)):
         quote = old_text[row["start"]:row["end"]]
         note = row.get("review")
-        if where is None and whole.get(i) in followed:
-            new_index, overlap = followed[whole[i]]
+        if where is None and i in follows:
+            new_index, overlap = follows[i]
             where = spans[new_index]
             why = (f"segment edited in version {version} ({overlap:.0%} of its words "
                    "unchanged): check that this coding still applies")
@@ -201,13 +224,7 @@ def add_version(store: Store, existing: dict[str, Any], doc: SourceDocument, *, 
         keep.append(moved)
         if note != row.get("review"):
             flagged.append({**moved, "quote": quote})
-    store.restore_codings(keep)
-    if lost:
-        store.archive_coding_rows(lost, reason=f"its words are not in version {version} of "
-                                  f"{doc_id}", who=who)
-    report.codings_placed, report.codings_unplaced = len(keep), lost
-    report.codings_flagged = flagged
-    return report
+    return keep, lost, flagged
 
 
 def add_respondents(store: Store, doc_id: str, doc: SourceDocument,
