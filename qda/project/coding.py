@@ -1,6 +1,6 @@
 """Coding: the rules coder, single human codings, coding sheets and the long CSV.
 
-Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
+Part of :class:`qda.Project`, over the shared state of :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from qda.coding.rules import (
     CODING_COLUMNS,
     RULES_VERSION,
     RulesCoder,
+    RulesRunPlan,
     code_batch,
+    plan_rules_run,
     rule_fingerprints,
 )
 from qda.coding.sheets import (
@@ -31,6 +33,7 @@ from qda.errors import InputError, ProjectError
 from qda.limits import MAX_SEGMENT_CHARS
 from qda.parallel import Runner, batched
 from qda.project._util import _clip, _suggestion_hints, _who
+from qda.project.base import ProjectBase
 from qda.project.results import CodingImportReport, RulesReport
 from qda.store import now
 
@@ -57,7 +60,7 @@ def _refuse_long_segments(segs: pd.DataFrame) -> None:
         "lines or speaker labels) and ingest the file again")
 
 
-class Coding:
+class Coding(ProjectBase):
     # --------------------------------------------------------------------- coding
     def code_rules(self, *, who: str | None = None, incremental: bool = False,
                    workers: int | None = None, scheduler: str | None = None) -> RulesReport:
@@ -74,19 +77,8 @@ class Coding:
         this process alone writes to the project.
         """
         cb = self.codebook
-        if not len(cb):
-            raise ProjectError("the project has no codebook; load one with `qda codebook load F`")
         report = RulesReport()
-        if not any(c.keywords or c.patterns or c.proximity for c in cb):
-            report.warnings.append("no code in the codebook has keywords, patterns or proximity "
-                                   "rules; "
-                                   "the rules coder has nothing to match")
-        segs = self._store.segments()
-        segs = segs[~segs["is_interviewer"]]
-        if segs.empty:
-            raise ProjectError("there are no segments to code; ingest transcripts first "
-                               "(`qda ingest FILES`)")
-        _refuse_long_segments(segs)
+        segs = self._rules_segments(report)
         texts = self._store.document_texts()
         fingerprints = rule_fingerprints(cb)
         pipeline = self._rules_pipeline()
@@ -100,21 +92,46 @@ class Coding:
         # (its coding archived), a full run would suggest it again: so code its segment
         was_reviewed = {tuple(k) for k in self._store.get_setting("rules_reviewed", [])}
         reopened = {sid for sid, _ in was_reviewed - reviewed} if old_segs else set()
-        changed = [k for k in keys if old_segs.get(k[0]) != k[1:] or k[0] in reopened]
-        changed_ids = {k[0] for k in changed}
-        codes_changed = [c for c in cb.ids if old_codes.get(c) != fingerprints[c]]
-        current = {k[0] for k in keys}
-        stale = [sid for sid in old_segs if sid not in current]
-        full = len(changed) == len(keys) and len(codes_changed) == len(cb)
-
+        plan = plan_rules_run(keys, fingerprints, old_segs, old_codes, reopened)
+        changed_ids = plan.changed_ids
         with Runner(workers=workers, scheduler=scheduler) as runner:
             found = self._rules_found(segs[segs["segment_id"].isin(changed_ids)], texts, cb,
                                       None, runner)
-            if codes_changed and len(changed) < len(keys):
+            if plan.codes_changed and len(plan.changed) < len(keys):
                 rest = self._rules_found(segs[~segs["segment_id"].isin(changed_ids)], texts,
-                                         cb, codes_changed, runner)
+                                         cb, plan.codes_changed, runner)
                 found = pd.concat([found, rest], ignore_index=True)
-        stamp, version = now(), cb.version
+        self._write_rules(found, plan, fingerprints, pipeline, report, who=_who(who),
+                          version=cb.version)
+        report.segments = len(segs)
+        report.segments_recoded = len(plan.changed)
+        report.codes_recoded = list(plan.codes_changed)
+        report.incremental = not plan.full
+        return report
+
+    def _rules_segments(self, report: RulesReport) -> pd.DataFrame:
+        """The segments the rules code (interviewer turns left out), checked: a codebook,
+        some segments, none too long for spaCy; a warning when no code has rules."""
+        cb = self.codebook
+        if not len(cb):
+            raise ProjectError("the project has no codebook; load one with `qda codebook load F`")
+        if not any(c.keywords or c.patterns or c.proximity for c in cb):
+            report.warnings.append("no code in the codebook has keywords, patterns or proximity "
+                                   "rules; "
+                                   "the rules coder has nothing to match")
+        segs = self._store.segments()
+        segs = segs[~segs["is_interviewer"]]
+        if segs.empty:
+            raise ProjectError("there are no segments to code; ingest transcripts first "
+                               "(`qda ingest FILES`)")
+        _refuse_long_segments(segs)
+        return segs
+
+    def _write_rules(self, found: pd.DataFrame, plan: RulesRunPlan, fingerprints: dict[str, str],
+                     pipeline: str, report: RulesReport, *, who: str, version: str) -> None:
+        """Store a rules run's suggestions in one transaction, replacing its earlier open
+        ones (all, or those of what changed), and the state the next run compares with."""
+        stamp = now()
         with self._store.transaction():
             # Read what a person reviewed under the write lock: another process may have
             # accepted or rejected a suggestion (or re-segmented a document) while the
@@ -123,35 +140,32 @@ class Coding:
             keep = [(s, c) not in reviewed for s, c in zip(found["segment_id"], found["code_id"])]
             report.kept_reviewed = len(found) - sum(keep)
             found = _still_there(found[keep], self._store.segments())
-            if full:
+            if plan.full:
                 report.replaced = self._store.delete_suggestions(source="rules")
             else:
                 report.replaced = self._store.delete_suggestions_of(
-                    source="rules", segment_ids=[*changed_ids, *stale], code_ids=codes_changed)
+                    source="rules", segment_ids=[*plan.changed_ids, *plan.stale],
+                    code_ids=plan.codes_changed)
                 self._store.set_suggestions_version(source="rules", version=version)
             inserted = self._store.insert_codings(
                 {**r, "coder": "rules", "source": "rules", "status": "suggested",
                  "confidence": None, "codebook_version": version, "created_at": stamp}
                 for r in found.to_dict("records")
             )
-            if full:
+            if plan.full:
                 self._store.clear_rules_state()
-            self._store.set_rules_state(changed, [] if full else stale, fingerprints)
+            self._store.set_rules_state(plan.changed, [] if plan.full else plan.stale,
+                                        fingerprints)
             self._store.set_setting("rules_pipeline", pipeline)
             self._store.set_setting("rules_reviewed", sorted([s or "", c] for s, c in reviewed))
             report.suggestions, report.segments_coded = self._store.suggestion_counts(
                 source="rules")
-            self._store.record(who=_who(who), action="code", entity="codings", entity_id="rules",
+            self._store.record(who=who, action="code", entity="codings", entity_id="rules",
                                detail={"suggestions": report.suggestions,
                                        "replaced": report.replaced, "codebook_version": version,
-                                       "added": inserted, "incremental": not full,
-                                       "segments_recoded": len(changed),
-                                       "codes_recoded": len(codes_changed)})
-        report.segments = len(segs)
-        report.segments_recoded = len(changed)
-        report.codes_recoded = list(codes_changed)
-        report.incremental = not full
-        return report
+                                       "added": inserted, "incremental": not plan.full,
+                                       "segments_recoded": len(plan.changed),
+                                       "codes_recoded": len(plan.codes_changed)})
 
     def _rules_found(self, segs: pd.DataFrame, texts, codebook, codes: list[str] | None,
                      runner: Runner) -> pd.DataFrame:
@@ -344,7 +358,7 @@ class Coding:
             # same coder at once cannot both add a mark (or miss a conflict).
             existing = self._store.coder_codings(coder)
             plan = plan_import(found.marks, existing, segments=found.segments, codes=found.codes)
-            unmarked = plan.unmarked
+            unmarked = plan.unmarked if plan.unmarked is not None else existing.head(0)
             report.already = plan.already
             report.added = self._store.insert_codings(
                 {"segment_id": m.segment_id, "document_id": m.document_id, "start": m.start,
@@ -381,6 +395,32 @@ class Coding:
                 f"{' and more' if len(report.edited) > 5 else ''}); their marks were applied to "
                 "the segment their id names. Edit transcripts by re-importing the file instead")
         return report
+
+    def code_hits(self, hits: pd.DataFrame, code: str, *, coder: str,
+                  who: str | None = None, label: str = "search") -> CodingImportReport:
+        """Code each hit of :meth:`search` with ``code`` as ``coder``'s human coding of
+        exactly the hit's words (its ``start``/``end``), as ``qda code import`` of the
+        hits file would: one transaction, one history row; a coding already there is not
+        added again, and nothing else of the coder's is touched."""
+        from qda.coding.longcsv import CsvRow, resolve_csv
+        coder = (coder or "").strip()
+        if not coder:
+            raise InputError("say whose coding this is: --coder NAME")
+        if code not in self.codebook:
+            raise InputError(f"unknown code {code!r}; see `qda codebook show` for the ids")
+        if "is_interviewer" in hits.columns and hits["is_interviewer"].astype(bool).any():
+            raise InputError("interviewer turns are not coded: search without --interviewer "
+                             "to code the hits")
+        segs = self._store.segments()
+        spans = {sid: (doc, int(a), int(b)) for sid, doc, a, b in
+                 zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])}
+        rows = [CsvRow(i, sid, doc, int(a), int(b), code, None, None) for i, (sid, doc, a, b)
+                in enumerate(zip(hits["segment_id"], hits["document"], hits["start"],
+                                 hits["end"]), start=2)]
+        found = resolve_csv(label, rows, coder=coder, codes=self.codebook.ids, spans=spans,
+                            texts=self._store.document_texts(), names={})
+        found.segments = set()      # adding hits never conflicts with other codings
+        return self._apply_import(found, source=label, name=label, coder=coder, who=who)
 
     def reviews(self, *, coder: str | None = None) -> pd.DataFrame:
         """Segments each coder has reviewed: ``segment_id, document, coder, reviewed_at,

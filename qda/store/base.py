@@ -190,6 +190,11 @@ class StoreBase:
         self._conn.close()
 
     # --------------------------------------------------------------- transactions
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a :meth:`transaction` is open on this store (its writes not committed)."""
+        return bool(self._depth)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One atomic unit of work; nested calls join the outermost transaction."""
