@@ -30,6 +30,7 @@ from spacy.language import Language
 from qda import analysis
 from qda.codebook import Codebook
 from qda.ingest.source import RESERVED_ATTRIBUTES, attribute_column
+from qda.offsets import quotes
 from qda.project._util import _version_label
 from qda.segment import make_nlp
 from qda.store import Store
@@ -171,8 +172,7 @@ class ProjectBase:
         :meth:`_participants`)."""
         if not interviewer:
             segs = segs[~segs["is_interviewer"]]
-        segs = segs.assign(text=[texts[d][s:e] for d, s, e in
-                                 zip(segs["document_id"], segs["start"], segs["end"])])
+        segs = segs.assign(text=quotes(texts, segs["document_id"], segs["start"], segs["end"]))
         attrs = participants.drop(columns=["label", "auto"])
         out = segs.merge(attrs, on="participant_id", how="left")
         out = out.rename(columns={"document_id": "document", "participant_id": "participant"})
@@ -198,7 +198,7 @@ class ProjectBase:
         texts = self._store.document_texts()
         segs = self._store.segments()[["segment_id", "participant_id"]]
         df = df.merge(segs, on="segment_id", how="left")
-        df["text"] = [texts[d][s:e] for d, s, e in zip(df["document_id"], df["start"], df["end"])]
+        df["text"] = quotes(texts, df["document_id"], df["start"], df["end"])
         df = df.rename(columns={"document_id": "document", "participant_id": "participant",
                                 "code_id": "code"})
         return df[["segment_id", "document", "participant", "start", "end", "code", "coder",

@@ -31,6 +31,7 @@ from qda.coding.sheets import (
 )
 from qda.errors import InputError, ProjectError
 from qda.limits import MAX_SEGMENT_CHARS
+from qda.offsets import quote
 from qda.parallel import Runner, batched
 from qda.project._util import _clip, _suggestion_hints, _who
 from qda.project.base import ProjectBase
@@ -82,7 +83,8 @@ class Coding(ProjectBase):
         texts = self._store.document_texts()
         fingerprints = rule_fingerprints(cb)
         pipeline = self._rules_pipeline()
-        keys = [(sid, doc, int(s), int(e), _text_hash(texts[doc][s:e])) for sid, doc, s, e in
+        keys = [(sid, doc, int(s), int(e), _text_hash(quote(texts[doc], s, e, document=doc)))
+                for sid, doc, s, e in
                 zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])]
         old_segs, old_codes = self._store.rules_state()
         if not incremental or self._store.get_setting("rules_pipeline") != pipeline:
@@ -174,7 +176,7 @@ class Coding(ProjectBase):
             return pd.DataFrame([], columns=CODING_COLUMNS)
         if not runner.parallel:
             return RulesCoder(codebook, nlp=self.nlp, codes=codes).code(segs, texts)
-        rows = [(sid, doc, int(s), int(e), texts[doc][s:e]) for sid, doc, s, e in
+        rows = [(sid, doc, int(s), int(e), quote(texts[doc], s, e, document=doc)) for sid, doc, s, e in
                 zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])]
         key = f"{self._rules_pipeline()}|{sorted(rule_fingerprints(codebook).items())}|{codes}"
         tasks = [(key, codebook, codes, self._spacy_model, batch)
@@ -379,7 +381,8 @@ class Coding(ProjectBase):
                 report.conflicts = [
                     {"segment_id": r["segment_id"], "code": r["code_id"],
                      "start": int(r["start"]), "end": int(r["end"]),
-                     "text": _clip(texts[r["document_id"]][r["start"]:r["end"]])}
+                     "text": _clip(quote(texts[r["document_id"]], r["start"], r["end"],
+                                         document=r["document_id"]))}
                     for r in unmarked.to_dict("records")]
             self._store.record(who=actor, action="import", entity="codings", entity_id=source,
                                detail={"coder": coder, "kind": found.kind, "rows": found.rows,

@@ -14,6 +14,7 @@ import pandas as pd
 from qda.coding import review as reviewing
 from qda.coding.rules import RulesCoder
 from qda.errors import ConflictError, InputError
+from qda.offsets import quote
 from qda.project._util import _is_consensus, _who
 from qda.project.base import ProjectBase
 from qda.project.results import ConsensusReport, ReviewReport
@@ -54,7 +55,7 @@ class Reviewing(ProjectBase):
         bounds = segs.set_index("segment_id")[["start", "end"]]
         for rec in found.to_dict("records"):
             seg_start, seg_end = bounds.loc[rec["segment_id"]]
-            text = texts[rec["document_id"]][seg_start:seg_end]
+            text = quote(texts[rec["document_id"]], seg_start, seg_end, document=rec["document_id"])
             outcome = ("not coded (interviewer turn)" if rec["segment_id"] in interviewer
                        else "blocked by an exclusion" if rec["blocked_by"] else "suggested")
             for ev in [*rec["evidence"], *rec["blocked_by"]]:
