@@ -18,6 +18,29 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SEGMENT_MARK = "\nSEGMENT:\n"
 
+#: The four-code codebook the LLM tests load (with this fake and with a real server).
+CODEBOOK = """\
+name: Test codebook
+version: "2"
+codes:
+  - id: family_contact
+    name: Contact with families
+    description: Officers speaking with or visiting a family member.
+    include: Phone calls, home visits.
+    exclude: Contact with the person on probation alone.
+    examples: ["I ring his mum every week."]
+  - id: confidentiality
+    name: Confidentiality
+    description: What can or cannot be shared with families.
+  - id: venues
+    name: Meeting places
+    description: Where families could be met.
+    children:
+      - id: community_venue
+        name: Community venues
+        description: Children's centres, hubs, drop-ins.
+"""
+
 
 def completion(content: str, finish_reason: str = "stop") -> dict:
     return {"id": "fake", "object": "chat.completion", "model": "fake",
