@@ -90,7 +90,7 @@ def apply(mutation, seed: bytes) -> bytes:
 
 @pytest.fixture(scope="module")
 def reader_seeds(tmp_path_factory) -> dict[str, tuple[bytes, str, object]]:
-    """One valid file per reader case of test_readers (every format): bytes, name, options."""
+    """One valid file per reader case of tests/helpers/readers.py (every format): bytes, name, options."""
     out = {}
     for case, make in CASES.items():
         folder = tmp_path_factory.mktemp(f"seed-{case}")

@@ -5,7 +5,7 @@ HTTP errors, redirects, a refused ``response_format``.
 ``FakeLLM.reply`` decides each answer: a function of the request's JSON body returning
 ``(status, body)`` where body is a dict (sent as JSON), bytes (sent as they are) or a
 str (the model's message content, wrapped in a chat completion). ``requests`` holds
-every request body received.
+every request body received. ``CODEBOOK`` is the four-code codebook the LLM tests load.
 """
 
 from __future__ import annotations
