@@ -135,7 +135,7 @@ def server_side(path: Path, long_doc: str) -> dict[str, float]:
 
 
 def browser_side(path: Path, long_doc: str, folder: Path) -> dict[str, float]:
-    from tests.browser import chromium, served
+    from tests.helpers.browser import chromium, served
 
     out: dict[str, float] = {}
     with served(path) as s, chromium(folder / "profile") as ctx:

@@ -1,2 +1,2 @@
-"""The test suite (a package, so `tests.conftest` is ours even if an installed
+"""The test suite (a package, so `tests.helpers` is ours even if an installed
 distribution ships a top-level `tests` package)."""

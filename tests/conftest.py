@@ -1,18 +1,20 @@
-"""Shared fixtures: a fresh project on disk, and the bundled sample run once."""
+"""Shared fixtures: a fresh project on disk, the bundled sample run once, the small
+transcripts folder, the sample with two coders. What they are built from lives in
+``tests/helpers`` (test modules import it from there, never from here)."""
 
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
-import qda
-from qda.project import Project
+# Before the helpers are imported: their asserts report values as the tests' own do.
+pytest.register_assert_rewrite("tests.helpers")
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "data" / "sample"
-CODEBOOK = ROOT / "codebooks" / "family_involvement.yaml"
+import qda  # noqa: E402
+from qda.project import Project  # noqa: E402
+from tests.helpers.coders import CODING_A, researcher_b  # noqa: E402
+from tests.helpers.transcripts import write_transcripts  # noqa: E402
 
 
 @pytest.fixture
@@ -40,33 +42,20 @@ def sample_project(sample_run, tmp_path) -> Project:
 
 
 @pytest.fixture
-def transcripts(tmp_path) -> Path:
+def transcripts(tmp_path):
     """A small folder: two interviews, a focus group and a participants sheet."""
-    folder = tmp_path / "transcripts"
-    folder.mkdir()
-    (folder / "int-a.txt").write_text(
-        "[Telephone interview. Names changed.]\n\n"
-        "Interviewer: How often do you speak to families?\n\n"
-        "Dawn: Most weeks I'd ring his mum. She helps with appointments, honestly.\n"
-        "And the home visit showed me a lot.\n\n"
-        "Interviewer: Anything hard about it?\n\n"
-        "Dawn: Confidentiality. I can't tell her what he says without consent.\n",
-        encoding="utf-8")
-    (folder / "int-b.txt").write_text(
-        "Interviewer: Tell me about the office.\n\n"
-        "Respondent: Children aren't allowed in, so I stand outside with the buggy. \U0001F62C\n",
-        encoding="utf-8")
-    (folder / "fg.txt").write_text(
-        "Facilitator: Where could you meet families?\n\n"
-        "Amira: A children's centre would be ideal.\n\n"
-        "Tom: Or a drop-in at the community hub. [crosstalk]\n\n"
-        "Amira: Yes, the hub.\n",
-        encoding="utf-8")
-    (folder / "participants.csv").write_text(
-        "participant,document,speaker,group,role,location\n"
-        "S01,int-a,Dawn,staff,Responsible Officer,Kent\n"
-        "F01,int-b.txt,,family,Partner of service user,\n"
-        "S02,fg,Amira,staff,Responsible Officer,Sussex\n"
-        "S03,fg,Tom,staff,Senior Probation Officer,Sussex\n",
-        encoding="utf-8")
-    return folder
+    return write_transcripts(tmp_path / "transcripts")
+
+
+@pytest.fixture(scope="module")
+def two_coders_path(sample_run, tmp_path_factory):
+    """The sample with researcher_a's coding and a second coder's (``researcher_b``)
+    imported, once per module that asks."""
+    folder = tmp_path_factory.mktemp("agreement")
+    path = folder / "two.qda"
+    shutil.copy(sample_run.project, path)
+    researcher_b(folder / "researcher_b.csv")
+    with Project.open(path) as project:
+        project.import_coding(CODING_A, coder="researcher_a")
+        project.import_coding(folder / "researcher_b.csv", coder="researcher_b")
+    return path

@@ -6,46 +6,13 @@ import shutil
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from openpyxl import load_workbook
 from sklearn.metrics import cohen_kappa_score
 
 from qda import analysis
-from qda.cli import cli
 from qda.errors import InputError
 from qda.project import Project
-from tests.conftest import ROOT
-
-CODING_A = ROOT / "data" / "sample-coding" / "researcher_a.csv"
-
-
-def _researcher_b(path) -> pd.DataFrame:
-    """A second coder made by perturbing researcher_a: every 5th segment marked as
-    'no code applies', every 7th (from the 2nd) recoded as `risks`, every 10th (from
-    the 4th) not reviewed at all."""
-    a = pd.read_csv(CODING_A, dtype={"code": str})
-    order = {s: i for i, s in enumerate(dict.fromkeys(a["segment_id"]))}
-    i = a["segment_id"].map(order)
-    b = a[(i % 10) != 3].copy()
-    i = b["segment_id"].map(order)
-    none = (i % 5) == 0
-    b.loc[(i % 7) == 1, "code"] = "risks"
-    blank = b[none].drop_duplicates("segment_id").assign(code="")
-    b = pd.concat([b[~none], blank]).assign(coder="researcher_b")
-    b.to_csv(path, index=False)
-    return b
-
-
-@pytest.fixture(scope="module")
-def two_coders_path(sample_run, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("agreement")
-    path = folder / "two.qda"
-    shutil.copy(sample_run.project, path)
-    _researcher_b(folder / "researcher_b.csv")
-    with Project.open(path) as project:
-        project.import_coding(CODING_A, coder="researcher_a")
-        project.import_coding(folder / "researcher_b.csv", coder="researcher_b")
-    return path
+from tests.helpers.cli import invoke as _invoke
 
 
 @pytest.fixture
@@ -54,10 +21,6 @@ def two_coders(two_coders_path, tmp_path):
     shutil.copy(two_coders_path, target)
     with Project.open(target) as project:
         yield project
-
-
-def _invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 # ------------------------------------------------------------------------- matrix

@@ -13,8 +13,7 @@ from qda.anonymise import read_key
 from qda.cli import cli
 from qda.errors import InputError
 from qda.project import Project
-
-from .conftest import ROOT
+from tests.helpers.paths import ROOT
 
 KEY = ROOT / "data" / "sample-anonymity" / "key.csv"
 CODING = ROOT / "data" / "sample-coding" / "researcher_a.csv"

@@ -11,7 +11,7 @@ from qda.errors import ParticipantsError
 from qda.ingest import read_document, read_participants
 from qda.ingest.source import RESERVED_ATTRIBUTES, ReadOptions
 from qda.project import Project
-from tests.conftest import CODEBOOK
+from tests.helpers.paths import CODEBOOK
 
 CLASHING = ["question", "start", "end", "text", "segment_id", "unit", "begin_time",
             "is_interviewer", "auto", "participant_id", "code_id", "attribution"]

@@ -12,7 +12,8 @@ from qda.coding import choose, learn
 from qda.coding.choose import THRESHOLDS, ChosenSuggester, definition_texts
 from qda.coding.evaluate import evaluate
 from qda.errors import InputError
-from tests.test_learn import CODEBOOK, NEUTRAL, POOLS, synthetic
+from tests.helpers.learn import NEUTRAL, POOLS, synthetic
+from tests.helpers.paths import CODEBOOK
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from qda.cli import cli
-from tests.conftest import CODEBOOK
+from tests.helpers.paths import CODEBOOK
 
 
 def qda(*args, cwd=None):

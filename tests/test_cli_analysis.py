@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 
 from qda.project import Project
-from tests.test_analysis_project import _invoke, two_coders_path  # noqa: F401  (fixture)
+from tests.helpers.cli import invoke as _invoke
 
 THEMES = ["current_involvement", "benefits", "challenges", "boundaries", "co_location",
           "family_perspectives"]
 
 
 @pytest.fixture
-def project(two_coders_path, tmp_path):  # noqa: F811
+def project(two_coders_path, tmp_path):
     import shutil
     target = tmp_path / "p.qda"
     shutil.copy(two_coders_path, target)

@@ -14,7 +14,7 @@ from qda.cli import cli
 from qda.codebook import Code, Codebook, load_codebook
 from qda.codebook.edits import _tree
 from qda.project import Project
-from tests.conftest import CODEBOOK
+from tests.helpers.paths import CODEBOOK
 
 #: the bundled codebook's version: edits make it V+r1, V+r2, ...
 V = load_codebook(CODEBOOK).version

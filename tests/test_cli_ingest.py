@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from qda.cli import cli
 from qda.project import Project
-from tests.conftest import CODEBOOK
+from tests.helpers.paths import CODEBOOK
 
 
 def invoke(*args):

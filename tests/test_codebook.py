@@ -10,7 +10,7 @@ import pytest
 
 from qda.codebook import Code, Codebook, load_codebook
 from qda.errors import CodebookError, InputError
-from tests.conftest import CODEBOOK
+from tests.helpers.paths import CODEBOOK
 
 
 @pytest.fixture(scope="module")

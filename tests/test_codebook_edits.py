@@ -12,7 +12,7 @@ import pytest
 from qda.codebook import Code, Codebook, load_codebook
 from qda.errors import ConflictError, InputError
 from qda.store import now
-from tests.conftest import CODEBOOK
+from tests.helpers.paths import CODEBOOK
 
 #: the bundled codebook's version: edits make it V+r1, V+r2, ...
 V = load_codebook(CODEBOOK).version

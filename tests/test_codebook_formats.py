@@ -16,7 +16,7 @@ from qda.codebook.qdc import code_guid, parse_description
 from qda.codebook.xlsx import XLSX_COLUMNS
 from qda.errors import CodebookError
 from qda.project import Project
-from tests.conftest import CODEBOOK, ROOT
+from tests.helpers.paths import CODEBOOK, ROOT
 
 REFI = ROOT.parent / "shared" / "refi-qda"
 if not (REFI / "Codebook.xsd").exists():  # a checkout elsewhere: ../shared sits beside /work/main

@@ -4,7 +4,6 @@ the rules coder on one project at the same time lose no update."""
 from __future__ import annotations
 
 import csv
-import json
 import multiprocessing
 import os
 import shutil
@@ -14,14 +13,13 @@ from pathlib import Path
 import pytest
 
 from qda.project import Project
-from tests.reliability import import_files, integrity, run_rules
+from tests.helpers.reliability import import_files, integrity, record_result, run_rules
 
 pytestmark = pytest.mark.reliability
 
 ROOT = Path(__file__).resolve().parents[1]
 CODING = ROOT / "data" / "sample-coding" / "researcher_a.csv"
 CHUNKS = 4
-RESULTS = Path(__file__).parent / "reliability-results.json"
 
 
 def _chunks(folder: Path, coder: str) -> list[str]:
@@ -55,13 +53,6 @@ def _state(path: Path) -> dict[str, list]:
         }
     finally:
         conn.close()
-
-
-def record_result(key: str, value) -> None:
-    """Keep a figure for the README's Reliability table (tests/reliability-results.json)."""
-    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    data[key] = value
-    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def test_two_coders_and_the_rules_at_once_lose_no_update(sample_run, tmp_path):

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from qda.analysis import cooccurrence
-from tests.analysis_world import CB, CODINGS, SEGMENTS
+from tests.helpers.analysis_world import CB, CODINGS, SEGMENTS
 
 
 def test_themes_counts_and_coefficient():

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from qda.project import Project
-from tests.crash import Command, run_harness
-from tests.test_concurrency import record_result
+from tests.helpers.crash import Command, run_harness
+from tests.helpers.reliability import record_result
 
 pytestmark = pytest.mark.reliability
 

@@ -9,7 +9,7 @@ import pytest
 
 from qda.analysis import crosstab
 from qda.errors import InputError
-from tests.analysis_world import CB, CODINGS, PARTICIPANTS, SEGMENTS
+from tests.helpers.analysis_world import CB, CODINGS, PARTICIPANTS, SEGMENTS
 
 
 def test_participants_counted_once_per_theme():

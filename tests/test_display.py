@@ -10,8 +10,7 @@ import pytest
 
 from qda.display import fields_html, shaded_table
 from qda.project import Project
-
-from .conftest import CODEBOOK
+from tests.helpers.paths import CODEBOOK
 
 
 @pytest.fixture

@@ -345,7 +345,7 @@ def test_fallback_colours_follow_the_id_not_the_position(sample_project):
 
 
 def test_a_project_with_nothing_coded_still_exports(fresh_project, tmp_path):
-    from tests.conftest import CODEBOOK
+    from tests.helpers.paths import CODEBOOK
     fresh_project.load_codebook(CODEBOOK)
     path = reports.export_workbook(fresh_project, tmp_path / "empty.xlsx")
     frames = pd.read_excel(path, sheet_name=None, engine="calamine")

@@ -8,7 +8,7 @@ import pytest
 from qda.analysis import framework_matrix, read_framework_summaries
 from qda.analysis.framework import framework_column, parse_framework_column
 from qda.errors import InputError
-from tests.analysis_world import CB, CODINGS, PARTICIPANTS, SEGMENTS, TEXTS, codings
+from tests.helpers.analysis_world import CB, CODINGS, PARTICIPANTS, SEGMENTS, TEXTS, codings
 
 
 def _quote(segment_id):

@@ -25,8 +25,8 @@ from qda.errors import CodebookError, QdaError
 from qda.ingest import read_document, read_participants
 from qda.limits import MAX_CODE_DEPTH, REGEX_TIMEOUT
 from qda.project import Project
-from tests.test_concurrency import record_result
-from tests.test_readers import CASES
+from tests.helpers.readers import CASES
+from tests.helpers.reliability import record_result
 
 pytestmark = pytest.mark.slow
 
@@ -90,7 +90,7 @@ def apply(mutation, seed: bytes) -> bytes:
 
 @pytest.fixture(scope="module")
 def reader_seeds(tmp_path_factory) -> dict[str, tuple[bytes, str, object]]:
-    """One valid file per reader case of test_readers (every format): bytes, name, options."""
+    """One valid file per reader case of tests/helpers/readers.py (every format): bytes, name, options."""
     out = {}
     for case, make in CASES.items():
         folder = tmp_path_factory.mktemp(f"seed-{case}")
@@ -355,7 +355,7 @@ def test_fuzz_yaml_aliases_are_bounded(tmp_path):
 def test_fuzz_deep_code_trees(tmp_path):
     """Trees of any depth, as YAML and REFI-QDA: loaded up to MAX_CODE_DEPTH levels,
     a CodebookError beyond (never a RecursionError)."""
-    from tests.test_hostile import deep_qdc, deep_yaml
+    from tests.helpers.hostile import deep_qdc, deep_yaml
 
     @FUZZ
     @given(depth=st.integers(1, 400), suffix=st.sampled_from([".yaml", ".qdc"]))

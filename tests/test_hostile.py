@@ -27,7 +27,8 @@ from qda.errors import CodebookError, InputError, ProjectError
 from qda.ingest import source as ingest_source
 from qda.project import Project
 from qda.reports import export_quotes
-from tests.conftest import CODEBOOK
+from tests.helpers.hostile import deep_qdc, deep_yaml
+from tests.helpers.paths import CODEBOOK
 
 HANG_GUARD = 240   # seconds: a hang guard for a loaded 2-core machine, not a speed test
 
@@ -241,23 +242,6 @@ def test_an_alias_inside_its_own_value_is_refused(tmp_path):
 
 
 # ------------------------------------------------------------------ 4. deep trees
-def deep_yaml(levels: int) -> str:
-    lines = []
-    for depth in range(levels):
-        pad = "  " * (2 * depth)
-        lines.append(f"{pad}  - id: c{depth}\n{pad}    name: C{depth}\n")
-        if depth < levels - 1:
-            lines.append(f"{pad}    children:\n")
-    return "".join(lines)
-
-
-def deep_qdc(levels: int) -> str:
-    codes = "".join(f'<Code guid="{i:08x}-0000-4000-8000-000000000000" name="C{i}" '
-                    'isCodable="true">' for i in range(levels)) + "</Code>" * levels
-    return ('<?xml version="1.0" encoding="utf-8"?>\n<CodeBook xmlns="urn:QDA-XML:codebook:1.0">'
-            f"<Codes>{codes}</Codes></CodeBook>")
-
-
 def test_a_yaml_codebook_150_levels_deep_is_a_clean_error(small, tmp_path):
     book = codebook_yaml(tmp_path / "deep.yaml", deep_yaml(150))
     before = state(small)

@@ -19,29 +19,7 @@ from qda.coding.endpoint import Endpoint, chat_url
 from qda.errors import InputError
 from qda.project import Project
 from qda.store import Store, migrations
-from tests.llm_fake import FakeLLM, completion, keyword_model, segment_of
-
-CODEBOOK = """\
-name: Test codebook
-version: "2"
-codes:
-  - id: family_contact
-    name: Contact with families
-    description: Officers speaking with or visiting a family member.
-    include: Phone calls, home visits.
-    exclude: Contact with the person on probation alone.
-    examples: ["I ring his mum every week."]
-  - id: confidentiality
-    name: Confidentiality
-    description: What can or cannot be shared with families.
-  - id: venues
-    name: Meeting places
-    description: Where families could be met.
-    children:
-      - id: community_venue
-        name: Community venues
-        description: Children's centres, hubs, drop-ins.
-"""
+from tests.helpers.llm_fake import CODEBOOK, FakeLLM, completion, keyword_model, segment_of
 
 TRIGGERS = {"family_contact": "his mum", "confidentiality": "Confidentiality",
             "community_venue": "the hub"}

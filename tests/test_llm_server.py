@@ -25,7 +25,7 @@ from qda.cli import cli
 from qda.coding.endpoint import Endpoint
 from qda.errors import InputError
 from qda.project import Project
-from tests.test_llm import CODEBOOK
+from tests.helpers.llm_fake import CODEBOOK
 
 pytestmark = [
     pytest.mark.llm,

@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 from qda.analysis import code_matrix, coded_segments, select_codings
 from qda.codebook import Code, Codebook
 from qda.errors import InputError
-from tests.analysis_world import CB as WCB
-from tests.analysis_world import CODINGS as WCODINGS
-from tests.analysis_world import PARTICIPANTS as WPART
-from tests.analysis_world import SEGMENTS as WSEGS
-from tests.analysis_world import TEXTS as WTEXTS
-from tests.analysis_world import codings as make_codings
+from tests.helpers.analysis_world import CB as WCB
+from tests.helpers.analysis_world import CODINGS as WCODINGS
+from tests.helpers.analysis_world import PARTICIPANTS as WPART
+from tests.helpers.analysis_world import SEGMENTS as WSEGS
+from tests.helpers.analysis_world import TEXTS as WTEXTS
+from tests.helpers.analysis_world import codings as make_codings
 
 CB = Codebook(codes=(
     Code("benefits", "Benefits"),

@@ -14,8 +14,7 @@ from qda import reports
 from qda.cli import cli
 from qda.errors import InputError
 from qda.project import Project
-
-from .conftest import CODEBOOK
+from tests.helpers.paths import CODEBOOK
 
 
 @pytest.fixture
@@ -246,7 +245,7 @@ def _refi_memos(project: Project) -> Project:
 
 def test_memos_export_to_refi_qda_valid_and_in_place(small, tmp_path):
     xmlschema = pytest.importorskip("xmlschema")
-    from .test_refi import SCHEMAS, qde
+    from tests.helpers.refi import SCHEMAS, qde
 
     _refi_memos(small)
     path = small.export_qdpx(tmp_path / "m.qdpx")
@@ -309,7 +308,7 @@ def test_memos_round_trip_through_refi_qda(small, tmp_path):
 
 
 def test_foreign_notes_on_codings_selections_and_nothing(tmp_path):
-    from .test_refi import CODE_A, G, NS, make_qdpx
+    from tests.helpers.refi import CODE_A, NS, G, make_qdpx
 
     text = "Ann: We met at the hub every week."
     sel = (f'<PlainTextSelection guid="{G(100)}" name="the hub" startPosition="14" '

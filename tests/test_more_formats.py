@@ -11,6 +11,7 @@ import pytest
 from qda.errors import InputError
 from qda.ingest import ReadOptions, read_document
 from qda.project import Project
+from tests.helpers.readers import HTML, RTF, write_odt
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "serdif-usability" / \
     "original" / "transcripts_raw"
@@ -18,46 +19,6 @@ REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "serdif-usabili
 
 def turns_of(doc):
     return [(t.speaker, doc.text[t.start:t.end]) for t in doc.turns]
-
-
-def write_odt(path: Path) -> Path:
-    from odf.office import Annotation
-    from odf.opendocument import OpenDocumentText
-    from odf.table import Table, TableCell, TableColumn, TableRow
-    from odf.text import H, LineBreak, Note, NoteBody, P, S, Span, Tab
-
-    doc = OpenDocumentText()
-    doc.text.addElement(H(outlinelevel=1, text="Interview 4, community centre"))
-    p = P()
-    p.addElement(Tab())
-    p.addText("Interviewer:")
-    p.addElement(S(c=2))
-    p.addElement(Span(text="How did the move go?"))
-    note = Note(noteclass="footnote")
-    body = NoteBody()
-    body.addElement(P(text="Transcriber: recording quiet here."))
-    note.addElement(body)
-    p.addElement(note)
-    doc.text.addElement(p)
-    p = P(text="Amira: It was hard at first.")
-    p.addElement(LineBreak())
-    p.addText("Then the neighbours helped.")
-    comment = Annotation()
-    comment.addElement(P(text="check this"))
-    p.addElement(comment)
-    doc.text.addElement(p)
-    table = Table(name="t")
-    table.addElement(TableColumn(numbercolumnsrepeated=2))
-    row = TableRow()
-    for words in ("Interviewer: And now?", ""):
-        cell = TableCell()
-        cell.addElement(P(text=words))
-        row.addElement(cell)
-    table.addElement(row)
-    doc.text.addElement(table)
-    doc.text.addElement(P(text="Amira: Better, much better."))
-    doc.save(str(path))
-    return path
 
 
 def test_odt_paragraphs_spaces_breaks_and_no_notes(tmp_path):
@@ -70,13 +31,6 @@ def test_odt_paragraphs_spaces_breaks_and_no_notes(tmp_path):
         ("Amira", "Better, much better.")]
     assert "Transcriber" not in doc.text and "check this" not in doc.text
     assert doc.metadata["header"] == "Interview 4, community centre"
-
-
-RTF = (rb"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0\fswiss Helvetica;}}"
-       rb"{\colortbl;\red0\green0\blue0;}\f0\fs24 "
-       rb"{\b Interviewer:} How was the caf\'e9 group?\par "
-       rb"Ren\'e9e: Lovely \endash  I go every week.\par "
-       rb"\par Interviewer: Why?\par Ren\'e9e: The people.\u8217? It\u8217?s company.\par }")
 
 
 def test_rtf_is_read_with_its_code_page(tmp_path):
@@ -96,18 +50,6 @@ def test_rtf_that_is_not_rtf_is_refused(tmp_path):
     path.write_text("Interviewer: hello")
     with pytest.raises(InputError, match=r"fake\.rtf: is not an RTF file"):
         read_document(path)
-
-
-HTML = """<!DOCTYPE html>
-<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">
-<title>Transcript</title><style>p { margin: 0 }</style>
-<script>var s = "Interviewer: not this";</script></head>
-<body><!-- exported by the transcription service -->
-<p><b>Interviewer:</b> Tell me about the caf&eacute; &amp; the garden.</p>
-<p><b>Zoë:</b> The garden was mine,<br>the café was Tom’s.</p>
-<div><span>Interviewer:</span> And&nbsp;now?</div>
-<p><b>Zoë:</b> We share &lt;both&gt;.</p>
-</body></html>"""
 
 
 @pytest.mark.parametrize("suffix", [".html", ".htm"])

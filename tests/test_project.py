@@ -7,7 +7,7 @@ import pytest
 
 from qda.codebook import Code, Codebook
 from qda.errors import ConflictError, InputError, ParticipantsError, ProjectError
-from tests.conftest import CODEBOOK
+from tests.helpers.paths import CODEBOOK
 
 
 def _snapshot(project):

@@ -15,6 +15,7 @@ from qda.errors import InputError, ProjectError
 from qda.project import Project
 from qda import archive as refi_archive
 from qda.refi.offsets import STANDARD, UTF16, Convention, Positions, choose_convention
+from tests.helpers.refi import CODE_A, NS, SCHEMAS, G, make_qdpx, project_xml, qde, text_source
 
 xmlschema = pytest.importorskip("xmlschema")
 
@@ -23,7 +24,6 @@ REFI = ROOT.parent / "shared" / "refi-qda"      # ../shared beside the checkout 
 if not REFI.exists():
     REFI = Path("/work/shared/refi-qda")
 SHARED = ROOT / "tests" / "fixtures" / "refi"
-SCHEMAS = SHARED   # copies of the standard's schemas (MIT), see SOURCE.md there
 SAMPLES = SHARED / "samples" if (SHARED / "samples").exists() else REFI / "samples"
 CODEBOOK = ROOT / "codebooks" / "family_involvement.yaml"
 needs_samples = pytest.mark.skipif(not SAMPLES.exists(), reason="REFI-QDA vendor samples "
@@ -38,46 +38,6 @@ def project_schema():
 @pytest.fixture(scope="module")
 def codebook_schema():
     return xmlschema.XMLSchema(str(SCHEMAS / "Codebook.xsd"))
-
-
-def qde(path: Path) -> str:
-    with zipfile.ZipFile(path) as z:
-        return z.read("project.qde").decode("utf-8")
-
-
-def make_qdpx(path: Path, xml: str, members: dict[str, bytes | str] | None = None,
-              qde_name: str = "project.qde") -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(qde_name, xml)
-        for name, data in (members or {}).items():
-            z.writestr(name, data)
-    return path
-
-
-NS = 'xmlns="urn:QDA-XML:project:1.0"'
-G = "{:08x}-0000-4000-8000-000000000000".format
-
-
-def project_xml(origin: str, sources: str, codes: str = "", extra: str = "") -> str:
-    codebook = f"<CodeBook><Codes>{codes}</Codes></CodeBook>" if codes else ""
-    return (f'<?xml version="1.0" encoding="utf-8"?><Project {NS} name="t" origin="{origin}">'
-            f'<Users><User guid="{G(1)}" name="Ann"/></Users>{codebook}{extra}'
-            f"<Sources>{sources}</Sources></Project>")
-
-
-def text_source(guid: str, name: str, selections: list[tuple[int, int, str]],
-                path: str | None = None, content: str | None = None) -> str:
-    sels = "".join(
-        f'<PlainTextSelection guid="{G(1000 + i)}" name="" startPosition="{s}" '
-        f'endPosition="{e}" creatingUser="{G(1)}"><Coding guid="{G(2000 + i)}" '
-        f'creatingUser="{G(1)}"><CodeRef targetGUID="{code}"/></Coding></PlainTextSelection>'
-        for i, (s, e, code) in enumerate(selections))
-    body = f"<PlainTextContent>{content}</PlainTextContent>" if content is not None else ""
-    attr = f' plainTextPath="{path}"' if path else ""
-    return f'<TextSource guid="{guid}" name="{name}"{attr}>{body}{sels}</TextSource>'
-
-
-CODE_A = f'<Code guid="{G(50)}" name="Alpha" isCodable="true"/>'
 
 
 # ---------------------------------------------------------------------- a coded project

@@ -7,6 +7,7 @@ import pytest
 
 from qda.codebook import Code, Codebook
 from qda.coding import RulesCoder, code_with_rules
+from tests.helpers.segments import segments_from as _segments
 
 CB = Codebook(name="t", version="2", codes=(
     Code("co_location", "Co-location"),
@@ -16,17 +17,6 @@ CB = Codebook(name="t", version="2", codes=(
     Code("boundaries", "Boundaries", keywords=("confidential", "social worker"),
          patterns=([{"LOWER": "not"}, {"LOWER": "a"}, {"LEMMA": "counsellor"}],)),
 ))
-
-
-def _segments(texts: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
-    doc = "\n\n".join(texts)
-    rows, pos = [], 0
-    for i, t in enumerate(texts):
-        start = doc.index(t, pos)
-        rows.append({"segment_id": f"s{i}", "document_id": "d", "start": start,
-                     "end": start + len(t)})
-        pos = start + len(t)
-    return pd.DataFrame(rows), {"d": doc}
 
 
 def test_keywords_match_on_lowercased_lemmas_and_keep_evidence():

@@ -10,7 +10,7 @@ import pytest
 from qda.codebook import Code, Codebook, load_codebook, save_codebook
 from qda.coding import RulesCoder, code_with_rules
 from qda.errors import CodebookError
-from tests.test_rules import _segments
+from tests.helpers.segments import segments_from as _segments
 
 
 

@@ -7,7 +7,7 @@ import pytest
 from qda.analysis import saturation
 from qda.analysis.saturation import SATURATION_COLUMNS
 from qda.errors import InputError
-from tests.analysis_world import CB, CODINGS, SEGMENTS
+from tests.helpers.analysis_world import CB, CODINGS, SEGMENTS
 
 
 def test_import_order():

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from qda.project import Project  # noqa: E402
 from qda.serve import create_app  # noqa: E402
-from tests.serve_world import COMBINING, EMOJI, MARKUP, make_project  # noqa: E402
+from tests.helpers.serve_world import COMBINING, EMOJI, MARKUP, make_project  # noqa: E402
 
 TOKEN = "test-token-123"
 

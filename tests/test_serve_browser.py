@@ -16,8 +16,8 @@ import pytest
 pytest.importorskip("playwright")
 
 from qda.project import Project  # noqa: E402
-from tests.browser import chromium, codings, needs_chromium, select_words, served  # noqa: E402
-from tests.serve_world import COMBINING, MARKUP, make_project  # noqa: E402
+from tests.helpers.browser import chromium, codings, needs_chromium, select_words, served  # noqa: E402
+from tests.helpers.serve_world import COMBINING, MARKUP, make_project  # noqa: E402
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 

@@ -9,7 +9,7 @@ import pytest
 
 from qda.errors import ConflictError, InputError
 from qda.project import Project
-from tests.serve_world import COMBINING, EMOJI, make_project
+from tests.helpers.serve_world import COMBINING, EMOJI, make_project
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from qda.cli import cli
 from qda.errors import InputError
 from qda.project import Project
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
 
 FIXTURE = ROOT / "data" / "sample-coding" / "researcher_a.csv"
 HUMAN = ["segment_id", "document", "start", "end", "code", "coder", "source", "status", "text"]

@@ -13,7 +13,7 @@ import pytest
 from qda.project import Project
 from qda.store import Store
 from qda.store.base import StoreBase
-from tests.reliability import dump
+from tests.helpers.reliability import dump
 
 ROOT = Path(__file__).resolve().parents[1]
 CODING = ROOT / "data" / "sample-coding" / "researcher_a.csv"

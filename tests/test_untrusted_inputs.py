@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from qda.project import Project
-from tests.reliability import dump
+from tests.helpers.reliability import dump
 
 HANG_GUARD = 120   # seconds; the fixed inputs finish in a few
 
@@ -92,7 +92,7 @@ _TRIGGERS = tuple("=+-@\t\r")
 def formulas(tmp_path) -> Path:
     """A project whose transcript turns, participant ids and attributes, and a coder's
     codings all start like spreadsheet formulas (or like the quote that protects them)."""
-    from tests.conftest import CODEBOOK
+    from tests.helpers.paths import CODEBOOK
     folder = tmp_path / "hostile"
     folder.mkdir()
     (folder / "int-h.txt").write_text("".join(f"Dawn: {t}\n\nInterviewer: And?\n\n"
@@ -185,7 +185,7 @@ def read_only_mount(tmp_path, small):
     src.mkdir(), mnt.mkdir()
     shutil.copy(small, src / "p.qda")
     with Project.open(src / "p.qda") as project:
-        from tests.conftest import CODEBOOK
+        from tests.helpers.paths import CODEBOOK
         project.load_codebook(CODEBOOK)
         project.code_rules()
     assert not list(src.glob("p.qda-*"))          # no -wal/-shm left beside it
@@ -223,7 +223,7 @@ def small_members_qdpx(path: Path, *, members: int = 6, member_bytes: int = 900 
     generator that found issue 22's 2.7 MB file holding 1 GB of text)."""
     import zipfile
 
-    from tests.test_refi import G, project_xml, text_source
+    from tests.helpers.refi import G, project_xml, text_source
     sources = "".join(text_source(G(10 + i), f"s{i}", [], f"internal://s{i}.txt")
                       for i in range(members))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -245,7 +245,7 @@ def test_small_members_that_amplify_are_refused(tmp_path, small):
 def test_the_document_limit_applies_to_refi_sources(tmp_path, small, monkeypatch):
     import qda.refi.reader as reader
     from qda.errors import InputError
-    from tests.test_refi import G, make_qdpx, project_xml, text_source
+    from tests.helpers.refi import G, make_qdpx, project_xml, text_source
     words = "Dawn: the home visit helped the family a lot.\n" * 50
     path = make_qdpx(tmp_path / "long.qdpx", project_xml(
         "Tool", text_source(G(10), "long", [], "internal://long.txt")),
@@ -282,7 +282,7 @@ def test_the_code_limit_holds_for_yaml_and_excel(tmp_path, monkeypatch, suffix):
     import qda.limits
     from qda.codebook import load_codebook, save_codebook
     from qda.errors import CodebookError
-    from tests.conftest import CODEBOOK
+    from tests.helpers.paths import CODEBOOK
     path = tmp_path / f"cb{suffix}"
     save_codebook(load_codebook(CODEBOOK), path)
     monkeypatch.setattr(qda.limits, "MAX_CODES", 10)
@@ -362,7 +362,7 @@ def test_fuzz_qdpx_members_never_amplify_past_the_ratio(tmp_path_factory, member
     from qda.errors import QdaError
     from qda.limits import MAX_ZIP_RATIO
     from qda.refi.reader import read_qdpx
-    from tests.test_refi import G, project_xml, text_source
+    from tests.helpers.refi import G, project_xml, text_source
     path = tmp_path_factory.mktemp("fuzz") / "f.qdpx"
     rng = random.Random(size)
     sources = "".join(text_source(G(10 + i), f"s{i}", [], f"internal://s{i}.txt")

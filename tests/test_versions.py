@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from qda.errors import InputError
 from qda.reanchor import follow_segments, match_segments, reanchor, word_overlap
-from tests.conftest import CODEBOOK
+from tests.helpers.paths import CODEBOOK
 
 
 def _texts(project):

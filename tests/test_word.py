@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from qda.ingest import read_document
-from tests.test_readers import make_docx
+from tests.helpers.readers import make_docx
 
 
 @pytest.mark.parametrize("table", [

@@ -5,7 +5,7 @@ HTTP errors, redirects, a refused ``response_format``.
 ``FakeLLM.reply`` decides each answer: a function of the request's JSON body returning
 ``(status, body)`` where body is a dict (sent as JSON), bytes (sent as they are) or a
 str (the model's message content, wrapped in a chat completion). ``requests`` holds
-every request body received.
+every request body received. ``CODEBOOK`` is the four-code codebook the LLM tests load.
 """
 
 from __future__ import annotations
@@ -17,6 +17,29 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SEGMENT_MARK = "\nSEGMENT:\n"
+
+#: The four-code codebook the LLM tests load (with this fake and with a real server).
+CODEBOOK = """\
+name: Test codebook
+version: "2"
+codes:
+  - id: family_contact
+    name: Contact with families
+    description: Officers speaking with or visiting a family member.
+    include: Phone calls, home visits.
+    exclude: Contact with the person on probation alone.
+    examples: ["I ring his mum every week."]
+  - id: confidentiality
+    name: Confidentiality
+    description: What can or cannot be shared with families.
+  - id: venues
+    name: Meeting places
+    description: Where families could be met.
+    children:
+      - id: community_venue
+        name: Community venues
+        description: Children's centres, hubs, drop-ins.
+"""
 
 
 def completion(content: str, finish_reason: str = "stop") -> dict:

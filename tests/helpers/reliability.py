@@ -1,9 +1,15 @@
-"""Helpers shared by the reliability tests: a dump of a project file to compare states."""
+"""Helpers shared by the reliability tests: a dump of a project file to compare states,
+the concurrent workers, and the figures kept for the README's Reliability table."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
+
+from tests.helpers.paths import ROOT
+
+RESULTS = ROOT / "tests" / "reliability-results.json"
 
 #: Columns holding the time something happened: a re-run at another second differs only
 #: there, so a normalised dump leaves them out.
@@ -66,3 +72,11 @@ def run_rules(project_path: str, times: int, start, log) -> None:
         with Project.open(project_path) as project:
             report = project.code_rules()
         log.put(("rules", "", report.suggestions))
+
+
+# ------------------------------------------------------------------ the README's figures
+def record_result(key: str, value) -> None:
+    """Keep a figure for the README's Reliability table (tests/reliability-results.json)."""
+    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    data[key] = value
+    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from qda.project import Project
-
-ROOT = Path(__file__).resolve().parents[1]
-CODEBOOK = ROOT / "codebooks" / "family_involvement.yaml"
+from tests.helpers.paths import CODEBOOK
+from tests.helpers.transcripts import DAWN_ROW, INTERVIEW_A, PARTICIPANTS_HEADER
 
 #: Turns whose words the tests select; each sits inside one respondent's turn.
 EMOJI = "stand outside with the buggy \U0001F62C every week"
@@ -20,13 +19,7 @@ def make_project(folder: Path) -> Path:
     """Build the project in ``folder`` and return its path."""
     docs = folder / "docs"
     docs.mkdir()
-    (docs / "int-a.txt").write_text(
-        "Interviewer: How often do you speak to families?\n\n"
-        "Dawn: Most weeks I'd ring his mum. She helps with appointments, honestly.\n"
-        "And the home visit showed me a lot.\n\n"
-        "Interviewer: Anything hard about it?\n\n"
-        "Dawn: Confidentiality. I can't tell her what he says without consent.\n",
-        encoding="utf-8")
+    (docs / "int-a.txt").write_text(INTERVIEW_A, encoding="utf-8")
     (docs / "int-b.txt").write_text(
         "Interviewer: Tell me about the office.\n\n"
         f"Respondent: Children aren't allowed in, so I {EMOJI}. \U0001F468\u200D\U0001F469 "
@@ -35,8 +28,7 @@ def make_project(folder: Path) -> Path:
         f"Respondent: {MARKUP}.\n",
         encoding="utf-8")
     (docs / "participants.csv").write_text(
-        "participant,document,speaker,group,role,location\n"
-        "S01,int-a,Dawn,staff,Responsible Officer,Kent\n"
+        PARTICIPANTS_HEADER + DAWN_ROW +
         "F01,int-b.txt,,family,Partner of service user,<b>Surrey</b>\n",
         encoding="utf-8")
     path = folder / "serve.qda"

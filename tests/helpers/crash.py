@@ -24,9 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.reliability import dump, integrity
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers.paths import ROOT
+from tests.helpers.reliability import dump, integrity
 
 #: The tables a command's outcome is judged on: documents, codebook, coding, history.
 TABLES = ("documents", "document_versions", "participants", "participant_attributes",
