@@ -135,8 +135,11 @@ class MiniLM:
         qkv = (x @ p.qkv_w + p.qkv_b).reshape(b, n, 3, self.heads, d).transpose(2, 0, 3, 1, 4)
         q, v = np.ascontiguousarray(qkv[0]), np.ascontiguousarray(qkv[2])   # (b, heads, n, d)
         kt = np.ascontiguousarray(qkv[1].transpose(0, 1, 3, 2))             # (b, heads, d, n)
-        scores = np.matmul(q, kt) * np.float32(1 / np.sqrt(d)) + bias
-        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        scores = np.matmul(q, kt)                    # in place from here: the largest array
+        scores *= np.float32(1 / np.sqrt(d))
+        scores += bias
+        scores -= scores.max(axis=-1, keepdims=True)
+        np.exp(scores, out=scores)
         scores /= scores.sum(axis=-1, keepdims=True)
         context = np.matmul(scores, v).transpose(0, 2, 1, 3).reshape(b * n, hidden)
         x = _layer_norm(x + context @ p.out_w + p.out_b, *p.ln1, self.eps)
@@ -171,7 +174,12 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     """BERT's exact GELU, x * Phi(x), with the error function (not the tanh approximation)."""
     from scipy.special import erf
 
-    return np.float32(0.5) * x * (np.float32(1.0) + erf(x * np.float32(1 / np.sqrt(2))))
+    y = x * np.float32(1 / np.sqrt(2))
+    erf(y, out=y)
+    y += np.float32(1.0)
+    y *= x
+    y *= np.float32(0.5)
+    return y
 
 
 @lru_cache(maxsize=1)
