@@ -22,6 +22,25 @@ from qda.cli.llm import llm_options, suggest_llm
 from qda.errors import InputError
 
 
+def suggest_cold(*, evaluate_, next_n, helpers, seed, project_path) -> None:
+    """``qda suggest`` with no --from: suggestions from the codebook alone."""
+    if evaluate_ or next_n is not None or helpers:
+        raise click.UsageError("--evaluate, --next and --helper learn from a coder: give "
+                               "--from CODER (the cold start is measured by "
+                               "benchmarks/serdif_eval.py)")
+    with _open(project_path) as project:
+        r = project.suggest_from_codebook(seed=seed)
+    click.echo(f"Suggested from the codebook alone ({r.path} path, no coding used): "
+               f"{r.suggestions} suggestion(s) on {r.segments_suggested} segment(s), "
+               f"{len(r.codes)} code(s) compared (replaced {r.replaced} earlier open model "
+               f"suggestions; kept {r.kept_reviewed} already reviewed).")
+    if r.name_only:
+        shown = ", ".join(r.name_only[:8]) + (f" and {len(r.name_only) - 8} more"
+                                              if len(r.name_only) > 8 else "")
+        _warn([f"{len(r.name_only)} code(s) have no description, include notes or examples "
+               f"and were compared by their name alone: {shown}"])
+
+
 @cli.group()
 def code() -> None:
     """Code segments."""
@@ -191,6 +210,9 @@ def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out, h
             llm_url, model, allow_remote, timeout, project_path) -> None:
     """Learn from a coder's codings and suggest codes for the segments they have not coded.
 
+    Without --from: the cold start, suggestions from the codebook alone (its definitions,
+    include/exclude notes, examples, names and rules; coder 'codebook').
+
     Suggestions are source 'model' with the helper's confidence; human codings are never
     touched. --helper chosen (default) learns features and a threshold per code; --helper
     calibrated is one model with --threshold for all. --evaluate measures first how far to
@@ -208,8 +230,8 @@ def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out, h
     if model or allow_remote:
         raise click.UsageError("--model and --allow-remote go with --llm URL")
     if from_coder is None:
-        raise click.UsageError("Missing option '--from' (or ask an LLM: --llm URL --model "
-                               "NAME).")
+        return suggest_cold(evaluate_=evaluate_, next_n=next_n, helpers=helpers, seed=seed,
+                            project_path=project_path)
     helpers = list(helpers) or (["chosen", "calibrated"] if evaluate_ else ["chosen"])
     if len(helpers) > 1 and not evaluate_:
         raise InputError("--helper can be repeated only with --evaluate (to compare helpers); "
