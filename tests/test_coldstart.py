@@ -128,3 +128,30 @@ def test_cli_cold_start_stores_suggestions_and_leaves_human_coding_alone(coded_c
         assert len(project.history()) == history + 1
     again = runner.invoke(cli, ["suggest", *p])
     assert f"replaced {len(model)} earlier" in again.output
+    evaluated = runner.invoke(cli, ["suggest", "--evaluate", "--against", "researcher_a", *p])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert "against researcher_a's" in evaluated.output and "(macro) codebook (" in " ".join(
+        evaluated.output.split())
+    with Project.open(coded_copy) as project:   # evaluating stores nothing
+        assert len(project.codings(sources=["model"])) == len(model)
+    for args, message in ((["--against", "researcher_a"], "--against goes with --evaluate"),
+                          (["--evaluate", "--against", "nobody"], "Error: coder 'nobody'")):
+        wrong = runner.invoke(cli, ["suggest", *args, *p])
+        assert wrong.exit_code in (1, 2) and message in " ".join(wrong.output.split())
+
+
+
+def test_a_codebook_without_definitions_is_one_error_line_and_changes_nothing(sample_project):
+    bare = Codebook(codes=tuple(Code(c.id, c.name, parent=c.parent)
+                                for c in sample_project.codebook))
+    sample_project.load_codebook(bare)
+    before = sample_project.codings()
+    path = sample_project.path
+    sample_project.close()
+    out = CliRunner().invoke(cli, ["suggest", "--project", str(path)])
+    assert out.exit_code == 1 and out.output.startswith("Error: no code in the codebook has a "
+                                                        "description"), out.output
+    assert len(out.output.strip().splitlines()) == 1
+    assert bare.codes[0].id in out.output and "and " in out.output   # names the codes
+    with Project.open(path) as project:
+        pd.testing.assert_frame_equal(project.codings(), before)

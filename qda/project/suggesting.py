@@ -8,6 +8,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from qda.coding.rules import RulesCoder
@@ -251,6 +252,31 @@ class Suggesting:
                                 detail={"helper_name": "codebook", "path": cold.path,
                                         **cold.settings})
         return report
+
+    def evaluate_cold_start(self, *, against: str, seed: int = 0,
+                            embeddings: bool | None = None) -> pd.DataFrame:
+        """The cold start (every segment its best code, as :meth:`suggest_from_codebook`
+        would store, nothing stored) scored against ``against``'s reviewed segments: per
+        code (the codes they applied) then ``(micro)`` and ``(macro)`` rows, helper
+        ``codebook``. No fitting on their coding: it is only the answer key."""
+        from qda.coding.coldstart import cold_start
+        from qda.coding.evaluate import _binary, score_helper
+
+        truth, labels = self.training_set(against)
+        cb = self.codebook
+        texts = self.segments().set_index("segment_id")["text"]
+        cold = cold_start(texts, cb, nlp=self.nlp, rules_hits=self._rules_hits(cb, texts.index),
+                          embeddings=embeddings, seed=seed)
+        codes = [c for c in cold.scores.columns if any(c in s for s in labels)]
+        row, col = {s: i for i, s in enumerate(truth.index)}, {c: j for j, c in enumerate(codes)}
+        pred = np.zeros((len(truth), len(codes)), dtype=np.int8)
+        for sid, code in zip(cold.suggestions["segment_id"], cold.suggestions["code_id"]):
+            if sid in row and code in col:
+                pred[row[sid], col[code]] = 1
+        per, over = score_helper(_binary(labels, codes), pred, codes, f"codebook ({cold.path})")
+        over = over.reset_index().rename(columns={"average": "code_id"})
+        over["code_id"] = "(" + over["code_id"] + ")"
+        return pd.concat([per, over[per.columns]], ignore_index=True)
 
     def next_to_code(self, *, from_coder: str, n: int = 20, seed: int = 0,
                      features: str = "words+chars") -> pd.DataFrame:
