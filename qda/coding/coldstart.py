@@ -23,11 +23,13 @@ description, include notes and examples (the *positive* text) and its exclude no
    rescores every segment (z-scored log-probabilities). This spreads a definition's
    words to the words that go with them in the project.
 
-**Confidence** is a within-code percentile: 0.9 means the segment scores higher for
-that code than 90% of the project's segments do. It is relative to the project, not a
+**Confidence** is how clearly a segment is its best code rather than its second best:
+the percentile, among the project's segments, of the best score's lead over the next
+(0.9: clearer than 90% of the project's segments). It is relative to the project, not a
 probability that the code is right (there is no coding to calibrate against). Each
-segment is suggested its best code (highest standardised score) when that code's
-percentile is at least the threshold (``DEFAULT_THRESHOLD``).
+segment is suggested its best code (highest final score) when its confidence is at
+least the threshold (``DEFAULT_THRESHOLD``, 0: every segment; on SERDIF, where every
+highlight has a code, every higher cut lowered agreement).
 
 Fixed settings picked by looking at SERDIF figures (highlights as texts, 22 codes):
 ``LEXICAL_WEIGHT``, ``rounds``, ``pseudo_per_code``, ``C`` and ``DEFAULT_THRESHOLD``;
@@ -57,7 +59,7 @@ VERSION = "1"
 LEXICAL_WEIGHT = 0.5       # the lexical z-score's weight beside the embeddings'
 RULES_BONUS = 1.0          # standard deviations added for a rules hit (not measured)
 PSEUDO_MAX = 80
-DEFAULT_THRESHOLD = 0.0    # percentile; 0 suggests every segment its best code
+DEFAULT_THRESHOLD = 0.0    # least confidence; 0 suggests every segment its best code
 MIN_SEGMENTS = 10
 
 
@@ -207,8 +209,8 @@ def cold_start(texts: pd.Series, codebook, *, nlp=None, rules_hits=None,
 
     ``texts``: segment texts indexed by segment id. ``rules_hits``: one set of code ids
     per segment (the rules coder's hits) or None. ``embeddings``: use sentence
-    embeddings (default: when installed). ``threshold``: the least within-code
-    percentile to suggest (0 to 1).
+    embeddings (default: when installed). ``threshold``: the least confidence (how
+    clearly the segment is its best code, a percentile from 0 to 1) to suggest.
     """
     if not 0 <= threshold < 1:
         raise InputError(f"the threshold is a percentile between 0 and 1, not {threshold}")
