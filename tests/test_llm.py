@@ -423,7 +423,7 @@ def test_a_project_without_a_codebook_is_refused_before_anything_is_sent(fresh_p
 
 
 @pytest.mark.parametrize("args, message", [
-    ([], "Missing option '--from' (or ask an LLM: --llm URL --model NAME)"),
+    (["--evaluate"], "the cold start's --evaluate needs --against CODER"),
     (["--from", "ann", "--model", "m"], "--model and --allow-remote go with --llm URL"),
     (["--llm", "http://127.0.0.1:9/v1", "--model", "m", "--from", "ann"],
      "--from CODER goes with --evaluate"),

@@ -22,6 +22,34 @@ from qda.cli.llm import llm_options, suggest_llm
 from qda.errors import InputError
 
 
+def suggest_cold(*, evaluate_, against, next_n, helpers, seed, out, project_path) -> None:
+    """``qda suggest`` with no --from: suggestions from the codebook alone."""
+    if next_n is not None or helpers:
+        raise click.UsageError("--next and --helper learn from a coder: give --from CODER")
+    if evaluate_ != (against is not None):
+        raise click.UsageError("the cold start's --evaluate needs --against CODER (the coder "
+                               "to score it against), and --against goes with --evaluate")
+    with _open(project_path) as project:
+        if evaluate_:
+            table = project.evaluate_cold_start(against=against, seed=seed)
+            click.echo(f"The cold start (no coding used) against {against}'s "
+                       f"{int(table['support'].iloc[-1])} codings:")
+            click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+            if out is not None:
+                _write_table(table, out)
+            return
+        r = project.suggest_from_codebook(seed=seed)
+    click.echo(f"Suggested from the codebook alone ({r.path} path, no coding used): "
+               f"{r.suggestions} suggestion(s) on {r.segments_suggested} segment(s), "
+               f"{len(r.codes)} code(s) compared (replaced {r.replaced} earlier open model "
+               f"suggestions; kept {r.kept_reviewed} already reviewed).")
+    if r.name_only:
+        shown = ", ".join(r.name_only[:8]) + (f" and {len(r.name_only) - 8} more"
+                                              if len(r.name_only) > 8 else "")
+        _warn([f"{len(r.name_only)} code(s) have no description, include notes or examples "
+               f"and were compared by their name alone: {shown}"])
+
+
 @cli.group()
 def code() -> None:
     """Code segments."""
@@ -184,12 +212,18 @@ def code_import(file, coder, remove_unmarked, project_path) -> None:
               "by inner cross-validation) or 'calibrated' (one model, --threshold for every "
               "code). --evaluate compares both (rows 'chosen' and 'model') unless one is named; "
               "repeatable there.")
+@click.option("--against", default=None, metavar="CODER",
+              help="With --evaluate and no --from: score the cold start (suggestions from the "
+              "codebook alone) against this coder's reviewed segments.")
 @llm_options
 @_project_option
 @_fail_cleanly
 def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out, helpers,
-            llm_url, model, allow_remote, timeout, project_path) -> None:
+            against, llm_url, model, allow_remote, timeout, project_path) -> None:
     """Learn from a coder's codings and suggest codes for the segments they have not coded.
+
+    Without --from: the cold start, suggestions from the codebook alone (its definitions,
+    include/exclude notes, examples, names and rules; coder 'codebook').
 
     Suggestions are source 'model' with the helper's confidence; human codings are never
     touched. --helper chosen (default) learns features and a threshold per code; --helper
@@ -208,8 +242,11 @@ def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out, h
     if model or allow_remote:
         raise click.UsageError("--model and --allow-remote go with --llm URL")
     if from_coder is None:
-        raise click.UsageError("Missing option '--from' (or ask an LLM: --llm URL --model "
-                               "NAME).")
+        return suggest_cold(evaluate_=evaluate_, against=against, next_n=next_n,
+                            helpers=helpers, seed=seed, out=out, project_path=project_path)
+    if against is not None:
+        raise click.UsageError("--against is for the cold start (no --from); with --from, "
+                               "--evaluate measures against that coder")
     helpers = list(helpers) or (["chosen", "calibrated"] if evaluate_ else ["chosen"])
     if len(helpers) > 1 and not evaluate_:
         raise InputError("--helper can be repeated only with --evaluate (to compare helpers); "

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from qda.coding.rules import RulesCoder
@@ -41,6 +42,33 @@ def helper_record(features: str, helper: str = "calibrated") -> dict:
     return {"name": "calibrated", "version": __version__, "features": features,
             "model": "one-vs-rest logistic regression (class-balanced, liblinear), "
                      "Platt-calibrated per code with 10 or more positives"}
+
+
+@dataclass
+class ColdStartReport(SuggestReport):
+    """What a cold start did: a SuggestReport (coder ``codebook``, nothing taught) plus
+    the ``path`` it took (``lexical`` or ``embeddings+lexical``) and the codes that had
+    only their name to be compared with (``name_only``)."""
+    path: str = ""
+    name_only: list[str] = field(default_factory=list)
+
+
+def _cold_evidence(found, cold, cb, seed: int) -> list[dict]:
+    """Per suggestion: the helper (name ``codebook``, version, method) and what of the
+    codebook matched: the code's definition and the words the segment shares with it."""
+    from qda import __version__
+    from qda.coding.coldstart import VERSION, code_descriptions
+
+    pos, _ = code_descriptions(cb)
+    helper = {"name": "codebook", "version": f"{__version__}/{VERSION}",
+              "features": cold.path,
+              "model": "similarity to the codebook's definitions, z-scored per code over the "
+                       "project's segments, then self-trained logistic regression "
+                       f"({cold.settings['rounds']} rounds)"}
+    return [{"helper_name": "codebook", "helper": helper, "method": cold.path,
+             "definition": pos.get(code, "")[:300], "matched": list(words),
+             "score": float(score), "threshold": cold.settings["threshold"], "seed": seed}
+            for code, words, score in zip(found["code_id"], found["matched"], found["score"])]
 
 
 class Suggesting(ProjectBase):
@@ -87,11 +115,14 @@ class Suggesting(ProjectBase):
         segs = segs[~segs["segment_id"].isin(taught.index)]
         return segs.set_index("segment_id")["text"]
 
-    def suggest(self, *, from_coder: str, threshold: float = 0.5, seed: int = 0,
+    def suggest(self, *, from_coder: str | None = None, threshold: float = 0.5, seed: int = 0,
                 features: str = "words+chars", who: str | None = None,
                 helper: str = "chosen") -> SuggestReport:
         """Learn from ``from_coder``'s coding and suggest codes for the segments they have
         not reviewed (source ``model``, status ``suggested``, with the helper's confidence).
+        Without ``from_coder``: the cold start from the codebook alone
+        (:meth:`suggest_from_codebook`, its own default threshold; ``threshold``,
+        ``features`` and ``helper`` are for the learned helpers).
 
         ``helper`` is ``chosen`` (the default: :class:`~qda.coding.choose.ChosenSuggester`,
         features and threshold per code by inner cross-validation; ``threshold`` and
@@ -105,6 +136,8 @@ class Suggesting(ProjectBase):
         Replaces earlier open model suggestions; those a person accepted or rejected stay
         and are not suggested again; human codings are never touched. One transaction.
         """
+        if from_coder is None:
+            return self.suggest_from_codebook(seed=seed, who=who)
         if not 0 < threshold < 1:
             raise InputError(f"the threshold is a probability between 0 and 1, not {threshold}")
         from qda.coding.evaluate import check_helper
@@ -117,6 +150,7 @@ class Suggesting(ProjectBase):
                  model.suggestions(uncoded, threshold=threshold))
         report = SuggestReport(coder=from_coder, taught=len(taught), codes=list(model.codes_),
                                skipped=dict(model.skipped_))
+        cb = self.codebook
         evidence = {"from": from_coder, "helper_name": helper, "features": features,
                     "seed": seed, "threshold": threshold, "taught": len(taught),
                     "helper": helper_record(features, helper)}
@@ -126,16 +160,16 @@ class Suggesting(ProjectBase):
                             "threshold": float(model.thresholds_[c]),
                             "helper": helper_record(model.choice_[c], helper)}
                         for c in model.codes_}
-        found = self._write_model_suggestions(found, report, evidence, per_code, who=_who(who))
-        report.segments_suggested = found["segment_id"].nunique()
+        found = found.assign(evidence=[per_code.get(c, evidence) for c in found["code_id"]])
+        self._store_suggestions(found, report, coder="model", who=who, cb=cb, detail=evidence)
         return report
 
-    def _write_model_suggestions(self, found: pd.DataFrame, report: SuggestReport,
-                                 evidence: dict[str, Any], per_code: dict[str, dict[str, Any]],
-                                 *, who: str) -> pd.DataFrame:
-        """Replace the open model suggestions by ``found`` in one transaction, leaving out
-        what a person reviewed and segments gone meanwhile; returns the rows written."""
-        cb, stamp = self.codebook, now()
+    def _store_suggestions(self, found: pd.DataFrame, report: SuggestReport, *, coder: str,
+                           who: str | None, cb, detail: dict) -> None:
+        """Write ``found`` (segment_id, code_id, confidence, evidence) as open model
+        suggestions in one transaction: earlier open model suggestions go, reviewed ones
+        are not suggested again, segments gone meanwhile are skipped."""
+        stamp = now()
         with self._store.transaction():
             # Under the write lock: reviews and segments as they are now, not as they were
             # when fitting started (another process may have changed them meanwhile).
@@ -149,18 +183,17 @@ class Suggesting(ProjectBase):
             report.suggestions = self._store.insert_codings(
                 {"segment_id": sid, "document_id": segs.at[sid, "document_id"],
                  "start": int(segs.at[sid, "start"]), "end": int(segs.at[sid, "end"]),
-                 "code_id": code, "coder": "model", "source": "model", "status": "suggested",
-                 "confidence": round(float(conf), 4),
-                 "evidence": per_code.get(code, evidence),
+                 "code_id": code, "coder": coder, "source": "model", "status": "suggested",
+                 "confidence": round(float(conf), 4), "evidence": ev,
                  "codebook_version": cb.version, "created_at": stamp}
-                for sid, code, conf in zip(found["segment_id"], found["code_id"],
-                                           found["confidence"]))
-            self._store.record(who=who, action="suggest", entity="codings",
-                               entity_id="model", detail={
-                                   **evidence, "suggestions": report.suggestions,
+                for sid, code, conf, ev in zip(found["segment_id"], found["code_id"],
+                                               found["confidence"], found["evidence"]))
+            self._store.record(who=_who(who), action="suggest", entity="codings",
+                               entity_id=coder, detail={
+                                   **detail, "suggestions": report.suggestions,
                                    "replaced": report.replaced, "codes": report.codes,
                                    "codebook_version": cb.version})
-        return found
+        report.segments_suggested = found["segment_id"].nunique()
 
     def evaluate_suggester(self, *, from_coder: str, folds: int = 5, seed: int = 0,
                            threshold: float = 0.5, features: str = "words+chars",
@@ -178,19 +211,74 @@ class Suggesting(ProjectBase):
 
         texts, labels = self.training_set(from_coder)
         cb = self.codebook
-        hits = None
-        if any(c.keywords or c.patterns for c in cb):
-            segs = self._store.segments()
-            segs = segs[segs["segment_id"].isin(texts.index)]
-            found = RulesCoder(cb, nlp=self.nlp).code(segs, self._store.document_texts())
-            by_seg: dict[str, set[str]] = {}
-            for sid, code in zip(found["segment_id"], found["code_id"]):
-                by_seg.setdefault(sid, set()).add(code)
-            hits = [frozenset(by_seg.get(sid, ())) for sid in texts.index]
+        hits = self._rules_hits(cb, texts.index)
         with _as_coder(from_coder):
             return evaluate(texts, labels, folds=folds, seed=seed, rules_hits=hits,
                             threshold=threshold, features=features, helpers=helpers,
                             definitions=definition_texts(cb, {c for s in labels for c in s}))
+
+    def _rules_hits(self, cb, segment_ids: pd.Index) -> list[frozenset[str]] | None:
+        """The rules coder's codes per segment, or None when the codebook has no rules."""
+        if not any(c.keywords or c.patterns or c.proximity for c in cb):
+            return None
+        segs = self._store.segments()
+        segs = segs[segs["segment_id"].isin(segment_ids)]
+        found = RulesCoder(cb, nlp=self.nlp).code(segs, self._store.document_texts())
+        by_seg: dict[str, set[str]] = {}
+        for sid, code in zip(found["segment_id"], found["code_id"]):
+            by_seg.setdefault(sid, set()).add(code)
+        return [frozenset(by_seg.get(sid, ())) for sid in segment_ids]
+
+    def suggest_from_codebook(self, *, threshold: float | None = None, seed: int = 0,
+                              embeddings: bool | None = None,
+                              who: str | None = None) -> ColdStartReport:
+        """Cold start: suggest each segment its best code from the codebook alone (its
+        definitions, include/exclude notes, examples, names and rules), no coding used
+        (see :mod:`qda.coding.coldstart`). Source ``model``, coder ``codebook``; the
+        confidence is how clearly the segment is that code rather than its next best,
+        as a percentile over the project's segments; suggested when at least
+        ``threshold`` (default :data:`~qda.coding.coldstart.DEFAULT_THRESHOLD`).
+        Replaces earlier open model suggestions, keeps reviewed ones, never touches human
+        codings. One transaction."""
+        from qda.coding.coldstart import DEFAULT_THRESHOLD, cold_start
+
+        cb = self.codebook
+        texts = self.segments().set_index("segment_id")["text"]
+        cold = cold_start(texts, cb, nlp=self.nlp, rules_hits=self._rules_hits(cb, texts.index),
+                          embeddings=embeddings, seed=seed,
+                          threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
+        report = ColdStartReport(coder="codebook", taught=0, codes=list(cold.scores.columns),
+                                 path=cold.path, name_only=cold.settings["name_only"])
+        found = cold.suggestions.assign(evidence=_cold_evidence(cold.suggestions, cold, cb, seed))
+        self._store_suggestions(found, report, coder="codebook", who=who, cb=cb,
+                                detail={"helper_name": "codebook", "path": cold.path,
+                                        **cold.settings})
+        return report
+
+    def evaluate_cold_start(self, *, against: str, seed: int = 0,
+                            embeddings: bool | None = None) -> pd.DataFrame:
+        """The cold start (every segment its best code, as :meth:`suggest_from_codebook`
+        would store, nothing stored) scored against ``against``'s reviewed segments: per
+        code (the codes they applied) then ``(micro)`` and ``(macro)`` rows, helper
+        ``codebook``. No fitting on their coding: it is only the answer key."""
+        from qda.coding.coldstart import cold_start
+        from qda.coding.evaluate import _binary, score_helper
+
+        truth, labels = self.training_set(against)
+        cb = self.codebook
+        texts = self.segments().set_index("segment_id")["text"]
+        cold = cold_start(texts, cb, nlp=self.nlp, rules_hits=self._rules_hits(cb, texts.index),
+                          embeddings=embeddings, seed=seed)
+        codes = [c for c in cold.scores.columns if any(c in s for s in labels)]
+        row, col = {s: i for i, s in enumerate(truth.index)}, {c: j for j, c in enumerate(codes)}
+        pred = np.zeros((len(truth), len(codes)), dtype=np.int8)
+        for sid, code in zip(cold.suggestions["segment_id"], cold.suggestions["code_id"]):
+            if sid in row and code in col:
+                pred[row[sid], col[code]] = 1
+        per, over = score_helper(_binary(labels, codes), pred, codes, f"codebook ({cold.path})")
+        over = over.reset_index().rename(columns={"average": "code_id"})
+        over["code_id"] = "(" + over["code_id"] + ")"
+        return pd.concat([per, over[per.columns]], ignore_index=True)
 
     def next_to_code(self, *, from_coder: str, n: int = 20, seed: int = 0,
                      features: str = "words+chars") -> pd.DataFrame:
