@@ -14,7 +14,7 @@ from qda.codebook.model import Code, Codebook
 from qda.coding.coldstart import cold_start
 from qda.errors import InputError
 from qda.project import Project
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
 
 CODEBOOK = Codebook(codes=(
     Code("cost", "Cost of care", description="Money worries: the price of care, fees and "
