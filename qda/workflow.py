@@ -72,7 +72,7 @@ def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None
                                     interviewer_labels=interviewer_labels, workers=workers,
                                     scheduler=scheduler, **read_options)
             rules = project.code_rules(incremental=True, workers=workers, scheduler=scheduler)
-        data = reports.read_inputs(project)        # read once, for every export
+        data = reports.read_snapshot(project)        # read once, for every export
         book, bank = out / WORKBOOK, out / QUOTES
         # people write in these two (the Framework summaries, a report's quotes): a
         # changed one is kept, never overwritten
@@ -88,7 +88,7 @@ def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None
         )
 
 
-def _export(project: Project, out: Path, data: reports.Inputs, *, workers: int | None
+def _export(project: Project, out: Path, data: reports.Snapshot, *, workers: int | None
             ) -> tuple[Path, list[Path], Path]:
     """The workbook, the charts and the quote bank, from ``data``. With two or more
     workers, the charts and quotes are made in a forked process (it reads the committed
@@ -105,7 +105,7 @@ def _export(project: Project, out: Path, data: reports.Inputs, *, workers: int |
     return workbook, charts, quotes
 
 
-def _charts_and_quotes(project: Project, out: Path, data: reports.Inputs | None = None
+def _charts_and_quotes(project: Project, out: Path, data: reports.Snapshot | None = None
                        ) -> tuple[list[Path], Path]:
     return (reports.export_charts(project, out / CHARTS, data=data),
             reports.export_quotes(project, out / QUOTES, data=data))

@@ -66,7 +66,7 @@ def export(xlsx, constant_memory, charts, groups, quotes, order, qdpx, qdc, sugg
     with _open(project_path) as project:
         written = []
         # the workbook, charts and quote bank read the same tables: once
-        data = reports.read_inputs(project) if (xlsx or charts or quotes) else None
+        data = reports.read_snapshot(project) if (xlsx or charts or quotes) else None
         if xlsx:
             with _guard(project, xlsx, hint=WORKBOOK_HINT):
                 written.append(reports.export_workbook(
