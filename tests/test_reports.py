@@ -4,6 +4,7 @@ workbook of `qda framework --out F.xlsx` laid out as the workbook's Framework sh
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import openpyxl
 import pytest
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 
 from qda import reports
 from qda.cli import cli
+from qda.errors import InputError
 
 
 def test_the_snapshot_is_frozen_and_holds_what_the_exports_read(sample_project):
@@ -92,3 +94,48 @@ def test_the_cli_framework_workbook_is_laid_out_as_the_workbook_sheet(sample_pro
     assert ours["summary_fill"].endswith("FFF8DC") and ours["wrap"]
     about = {r[0].value: r[1].value for r in openpyxl.load_workbook(out)["About"].iter_rows()}
     assert about["Importing"].startswith("qda framework import fw.xlsx --by NAME")
+
+
+# ------------------------------------------------------------------------- export_all
+def test_export_all_into_a_folder_writes_what_qda_run_writes(sample_project, tmp_path):
+    out = tmp_path / "out"
+    result = reports.export_all(sample_project, out)
+    assert result.workbook == out / reports.WORKBOOK and result.workbook.is_file()
+    assert result.quotes == out / reports.QUOTES and result.quotes.is_file()
+    assert result.charts and all(p.parent == out / reports.CHARTS for p in result.charts)
+    assert result.paths == [result.workbook, *result.charts, result.quotes]
+    assert result.codings_used == sample_project.select_codings().description
+    assert result.counts == sample_project.summary() and result.warnings == []
+    # the workbook changed by hand is kept, and said, before a new one is written
+    book = openpyxl.load_workbook(result.workbook)
+    book["Framework"]["A1"] = "edited"
+    book.save(result.workbook)
+    again = reports.export_all(sample_project, out, charts=tmp_path / "c2")
+    assert len(again.warnings) == 1 and "qda framework import" in again.warnings[0]
+    assert list(out.glob("qda-database.edited-*.xlsx"))
+    assert again.charts[0].parent == tmp_path / "c2"
+
+
+def test_export_all_writes_only_what_is_named(sample_project, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    result = reports.export_all(sample_project, quotes=out / "q.docx", order="length")
+    assert result.paths == [out / "q.docx"] and result.workbook is None
+    assert sorted(p.name for p in out.iterdir()) == ["q.docx"]
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({}, "nothing to export"),
+    ({"quotes": "q.txt"}, "Markdown (.md) or Word (.docx)"),
+    ({"quotes": "q.md", "order": "random"}, "unknown quote order 'random'"),
+    ({"charts": "charts", "group": "nope"}, "--group nope: no attribute 'nope'"),
+])
+def test_export_all_checks_everything_before_writing(sample_project, tmp_path, kw, message):
+    out = tmp_path / "out"
+    out.mkdir()
+    paths = {k: out / v if k in ("quotes", "charts") else v for k, v in kw.items()}
+    with pytest.raises(InputError, match=re.escape(message)):
+        reports.export_all(sample_project, workbook=out / "db.xlsx" if kw else None, **paths)
+    assert list(out.iterdir()) == []
+    with pytest.raises(InputError, match="exists and is not a folder"):
+        reports.export_all(sample_project, tmp_path / "sample.qda")

@@ -210,7 +210,7 @@ def framework(ctx, out, depth, codes, coders, sources, statuses, project_path) -
     if out is not None and out.suffix.lower() not in (".xlsx", ".csv"):
         raise InputError(f"{out}: write the framework matrix as .xlsx or .csv")
     chosen = filters(coders, sources, statuses)
-    from qda.outputs import WORKBOOK_HINT
+    from qda.reports.guard import WORKBOOK_HINT
     with _open(project_path) as project:
         table = project.framework(depth=parse_depth(depth, 1), codes=parse_list(codes),
                                   **chosen)
