@@ -30,7 +30,8 @@ def export_charts(source: Project | Snapshot, directory: str | Path, *,
                   group: str | Sequence[str] | None = None,
                   data: Snapshot | None = None) -> list[Path]:
     """PNG and SVG charts (:func:`chart_figures`) in ``directory``."""
-    return write_charts(directory, chart_figures(data or snapshot_of(source), group=group))
+    snap = data or snapshot_of(source, agreement=False)
+    return write_charts(directory, chart_figures(snap, group=group))
 
 
 def chart_figures(snap: Snapshot, *, group: str | Sequence[str] | None = None

@@ -48,7 +48,7 @@ def export_quotes(source: Project | Snapshot, path: str | Path, *, order: str = 
     path = check_quote_path(path)
     if order not in ORDERS:
         raise InputError(f"unknown quote order {order!r}; use one of {', '.join(ORDERS)}")
-    snap = data or snapshot_of(source)
+    snap = data or snapshot_of(source, agreement=False)
     quotes = quote_table(snap)
     title = f"Quote bank: {snap.codebook.name}"
     basis = snap.chosen.description

@@ -101,6 +101,9 @@ def _agreement(project: Project, coders: list[str]
         return None, f"Not written: {exc}."
 
 
-def snapshot_of(source: Project | Snapshot) -> Snapshot:
-    """``source`` itself when it is a snapshot, else one read from the project."""
-    return source if isinstance(source, Snapshot) else read_snapshot(source)
+def snapshot_of(source: Project | Snapshot, *, agreement: bool = True) -> Snapshot:
+    """``source`` itself when it is a snapshot, else one read from the project
+    (``agreement``: as for :func:`read_snapshot`)."""
+    if isinstance(source, Snapshot):
+        return source
+    return read_snapshot(source, agreement=agreement)

@@ -33,7 +33,7 @@ def segments_with_codes(source: Project | Snapshot, data: Snapshot | None = None
                         ) -> pd.DataFrame:
     """The segment table with a ``codes`` column (codes applied directly) and a 0/1
     column per code (1 when the segment is coded at the code or a sub-code)."""
-    snap = data or snapshot_of(source)
+    snap = data or snapshot_of(source, agreement=False)
     cb = snap.codebook
     segs = analysis.segment_table(snap.segments, snap.texts, snap.participants)
     direct = coded_segments(snap.chosen.codings, cb, rollup=False)
@@ -60,7 +60,7 @@ def codings_table(source: Project | Snapshot, chosen: analysis.CodingSelection |
     confidence, text``: the coded words), then ``used`` (1 when the analyses count it,
     by ``chosen``), ``code_name``, ``evidence`` (the matched terms), ``origin``,
     ``reviewed_by``, ``codebook_version``, ``created_at``, ``review``."""
-    snap = data or snapshot_of(source)
+    snap = data or snapshot_of(source, agreement=False)
     chosen = chosen or snap.chosen
     texts = snap.texts
     df = snap.codings.merge(snap.segments[["segment_id", "participant_id"]], on="segment_id",
