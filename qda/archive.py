@@ -59,51 +59,10 @@ class Archive:
 def open_archive(path: str | Path) -> Archive:
     """Open a .qdpx and read its ``*.qde``; every problem is an :class:`InputError`."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; give a REFI-QDA project file (.qdpx)")
-    if path.stat().st_size > MAX_ARCHIVE_BYTES:
-        raise InputError(f"{path}: is over {MAX_ARCHIVE_BYTES // 1024 ** 3} GB; a REFI-QDA "
-                         "project that large is refused")
+    zf = _open_zip(path)
     try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        raise InputError(f"{path}: is not a REFI-QDA project: a .qdpx is a ZIP archive and this "
-                         f"file is not one, or is truncated ({exc}); export the project again "
-                         "from its program") from exc
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
-    try:
-        infos = zf.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise InputError(f"{path}: holds {len(infos)} files, over the limit of {MAX_MEMBERS} "
-                             "for a REFI-QDA project; refused")
-        claimed = 0
-        members: dict[str, zipfile.ZipInfo] = {}
-        qde: list[zipfile.ZipInfo] = []
-        for info in infos:
-            _check_name(path, info.filename)
-            if info.is_dir():
-                continue
-            claimed += info.file_size
-            if (info.file_size > _RATIO_FLOOR
-                    and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
-                raise _bomb(path, info.filename, "inflates over "
-                            f"{MAX_RATIO} times its packed size (the limit MAX_ZIP_RATIO)")
-            name = info.filename.rsplit("/", 1)[-1]
-            if name.lower().endswith(".qde"):
-                qde.append(info)
-            members.setdefault(name.lower(), info)
-        if claimed > MAX_UNPACKED:
-            raise _bomb(path, None, f"would unpack to {claimed / 1e6:.0f} MB, over the "
-                        f"{MAX_UNPACKED // 1024 ** 2} MB limit")
-        # The directory's sizes can lie: what is actually inflated is held to the same
-        # ratio to the file's size (and to MAX_UNPACKED) while reading.
-        budget = min(MAX_UNPACKED, max(1024 ** 2, MAX_RATIO * path.stat().st_size))
-        if claimed > budget:
-            raise _bomb(path, None, f"would unpack to {claimed / 1e6:.0f} MB, over "
-                        f"{MAX_RATIO} times its size (the limit MAX_ZIP_RATIO)")
+        members, qde, claimed = _index(path, zf)
+        budget = _unpack_budget(path, claimed)
         if not qde:
             raise InputError(f"{path}: is a ZIP file but not a REFI-QDA project: it has no "
                              "project.qde inside; export a .qdpx project from the "
@@ -117,6 +76,66 @@ def open_archive(path: str | Path) -> Archive:
     except BaseException:
         zf.close()
         raise
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    """The file as a ZIP archive, once it is known to be a file of a sane size."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give a REFI-QDA project file (.qdpx)")
+    if path.stat().st_size > MAX_ARCHIVE_BYTES:
+        raise InputError(f"{path}: is over {MAX_ARCHIVE_BYTES // 1024 ** 3} GB; a REFI-QDA "
+                         "project that large is refused")
+    try:
+        return zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise InputError(f"{path}: is not a REFI-QDA project: a .qdpx is a ZIP archive and this "
+                         f"file is not one, or is truncated ({exc}); export the project again "
+                         "from its program") from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+
+
+def _index(path: Path, zf: zipfile.ZipFile
+           ) -> tuple[dict[str, zipfile.ZipInfo], list[zipfile.ZipInfo], int]:
+    """The members by lower-case file name, the ``.qde`` members and the unpacked size the
+    directory claims; names and packing ratios are checked on the way."""
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise InputError(f"{path}: holds {len(infos)} files, over the limit of {MAX_MEMBERS} "
+                         "for a REFI-QDA project; refused")
+    claimed = 0
+    members: dict[str, zipfile.ZipInfo] = {}
+    qde: list[zipfile.ZipInfo] = []
+    for info in infos:
+        _check_name(path, info.filename)
+        if info.is_dir():
+            continue
+        claimed += info.file_size
+        if (info.file_size > _RATIO_FLOOR
+                and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
+            raise _bomb(path, info.filename, "inflates over "
+                        f"{MAX_RATIO} times its packed size (the limit MAX_ZIP_RATIO)")
+        name = info.filename.rsplit("/", 1)[-1]
+        if name.lower().endswith(".qde"):
+            qde.append(info)
+        members.setdefault(name.lower(), info)
+    return members, qde, claimed
+
+
+def _unpack_budget(path: Path, claimed: int) -> int:
+    """How many bytes reading may inflate; a directory claiming more is refused."""
+    if claimed > MAX_UNPACKED:
+        raise _bomb(path, None, f"would unpack to {claimed / 1e6:.0f} MB, over the "
+                    f"{MAX_UNPACKED // 1024 ** 2} MB limit")
+    # The directory's sizes can lie: what is actually inflated is held to the same
+    # ratio to the file's size (and to MAX_UNPACKED) while reading.
+    budget = min(MAX_UNPACKED, max(1024 ** 2, MAX_RATIO * path.stat().st_size))
+    if claimed > budget:
+        raise _bomb(path, None, f"would unpack to {claimed / 1e6:.0f} MB, over "
+                    f"{MAX_RATIO} times its size (the limit MAX_ZIP_RATIO)")
+    return budget
 
 
 def _check_name(path: Path, name: str) -> None:
@@ -167,7 +186,7 @@ def parse_xml(data: bytes, where: str) -> ET.Element:
         return parser.close()
     except ET.ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
-        at = f", line {line}, column {column + 1}" if line else ""
+        at = f", line {line}, column {column + 1}" if line and column is not None else ""
         reason = re.sub(r":\s*line \d+, column \d+$", "", str(exc))
         raise InputError(f"{where}{at}: not valid XML ({reason}); export the project "
                          "again from its program") from exc

@@ -1,7 +1,10 @@
 """Putting read documents into the store: a new document, or a new version of one.
 
-Called by :meth:`qda.Project.ingest` inside its transaction; uses the store's API
-only (no SQL here). A new version keeps the old text in ``document_versions``,
+Segmentation happens here, once, for every path (:func:`segment_documents`: in this
+process, in worker processes or on Dask); the writers (:func:`add_document`,
+:func:`add_version`, :func:`add_respondents`, :func:`map_participants`) take the store
+and are called by the Project inside its transaction; they use the store's API only
+(no SQL here). A new version keeps the old text in ``document_versions``,
 re-segments the new text (segments whose speaker and text are unchanged keep their
 ids), and re-anchors every coding (:mod:`qda.reanchor`); a coding of a whole segment
 that was edited (most of its words kept) follows it, flagged in ``codings.review``; a
@@ -12,16 +15,20 @@ quote and reported.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from qda.ingest import SourceDocument
+from qda.ingest import ParticipantsSheet, SourceDocument
+from qda.parallel import Runner, batched
 from qda.reanchor import follow_segments, match_segments, reanchor
-from qda.segment import Segment, segment_document, segment_id
+from qda.segment import Segment, segment_batch, segment_id
 from qda.store import Store, now
 
-__all__ = ["VersionReport", "add_document", "add_version", "document_unit", "import_report",
-           "report_line"]
+__all__ = ["VersionReport", "add_document", "add_respondents", "add_version", "document_unit",
+           "import_report", "map_participants", "report_line", "segment_documents"]
+
+SEGMENT_BATCH = 20  # documents per parallel segmentation task
 
 
 @dataclass
@@ -100,14 +107,24 @@ def _speakers(store: Store, doc_id: str, doc: SourceDocument) -> None:
         store.delete_speaker(doc_id, label)
 
 
-def add_document(store: Store, doc_id: str, doc: SourceDocument, *, unit: str,
-                 nlp=None, segments: list[Segment] | None = None) -> int:
-    """Store a new document with its segments and speakers; returns the segment count.
+def segment_documents(docs: Sequence[tuple[SourceDocument, str]], *,
+                      spacy_model: str | None = None, runner: Runner | None = None
+                      ) -> list[list[Segment]]:
+    """Each ``(document, unit)``'s segments, in order: the one place documents are cut,
+    in batches by ``runner`` (worker processes, Dask) or here. The spaCy pipeline
+    (``spacy_model``, else the blank one) is built only for the unit ``sentence``."""
+    tasks = [(spacy_model, [(doc.text, doc.turns, unit) for doc, unit in batch])
+             for batch in batched(list(docs), SEGMENT_BATCH)]
+    results = (runner or Runner()).map(segment_batch, tasks)
+    return [segs for result in results for segs in result]
 
-    ``segments``: already cut (e.g. by worker processes); else cut here."""
+
+def add_document(store: Store, doc_id: str, doc: SourceDocument, *, unit: str,
+                 segments: list[Segment]) -> int:
+    """Store a new document with its ``segments`` (:func:`segment_documents`) and
+    speakers; returns the segment count."""
     store.insert_document({"id": doc_id, **_document_row(doc, unit)})
-    segs = segments if segments is not None else segment_document(doc.text, doc.turns,
-                                                                  unit=unit, nlp=nlp)
+    segs = segments
     store.insert_segments(_segment_rows(doc_id, segs,
                                         [segment_id(doc_id, s.unit, s.position) for s in segs]))
     _speakers(store, doc_id, doc)
@@ -115,8 +132,9 @@ def add_document(store: Store, doc_id: str, doc: SourceDocument, *, unit: str,
 
 
 def add_version(store: Store, existing: dict[str, Any], doc: SourceDocument, *, unit: str,
-                who: str, nlp=None) -> VersionReport:
-    """Store ``doc`` as the next version of ``existing`` (a row from the store)."""
+                who: str, segments: list[Segment]) -> VersionReport:
+    """Store ``doc`` as the next version of ``existing`` (a row from the store), cut into
+    ``segments`` (:func:`segment_documents`)."""
     doc_id, old_text = existing["id"], existing["text"]
     old_segs = store.segments(doc_id)
     codings = store.take_document_codings(doc_id)
@@ -125,7 +143,7 @@ def add_version(store: Store, existing: dict[str, Any], doc: SourceDocument, *, 
     report = VersionReport(doc_id, version)
 
     # Segments: unchanged ones (same speaker, same words) keep their ids.
-    segs = segment_document(doc.text, doc.turns, unit=unit, nlp=nlp)
+    segs = segments
     old_keys = [(sp if isinstance(sp, str) else None, old_text[s:e]) for sp, s, e in
                 zip(old_segs["speaker"], old_segs["start"], old_segs["end"])]
     new_keys = [(s.speaker, doc.text[s.start:s.end]) for s in segs]
@@ -162,13 +180,36 @@ def add_version(store: Store, existing: dict[str, Any], doc: SourceDocument, *, 
              and (row["start"], row["end"]) == tuple(old_spans[old_at[row["segment_id"]]])}
     followed = follow_segments(old_keys, new_keys, same, only=set(whole.values())) \
         if whole and unit == existing["unit"] else {}
-    keep, seen, lost, flagged = [], set(), [], []
     spans = [(s.start, s.end) for s in segs]
+    keep, lost, flagged = _place_codings(codings, placed, {
+        i: followed[k] for i, k in whole.items() if k in followed}, spans, ids,
+        old_text=old_text, version=version)
+    store.restore_codings(keep)
+    if lost:
+        store.archive_coding_rows(lost, reason=f"its words are not in version {version} of "
+                                  f"{doc_id}", who=who)
+    report.codings_placed, report.codings_unplaced = len(keep), lost
+    report.codings_flagged = flagged
+    return report
+
+
+def _place_codings(codings: list[dict[str, Any]], placed: list[tuple[int, int] | None],
+                   follows: dict[int, tuple[int, float]], spans: list[tuple[int, int]],
+                   ids: list[str], *, old_text: str, version: int
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each coding at its new place (``placed``: by its words; ``follows``: coding index
+    -> (new segment index, words kept) for a whole-segment coding that follows its edited
+    segment, flagged), on the segment holding it: (kept, lost with their quote, flagged).
+    A second coding of the same words, code, coder and source is lost too."""
+    keep: list[dict[str, Any]] = []
+    lost: list[dict[str, Any]] = []
+    flagged: list[dict[str, Any]] = []
+    seen: set[Any] = set()
     for i, (row, where) in enumerate(zip(codings, placed)):
         quote = old_text[row["start"]:row["end"]]
         note = row.get("review")
-        if where is None and whole.get(i) in followed:
-            new_index, overlap = followed[whole[i]]
+        if where is None and i in follows:
+            new_index, overlap = follows[i]
             where = spans[new_index]
             why = (f"segment edited in version {version} ({overlap:.0%} of its words "
                    "unchanged): check that this coding still applies")
@@ -183,13 +224,72 @@ def add_version(store: Store, existing: dict[str, Any], doc: SourceDocument, *, 
         keep.append(moved)
         if note != row.get("review"):
             flagged.append({**moved, "quote": quote})
-    store.restore_codings(keep)
-    if lost:
-        store.archive_coding_rows(lost, reason=f"its words are not in version {version} of "
-                                  f"{doc_id}", who=who)
-    report.codings_placed, report.codings_unplaced = len(keep), lost
-    report.codings_flagged = flagged
-    return report
+    return keep, lost, flagged
+
+
+def add_respondents(store: Store, doc_id: str, doc: SourceDocument,
+                    sheet: ParticipantsSheet | None) -> list[str]:
+    """A survey's respondents become participants (id = respondent id) with the table's
+    other columns as attributes, unless the participants sheet maps them. Returns the
+    warnings (a respondent already a participant with other values keeps them)."""
+    if not doc.respondents:
+        return []
+    current = store.participants().set_index("participant_id")
+    rows, warnings = [], []
+    for label, attributes in doc.respondents.items():
+        if sheet is not None and sheet.lookup(doc_id, label) is not None:
+            continue
+        attrs = {k: v for k, v in attributes.items() if v is not None and v == v}
+        if label in current.index:
+            old = current.loc[label]
+            clash = [k for k, v in attrs.items()
+                     if k in old.index and isinstance(old[k], str) and old[k] != str(v)]
+            if clash:
+                warnings.append(
+                    f"{doc.name}: respondent {label!r} is already a participant with a "
+                    f"different {clash[0]!r} ({old[clash[0]]!r}, the table says "
+                    f"{attrs[clash[0]]!r}); the participant's value was kept")
+            attrs = {k: v for k, v in attrs.items() if k not in clash}
+        rows.append((label, label, {k: str(v) for k, v in attrs.items()}))
+    store.upsert_participants(rows)
+    store.upsert_speakers(doc_id, [(label, label, False) for label, _, _ in rows])
+    return warnings
+
+
+def map_participants(store: Store, sheet: ParticipantsSheet | None, *, who: str
+                     ) -> list[tuple[str, str]]:
+    """(Re)map every speaker of every document to a participant (the sheet's, else one
+    of its own, made automatically); returns the speakers no sheet maps. In a
+    transaction."""
+    if sheet is not None:
+        for sheet_id, info in sheet.participants().items():
+            store.upsert_participant(sheet_id, label=cast(str, info["label"]),
+                                     attributes=cast(Mapping[str, Any], info["attributes"]))
+        store.record(who=who, action="load", entity="participants", entity_id=str(sheet.path),
+                     detail={"participants": len(sheet.participants())})
+    speakers = store.speakers()
+    current = store.participants()
+    auto_ids = set(current.loc[current["auto"], "participant_id"]) if not current.empty else set()
+    unmapped: list[tuple[str, str]] = []
+    for spk in speakers.itertuples():
+        if spk.is_interviewer:
+            continue
+        pid = sheet.lookup(spk.document_id, spk.speaker or None) if sheet is not None else None
+        mapped = spk.participant_id if isinstance(spk.participant_id, str) else None
+        if pid is None and mapped and mapped not in auto_ids:
+            continue  # mapped by an earlier sheet; keep it
+        if pid is None:
+            pid = f"{spk.document_id}/{spk.speaker}" if spk.speaker else spk.document_id
+            if pid not in auto_ids:
+                store.upsert_participant(pid, label=spk.speaker or spk.document_id,
+                                         attributes={}, auto=True)
+                auto_ids.add(pid)
+            unmapped.append((spk.document_id, spk.speaker))
+        if pid != mapped:
+            store.upsert_speaker(spk.document_id, spk.speaker, participant_id=pid,
+                                 is_interviewer=False)
+    store.drop_unused_auto_participants()
+    return unmapped
 
 
 def _holder(spans: list[tuple[int, int]], ids: list[str], start: int, end: int) -> str | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy
 import spacy
@@ -22,6 +23,7 @@ from spacy.attrs import LEMMA, LOWER
 from spacy.language import Language
 from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc, Token
+from thinc.types import Ints2d
 
 from qda.errors import InputError
 from qda.ingest.speakers import Turn, paragraph_turns, trim_span
@@ -59,7 +61,9 @@ class LowercaseLookupLemmatizer(Lemmatizer):
         if not self.overwrite:
             current = doc.to_array(LEMMA).tolist()
             lemmas = [c or n for c, n in zip(current, lemmas)]
-        doc.from_array([LEMMA], numpy.array(lemmas, dtype=numpy.uint64).reshape(-1, 1))
+        # spaCy declares thinc's Ints2d; lemma hashes are 64-bit unsigned, as it stores them
+        hashes = cast(Ints2d, numpy.array(lemmas, dtype=numpy.uint64).reshape(-1, 1))
+        doc.from_array([LEMMA], hashes)
         return doc
 
     def _lemma_of(self, lower: str) -> str:

@@ -432,3 +432,17 @@ def test_validate_checks_a_codebook_built_in_code():
     ]:
         with pytest.raises(CodebookError, match=fragment):
             Codebook(codes=codes).validate()
+
+
+def test_a_codes_name_path_and_definition_for_a_person_coding():
+    cb = Codebook(codes=(
+        Code("t", "Theme", description="All of it."),
+        Code("s", "Sub theme", parent="t"),
+        Code("c", "A code", parent="s", description="What it\n  covers.",
+             include="When  they say so.", exclude=""),
+    ))
+    assert [cb.name_path(c) for c in ("t", "s", "c")] == [
+        "Theme", "Theme / Sub theme", "Theme / Sub theme / A code"]
+    assert cb.definition("c") == ("c: Theme / Sub theme / A code\n\nWhat it covers.\n\n"
+                                  "Use when: When they say so.")
+    assert cb.definition("s") == "s: Theme / Sub theme"

@@ -18,7 +18,7 @@ QDA = Path(__file__).resolve().parents[1] / "qda"
 LAYERS: list[set[str]] = [
     {"errors"},
     {"limits"},
-    {"files", "csvcells", "archive", "xmlnames", "resources", "display"},
+    {"files", "csvcells", "archive", "xmlnames", "resources", "display", "offsets"},
     {"ingest"},
     {"segment", "parallel", "reanchor"},
     {"codebook"},

@@ -158,6 +158,13 @@ def test_a_url_that_is_not_http_is_refused(bad):
         chat_url(bad)
 
 
+@pytest.mark.parametrize("bad", ["http://localhost:abc/v1", "http://localhost:99999/v1"])
+def test_a_port_that_is_not_a_port_is_an_input_error_not_a_traceback(bad):
+    # urllib raises ValueError when the port is read; it escaped as a traceback before
+    with pytest.raises(InputError, match="give a port from 1 to 65535"):
+        Endpoint.at(bad, model="m")
+
+
 def test_loopback_hosts_are_local_and_others_need_allow_remote():
     assert Endpoint.at("http://127.0.0.1:9/v1", model="m").local
     assert Endpoint.at("http://localhost:9/v1", model="m").local

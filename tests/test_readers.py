@@ -339,8 +339,8 @@ def test_survey_respondents_questions_and_unit(tmp_path):
 
 @pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
 def test_survey_xlsx_reads_the_same_with_either_engine(tmp_path, monkeypatch, engine):
-    import qda.ingest.survey
-    monkeypatch.setattr(qda.ingest.survey, "_excel_engine", lambda: engine)
+    import qda.ingest.spreadsheet
+    monkeypatch.setattr(qda.ingest.spreadsheet, "excel_engine", lambda: engine)
     path, options = _survey_xlsx(tmp_path)
     doc = read_document(path, options=options)
     assert [(t.speaker, doc.text[t.start:t.end]) for t in doc.turns] == \

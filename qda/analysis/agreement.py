@@ -92,17 +92,17 @@ def percent_agreement(data: np.ndarray) -> float:
 def cohen_kappa(a: Sequence, b: Sequence) -> float:
     """Cohen's kappa of two coders' values on the same units (missing pairs dropped);
     NaN when undefined (no units, or one value throughout)."""
-    a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
-    both = ~np.isnan(a) & ~np.isnan(b)
-    a, b = a[both], b[both]
-    labels = np.union1d(a, b)
-    if len(a) == 0 or len(labels) < 2:
+    x, y = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
+    both = ~np.isnan(x) & ~np.isnan(y)
+    x, y = x[both], y[both]
+    labels = np.union1d(x, y)
+    if len(x) == 0 or len(labels) < 2:
         return float("nan")
     # Imported here: scikit-learn (with SciPy) takes seconds to import, and most
     # exports never compute a kappa.
     from sklearn.metrics import cohen_kappa_score
 
-    return float(cohen_kappa_score(a, b, labels=labels))
+    return float(cohen_kappa_score(x, y, labels=labels))
 
 
 def krippendorff_alpha(data: np.ndarray) -> float:
@@ -139,61 +139,14 @@ def agreement(codings: pd.DataFrame, coders: Sequence[str], codebook: Codebook, 
         raise InputError("agreement needs at least two coders, e.g. --coders A,B")
     ids = choose_codes(codebook, depth=depth, codes=codes)
     mine = codings[codings["coder"].isin(coders)]
-    pairs = rolled_pairs(mine, codebook, ids, coder=True)
-    coded_segments = {c: set(mine.loc[mine["coder"] == c, "segment_id"].dropna())
-                      for c in coders}
-    if units is None:
-        everyone = set().union(*coded_segments.values())
-        reviewed = {c: set(everyone) for c in coders}
-    else:
-        if isinstance(units, pd.DataFrame):
-            units = units.groupby("coder")["segment_id"].agg(set).to_dict()
-        reviewed = {c: set(units.get(c, ())) | coded_segments[c] for c in coders}
-    empty = [c for c in coders if not reviewed[c]]
-    if empty:
-        raise InputError(f"coder {empty[0]!r} has no reviewed or coded segments; import their "
-                         "coding (qda code import F --coder NAME) first")
-    # Units: segments at least two coders reviewed, in a stable order.
-    seen: dict[str, int] = {}
-    for c in coders:
-        for s in reviewed[c]:
-            seen[s] = seen.get(s, 0) + 1
-    segment_ids = sorted(s for s, n in seen.items() if n >= 2)
-    if not segment_ids:
-        raise InputError(f"coders {', '.join(coders)} reviewed no segment in common; "
-                         "agreement is measured on segments each of them coded")
-    col = {s: i for i, s in enumerate(segment_ids)}
-    # base: coders x units, 0 where reviewed, NaN where not.
-    base = np.full((len(coders), len(segment_ids)), np.nan)
-    for i, c in enumerate(coders):
-        for s in reviewed[c]:
-            if s in col:
-                base[i, col[s]] = 0.0
-    pairs = pairs[pairs["segment_id"].isin(col)]
-    row_of = {c: i for i, c in enumerate(coders)}
-    decisions: dict[str, np.ndarray] = {}
-    for cid in ids:
-        decisions[cid] = base.copy()
-    for r in pairs.itertuples(index=False):
-        decisions[r.code_id][row_of[r.coder], col[r.segment_id]] = 1.0
-
+    reviewed = _reviewed(mine, coders, units)
+    segment_ids = _common_units(reviewed, coders)
+    decisions = _decisions(rolled_pairs(mine, codebook, ids, coder=True), reviewed, coders,
+                           segment_ids, ids)
     two = len(coders) == 2
-    rows = []
-    for cid in ids:
-        data = decisions[cid]
-        pa = percent_agreement(data)
-        kappa = cohen_kappa(data[0], data[1]) if two else float("nan")
-        alpha = krippendorff_alpha(data)
-        note = ""
-        if np.nanmax(data) == 0:
-            note = "no coder applied this code: kappa and alpha undefined"
-        elif np.nanmin(data) == 1:
-            note = "every coder applied it to every segment: kappa and alpha undefined"
-        rows.append({"code_id": cid, "code": codebook.get(cid).name,
-                     "units": len(segment_ids), "percent_agreement": pa,
-                     "cohen_kappa": kappa, "krippendorff_alpha": alpha, "note": note})
-    per_code = pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
-    every = np.concatenate([decisions[c] for c in ids], axis=1) if ids else base[:, :0]
+    per_code = _per_code(decisions, codebook, units=len(segment_ids), two=two)
+    every = (np.concatenate(list(decisions.values()), axis=1) if ids
+             else np.full((len(coders), 0), np.nan))
     pooled = pd.Series({
         "mean_percent_agreement": float(per_code["percent_agreement"].mean()),
         "percent_agreement": percent_agreement(every),
@@ -207,3 +160,71 @@ def agreement(codings: pd.DataFrame, coders: Sequence[str], codebook: Codebook, 
             + ".")
     return Agreement(per_code=per_code, pooled=pooled, coders=tuple(coders),
                      units=len(segment_ids), note=note)
+
+
+def _reviewed(codings: pd.DataFrame, coders: list[str],
+              units: pd.DataFrame | Mapping[str, Iterable[str]] | None) -> dict[str, set[str]]:
+    """The segments each coder reviewed (see :func:`agreement`'s ``units``)."""
+    coded_segments = {c: set(codings.loc[codings["coder"] == c, "segment_id"].dropna())
+                      for c in coders}
+    if units is None:
+        everyone: set[str] = set().union(*coded_segments.values())
+        reviewed = {c: set(everyone) for c in coders}
+    else:
+        if isinstance(units, pd.DataFrame):
+            units = units.groupby("coder")["segment_id"].agg(set).to_dict()
+        reviewed = {c: set(units.get(c, ())) | coded_segments[c] for c in coders}
+    empty = [c for c in coders if not reviewed[c]]
+    if empty:
+        raise InputError(f"coder {empty[0]!r} has no reviewed or coded segments; import their "
+                         "coding (qda code import F --coder NAME) first")
+    return reviewed
+
+
+def _common_units(reviewed: dict[str, set[str]], coders: list[str]) -> list[str]:
+    """Units: segments at least two coders reviewed, in a stable order."""
+    seen: dict[str, int] = {}
+    for c in coders:
+        for s in reviewed[c]:
+            seen[s] = seen.get(s, 0) + 1
+    segment_ids = sorted(s for s, n in seen.items() if n >= 2)
+    if not segment_ids:
+        raise InputError(f"coders {', '.join(coders)} reviewed no segment in common; "
+                         "agreement is measured on segments each of them coded")
+    return segment_ids
+
+
+def _decisions(pairs: pd.DataFrame, reviewed: dict[str, set[str]], coders: list[str],
+               segment_ids: list[str], ids: list[str]) -> dict[str, np.ndarray]:
+    """Per code, coders x units: 1 where the coder applied it, 0 where they reviewed the
+    unit without it, NaN where they did not review the unit."""
+    col = {s: i for i, s in enumerate(segment_ids)}
+    base = np.full((len(coders), len(segment_ids)), np.nan)
+    for i, c in enumerate(coders):
+        for s in reviewed[c]:
+            if s in col:
+                base[i, col[s]] = 0.0
+    pairs = pairs[pairs["segment_id"].isin(col)]
+    row_of = {c: i for i, c in enumerate(coders)}
+    decisions = {cid: base.copy() for cid in ids}
+    for r in pairs.itertuples(index=False):
+        decisions[r.code_id][row_of[r.coder], col[r.segment_id]] = 1.0
+    return decisions
+
+
+def _per_code(decisions: dict[str, np.ndarray], codebook: Codebook, *, units: int,
+              two: bool) -> pd.DataFrame:
+    """One row of :data:`AGREEMENT_COLUMNS` per code."""
+    rows = []
+    for cid, data in decisions.items():
+        note = ""
+        if np.nanmax(data) == 0:
+            note = "no coder applied this code: kappa and alpha undefined"
+        elif np.nanmin(data) == 1:
+            note = "every coder applied it to every segment: kappa and alpha undefined"
+        rows.append({"code_id": cid, "code": codebook.get(cid).name, "units": units,
+                     "percent_agreement": percent_agreement(data),
+                     "cohen_kappa": cohen_kappa(data[0], data[1]) if two else float("nan"),
+                     "krippendorff_alpha": krippendorff_alpha(data), "note": note})
+    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+

@@ -14,9 +14,7 @@ words (span codings), those parts, joined by `` … ``.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -26,6 +24,8 @@ from qda.analysis.columns import choose_codes, live_segments
 from qda.codebook import Codebook
 from qda.csvcells import unprotect_frame
 from qda.errors import InputError
+from qda.ingest.spreadsheet import cell_text, column_letter, read_sheet
+from qda.offsets import quote
 
 __all__ = ["FRAMEWORK_SHEET", "SEPARATOR", "SUMMARY_COLUMNS", "framework_column",
            "framework_matrix", "parse_framework_column", "read_framework_summaries"]
@@ -72,29 +72,7 @@ def framework_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Co
     ids = choose_codes(codebook, depth=depth, codes=codes)
     segs = live_segments(segments)
     segs = segs[segs["participant_id"].notna()].reset_index(drop=True)
-    order = {s: i for i, s in enumerate(segs["segment_id"].tolist())}
-    where = {segment_id: (document_id, int(start), int(end), participant_id)
-             for segment_id, document_id, start, end, participant_id in zip(
-                 *(segs[c].tolist() for c in ("segment_id", "document_id", "start", "end",
-                                             "participant_id")))}
-
-    up = codebook.rollup()
-    up = up[up["theme_id"].isin(ids)]
-    coded = codings.loc[codings["segment_id"].isin(order), ["segment_id", "code_id", "start",
-                                                            "end"]]
-    coded = coded.merge(up, on="code_id")
-    # One quote per (segment, theme): plain tuples sorted once, not a pandas group each.
-    rows = sorted(zip(coded["segment_id"].tolist(), coded["theme_id"].tolist(),
-                      coded["start"].astype("int64").tolist(),
-                      coded["end"].astype("int64").tolist()),
-                  key=lambda r: (order[r[0]], r[1]))
-    cells: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for (segment_id, theme), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
-        document_id, start, end, participant_id = where[segment_id]
-        quote = _quote(texts[document_id], start, end, [(r[2], r[3]) for r in group])
-        cells.setdefault((participant_id, theme), []).append(
-            (order[segment_id], f"[{segment_id}] {quote}"))
-
+    cells = _quote_cells(segs, codings, codebook, ids, texts)
     summary_of: dict[tuple[str, str], str] = {}
     if summaries is not None:
         for r in summaries.itertuples(index=False):
@@ -118,18 +96,48 @@ def framework_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Co
     return pd.concat([info, pd.DataFrame(columns, index=info.index)], axis=1)
 
 
+def _quote_cells(segs: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook,
+                 ids: Sequence[str], texts: Mapping[str, str]
+                 ) -> dict[tuple[str, str], list[tuple[int, str]]]:
+    """(participant, theme) -> (segment's place, ``[segment id] quote``) for each segment
+    coded at the theme or below it."""
+    order = {s: i for i, s in enumerate(segs["segment_id"].tolist())}
+    where = {segment_id: (document_id, int(start), int(end), participant_id)
+             for segment_id, document_id, start, end, participant_id in zip(
+                 *(segs[c].tolist() for c in ("segment_id", "document_id", "start", "end",
+                                             "participant_id")))}
+    up = codebook.rollup()
+    up = up[up["theme_id"].isin(ids)]
+    coded = codings.loc[codings["segment_id"].isin(order), ["segment_id", "code_id", "start",
+                                                            "end"]]
+    coded = coded.merge(up, on="code_id")
+    # One quote per (segment, theme): plain tuples sorted once, not a pandas group each.
+    rows = sorted(zip(coded["segment_id"].tolist(), coded["theme_id"].tolist(),
+                      coded["start"].astype("int64").tolist(),
+                      coded["end"].astype("int64").tolist()),
+                  key=lambda r: (order[r[0]], r[1]))
+    cells: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for (segment_id, theme), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
+        document_id, start, end, participant_id = where[segment_id]
+        words = _quote(texts[document_id], start, end, [(r[2], r[3]) for r in group])
+        cells.setdefault((participant_id, theme), []).append(
+            (order[segment_id], f"[{segment_id}] {words}"))
+    return cells
+
+
 def _quote(text: str, seg_start: int, seg_end: int, spans) -> str:
     """The segment's text, or the coded parts of it joined by `` … ``."""
+    whole = quote(text, seg_start, seg_end)
     spans = sorted((max(s, seg_start), min(e, seg_end)) for s, e in spans)
     if any(s <= seg_start and e >= seg_end for s, e in spans):
-        return text[seg_start:seg_end]
+        return whole
     merged: list[list[int]] = []
     for s, e in spans:
         if merged and s <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], e)
         elif s < e:
             merged.append([s, e])
-    return " … ".join(text[s:e] for s, e in merged) or text[seg_start:seg_end]
+    return " … ".join(text[s:e] for s, e in merged) or whole
 
 
 # --------------------------------------------------------------------- reading back
@@ -147,12 +155,12 @@ def read_framework_summaries(path_or_frame: str | Path | pd.DataFrame, codebook:
     """
     raw, where = _read_raw(path_or_frame)
     header_at = next((i for i, row in raw.iterrows()
-                      if any(_cell(v).lower() == "participant" for v in row)), None)
+                      if any(cell_text(v).lower() == "participant" for v in row)), None)
     if header_at is None:
         raise InputError(f"{where}: no 'participant' column; the framework sheet needs the "
                          "participant ids in a column headed 'participant' (export it with "
                          "qda framework --out F.xlsx)")
-    header = [_cell(v) for v in raw.iloc[header_at]]
+    header = [cell_text(v) for v in raw.iloc[header_at]]
     first_row = header_at + 2          # rows as a spreadsheet numbers them (header = row 1)
     body = raw.iloc[header_at + 1:]
     pcol = next(i for i, h in enumerate(header) if h.lower() == "participant")
@@ -162,7 +170,8 @@ def read_framework_summaries(path_or_frame: str | Path | pd.DataFrame, codebook:
         if parsed is None or parsed[1] != "summary":
             continue
         if parsed[0] not in codebook:
-            raise InputError(f"{where}, column {_letter(i)} ({h!r}): no code {parsed[0]!r} in "
+            raise InputError(f"{where}, column {column_letter(i)} ({h!r}): no code "
+                             f"{parsed[0]!r} in "
                              "the project's codebook; keep the column headers as exported "
                              "(see `qda codebook show` for the ids)")
         summary_cols.append((i, parsed[0]))
@@ -170,18 +179,19 @@ def read_framework_summaries(path_or_frame: str | Path | pd.DataFrame, codebook:
         raise InputError(f"{where}: no '<code id> | summary' columns; export the framework "
                          "matrix (qda framework --out F.xlsx) and fill in its summary columns")
     known = set(participants["participant_id"])
-    rows, seen = [], {}
+    rows: list[dict[str, str]] = []
+    seen: dict[str, int] = {}
     for offset, values in enumerate(body.itertuples(index=False)):
         excel_row = first_row + offset
-        pid = _cell(values[pcol])
-        cells = [(code, _cell(values[i])) for i, code in summary_cols]
+        pid = cell_text(values[pcol])
+        cells = [(code, cell_text(values[i])) for i, code in summary_cols]
         if not pid:
             if any(text for _, text in cells):
                 raise InputError(f"{where}, row {excel_row}: a summary without a participant "
-                                 f"in column {_letter(pcol)}; put the participant id back")
+                                 f"in column {column_letter(pcol)}; put the participant id back")
             continue
         if pid not in known:
-            raise InputError(f"{where}, row {excel_row}, column {_letter(pcol)}: unknown "
+            raise InputError(f"{where}, row {excel_row}, column {column_letter(pcol)}: unknown "
                              f"participant {pid!r}; the sheet must come from this project "
                              "(see qda participants)")
         if pid in seen:
@@ -205,12 +215,10 @@ def _read_raw(source: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, str]:
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            book = pd.ExcelFile(path, engine=_excel_engine())
-            if FRAMEWORK_SHEET not in book.sheet_names:
-                raise InputError(f"{path.name}: no sheet {FRAMEWORK_SHEET!r} (sheets: "
-                                 f"{', '.join(book.sheet_names)}); use the workbook qda "
-                                 "exported, or a CSV of the framework sheet")
-            raw = pd.read_excel(book, sheet_name=FRAMEWORK_SHEET, header=None, dtype=object)
+            raw, _ = read_sheet(path, path.read_bytes(), sheet=FRAMEWORK_SHEET,
+                                what="framework workbook",
+                                hint="use the workbook qda exported, or a CSV of the "
+                                     "framework sheet")
             return raw, f"{path.name}, sheet {FRAMEWORK_SHEET}"
         if suffix == ".csv":
             return (unprotect_frame(pd.read_csv(path, header=None, dtype=str,
@@ -222,25 +230,3 @@ def _read_raw(source: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, str]:
         raise InputError(f"{path.name}: cannot read it as {suffix[1:]} ({exc})") from None
     raise InputError(f"{path.name}: read framework summaries from .xlsx or .csv, "
                      f"not {suffix or 'a file without an extension'}")
-
-
-def _excel_engine() -> str:
-    """calamine (5-8x faster) when installed, else openpyxl (a dependency of qda)."""
-    return "calamine" if importlib.util.find_spec("python_calamine") else "openpyxl"
-
-
-def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _letter(index: int) -> str:
-    """A spreadsheet column letter for a 0-based index: 0 -> A, 26 -> AA."""
-    out, n = "", index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out

@@ -14,6 +14,7 @@ import pandas as pd
 from qda.analysis.columns import choose_codes, live_segments, rolled_pairs
 from qda.codebook import Codebook
 from qda.errors import InputError
+from qda.offsets import quotes
 
 __all__ = ["VALUES", "code_matrix", "coded_segments"]
 
@@ -62,28 +63,9 @@ def code_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codeboo
     if value not in VALUES:
         raise InputError(f"unknown matrix value {value!r}; use one of {', '.join(VALUES)}")
     columns = choose_codes(codebook, depth=depth, codes=codes)
-    segs = live_segments(segments).copy()
     attrs = participants if participants is not None else pd.DataFrame(columns=["participant_id"])
-    if rows == "participant":
-        key = "participant_id"
-    elif rows == "document":
-        key = "document_id"
-    else:
-        if rows not in attrs.columns or rows in ("participant_id", "label", "auto"):
-            names = [c for c in attrs.columns if c not in ("participant_id", "label", "auto")]
-            raise InputError(f"cannot make rows of {rows!r}; use participant, document or an "
-                             f"attribute ({', '.join(names) or 'none in this project'})")
-        segs = segs.merge(attrs[["participant_id", rows]], on="participant_id", how="left")
-        key = rows
-        segs[key] = segs[key].fillna("(none)").replace("", "(none)")
-    segs = segs[segs[key].notna()]
-    if value == "words":
-        if texts is None:
-            raise InputError("value 'words' needs the document texts")
-        segs["_words"] = [len(texts[d][s:e].split()) for d, s, e in
-                          zip(segs["document_id"], segs["start"], segs["end"])]
-    else:
-        segs["_words"] = 0
+    segs, key = _keyed_segments(live_segments(segments).copy(), attrs, rows)
+    segs["_words"] = _segment_words(segs, texts) if value == "words" else 0
 
     pairs = rolled_pairs(codings, codebook, columns).merge(
         segs[["segment_id", key, "_words"]], on="segment_id")
@@ -91,12 +73,8 @@ def code_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codeboo
     aggfunc = "sum" if value == "words" else "count"
     table = pairs.pivot_table(index=key, columns="code_id", values=measure, aggfunc=aggfunc)
 
-    if rows == "participant":
-        index = attrs["participant_id"].tolist() if participants is not None else []
-        listed = set(index)
-        index += [p for p in segs[key].unique() if p not in listed]
-    else:
-        index = list(dict.fromkeys(segs[key]))
+    index = _row_order(segs[key], attrs["participant_id"].tolist()
+                       if rows == "participant" and participants is not None else None)
     table = table.reindex(index=index, columns=columns).fillna(0).astype("int64")
     row_segments = segs.groupby(key)["segment_id"].count().reindex(index).fillna(0)
     if value == "presence":
@@ -114,6 +92,41 @@ def code_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codeboo
     return table.reset_index()
 
 
+def _keyed_segments(segs: pd.DataFrame, attrs: pd.DataFrame,
+                    rows: str) -> tuple[pd.DataFrame, str]:
+    """The segments with the column that names their matrix row, and that column's name
+    (an attribute's missing value is the group ``(none)``)."""
+    if rows == "participant":
+        key = "participant_id"
+    elif rows == "document":
+        key = "document_id"
+    else:
+        if rows not in attrs.columns or rows in ("participant_id", "label", "auto"):
+            names = [c for c in attrs.columns if c not in ("participant_id", "label", "auto")]
+            raise InputError(f"cannot make rows of {rows!r}; use participant, document or an "
+                             f"attribute ({', '.join(names) or 'none in this project'})")
+        segs = segs.merge(attrs[["participant_id", rows]], on="participant_id", how="left")
+        key = rows
+        segs[key] = segs[key].fillna("(none)").replace("", "(none)")
+    return segs[segs[key].notna()].copy(), key
+
+
+def _row_order(keys: pd.Series, listed: list[str] | None) -> list:
+    """The matrix's rows: the ``listed`` participants in their order, then anyone else in
+    ``keys`` (participant rows); otherwise the keys in order of first appearance."""
+    if listed is None:
+        return list(dict.fromkeys(keys))
+    known = set(listed)
+    return listed + [p for p in keys.unique() if p not in known]
+
+
+def _segment_words(segs: pd.DataFrame, texts: Mapping[str, str] | None) -> list[int]:
+    """The number of words in each segment."""
+    if texts is None:
+        raise InputError("value 'words' needs the document texts")
+    return [len(q.split()) for q in quotes(texts, segs["document_id"], segs["start"], segs["end"])]
+
+
 def _with_totals(table: pd.DataFrame, pairs: pd.DataFrame, segs: pd.DataFrame, *, key: str,
                  value: str, row_segments: pd.Series) -> pd.DataFrame:
     """``table`` with the ``Total`` column and row described in :func:`code_matrix`."""
@@ -121,7 +134,7 @@ def _with_totals(table: pd.DataFrame, pairs: pd.DataFrame, segs: pd.DataFrame, *
     if value == "presence":
         row_total = table.sum(axis=1)
         col_total = table.sum(axis=0)
-        corner = int((row_total > 0).sum())
+        corner: float = int((row_total > 0).sum())
     else:
         measure = "_words" if value == "words" else "segment_id"
         how = "sum" if value == "words" else "count"

@@ -9,6 +9,7 @@ import pandas as pd
 
 from qda.analysis.matrix import coded_segments
 from qda.codebook import Codebook
+from qda.offsets import quotes
 
 __all__ = ["QUOTE_COLUMNS", "coded_quotes"]
 
@@ -35,5 +36,5 @@ def coded_quotes(codings: pd.DataFrame, segments: pd.DataFrame, texts: Mapping[s
         "code": df["code_id"], "segment_id": df["segment_id"],
         "document": df["document_id"], "participant": df["participant_id"],
         "attribution": df["participant_id"].map(attributions),
-        "text": [texts[d][s:e] for d, s, e in zip(df["document_id"], df["start"], df["end"])],
+        "text": quotes(texts, df["document_id"], df["start"], df["end"]),
     }, columns=QUOTE_COLUMNS)

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from qda.offsets import quotes
+
 __all__ = ["SEGMENT_COLUMNS", "segment_table"]
 
 #: the design's Segments CSV columns; participant attributes follow them
@@ -27,8 +29,8 @@ def segment_table(segments: pd.DataFrame, texts: Mapping[str, str],
     ``participants``: ``participant_id, label, auto`` then attributes."""
     if not interviewer:
         segments = segments[~segments["is_interviewer"]]
-    segments = segments.assign(text=[texts[d][s:e] for d, s, e in zip(
-        segments["document_id"], segments["start"], segments["end"])])
+    segments = segments.assign(text=quotes(texts, segments["document_id"], segments["start"],
+                                           segments["end"]))
     attrs = participants.drop(columns=["label", "auto"])
     out = segments.merge(attrs, on="participant_id", how="left")
     out = out.rename(columns={"document_id": "document", "participant_id": "participant"})

@@ -177,9 +177,9 @@ def find_candidates(segments: pd.DataFrame, *, codebook_terms: Iterable[str] = (
         for sid, doc, base, parsed in zip(segments["segment_id"], segments["document"],
                                           segments["start"], nlp.pipe(texts)):
             for ent in parsed.ents:
-                kind = _NER_KINDS.get(ent.label_)
-                if kind:
-                    found.append(Candidate(ent.text, kind, sid, doc, base + ent.start_char,
+                ner_kind = _NER_KINDS.get(ent.label_)
+                if ner_kind:
+                    found.append(Candidate(ent.text, ner_kind, sid, doc, base + ent.start_char,
                                            base + ent.end_char))
     generic = {"respondent", "interviewer", "participant", "speaker", ""}
     speaker_rows = [(doc, label, n) for doc, label, n in speakers

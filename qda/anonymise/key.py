@@ -124,8 +124,8 @@ class Key:
                         found.append(Match(w.start(), end, e))
                         break
         if pattern is not None:
-            for m in pattern.finditer(text):
-                found.append(Match(m.start(), m.end(), _which(m.group(), rest)))
+            for hit in pattern.finditer(text):
+                found.append(Match(hit.start(), hit.end(), _which(hit.group(), rest)))
         found.sort(key=lambda m: (m.start, -(m.end - m.start)))
         out: list[Match] = []
         for m in found:

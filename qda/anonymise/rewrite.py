@@ -20,12 +20,12 @@ is not replaced: segments never overlap and never grow into each other.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from qda.anonymise.key import Key, Match
 
-__all__ = ["OffsetMap", "Rewrite", "rewrite"]
+__all__ = ["OffsetMap", "Rewrite", "rewrite", "rewrite_documents"]
 
 
 @dataclass(frozen=True)
@@ -98,3 +98,18 @@ def rewrite(text: str, key: Key, *, boundaries: Iterable[int] = ()) -> Rewrite:
         done.append(m)
     out.append(text[at:])
     return Rewrite("".join(out), OffsetMap(old, new), done, skipped)
+
+
+def rewrite_documents(texts: Mapping[str, str], cuts: Mapping[str, Iterable[int]], key: Key
+                      ) -> tuple[dict[str, Rewrite], list[str]]:
+    """Rewrite each document's text (id -> text) with ``key``, no term crossing one of
+    its segment boundaries (``cuts``: id -> offsets). Returns the rewrites that change
+    something (by id) and a line per term left alone."""
+    rewrites, skipped = {}, []
+    for doc_id, text in texts.items():
+        rw = rewrite(text, key, boundaries=cuts.get(doc_id, ()))
+        skipped += [f"{doc_id}@{m.start}: {text[m.start:m.end]!r} crosses a segment "
+                    "boundary; not replaced" for m in rw.skipped]
+        if rw.map.changed:
+            rewrites[doc_id] = rw
+    return rewrites, skipped

@@ -49,35 +49,50 @@ def anonymise(key_path, keep_original, wipe_backups, who, find, out, check, file
     if wipe_backups and (find or check):
         raise InputError("--wipe-backups goes with --key alone (it wipes after applying it)")
     if find:
-        with _open(project_path) as project:
-            table = project.find_identifiers(spacy_model=spacy_model)
-        ner = table.attrs.get("ner")
-        click.echo(f"Named entities: {ner}" if ner else
-                   "Named entities: none (no trained spaCy pipeline installed; give "
-                   "--spacy-model NAME to use one)", err=True)
-        click.echo(f"{len(table)} likely identifiers; fill in 'replacement' (delete rows to "
-                   "keep) and pass the file to --key", err=True)
-        _write_table(table, out)
-        return
-    if key_path is None:
+        _find_identifiers(project_path, spacy_model, out)
+    elif key_path is None:
         raise InputError("give --key FILE (to apply or --check it) or --find")
-    if check:
-        with _open(project_path) as project:
-            found = project.check_anonymity(key_path, files)
-        for r in found.itertuples():
-            where = f"{r.source} {r.place}" + (f" {r.column}" if r.column else "")
-            click.echo(f"{where}: {r.found!r} ({r.kind}): {r.context}")
-        checked = f"the project and {len(files)} files" if files else "the project"
-        if len(found):
-            backups = found["source"].str.startswith("backup:")
-            if backups.any():
-                checked += (f" ({found.loc[backups, 'source'].nunique()} backup(s) made before "
-                            "the key was applied hold some: --key F --wipe-backups wipes them)")
-            click.echo(f"Found {len(found)} occurrences of {found['term'].nunique()} key terms "
-                       f"in {checked}", err=True)
-            raise SystemExit(1)
-        click.echo(f"Clean: no key term occurs in {checked}", err=True)
-        return
+    elif check:
+        _check_key(project_path, key_path, files)
+    else:
+        _apply_key(project_path, key_path, keep_original=keep_original,
+                   wipe_backups=wipe_backups, who=who)
+
+
+def _find_identifiers(project_path, spacy_model, out) -> None:
+    """--find: the likely identifiers as a key to fill in."""
+    with _open(project_path) as project:
+        table = project.find_identifiers(spacy_model=spacy_model)
+    ner = table.attrs.get("ner")
+    click.echo(f"Named entities: {ner}" if ner else
+               "Named entities: none (no trained spaCy pipeline installed; give "
+               "--spacy-model NAME to use one)", err=True)
+    click.echo(f"{len(table)} likely identifiers; fill in 'replacement' (delete rows to "
+               "keep) and pass the file to --key", err=True)
+    _write_table(table, out)
+
+
+def _check_key(project_path, key_path, files) -> None:
+    """--check: every place a key term still occurs; exit status 1 if any does."""
+    with _open(project_path) as project:
+        found = project.check_anonymity(key_path, files)
+    for r in found.itertuples():
+        where = f"{r.source} {r.place}" + (f" {r.column}" if r.column else "")
+        click.echo(f"{where}: {r.found!r} ({r.kind}): {r.context}")
+    checked = f"the project and {len(files)} files" if files else "the project"
+    if len(found):
+        backups = found["source"].str.startswith("backup:")
+        if backups.any():
+            checked += (f" ({found.loc[backups, 'source'].nunique()} backup(s) made before "
+                        "the key was applied hold some: --key F --wipe-backups wipes them)")
+        click.echo(f"Found {len(found)} occurrences of {found['term'].nunique()} key terms "
+                   f"in {checked}", err=True)
+        raise SystemExit(1)
+    click.echo(f"Clean: no key term occurs in {checked}", err=True)
+
+
+def _apply_key(project_path, key_path, *, keep_original, wipe_backups, who) -> None:
+    """--key alone: pseudonymise the project, then say which backups hold original words."""
     with _open(project_path) as project:
         report = project.anonymise(key_path, keep_original=keep_original,
                                    wipe_backups=wipe_backups, who=who)
@@ -93,7 +108,6 @@ def anonymise(key_path, keep_original, wipe_backups, who, find, out, check, file
             click.echo(f"  {path}" + (" (made just before anonymising)"
                                       if path == report.backup else ""))
     _warn(report.warnings + report.skipped)
-
 
 @cli.group()
 def attribution() -> None:

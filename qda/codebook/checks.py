@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from qda.codebook.regexes import backtracking_risk, regex_predicates
@@ -125,7 +125,7 @@ def unique_slug(name: str, taken: set[str]) -> str:
     return slug
 
 
-def tree_order(rows: list[Mapping[str, Any]], where: Mapping[str, str] | None = None
+def tree_order(rows: Sequence[Mapping[str, Any]], where: Mapping[str, str] | None = None
                ) -> list[Mapping[str, Any]]:
     """Rows (``id``, ``parent``, in sibling order) in tree pre-order, checked.
 

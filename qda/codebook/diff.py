@@ -12,14 +12,17 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from qda.codebook.model import Code, Codebook
+from qda.errors import ConflictError, InputError
 
-__all__ = ["CodebookDiff", "FieldChange", "Move", "Rename", "code_fields", "diff_codebooks"]
+__all__ = ["CodebookDiff", "FieldChange", "Move", "Rename", "check_load", "code_fields",
+           "diff_codebooks"]
 
 #: How similar two definitions must be (difflib ratio) to suggest a rename.
 SIMILAR_DEFINITION = 0.8
@@ -169,3 +172,41 @@ def _similarity(a: Code, b: Code) -> tuple[float, str]:
 
 def _norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def check_load(old: Codebook, new: Codebook, diff: CodebookDiff, counts: Mapping[str, int], *,
+               mapping: Mapping[str, str], archive: Sequence[str], where: str = "") -> None:
+    """Refuse a codebook load whose orders do not fit: ``mapping`` (old id -> new id)
+    names a code the project lacks, one the file keeps, or a target the file lacks;
+    ``archive`` the same; and every removed code with codings (``counts``) needs one of
+    them (a ConflictError lists each). ``where``: the file, as a message prefix."""
+    for old_id, new_id in mapping.items():
+        if old_id not in old:
+            raise InputError(f"{where}--map {old_id}={new_id}: the project has no code "
+                             f"{old_id!r}; see `qda codebook show` for the ids")
+        if old_id in new:
+            raise InputError(f"{where}--map {old_id}={new_id}: {old_id!r} is still in the "
+                             "file; --map is for codes the file removes")
+        if new_id not in new:
+            raise InputError(f"{where}--map {old_id}={new_id}: {new_id!r} is not in the "
+                             "file; map to a code the file has")
+        if old_id in archive:
+            raise InputError(f"{where}{old_id!r} is both mapped and archived; choose one")
+    for code_id in archive:
+        if code_id not in old:
+            raise InputError(f"{where}--archive {code_id}: the project has no code "
+                             f"{code_id!r}; see `qda codebook show` for the ids")
+        if code_id in new:
+            raise InputError(f"{where}--archive {code_id}: {code_id!r} is still in the file;"
+                             " --archive is for codes the file removes")
+    blocked = [(c, counts[c], diff.rename_of(c)) for c in diff.removed
+               if counts.get(c) and c not in mapping and c not in archive]
+    if blocked:
+        listed = "; ".join(
+            f"code {c!r} has {n} coding(s)" + (f" (likely renamed to {g!r})" if g else "")
+            for c, n, g in blocked)
+        hint = " ".join(f"--map {c}={g or 'NEW'}" for c, _, g in blocked[:3])
+        raise ConflictError(
+            f"{where}{listed}, but the file no longer has it; nothing was changed. Say "
+            f"where the codings go: --map OLD=NEW merges them into a code of the file "
+            f"(e.g. {hint}), or --archive OLD moves them to the archive")

@@ -167,9 +167,9 @@ def merge_code(cb: Codebook, source: str, into: str) -> Codebook:
     if into in descendants(cb, source):
         raise InputError(f"cannot merge {source!r} into {into!r}: {into!r} is inside "
                          f"{source!r}; move {into!r} out first, or merge the other way")
-    merged = dataclasses.replace(target, **{
-        key: tuple(_unique([*getattr(target, key), *getattr(src, key)]))
-        for key in MERGED_FIELDS})
+    joined: dict[str, Any] = {key: tuple(_unique([*getattr(target, key), *getattr(src, key)]))
+                              for key in MERGED_FIELDS}
+    merged = dataclasses.replace(target, **joined)
     rest = [merged if c.id == into else c for c in cb.codes
             if c.id != source and c.parent != source]
     kids = [dataclasses.replace(c, parent=into) for c in cb.codes if c.parent == source]

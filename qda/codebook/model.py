@@ -115,6 +115,23 @@ class Codebook:
         chain = self.ancestors(code_id)
         return chain[-1] if chain else code_id
 
+    def name_path(self, code_id: str) -> str:
+        """The names from the code's theme down to it: ``Theme / Sub-theme / Code``."""
+        return " / ".join([self.get(a).name for a in reversed(self.ancestors(code_id))]
+                          + [self.get(code_id).name])
+
+    def definition(self, code_id: str) -> str:
+        """The code's definition for a person coding: ``id: name path``, then its
+        description, ``Use when: ...`` and ``Not when: ...`` (each on one line, blank
+        lines between; empty parts left out)."""
+        code = self.get(code_id)
+        parts = [f"{code.id}: {self.name_path(code_id)}"]
+        for label, text in (("", code.description), ("Use when: ", code.include),
+                            ("Not when: ", code.exclude)):
+            if text:
+                parts.append(label + " ".join(text.split()))
+        return "\n\n".join(parts)
+
     def color(self, code_id: str) -> str | None:
         """The code's colour, or the nearest ancestor's."""
         for cid in [code_id, *self.ancestors(code_id)]:
@@ -134,8 +151,7 @@ class Codebook:
         for pos, c in enumerate(self.codes):
             rows.append({
                 "code_id": c.id, "parent_id": c.parent, "name": c.name, "depth": self.depth(c.id),
-                "path": " / ".join([self.get(a).name for a in reversed(self.ancestors(c.id))]
-                                   + [c.name]),
+                "path": self.name_path(c.id),
                 "description": c.description, "include": c.include, "exclude": c.exclude,
                 "examples": list(c.examples), "keywords": list(c.keywords),
                 "exclude_keywords": list(c.exclude_keywords),

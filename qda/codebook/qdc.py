@@ -181,7 +181,7 @@ def _read_meta(book: ET.Element) -> dict[str, str]:
     for el in book:
         if el.tag is ET.Comment and (el.text or "").strip().startswith(_META_MARK):
             try:
-                meta = json.loads(el.text.strip()[len(_META_MARK):])
+                meta = json.loads((el.text or "").strip()[len(_META_MARK):])
             except json.JSONDecodeError:
                 return {}
             if isinstance(meta, dict):
@@ -209,7 +209,7 @@ def _parse(data: bytes, path: Path) -> ET.Element:
         return parser.close()
     except ET.ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
-        where = f", line {line}, column {column + 1}" if line else ""
+        where = f", line {line}, column {column + 1}" if line and column is not None else ""
         raise CodebookError(f"{path}{where}: not valid XML ({_reason(exc)}); a REFI-QDA "
                             "codebook (.qdc) is an XML file exported by a QDA program") from exc
     except DefusedXmlException as exc:

@@ -286,7 +286,7 @@ def _explain_proximity(error: Any, where: list[Any], kind: str) -> str:
 # ---------------------------------------------------------------------- building
 def _build(data: dict, path: Path) -> Codebook:
     codes: list[Code] = []
-    lines: dict[str, int] = {}
+    lines: dict[str, int | str] = {}   # code id -> its line ("?" when not known)
 
     def walk(items: list[Any], parent: str | None) -> None:
         for item in items:
@@ -300,7 +300,8 @@ def _build(data: dict, path: Path) -> Codebook:
                     description=str(data.get("description") or "").strip(), codes=tuple(codes))
 
 
-def _build_code(item: dict, parent: str | None, path: Path, lines: dict[str, int]) -> Code:
+def _build_code(item: dict, parent: str | None, path: Path, lines: dict[str, int | str]
+                ) -> Code:
     """One code from a schema-valid mapping: the checks a schema cannot do."""
     code_id, line = item["id"], getattr(item, "line", "?")
     where = f"{path}, line {line}: code {code_id!r}"

@@ -53,6 +53,11 @@ def chat_url(url: str) -> str:
         raise InputError(f"--llm {url!r}: not an http(s) URL; give the endpoint's address, "
                          "e.g. http://localhost:11434/v1 (Ollama) or http://127.0.0.1:8080 "
                          "(llama.cpp server)")
+    try:
+        _ = parts.port   # urllib checks the port when it is read
+    except ValueError as exc:   # a port that is not a number, or past 65535
+        raise InputError(f"--llm {url!r}: {exc}; give a port from 1 to 65535, e.g. "
+                         "http://localhost:11434/v1") from None
     path = parts.path.rstrip("/")
     if not path.endswith("/chat/completions"):
         path += "/chat/completions" if path else "/v1/chat/completions"
@@ -65,7 +70,7 @@ def _is_local(host: str, port: int) -> bool:
     except (socket.gaierror, UnicodeError) as exc:
         raise InputError(f"--llm: cannot find the host {host!r} ({exc}); check the URL") \
             from None
-    addresses = {info[4][0].split("%", 1)[0] for info in infos}
+    addresses = {str(info[4][0]).split("%", 1)[0] for info in infos}
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
@@ -97,8 +102,10 @@ class Endpoint:
         full = chat_url(url)
         parts = urllib.parse.urlsplit(full)
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        return cls(url=full, model=model.strip(), host=parts.hostname,
-                   local=_is_local(parts.hostname, port), timeout=float(timeout),
+        host = parts.hostname
+        assert host is not None   # chat_url refuses a URL without a host
+        return cls(url=full, model=model.strip(), host=host,
+                   local=_is_local(host, port), timeout=float(timeout),
                    max_tokens=int(max_tokens))
 
     def describe(self) -> str:

@@ -87,6 +87,9 @@ class EvaluationReport:
     def at_threshold(self, threshold: float) -> EvaluationReport:
         """The same cross-validation scored at another probability threshold (no refit; the
         chosen helper keeps its own thresholds per code)."""
+        if self.truth is None:
+            raise ValueError("at_threshold needs the coder's codes (truth), which the report "
+                             "from evaluate() keeps")
         codes = list(self.probabilities.columns)
         predicted = {}
         if "model" in self.helpers:

@@ -100,7 +100,7 @@ def check_texts(texts: Sequence[str] | pd.Series, *, what: str = "segment") -> l
 
 
 def _label_sets(label_sets: Iterable[Iterable[str] | None], n: int) -> list[frozenset[str]]:
-    out = []
+    out: list[frozenset[str]] = []
     for labels in label_sets:
         if labels is None or (isinstance(labels, float) and labels != labels):
             out.append(frozenset())
@@ -359,7 +359,7 @@ class SuggestModel(BaseEstimator):
         if rules_hits is not None:
             self.rules_codes_ = sorted(set().union(*_label_sets(rules_hits, n)))
         X = self._stack(X_text, rules_hits, n)
-        self.estimators_: dict[str, object] = {}
+        self.estimators_: dict[str, CalibratedClassifierCV | LogisticRegression] = {}
         self.calibration_: dict[str, str] = {}
         for code in learn:
             y = np.fromiter((code in s for s in labels), dtype=np.int8, count=n)

@@ -21,6 +21,7 @@ import pandas as pd
 from qda.coding.sheets import Mark, Resolved, replaced_message
 from qda.csvcells import unprotect_cell, write_csv
 from qda.errors import InputError
+from qda.offsets import quote
 
 __all__ = ["COLUMNS", "CsvRow", "read_long_csv", "resolve_csv", "write_long_csv"]
 
@@ -66,6 +67,19 @@ def read_long_csv(path: str | Path) -> list[CsvRow]:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    header, records = _read_records(path)
+    _check_header(path, header)
+    rows = []
+    for number, record in enumerate(records, start=2):
+        if None in record:  # more cells than headers
+            raise InputError(f"{path}: row {number} has more cells than the header has columns")
+        if any(v and v.strip() for v in record.values()):
+            rows.append(_csv_row(path, number, record))
+    return rows
+
+
+def _read_records(path: Path) -> tuple[list[str], list[dict]]:
+    """The header and the rows as dicts, cells as qda wrote them (see :mod:`qda.csvcells`)."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             first = fh.readline()
@@ -83,6 +97,10 @@ def read_long_csv(path: str | Path) -> list[CsvRow]:
                          "save it as CSV UTF-8") from exc
     except csv.Error as exc:
         raise InputError(f"{path}: is not a readable CSV file ({exc})") from exc
+    return header, records
+
+
+def _check_header(path: Path, header: list[str]) -> None:
     if "code" not in header or not ("segment_id" in header
                                     or {"document", "start", "end"} <= set(header)):
         missing = ["code"] if "code" not in header else []
@@ -95,35 +113,32 @@ def read_long_csv(path: str | Path) -> list[CsvRow]:
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise InputError(f"{path}: column(s) {', '.join(dupes)} appear more than once")
-    rows = []
-    for number, record in enumerate(records, start=2):
-        if None in record:  # more cells than headers
-            raise InputError(f"{path}: row {number} has more cells than the header has columns")
-        if not any(v and v.strip() for v in record.values()):
-            continue
-        start = _offset(path, number, "start", _value(record, "start"))
-        end = _offset(path, number, "end", _value(record, "end"))
-        if (start is None) != (end is None):
-            raise InputError(f"{path}: row {number}: give both start and end, or neither")
-        if start is not None and start >= end:
-            raise InputError(f"{path}: row {number}: start {start} is not before end {end}")
-        sid = _value(record, "segment_id")
-        doc = _value(record, "document")
-        if sid is None and (doc is None or start is None):
-            raise InputError(f"{path}: row {number}: give a segment_id, or a document with "
-                             "start and end offsets")
-        source, status = _value(record, "source"), _value(record, "status")
-        if source not in (None, "human"):
-            raise InputError(f"{path}: row {number} is a {source!r} coding, not a person's; "
-                             "import only human codings (export them with `qda codings "
-                             "--source human --coder NAME`) or leave 'source' empty")
-        if status not in (None, "accepted"):
-            raise InputError(f"{path}: row {number} has status {status!r}; a person's coding is "
-                             "'accepted' (or leave 'status' empty)")
-        text = record.get("text")
-        rows.append(CsvRow(number, sid, doc, start, end, _value(record, "code"),
-                           _value(record, "coder"), text if text else None))
-    return rows
+
+
+def _csv_row(path: Path, number: int, record: dict) -> CsvRow:
+    """One non-blank row, checked on its own: offsets, a place, a person's coding."""
+    start = _offset(path, number, "start", _value(record, "start"))
+    end = _offset(path, number, "end", _value(record, "end"))
+    if (start is None) != (end is None):
+        raise InputError(f"{path}: row {number}: give both start and end, or neither")
+    if start is not None and end is not None and start >= end:
+        raise InputError(f"{path}: row {number}: start {start} is not before end {end}")
+    sid = _value(record, "segment_id")
+    doc = _value(record, "document")
+    if sid is None and (doc is None or start is None):
+        raise InputError(f"{path}: row {number}: give a segment_id, or a document with "
+                         "start and end offsets")
+    source, status = _value(record, "source"), _value(record, "status")
+    if source not in (None, "human"):
+        raise InputError(f"{path}: row {number} is a {source!r} coding, not a person's; "
+                         "import only human codings (export them with `qda codings "
+                         "--source human --coder NAME`) or leave 'source' empty")
+    if status not in (None, "accepted"):
+        raise InputError(f"{path}: row {number} has status {status!r}; a person's coding is "
+                         "'accepted' (or leave 'status' empty)")
+    text = record.get("text")
+    return CsvRow(number, sid, doc, start, end, _value(record, "code"),
+                  _value(record, "coder"), text if text else None)
 
 
 def write_long_csv(df: pd.DataFrame, path: str | Path) -> Path:
@@ -146,8 +161,8 @@ def resolve_csv(path: str | Path, rows: list[CsvRow], *, coder: str, codes: Iter
     path = Path(path)
     known = set(codes)
     by_doc: dict[str, list[tuple[int, int, str]]] = {}
-    for sid, (doc, start, end) in spans.items():
-        by_doc.setdefault(doc, []).append((start, end, sid))
+    for segment, (document, seg_start, seg_end) in spans.items():
+        by_doc.setdefault(document, []).append((seg_start, seg_end, segment))
     for segs in by_doc.values():
         segs.sort()
     out = Resolved("csv", codes=None, rows=len(rows))
@@ -159,47 +174,72 @@ def resolve_csv(path: str | Path, rows: list[CsvRow], *, coder: str, codes: Iter
         if r.code is not None and r.code not in known:
             raise InputError(f"{where}: unknown code {r.code!r}; use the codebook's ids (see "
                              "`qda codebook show`) or add the code to the codebook")
-        doc = None
-        if r.document is not None:
-            doc = r.document if r.document in texts else names.get(r.document)
-            if doc is None:
-                raise InputError(f"{where}: unknown document {r.document!r}; see `qda segments`"
-                                 " for the document ids")
+        doc = _document_of(where, r.document, texts, names)
         if r.segment_id is not None:
-            if r.segment_id not in spans and r.segment_id in (replaced or {}):
-                raise InputError(f"{where}: " + replaced_message(r.segment_id,
-                                                                 replaced[r.segment_id]))
-            if r.segment_id not in spans:
-                raise InputError(f"{where}: unknown segment id {r.segment_id!r}; see `qda "
-                                 "segments` for the ids")
-            sdoc, sstart, send = spans[r.segment_id]
-            if doc is not None and doc != sdoc:
-                raise InputError(f"{where}: segment {r.segment_id!r} is in {sdoc!r}, not in "
-                                 f"{doc!r}")
-            sid, doc = r.segment_id, sdoc
-            if r.start is not None and not (sstart <= r.start and r.end <= send):
-                raise InputError(
-                    f"{where}: offsets {r.start}-{r.end} are outside segment {sid!r} "
-                    f"({sstart}-{send}); a span row must lie inside its segment")
-        else:
-            text_len = len(texts[doc])
-            if r.end > text_len:
-                raise InputError(f"{where}: offsets {r.start}-{r.end} run past the end of "
-                                 f"{doc!r} ({text_len} characters)")
-            segs = by_doc.get(doc, [])
-            i = bisect.bisect_right(segs, (r.start, float("inf"), "")) - 1
-            if i < 0 or not (segs[i][0] <= r.start and r.end <= segs[i][1]):
-                raise InputError(
-                    f"{where}: offsets {r.start}-{r.end} of {doc!r} do not lie inside one "
-                    "segment (they cross a segment boundary or fall between segments); split "
-                    "the row at the boundary")
-            sid = segs[i][2]
+            sid, doc = _named_segment(where, r, doc, spans, replaced or {})
+        elif doc is not None and r.start is not None and r.end is not None:
+            sid = _segment_at(where, doc, r.start, r.end, len(texts[doc]), by_doc.get(doc, []))
+        else:   # read_long_csv refuses such a row
+            raise InputError(f"{where}: give a segment_id, or a document with start and end "
+                             "offsets")
         sdoc, sstart, send = spans[sid]
-        start, end = (r.start, r.end) if r.start is not None else (sstart, send)
-        if r.text is not None and r.text.strip() != texts[doc][start:end].strip():
+        exact = r.start is not None and r.end is not None
+        start, end = (r.start, r.end) if r.start is not None and r.end is not None \
+            else (sstart, send)
+        stored = quote(texts[doc], start, end, document=doc)
+        if r.text is not None and r.text.strip() != stored.strip():
             out.edited.append((f"row {r.row}", sid))
         out.segments.add(sid)
         out.reviewed[sid] = doc
         if r.code is not None:
-            out.marks.append(Mark(sid, doc, start, end, r.code, exact=r.start is not None))
+            out.marks.append(Mark(sid, doc, start, end, r.code, exact=exact))
     return out
+
+
+def _document_of(where: str, document: str | None, texts: Mapping[str, str],
+                 names: Mapping[str, str]) -> str | None:
+    """The id of the document a row names (by id or by name), None when it names none."""
+    if document is None:
+        return None
+    doc = document if document in texts else names.get(document)
+    if doc is None:
+        raise InputError(f"{where}: unknown document {document!r}; see `qda segments`"
+                         " for the document ids")
+    return doc
+
+
+def _named_segment(where: str, r: CsvRow, doc: str | None,
+                   spans: Mapping[str, tuple[str, int, int]],
+                   replaced: Mapping[str, str]) -> tuple[str, str]:
+    """(segment, document) of a row that names its segment; its offsets must lie inside."""
+    sid = r.segment_id
+    assert sid is not None
+    if sid not in spans and sid in replaced:
+        raise InputError(f"{where}: " + replaced_message(sid, replaced[sid]))
+    if sid not in spans:
+        raise InputError(f"{where}: unknown segment id {sid!r}; see `qda "
+                         "segments` for the ids")
+    sdoc, sstart, send = spans[sid]
+    if doc is not None and doc != sdoc:
+        raise InputError(f"{where}: segment {sid!r} is in {sdoc!r}, not in {doc!r}")
+    if r.start is not None and r.end is not None and not (sstart <= r.start and r.end <= send):
+        raise InputError(
+            f"{where}: offsets {r.start}-{r.end} are outside segment {sid!r} "
+            f"({sstart}-{send}); a span row must lie inside its segment")
+    return sid, sdoc
+
+
+def _segment_at(where: str, doc: str, start: int, end: int, text_len: int,
+                segs: list[tuple[int, int, str]]) -> str:
+    """The segment of ``doc`` (``segs``: sorted (start, end, id)) holding ``start:end``."""
+    if end > text_len:
+        raise InputError(f"{where}: offsets {start}-{end} run past the end of "
+                         f"{doc!r} ({text_len} characters)")
+    i = bisect.bisect_right(segs, (start, float("inf"), "")) - 1
+    if i < 0 or not (segs[i][0] <= start and end <= segs[i][1]):
+        raise InputError(
+            f"{where}: offsets {start}-{end} of {doc!r} do not lie inside one "
+            "segment (they cross a segment boundary or fall between segments); split "
+            "the row at the boundary")
+    return segs[i][2]
+

@@ -22,13 +22,16 @@ agree on is a disagreement for a person to settle.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from qda.errors import InputError
 
 __all__ = ["AUTOMATIC_SOURCES", "CONSENSUS_RULES", "select_suggestions", "plan_accept",
-           "consensus", "bracket", "check_confidence", "DISAGREEMENT_COLUMNS"]
+           "consensus", "bracket", "check_confidence", "DISAGREEMENT_COLUMNS",
+           "check_consensus", "ConsensusPlan", "plan_consensus"]
 
 AUTOMATIC_SOURCES = ("rules", "model", "llm", "import")
 CONSENSUS_RULES = ("all", "majority", "any")
@@ -162,3 +165,81 @@ def bracket(text: str, start: int, end: int, *, width: int = 50) -> str:
     line = (("…" if start > width else "") + before + "[" + text[start:end] + "]" + after
             + ("…" if end + width < len(text) else ""))
     return " ".join(line.split())
+
+
+def check_consensus(coders: Sequence[str], *, rule: str, name: str,
+                    known: Sequence[str]) -> tuple[list[str], str]:
+    """The consensus's coders (stripped, each once) and the name it is written as, or
+    an InputError naming what is wrong. ``known``: every coder of the project."""
+    coders = [c.strip() for c in coders if c and c.strip()]
+    if len(set(coders)) < 2:
+        raise InputError("a consensus needs two or more different coders, e.g. "
+                         "--coders alice,bob")
+    coders = list(dict.fromkeys(coders))
+    if rule not in CONSENSUS_RULES:
+        raise InputError(f"unknown consensus rule {rule!r}; use one of "
+                         f"{', '.join(CONSENSUS_RULES)}")
+    name = (name or "").strip()
+    if not name:
+        raise InputError("the consensus needs a coder name to write as, e.g. --as final")
+    if name in coders:
+        raise InputError(f"the consensus cannot be written as {name!r}, one of the coders "
+                         "it is built from; choose another name with --as")
+    if name in AUTOMATIC_SOURCES:
+        raise InputError(f"{name!r} is the name of an automatic coder; choose another "
+                         "name with --as")
+    people = [c for c in known if c != name]
+    for c in coders:
+        if c not in set(known):
+            raise InputError(f"unknown coder {c!r}: no human codings or reviews by that "
+                             f"name; coders in this project: {', '.join(people) or 'none'}")
+    return coders, name
+
+
+def _span_key(r: Mapping[str, Any]) -> tuple[str, int, int, str]:
+    return (r["document_id"], int(r["start"]), int(r["end"]), r["code_id"])
+
+
+@dataclass
+class ConsensusPlan:
+    """What rebuilding a consensus writes: new coding rows, new evidence of codings
+    kept (coding id -> evidence), how many are kept, the ids of those no longer agreed."""
+
+    add: list[dict[str, Any]] = field(default_factory=list)
+    evidence: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    kept: int = 0
+    gone: list[int] = field(default_factory=list)
+
+
+def plan_consensus(final: pd.DataFrame, written: pd.DataFrame, blocked: Sequence[pd.DataFrame],
+                   texts: Mapping[str, str], *, rule: str, coders: Sequence[str], name: str,
+                   codebook_version: str, stamp: str) -> ConsensusPlan:
+    """The consensus codings ``final`` (from :func:`consensus`) against what an earlier
+    consensus ``written``: still agreed stay (their evidence renewed), new ones are
+    added as ``name``'s, the others go. ``blocked``: codings a person added or removed
+    as ``name`` (same words and code are never written)."""
+    no = {_span_key(r) for table in blocked for r in table.to_dict("records")}
+    old = {_span_key(r): r for r in written.to_dict("records")}
+    plan, keep = ConsensusPlan(), set()
+    for r in final.to_dict("records"):
+        k = _span_key(r)
+        if k in no:
+            continue
+        evidence = [{
+            "kind": "consensus", "term": f"{rule}: " + ", ".join(r["agreed"]),
+            "rule": rule, "coders": list(coders), "agreed": r["agreed"],
+            "not_agreed": r["not_agreed"], "start": r["start"], "end": r["end"],
+            "text": texts[r["document_id"]][r["start"]:r["end"]]}]
+        keep.add(k)
+        if k in old:
+            plan.kept += 1
+            if old[k]["evidence"] != evidence:
+                plan.evidence[int(old[k]["coding_id"])] = evidence
+            continue
+        plan.add.append({
+            "segment_id": r["segment_id"], "document_id": r["document_id"],
+            "start": r["start"], "end": r["end"], "code_id": r["code_id"],
+            "coder": name, "source": "human", "status": "accepted", "confidence": None,
+            "evidence": evidence, "codebook_version": codebook_version, "created_at": stamp})
+    plan.gone = [int(r["coding_id"]) for k, r in old.items() if k not in keep]
+    return plan

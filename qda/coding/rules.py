@@ -30,7 +30,9 @@ import hashlib
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from spacy.language import Language
@@ -43,7 +45,8 @@ from qda.coding.screen import Screen
 from qda.segment import LowercaseLookupLemmatizer, make_nlp
 
 __all__ = ["RulesCoder", "code_with_rules", "code_batch", "rule_fingerprints",
-           "CODING_COLUMNS", "EXPLAIN_COLUMNS", "RULES_VERSION"]
+           "CODING_COLUMNS", "EXPLAIN_COLUMNS", "RULES_VERSION", "RulesRunPlan",
+           "plan_rules_run"]
 
 CODING_COLUMNS = ["segment_id", "document_id", "start", "end", "code_id", "evidence"]
 #: One row per (segment, code) the rules found, kept or blocked by an exclusion.
@@ -195,7 +198,9 @@ class RulesCoder:
                      ) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
         """Hits and exclusions in ``doc`` from the phrase matcher's ``matches``."""
         hits: dict[str, list[dict]] = defaultdict(list)
-        excludes, window_terms = [], []
+        # spaCy's matches: (match id, start token, end token)
+        excludes: list[tuple[int, int, int]] = []
+        window_terms: list[tuple[int, int, int]] = []
         terms = self._terms
         for match in matches:
             found = terms.get(match[0])
@@ -358,3 +363,34 @@ def code_batch(task: tuple) -> list[tuple]:
     docs = coder.docs(r[4] for r in rows)
     return [(r["segment_id"], r["document_id"], r["start"], r["end"], r["code_id"],
              r["evidence"]) for r in coder.explain_docs(records, docs) if not r["blocked_by"]]
+
+
+@dataclass
+class RulesRunPlan:
+    """What a rules run codes: ``changed`` segment keys (id, document, start, end, text
+    hash) coded with every code, the others only with ``codes_changed``; ``stale``
+    segment ids whose state goes; ``full`` when that is everything."""
+
+    changed: list[tuple[Any, ...]]
+    codes_changed: list[str]
+    stale: list[str]
+    full: bool
+
+    @property
+    def changed_ids(self) -> set[str]:
+        return {k[0] for k in self.changed}
+
+
+def plan_rules_run(keys: Sequence[tuple[Any, ...]], fingerprints: Mapping[str, str],
+                   old_segs: Mapping[str, Any], old_codes: Mapping[str, str],
+                   reopened: set[str]) -> RulesRunPlan:
+    """Compare this run's segment ``keys`` and code ``fingerprints`` with the state the
+    last run stored (``old_segs``: id -> the rest of its key; ``old_codes``: code ->
+    fingerprint; both empty for a full run). ``reopened``: segments whose reviewed rules
+    suggestion is gone, coded again."""
+    changed = [k for k in keys if old_segs.get(k[0]) != tuple(k[1:]) or k[0] in reopened]
+    codes_changed = [c for c in fingerprints if old_codes.get(c) != fingerprints[c]]
+    current = {k[0] for k in keys}
+    stale = [sid for sid in old_segs if sid not in current]
+    full = len(changed) == len(keys) and len(codes_changed) == len(fingerprints)
+    return RulesRunPlan(changed, codes_changed, stale, full)

@@ -143,9 +143,10 @@ class Screen:
                 for lem in phrase)) for phrase in phrases if len(phrase) > 1)
             return Need(ordered, patterns)
 
-        needs = [need([lemmas]) for lemmas in keywords]
-        needs += [need(list(terms)) for terms in windows]
-        if any(n is None for n in needs):
+        found = [need([lemmas]) for lemmas in keywords]
+        found += [need(list(terms)) for terms in windows]
+        needs = [n for n in found if n is not None]
+        if len(needs) < len(found):
             return None
         # every text is searched for the first group's words of each need
         if sum(len(n.groups[0]) for n in needs) > max_words:

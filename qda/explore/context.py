@@ -17,6 +17,7 @@ import pandas as pd
 
 from qda.codebook import Codebook
 from qda.errors import InputError
+from qda.offsets import quote
 
 __all__ = ["Passage", "passage"]
 
@@ -102,7 +103,7 @@ def passage(segment_id: str, segments: pd.DataFrame, text: str, codings: pd.Data
         "speaker": near["speaker"], "participant": near["participant_id"],
         "is_interviewer": near["is_interviewer"].astype(bool),
         "start": near["start"].astype("int64"), "end": near["end"].astype("int64"),
-        "text": [text[s:e] for s, e in zip(near["start"], near["end"])]},
+        "text": [quote(text, s, e) for s, e in zip(near["start"], near["end"])]},
         columns=TURN_COLUMNS).reset_index(drop=True)
     order = {cid: n for n, cid in enumerate(codebook.ids)}
     coded = codings.assign(_o=codings["code_id"].map(order)).sort_values(
@@ -112,7 +113,7 @@ def passage(segment_id: str, segments: pd.DataFrame, text: str, codings: pd.Data
         "code_name": [codebook.get(c).name if c in codebook else "" for c in coded["code_id"]],
         "coder": coded["coder"], "source": coded["source"], "status": coded["status"],
         "confidence": coded["confidence"], "start": coded["start"], "end": coded["end"],
-        "text": [text[s:e] for s, e in zip(coded["start"], coded["end"])]},
+        "text": [quote(text, s, e) for s, e in zip(coded["start"], coded["end"])]},
         columns=CODING_COLUMNS).reset_index(drop=True)
     row = segs.iloc[i]
     participant = row["participant_id"] if pd.notna(row["participant_id"]) else None

@@ -97,10 +97,10 @@ def parse_query(text: str, codes) -> Query:
         if tok.type == "$END":
             raise _fail(text, len(text.rstrip()) + 1, "the query ends too soon; expected "
                         f"{_expected(exc.expected)}") from None
-        raise _fail(text, tok.start_pos + 1, f"unexpected {str(tok)!r}; expected "
+        raise _fail(text, (tok.start_pos or 0) + 1, f"unexpected {str(tok)!r}; expected "
                     f"{_expected(exc.expected)}") from None
     except UnexpectedCharacters as exc:
-        raise _fail(text, exc.pos_in_stream + 1,
+        raise _fail(text, (exc.pos_in_stream or 0) + 1,
                     f"unexpected {exc.char!r}") from None
     found: list[str] = []
 

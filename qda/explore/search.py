@@ -29,6 +29,7 @@ import pandas as pd
 
 from qda.errors import InputError
 from qda.ingest.source import attribute_column
+from qda.offsets import quotes
 
 __all__ = ["CONTEXT_WORDS", "KWIC_COLUMNS", "find_hits", "hits_long", "lemma_hits",
            "term_pattern"]
@@ -161,9 +162,9 @@ def lemma_hits(segments: pd.DataFrame, texts: Mapping[str, str], term: str, nlp,
     :func:`find_hits`), by ``nlp`` (the project's pipeline)."""
     lemmas = _term_lemmas(term, nlp)
     screen = _screen_words(nlp, lemmas)
-    rows = range(len(segments))
+    rows: Iterable[int] = range(len(segments))
     docs, seg_starts = segments["document"].tolist(), segments["start"].tolist()
-    bodies = [texts[d][s:e] for d, s, e in zip(docs, seg_starts, segments["end"])]
+    bodies = quotes(texts, docs, seg_starts, segments["end"])
     if screen is not None:
         rows = [i for i in rows if _may_hold(bodies[i], screen)]
     names = ["qda_lemmatizer"] if "qda_lemmatizer" in nlp.pipe_names else \

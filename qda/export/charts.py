@@ -17,6 +17,7 @@ import textwrap
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -31,7 +32,7 @@ __all__ = ["FORMATS", "code_color", "code_colors", "code_frequency", "fallback_c
            "theme_heatmap", "word_chart", "write_charts"]
 
 FORMATS = ("png", "svg")
-_SUBTITLE = {"fontsize": 8, "color": "#555555"}
+_SUBTITLE: dict[str, Any] = {"fontsize": 8, "color": "#555555"}
 
 
 def fallback_color(code_id: str) -> str:

@@ -57,7 +57,8 @@ class Table:
     wrap: Sequence[str] = ()             # columns always wrapped
     widths: Mapping[str, float] = field(default_factory=dict)   # column -> width
     editable: Sequence[str] = ()         # columns for the researcher to fill (unlocked, tinted)
-    colors: Mapping[str, str] = field(default_factory=dict)     # column -> hex, header underline
+    # column -> hex, header underline (None: none)
+    colors: Mapping[str, str | None] = field(default_factory=dict)
     color_column: str | None = None      # a column of '#RRGGBB' values shown as fills
     total_row: bool = False              # the last row is a Total (bold, outside the heatmap)
     total_column: str | None = None      # a Total column (bold, outside the heatmap)
@@ -72,7 +73,7 @@ class Sheet:
     frame: pd.DataFrame
     heatmap: Sequence[str] = ()
     freeze_columns: int = 0              # columns kept in view when scrolling right
-    colors: Mapping[str, str] = field(default_factory=dict)
+    colors: Mapping[str, str | None] = field(default_factory=dict)
     color_column: str | None = None
     percent: Sequence[str] = ()
     wrap: Sequence[str] = ()

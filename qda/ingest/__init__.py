@@ -81,15 +81,15 @@ def format_for(path: Path, format: str | None = None) -> str:
             raise InputError(f"{path}: unknown format {format!r}; use one of "
                              f"{', '.join(FORMATS)} (or zoom, teams, otter)")
         return name
-    name = _BY_EXTENSION.get(path.suffix.lower())
-    if name is None and path.suffix.lower() in _EXCHANGE:
+    by_extension = _BY_EXTENSION.get(path.suffix.lower())
+    if by_extension is None and path.suffix.lower() in _EXCHANGE:
         raise InputError(f"{path}: {_EXCHANGE[path.suffix.lower()]}")
-    if name is None:
+    if by_extension is None:
         raise InputError(
             f"{path}: unsupported file type {path.suffix or '(no extension)'!r}; "
             f"qda reads {', '.join(KNOWN_EXTENSIONS)}, or name a format with --format"
         )
-    return name
+    return by_extension
 
 
 def read_document(path: str | Path, options: ReadOptions | None = None) -> SourceDocument:

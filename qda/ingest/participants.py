@@ -45,11 +45,13 @@ class ParticipantsSheet:
     def participants(self) -> dict[str, dict[str, object]]:
         """participant id -> {'label': ..., 'attributes': {...}} (rows merged)."""
         out: dict[str, dict[str, object]] = {}
+        attrs_of: dict[str, dict[str, object]] = {}
         seen_at: dict[tuple[str, str], int] = {}
         for rec in self.rows.to_dict("records"):
             pid = rec["participant"]
-            entry = out.setdefault(pid, {"label": rec["label"] or pid, "attributes": {}})
-            attrs = entry["attributes"]
+            if pid not in out:
+                out[pid] = {"label": rec["label"] or pid, "attributes": {}}
+            attrs = attrs_of.setdefault(pid, {})
             for name in self.attribute_names:
                 value = rec[name]
                 if value == "":
@@ -62,8 +64,8 @@ class ParticipantsSheet:
                     )
                 attrs[name] = value
                 seen_at.setdefault((pid, name), rec["__row__"])
-        for entry in out.values():
-            entry["attributes"] = {n: entry["attributes"].get(n) for n in self.attribute_names}
+        for pid, entry in out.items():
+            entry["attributes"] = {n: attrs_of.get(pid, {}).get(n) for n in self.attribute_names}
         return out
 
     def unknown_documents(self, known_ids: Iterable[str]) -> list[tuple[int, str]]:
@@ -163,6 +165,17 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
     path = Path(path)
     if not path.exists():
         raise ParticipantsError(f"{path}: no such participants sheet")
+    df, header_row = _read_frame(path)
+    df = _rows(path, df, header_row)
+    _check_mappings(path, df)
+    sheet = ParticipantsSheet(path=path, rows=df.reset_index(drop=True),
+                              attribute_names=_attribute_names(path, df))
+    sheet.participants()  # validates conflicting attributes now, at the edge
+    return sheet
+
+
+def _read_frame(path: Path) -> tuple[pd.DataFrame, int]:
+    """The sheet's cells under its header, and the header's row number (1-based)."""
     suffix = path.suffix.lower()
     header_row = 1
     try:
@@ -170,17 +183,16 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
             # Blank lines are kept so that row numbers are the sheet's; leading ones are
             # skipped so that the header is the first non-blank line.
             text = path.read_text(encoding="utf-8-sig")
-            leading = re.match(r"(?:[ \t]*(?:\r\n|\r|\n))*", text).group()
-            header_row += normalise_newlines(leading).count("\n")
+            leading = re.match(r"(?:[ \t]*(?:\r\n|\r|\n))*", text)
+            header_row += normalise_newlines(leading.group() if leading else "").count("\n")
             _check_fields(path, text, header_row)
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                              skiprows=header_row - 1, skip_blank_lines=False, index_col=False)
-        elif suffix in (".xlsx", ".xlsm"):
-            df = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        else:
-            raise ParticipantsError(
-                f"{path}: a participants sheet must be .csv or .xlsx, not {suffix or 'no extension'}"
-            )
+            # a template qda wrote: cells it quoted for spreadsheets
+            return unprotect_frame(df), header_row
+        if suffix in (".xlsx", ".xlsm"):
+            return pd.read_excel(path, dtype=str, keep_default_na=False,
+                                 engine="openpyxl"), header_row
     except ParticipantsError:
         raise
     except UnicodeDecodeError as exc:
@@ -191,9 +203,13 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
         raise ParticipantsError(f"{path}: cannot be read as a participants sheet: {exc}") from exc
     except Exception as exc:  # openpyxl/zipfile raise many types for a corrupt .xlsx
         raise ParticipantsError(f"{path}: cannot be read as a spreadsheet: {exc}") from exc
+    raise ParticipantsError(
+        f"{path}: a participants sheet must be .csv or .xlsx, not {suffix or 'no extension'}")
 
-    if suffix == ".csv":   # a template qda wrote: cells it quoted for spreadsheets
-        df = unprotect_frame(df)
+
+def _rows(path: Path, df: pd.DataFrame, header_row: int) -> pd.DataFrame:
+    """Columns named the house's way, cells stripped, ``__row__`` the sheet's row number,
+    blank rows dropped; every row names its participant."""
     df.columns = [str(c).strip().lower().replace(" ", "_") for c in df.columns]
     if "participant" not in df.columns:
         raise ParticipantsError(
@@ -214,6 +230,11 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
     for rec in df.to_dict("records"):
         if not rec["participant"]:
             raise ParticipantsError(f"{path}: row {rec['__row__']}: the participant cell is empty")
+    return df
+
+
+def _check_mappings(path: Path, df: pd.DataFrame) -> None:
+    """No document and speaker mapped to two participants."""
     seen: dict[tuple[str, str], tuple[str, int]] = {}
     for rec in df.to_dict("records"):
         key = (document_key(rec["document"]) if rec["document"] else "",
@@ -227,6 +248,10 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
                 f"{seen[key][0]!r}); keep one"
             )
         seen.setdefault(key, (rec["participant"], rec["__row__"]))
+
+
+def _attribute_names(path: Path, df: pd.DataFrame) -> tuple[str, ...]:
+    """The attribute columns; one named like a column of qda's tables is refused."""
     attributes = tuple(c for c in df.columns if c not in _RESERVED and c != "__row__")
     clash = [c for c in attributes if c in RESERVED_ATTRIBUTES]
     if clash:
@@ -236,6 +261,4 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
             f"{', '.join(sorted(RESERVED_ATTRIBUTES - _RESERVED))}); rename it in the "
             f"header row (e.g. to {clash[0] + '_attribute'!r})"
         )
-    sheet = ParticipantsSheet(path=path, rows=df.reset_index(drop=True), attribute_names=attributes)
-    sheet.participants()  # validates conflicting attributes now, at the edge
-    return sheet
+    return attributes

@@ -232,7 +232,7 @@ _Found = tuple[int, int, str, "float | None", "float | None"]
 
 
 def _pattern_labels(text: str, speaker_pattern: str) -> list[_Found]:
-    found = []
+    found: list[_Found] = []
     for m in compile_speaker_pattern(speaker_pattern).finditer(text):
         label = m.group("label")
         if label and label.strip():

@@ -99,6 +99,8 @@ def _mend_timings(path: Path, text: str, kind: str) -> tuple[str, int, list[str]
         m = _TIMINGS[kind].match(line) if not lost else None
         loose = m or _LOOSE.match(line)
         try:
+            if loose is None:
+                raise ValueError("no timing")
             (a, a_ok), (b, b_ok) = _seconds(loose.group("a")), _seconds(loose.group("b"))
             if not max(a, b) < _LONGEST:
                 raise ValueError("past any recording's length")
@@ -158,12 +160,12 @@ def _read(path: Path, data: bytes, options: ReadOptions, kind: str) -> SourceDoc
     text, expected, notes = _mend_timings(path, text, kind)
     try:
         parsed = webvtt.from_buffer(io.StringIO(text), format=kind)
-        captions = list(parsed)
+        captions = list(parsed.captions)
         header = [n.strip() for n in getattr(parsed, "header_comments", None) or [] if n.strip()]
     except MalformedFileError as exc:
-        first = "WEBVTT on its first line" if kind == "vtt" else "a cue number, then a timing line"
+        needed = "WEBVTT on its first line" if kind == "vtt" else "a cue number, then a timing line"
         raise InputError(f"{path}: is not a {kind.upper()} file ({exc}); it must start with "
-                         f"{first}") from exc
+                         f"{needed}") from exc
     except (MalformedCaptionError, ValueError) as exc:
         raise InputError(f"{path}: a cue cannot be read: {exc}; fix or delete it") from exc
     if kind == "srt" and len(captions) < expected:

@@ -14,7 +14,6 @@ cover exactly the answer. Blank rows and columns around the table are skipped.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
 from pathlib import Path
@@ -27,10 +26,10 @@ from qda.ingest.source import (
     ReadOptions,
     SourceDocument,
     attribute_column,
-    check_zip_parts,
     normalise_newlines,
 )
 from qda.ingest.speakers import Turn
+from qda.ingest.spreadsheet import cell_text, column_letter, read_sheet
 from qda.ingest.text import decode_text
 
 __all__ = ["read_survey", "detect_text_columns"]
@@ -42,41 +41,13 @@ _MIN_UNIQUE_SHARE = 0.8  # ... and mostly different answers (unlike a 'role' col
 _LONG_TEXT_WORDS = 12    # or this many words on average, however repetitive
 
 
-def _cell(value) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))            # 12.0 from a spreadsheet is 12
-    if hasattr(value, "isoformat") and not isinstance(value, str):
-        text = value.isoformat()
-        return text[:10] if text.endswith("T00:00:00") or text.endswith(" 00:00:00") else text
-    return normalise_newlines(str(value)).strip()
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _excel_engine() -> str:
-    """calamine (5-8x faster) when installed, else openpyxl (a dependency of qda)."""
-    return "calamine" if importlib.util.find_spec("python_calamine") else "openpyxl"
-
-
 def _read_grid(path: Path, data: bytes) -> tuple[pd.DataFrame, str | None]:
     """The raw cells (all strings, no header yet) and the sheet name."""
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
-            check_zip_parts(path, data, "spreadsheet")
-            with pd.ExcelFile(io.BytesIO(data), engine=_excel_engine()) as book:
-                sheet = book.sheet_names[0]
-                grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
-            return grid.map(_cell), sheet
+            grid, sheet = read_sheet(path, data)
+            return grid.map(cell_text), sheet
         text = normalise_newlines(decode_text(data, path)[0])
         first = next((line for line in text.split("\n") if line.strip()), "")
         sep = max([",", ";", "\t"], key=first.count)   # Excel writes ';' in some locales
@@ -110,7 +81,7 @@ def _table(path: Path, grid: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     if not filled.any():
         raise InputError(f"{path}: has no rows; a survey table needs a header row and answers")
     top = filled.idxmax()
-    header = [h or f"column {_column_letter(int(c))}" for h, c in zip(grid.loc[top], grid.columns)]
+    header = [h or f"column {column_letter(int(c))}" for h, c in zip(grid.loc[top], grid.columns)]
     seen: dict[str, int] = {}
     for name in header:
         key = name.casefold()
@@ -168,8 +139,38 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> SourceDocument
     grid, sheet = _read_grid(path, data)
     table, header_row = _table(path, grid)
     columns = [c for c in table.columns if c != "__row__"]
-
     warnings: list[str] = []
+    id_column, text_columns = _choose_columns(path, table, columns, options, warnings)
+    ids = _respondent_ids(path, table, id_column)
+    attributes = [c for c in columns if c != id_column and c not in text_columns]
+    # A column named like one of qda's table columns (start, text, unit, ...) would clash
+    # with it wherever attributes are joined; it is kept under ``attribute_<name>``.
+    names = {c: (attribute_column(c, [c]) if c.strip().lower().replace(" ", "_")
+                 in RESERVED_ATTRIBUTES else c) for c in attributes}
+    warnings += [f"{path.name}: column {c!r} is a respondent attribute named like a column of "
+                 f"qda's tables; it is kept as {n!r} (rename the column to choose another name)"
+                 for c, n in names.items() if n != c]
+    text, turns, respondents = _lay_out(table, ids, text_columns, names)
+    if not turns:
+        raise InputError(f"{path}: the answer column(s) {', '.join(map(repr, text_columns))} "
+                         "are empty in every row")
+    metadata = {
+        "id_column": id_column, "text_columns": text_columns, "attribute_columns": attributes,
+        "header_row": header_row, "respondents": len(respondents),
+        "detected": _detected(options, columns),
+    }
+    if sheet is not None:
+        metadata["sheet"] = sheet
+    return SourceDocument(name=path.name, format="survey", text=text, turns=turns,
+                          labelled=True, metadata=metadata, unit="response",
+                          respondents=respondents, warnings=warnings)
+
+
+def _choose_columns(path: Path, table: pd.DataFrame, columns: list[str], options: ReadOptions,
+                    warnings: list[str]) -> tuple[str | None, list[str]]:
+    """(id column or None for row numbers, answer columns): as named in ``options``, else
+    found; with ``lenient_columns`` a named column the file lacks is found instead, with
+    a warning appended to ``warnings``."""
     lenient = options.lenient_columns
     id_column = None
     if options.id_column:
@@ -202,37 +203,39 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> SourceDocument
             warnings.append(f"{path.name}: has no id column {options.id_column!r}; respondents "
                             + (f"are named by the column {id_column!r}" if id_column else
                                "are named by their row number"))
+    return id_column, text_columns
 
-    if id_column is not None:
-        ids = list(table[id_column])
-        first: dict[str, int] = {}
-        for rid, row in zip(ids, table["__row__"]):
-            if not rid:
-                raise InputError(f"{path}: row {row}: the {id_column!r} cell is empty; give "
-                                 "every respondent an id")
-            if rid in first:
-                raise InputError(f"{path}: row {row}: respondent {rid!r} already has row "
-                                 f"{first[rid]}; one row per respondent")
-            first[rid] = row
-    else:
-        ids = [f"row {r}" for r in table["__row__"]]
 
-    attributes = [c for c in columns if c != id_column and c not in text_columns]
-    # A column named like one of qda's table columns (start, text, unit, ...) would clash
-    # with it wherever attributes are joined; it is kept under ``attribute_<name>``.
-    names = {c: (attribute_column(c, [c]) if c.strip().lower().replace(" ", "_")
-                 in RESERVED_ATTRIBUTES else c) for c in attributes}
-    warnings += [f"{path.name}: column {c!r} is a respondent attribute named like a column of "
-                f"qda's tables; it is kept as {n!r} (rename the column to choose another name)"
-                for c, n in names.items() if n != c]
+def _respondent_ids(path: Path, table: pd.DataFrame, id_column: str | None) -> list[str]:
+    """Each row's respondent: its id (present and unique), else ``row N``."""
+    if id_column is None:
+        return [f"row {r}" for r in table["__row__"]]
+    ids = list(table[id_column])
+    first: dict[str, int] = {}
+    for rid, row in zip(ids, table["__row__"]):
+        if not rid:
+            raise InputError(f"{path}: row {row}: the {id_column!r} cell is empty; give "
+                             "every respondent an id")
+        if rid in first:
+            raise InputError(f"{path}: row {row}: respondent {rid!r} already has row "
+                             f"{first[rid]}; one row per respondent")
+        first[rid] = row
+    return ids
+
+
+def _lay_out(table: pd.DataFrame, ids: list[str], text_columns: list[str],
+             names: dict[str, str]) -> tuple[str, list[Turn], dict[str, dict[str, str]]]:
+    """The stored text (``R001 — question`` then the answer, per non-empty answer), a turn
+    per answer covering exactly it, and each respondent's attributes (``names``: column ->
+    attribute name)."""
     parts: list[str] = []
     turns: list[Turn] = []
     respondents: dict[str, dict[str, str]] = {}
     pos = 0
-    attr_values = [table[c].tolist() for c in attributes]
+    attr_values = [(names[c], table[c].tolist()) for c in names]
     answer_values = [table[c].tolist() for c in text_columns]
     for i, rid in enumerate(ids):
-        respondents[rid] = {names[c]: v[i] for c, v in zip(attributes, attr_values) if v[i]}
+        respondents[rid] = {name: v[i] for name, v in attr_values if v[i]}
         for question, values in zip(text_columns, answer_values):
             answer = values[i]
             if not answer:
@@ -243,19 +246,14 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> SourceDocument
             block = f"{heading}{answer}\n\n"
             parts.append(block)
             pos += len(block)
-    if not turns:
-        raise InputError(f"{path}: the answer column(s) {', '.join(map(repr, text_columns))} "
-                         "are empty in every row")
-    metadata = {
-        "id_column": id_column, "text_columns": text_columns, "attribute_columns": attributes,
-        "header_row": header_row, "respondents": len(respondents),
-        "detected": [k for k, given in (("id_column", options.id_column),
-                                        ("text_columns", options.text_columns)) if not given
-                     or (k == "id_column" and _match(given, columns) is None)
-                     or (k == "text_columns" and not any(_match(c, columns) for c in given))],
-    }
-    if sheet is not None:
-        metadata["sheet"] = sheet
-    return SourceDocument(name=path.name, format="survey", text="".join(parts).rstrip("\n") + "\n",
-                          turns=turns, labelled=True, metadata=metadata, unit="response",
-                          respondents=respondents, warnings=warnings)
+    return "".join(parts).rstrip("\n") + "\n", turns, respondents
+
+
+def _detected(options: ReadOptions, columns: list[str]) -> list[str]:
+    """Which of id_column and text_columns qda found rather than was given."""
+    detected = []
+    if not options.id_column or _match(options.id_column, columns) is None:
+        detected.append("id_column")
+    if not options.text_columns or not any(_match(c, columns) for c in options.text_columns):
+        detected.append("text_columns")
+    return detected

@@ -80,19 +80,19 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     if b"\x00" in data[:8192]:
         # UTF-16 without a BOM is the one text encoding full of NULs: in text of a Latin
         # script every other byte is 0 (the odd ones little-endian, the even ones big).
-        encoding = _bomless_utf16(data)
-        if encoding is None:
+        utf16 = _bomless_utf16(data)
+        if utf16 is None:
             raise _binary(path)
         try:
-            text = data.decode(encoding)
+            text = data.decode(utf16)
         except UnicodeDecodeError as exc:   # e.g. a lone surrogate: damaged, not text
             raise InputError(
-                f"{path}: looks like {encoding.upper()} without a byte-order mark, but byte "
-                f"{exc.start} is not valid {encoding.upper()} ({exc.reason}); re-save the "
+                f"{path}: looks like {utf16.upper()} without a byte-order mark, but byte "
+                f"{exc.start} is not valid {utf16.upper()} ({exc.reason}); re-save the "
                 "file as UTF-8") from exc
         if _controls(text):
             raise _binary(path)
-        return text, encoding
+        return text, utf16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:

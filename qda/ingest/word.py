@@ -93,7 +93,8 @@ def _is_bold(run) -> bool:
 
 def _bold_label(paragraph: Paragraph) -> tuple[str, str, bool] | None:
     """(label, the rest, had a colon) when the paragraph starts with a bold label."""
-    bold, rest, runs = [], [], list(paragraph.runs)
+    bold: list[str] = []
+    runs = list(paragraph.runs)
     i = 0
     while i < len(runs) and (_is_bold(runs[i]) or not runs[i].text.strip()) and \
             (_is_bold(runs[i]) or bold):
@@ -224,21 +225,15 @@ def _table_lines(table: Table) -> list[str]:
 
 def read_docx(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
     document = _open(path, data)
-    blocks: list[tuple[str, object]] = []
-    tables = 0
-    for block in document.iter_inner_content():
-        if isinstance(block, Paragraph):
-            blocks.append(("p", block))
-        elif isinstance(block, Table):
-            blocks.append(("t", block))
-            tables += 1
+    blocks = [b for b in document.iter_inner_content() if isinstance(b, Paragraph | Table)]
+    tables = sum(isinstance(b, Table) for b in blocks)
     # A bold word without a colon is a label only if it recurs (or is the interviewer's),
     # so that "**Never** again" at the start of one paragraph stays text.
-    bold = {id(b): _bold_label(b) for kind, b in blocks if kind == "p"}
+    bold = {id(b): _bold_label(b) for b in blocks if isinstance(b, Paragraph)}
     counts = Counter(found[0] for found in bold.values() if found)
     lines: list[str] = []
-    for kind, block in blocks:
-        if kind == "t":
+    for block in blocks:
+        if isinstance(block, Table):
             lines.extend(["", *_table_lines(block), ""])
             continue
         found = bold[id(block)] if options.speaker_pattern is None else None

@@ -3,14 +3,19 @@
 The command line and notebooks call :class:`Project` and nothing below it. Each method
 that writes is one transaction: it happens entirely or not at all. The class is put
 together from one part per kind of work, each in its own module (ingest, codebook,
-coding, learned suggestions, review, REFI-QDA exchange, memos); each part talks only to the
-store and to the pure stages.
+coding, learned suggestions, review, REFI-QDA exchange, memos). Every part is a class over
+:class:`~qda.project.base.ProjectBase`, which declares the shared state (the store, the
+codebook, the spaCy pipeline); a part that uses another's behaviour inherits from it by
+name and calls its public methods (``Exchange`` over ``Codebooks``, ``LlmSuggesting``
+over ``Suggesting``, ``Analysing`` over ``Exploring`` over ``Memos``, both over
+``Attributing``). Each part talks only to the store and to the pure stages.
 """
 
 from __future__ import annotations
 
 from qda.project.analysing import Analysing
 from qda.project.anonymising import AnonymiseReport, Anonymising
+from qda.project.attributing import Attributing
 from qda.project.backups import Backups
 from qda.project.base import ProjectBase
 from qda.project.codebooks import Codebooks
@@ -44,6 +49,7 @@ __all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookR
            "LlmEvaluation"]
 
 
-class Project(Ingesting, Codebooks, Coding, Spans, Suggesting, LlmSuggesting, Reviewing,
-              Analysing, Exploring, Exchange, Anonymising, Memos, Backups, ProjectBase):
+class Project(Ingesting, Exchange, Codebooks, Coding, Spans, LlmSuggesting, Suggesting,
+              Reviewing, Analysing, Exploring, Memos, Attributing, Anonymising, Backups,
+              ProjectBase):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""

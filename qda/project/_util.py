@@ -85,6 +85,8 @@ def _sibling_index(cb: Codebook, code_id: str) -> int:
 
 def _make_child(spec: Any, parent: str):
     """A split's child from ``(id, name)``, ``(id, name, fields)`` or a mapping."""
+    code_id: Any
+    name: Any
     if isinstance(spec, Mapping):
         fields = {k: v for k, v in spec.items() if k not in ("id", "name", "parent")}
         code_id, name = spec.get("id"), spec.get("name")

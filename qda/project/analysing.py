@@ -1,8 +1,9 @@
 """The analyses of a project: matrix, crosstab, framework, co-occurrence, agreement,
 saturation, and which codings they use.
 
-Part of :class:`qda.Project` (a mixin): each method reads the store's tables, picks
-the codings with :meth:`select_codings` (human and accepted codings when there are
+Part of :class:`qda.Project` (over :class:`.exploring.Exploring`, for saved queries
+as matrix columns, and :class:`.attributing.Attributing`, for quotes): each method reads
+the store's tables, picks the codings with :meth:`select_codings` (human and accepted codings when there are
 any, else the open suggestions; or the ``coders``/``sources``/``statuses`` given) and
 hands them to the pure function in :mod:`qda.analysis`. ``agreement`` is the
 exception: it compares the named coders' own codings whatever the default.
@@ -12,24 +13,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from qda import analysis
 from qda.errors import InputError
 from qda.project._util import _who
+from qda.project.attributing import Attributing
+from qda.project.base import ProjectBase
+from qda.project.exploring import Exploring
 from qda.project.results import FrameworkImportReport
 
 
-class Analysing:
-    # ------------------------------------------------------------- which codings
-    def select_codings(self, *, coders: Iterable[str] | None = None,
-                       sources: Iterable[str] | None = None,
-                       statuses: Iterable[str] | None = None) -> analysis.CodingSelection:
-        """The codings analyses use (see :func:`qda.analysis.select_codings`); its
-        ``description`` says which, for titles and About sheets."""
-        return analysis.select_codings(self._store.codings(), coders=coders, sources=sources,
-                                       statuses=statuses)
+class Analysing(Exploring, Attributing, ProjectBase):
+    # ------------------------------------------------------------------- quotes
+    def quotes(self, *, template: str | None = None, **filters: Any) -> pd.DataFrame:
+        """Coded quotes with attributions: one row per (code, segment), document order."""
+        chosen = self.select_codings(**filters)
+        return analysis.coded_quotes(chosen.codings, self._store.segments(),
+                                     self._store.document_texts(), self.codebook,
+                                     self.attributions(template=template))
 
     # ------------------------------------------------------------------- matrix
     def matrix(self, *, rows: str = "participant", value: str = "count",
@@ -58,7 +62,7 @@ class Analysing:
         selects, as if each query were a code, made the same way as the codes'."""
         from qda.codebook import Code, Codebook
         ids = {name: f"query:{name}" for name in dict.fromkeys(names)}
-        passages = {name: self._saved_query_segments(name, coders=coders) for name in ids}
+        passages = {name: self.saved_query_segments(name, coders=coders) for name in ids}
         pseudo = Codebook(codes=tuple(Code(cid, name) for name, cid in ids.items()))
         pairs = [{"segment_id": sid, "code_id": ids[name]}
                  for name, sids in passages.items() for sid in sorted(sids)]

@@ -1,5 +1,5 @@
-"""Anonymity: attribution rules, pseudonymising the project with a key, finding
-identifiers, auditing. Part of :class:`qda.Project` (a mixin).
+"""Anonymity: pseudonymising the project with a key, finding
+identifiers, auditing. Part of :class:`qda.Project`.
 
 ``anonymise(key)`` rewrites every document's text with the key in one transaction:
 the changed document becomes its next version, and every offset that points into it
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +32,11 @@ import pandas as pd
 
 from qda.anonymise import Key, OffsetMap, read_key, rewrite, scan_file, scan_texts
 from qda.anonymise.find import find_candidates
-from qda.attribution import AttributionRules, load_rules
+from qda.anonymise.rewrite import rewrite_documents
 from qda.display import Shown
 from qda.errors import InputError
 from qda.project._util import _who
+from qda.project.base import ProjectBase
 from qda.store.anonymity import REWRITTEN
 from qda.store.backups import backup_text_cells, wipe_file
 
@@ -107,45 +108,21 @@ def _json_text(raw: str | None, omap: OffsetMap | None, text: str | None, key: K
     return json.dumps(_map_json(value, omap, text, key), ensure_ascii=False)
 
 
-class Anonymising:
-    # ------------------------------------------------------------------ attribution
-    @property
-    def attribution_rules(self) -> AttributionRules:
-        """The project's attribution rules (template: the ``attribution_template`` setting)."""
-        data = self._store.get_setting("attribution_rules") or {}
-        return AttributionRules.from_dict({**data, "template": self.attribution_template},
-                                          source=f"{self.path}: attribution rules")
+def _history_detail(key: Key, report: AnonymiseReport, keep_original: bool) -> dict[str, Any]:
+    """The history row of an anonymisation: the key's hash and counts, never its terms."""
+    return {"key_sha256": key.sha256, "key_terms": len(key.entries),
+            "key_kinds": key.counts(), "documents": report.documents,
+            "replacements": report.replacements, "by_kind": report.by_kind,
+            "segments_moved": report.segments_moved, "codings_moved": report.codings_moved,
+            "codings_archived": report.codings_archived,
+            "versions_rewritten": report.versions_rewritten,
+            "archived_rewritten": report.archived_rewritten,
+            "values_rewritten": report.values_rewritten,
+            "participants_renamed": report.participants_renamed,
+            "skipped": len(report.skipped), "keep_original": keep_original}
 
-    def set_attribution_rules(self, rules: AttributionRules | Mapping | str | Path, *,
-                              who: str | None = None) -> AttributionRules:
-        """Set the rules from a YAML file, a mapping or :class:`AttributionRules`; one
-        transaction, recorded in history. Returns the rules as stored."""
-        if isinstance(rules, (str, Path)):
-            rules = load_rules(rules)
-        elif not isinstance(rules, AttributionRules):
-            rules = AttributionRules.from_dict(rules)
-            rules.check(source="attribution rules")
-        stored = rules.to_dict()
-        template = stored.pop("template")
-        with self._store.transaction():
-            self._store.set_setting("attribution_rules", stored)
-            self._store.set_setting("attribution_template", template)
-            self._store.record(who=_who(who), action="set", entity="setting",
-                               entity_id="attribution_rules", detail=rules.to_dict())
-        return rules
 
-    def attributions(self, *, template: str | None = None) -> dict[str, str]:
-        """participant id → the label quotes are attributed by, following the project's
-        attribution rules (``template`` overrides the rules' template for this call)."""
-        rules = self.attribution_rules
-        if template:
-            rules = replace(rules, template=template)
-        parts = self._store.participants()
-        if parts.empty:
-            return {}
-        attrs = parts.drop(columns=["label", "auto"]).set_index("participant_id")
-        return rules.labels(attrs.to_dict("index").items())
-
+class Anonymising(ProjectBase):
     # --------------------------------------------------------------------- finding
     def find_identifiers(self, *, spacy_model: str | None = None) -> pd.DataFrame:
         """Likely identifiers to review into a key (changes nothing); see
@@ -245,21 +222,15 @@ class Anonymising:
         docs = self._store.documents(with_text=True)
         segs = self._store.segments()
         seg_groups = {d: g for d, g in segs.groupby("document_id")}
-        rewrites = {}
-        for doc_id, text in zip(docs["document_id"], docs["text"]):
-            g = seg_groups.get(doc_id)
-            cuts = [] if g is None else [*g["start"], *g["end"]]
-            rw = rewrite(text, key, boundaries=cuts)
-            report.skipped += [f"{doc_id}@{m.start}: {text[m.start:m.end]!r} crosses a segment "
-                               "boundary; not replaced" for m in rw.skipped]
-            if rw.map.changed:
-                rewrites[doc_id] = rw
+        rewrites, report.skipped = rewrite_documents(
+            dict(zip(docs["document_id"], docs["text"])),
+            {d: [*g["start"], *g["end"]] for d, g in seg_groups.items()}, key)
         participants_new = self._plan_labels(key)
         report.warnings += [f"document id {d!r} contains a key term: rename the file and "
                             "ingest it again to change the id" for d in docs["document_id"]
                             if key.matches(d)]
 
-        report.backup = self._backup_before("before-anonymise")  # Backups part
+        report.backup = self._backup_before("before-anonymise")
         self._store.secure_delete(True)
         originals: list[tuple[str, str, str, str]] = []
         try:
@@ -288,18 +259,8 @@ class Anonymising:
                     for m in rw.matches:
                         report.by_kind[m.entry.kind] = report.by_kind.get(m.entry.kind, 0) + 1
                 report.replacements = sum(report.by_kind.values())
-                self._store.record(who=who, action="anonymise", entity="project", detail={
-                    "key_sha256": key.sha256, "key_terms": len(key.entries),
-                    "key_kinds": key.counts(), "documents": report.documents,
-                    "replacements": report.replacements, "by_kind": report.by_kind,
-                    "segments_moved": report.segments_moved,
-                    "codings_moved": report.codings_moved,
-                    "codings_archived": report.codings_archived,
-                    "versions_rewritten": report.versions_rewritten,
-                    "archived_rewritten": report.archived_rewritten,
-                    "values_rewritten": report.values_rewritten,
-                    "participants_renamed": report.participants_renamed,
-                    "skipped": len(report.skipped), "keep_original": keep_original})
+                self._store.record(who=who, action="anonymise", entity="project",
+                                   detail=_history_detail(key, report, keep_original))
         finally:
             self._codebook = None
         self._store.wipe_free_space()
@@ -348,7 +309,9 @@ class Anonymising:
             self._store.set_segment_spans(moved)
             report.segments_moved += len(moved)
         codings = self._store.take_document_codings(doc_id)
-        keep, lost, seen = [], [], {}
+        keep: list[dict[str, Any]] = []
+        lost: list[dict[str, Any]] = []
+        seen: dict[tuple[Any, ...], Any] = {}
         for row in codings:
             ns, ne = omap.span(row["start"], row["end"])
             if (ns, ne) != (row["start"], row["end"]):
@@ -409,10 +372,10 @@ class Anonymising:
 
     def _rewrite_values(self, key: Key, report: AnonymiseReport, originals: list) -> None:
         for (table, column), how in REWRITTEN.items():
-            updates = []
+            updates: list[tuple[int, str]] = []
             for rowid, name, value in self._store.cells(table, column):
                 new = _json_text(value, None, None, key) if how == "json" else key.apply(value)
-                if new != value:
+                if new != value and new is not None:
                     updates.append((rowid, new))
                     originals.append((table, str(name), column, value))
             self._store.update_cells(table, column, updates)

@@ -1,38 +1,31 @@
 """Backups and restore, and checking the project file.
 
-Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
-Automatic backups are made before a migration (by the store, when the file is
+Part of :class:`qda.Project`. Automatic backups are made before a migration (by the store, when the file is
 opened), before destructive codebook edits (merge, delete, a load that removes
-codes) and before a restore; other parts call :meth:`backup` before theirs.
+codes) and before a restore; other parts call ``_backup_before`` (in :mod:`.base`) before
+theirs.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import pandas as pd
 
 from qda.errors import InputError
 from qda.project._util import _who
+from qda.project.base import ProjectBase
 from qda.store import Store
 
 
-class Backups:
+class Backups(ProjectBase):
     def backup(self, reason: str = "manual", *, out: str | Path | None = None) -> Path:
         """Copy the project as it is now (committed work) with SQLite's online backup API:
         to ``out``, or into ``<project>.backups/`` with a timestamped name (then only the
         :attr:`backup_limit` most recent automatic backups are kept). Returns the copy.
         Safe while other processes use the project. Not inside a transaction."""
         return self._store.backup(reason, out=out)
-
-    def _backup_before(self, reason: str) -> Path | None:
-        """The automatic backup before a destructive change; skipped inside an outer
-        transaction (its state is not committed yet) and on a read-only project (the
-        change itself will be refused)."""
-        if self._store._depth or self._store.read_only:
-            return None
-        return self._store.backup(reason)
 
     def backups(self) -> pd.DataFrame:
         """The automatic backups, oldest first: ``file, at, reason, bytes``."""
@@ -52,7 +45,7 @@ class Backups:
                                entity_id="backup_limit", detail={"value": n})
 
     @classmethod
-    def restore(cls, path: str | Path, source: str | Path, **kw) -> tuple[Self, Path | None]:
+    def restore(cls, path: str | Path, source: str | Path, **kw: Any) -> tuple[Self, Path | None]:
         """Replace the project at ``path`` by the backup ``source`` (checked first: a whole
         qda project, integrity ok). The current state is backed up first (a damaged file is
         moved into the backups folder instead). Returns the restored project, open, and

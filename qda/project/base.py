@@ -1,47 +1,67 @@
-"""Opening and closing a project, and what it reads back (tables, analyses, settings).
+"""What every part of :class:`qda.Project` shares: the state, declared once, and the
+tables they all read.
 
-Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
+Each part of the Project (``ingesting``, ``codebooks``, ``coding`` ...) is a class over
+:class:`ProjectBase`; a part that needs another's behaviour inherits from it by name
+(``Exchange(Codebooks, ProjectBase)``) and calls only its public methods. The shared
+state, and the only underscored members parts use from outside their own module:
+
+- ``_store``: the project's :class:`~qda.store.Store` (all SQL is behind it);
+- ``_spacy_model``: the spaCy pipeline asked for (None: the blank one), ``nlp`` builds it;
+- ``_codebook`` / ``_codebook_stamp``: the cached :attr:`codebook` (set ``_codebook`` to
+  None after a write that may change it); ``_stored_codebook()`` the same codebook with
+  the loaded file's own version;
+- ``_participants()`` and ``_segment_table()``: the participant and segment tables as
+  joins need them; ``_backup_before(reason)``: the automatic backup before a
+  destructive change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import pandas as pd
+from spacy.language import Language
 
 from qda import analysis
 from qda.analysis.segments import segment_table
-from qda.attribution import DEFAULT_TEMPLATE
 from qda.codebook import Codebook
 from qda.ingest.source import RESERVED_ATTRIBUTES, attribute_column
-from qda.project._util import _who
+from qda.offsets import quotes
+from qda.project._util import _version_label
 from qda.segment import make_nlp
 from qda.store import Store
 
 
 class ProjectBase:
+    _store: Store
+    _spacy_model: str | None
+    _codebook: Codebook | None
+    _codebook_stamp: int
+
     def __init__(self, store: Store, *, spacy_model: str | None = None):
         self._store = store
         self._spacy_model = spacy_model
-        self._codebook: Codebook | None = None
+        self._codebook = None
         self._codebook_stamp = -1
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
-    def create(cls, path: str | Path, **kw) -> Self:
+    def create(cls, path: str | Path, **kw: Any) -> Self:
         return cls(Store.create(path), **kw)
 
     @classmethod
-    def open(cls, path: str | Path, *, read_only: bool | None = None, **kw) -> Self:
+    def open(cls, path: str | Path, *, read_only: bool | None = None, **kw: Any) -> Self:
         """Open a project; ``read_only=True`` refuses every change (None: read-only only
         when the file or its folder cannot be written)."""
         return cls(Store.open(path, read_only=read_only), **kw)
 
     @classmethod
-    def open_or_create(cls, path: str | Path, **kw) -> Self:
+    def open_or_create(cls, path: str | Path, **kw: Any) -> Self:
         return cls.open(path, **kw) if Path(path).exists() else cls.create(path, **kw)
 
     @property
@@ -68,11 +88,11 @@ class ProjectBase:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[None]:
         """Group several operations into one transaction (they nest)."""
         try:
             with self._store.transaction():
@@ -81,8 +101,45 @@ class ProjectBase:
             self._codebook = None   # a rollback may have undone codebook edits
 
     @property
-    def nlp(self):
+    def nlp(self) -> Language:
         return make_nlp(self._spacy_model)
+
+    # ------------------------------------------------------------------- codebook
+    @property
+    def codebook(self) -> Codebook:
+        """The project's codebook. Its ``version`` says exactly which state this is: the
+        loaded file's version, then ``+rN`` after N edits (``1.0+r3``). Cached; every
+        codebook write (and every rolled-back transaction, and a commit by another
+        connection to the file) refreshes it."""
+        stamp = self._store.data_version()
+        if self._codebook is None or stamp != self._codebook_stamp:
+            self._codebook_stamp = stamp
+            self._codebook = Codebook.from_rows(
+                self._store.codes().to_dict("records"),
+                name=self._store.get_setting("codebook_name", "Codebook"),
+                version=_version_label(self._store.get_setting("codebook_version", "0"),
+                                       self.codebook_revision),
+                description=self._store.get_setting("codebook_description", ""),
+            )
+        return self._codebook
+
+    @property
+    def codebook_revision(self) -> int:
+        """Edits since the codebook file (its ``version``) was loaded."""
+        return int(self._store.get_setting("codebook_revision", 0))
+
+    def _stored_codebook(self) -> Codebook:
+        """The codebook with the loaded file's own version (no ``+rN``), to compare files."""
+        return dataclasses.replace(
+            self.codebook, version=str(self._store.get_setting("codebook_version", "0")))
+
+    def _backup_before(self, reason: str) -> Path | None:
+        """The automatic backup before a destructive change; skipped inside an outer
+        transaction (its state is not committed yet) and on a read-only project (the
+        change itself will be refused)."""
+        if self._store.in_transaction or self._store.read_only:
+            return None
+        return self._store.backup(reason)
 
     # ---------------------------------------------------------------------- reads
     def documents(self, *, text: bool = False) -> pd.DataFrame:
@@ -136,32 +193,21 @@ class ProjectBase:
         texts = self._store.document_texts()
         segs = self._store.segments()[["segment_id", "participant_id"]]
         df = df.merge(segs, on="segment_id", how="left")
-        df["text"] = [texts[d][s:e] for d, s, e in zip(df["document_id"], df["start"], df["end"])]
+        df["text"] = quotes(texts, df["document_id"], df["start"], df["end"])
         df = df.rename(columns={"document_id": "document", "participant_id": "participant",
                                 "code_id": "code"})
         return df[["segment_id", "document", "participant", "start", "end", "code", "coder",
                    "source", "status", "confidence", "text", "evidence", "codebook_version",
                    "created_at", "review", "origin", "reviewed_by"]].reset_index(drop=True)
 
-    # ------------------------------------------------------------------- analysis
-    # select_codings, matrix and the other analyses: qda/project/analysing.py
-    def quotes(self, *, template: str | None = None, **filters) -> pd.DataFrame:
-        """Coded quotes with attributions: one row per (code, segment), document order."""
-        chosen = self.select_codings(**filters)
-        return analysis.coded_quotes(chosen.codings, self._store.segments(),
-                                     self._store.document_texts(), self.codebook,
-                                     self.attributions(template=template))
-
-    # ------------------------------------------------------------------- settings
-    @property
-    def attribution_template(self) -> str:
-        return self._store.get_setting("attribution_template", DEFAULT_TEMPLATE)
-
-    def set_attribution_template(self, template: str, *, who: str | None = None) -> None:
-        with self._store.transaction():
-            self._store.set_setting("attribution_template", template)
-            self._store.record(who=_who(who), action="set", entity="setting",
-                               entity_id="attribution_template", detail={"value": template})
+    # ---------------------------------------------------------- which codings
+    def select_codings(self, *, coders: Iterable[str] | None = None,
+                       sources: Iterable[str] | None = None,
+                       statuses: Iterable[str] | None = None) -> analysis.CodingSelection:
+        """The codings analyses use (see :func:`qda.analysis.select_codings`); its
+        ``description`` says which, for titles and About sheets."""
+        return analysis.select_codings(self._store.codings(), coders=coders, sources=sources,
+                                       statuses=statuses)
 
     def summary(self, *, segments: pd.DataFrame | None = None) -> dict[str, int]:
         """Counts of documents, participants, segments, interviewer turns, codes and

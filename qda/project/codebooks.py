@@ -1,11 +1,11 @@
 """The codebook: loading, diffing and editing it, keeping every coding.
 
-Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
+Part of :class:`qda.Project`; the :attr:`codebook` itself is shared state, in
+:mod:`.base`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,46 +13,19 @@ from typing import Any
 import pandas as pd
 
 from qda.codebook import Codebook, edits, load_codebook
-from qda.codebook.diff import CodebookDiff, diff_codebooks
+from qda.codebook.diff import CodebookDiff, check_load, diff_codebooks
 from qda.errors import ConflictError, InputError
 from qda.project._util import SOURCES, _code_dict, _make_child, _sibling_index, _version_label, _who
+from qda.project.base import ProjectBase
 from qda.project.results import _EDIT_COUNTS, CodebookReport, CodeEdit
 
 
-class Codebooks:
+class Codebooks(ProjectBase):
     # ------------------------------------------------------------------- codebook
-    @property
-    def codebook(self) -> Codebook:
-        """The project's codebook. Its ``version`` says exactly which state this is: the
-        loaded file's version, then ``+rN`` after N edits (``1.0+r3``). Cached; every
-        codebook write (and every rolled-back transaction, and a commit by another
-        connection to the file) refreshes it."""
-        stamp = self._store.data_version()
-        if self._codebook is None or stamp != self._codebook_stamp:
-            self._codebook_stamp = stamp
-            self._codebook = Codebook.from_rows(
-                self._store.codes().to_dict("records"),
-                name=self._store.get_setting("codebook_name", "Codebook"),
-                version=_version_label(self._store.get_setting("codebook_version", "0"),
-                                       self.codebook_revision),
-                description=self._store.get_setting("codebook_description", ""),
-            )
-        return self._codebook
-
-    @property
-    def codebook_revision(self) -> int:
-        """Edits since the codebook file (its ``version``) was loaded."""
-        return int(self._store.get_setting("codebook_revision", 0))
-
     def diff_codebook(self, source: str | Path | Codebook) -> CodebookDiff:
         """What loading ``source`` would change (see :func:`qda.codebook.diff.diff_codebooks`)."""
         new = source if isinstance(source, Codebook) else load_codebook(source)
         return diff_codebooks(self._stored_codebook(), new)
-
-    def _stored_codebook(self) -> Codebook:
-        """The codebook with the loaded file's own version (no ``+rN``), to compare files."""
-        return dataclasses.replace(
-            self.codebook, version=str(self._store.get_setting("codebook_version", "0")))
 
     def unresolved_removals(self, source: str | Path | Codebook, *,
                             mapping: Mapping[str, str] | None = None,
@@ -85,99 +58,23 @@ class Codebooks:
         archive = list(dict.fromkeys(archive))
         old = self._stored_codebook()
         diff = diff_codebooks(old, new)
-        counts = self._store.coding_counts_by_code()
-        for old_id, new_id in mapping.items():
-            if old_id not in old:
-                raise InputError(f"{where}--map {old_id}={new_id}: the project has no code "
-                                 f"{old_id!r}; see `qda codebook show` for the ids")
-            if old_id in new:
-                raise InputError(f"{where}--map {old_id}={new_id}: {old_id!r} is still in the "
-                                 "file; --map is for codes the file removes")
-            if new_id not in new:
-                raise InputError(f"{where}--map {old_id}={new_id}: {new_id!r} is not in the "
-                                 "file; map to a code the file has")
-            if old_id in archive:
-                raise InputError(f"{where}{old_id!r} is both mapped and archived; choose one")
-        for code_id in archive:
-            if code_id not in old:
-                raise InputError(f"{where}--archive {code_id}: the project has no code "
-                                 f"{code_id!r}; see `qda codebook show` for the ids")
-            if code_id in new:
-                raise InputError(f"{where}--archive {code_id}: {code_id!r} is still in the file;"
-                                 " --archive is for codes the file removes")
-        blocked = [(c, counts[c], diff.rename_of(c)) for c in diff.removed
-                   if counts.get(c) and c not in mapping and c not in archive]
-        if blocked:
-            listed = "; ".join(
-                f"code {c!r} has {n} coding(s)" + (f" (likely renamed to {g!r})" if g else "")
-                for c, n, g in blocked)
-            hint = " ".join(f"--map {c}={g or 'NEW'}" for c, _, g in blocked[:3])
-            raise ConflictError(
-                f"{where}{listed}, but the file no longer has it; nothing was changed. Say "
-                f"where the codings go: --map OLD=NEW merges them into a code of the file "
-                f"(e.g. {hint}), or --archive OLD moves them to the archive")
-
+        check_load(old, new, diff, self._store.coding_counts_by_code(), mapping=mapping,
+                   archive=archive, where=where)
         report = CodebookReport(version=new.version, removed=list(diff.removed), diff=diff)
         if diff.empty:
             report.version = self.codebook.version
             return report
-        who = _who(who)
         base = self._store.get_setting("codebook_version", None)
         revision = self.codebook_revision + 1 if base == new.version else 0
         label = _version_label(new.version, revision)
         if diff.removed:
             self._backup_before("before-codebook-load")
+        file = str(source) if where else None
         try:
             with self._store.transaction():
-                self._write_codes(new)
-                for old_id, new_id in mapping.items():
-                    moved, collapsed = self._store.merge_codings(
-                        old_id, new_id, reason=f"merge {old_id} into {new_id}", who=who)
-                    summaries = self._store.merge_framework_summaries(old_id, new_id)
-                    memos = self._store.retarget_memos("code", old_id, new_id)
-                    report.merged[old_id] = new_id
-                    self._record(who, "merge", old_id, label, {
-                        "into": new_id, "codings": moved, "collapsed": collapsed,
-                        "framework_summaries": summaries, "memos": memos,
-                        "file": str(source) if where else None})
-                for code_id in archive:
-                    n = self._store.archive_codings(
-                        self._store.coding_ids([code_id]),
-                        reason=f"code {code_id} removed from the codebook", who=who)
-                    report.archived[code_id] = n
-                    self._record(who, "archive", code_id, label, {"codings": n},
-                                 entity="codings")
-                self._keep_summaries(diff.removed, who, "removed from the codebook")
-                for code_id in reversed(diff.removed):
-                    self._store.delete_code(code_id)
-                    self._record(who, "delete", code_id, label, {"before": _code_dict(
-                        old.get(code_id))})
-                for code_id in diff.added:
-                    self._record(who, "add", code_id, label, {"after": _code_dict(new.get(code_id))})
-                for code_id, changes in diff.changed.items():
-                    self._record(who, "change", code_id, label, {
-                        "fields": [ch.field for ch in changes],
-                        "before": {ch.field: ch.before for ch in changes},
-                        "after": {ch.field: ch.after for ch in changes}})
-                for code_id in diff.reordered:
-                    self._record(who, "move", code_id, label, {
-                        "before": {"position": _sibling_index(old, code_id)},
-                        "after": {"position": _sibling_index(new, code_id)}, "codings": 0})
-                for move in diff.moved:
-                    self._record(who, "move", move.code, label, {
-                        "before": {"parent": move.old_parent},
-                        "after": {"parent": move.new_parent},
-                        "codings": self._subtree_codings(new, move.code)})
-                self._store.set_setting("codebook_name", new.name)
-                self._store.set_setting("codebook_version", new.version)
-                self._store.set_setting("codebook_description", new.description)
+                self._write_load(old, new, diff, mapping, archive, report, who=_who(who),
+                                 label=label, file=file)
                 self._store.set_setting("codebook_revision", revision)
-                self._store.record(who=who, action="load", entity="codebook",
-                                   entity_id=str(source) if where else new.name, detail={
-                                       "codebook_version": label, "added": len(diff.added),
-                                       "changed": len(diff.changed), "moved": len(diff.moved),
-                                       "removed": len(diff.removed), "merged": mapping,
-                                       "archived": report.archived})
         finally:
             self._codebook = None
         report.added = list(diff.added)
@@ -185,6 +82,63 @@ class Codebooks:
         report.moved = [m.code for m in diff.moved]
         report.version = label
         return report
+
+    def _write_load(self, old: Codebook, new: Codebook, diff: CodebookDiff,
+                    mapping: Mapping[str, str], archive: Sequence[str],
+                    report: CodebookReport, *, who: str, label: str, file: str | None) -> None:
+        """Apply a checked load (see :meth:`load_codebook`) inside its transaction: the
+        code rows, the codings of mapped and archived codes, removed codes, the history
+        and the codebook's settings."""
+        self._write_codes(new)
+        for old_id, new_id in mapping.items():
+            moved, collapsed = self._store.merge_codings(
+                old_id, new_id, reason=f"merge {old_id} into {new_id}", who=who)
+            summaries = self._store.merge_framework_summaries(old_id, new_id)
+            memos = self._store.retarget_memos("code", old_id, new_id)
+            report.merged[old_id] = new_id
+            self._record(who, "merge", old_id, label, {
+                "into": new_id, "codings": moved, "collapsed": collapsed,
+                "framework_summaries": summaries, "memos": memos, "file": file})
+        for code_id in archive:
+            n = self._store.archive_codings(
+                self._store.coding_ids([code_id]),
+                reason=f"code {code_id} removed from the codebook", who=who)
+            report.archived[code_id] = n
+            self._record(who, "archive", code_id, label, {"codings": n}, entity="codings")
+        self._keep_summaries(diff.removed, who, "removed from the codebook")
+        for code_id in reversed(diff.removed):
+            self._store.delete_code(code_id)
+        self._record_diff(old, new, diff, who=who, label=label)
+        self._store.set_setting("codebook_name", new.name)
+        self._store.set_setting("codebook_version", new.version)
+        self._store.set_setting("codebook_description", new.description)
+        self._store.record(who=who, action="load", entity="codebook",
+                           entity_id=file or new.name, detail={
+                               "codebook_version": label, "added": len(diff.added),
+                               "changed": len(diff.changed), "moved": len(diff.moved),
+                               "removed": len(diff.removed), "merged": dict(mapping),
+                               "archived": report.archived})
+
+    def _record_diff(self, old: Codebook, new: Codebook, diff: CodebookDiff, *, who: str,
+                     label: str) -> None:
+        """A history row per code a load deleted, added, changed or moved."""
+        for code_id in reversed(diff.removed):
+            self._record(who, "delete", code_id, label, {"before": _code_dict(old.get(code_id))})
+        for code_id in diff.added:
+            self._record(who, "add", code_id, label, {"after": _code_dict(new.get(code_id))})
+        for code_id, changes in diff.changed.items():
+            self._record(who, "change", code_id, label, {
+                "fields": [ch.field for ch in changes],
+                "before": {ch.field: ch.before for ch in changes},
+                "after": {ch.field: ch.after for ch in changes}})
+        for code_id in diff.reordered:
+            self._record(who, "move", code_id, label, {
+                "before": {"position": _sibling_index(old, code_id)},
+                "after": {"position": _sibling_index(new, code_id)}, "codings": 0})
+        for move in diff.moved:
+            self._record(who, "move", move.code, label, {
+                "before": {"parent": move.old_parent}, "after": {"parent": move.new_parent},
+                "codings": self._subtree_codings(new, move.code)})
 
     # -------------------------------------------------------------- codebook edits
     def add_code(self, code_id: str, name: str, parent: str | None = None, *,

@@ -1,6 +1,6 @@
 """Coding: the rules coder, single human codings, coding sheets and the long CSV.
 
-Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
+Part of :class:`qda.Project`, over the shared state of :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from qda.coding.rules import (
     CODING_COLUMNS,
     RULES_VERSION,
     RulesCoder,
+    RulesRunPlan,
     code_batch,
+    plan_rules_run,
     rule_fingerprints,
 )
 from qda.coding.sheets import (
@@ -29,8 +31,10 @@ from qda.coding.sheets import (
 )
 from qda.errors import InputError, ProjectError
 from qda.limits import MAX_SEGMENT_CHARS
+from qda.offsets import quote
 from qda.parallel import Runner, batched
 from qda.project._util import _clip, _suggestion_hints, _who
+from qda.project.base import ProjectBase
 from qda.project.results import CodingImportReport, RulesReport
 from qda.store import now
 
@@ -57,7 +61,7 @@ def _refuse_long_segments(segs: pd.DataFrame) -> None:
         "lines or speaker labels) and ingest the file again")
 
 
-class Coding:
+class Coding(ProjectBase):
     # --------------------------------------------------------------------- coding
     def code_rules(self, *, who: str | None = None, incremental: bool = False,
                    workers: int | None = None, scheduler: str | None = None) -> RulesReport:
@@ -74,9 +78,45 @@ class Coding:
         this process alone writes to the project.
         """
         cb = self.codebook
+        report = RulesReport()
+        segs = self._rules_segments(report)
+        texts = self._store.document_texts()
+        fingerprints = rule_fingerprints(cb)
+        pipeline = self._rules_pipeline()
+        keys = [(sid, doc, int(s), int(e), _text_hash(quote(texts[doc], s, e, document=doc)))
+                for sid, doc, s, e in
+                zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])]
+        old_segs, old_codes = self._store.rules_state()
+        if not incremental or self._store.get_setting("rules_pipeline") != pipeline:
+            old_segs, old_codes = {}, {}
+        reviewed = self._store.reviewed_keys(source="rules")
+        # a suggestion a person reviewed is not suggested again; if that review is gone
+        # (its coding archived), a full run would suggest it again: so code its segment
+        was_reviewed = {tuple(k) for k in self._store.get_setting("rules_reviewed", [])}
+        reopened = {sid for sid, _ in was_reviewed - reviewed} if old_segs else set()
+        plan = plan_rules_run(keys, fingerprints, old_segs, old_codes, reopened)
+        changed_ids = plan.changed_ids
+        with Runner(workers=workers, scheduler=scheduler) as runner:
+            found = self._rules_found(segs[segs["segment_id"].isin(changed_ids)], texts, cb,
+                                      None, runner)
+            if plan.codes_changed and len(plan.changed) < len(keys):
+                rest = self._rules_found(segs[~segs["segment_id"].isin(changed_ids)], texts,
+                                         cb, plan.codes_changed, runner)
+                found = pd.concat([found, rest], ignore_index=True)
+        self._write_rules(found, plan, fingerprints, pipeline, report, who=_who(who),
+                          version=cb.version)
+        report.segments = len(segs)
+        report.segments_recoded = len(plan.changed)
+        report.codes_recoded = list(plan.codes_changed)
+        report.incremental = not plan.full
+        return report
+
+    def _rules_segments(self, report: RulesReport) -> pd.DataFrame:
+        """The segments the rules code (interviewer turns left out), checked: a codebook,
+        some segments, none too long for spaCy; a warning when no code has rules."""
+        cb = self.codebook
         if not len(cb):
             raise ProjectError("the project has no codebook; load one with `qda codebook load F`")
-        report = RulesReport()
         if not any(c.keywords or c.patterns or c.proximity for c in cb):
             report.warnings.append("no code in the codebook has keywords, patterns or proximity "
                                    "rules; "
@@ -87,34 +127,13 @@ class Coding:
             raise ProjectError("there are no segments to code; ingest transcripts first "
                                "(`qda ingest FILES`)")
         _refuse_long_segments(segs)
-        texts = self._store.document_texts()
-        fingerprints = rule_fingerprints(cb)
-        pipeline = self._rules_pipeline()
-        keys = [(sid, doc, int(s), int(e), _text_hash(texts[doc][s:e])) for sid, doc, s, e in
-                zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])]
-        old_segs, old_codes = self._store.rules_state()
-        if not incremental or self._store.get_setting("rules_pipeline") != pipeline:
-            old_segs, old_codes = {}, {}
-        reviewed = self._store.reviewed_keys(source="rules")
-        # a suggestion a person reviewed is not suggested again; if that review is gone
-        # (its coding archived), a full run would suggest it again: so code its segment
-        was_reviewed = {tuple(k) for k in self._store.get_setting("rules_reviewed", [])}
-        reopened = {sid for sid, _ in was_reviewed - reviewed} if old_segs else set()
-        changed = [k for k in keys if old_segs.get(k[0]) != k[1:] or k[0] in reopened]
-        changed_ids = {k[0] for k in changed}
-        codes_changed = [c for c in cb.ids if old_codes.get(c) != fingerprints[c]]
-        current = {k[0] for k in keys}
-        stale = [sid for sid in old_segs if sid not in current]
-        full = len(changed) == len(keys) and len(codes_changed) == len(cb)
+        return segs
 
-        with Runner(workers=workers, scheduler=scheduler) as runner:
-            found = self._rules_found(segs[segs["segment_id"].isin(changed_ids)], texts, cb,
-                                      None, runner)
-            if codes_changed and len(changed) < len(keys):
-                rest = self._rules_found(segs[~segs["segment_id"].isin(changed_ids)], texts,
-                                         cb, codes_changed, runner)
-                found = pd.concat([found, rest], ignore_index=True)
-        stamp, version = now(), cb.version
+    def _write_rules(self, found: pd.DataFrame, plan: RulesRunPlan, fingerprints: dict[str, str],
+                     pipeline: str, report: RulesReport, *, who: str, version: str) -> None:
+        """Store a rules run's suggestions in one transaction, replacing its earlier open
+        ones (all, or those of what changed), and the state the next run compares with."""
+        stamp = now()
         with self._store.transaction():
             # Read what a person reviewed under the write lock: another process may have
             # accepted or rejected a suggestion (or re-segmented a document) while the
@@ -123,35 +142,32 @@ class Coding:
             keep = [(s, c) not in reviewed for s, c in zip(found["segment_id"], found["code_id"])]
             report.kept_reviewed = len(found) - sum(keep)
             found = _still_there(found[keep], self._store.segments())
-            if full:
+            if plan.full:
                 report.replaced = self._store.delete_suggestions(source="rules")
             else:
                 report.replaced = self._store.delete_suggestions_of(
-                    source="rules", segment_ids=[*changed_ids, *stale], code_ids=codes_changed)
+                    source="rules", segment_ids=[*plan.changed_ids, *plan.stale],
+                    code_ids=plan.codes_changed)
                 self._store.set_suggestions_version(source="rules", version=version)
             inserted = self._store.insert_codings(
                 {**r, "coder": "rules", "source": "rules", "status": "suggested",
                  "confidence": None, "codebook_version": version, "created_at": stamp}
                 for r in found.to_dict("records")
             )
-            if full:
+            if plan.full:
                 self._store.clear_rules_state()
-            self._store.set_rules_state(changed, [] if full else stale, fingerprints)
+            self._store.set_rules_state(plan.changed, [] if plan.full else plan.stale,
+                                        fingerprints)
             self._store.set_setting("rules_pipeline", pipeline)
             self._store.set_setting("rules_reviewed", sorted([s or "", c] for s, c in reviewed))
             report.suggestions, report.segments_coded = self._store.suggestion_counts(
                 source="rules")
-            self._store.record(who=_who(who), action="code", entity="codings", entity_id="rules",
+            self._store.record(who=who, action="code", entity="codings", entity_id="rules",
                                detail={"suggestions": report.suggestions,
                                        "replaced": report.replaced, "codebook_version": version,
-                                       "added": inserted, "incremental": not full,
-                                       "segments_recoded": len(changed),
-                                       "codes_recoded": len(codes_changed)})
-        report.segments = len(segs)
-        report.segments_recoded = len(changed)
-        report.codes_recoded = list(codes_changed)
-        report.incremental = not full
-        return report
+                                       "added": inserted, "incremental": not plan.full,
+                                       "segments_recoded": len(plan.changed),
+                                       "codes_recoded": len(plan.codes_changed)})
 
     def _rules_found(self, segs: pd.DataFrame, texts, codebook, codes: list[str] | None,
                      runner: Runner) -> pd.DataFrame:
@@ -160,7 +176,7 @@ class Coding:
             return pd.DataFrame([], columns=CODING_COLUMNS)
         if not runner.parallel:
             return RulesCoder(codebook, nlp=self.nlp, codes=codes).code(segs, texts)
-        rows = [(sid, doc, int(s), int(e), texts[doc][s:e]) for sid, doc, s, e in
+        rows = [(sid, doc, int(s), int(e), quote(texts[doc], s, e, document=doc)) for sid, doc, s, e in
                 zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])]
         key = f"{self._rules_pipeline()}|{sorted(rule_fingerprints(codebook).items())}|{codes}"
         tasks = [(key, codebook, codes, self._spacy_model, batch)
@@ -344,7 +360,7 @@ class Coding:
             # same coder at once cannot both add a mark (or miss a conflict).
             existing = self._store.coder_codings(coder)
             plan = plan_import(found.marks, existing, segments=found.segments, codes=found.codes)
-            unmarked = plan.unmarked
+            unmarked = plan.unmarked if plan.unmarked is not None else existing.head(0)
             report.already = plan.already
             report.added = self._store.insert_codings(
                 {"segment_id": m.segment_id, "document_id": m.document_id, "start": m.start,
@@ -365,7 +381,8 @@ class Coding:
                 report.conflicts = [
                     {"segment_id": r["segment_id"], "code": r["code_id"],
                      "start": int(r["start"]), "end": int(r["end"]),
-                     "text": _clip(texts[r["document_id"]][r["start"]:r["end"]])}
+                     "text": _clip(quote(texts[r["document_id"]], r["start"], r["end"],
+                                         document=r["document_id"]))}
                     for r in unmarked.to_dict("records")]
             self._store.record(who=actor, action="import", entity="codings", entity_id=source,
                                detail={"coder": coder, "kind": found.kind, "rows": found.rows,
@@ -381,6 +398,32 @@ class Coding:
                 f"{' and more' if len(report.edited) > 5 else ''}); their marks were applied to "
                 "the segment their id names. Edit transcripts by re-importing the file instead")
         return report
+
+    def code_hits(self, hits: pd.DataFrame, code: str, *, coder: str,
+                  who: str | None = None, label: str = "search") -> CodingImportReport:
+        """Code each hit of :meth:`search` with ``code`` as ``coder``'s human coding of
+        exactly the hit's words (its ``start``/``end``), as ``qda code import`` of the
+        hits file would: one transaction, one history row; a coding already there is not
+        added again, and nothing else of the coder's is touched."""
+        from qda.coding.longcsv import CsvRow, resolve_csv
+        coder = (coder or "").strip()
+        if not coder:
+            raise InputError("say whose coding this is: --coder NAME")
+        if code not in self.codebook:
+            raise InputError(f"unknown code {code!r}; see `qda codebook show` for the ids")
+        if "is_interviewer" in hits.columns and hits["is_interviewer"].astype(bool).any():
+            raise InputError("interviewer turns are not coded: search without --interviewer "
+                             "to code the hits")
+        segs = self._store.segments()
+        spans = {sid: (doc, int(a), int(b)) for sid, doc, a, b in
+                 zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])}
+        rows = [CsvRow(i, sid, doc, int(a), int(b), code, None, None) for i, (sid, doc, a, b)
+                in enumerate(zip(hits["segment_id"], hits["document"], hits["start"],
+                                 hits["end"]), start=2)]
+        found = resolve_csv(label, rows, coder=coder, codes=self.codebook.ids, spans=spans,
+                            texts=self._store.document_texts(), names={})
+        found.segments = set()      # adding hits never conflicts with other codings
+        return self._apply_import(found, source=label, name=label, coder=coder, who=who)
 
     def reviews(self, *, coder: str | None = None) -> pd.DataFrame:
         """Segments each coder has reviewed: ``segment_id, document, coder, reviewed_at,

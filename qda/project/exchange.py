@@ -1,6 +1,6 @@
 """REFI-QDA exchange: export a project as ``.qdpx``/``.qdc``, import a ``.qdpx``.
 
-Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store. The
+Part of :class:`qda.Project`, over the shared state of :mod:`.base`. The
 files themselves are written and read by the pure :mod:`qda.refi` (projects) and
 :mod:`qda.codebook.qdc` (codebooks); this part gathers the project's data for them
 and puts what a file holds into the project in one transaction.
@@ -12,15 +12,26 @@ import dataclasses
 import hashlib
 from collections import defaultdict
 from pathlib import Path
+from typing import cast
 
-from qda.codebook import Codebook
+import pandas as pd
+
+from qda.codebook import Code, Codebook
 from qda.codebook.qdc import write_codebook_qdc
-from qda.documents import _holder, add_document, document_unit
+from qda.documents import (
+    _holder,
+    add_document,
+    document_unit,
+    map_participants,
+    segment_documents,
+)
 from qda.errors import InputError, ProjectError
 from qda.ingest import ReadOptions, SourceDocument, Turn, document_key
 from qda.ingest.source import check_turn_sizes
 from qda.ingest.text import text_document
 from qda.project._util import _who
+from qda.project.base import ProjectBase
+from qda.project.codebooks import Codebooks
 from qda.refi import (
     ImportReport,
     RefiCase,
@@ -31,10 +42,10 @@ from qda.refi import (
     read_qdpx,
 )
 from qda.refi.writer import write_qdpx
-from qda.store import now
+from qda.store import Store, now
 
 
-class Exchange:
+class Exchange(Codebooks, ProjectBase):
     # --------------------------------------------------------------------- export
     def refi_project(self, *, suggestions: bool = False) -> RefiProject:
         """The project as plain REFI-QDA data: documents, codebook, participants as cases,
@@ -121,7 +132,7 @@ class Exchange:
         if path.suffix.lower() != ".qdpx":
             raise InputError(f"{path}: a REFI-QDA project is written as .qdpx; name it .qdpx")
         project = self.refi_project(suggestions=suggestions)
-        if not project.documents and not len(project.codebook):
+        if not project.documents and not (project.codebook and len(project.codebook)):
             raise ProjectError("the project has no documents and no codebook; nothing to "
                                "export")
         with atomic_path(path) as tmp:
@@ -182,57 +193,29 @@ class Exchange:
         if code_map:
             refi.codings = [dataclasses.replace(c, code=code_map.get(c.code, c.code))
                             for c in refi.codings]
-        texts = {hashlib.sha256(t.encode("utf-8")).hexdigest(): d
+        # a document whose text is in the project (current, or stored with that hash)
+        known = {hashlib.sha256(t.encode("utf-8")).hexdigest(): d
                  for d, t in self._store.document_texts().items()}
-        taken = self._store.document_ids()
-        doc_ids: dict[str, str] = {}      # REFI source guid -> document id
-        new_docs = []
-        for doc in refi.documents:
-            sha = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
-            same = self._store.document_by_sha(sha)
-            existing = same["id"] if same else texts.get(sha)
-            if existing:
-                doc_ids[doc.id] = existing
-                report.reused.append((doc.name, existing))
-                continue
-            try:
-                source = text_document(Path(doc.name), doc.text, ReadOptions(),
-                                       format="refi-qda")
-            except InputError as exc:
-                report.skipped.append((doc.name, f"cannot be read as a transcript: {exc}"))
-                continue
-            _turns_from_cases(source, [(c.id, s, e) for c in refi.cases
-                                       for g, s, e in c.spans if g == doc.id])
-            try:
-                check_turn_sizes(source, f"{path}#{doc.name}")
-            except InputError as exc:
-                report.skipped.append((doc.name, str(exc)))
-                continue
-            source.sha256, source.path = sha, f"{path}#{doc.name}"
-            source.metadata = {**source.metadata, "refi_file": path.name,
-                               "refi_origin": refi.origin}
-            doc_id = base = document_key(doc.name)
-            n = 2
-            while doc_id in taken:
-                doc_id, n = f"{base}-{n}", n + 1
-            taken.add(doc_id)
-            texts[sha] = doc_id
-            doc_ids[doc.id] = doc_id
-            new_docs.append((doc_id, source))
-
+        docs = self._store.documents()
+        known.update({sha: d for sha, d in zip(docs["sha256"][::-1], docs["document_id"][::-1])
+                      if isinstance(sha, str)})
+        doc_ids, new_docs = _refi_documents(refi, path, known, self._store.document_ids(),
+                                            report)
+        units = [document_unit(source, "turn") for _, source in new_docs]
+        segmented = segment_documents([(source, unit) for (_, source), unit
+                                       in zip(new_docs, units)], spacy_model=self._spacy_model)
         with self._store.transaction():
             if new_codebook is not None:
                 loaded = self.load_codebook(new_codebook, who=actor)
                 report.codes_added = len(loaded.added)
-            for doc_id, source in new_docs:
-                unit = document_unit(source, "turn")
-                n_segs = add_document(self._store, doc_id, source, unit=unit)
+            for (doc_id, source), unit, segs in zip(new_docs, units, segmented):
+                n_segs = add_document(self._store, doc_id, source, unit=unit, segments=segs)
                 report.documents.append(doc_id)
                 self._store.record(who=actor, action="ingest", entity="document",
                                    entity_id=doc_id, detail={"file": source.path,
                                                              "sha256": source.sha256,
                                                              "unit": unit, "segments": n_segs})
-            self._map_participants(None, who=who)
+            map_participants(self._store, None, who=actor)
             codes = set(self.codebook.ids)
             self._import_codings(refi, doc_ids, codes, report)
             self._import_cases(refi, doc_ids, report)
@@ -265,7 +248,7 @@ class Exchange:
         for code in current:
             by_name[code.name.casefold()].append(code.id)
         mapping: dict[str, str] = {}
-        extra = []
+        extra: list[Code] = []
         for code in incoming:
             same = by_name.get(code.name.casefold(), [])
             if code.id in current:
@@ -330,7 +313,8 @@ class Exchange:
                  r.author, r.created_at) for r in self._store.memos().itertuples()}
         report.memos = 0
         for memo in refi.memos:
-            target, target_id, moved = _memo_place(self, memo, doc_ids, code_map)
+            target, target_id, moved = _memo_place(self._store, self.codebook, memo, doc_ids,
+                                                    code_map)
             if moved:
                 report.warnings.append(f"note {memo.title or memo.text[:40]!r}: {moved}; "
                                        "kept as a memo on the project")
@@ -345,6 +329,27 @@ class Exchange:
                                  updated_at=(memo.updated_at or created).replace("Z", "+00:00"))
             report.memos += 1
 
+    def _case_members(self, case: RefiCase, doc_ids: dict[str, str],
+                      owner: dict[tuple[str, str], str], segs_by_doc: dict[str, pd.DataFrame]
+                      ) -> list[tuple[str, str]]:
+        """The (document, speaker) pairs a case holds: every speaker of its whole sources
+        and the speakers of the segments its selections overlap (``segs_by_doc``: the
+        segments read so far, by document)."""
+        members: list[tuple[str, str]] = []
+        for g in case.documents:
+            doc_id = doc_ids.get(g)
+            members += [k for k in owner if k[0] == doc_id]
+        for g, s, e in case.spans:
+            doc_id = doc_ids.get(g)
+            if doc_id is None:
+                continue
+            if doc_id not in segs_by_doc:
+                segs_by_doc[doc_id] = self._store.segments(doc_id)
+            segs = segs_by_doc[doc_id]
+            hit = segs[(segs["start"] < e) & (segs["end"] > s) & ~segs["is_interviewer"]]
+            members += [(doc_id, sp if isinstance(sp, str) else "") for sp in hit["speaker"]]
+        return list(dict.fromkeys(members))
+
     def _import_cases(self, refi: RefiProject, doc_ids: dict[str, str],
                       report: ImportReport) -> None:
         """Cases become participants; their sources and selections say whose speakers are
@@ -356,23 +361,10 @@ class Exchange:
         auto = set(parts.index[parts["auto"]]) if not parts.empty else set()
         owner = {(r.document_id, r.speaker): r.participant_id for r in speakers.itertuples()
                  if not r.is_interviewer}
-        segs_by_doc: dict[str, object] = {}
+        segs_by_doc: dict[str, pd.DataFrame] = {}
         claimed: dict[tuple[str, str], str] = {}
         for case in refi.cases:
-            members: list[tuple[str, str]] = []
-            for g in case.documents:
-                doc_id = doc_ids.get(g)
-                members += [k for k in owner if k[0] == doc_id]
-            for g, s, e in case.spans:
-                doc_id = doc_ids.get(g)
-                if doc_id is None:
-                    continue
-                if doc_id not in segs_by_doc:
-                    segs_by_doc[doc_id] = self._store.segments(doc_id)
-                segs = segs_by_doc[doc_id]
-                hit = segs[(segs["start"] < e) & (segs["end"] > s) & ~segs["is_interviewer"]]
-                members += [(doc_id, sp if isinstance(sp, str) else "") for sp in hit["speaker"]]
-            members = list(dict.fromkeys(members))
+            members = self._case_members(case, doc_ids, owner, segs_by_doc)
             made_up = (case.id in auto and not case.attributes
                        and all(owner.get(m) == case.id for m in members))
             if made_up:
@@ -409,23 +401,69 @@ class Exchange:
         self._store.drop_unused_auto_participants()
 
 
-def _memo_place(project, memo: RefiMemo, doc_ids: dict[str, str],
+def _refi_documents(refi: RefiProject, path: Path, known: dict[str, str], taken: set[str],
+                    report: ImportReport
+                    ) -> tuple[dict[str, str], list[tuple[str, SourceDocument]]]:
+    """Plan a REFI project's documents: a source whose text the project has (``known``:
+    text sha256 -> document id) is reused, one that cannot be read as a transcript is
+    skipped (both in ``report``), the others get a new id not in ``taken``. Returns
+    (source guid -> document id, the new documents)."""
+    doc_ids: dict[str, str] = {}
+    new_docs: list[tuple[str, SourceDocument]] = []
+    for doc in refi.documents:
+        sha = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+        existing = known.get(sha)
+        if existing:
+            doc_ids[doc.id] = existing
+            report.reused.append((doc.name, existing))
+            continue
+        try:
+            source = text_document(Path(doc.name), doc.text, ReadOptions(), format="refi-qda")
+        except InputError as exc:
+            report.skipped.append((doc.name, f"cannot be read as a transcript: {exc}"))
+            continue
+        _turns_from_cases(source, [(c.id, s, e) for c in refi.cases
+                                   for g, s, e in c.spans if g == doc.id])
+        try:
+            check_turn_sizes(source, f"{path}#{doc.name}")
+        except InputError as exc:
+            report.skipped.append((doc.name, str(exc)))
+            continue
+        source.sha256, source.path = sha, f"{path}#{doc.name}"
+        source.metadata = {**source.metadata, "refi_file": path.name,
+                           "refi_origin": refi.origin}
+        doc_id = base = document_key(doc.name)
+        n = 2
+        while doc_id in taken:
+            doc_id, n = f"{base}-{n}", n + 1
+        taken.add(doc_id)
+        known[sha] = doc_id
+        doc_ids[doc.id] = doc_id
+        new_docs.append((doc_id, source))
+    return doc_ids, new_docs
+
+
+def _memo_place(store: Store, codebook: Codebook, memo: RefiMemo, doc_ids: dict[str, str],
                 code_map: dict[str, str]) -> tuple[str, str | None, str]:
     """Where an imported memo goes in the project: (target, target id, why it moved) —
     on the project, with the reason, when its target did not come in."""
     kind, tid = memo.target, memo.target_id
-    if kind == "document" and doc_ids.get(tid):
-        return kind, doc_ids[tid], ""
-    if kind == "code" and code_map.get(tid, tid) in project.codebook:
-        return kind, code_map.get(tid, tid), ""
-    if kind == "participant" and tid in project._store.participant_ids():
-        return kind, tid, ""
-    if kind == "coding" and doc_ids.get(tid[0]):
-        doc, start, end, code, coder, source = tid
-        found = project._store.coding_id(doc_ids[doc], start, end, code_map.get(code, code),
+    if kind == "coding":   # (document, start, end, code, coder, source)
+        doc, start, end, code, coder, source = cast(tuple[str, int, int, str, str, str], tid)
+        if not doc_ids.get(doc):
+            return "project", None, f"its {kind} was not imported"
+        found = store.coding_id(doc_ids[doc], start, end, code_map.get(code, code),
                                          coder=coder, source=source)
         if found is not None:
             return kind, str(found), ""
+        return "project", None, f"its {kind} was not imported"
+    tid = cast(str, tid)
+    if kind == "document" and doc_ids.get(tid):
+        return kind, doc_ids[tid], ""
+    if kind == "code" and code_map.get(tid, tid) in codebook:
+        return kind, code_map.get(tid, tid), ""
+    if kind == "participant" and tid in store.participant_ids():
+        return kind, tid, ""
     if kind == "project":
         return kind, None, ""
     return "project", None, f"its {kind} was not imported"

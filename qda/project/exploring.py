@@ -1,7 +1,8 @@
 """Exploring the data: text search with keyword in context, word frequencies, coding
 queries (saved by name, usable as matrix columns) and a passage in its context.
 
-Part of :class:`qda.Project` (a mixin). The logic is in :mod:`qda.explore`; these
+Part of :class:`qda.Project` (over :class:`.memos.Memos`, whose memos :meth:`show`
+lists, and :class:`.attributing.Attributing`). The logic is in :mod:`qda.explore`; these
 methods read the store's tables, apply the ``where`` conditions
 (:mod:`qda.explore.where`) and hand them over.
 """
@@ -20,14 +21,16 @@ from qda.explore import search as s
 from qda.explore import where as w
 from qda.explore import words as wf
 from qda.project._util import _who
-from qda.project.results import CodingImportReport
+from qda.project.attributing import Attributing
+from qda.project.base import ProjectBase
+from qda.project.memos import Memos
 
 _BASE = ("participant_id", "label", "auto")
 #: the setting that holds the saved queries: name -> {expression, where, coders}
 SAVED_QUERIES = "saved_queries"
 
 
-class Exploring:
+class Exploring(Memos, Attributing, ProjectBase):
     # ------------------------------------------------------------------ helpers
     def _attribute_names(self, participants: pd.DataFrame | None = None) -> list[str]:
         parts = self._participants() if participants is None else participants
@@ -68,35 +71,9 @@ class Exploring:
             chosen = self.select_codings(coders=coders)
             segs = segs[segs["segment_id"].isin(self._coded_at(code, chosen))]
         texts = self._store.document_texts()
-        if lemma:
+        if pattern is None:
             return s.lemma_hits(segs, texts, term, self.nlp, context=context)
         return s.find_hits(segs, texts, pattern, context=context)
-
-    def code_hits(self, hits: pd.DataFrame, code: str, *, coder: str,
-                  who: str | None = None, label: str = "search") -> CodingImportReport:
-        """Code each hit of :meth:`search` with ``code`` as ``coder``'s human coding of
-        exactly the hit's words (its ``start``/``end``), as ``qda code import`` of the
-        hits file would: one transaction, one history row; a coding already there is not
-        added again, and nothing else of the coder's is touched."""
-        from qda.coding.longcsv import CsvRow, resolve_csv
-        coder = (coder or "").strip()
-        if not coder:
-            raise InputError("say whose coding this is: --coder NAME")
-        if code not in self.codebook:
-            raise InputError(f"unknown code {code!r}; see `qda codebook show` for the ids")
-        if "is_interviewer" in hits.columns and hits["is_interviewer"].astype(bool).any():
-            raise InputError("interviewer turns are not coded: search without --interviewer "
-                             "to code the hits")
-        segs = self._store.segments()
-        spans = {sid: (doc, int(a), int(b)) for sid, doc, a, b in
-                 zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])}
-        rows = [CsvRow(i, sid, doc, int(a), int(b), code, None, None) for i, (sid, doc, a, b)
-                in enumerate(zip(hits["segment_id"], hits["document"], hits["start"],
-                                 hits["end"]), start=2)]
-        found = resolve_csv(label, rows, coder=coder, codes=self.codebook.ids, spans=spans,
-                            texts=self._store.document_texts(), names={})
-        found.segments = set()      # adding hits never conflicts with other codings
-        return self._apply_import(found, source=label, name=label, coder=coder, who=who)
 
     @staticmethod
     def hits_table(hits: pd.DataFrame, *, code: str | None = None,
@@ -212,7 +189,10 @@ class Exploring:
             self._store.record(who=_who(who), action="save", entity="query", entity_id=name,
                                detail={**entry, "before": saved.get(name)})
 
-    def _saved_query_segments(self, name: str, coders=None) -> set[str]:
+    def saved_query_segments(self, name: str, *, coders: Iterable[str] | None = None
+                             ) -> set[str]:
+        """The ids of the segments the saved query ``name`` selects (by its own coders
+        when saved with any, else ``coders``, else the default codings)."""
         saved = self.saved_queries()
         if name not in saved:
             known = ", ".join(sorted(saved)) or "none yet (qda query EXPR --save NAME)"

@@ -1,6 +1,6 @@
 """Ingest: files in, documents, segments, speakers and participants stored.
 
-Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
+Part of :class:`qda.Project`, over the shared state of :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -9,10 +9,21 @@ import hashlib
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from qda.documents import add_document, add_version, document_unit, import_report, report_line
+from qda.documents import (
+    VersionReport,
+    add_document,
+    add_respondents,
+    add_version,
+    document_unit,
+    import_report,
+    map_participants,
+    report_line,
+    segment_documents,
+)
 from qda.errors import InputError
 from qda.ingest import (
     MAX_FILE_BYTES,
@@ -20,17 +31,16 @@ from qda.ingest import (
     ReadOptions,
     SourceDocument,
     collect_inputs,
-    document_key,
     format_for,
     read_document,
     read_participants,
 )
-from qda.parallel import Runner, batched
+from qda.ingest.plan import IngestPlan, check_survey_columns, plan_ingest, unchanged_files
+from qda.parallel import Runner
 from qda.project._util import _clip, _progress, _some, _who
+from qda.project.base import ProjectBase
 from qda.project.results import IngestReport
-from qda.segment import UNITS, segment_batch
-
-_SEGMENT_BATCH = 20  # documents per parallel segmentation task
+from qda.segment import UNITS, Segment
 
 
 def _file_sha256(path: Path) -> str | None:
@@ -50,7 +60,7 @@ def _read_one(task) -> SourceDocument:
     return read_document(path, options=options)
 
 
-class Ingesting:
+class Ingesting(ProjectBase):
     # --------------------------------------------------------------------- ingest
     def ingest(self, paths: Iterable[str | Path], *, participants: str | Path | None = None,
                unit: str = "turn", interviewer_labels: Sequence[str] = (),
@@ -82,7 +92,7 @@ class Ingesting:
         files, folder_sheet = collect_inputs(paths, others=others)
         if not files:
             raise InputError("no transcripts given; name files or a folder of transcripts")
-        options = dict(participants=participants or folder_sheet, unit=unit,
+        options: dict[str, Any] = dict(participants=participants or folder_sheet, unit=unit,
                        interviewer_labels=interviewer_labels, format=format,
                        speaker_pattern=speaker_pattern, text_columns=text_columns,
                        id_column=id_column, utterances=utterances, progress=progress,
@@ -127,120 +137,78 @@ class Ingesting:
             report.participants = one.participants
         return report
 
-    def _ingest(self, files: list[Path], *, participants, unit, interviewer_labels, format,
-                speaker_pattern, text_columns, id_column, utterances, progress, who,
-                workers, scheduler) -> IngestReport:
-        """Read ``files`` and store them in one transaction (see :meth:`ingest`)."""
+    def _ingest(self, files: list[Path], *, participants: str | Path | None, unit: str,
+                interviewer_labels: Sequence[str], format: str | None,
+                speaker_pattern: str | None, text_columns: Sequence[str],
+                id_column: str | None, utterances: bool, progress: bool, who: str | None,
+                workers: int | None, scheduler: str | None) -> IngestReport:
+        """Read ``files`` and store them in one transaction (see :meth:`ingest`): read and
+        plan (:func:`qda.ingest.plan.plan_ingest`), segment
+        (:func:`qda.documents.segment_documents`), write, then word the report."""
         sheet = read_participants(participants) if participants else None
         # Several survey tables at once (a folder): --text-column/--id-column name columns
         # of some of them; each table uses those it has, else finds its own (a warning),
-        # and a name no table has is an error below. One table alone must have them.
+        # and a name no table has is an error. One table alone must have them.
         surveys = [f for f in files if format_for(f, format) == "survey"]
         options = ReadOptions(format=format, interviewer_labels=tuple(interviewer_labels),
                               speaker_pattern=speaker_pattern, text_columns=tuple(text_columns),
                               id_column=id_column, lenient_columns=len(surveys) > 1,
                               utterances=utterances)
-        used_columns: set[str] = set()
-        report = IngestReport()
-        new_docs: list[tuple[str, SourceDocument]] = []
-        versions: list[tuple[dict, SourceDocument]] = []
-        taken = self._store.document_ids()
-        seen_sha: dict[str, str] = {}
-        # a file already in the project under its name, byte for byte, is not read again
-        unchanged = {}
-        for path in files:
-            same = self._store.document_by_sha(_file_sha256(path))
-            if same is not None and same["name"] == path.name:
-                unchanged[path] = same["id"]
+        known = self._store.documents()
+        unchanged = unchanged_files(files, known, _file_sha256)
         todo = [path for path in files if path not in unchanged]
-        runner = Runner(workers=workers, scheduler=scheduler)
-        if runner.workers:
-            read = runner.map(_read_one, [(path, options) for path in todo])
-        else:
-            read = (read_document(path, options=options) for path in todo)
-        read = iter(_progress(read, progress, "Reading", total=len(todo)))
-        try:
-            for path in files:
-                if path in unchanged:
-                    report.skipped.append((str(path), f"unchanged, already {unchanged[path]}"))
-                    continue
-                doc = next(read)
-                if doc.format == "survey":
-                    used_columns.update(c.casefold() for c in doc.metadata["text_columns"])
-                    if doc.metadata["id_column"]:
-                        used_columns.add(doc.metadata["id_column"].casefold())
-                    report.surveys.append(_survey_line(doc))
-                existing = self._store.document_by_name(doc.name)
-                same = self._store.document_by_sha(doc.sha256)
-                if same is not None:
-                    why = ("unchanged" if same["name"] == doc.name
-                           else "same content as document")
-                    report.skipped.append((str(path), f"{why}, already {same['id']}"))
-                    continue
-                if doc.sha256 in seen_sha:
-                    report.skipped.append((str(path),
-                                           f"same content as {seen_sha[doc.sha256]}"))
-                    continue
-                seen_sha[doc.sha256] = str(path)
-                report.warnings.extend(doc.warnings)
-                report.documents.append(report_line(doc.name, import_report(doc)))
-                if existing is not None:
-                    versions.append((existing, doc))
-                    continue
-                doc_id = document_key(doc.name)
-                base, n = doc_id, 2
-                while doc_id in taken:
-                    doc_id, n = f"{base}-{n}", n + 1
-                taken.add(doc_id)
-                new_docs.append((doc_id, doc))
-        except BaseException:
-            runner.close()
-            raise
-        # A table skipped unread (already in the project) cannot say which columns it
-        # has, so the check that every named column was found is made only when every
-        # survey table was read.
-        if options.lenient_columns and not any(path in unchanged for path in surveys):
-            for name in (*text_columns, *([id_column] if id_column else [])):
-                if name.strip().casefold() not in used_columns:
-                    runner.close()
-                    raise InputError(
-                        f"no survey table has the column {name!r} (tables: "
-                        f"{', '.join(f.name for f in surveys)}); check its spelling in "
-                        "--text-column/--id-column")
+        with Runner(workers=workers, scheduler=scheduler) as runner:
+            tasks = [(path, options) for path in todo]
+            read = runner.map(_read_one, tasks) if runner.workers else map(_read_one, tasks)
+            plan = plan_ingest(files, iter(_progress(read, progress, "Reading", total=len(todo))),
+                               unchanged=unchanged, known=known)
+            if options.lenient_columns and not any(path in unchanged for path in surveys):
+                named = [*text_columns, *([id_column] if id_column else [])]
+                check_survey_columns(plan, surveys, named)
+            units = [document_unit(d, unit) for _, d in plan.new] + [
+                document_unit(d, row["unit"] if unit == "turn" else unit)
+                for row, d in plan.versions]
+            docs = [d for _, d in plan.new] + [d for _, d in plan.versions]
+            segmented = segment_documents(
+                list(zip(docs, units)), spacy_model=self._spacy_model,
+                runner=runner if runner.parallel else None)
+        report = IngestReport(skipped=plan.skipped, surveys=plan.surveys,
+                              warnings=list(plan.warnings))
+        report.documents = [report_line(d.name, import_report(d)) for d in plan.read]
         if sheet is not None:
-            unknown = sheet.unknown_documents_warning(taken)
+            unknown = sheet.unknown_documents_warning(plan.taken)
             if unknown:
                 report.warnings.append(unknown)
+        self._write_plan(plan, units, segmented, sheet, report, who=_who(who))
+        report.participants = len(self._store.participant_ids())
+        report.warnings.extend(_version_warnings(report.versions))
+        return report
 
-        nlp = self.nlp if unit == "sentence" else None
-        actor = _who(who)
-        segmented: list = [None] * len(new_docs)
-        with runner:
-            if runner.parallel:  # segment new documents in batches, in order
-                tasks = [(self._spacy_model, [(d.text, d.turns, document_unit(d, unit))
-                                              for _, d in batch])
-                         for batch in batched(new_docs, _SEGMENT_BATCH)]
-                segmented = [segs for result in runner.map(segment_batch, tasks)
-                             for segs in result]
+    def _write_plan(self, plan: IngestPlan, units: list[str], segmented: list[list[Segment]],
+                    sheet: ParticipantsSheet | None, report: IngestReport, *, who: str) -> None:
+        """Store the planned documents and versions (cut into ``segmented``, in the plan's
+        order: new ones, then versions) and map the speakers, in one transaction."""
+        n_new = len(plan.new)
         with self._store.transaction():
-            for (doc_id, doc), segs in zip(new_docs, segmented):
-                doc_unit = document_unit(doc, unit)
-                n_segs = add_document(self._store, doc_id, doc, unit=doc_unit, nlp=nlp,
-                                      segments=segs)
-                self._respondents(doc_id, doc, sheet, report)
+            for (doc_id, doc), doc_unit, segs in zip(plan.new, units, segmented):
+                n_segs = add_document(self._store, doc_id, doc, unit=doc_unit, segments=segs)
+                report.warnings.extend(add_respondents(self._store, doc_id, doc, sheet))
                 report.added.append(doc_id)
                 report.segments += n_segs
-                self._store.record(who=actor, action="ingest", entity="document",
+                self._store.record(who=who, action="ingest", entity="document",
                                    entity_id=doc_id, detail={"file": doc.path, "sha256": doc.sha256,
                                                              "unit": doc_unit, "segments": n_segs})
-            for existing, doc in versions:
-                doc_unit = document_unit(doc, existing["unit"] if unit == "turn" else unit)
-                rev = add_version(self._store, existing, doc, unit=doc_unit, who=actor, nlp=nlp)
-                self._respondents(existing["id"], doc, sheet, report)
+            for (row, doc), doc_unit, segs in zip(plan.versions, units[n_new:],
+                                                  segmented[n_new:]):
+                existing = self._store.document(row["id"])
+                assert existing is not None, "a document the plan found is still there"
+                rev = add_version(self._store, existing, doc, unit=doc_unit, who=who,
+                                  segments=segs)
+                report.warnings.extend(add_respondents(self._store, row["id"], doc, sheet))
                 report.versions.append(rev)
                 report.segments += rev.segments
-                self._store.record(who=actor, action="new version", entity="document",
-                                   entity_id=existing["id"], detail={
+                self._store.record(who=who, action="new version", entity="document",
+                                   entity_id=row["id"], detail={
                                        "file": doc.path, "sha256": doc.sha256,
                                        "version": rev.version, "segments": rev.segments,
                                        "segments_kept": rev.segments_kept,
@@ -248,50 +216,7 @@ class Ingesting:
                                        "codings_archived": len(rev.codings_unplaced),
                                        "codings_flagged": len(rev.codings_flagged),
                                        "segments_replaced": rev.segments_replaced})
-            report.unmapped = self._map_participants(sheet, who=who)
-        report.participants = len(self._store.participant_ids())
-        for rev in report.versions:
-            if rev.codings_flagged:
-                shown = _some([f"{r['code_id']} by {r['coder']} on {r['segment_id']}"
-                               for r in rev.codings_flagged])
-                report.warnings.append(
-                    f"{rev.document} version {rev.version}: {len(rev.codings_flagged)} coding(s) "
-                    f"of whole segments followed their edited segment ({shown}); check them: "
-                    "`qda codings` shows why in the 'review' column")
-            if rev.codings_unplaced:
-                shown = _some([f"{r['code_id']} by {r['coder']}: {_clip(r['quote'])!r}"
-                               for r in rev.codings_unplaced])
-                report.warnings.append(
-                    f"{rev.document} version {rev.version}: {len(rev.codings_unplaced)} coding(s) "
-                    f"could not be placed because their words are no longer in the text ({shown}); "
-                    "they are kept in the archive: see `Project.archived_codings()`")
-        return report
-
-    def _respondents(self, doc_id: str, doc: SourceDocument, sheet: ParticipantsSheet | None,
-                     report: IngestReport) -> None:
-        """A survey's respondents become participants (id = respondent id) with the table's
-        other columns as attributes, unless the participants sheet maps them."""
-        if not doc.respondents:
-            return
-        current = self._store.participants().set_index("participant_id")
-        rows = []
-        for label, attributes in doc.respondents.items():
-            if sheet is not None and sheet.lookup(doc_id, label) is not None:
-                continue
-            attrs = {k: v for k, v in attributes.items() if v is not None and v == v}
-            if label in current.index:
-                old = current.loc[label]
-                clash = [k for k, v in attrs.items()
-                         if k in old.index and isinstance(old[k], str) and old[k] != str(v)]
-                if clash:
-                    report.warnings.append(
-                        f"{doc.name}: respondent {label!r} is already a participant with a "
-                        f"different {clash[0]!r} ({old[clash[0]]!r}, the table says "
-                        f"{attrs[clash[0]]!r}); the participant's value was kept")
-                attrs = {k: v for k, v in attrs.items() if k not in clash}
-            rows.append((label, label, {k: str(v) for k, v in attrs.items()}))
-        self._store.upsert_participants(rows)
-        self._store.upsert_speakers(doc_id, [(label, label, False) for label, _, _ in rows])
+            report.unmapped = map_participants(self._store, sheet, who=who)
 
     def participants_template(self) -> pd.DataFrame:
         """A participants sheet to fill in: one row per speaker no sheet has mapped yet
@@ -342,58 +267,33 @@ class Ingesting:
         if unknown:
             warnings.warn(unknown, UserWarning, stacklevel=2)
         with self._store.transaction():
-            unmapped = self._map_participants(sheet, who=who)
+            unmapped = map_participants(self._store, sheet, who=_who(who))
         for message in self._unmatched_rows(sheet):
             warnings.warn(message, UserWarning, stacklevel=2)
         return unmapped
 
-    def _map_participants(self, sheet: ParticipantsSheet | None, *, who: str | None
-                          ) -> list[tuple[str, str]]:
-        """(Re)map every speaker of every document to a participant. In a transaction."""
-        if sheet is not None:
-            for pid, info in sheet.participants().items():
-                self._store.upsert_participant(pid, label=info["label"],
-                                               attributes=info["attributes"])
-            self._store.record(who=_who(who), action="load", entity="participants",
-                               entity_id=str(sheet.path),
-                               detail={"participants": len(sheet.participants())})
-        speakers = self._store.speakers()
-        current = self._store.participants()
-        auto_ids = set(current.loc[current["auto"], "participant_id"]) if not current.empty else set()
-        unmapped = []
-        for spk in speakers.itertuples():
-            if spk.is_interviewer:
-                continue
-            pid = sheet.lookup(spk.document_id, spk.speaker or None) if sheet is not None else None
-            current = spk.participant_id if isinstance(spk.participant_id, str) else None
-            if pid is None and current and current not in auto_ids:
-                continue  # mapped by an earlier sheet; keep it
-            if pid is None:
-                pid = f"{spk.document_id}/{spk.speaker}" if spk.speaker else spk.document_id
-                if pid not in auto_ids:
-                    self._store.upsert_participant(pid, label=spk.speaker or spk.document_id,
-                                                   attributes={}, auto=True)
-                    auto_ids.add(pid)
-                unmapped.append((spk.document_id, spk.speaker))
-            if pid != current:
-                self._store.upsert_speaker(spk.document_id, spk.speaker, participant_id=pid,
-                                           is_interviewer=False)
-        self._store.drop_unused_auto_participants()
-        return unmapped
 
 
-def _survey_line(doc: SourceDocument) -> str:
-    """Which columns of a survey table were read as answers, which as the respondent id
-    and which became attributes (so that a researcher can correct the choice)."""
-    meta = doc.metadata
-    quoted = lambda cols: ", ".join(repr(c) for c in cols) or "none"
-    found = " (found by qda: name them with --text-column/--id-column to choose)" \
-        if meta.get("detected") else ""
-    return (f"{doc.name}: answers read from {quoted(meta['text_columns'])}; respondent id "
-            f"{meta['id_column']!r}" if meta["id_column"] else
-            f"{doc.name}: answers read from {quoted(meta['text_columns'])}; respondents by "
-            "row number") + f"; attributes: {quoted(meta['attribute_columns'])}{found}"
-
+def _version_warnings(versions: list[VersionReport]) -> list[str]:
+    """What a person should check after new versions: codings that followed an edited
+    segment, codings whose words are gone (archived)."""
+    out = []
+    for rev in versions:
+        if rev.codings_flagged:
+            shown = _some([f"{r['code_id']} by {r['coder']} on {r['segment_id']}"
+                           for r in rev.codings_flagged])
+            out.append(
+                f"{rev.document} version {rev.version}: {len(rev.codings_flagged)} coding(s) "
+                f"of whole segments followed their edited segment ({shown}); check them: "
+                "`qda codings` shows why in the 'review' column")
+        if rev.codings_unplaced:
+            shown = _some([f"{r['code_id']} by {r['coder']}: {_clip(r['quote'])!r}"
+                           for r in rev.codings_unplaced])
+            out.append(
+                f"{rev.document} version {rev.version}: {len(rev.codings_unplaced)} coding(s) "
+                f"could not be placed because their words are no longer in the text ({shown}); "
+                "they are kept in the archive: see `Project.archived_codings()`")
+    return out
 
 def _unmapped_warning(unmapped: list[tuple[str, str]]) -> str:
     listed = "; ".join(f"{d}: {s or '(whole document)'}" for d, s in unmapped[:12])

@@ -1,6 +1,7 @@
 """Suggestions from an LLM through an OpenAI-compatible endpoint (``qda suggest --llm``).
 
-Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
+Part of :class:`qda.Project`, over the shared state of :mod:`.base`; it uses
+:meth:`.suggesting.Suggesting.training_set` to evaluate against a coder.
 
 Each segment (interviewer turns left out) is sent once with the codebook's prompt
 (:mod:`qda.coding.llm`); its answer is cached in the project under a hash of the
@@ -26,7 +27,9 @@ from qda.coding import llm
 from qda.coding.endpoint import TIMEOUT, Endpoint
 from qda.errors import InputError, ProjectError
 from qda.project._util import _who
+from qda.project.base import ProjectBase
 from qda.project.results import LlmEvaluation, LlmReport
+from qda.project.suggesting import Suggesting
 from qda.store import now
 
 Progress = Callable[[int, int], None]
@@ -38,7 +41,7 @@ def _endpoint(endpoint: Endpoint | str, model: str | None, timeout: float) -> En
     return Endpoint.at(endpoint, model=model or "", timeout=timeout)
 
 
-class LlmSuggesting:
+class LlmSuggesting(Suggesting, ProjectBase):
     # -------------------------------------------------------------- asking the LLM
     def _llm_prompt(self) -> str:
         cb = self.codebook

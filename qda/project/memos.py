@@ -1,7 +1,7 @@
 """Memos: a researcher's notes on the project, a document, a participant, a code or a
 coding, with who wrote them and when.
 
-Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store. Each
+Part of :class:`qda.Project`, over the shared state of :mod:`.base`. Each
 change is one transaction with a history row; a deleted memo's whole text is kept in
 its history row (``qda`` never loses what a person wrote). A memo outlives what it is
 about: a code merged into another takes its memos along, a renamed code or participant
@@ -17,6 +17,7 @@ import pandas as pd
 
 from qda.errors import InputError
 from qda.project._util import _who
+from qda.project.base import ProjectBase
 from qda.store.memos import MEMO_TARGETS
 
 #: The columns of :meth:`Memos.memos`.
@@ -24,7 +25,7 @@ MEMO_COLUMNS = ["memo_id", "target", "target_id", "about", "title", "text", "aut
                 "created_at", "updated_by", "updated_at"]
 
 
-class Memos:
+class Memos(ProjectBase):
     # ------------------------------------------------------------------- reading
     def memos(self, *, target: str | None = None, target_id: str | int | None = None,
               author: str | None = None) -> pd.DataFrame:

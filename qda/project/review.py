@@ -1,24 +1,27 @@
 """Review of suggestions, and consensus between coders.
 
-Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
+Part of :class:`qda.Project`, over the shared state of :mod:`.base`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 
 from qda.coding import review as reviewing
 from qda.coding.rules import RulesCoder
 from qda.errors import ConflictError, InputError
+from qda.offsets import quote
 from qda.project._util import _is_consensus, _who
+from qda.project.base import ProjectBase
 from qda.project.results import ConsensusReport, ReviewReport
 from qda.store import now
 
 
-class Reviewing:
+class Reviewing(ProjectBase):
     # -------------------------------------------------------- review and consensus
     def explain_rules(self, segment_ids: Iterable[str] | None = None) -> pd.DataFrame:
         """Why the rules suggest what they do: one row per piece of evidence.
@@ -52,7 +55,7 @@ class Reviewing:
         bounds = segs.set_index("segment_id")[["start", "end"]]
         for rec in found.to_dict("records"):
             seg_start, seg_end = bounds.loc[rec["segment_id"]]
-            text = texts[rec["document_id"]][seg_start:seg_end]
+            text = quote(texts[rec["document_id"]], seg_start, seg_end, document=rec["document_id"])
             outcome = ("not coded (interviewer turn)" if rec["segment_id"] in interviewer
                        else "blocked by an exclusion" if rec["blocked_by"] else "suggested")
             for ev in [*rec["evidence"], *rec["blocked_by"]]:
@@ -101,9 +104,10 @@ class Reviewing:
         if coder is not None and not coder.strip():
             raise InputError("the coder's name is empty; give --coder NAME")
         person = _who(coder.strip() if coder else None)
-        filters = {"ids": list(ids), "segments": list(segments), "codes": list(codes),
-                   "sources": list(sources), "min_confidence": min_confidence,
-                   "max_confidence": max_confidence}
+        filters: dict[str, Any] = {
+            "ids": list(ids), "segments": list(segments), "codes": list(codes),
+            "sources": list(sources), "min_confidence": min_confidence,
+            "max_confidence": max_confidence}
         chosen = self._choose_suggestions(**filters)
         if not all and not any(v not in (None, []) for v in filters.values()):
             raise InputError(
@@ -115,15 +119,7 @@ class Reviewing:
             return report
         with self._store.transaction():
             if action == "accept":
-                mine = self._store.coder_codings(person)
-                convert, duplicates = reviewing.plan_accept(chosen, mine)
-                report.changed = self._store.accept_suggestions(convert, coder=person)
-                for dup, original in duplicates.items():
-                    self._store.archive_codings(
-                        [dup], who=person,
-                        reason=f"accepted by {person}, who already had this coding "
-                               f"(coding {original})")
-                report.duplicates = len(duplicates)
+                self._accept(chosen, person, report)
             else:
                 report.changed = self._store.reject_suggestions(chosen["coding_id"],
                                                                 who=person)
@@ -137,6 +133,17 @@ class Reviewing:
                         "coder": person, "by_code": report.by_code,
                         "coding_ids": [int(i) for i in chosen["coding_id"]]})
         return report
+
+    def _accept(self, chosen: pd.DataFrame, person: str, report: ReviewReport) -> None:
+        """Accepting ``chosen`` as ``person``'s codings (in the caller's transaction): each
+        becomes theirs, or is archived when they already have that coding."""
+        convert, duplicates = reviewing.plan_accept(chosen, self._store.coder_codings(person))
+        report.changed = self._store.accept_suggestions(convert, coder=person)
+        for dup, original in duplicates.items():
+            self._store.archive_codings(
+                [dup], who=person,
+                reason=f"accepted by {person}, who already had this coding (coding {original})")
+        report.duplicates = len(duplicates)
 
     def _choose_suggestions(self, *, ids: Iterable[int] = (), segments: Iterable[str] = (),
                             codes: Iterable[str] = (), sources: Iterable[str] = (),
@@ -206,29 +213,8 @@ class Reviewing:
         are any, the call is refused (ConflictError) unless ``keep_edits=True``, which
         builds around them (a removed one is not added again).
         """
-        coders = [c.strip() for c in coders if c and c.strip()]
-        if len(set(coders)) < 2:
-            raise InputError("a consensus needs two or more different coders, e.g. "
-                             "--coders alice,bob")
-        coders = list(dict.fromkeys(coders))
-        if rule not in reviewing.CONSENSUS_RULES:
-            raise InputError(f"unknown consensus rule {rule!r}; use one of "
-                             f"{', '.join(reviewing.CONSENSUS_RULES)}")
-        name = (name or "").strip()
-        if not name:
-            raise InputError("the consensus needs a coder name to write as, e.g. --as final")
-        if name in coders:
-            raise InputError(f"the consensus cannot be written as {name!r}, one of the coders "
-                             "it is built from; choose another name with --as")
-        if name in reviewing.AUTOMATIC_SOURCES:
-            raise InputError(f"{name!r} is the name of an automatic coder; choose another "
-                             "name with --as")
-        known = self._store.coders()
-        people = [c for c in known["coder"] if c != name]
-        for c in coders:
-            if c not in set(known["coder"]):
-                raise InputError(f"unknown coder {c!r}: no human codings or reviews by that "
-                                 f"name; coders in this project: {', '.join(people) or 'none'}")
+        coders, name = reviewing.check_consensus(
+            coders, rule=rule, name=name, known=list(self._store.coders()["coder"]))
         table = self._store.codings()
         human = table[(table["source"] == "human") & (table["status"] == "accepted")]
         reviewed = {c: set(self._store.reviews(c)["segment_id"])
@@ -237,18 +223,12 @@ class Reviewing:
         segs = self._store.segments()
         final, disagreements = reviewing.consensus(
             human[human["coder"].isin(coders)], reviewed, segs, coders=coders, rule=rule)
-
         mine = human[human["coder"] == name]
         is_consensus = mine["evidence"].map(_is_consensus)
         written, by_hand = mine[is_consensus], mine[~is_consensus]
-        archived = self._store.archived_codings()
-        archived = archived[(archived["coder"] == name) & (archived["source"] == "human")]
-        removed_by_hand = archived[
-            archived["evidence"].map(lambda v: _is_consensus(json.loads(v))
-                                     if isinstance(v, str) else False)
-            & ~archived["reason"].str.startswith("consensus")]
-        report = ConsensusReport(name=name, coders=coders, rule=rule,
-                                 segments=len(set.intersection(*reviewed.values())),
+        removed_by_hand = self._removed_by_hand(name)
+        common = set.intersection(*reviewed.values())
+        report = ConsensusReport(name=name, coders=coders, rule=rule, segments=len(common),
                                  hand_codings=len(by_hand) + len(removed_by_hand),
                                  disagreements=disagreements)
         if report.hand_codings and not keep_edits:
@@ -257,52 +237,43 @@ class Reviewing:
                 f"{len(removed_by_hand)} a person removed since a consensus wrote them; they "
                 "are never overwritten. Rebuild around them with --keep-edits, or write the "
                 "consensus under another name with --as")
+        stamp = now()
+        plan = reviewing.plan_consensus(
+            final, written, [by_hand, removed_by_hand], self._store.document_texts(),
+            rule=rule, coders=coders, name=name, codebook_version=self.codebook.version,
+            stamp=stamp)
+        self._write_consensus(plan, report, segs, common, who=_who(who), stamp=stamp)
+        return report
 
-        def key(r) -> tuple:
-            return (r["document_id"], int(r["start"]), int(r["end"]), r["code_id"])
-
-        blocked = {key(r) for r in by_hand.to_dict("records")}
-        blocked |= {key(r) for r in removed_by_hand.to_dict("records")}
-        old = {key(r): r for r in written.to_dict("records")}
-        stamp, texts = now(), self._store.document_texts()
-        new_rows, keep_keys = [], set()
+    def _write_consensus(self, plan: reviewing.ConsensusPlan, report: ConsensusReport,
+                         segs: pd.DataFrame, common: set[str], *, who: str, stamp: str) -> None:
+        """Write a planned consensus in one transaction: evidence renewed, codings added
+        and archived, the ``common`` segments reviewed by the consensus, a history row."""
+        seg_doc = segs.set_index("segment_id")["document_id"]
         with self._store.transaction():
-            for r in final.to_dict("records"):
-                k = key(r)
-                if k in blocked:
-                    continue
-                evidence = [{
-                    "kind": "consensus", "term": f"{rule}: " + ", ".join(r["agreed"]),
-                    "rule": rule, "coders": coders, "agreed": r["agreed"],
-                    "not_agreed": r["not_agreed"], "start": r["start"], "end": r["end"],
-                    "text": texts[r["document_id"]][r["start"]:r["end"]]}]
-                keep_keys.add(k)
-                if k in old:
-                    report.kept += 1
-                    if old[k]["evidence"] != evidence:
-                        self._store.set_coding_evidence(old[k]["coding_id"], evidence)
-                    continue
-                new_rows.append({
-                    "segment_id": r["segment_id"], "document_id": r["document_id"],
-                    "start": r["start"], "end": r["end"], "code_id": r["code_id"],
-                    "coder": name, "source": "human", "status": "accepted", "confidence": None,
-                    "evidence": evidence, "codebook_version": self.codebook.version,
-                    "created_at": stamp})
-            report.added = self._store.insert_codings(new_rows)
-            gone = [int(r["coding_id"]) for k, r in old.items() if k not in keep_keys]
+            for coding_id, evidence in plan.evidence.items():
+                self._store.set_coding_evidence(coding_id, evidence)
+            report.kept, report.added = plan.kept, self._store.insert_codings(plan.add)
             report.removed = self._store.archive_codings(
-                gone, who=_who(who), reason=f"consensus rebuilt ({rule} of "
-                f"{', '.join(coders)}): no longer agreed")
-            common = set.intersection(*reviewed.values())
-            seg_doc = segs.set_index("segment_id")["document_id"]
+                plan.gone, who=who, reason=f"consensus rebuilt ({report.rule} of "
+                f"{', '.join(report.coders)}): no longer agreed")
             self._store.insert_reviews(
-                {"segment_id": s, "document_id": seg_doc[s], "coder": name,
+                {"segment_id": s, "document_id": seg_doc[s], "coder": report.name,
                  "reviewed_at": stamp, "source_file": "consensus"}
                 for s in sorted(common) if s in seg_doc.index)
             self._store.record(
-                who=_who(who), action="consensus", entity="codings", entity_id=name,
-                detail={"coders": coders, "rule": rule, "segments": report.segments,
-                        "added": report.added, "kept": report.kept,
-                        "removed": report.removed, "hand_codings": report.hand_codings,
-                        "disagreements": len(disagreements)})
-        return report
+                who=who, action="consensus", entity="codings", entity_id=report.name,
+                detail={"coders": report.coders, "rule": report.rule,
+                        "segments": report.segments, "added": report.added,
+                        "kept": report.kept, "removed": report.removed,
+                        "hand_codings": report.hand_codings,
+                        "disagreements": len(report.disagreements)})
+
+    def _removed_by_hand(self, name: str) -> pd.DataFrame:
+        """Consensus codings of ``name`` a person archived (not a consensus rebuild)."""
+        archived = self._store.archived_codings()
+        archived = archived[(archived["coder"] == name) & (archived["source"] == "human")]
+        return archived[
+            archived["evidence"].map(lambda v: _is_consensus(json.loads(v))
+                                     if isinstance(v, str) else False)
+            & ~archived["reason"].str.startswith("consensus")]

@@ -1,7 +1,7 @@
 """One coding at a time, as a person codes in a reader: a span of a turn coded, one
 coding removed, one review undone; and what a reader shows of one document.
 
-Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store. Each
+Part of :class:`qda.Project`, over the shared state of :mod:`.base`. Each
 writing method is one transaction with one history row (who, when, what).
 """
 
@@ -14,11 +14,12 @@ import pandas as pd
 
 from qda.errors import ConflictError, InputError
 from qda.project._util import _who
+from qda.project.base import ProjectBase
 from qda.project.results import SpanCoding
 from qda.store import now
 
 
-class Spans:
+class Spans(ProjectBase):
     def code_span(self, document: str, start: int, end: int, code_id: str, *, coder: str,
                   text: str | None = None, who: str | None = None) -> SpanCoding:
         """Record ``coder``'s coding of ``document``'s stored text ``[start, end)`` (code
@@ -54,6 +55,7 @@ class Spans:
                 "codebook_version": self.codebook.version, "created_at": now()}])
             new = self._store.coding_id_of(document, start, end, code_id, coder=coder,
                                            source="human")
+            assert new is not None, "the coding just inserted is there"
             self._store.record(who=_who(who or coder), action="add", entity="coding",
                                entity_id=str(new),
                                detail={"segment": seg["segment_id"], "document": document,
@@ -123,7 +125,9 @@ class Spans:
                                entity_id=str(row["coding_id"]),
                                detail={"was": row["status"], "code": row["code_id"],
                                        "segment": row["segment_id"]})
-        return self._store.coding(row["coding_id"])
+        reopened = self._store.coding(row["coding_id"])
+        assert reopened is not None, "the coding just reopened is there"
+        return reopened
 
     # ---------------------------------------------------------------- reader reads
     def document_codings(self, document: str) -> pd.DataFrame:

@@ -1,17 +1,20 @@
 """Learned suggestions: fit on one coder, suggest, evaluate, rank what to code next.
 
-Part of :class:`qda.Project` (a mixin): ``self._store`` is the project's store.
+Part of :class:`qda.Project`, over the shared state of :mod:`.base`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import pandas as pd
 
 from qda.coding.rules import RulesCoder
 from qda.errors import InputError
 from qda.project._util import _who
+from qda.project.base import ProjectBase
 from qda.project.results import SuggestReport
 from qda.store import now
 
@@ -40,7 +43,7 @@ def helper_record(features: str, helper: str = "calibrated") -> dict:
                      "Platt-calibrated per code with 10 or more positives"}
 
 
-class Suggesting:
+class Suggesting(ProjectBase):
     # --------------------------------------------------------- learned suggestions
     def training_set(self, coder: str) -> tuple[pd.Series, list[frozenset[str]]]:
         """What ``coder`` has taught: the text of every segment they reviewed or coded (by
@@ -114,7 +117,6 @@ class Suggesting:
                  model.suggestions(uncoded, threshold=threshold))
         report = SuggestReport(coder=from_coder, taught=len(taught), codes=list(model.codes_),
                                skipped=dict(model.skipped_))
-        cb, stamp = self.codebook, now()
         evidence = {"from": from_coder, "helper_name": helper, "features": features,
                     "seed": seed, "threshold": threshold, "taught": len(taught),
                     "helper": helper_record(features, helper)}
@@ -124,6 +126,16 @@ class Suggesting:
                             "threshold": float(model.thresholds_[c]),
                             "helper": helper_record(model.choice_[c], helper)}
                         for c in model.codes_}
+        found = self._write_model_suggestions(found, report, evidence, per_code, who=_who(who))
+        report.segments_suggested = found["segment_id"].nunique()
+        return report
+
+    def _write_model_suggestions(self, found: pd.DataFrame, report: SuggestReport,
+                                 evidence: dict[str, Any], per_code: dict[str, dict[str, Any]],
+                                 *, who: str) -> pd.DataFrame:
+        """Replace the open model suggestions by ``found`` in one transaction, leaving out
+        what a person reviewed and segments gone meanwhile; returns the rows written."""
+        cb, stamp = self.codebook, now()
         with self._store.transaction():
             # Under the write lock: reviews and segments as they are now, not as they were
             # when fitting started (another process may have changed them meanwhile).
@@ -143,17 +155,16 @@ class Suggesting:
                  "codebook_version": cb.version, "created_at": stamp}
                 for sid, code, conf in zip(found["segment_id"], found["code_id"],
                                            found["confidence"]))
-            self._store.record(who=_who(who), action="suggest", entity="codings",
+            self._store.record(who=who, action="suggest", entity="codings",
                                entity_id="model", detail={
                                    **evidence, "suggestions": report.suggestions,
                                    "replaced": report.replaced, "codes": report.codes,
                                    "codebook_version": cb.version})
-        report.segments_suggested = found["segment_id"].nunique()
-        return report
+        return found
 
     def evaluate_suggester(self, *, from_coder: str, folds: int = 5, seed: int = 0,
                            threshold: float = 0.5, features: str = "words+chars",
-                           helper: str | list[str] = ("chosen", "calibrated")):
+                           helper: str | Sequence[str] = ("chosen", "calibrated")):
         """Cross-validate the suggester on ``from_coder``'s segments, beside the rules
         coder on the same segments (see :func:`qda.coding.evaluate.evaluate`). ``helper``:
         one helper name or a list of them (``chosen``, ``calibrated``; by default both),

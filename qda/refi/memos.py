@@ -152,8 +152,8 @@ def _memo(reader, note: str, text: str, target: str, target_id: object,
     el = reader.note_els[note]
     reader.notes_used.add(note)
     name = (_attr(el, "name") or "").strip()
-    desc = _child(el, "description")
-    desc = (desc.text or "").strip() if desc is not None else ""
+    desc_el = _child(el, "description")
+    desc = (desc_el.text or "").strip() if desc_el is not None else ""
     title = name
     if reader.from_qda and name == memo_name(RefiMemo("", "", None, text)):
         title = ""   # qda named the note by its text: the memo had no title

@@ -77,7 +77,7 @@ class _Source:
     name: str
     raw: str
     selections: list[_Selection]
-    positions: Positions | None = None
+    positions: Positions
     notes: list[str] = field(default_factory=list)    # NoteRef GUIDs of the source
 
 
@@ -251,7 +251,6 @@ class _Reader:
         lost = (f"; its {len(selections)} selection(s) with "
                 f"{sum(len(s.codings) for s in selections)} coding(s) are not imported"
                 if selections else "")
-        text_source = _Source(g, name, "", selections)
         whole = _children(el, "coding")
         if whole:
             self.skip(f"{name}: {len(whole)} coding(s) of the whole source",
@@ -264,21 +263,25 @@ class _Reader:
             if not ref.lower().startswith("internal://"):
                 self.skip(f"{name}", f"its text is outside the project file ({ref}); qda "
                           "does not open other files named by an imported project" + lost)
-                return self._lost(text_source)
+                self._lost(name, selections)
+                return None
             data = self.archive.member(ref)
             if data is None:
                 self.skip(f"{name}", f"its text file {ref} is not in {self.path.name}" + lost)
-                return self._lost(text_source)
+                self._lost(name, selections)
+                return None
             try:
                 raw = data.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 self.skip(f"{name}", f"its text file {ref} is not UTF-8 (byte {exc.start}), "
                           "as the standard requires" + lost)
-                return self._lost(text_source)
+                self._lost(name, selections)
+                return None
         else:
             self.skip(f"{name}", "it has no text (neither PlainTextContent nor "
                       "plainTextPath)" + lost)
-            return self._lost(text_source)
+            self._lost(name, selections)
+            return None
         if len(raw) > MAX_DOCUMENT_BYTES or len(raw.encode("utf-8")) > MAX_DOCUMENT_BYTES:
             raise InputError(
                 f"{self.path}: source {name!r}: its text is over the "
@@ -286,7 +289,8 @@ class _Reader:
                 "(MAX_DOCUMENT_BYTES); split it in the program that made the project")
         if not raw.strip():
             self.skip(f"{name}", "its text is empty" + lost)
-            return self._lost(text_source)
+            self._lost(name, selections)
+            return None
         usable = [(s.start, s.end, s.name) for s in selections
                   if s.start is not None and s.end is not None]
         preferred = UTF16 if "nvivo" in self.origin.lower() else STANDARD
@@ -300,15 +304,14 @@ class _Reader:
                 "the standard says); converted")
         return _Source(g, name, raw, selections, Positions(raw, convention))
 
-    def _lost(self, src: _Source) -> None:
+    def _lost(self, name: str, selections: list[_Selection]) -> None:
         """Every coding of a source whose text could not be read, as unplaced."""
-        for sel in src.selections:
+        for sel in selections:
             for code_guid, user, _, _ in sel.codings:
                 self.report.unplaced.append({
-                    "source": src.name, "code": self.code_ids.get(code_guid, code_guid),
+                    "source": name, "code": self.code_ids.get(code_guid, code_guid),
                     "start": sel.start, "end": sel.end, "coder": user,
                     "why": "the source's text is not in the file"})
-        return None
 
     def _selection(self, el: ET.Element) -> _Selection:
         desc = _child(el, "description")
@@ -339,12 +342,9 @@ class _Reader:
                 suggested = _suggestions(sel.description) if self.from_qda else {}
                 for code_guid, user, at, note_refs in sel.codings:
                     code = code_ids.get(code_guid)
-                    problem = None
-                    if code is None:
-                        problem = "its code is not in the project's codebook"
-                    elif span is None:
-                        problem = _why_unplaced(src, sel)
-                    if problem:
+                    if code is None or span is None:
+                        problem = ("its code is not in the project's codebook" if code is None
+                                   else _why_unplaced(src, sel))
                         self.report.unplaced.append({
                             "source": src.name, "code": code or code_guid,
                             "start": sel.start, "end": sel.end, "coder": user,
@@ -378,8 +378,8 @@ class _Reader:
         out = []
         for n, el in enumerate(_children(cases_el, "case"), 1):
             cid = (_attr(el, "name") or "").strip() or f"case {n}"
-            desc = _child(el, "description")
-            desc = (desc.text or "").strip() if desc is not None else ""
+            desc_el = _child(el, "description")
+            desc = (desc_el.text or "").strip() if desc_el is not None else ""
             label = desc if self.from_qda and desc else cid
             attrs = {}
             for vv in _children(el, "variablevalue"):
@@ -402,9 +402,10 @@ class _Reader:
             for ref in _children(el, "selectionref"):
                 g = normal_guid(_attr(ref, "targetGUID"))
                 src, sel = selections.get(g), sel_by_guid.get(g)
-                span = src.positions.span(sel.start, sel.end) if src and sel and \
-                    sel.start is not None and sel.end is not None else None
-                if span is None:
+                span = None
+                if src and sel and sel.start is not None and sel.end is not None:
+                    span = src.positions.span(sel.start, sel.end)
+                if src is None or span is None:
                     self.skip(f"case {cid}: selection {g}", "it is not a text selection qda "
                               "imported")
                     continue

@@ -40,9 +40,11 @@ import uuid
 import zipfile
 from collections import defaultdict
 from pathlib import Path
+from typing import cast
 from xml.etree import ElementTree as ET
 
 from qda.codebook.qdc import code_guid, description_text
+from qda.offsets import quote
 from qda.refi.model import RefiCoding, RefiMemo, RefiProject
 
 __all__ = ["write_qdpx", "project_xml", "guid", "coding_guid", "memo_name", "PROJECT_NAMESPACE",
@@ -68,6 +70,13 @@ def _stamp(value: str | None) -> str | None:
     return value.replace("+00:00", "Z")
 
 
+def _set_stamp(attrs: dict[str, str], key: str, value: str | None) -> None:
+    """``attrs[key]`` = the time stamp of ``value``, when there is one."""
+    stamp = _stamp(value)
+    if stamp:
+        attrs[key] = stamp
+
+
 def _user(coding: RefiCoding) -> str:
     return QDA_USER if coding.source in AUTOMATIC else coding.coder
 
@@ -84,15 +93,16 @@ def memo_name(memo: RefiMemo) -> str:
 def _placed_memos(project: RefiProject) -> dict[tuple[str, object], list[RefiMemo]]:
     """Memos by (target, key) for the targets in the file: key None for the project, the
     id for a document, participant or code, the Coding's GUID for a coding."""
-    present = {"project": {None}, "document": {d.id for d in project.documents},
-               "participant": {c.id for c in project.cases},
-               "code": set(project.codebook.ids) if project.codebook is not None else set(),
-               "coding": {coding_guid(c) for c in project.codings}}
+    present: dict[str, set[object]] = {
+        "project": {None}, "document": {d.id for d in project.documents},
+        "participant": {c.id for c in project.cases},
+        "code": set(project.codebook.ids) if project.codebook is not None else set(),
+        "coding": {coding_guid(c) for c in project.codings}}
     out: dict[tuple[str, object], list[RefiMemo]] = defaultdict(list)
     for memo in project.memos:
         key = memo.target_id
         if memo.target == "coding":
-            key = guid("coding", *memo.target_id)
+            key = guid("coding", *cast("tuple[object, ...]", memo.target_id))
         if key in present.get(memo.target, ()):
             out[(memo.target, key)].append(memo)
     return out
@@ -101,6 +111,10 @@ def _placed_memos(project: RefiProject) -> dict[tuple[str, object], list[RefiMem
 def _note_refs(parent: ET.Element, memos: list[RefiMemo]) -> None:
     for memo in memos:
         ET.SubElement(parent, "NoteRef", {"targetGUID": guid("memo", memo.id)})
+
+
+_Memos = dict[tuple[str, object], list[RefiMemo]]
+_Spans = dict[str, dict[tuple[int, int], list[RefiCoding]]]
 
 
 def project_xml(project: RefiProject, *, created_at: str | None = None) -> bytes:
@@ -113,107 +127,17 @@ def project_xml(project: RefiProject, *, created_at: str | None = None) -> bytes
     user_guid = {u: guid("user", u) for u in users}
     attrs = {"xmlns": PROJECT_NAMESPACE, "name": project.name or "qda project",
              "origin": f"qda {__version__}", "creatingUserGUID": user_guid[QDA_USER]}
-    if created_at:
-        attrs["creationDateTime"] = _stamp(created_at)
+    _set_stamp(attrs, "creationDateTime", created_at)
     root = ET.Element("Project", attrs)
-
     users_el = ET.SubElement(root, "Users")
     for u in users:
         ET.SubElement(users_el, "User", {"guid": user_guid[u], "name": u})
-
-    if project.codebook is not None and len(project.codebook):
-        codes_el = ET.SubElement(ET.SubElement(root, "CodeBook"), "Codes")
-        elements = {None: codes_el}
-        for code in project.codebook:
-            a = {"guid": code_guid(code.id), "name": code.name, "isCodable": "true"}
-            if code.color:
-                a["color"] = code.color
-            el = ET.SubElement(elements[code.parent], "Code", a)
-            ET.SubElement(el, "Description").text = description_text(code)
-            _note_refs(el, memos.get(("code", code.id), []))
-            elements[code.id] = el
-
-    variables = list(dict.fromkeys(k for case in project.cases for k in case.attributes))
-    if variables:
-        vars_el = ET.SubElement(root, "Variables")
-        for name in variables:
-            ET.SubElement(vars_el, "Variable", {"guid": guid("variable", name), "name": name,
-                                                "typeOfVariable": "Text"})
-
-    # Selections: one per (document, start, end) that is coded or belongs to a case.
-    spans: dict[str, dict[tuple[int, int], list[RefiCoding]]] = defaultdict(dict)
-    for c in project.codings:
-        spans[c.document].setdefault((c.start, c.end), []).append(c)
-    for case in project.cases:
-        for doc, s, e in case.spans:
-            spans[doc].setdefault((s, e), [])
-
-    if project.cases:
-        cases_el = ET.SubElement(root, "Cases")
-        for case in project.cases:
-            el = ET.SubElement(cases_el, "Case", {"guid": guid("case", case.id),
-                                                  "name": case.id})
-            if case.label and case.label != case.id:
-                ET.SubElement(el, "Description").text = case.label
-            for name, value in case.attributes.items():
-                vv = ET.SubElement(el, "VariableValue")
-                ET.SubElement(vv, "VariableRef", {"targetGUID": guid("variable", name)})
-                ET.SubElement(vv, "TextValue").text = value
-            for doc in case.documents:
-                ET.SubElement(el, "SourceRef", {"targetGUID": guid("document", doc)})
-            for doc, s, e in case.spans:
-                ET.SubElement(el, "SelectionRef", {"targetGUID": guid("selection", doc, s, e)})
-
-    notes: list[tuple[str, RefiCoding]] = []
-    if project.documents:
-        sources_el = ET.SubElement(root, "Sources")
-        for doc in project.documents:
-            a = {"guid": guid("document", doc.id), "name": doc.name,
-                 "plainTextPath": f"internal://{guid('document', doc.id)}.txt",
-                 "creatingUser": user_guid[QDA_USER]}
-            if doc.created_at:
-                a["creationDateTime"] = _stamp(doc.created_at)
-            src = ET.SubElement(sources_el, "TextSource", a)
-            for (s, e), codings in sorted(spans.get(doc.id, {}).items()):
-                sel = ET.SubElement(src, "PlainTextSelection", {
-                    "guid": guid("selection", doc.id, s, e), "name": _quote(doc.text[s:e]),
-                    "startPosition": str(s), "endPosition": str(e),
-                    "creatingUser": user_guid[_user(codings[0]) if codings else QDA_USER]})
-                suggested = [c for c in codings if c.status == "suggested"]
-                if suggested:
-                    ET.SubElement(sel, "Description").text = "\n".join(
-                        f"{SUGGESTION_MARK}: {c.code} from {c.source}" + (
-                            f", confidence {c.confidence:.3f}" if c.confidence is not None
-                            else "") for c in suggested)
-                for c in codings:
-                    cg = coding_guid(c)
-                    ca = {"guid": cg, "creatingUser": user_guid[_user(c)]}
-                    if c.created_at:
-                        ca["creationDateTime"] = _stamp(c.created_at)
-                    cel = ET.SubElement(sel, "Coding", ca)
-                    ET.SubElement(cel, "CodeRef", {"targetGUID": code_guid(c.code)})
-                    if c.note:
-                        ET.SubElement(cel, "NoteRef", {"targetGUID": guid("note", cg)})
-                        notes.append((guid("note", cg), c))
-                    _note_refs(cel, memos.get(("coding", cg), []))
-            _note_refs(src, memos.get(("document", doc.id), []))
-
-    if notes or memos:
-        notes_el = ET.SubElement(root, "Notes")
-        for ng, c in notes:
-            a = {"guid": ng, "name": f"Review note: {c.code}", "creatingUser": user_guid[_user(c)]}
-            note = ET.SubElement(notes_el, "Note", a)
-            ET.SubElement(note, "PlainTextContent").text = c.note
-        for memo in (m for ms in memos.values() for m in ms):
-            _memo_note(notes_el, memo, user_guid)
-    on_cases = [(case_id, m) for (kind, case_id), ms in memos.items() if kind == "participant"
-                for m in ms]
-    if on_cases:
-        links_el = ET.SubElement(root, "Links")
-        for case_id, memo in on_cases:
-            ET.SubElement(links_el, "Link", {
-                "guid": guid("memo-link", memo.id), "name": "Memo", "direction": "OneWay",
-                "originGUID": guid("memo", memo.id), "targetGUID": guid("case", case_id)})
+    _add_codebook(root, project, memos)
+    _add_variables(root, project)
+    _add_cases(root, project)
+    notes = _add_sources(root, project, _selections(project), memos, user_guid)
+    _add_notes(root, notes, memos, user_guid)
+    _add_case_links(root, memos)
     _note_refs(root, memos.get(("project", None), []))
     for el in root.iter():   # characters XML 1.0 cannot hold (e.g. form feed) are dropped
         if el.text:
@@ -224,6 +148,138 @@ def project_xml(project: RefiProject, *, created_at: str | None = None) -> bytes
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
+def _add_codebook(root: ET.Element, project: RefiProject, memos: _Memos) -> None:
+    """``CodeBook``: the code tree by nesting (absent without codes)."""
+    if project.codebook is None or not len(project.codebook):
+        return
+    codes_el = ET.SubElement(ET.SubElement(root, "CodeBook"), "Codes")
+    elements: dict[str | None, ET.Element] = {None: codes_el}
+    for code in project.codebook:
+        a = {"guid": code_guid(code.id), "name": code.name, "isCodable": "true"}
+        if code.color:
+            a["color"] = code.color
+        el = ET.SubElement(elements[code.parent], "Code", a)
+        ET.SubElement(el, "Description").text = description_text(code)
+        _note_refs(el, memos.get(("code", code.id), []))
+        elements[code.id] = el
+
+
+def _add_variables(root: ET.Element, project: RefiProject) -> None:
+    """``Variables``: one Text variable per participant attribute."""
+    variables = list(dict.fromkeys(k for case in project.cases for k in case.attributes))
+    if not variables:
+        return
+    vars_el = ET.SubElement(root, "Variables")
+    for name in variables:
+        ET.SubElement(vars_el, "Variable", {"guid": guid("variable", name), "name": name,
+                                            "typeOfVariable": "Text"})
+
+
+def _selections(project: RefiProject) -> _Spans:
+    """One selection per (document, start, end) that is coded or belongs to a case, with
+    its codings."""
+    spans: _Spans = defaultdict(dict)
+    for c in project.codings:
+        spans[c.document].setdefault((c.start, c.end), []).append(c)
+    for case in project.cases:
+        for doc, s, e in case.spans:
+            spans[doc].setdefault((s, e), [])
+    return spans
+
+
+def _add_cases(root: ET.Element, project: RefiProject) -> None:
+    """``Cases``: a participant each, with attributes, whole documents and selections."""
+    if not project.cases:
+        return
+    cases_el = ET.SubElement(root, "Cases")
+    for case in project.cases:
+        el = ET.SubElement(cases_el, "Case", {"guid": guid("case", case.id), "name": case.id})
+        if case.label and case.label != case.id:
+            ET.SubElement(el, "Description").text = case.label
+        for name, value in case.attributes.items():
+            vv = ET.SubElement(el, "VariableValue")
+            ET.SubElement(vv, "VariableRef", {"targetGUID": guid("variable", name)})
+            ET.SubElement(vv, "TextValue").text = value
+        for doc in case.documents:
+            ET.SubElement(el, "SourceRef", {"targetGUID": guid("document", doc)})
+        for doc, s, e in case.spans:
+            ET.SubElement(el, "SelectionRef", {"targetGUID": guid("selection", doc, s, e)})
+
+
+def _add_sources(root: ET.Element, project: RefiProject, spans: _Spans, memos: _Memos,
+                 user_guid: dict[str, str]) -> list[tuple[str, RefiCoding]]:
+    """``Sources``: a TextSource per document with its selections and codings. Returns the
+    review notes the codings point at, to be written under ``Notes``."""
+    notes: list[tuple[str, RefiCoding]] = []
+    if not project.documents:
+        return notes
+    sources_el = ET.SubElement(root, "Sources")
+    for doc in project.documents:
+        a = {"guid": guid("document", doc.id), "name": doc.name,
+             "plainTextPath": f"internal://{guid('document', doc.id)}.txt",
+             "creatingUser": user_guid[QDA_USER]}
+        _set_stamp(a, "creationDateTime", doc.created_at)
+        src = ET.SubElement(sources_el, "TextSource", a)
+        for (s, e), codings in sorted(spans.get(doc.id, {}).items()):
+            sel = ET.SubElement(src, "PlainTextSelection", {
+                "guid": guid("selection", doc.id, s, e),
+                "name": _quote(quote(doc.text, s, e, document=doc.id)),
+                "startPosition": str(s), "endPosition": str(e),
+                "creatingUser": user_guid[_user(codings[0]) if codings else QDA_USER]})
+            _add_codings(sel, codings, memos, user_guid, notes)
+        _note_refs(src, memos.get(("document", doc.id), []))
+    return notes
+
+
+def _add_codings(sel: ET.Element, codings: list[RefiCoding], memos: _Memos,
+                 user_guid: dict[str, str], notes: list[tuple[str, RefiCoding]]) -> None:
+    """A selection's suggestion description and its ``Coding`` elements; codings with a
+    review note are appended to ``notes``."""
+    suggested = [c for c in codings if c.status == "suggested"]
+    if suggested:
+        ET.SubElement(sel, "Description").text = "\n".join(
+            f"{SUGGESTION_MARK}: {c.code} from {c.source}" + (
+                f", confidence {c.confidence:.3f}" if c.confidence is not None
+                else "") for c in suggested)
+    for c in codings:
+        cg = coding_guid(c)
+        ca = {"guid": cg, "creatingUser": user_guid[_user(c)]}
+        _set_stamp(ca, "creationDateTime", c.created_at)
+        cel = ET.SubElement(sel, "Coding", ca)
+        ET.SubElement(cel, "CodeRef", {"targetGUID": code_guid(c.code)})
+        if c.note:
+            ET.SubElement(cel, "NoteRef", {"targetGUID": guid("note", cg)})
+            notes.append((guid("note", cg), c))
+        _note_refs(cel, memos.get(("coding", cg), []))
+
+
+def _add_notes(root: ET.Element, notes: list[tuple[str, RefiCoding]], memos: _Memos,
+               user_guid: dict[str, str]) -> None:
+    """``Notes``: the codings' review notes, then the memos."""
+    if not (notes or memos):
+        return
+    notes_el = ET.SubElement(root, "Notes")
+    for ng, c in notes:
+        a = {"guid": ng, "name": f"Review note: {c.code}", "creatingUser": user_guid[_user(c)]}
+        note = ET.SubElement(notes_el, "Note", a)
+        ET.SubElement(note, "PlainTextContent").text = c.note
+    for memo in (m for ms in memos.values() for m in ms):
+        _memo_note(notes_el, memo, user_guid)
+
+
+def _add_case_links(root: ET.Element, memos: _Memos) -> None:
+    """``Links`` from a participant's memo to its case (a Case has no NoteRef)."""
+    on_cases = [(case_id, m) for (kind, case_id), ms in memos.items() if kind == "participant"
+                for m in ms]
+    if not on_cases:
+        return
+    links_el = ET.SubElement(root, "Links")
+    for case_id, memo in on_cases:
+        ET.SubElement(links_el, "Link", {
+            "guid": guid("memo-link", memo.id), "name": "Memo", "direction": "OneWay",
+            "originGUID": guid("memo", memo.id), "targetGUID": guid("case", case_id)})
+
+
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -231,12 +287,10 @@ def _memo_note(parent: ET.Element, memo: RefiMemo, user_guid: dict[str, str]) ->
     a = {"guid": guid("memo", memo.id), "name": memo_name(memo)}
     if memo.author:
         a["creatingUser"] = user_guid[memo.author]
-    if memo.created_at:
-        a["creationDateTime"] = _stamp(memo.created_at)
+    _set_stamp(a, "creationDateTime", memo.created_at)
     if memo.updated_by:
         a["modifyingUser"] = user_guid[memo.updated_by]
-    if memo.updated_at:
-        a["modifiedDateTime"] = _stamp(memo.updated_at)
+    _set_stamp(a, "modifiedDateTime", memo.updated_at)
     ET.SubElement(ET.SubElement(parent, "Note", a), "PlainTextContent").text = memo.text
 
 

@@ -14,6 +14,7 @@ from qda import analysis
 from qda.analysis import coded_segments
 from qda.coding import evidence
 from qda.errors import InputError
+from qda.offsets import quotes
 from qda.reports.snapshot import Snapshot, snapshot_of
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def codings_table(source: Project | Snapshot, chosen: analysis.CodingSelection |
         "participant": df["participant_id"], "start": df["start"], "end": df["end"],
         "code": df["code_id"], "coder": df["coder"], "source": df["source"],
         "status": df["status"], "confidence": df["confidence"],
-        "text": [texts[d][s:e] for d, s, e in zip(df["document_id"], df["start"], df["end"])],
+        "text": quotes(texts, df["document_id"], df["start"], df["end"]),
         "used": df["coding_id"].isin(set(chosen.codings["coding_id"])).astype("int64"),
         "code_name": [cb.get(c).name if c in cb else "" for c in df["code_id"]],
         "evidence": df["evidence"].map(evidence.summary),

@@ -20,6 +20,7 @@ import secrets
 from collections.abc import Iterable
 from urllib.parse import parse_qs, parse_qsl, urlencode
 
+from starlette.datastructures import State
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -62,6 +63,8 @@ class Guard:
         self.token = token
         self.cookie = cookie
         self.allowed = None if allowed_hosts is None else {h.lower() for h in allowed_hosts}
+        #: The wrapped app's state (the project worker, the token): create_app sets it.
+        self.state = State()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -111,7 +114,9 @@ class Guard:
                                   "printed (it ends with ?token=...)")
 
     def _good(self, token: str | None) -> bool:
-        return bool(token) and secrets.compare_digest(token.encode(), self.token.encode())
+        if not token:
+            return False
+        return secrets.compare_digest(token.encode(), self.token.encode())
 
     def _enter(self, scope: Scope):
         """The first visit with ``?token=``: set the cookie, drop the token from the URL."""

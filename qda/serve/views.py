@@ -13,6 +13,7 @@ import pandas as pd
 
 from qda.errors import InputError
 from qda.export.charts import fallback_color
+from qda.offsets import quote
 
 
 def _clean(value: Any) -> Any:
@@ -34,16 +35,15 @@ def codebook_view(project, *, counts: bool = False) -> dict[str, Any]:
     ``counts``, the segments coded at each code (any source, rolled up: a full read of the
     codings, so the reader does without)."""
     cb = project.codebook
-    counts = _code_counts(project) if counts else {}
+    coded = _code_counts(project) if counts else {}
     codes = []
     for c in cb:
-        path = [cb.get(a).name for a in reversed(cb.ancestors(c.id))] + [c.name]
         codes.append({
             "id": c.id, "name": c.name, "parent": c.parent, "depth": cb.depth(c.id),
-            "path": " / ".join(path), "color": cb.color(c.id) or fallback_color(c.id),
+            "path": cb.name_path(c.id), "color": cb.color(c.id) or fallback_color(c.id),
             "description": c.description, "include": c.include, "exclude": c.exclude,
             "examples": list(c.examples), "keywords": list(c.keywords),
-            **({"coded": counts.get(c.id, 0)} if counts else {})})
+            **({"coded": coded.get(c.id, 0)} if counts else {})})
     return {"name": cb.name, "version": cb.version, "codes": codes}
 
 
@@ -89,7 +89,7 @@ def _coding(row: dict[str, Any], text: str) -> dict[str, Any]:
     start, end = int(row["start"]), int(row["end"])
     out = {"id": int(row["coding_id"]), "segment": row["segment_id"], "start": start,
            "end": end, "code": row["code"], "coder": row["coder"], "source": row["source"],
-           "status": row["status"], "text": text[start:end]}
+           "status": row["status"], "text": quote(text, start, end)}
     if row["status"] == "suggested" or row.get("origin"):
         out["confidence"] = _clean(row["confidence"])
         out["origin"] = _clean(row.get("origin"))

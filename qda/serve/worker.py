@@ -7,7 +7,10 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from qda.project import Project
 
 T = TypeVar("T")
 
@@ -18,7 +21,7 @@ class ProjectWorker:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qda-project")
-        self._project = None
+        self._project: Project | None = None
 
     def _run(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
         if self._project is None:

@@ -6,9 +6,9 @@ transaction, so a whole command commits or rolls back as one.
 
 :class:`Store` is put together from one part per kind of row (``documents.py``,
 ``codes.py``, ``codings.py``, ``framework.py``, ``memos.py``, ``anonymity.py``, ``backups.py``,
-``llmcache.py``) over
-the connection in ``base.py``; the schema is in ``migrations.py``; ``safety.py`` checks a
-file before it is opened.
+``llmcache.py``), each a subclass of the connection's :class:`~qda.store.base.StoreBase`
+(``base.py``); the schema is in ``migrations.py``; ``safety.py`` checks a file before it is
+opened.
 """
 
 from qda.store import migrations

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from qda.errors import ProjectError
-from qda.store.base import now
+from qda.store.base import StoreBase, now
 
 __all__ = ["AnonymityRows", "ORIGINALS_TABLE", "REWRITTEN"]
 
@@ -70,7 +70,7 @@ _ROW_NAME = {
 }
 
 
-class AnonymityRows:
+class AnonymityRows(StoreBase):
     """Rewriting words in place, keeping originals apart. (A part of :class:`~qda.store.Store`.)"""
 
     def secure_delete(self, on: bool = True) -> None:
@@ -166,11 +166,11 @@ class AnonymityRows:
                        ) -> int:
         """(table, row name, column, original value) into the originals table."""
         stamp = now()
-        rows = [(stamp, key_sha256, *r) for r in rows]
+        stamped = [(stamp, key_sha256, *r) for r in rows]
         self._write_many(
             f"INSERT INTO {ORIGINALS_TABLE} (anonymised_at, key_sha256, table_name, row_key,"
-            " column_name, original) VALUES (?, ?, ?, ?, ?, ?)", rows)
-        return len(rows)
+            " column_name, original) VALUES (?, ?, ?, ?, ?, ?)", stamped)
+        return len(stamped)
 
     def originals(self) -> pd.DataFrame:
         """The originals kept by ``--keep-original`` (only this method reads them)."""

@@ -24,6 +24,7 @@ import pandas as pd
 
 from qda.errors import ProjectError
 from qda.store import migrations, safety
+from qda.store.base import StoreBase
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -202,7 +203,7 @@ def replace_damaged(project: Path, source: Path) -> Path:
     return kept
 
 
-class BackupRows:
+class BackupRows(StoreBase):
     """Backups of the open project. (A part of :class:`~qda.store.Store`.)"""
 
     def backup(self, reason: str, *, out: str | Path | None = None) -> Path:

@@ -1,4 +1,7 @@
-"""The store's connection: opening, transactions, settings, history.
+"""The store's connection: opening, transactions, settings, history, and the check that
+rows read back end inside their document's text. Every part of the store
+(``documents.py``, ``codings.py`` ...) subclasses :class:`StoreBase`, so what the parts
+share is declared here, once, and a part never calls another part's methods.
 
 Everyone else hands the store plain rows (dicts, DataFrames) and gets DataFrames
 back. Writes happen inside :meth:`Store.transaction`; nested use joins the outer
@@ -12,7 +15,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +25,6 @@ import pandas as pd
 
 from qda.errors import ProjectError
 from qda.store import migrations, safety
-from qda.store.backups import make_backup
 
 __all__ = ["StoreBase", "busy_timeout", "now"]
 
@@ -84,6 +86,8 @@ class StoreBase:
         self.read_only: str | None = None
         #: Things the person opening the project should know (shown by the CLI).
         self.warnings: list[str] = []
+        #: Each document's text length, keyed by the file's change stamp (see _text_lengths).
+        self._lengths: tuple[tuple[int, int], dict[str, int]] | None = None
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -150,7 +154,10 @@ class StoreBase:
                     "writable (chmod u+w) and open it again")
             if todo and migrations.applied(conn):
                 # Never migrate a researcher's project without a copy of it as it was;
-                # a brand-new file has nothing to keep.
+                # a brand-new file has nothing to keep. (Imported here: the backups part
+                # of the store builds on this module.)
+                from qda.store.backups import make_backup
+
                 make_backup(conn, path, f"before-migration-{todo[0].id}")
             if not read_only:
                 conn.execute(f"PRAGMA journal_mode = {journal}")
@@ -183,6 +190,11 @@ class StoreBase:
         self._conn.close()
 
     # --------------------------------------------------------------- transactions
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a :meth:`transaction` is open on this store (its writes not committed)."""
+        return bool(self._depth)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One atomic unit of work; nested calls join the outermost transaction."""
@@ -249,7 +261,7 @@ class StoreBase:
             except sqlite3.Error:   # SQLite has already rolled back (e.g. on an I/O error)
                 pass
 
-    def _write(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+    def _write(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
         assert self._depth, "writes happen inside Store.transaction()"
         return self._conn.execute(sql, params)
 
@@ -296,6 +308,38 @@ class StoreBase:
     # ---------------------------------------------------------------------- checks
     def integrity_check(self) -> str:
         return self._conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def check_ends(self, rows: pd.DataFrame, what: str, id_column: str) -> None:
+        """Refuse rows (segments or codings, with ``document_id`` and ``end``) that end
+        beyond their document's text: a project changed outside qda, whose offsets, sliced,
+        would quote the wrong words silently. One pass over the rows' ends per document."""
+        if rows.empty:
+            return
+        lengths = self._text_lengths()
+        for document_id, end in rows.groupby("document_id", sort=False)["end"].max().items():
+            length = lengths.get(document_id)
+            if length is None or end <= length:
+                continue
+            text = self._conn.execute("SELECT text FROM documents WHERE id = ?",
+                                      (document_id,)).fetchone()[0]
+            if end <= len(text):         # SQLite's length() stops at a NUL character
+                continue
+            bad = rows[(rows["document_id"] == document_id) & (rows["end"] > len(text))]
+            raise safety.damaged(
+                self.path, f"{what} {bad[id_column].iloc[0]} of document {document_id!r} ends at "
+                f"character {int(bad['end'].iloc[0]):,}, beyond the end of its text "
+                f"({len(text):,} characters), so it would quote the wrong words")
+
+    def _text_lengths(self) -> dict[str, int]:
+        """Each document's text length, read again only after the file changed (this
+        connection's writes or another's)."""
+        stamp = (self._conn.execute("PRAGMA data_version").fetchone()[0],
+                 self._conn.total_changes)
+        cached = self._lengths
+        if cached is None or cached[0] != stamp:
+            cached = self._lengths = (stamp, dict(self._conn.execute(
+                "SELECT id, length(text) FROM documents")))
+        return cached[1]
 
 
 def _projects_near(path: Path, limit: int = 8) -> list[str]:

@@ -10,13 +10,14 @@ from typing import Any
 import pandas as pd
 
 from qda.store import safety
+from qda.store.base import StoreBase
 
 __all__ = ["CodeRows"]
 
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
-class CodeRows:
+class CodeRows(StoreBase):
     """The codes of the codebook. (A part of :class:`~qda.store.Store`.)"""
 
     def codes(self) -> pd.DataFrame:

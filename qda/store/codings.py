@@ -8,12 +8,12 @@ from typing import Any
 
 import pandas as pd
 
-from qda.store.base import now
+from qda.store.base import StoreBase, now
 
 __all__ = ["CodingRows"]
 
 
-class CodingRows:
+class CodingRows(StoreBase):
     """Codings, the archive, reviews. (A part of :class:`~qda.store.Store`.)"""
 
     # ------------------------------------------------------- re-anchoring, archive
@@ -186,7 +186,8 @@ class CodingRows:
 
     def codings(self, ids: Iterable[int] | None = None) -> pd.DataFrame:
         """Every coding (``ids``: only those, for a review of a few by id)."""
-        where, params = "", ()
+        where = ""
+        params: tuple[int, ...] = ()
         if ids is not None:
             params = tuple(int(i) for i in ids)[:30000]
             where = f" WHERE c.id IN ({', '.join('?' * len(params))})" if params else \

@@ -8,13 +8,12 @@ from typing import Any
 
 import pandas as pd
 
-from qda.store import safety
-from qda.store.base import now
+from qda.store.base import StoreBase, now
 
 __all__ = ["DocumentRows"]
 
 
-class DocumentRows:
+class DocumentRows(StoreBase):
     """Documents, versions, participants, speakers, segments. (A part of :class:`~qda.store.Store`.)"""
 
     # ------------------------------------------------------------------ documents
@@ -90,38 +89,6 @@ class DocumentRows:
     def document_texts(self) -> dict[str, str]:
         return dict(self._conn.execute("SELECT id, text FROM documents"))
 
-    def check_ends(self, rows: pd.DataFrame, what: str, id_column: str) -> None:
-        """Refuse rows (segments or codings, with ``document_id`` and ``end``) that end
-        beyond their document's text: a project changed outside qda, whose offsets, sliced,
-        would quote the wrong words silently. One pass over the rows' ends per document."""
-        if rows.empty:
-            return
-        lengths = self._text_lengths()
-        for document_id, end in rows.groupby("document_id", sort=False)["end"].max().items():
-            length = lengths.get(document_id)
-            if length is None or end <= length:
-                continue
-            text = self._conn.execute("SELECT text FROM documents WHERE id = ?",
-                                      (document_id,)).fetchone()[0]
-            if end <= len(text):         # SQLite's length() stops at a NUL character
-                continue
-            bad = rows[(rows["document_id"] == document_id) & (rows["end"] > len(text))]
-            raise safety.damaged(
-                self.path, f"{what} {bad[id_column].iloc[0]} of document {document_id!r} ends at "
-                f"character {int(bad['end'].iloc[0]):,}, beyond the end of its text "
-                f"({len(text):,} characters), so it would quote the wrong words")
-
-    def _text_lengths(self) -> dict[str, int]:
-        """Each document's text length, read again only after the file changed (this
-        connection's writes or another's)."""
-        stamp = (self._conn.execute("PRAGMA data_version").fetchone()[0],
-                 self._conn.total_changes)
-        cached = getattr(self, "_lengths", None)
-        if cached is None or cached[0] != stamp:
-            cached = self._lengths = (stamp, dict(self._conn.execute(
-                "SELECT id, length(text) FROM documents")))
-        return cached[1]
-
     # --------------------------------------------------------------- participants
     def upsert_participant(self, pid: str, *, label: str, attributes: Mapping[str, Any],
                            auto: bool = False) -> None:
@@ -161,7 +128,7 @@ class DocumentRows:
         wide.columns.name = None
         # An attribute named like one of the columns above (stored by an older qda or
         # another program) becomes attribute_<name> instead of clashing with it.
-        renamed = {}
+        renamed: dict[str, str] = {}
         for name in wide.columns:
             new = name
             while new in base.columns or new in renamed.values():
@@ -296,7 +263,8 @@ class DocumentRows:
         """Words (whitespace-separated) in each document's segments, not interviewer turns
         (``documents``: only those). Sliced in Python: SQLite's substr counts characters
         from the start of the text for every segment, which is slow on long documents."""
-        where, params = "", ()
+        where = ""
+        params: tuple[str, ...] = ()
         if documents is not None:
             params = tuple(documents)
             if not params:

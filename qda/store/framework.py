@@ -7,12 +7,12 @@ from typing import Any
 
 import pandas as pd
 
-from qda.store.base import now
+from qda.store.base import StoreBase, now
 
 __all__ = ["FrameworkRows"]
 
 
-class FrameworkRows:
+class FrameworkRows(StoreBase):
     """Framework summaries. (A part of :class:`~qda.store.Store`.)"""
 
     def framework_summaries(self) -> pd.DataFrame:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from qda.store.base import now
+from qda.store.base import StoreBase, now
 
 __all__ = ["LlmAnswerRows"]
 
 
-class LlmAnswerRows:
+class LlmAnswerRows(StoreBase):
     """Cached answers of LLM endpoints. (A part of :class:`~qda.store.Store`.)"""
 
     def llm_answers(self, keys: Iterable[str]) -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from qda.store.base import now
+from qda.store.base import StoreBase, now
 
 __all__ = ["MemoRows", "MEMO_TARGETS"]
 
@@ -18,7 +18,7 @@ _COLUMNS = ("id AS memo_id, target, target_id, title, text, author, created_at, 
             " updated_at")
 
 
-class MemoRows:
+class MemoRows(StoreBase):
     """Memos. (A part of :class:`~qda.store.Store`.)"""
 
     def memos(self) -> pd.DataFrame:
@@ -44,7 +44,8 @@ class MemoRows:
             " updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (target, target_id, title, text, author, created_at or stamp,
              updated_by or author, updated_at or created_at or stamp))
-        return int(cur.lastrowid)
+        assert cur.lastrowid is not None   # set by every INSERT
+        return cur.lastrowid
 
     def update_memo(self, memo_id: int, *, text: str, title: str, who: str) -> None:
         self._write("UPDATE memos SET text = ?, title = ?, updated_by = ?, updated_at = ?"
