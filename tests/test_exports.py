@@ -115,7 +115,7 @@ def _check_figures(path, project, *, agreement: bool):
     assert framework["participant"].tolist() == participants["participant_id"].tolist()
     # Agreement
     if agreement:
-        result = reports._agreement(project, reports.agreement_coders(project)).to_frame()
+        result = project.agreement(reports.agreement_coders(project)).to_frame()
         sheet = frames["Agreement"]
         assert sheet["code_id"].tolist() == result["code_id"].tolist()
         np.testing.assert_allclose(sheet["percent_agreement"].astype(float),

@@ -30,7 +30,7 @@ LAYERS: list[set[str]] = [
     {"store"},
     {"documents"},
     {"project"},
-    {"reports", "outputs"},
+    {"reports"},
     {"workflow"},
     {"serve"},
     {"cli"},

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 import qda
-from qda import outputs
 from qda.cli import cli
 from qda.errors import InputError
 from qda.project import Project
+from qda.reports import guard as outputs
 
 
 def _edited(folder: Path, stem: str) -> list[Path]:

@@ -411,3 +411,28 @@ def test_word_counts_follow_a_new_version_of_a_document(project_path, tmp_path):
         p.ingest([changed])
         after = p.document_overview().set_index("document")["words"]
     assert after["int-a"] == 6 and after["int-b"] == before["int-b"]
+
+
+# ---------------------------------------------------------------------- exports
+def test_export_writes_qda_run_s_files_beside_the_project(client, project_path):
+    r = client.post("/api/export")
+    assert r.status_code == 200, r.text
+    done = r.json()
+    folder = project_path.parent
+    assert done["folder"] == str(folder)
+    assert done["written"][0] == "qda-database.xlsx" and done["written"][-1] == "quotes.md"
+    assert all((folder / name).is_file() for name in done["written"])
+    assert any(name.startswith("charts/") for name in done["written"])
+    assert done["warnings"] == [] and done["codings_used"]
+    (folder / "quotes.md").write_text("my picked quotes", encoding="utf-8")
+    again = client.post("/api/export").json()
+    assert len(again["warnings"]) == 1 and "quotes.md: was changed" in again["warnings"][0]
+    kept = list(folder.glob("quotes.edited-*.md"))
+    assert kept and kept[0].read_text(encoding="utf-8") == "my picked quotes"
+    assert client.get("/api/export").status_code == 405
+
+
+def test_export_needs_the_token_in_a_header(anonymous, project_path):
+    anonymous.get(f"/?token={TOKEN}")
+    assert anonymous.post("/api/export").status_code == 403
+    assert not (project_path.parent / "qda-database.xlsx").exists()

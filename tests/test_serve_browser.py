@@ -248,6 +248,11 @@ def test_documents_filter_codes_and_matrix_pages(world_copy, tmp_path):
         page.wait_for_selector("#cell-quotes:not([hidden]) li")
         link = page.locator("#cell-list a").first.get_attribute("href")
         assert link.startswith("/documents/")
+        page.click("#export")          # the matrix page writes qda run's files beside it
+        page.wait_for_selector("#toast.show")
+        assert page.inner_text("#toast").startswith("Wrote "), page.inner_text("#toast")
+        assert (world_copy.parent / "qda-database.xlsx").is_file()
+        assert (world_copy.parent / "quotes.md").is_file()
         page.goto(s["base"] + "/codes")
         page.fill("form[data-action='add'] input[name='code']", "new_code")
         page.fill("form[data-action='add'] input[name='name']", "A new code")

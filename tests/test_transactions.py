@@ -236,7 +236,7 @@ def test_every_export_is_written_beside_and_renamed_so_an_interrupted_one_leaves
                                 + ["--project", str(sample_run.project)])
     assert isinstance(result.exception, Interrupted), (result.output, result.exception)
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    # a file qda never wrote is first copied aside (qda/outputs.py) for the files people
+    # a file qda never wrote is first copied aside (qda/reports/guard.py) for the files people
     # work in; the copy holds the old bytes too
     kept = {p: b for p, b in after.items() if ".edited-" in p.name}
     assert all(b == b"old export" for b in kept.values())

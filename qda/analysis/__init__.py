@@ -1,7 +1,8 @@
 """Analysis: tables in, tables out (pandas DataFrames), no I/O except reading back a
 framework sheet. One module per analysis: ``matrix``, ``crosstab``, ``framework``,
-``cooccurrence``, ``agreement``, ``saturation``, ``quotes``; ``select`` decides which codings
-they use and ``columns`` which codes they show (depth or a list, rolled up)."""
+``cooccurrence``, ``agreement``, ``saturation``, ``quotes``, ``segments`` (the segment
+table people read); ``select`` decides which codings they use and ``columns`` which
+codes they show (depth or a list, rolled up)."""
 
 from qda.analysis.agreement import (
     AGREEMENT_COLUMNS,
@@ -24,12 +25,14 @@ from qda.analysis.framework import (
 from qda.analysis.matrix import VALUES, code_matrix, coded_segments
 from qda.analysis.quotes import QUOTE_COLUMNS, coded_quotes
 from qda.analysis.saturation import saturation
+from qda.analysis.segments import SEGMENT_COLUMNS, segment_table
 from qda.analysis.select import CodingSelection, select_codings
 
 __all__ = [
     "AGREEMENT_COLUMNS",
     "FRAMEWORK_SHEET",
     "QUOTE_COLUMNS",
+    "SEGMENT_COLUMNS",
     "UNITS",
     "VALUES",
     "Agreement",
@@ -51,5 +54,6 @@ __all__ = [
     "percent_agreement",
     "read_framework_summaries",
     "saturation",
+    "segment_table",
     "select_codings",
 ]

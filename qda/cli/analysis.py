@@ -210,28 +210,18 @@ def framework(ctx, out, depth, codes, coders, sources, statuses, project_path) -
     if out is not None and out.suffix.lower() not in (".xlsx", ".csv"):
         raise InputError(f"{out}: write the framework matrix as .xlsx or .csv")
     chosen = filters(coders, sources, statuses)
-    from qda.outputs import WORKBOOK_HINT
+    from qda.reports.guard import WORKBOOK_HINT
     with _open(project_path) as project:
         table = project.framework(depth=parse_depth(depth, 1), codes=parse_list(codes),
                                   **chosen)
         basis = project.select_codings(**chosen).description
-        name = project.path.name
         click.echo(f"# {basis}", err=True)
         if out is None or out.suffix.lower() == ".csv":
             _write_table(table, out, project=project, hint=WORKBOOK_HINT)
             return
-        from qda.export.excel import Sheet, write_workbook
+        from qda.reports import write_framework
         with _guard(project, out, hint=WORKBOOK_HINT):
-            write_workbook(out, about=[
-                ("Project", name), ("Codings used", basis),
-                ("Sheet Framework", "One row per participant. For each theme, '<code id> | "
-                 "quotes' holds the participant's coded segments ([segment id] quote) and "
-                 "'<code id> | summary' is for your summary. Keep the headers and the "
-                 "participant column."),
-                ("Importing", f"qda framework import {out.name} --by NAME: a filled summary "
-                 "cell sets the summary, an empty one leaves the project's as it is, '-' "
-                 "clears it."),
-            ], sheets=[Sheet("Framework", table, freeze_columns=1)])
+            write_framework(out, table, project=project.path.name, basis=basis)
     click.echo(f"Wrote {out} ({len(table)} participants); fill in the summary columns, "
                f"then: qda framework import {out.name} --by NAME", err=True)
 

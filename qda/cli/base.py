@@ -95,10 +95,10 @@ def _account_for(report) -> None:
 def _guard(project, *paths: Path | None, hint: str = ""):
     """Around writing files people work in (sheets to fill, the workbook, quote banks):
     a copy of each one changed since qda wrote it is kept first, and the user told."""
-    from qda import outputs
-    with outputs.guarded(project, *[p for p in paths if p is not None]) as kept:
+    from qda.reports import guard
+    with guard.guarded(project, *[p for p in paths if p is not None]) as kept:
         yield
-    _warn([outputs.kept_note(original, copy, hint) for original, copy in kept])
+    _warn([guard.kept_note(original, copy, hint) for original, copy in kept])
 
 
 def _write_table(df, out: Path | None, *, project=None, hint: str = "") -> None:

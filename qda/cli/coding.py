@@ -154,7 +154,7 @@ def code_consensus(coders, rule, name, keep_edits, out, project_path) -> None:
 @_fail_cleanly
 def code_sheet(file, coder, codes, documents, no_suggestions, project_path) -> None:
     """Write a coding sheet (.xlsx) for a person to fill with x marks."""
-    from qda.outputs import SHEET_HINT
+    from qda.reports.guard import SHEET_HINT
     with _open(project_path) as project, _guard(project, file, hint=SHEET_HINT):
         project.coding_sheet(file, coder=coder, documents=documents or None,
                              codes=[c.strip() for c in codes.split(",") if c.strip()]
@@ -268,7 +268,7 @@ def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out, h
         if next_n is not None:
             ranked = project.next_to_code(from_coder=from_coder, n=next_n, seed=seed)
             target = sheet or Path(f"next-{from_coder}.xlsx")
-            from qda.outputs import SHEET_HINT
+            from qda.reports.guard import SHEET_HINT
             with _guard(project, target, hint=SHEET_HINT):
                 project.coding_sheet(target, coder=from_coder,
                                      segments=list(ranked["segment_id"]))

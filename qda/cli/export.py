@@ -8,9 +8,9 @@ import click
 
 from qda.cli.base import (
     _fail_cleanly,
-    _guard,
     _open,
     _project_option,
+    _warn,
     cli,
 )
 
@@ -47,14 +47,12 @@ def export(xlsx, constant_memory, charts, groups, quotes, order, qdpx, qdc, sugg
     REFI-QDA files for other QDA programs."""
     from qda import reports
     from qda.errors import InputError
-    from qda.outputs import WORKBOOK_HINT
 
     if not (xlsx or charts or quotes or qdpx or qdc):
         raise InputError("say what to export: --xlsx F, --charts DIR, --quotes F, --qdpx F "
                          "and/or --qdc F")
-    if quotes and quotes.suffix.lower() not in reports.QUOTE_FORMATS:
-        raise InputError(f"{quotes}: the quote bank is written as Markdown (.md) or Word "
-                         "(.docx); name the file with one of those extensions")
+    if quotes:
+        reports.check_quote_path(quotes)
     if qdpx and qdpx.suffix.lower() != ".qdpx":
         raise InputError(f"{qdpx}: a REFI-QDA project is written as .qdpx; name it .qdpx")
     if qdc and qdc.suffix.lower() != ".qdc":
@@ -65,18 +63,12 @@ def export(xlsx, constant_memory, charts, groups, quotes, order, qdpx, qdc, sugg
         raise InputError("--suggestions is for --qdpx (the project file); add --qdpx F")
     with _open(project_path) as project:
         written = []
-        # the workbook, charts and quote bank read the same tables: once
-        data = reports.read_inputs(project) if (xlsx or charts or quotes) else None
-        if xlsx:
-            with _guard(project, xlsx, hint=WORKBOOK_HINT):
-                written.append(reports.export_workbook(
-                    project, xlsx, constant_memory=constant_memory, data=data))
-        if charts:
-            written += reports.export_charts(project, charts, group=list(groups) or None,
-                                             data=data)
-        if quotes:
-            with _guard(project, quotes):
-                written.append(reports.export_quotes(project, quotes, order=order, data=data))
+        if xlsx or charts or quotes:
+            result = reports.export_all(project, workbook=xlsx, charts=charts, quotes=quotes,
+                                        group=list(groups) or None, order=order,
+                                        constant_memory=constant_memory)
+            _warn(result.warnings)
+            written += result.paths
         if qdpx:
             written.append(project.export_qdpx(qdpx, suggestions=suggestions))
         if qdc:

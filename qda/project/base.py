@@ -28,6 +28,7 @@ import pandas as pd
 from spacy.language import Language
 
 from qda import analysis
+from qda.analysis.segments import segment_table
 from qda.codebook import Codebook
 from qda.ingest.source import RESERVED_ATTRIBUTES, attribute_column
 from qda.offsets import quotes
@@ -66,6 +67,13 @@ class ProjectBase:
     @property
     def path(self) -> Path:
         return self._store.path
+
+    @property
+    def store(self) -> Store:
+        """The project's store, for readers below the faces that need its tables as
+        stored (:mod:`qda.reports` reads what the exports need through it). Change the
+        project through its methods: they keep one transaction per write and the history."""
+        return self._store
 
     def close(self) -> None:
         self._store.close()
@@ -169,21 +177,8 @@ class ProjectBase:
                        participants: pd.DataFrame, *, interviewer: bool = False
                        ) -> pd.DataFrame:
         """:meth:`segments` from tables already read (the store's segments, the texts,
-        :meth:`_participants`)."""
-        if not interviewer:
-            segs = segs[~segs["is_interviewer"]]
-        segs = segs.assign(text=quotes(texts, segs["document_id"], segs["start"], segs["end"]))
-        attrs = participants.drop(columns=["label", "auto"])
-        out = segs.merge(attrs, on="participant_id", how="left")
-        out = out.rename(columns={"document_id": "document", "participant_id": "participant"})
-        cols = ["segment_id", "document", "participant", "speaker", "unit", "start", "end", "text"]
-        cols += [c for c in attrs.columns if c != "participant_id"]
-        # Extended columns, last and only when some segment has them (survey questions,
-        # cue times), so the design's column order is kept.
-        cols += [c for c in ("question", "begin_time", "end_time") if out[c].notna().any()]
-        if interviewer:
-            cols.append("is_interviewer")
-        return out[cols].reset_index(drop=True)
+        :meth:`_participants`): :func:`qda.analysis.segment_table`."""
+        return segment_table(segs, texts, participants, interviewer=interviewer)
 
     def codings(self, *, coders: Iterable[str] | None = None, sources: Iterable[str] | None = None,
                 statuses: Iterable[str] | None = None) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """The JSON API the page uses (and scripts may): documents, a document with its turns,
 codings and suggestions, add and remove a coding, accept, reject and reopen a
-suggestion, the codebook and its edits, a code's quotes, the matrix and a cell's quotes.
+suggestion, the codebook and its edits, a code's quotes, the matrix and a cell's quotes,
+and the exports (the workbook, charts and quote bank ``qda run`` writes, beside the project).
 
 Every write calls one public :class:`qda.Project` method: one transaction, one history
 row. Errors come back as ``{"error": "..."}``: 400 for bad input, 409 for a conflict
@@ -196,6 +197,22 @@ async def matrix_cell(request: Request):
         views.cell_quotes, row=q["row"], theme=q["theme"], rows=q.get("rows", "participant")))
 
 
+@handler
+async def export(request: Request):
+    """The research database, charts and quote bank into the project's folder, under the
+    names ``qda run`` uses (:func:`qda.reports.export_all`; a workbook or quote bank
+    someone edited is kept first and said in ``warnings``)."""
+    def write(project):
+        from qda.reports import export_all
+        folder = project.path.parent
+        done = export_all(project, folder)
+        return {"folder": str(folder),
+                "written": [p.relative_to(folder).as_posix() for p in done.paths],
+                "warnings": done.warnings, "codings_used": done.codings_used}
+
+    return JSONResponse(await request.app.state.project(write))
+
+
 ROUTES = [
     Route("/api/documents", documents, methods=["GET"]),
     Route("/api/documents/{document:path}", document, methods=["GET"]),
@@ -209,4 +226,5 @@ ROUTES = [
     Route("/api/codes/{code}/quotes", code_quotes, methods=["GET"]),
     Route("/api/matrix", matrix, methods=["GET"]),
     Route("/api/matrix/cell", matrix_cell, methods=["GET"]),
+    Route("/api/export", export, methods=["POST"]),
 ]

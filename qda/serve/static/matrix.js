@@ -1,6 +1,19 @@
-// The matrix: a cell opens its quotes.
+// The matrix: a cell opens its quotes; the export button writes qda run's files.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("export").addEventListener("click", async (e) => {
+    e.target.disabled = true;
+    try {
+      const done = await Qda.api("POST", "/api/export");
+      const kept = done.warnings.length ? " " + done.warnings.join(" ") : "";
+      Qda.toast("Wrote " + done.written.length + " files into " + done.folder + "." + kept,
+                done.warnings.length ? "error" : "");
+    } catch (err) {
+      Qda.toast(err.message, "error");
+    } finally {
+      e.target.disabled = false;
+    }
+  });
   const table = document.querySelector("table.matrix");
   const box = document.getElementById("cell-quotes");
   const list = document.getElementById("cell-list");

@@ -48,7 +48,7 @@ def _remembered(project: Project) -> dict[str, dict]:
     that shape (a project changed outside qda) is forgotten: its file then counts as
     edited and is kept, the safe side, instead of failing after an export was written."""
     try:
-        seen = project._store.get_setting(_SETTING, {})
+        seen = project.store.get_setting(_SETTING, {})
     except QdaError:          # not JSON
         return {}
     if not isinstance(seen, dict):
@@ -117,7 +117,7 @@ SHEET_HINT = "marks in it go into the project with `qda code import {kept} --cod
 def remember_written(project: Project, *paths: str | Path) -> None:
     """Record what qda just wrote at ``paths``, so an unchanged file is not kept as
     edited next time. Nothing is recorded in a read-only project."""
-    if project._store.read_only:
+    if project.store.read_only:
         return
     seen = _remembered(project)
     for path in paths:
@@ -131,8 +131,8 @@ def remember_written(project: Project, *paths: str | Path) -> None:
     while len(seen) > _MAX_REMEMBERED:
         seen.pop(next(iter(seen)))
     try:
-        with project._store.transaction():
-            project._store.set_setting(_SETTING, seen)
+        with project.store.transaction():
+            project.store.set_setting(_SETTING, seen)
     except QdaError:
         # locked by another program past the busy timeout: the file is written, only its
         # record is not (next time it is kept as edited: the safe side)
