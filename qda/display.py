@@ -95,7 +95,7 @@ def project_html(project) -> str:
     """A project at a glance: counts, the codings analyses use, memos, and the
     participants by themes (segments coded, sub-themes rolled up), shaded."""
     counts = project.summary()
-    memos = len(project._store.memos())
+    memos = len(project.store.memos())
     lines = [
         ("documents", counts["documents"]), ("participants", counts["participants"]),
         ("segments", f"{counts['segments']} (+{counts['interviewer_turns']} interviewer "
