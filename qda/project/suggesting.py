@@ -66,6 +66,15 @@ class Suggesting:
         texts = segs.set_index("segment_id")["text"]
         return texts, [frozenset(codes.get(sid, ())) for sid in texts.index]
 
+    def _contexts(self, segment_ids) -> pd.DataFrame:
+        """Each segment's surroundings in its document (the words before and after it,
+        its position), in the order of ``segment_ids``: what the chosen helper's context
+        candidates learn from."""
+        from qda.coding.context import segment_contexts
+
+        segs = self._store.segments().set_index("segment_id").loc[list(segment_ids)]
+        return segment_contexts(segs, self._store.document_texts())
+
     def _fit_suggester(self, coder: str, *, seed: int, features: str,
                        helper: str = "calibrated"):
         from qda.coding.learn import SuggestModel
@@ -76,7 +85,7 @@ class Suggesting:
                 from qda.coding.choose import ChosenSuggester, definition_texts
                 defs = definition_texts(self.codebook, {c for s in labels for c in s})
                 model = ChosenSuggester(definitions=defs, random_state=seed)
-                return model.fit(texts, labels), texts
+                return model.fit(texts, labels, context=self._contexts(texts.index)), texts
             return SuggestModel(features=features, random_state=seed).fit(texts, labels), texts
 
     def _uncoded(self, coder: str, taught: pd.Series) -> pd.Series:
@@ -110,8 +119,8 @@ class Suggesting:
         model, taught = self._fit_suggester(from_coder, seed=seed, features=features,
                                             helper=helper)
         uncoded = self._uncoded(from_coder, taught)
-        found = (model.suggestions(uncoded) if helper == "chosen" else
-                 model.suggestions(uncoded, threshold=threshold))
+        found = (model.suggestions(uncoded, context=self._contexts(uncoded.index))
+                 if helper == "chosen" else model.suggestions(uncoded, threshold=threshold))
         report = SuggestReport(coder=from_coder, taught=len(taught), codes=list(model.codes_),
                                skipped=dict(model.skipped_))
         cb, stamp = self.codebook, now()
@@ -179,7 +188,9 @@ class Suggesting:
         with _as_coder(from_coder):
             return evaluate(texts, labels, folds=folds, seed=seed, rules_hits=hits,
                             threshold=threshold, features=features, helpers=helpers,
-                            definitions=definition_texts(cb, {c for s in labels for c in s}))
+                            definitions=definition_texts(cb, {c for s in labels for c in s}),
+                            context=self._contexts(texts.index) if "chosen" in helpers
+                            else None)
 
     def next_to_code(self, *, from_coder: str, n: int = 20, seed: int = 0,
                      features: str = "words+chars") -> pd.DataFrame:
