@@ -13,7 +13,11 @@ Helpers:
   threshold 0.5), :func:`qda.coding.evaluate.evaluate`;
 - ``chosen``: :class:`qda.coding.choose.ChosenSuggester` (features and threshold per
   code by inner 3-fold CV; needs ``pip install -e '.[embeddings]'`` for the embedding
-  candidates, else it chooses among what is installed);
+  candidates, else it chooses among what is installed), given each highlight's context
+  (``qda.coding.context.segment_contexts``), and the same fitted models with
+  ``at_least_one_code`` (``chosen+at-least-one``, valid for highlights only);
+  ``--variants`` adds ``chosen-no-context`` and ``chosen-text-only`` (the earlier
+  candidates);
 - ``definitions``: cold start, no coding used: each highlight gets the code whose
   definition its MiniLM embedding is most similar to (the issue's 0.17 baseline).
 

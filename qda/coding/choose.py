@@ -8,12 +8,19 @@ project with tens of codings and one with thousands each get what works for them
 by code; ``choice()`` says what was chosen and why.
 
 Candidates (``CANDIDATES``; those needing sentence embeddings are left out, and listed
-in ``unavailable_``, when the optional extra is not installed):
+in ``unavailable_``, when the optional extra is not installed, and those needing the
+segments' context when ``fit`` is given no ``context``):
 
 - ``words+chars``: TF-IDF word 1-2-grams and character 2-5-grams;
-- ``embeddings``: all-MiniLM-L6-v2 sentence embeddings;
-- ``words+chars+embeddings+definitions``: all of these, plus the text's cosine
-  similarity to each code's definition (name, description, include notes, examples).
+- ``words+chars+context+position``: those, plus TF-IDF words of the text around the
+  segment and the tenth of the document it starts in (:mod:`qda.coding.context`);
+- ``words+chars+embeddings+definitions+context+context_embeddings+position``: all of
+  these, plus all-MiniLM-L6-v2 sentence embeddings of the segment and of its context,
+  and the segment's cosine similarity to each code's definition.
+
+Feature names (``ALL_FEATURES``) join with ``+``; ``a|b`` blends two candidates (the
+mean of their probabilities). ``TEXT_CANDIDATES`` is the earlier, context-free set.
+On SERDIF (5-fold) the default set reached macro kappa 0.571, the text set 0.515.
 
 Each code gets one class-balanced logistic regression (liblinear, dual) on its chosen
 candidate's features, *uncalibrated*: a fixed threshold over calibrated probabilities
@@ -63,7 +70,7 @@ CONTEXT_FEATURES = ("context", "context_embeddings", "position")
 ALL_FEATURES = ("words", "chars", "lemmas", "embeddings", "definitions", *CONTEXT_FEATURES)
 POSITION_BINS = 10     # tenths of the document
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.1, 0.95, 0.05))
-VERSION = "1"
+VERSION = "2"   # 2: context candidates; at-least-one only when asked
 
 
 def definition_texts(codebook, codes) -> dict[str, str]:
