@@ -63,7 +63,12 @@ def test_without_the_embeddings_extra_it_chooses_among_what_is_installed(data, m
     assert set(model.choice()["features"]) == {"words+chars"}
     # without embeddings, and without the segments' context, only words+chars is left
     assert set(model.unavailable_) == set(choose.CANDIDATES) - {"words+chars"}
-    assert "embeddings" in model.unavailable_
+    assert all("embeddings" in c or "context" in c for c in model.unavailable_)
+    # given the context, the candidate that needs only it competes again
+    context = pd.DataFrame({"context": texts[::-1], "position": 0.5})
+    with_context = ChosenSuggester().fit(texts, labels, context=context)
+    assert "words+chars+context+position" in with_context.candidates_
+    assert all("embeddings" in c for c in with_context.unavailable_)
     with pytest.raises(InputError, match="pip install qda\\[embeddings\\]"):
         ChosenSuggester(candidates=["embeddings"]).fit(texts, labels)
 
