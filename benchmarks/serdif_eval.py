@@ -13,7 +13,11 @@ Helpers:
   threshold 0.5), :func:`qda.coding.evaluate.evaluate`;
 - ``chosen``: :class:`qda.coding.choose.ChosenSuggester` (features and threshold per
   code by inner 3-fold CV; needs ``pip install -e '.[embeddings]'`` for the embedding
-  candidates, else it chooses among what is installed);
+  candidates, else it chooses among what is installed), given each highlight's context
+  (``qda.coding.context.segment_contexts``), and the same fitted models with
+  ``at_least_one_code`` (``chosen+at-least-one``, valid for highlights only);
+  ``--variants`` adds ``chosen-no-context`` and ``chosen-text-only`` (the earlier
+  candidates);
 - ``codebook``: the cold start, no coding used (:func:`qda.coding.coldstart.cold_start`:
   similarity to the codebook's definitions, z-scored per code over the highlights,
   self-trained), with sentence embeddings when installed, and ``codebook-lexical``
@@ -40,7 +44,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qda.coding.choose import ChosenSuggester, definition_texts  # noqa: E402
+from qda.coding.choose import TEXT_CANDIDATES, ChosenSuggester, definition_texts  # noqa: E402
+from qda.coding.context import segment_contexts  # noqa: E402
 from qda.coding.evaluate import _binary, evaluate, score_helper, stratified_folds  # noqa: E402
 from qda.coding.learn import embed_texts, embeddings_available  # noqa: E402
 from qda.project import Project  # noqa: E402
@@ -48,8 +53,9 @@ from qda.project import Project  # noqa: E402
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "serdif-usability"
 
 
-def highlights(project: Project) -> tuple[pd.Series, list[frozenset[str]]]:
-    """One text per highlight (its exact characters) and the set of its codes."""
+def highlights(project: Project) -> tuple[pd.Series, list[frozenset[str]], pd.DataFrame]:
+    """One text per highlight (its exact characters), the set of its codes, and its
+    context in the transcript (:func:`qda.coding.context.segment_contexts`)."""
     codings = project.codings()
     docs = {r.document: r.text for r in project.documents(text=True).itertuples()}
     spans: dict[tuple, set[str]] = {}
@@ -59,26 +65,42 @@ def highlights(project: Project) -> tuple[pd.Series, list[frozenset[str]]]:
     keys = [k for k in spans if docs[k[0]][k[1]:k[2]].strip()]
     texts = pd.Series([docs[d][s:e] for d, s, e in keys],
                       index=[f"{d}:{s}-{e}" for d, s, e in keys])
-    return texts, [frozenset(spans[k]) for k in keys]
+    where = pd.DataFrame(keys, columns=["document_id", "start", "end"], index=texts.index)
+    return texts, [frozenset(spans[k]) for k in keys], segment_contexts(where, docs)
 
 
-def chosen_oof(texts, labels, codes, folds, definitions, seed=0):
+# The chosen helper's variants measured: (name, ChosenSuggester options, uses context).
+VARIANTS = {
+    "chosen": ({}, True),                                   # the default, with context
+    "chosen-no-context": ({}, False),                       # what a caller without it gets
+    "chosen-text-only": ({"candidates": TEXT_CANDIDATES}, False),   # the previous default
+}
+
+
+def chosen_oof(texts, labels, codes, folds, definitions, context=None, seed=0, **options):
+    """Out-of-fold decisions of the chosen helper, its decisions with
+    ``at_least_one_code`` (the same fitted models), choices per fold and fit CPU s."""
     Y = _binary(labels, codes)
     pred = np.zeros(Y.shape, dtype=np.int8)
+    forced = np.zeros(Y.shape, dtype=np.int8)
     choices, cpu = [], 0.0
     arr = np.asarray(list(texts), dtype=object)
     for test in folds:
         train = np.setdiff1d(np.arange(len(arr)), test)
         t0 = time.process_time()
-        model = ChosenSuggester(definitions=definitions, random_state=seed).fit(
-            list(arr[train]), [labels[i] for i in train], codes=codes)
+        model = ChosenSuggester(definitions=definitions, random_state=seed, **options).fit(
+            list(arr[train]), [labels[i] for i in train], codes=codes,
+            context=None if context is None else context.iloc[train])
         cpu += time.process_time() - t0
-        p = model.predict(list(arr[test]))
-        for j, code in enumerate(codes):
-            if code in p.columns:
-                pred[test, j] = p[code].to_numpy()
+        ctx = None if context is None else context.iloc[test]
+        for out, force in ((pred, False), (forced, True)):
+            model.set_params(at_least_one_code=force)
+            p = model.predict(list(arr[test]), context=ctx)
+            for j, code in enumerate(codes):
+                if code in p.columns:
+                    out[test, j] = p[code].to_numpy()
         choices.append(model.choice())
-    return Y, pred, pd.concat(choices), cpu
+    return Y, pred, forced, pd.concat(choices), cpu
 
 
 def cold_start_rows(texts, labels, codes, codebook, folds) -> list[tuple]:
@@ -110,6 +132,10 @@ def main(argv=None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--out", type=Path, default=None, help="the per-code table as CSV")
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--by-transcript", action="store_true",
+                    help="hold out whole transcripts (folds by document; calibrated skipped)")
+    ap.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=["chosen"],
+                    help="the chosen helper's variants to measure (each fits 5 times)")
     args = ap.parse_args(argv)
     db = args.data / "original" / "SERDIF_P2_ThematicAnalysis.sqlite3"
     if not db.exists():
@@ -120,18 +146,27 @@ def main(argv=None) -> int:
         report = project.import_taguette(db)
         print(f"Imported {len(report.documents)} documents, {report.codes_added} codes, "
               f"{report.codings} codings; skipped {len(report.skipped)}.")
-        texts, labels = highlights(project)
+        texts, labels, context = highlights(project)
         codebook = project.codebook
         project.close()
     codes = [c.id for c in codebook]
     folds = stratified_folds(_binary(labels, codes), args.folds, 0)
+    if args.by_transcript:   # whole transcripts held out: no neighbour seen in training
+        docs = sorted(set(context.index.str.rsplit(":", n=1).str[0]))
+        order = np.random.default_rng(0).permutation(len(docs))
+        fold_of = {docs[i]: k % args.folds for k, i in enumerate(order)}
+        doc = context.index.str.rsplit(":", n=1).str[0]
+        folds = [np.flatnonzero(doc.map(fold_of) == k) for k in range(args.folds)]
+        print("Folds hold out whole transcripts (--by-transcript).")
     print(f"Unit: highlights as texts, {len(texts)} highlights, {len(codes)} codes, "
           f"{args.folds}-fold CV (seed 0).")
     tables, overall = [], []
     t0 = time.process_time()
-    base = evaluate(texts, labels, folds=args.folds, seed=0, codes=codes)
-    tables.append(base.per_code.assign(helper="calibrated"))
-    overall.append(("calibrated", base.overall.loc[("model", "macro")], time.process_time() - t0))
+    if not args.by_transcript:
+        base = evaluate(texts, labels, folds=args.folds, seed=0, codes=codes)
+        tables.append(base.per_code.assign(helper="calibrated"))
+        overall.append(("calibrated", base.overall.loc[("model", "macro")],
+                        time.process_time() - t0))
     for name, per, macro, cpu, fold_mean in cold_start_rows(texts, labels, codes, codebook, folds):
         tables.append(per)
         overall.append((name, macro, cpu))
@@ -144,12 +179,17 @@ def main(argv=None) -> int:
         embed_cpu = time.process_time() - t0
         print(f"Embedded {len(texts)} highlights in {embed_cpu:.1f} CPU s "
               f"({len(texts) / embed_cpu:.0f} per CPU second).")
-        Y, pred, choices, cpu = chosen_oof(texts, labels, codes, folds, definitions)
-        per, over = score_helper(Y, pred, codes, "chosen")
-        tables.append(per)
-        overall.append(("chosen", over.loc[("chosen", "macro")], cpu))
-        print("Chosen features (codes x folds):")
-        print(choices.groupby("features").size().to_string())
+        for name in args.variants:
+            options, with_context = VARIANTS[name]
+            Y, pred, forced, choices, cpu = chosen_oof(
+                texts, labels, codes, folds, definitions,
+                context if with_context else None, **options)
+            for helper, decided in ((name, pred), (f"{name}+at-least-one", forced)):
+                per, over = score_helper(Y, decided, codes, helper)
+                tables.append(per)
+                overall.append((helper, over.loc[(helper, "macro")], cpu))
+            print(f"{name}: features chosen (codes x folds):")
+            print(choices.groupby("features").size().to_string())
     else:
         print("Sentence embeddings not installed (pip install -e '.[embeddings]'): only the "
               "calibrated helper is measured.")
@@ -161,7 +201,7 @@ def main(argv=None) -> int:
     print(wide.sort_values("n", ascending=False).to_string(float_format=lambda v: f"{v:.2f}"))
     print("\nMacro averages:")
     for helper, row, cpu in overall:
-        print(f"  {helper:12s} kappa {row['kappa']:.3f}  F1 {row['f1']:.3f}  precision "
+        print(f"  {helper:32s} kappa {row['kappa']:.3f}  F1 {row['f1']:.3f}  precision "
               f"{row['precision']:.3f}  recall {row['recall']:.3f}  (fit {cpu:.0f} CPU s)")
     if args.out:
         table.to_csv(args.out, index=False)

@@ -42,10 +42,8 @@ def test_predictions_use_each_codes_own_threshold(fitted):
     pred = fitted.predict(texts)
     cut = np.array([fitted.thresholds_[c] for c in proba.columns])
     expected = proba.to_numpy() >= cut
-    if fitted.at_least_one_:
-        assert pred.to_numpy().any(axis=1).all()
-    else:
-        assert (pred.to_numpy() == expected).all()
+    assert not fitted.at_least_one_code            # off unless asked for
+    assert (pred.to_numpy() == expected).all()
     assert pred.loc[0, "home_visits"]
     rows = fitted.suggestions(__import__("pandas").Series(texts, index=["s1", "s2"]))
     assert set(rows.columns) == {"segment_id", "code_id", "confidence"}
@@ -64,7 +62,14 @@ def test_without_the_embeddings_extra_it_chooses_among_what_is_installed(data, m
     texts, labels = data
     model = ChosenSuggester().fit(texts, labels)       # the default candidates
     assert set(model.choice()["features"]) == {"words+chars"}
-    assert set(model.unavailable_) == {"embeddings", "words+chars+embeddings+definitions"}
+    # without embeddings, and without the segments' context, only words+chars is left
+    assert set(model.unavailable_) == set(choose.CANDIDATES) - {"words+chars"}
+    assert all("embeddings" in c or "context" in c for c in model.unavailable_)
+    # given the context, the candidate that needs only it competes again
+    context = pd.DataFrame({"context": texts[::-1], "position": 0.5})
+    with_context = ChosenSuggester().fit(texts, labels, context=context)
+    assert "words+chars+context+position" in with_context.candidates_
+    assert all("embeddings" in c for c in with_context.unavailable_)
     with pytest.raises(InputError, match="pip install qda\\[embeddings\\]"):
         ChosenSuggester(candidates=["embeddings"]).fit(texts, labels)
 

@@ -8,12 +8,19 @@ project with tens of codings and one with thousands each get what works for them
 by code; ``choice()`` says what was chosen and why.
 
 Candidates (``CANDIDATES``; those needing sentence embeddings are left out, and listed
-in ``unavailable_``, when the optional extra is not installed):
+in ``unavailable_``, when the optional extra is not installed, and those needing the
+segments' context when ``fit`` is given no ``context``):
 
 - ``words+chars``: TF-IDF word 1-2-grams and character 2-5-grams;
-- ``embeddings``: all-MiniLM-L6-v2 sentence embeddings;
-- ``words+chars+embeddings+definitions``: all of these, plus the text's cosine
-  similarity to each code's definition (name, description, include notes, examples).
+- ``words+chars+context+position``: those, plus TF-IDF words of the text around the
+  segment and the tenth of the document it starts in (:mod:`qda.coding.context`);
+- ``words+chars+embeddings+definitions+context+context_embeddings+position``: all of
+  these, plus all-MiniLM-L6-v2 sentence embeddings of the segment and of its context,
+  and the segment's cosine similarity to each code's definition.
+
+Feature names (``ALL_FEATURES``) join with ``+``; ``a|b`` blends two candidates (the
+mean of their probabilities). ``TEXT_CANDIDATES`` is the earlier, context-free set.
+On SERDIF (5-fold) the default set reached macro kappa 0.571, the text set 0.515.
 
 Each code gets one class-balanced logistic regression (liblinear, dual) on its chosen
 candidate's features, *uncalibrated*: a fixed threshold over calibrated probabilities
@@ -33,6 +40,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import cohen_kappa_score
 from sklearn.utils.validation import check_is_fitted
@@ -52,11 +60,17 @@ from qda.coding.learn import (
 )
 from qda.errors import InputError
 
-__all__ = ["CANDIDATES", "THRESHOLDS", "ChosenSuggester", "definition_texts"]
+__all__ = ["CANDIDATES", "TEXT_CANDIDATES", "THRESHOLDS", "ChosenSuggester",
+           "definition_texts"]
 
-CANDIDATES = ("words+chars", "embeddings", "words+chars+embeddings+definitions")
+TEXT_CANDIDATES = ("words+chars", "embeddings", "words+chars+embeddings+definitions")
+CANDIDATES = ("words+chars", "words+chars+context+position",
+              "words+chars+embeddings+definitions+context+context_embeddings+position")
+CONTEXT_FEATURES = ("context", "context_embeddings", "position")
+ALL_FEATURES = ("words", "chars", "lemmas", "embeddings", "definitions", *CONTEXT_FEATURES)
+POSITION_BINS = 10     # tenths of the document
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.1, 0.95, 0.05))
-VERSION = "1"
+VERSION = "2"   # 2: context candidates; at-least-one only when asked
 
 
 def definition_texts(codebook, codes) -> dict[str, str]:
@@ -99,12 +113,21 @@ class ChosenSuggester(BaseEstimator):
     C : inverse regularisation strength of each logistic regression (on the SERDIF
         highlights, 5-fold CV, C=3 gave macro kappa 0.537 against 0.530 with 1: not
         yet made the default, the benchmarks record 1).
+    context_weight : scale of the context blocks (``context``, ``context_embeddings``,
+        ``position``) beside the segment's own features.
+    at_least_one_code : suggest each text's most likely code (highest probability
+        relative to its threshold) when no code reaches its threshold. Only for units
+        known to carry a code (highlights a person made but has not coded yet); off by
+        default, since an ordinary segment may need no code at all.
     random_state : seed of the inner folds and the solver.
     """
 
     def __init__(self, *, candidates=None, definitions=None, inner_folds: int = 3,
-                 min_positives: int = 3, C: float = 1.0, random_state: int = 0):
+                 min_positives: int = 3, C: float = 1.0, context_weight: float = 0.5,
+                 at_least_one_code: bool = False, random_state: int = 0):
         self.candidates = candidates
+        self.context_weight = context_weight
+        self.at_least_one_code = at_least_one_code
         self.definitions = definitions
         self.inner_folds = inner_folds
         self.min_positives = min_positives
@@ -112,26 +135,51 @@ class ChosenSuggester(BaseEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------ features
-    def _design(self, spec: str, texts: list[str], fitted=None):
-        """Features of ``texts`` for a candidate: (matrix, fitted transformer)."""
+    def _design(self, spec: str, texts: list[str], context, fitted=None):
+        """Features of ``texts`` for a candidate: (matrix, fitted transformers).
+        ``context``: a DataFrame (``context``, ``position``) row by row with ``texts``,
+        or None when the candidate needs none."""
         names = spec.split("+")
+        fitted = dict(fitted or {})
         text_part = "+".join(n for n in names if n in ("words", "chars", "lemmas"))
         blocks = []
         if text_part:
-            if fitted is None:   # fit_transform: each text analysed once, not twice
-                fitted = make_features(text_part)
-                blocks.append(sp.csr_matrix(fitted.fit_transform(texts)))
+            if "text" not in fitted:   # fit_transform: each text analysed once, not twice
+                fitted["text"] = make_features(text_part)
+                blocks.append(sp.csr_matrix(fitted["text"].fit_transform(texts)))
             else:
-                blocks.append(sp.csr_matrix(fitted.transform(texts)))
+                blocks.append(sp.csr_matrix(fitted["text"].transform(texts)))
         if "embeddings" in names or "definitions" in names:
             E = embed_texts(texts)
             if "embeddings" in names:
                 blocks.append(sp.csr_matrix(E))
             if "definitions" in names:
                 blocks.append(sp.csr_matrix(E @ self.definition_matrix_.T))
+        if any(n in CONTEXT_FEATURES for n in names):
+            blocks.extend(self._context_blocks(names, list(context["context"]),
+                                               context["position"].to_numpy(), fitted))
         X = sp.hstack(blocks, format="csr")
         X.sort_indices()
         return X, fitted
+
+    def _context_blocks(self, names, around: list[str], position: np.ndarray, fitted):
+        """The context's feature blocks, each scaled by ``context_weight`` (the segment's
+        own words stay the stronger voice)."""
+        w, blocks = self.context_weight, []
+        if "context" in names:
+            if "context" not in fitted:
+                fitted["context"] = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True,
+                                                    min_df=2, dtype=np.float64).fit(around)
+            blocks.append(sp.csr_matrix(fitted["context"].transform(around)) * w)
+        if "context_embeddings" in names:
+            blocks.append(sp.csr_matrix(embed_texts(around)) * w)
+        if "position" in names:
+            bins = np.minimum(POSITION_BINS - 1, np.floor(np.clip(position, 0, 1) *
+                                                          POSITION_BINS)).astype(int)
+            onehot = sp.csr_matrix((np.full(len(bins), w), (np.arange(len(bins)), bins)),
+                                   shape=(len(bins), POSITION_BINS))
+            blocks.append(onehot)
+        return blocks
 
     def _fit_code(self, X, y):
         with warnings.catch_warnings():
@@ -141,14 +189,48 @@ class ChosenSuggester(BaseEstimator):
                                       random_state=self.random_state).fit(X, y)
 
     # ------------------------------------------------------------- fitting
-    def fit(self, texts, label_sets, *, codes=None):
+    def fit(self, texts, label_sets, *, codes=None, context=None):
+        """Learn each code from ``texts`` and their ``label_sets``. ``context``: the
+        segments' surroundings (:func:`qda.coding.context.segment_contexts`, one row per
+        text), which lets the candidates that use it compete; without it they are left
+        out (``unavailable_``)."""
         texts = check_texts(texts)
         labels = _label_sets(label_sets, len(texts))
         n = len(texts)
         if n < MIN_SEGMENTS:
             raise _too_few_segments(n)
+        context = _check_context(context, n)
         counts = label_counts(labels)
         wanted = list(counts.index) if codes is None else list(dict.fromkeys(codes))
+        learn = self._learnable(counts, wanted, n)
+        self.codes_ = learn
+        self.candidates_ = self._usable_candidates(context is not None)
+        defs = dict(self.definitions or {})
+        if any("definitions" in part for c in self.candidates_ for part in _parts(c)):
+            self.definition_matrix_ = embed_texts([defs.get(c) or c for c in learn])
+        Y = np.array([[c in s for c in learn] for s in labels], dtype=np.int8)
+        oof = self._inner_oof(texts, context, Y)
+        self.choice_, self.thresholds_, self.inner_kappa_ = {}, {}, {}
+        for j, code in enumerate(learn):
+            scored = [(*_best_threshold(Y[:, j], oof[c][:, j]), c) for c in self.candidates_]
+            # highest inner kappa; ties go to the earlier candidate
+            cut, kappa, cand = max(scored, key=lambda r: (r[1], -scored.index(r)))
+            self.choice_[code], self.thresholds_[code], self.inner_kappa_[code] = cand, cut, kappa
+        self.features_, self.estimators_ = {}, {}
+        specs = dict.fromkeys(p for c in self.choice_.values() for p in _parts(c))
+        for spec in specs:
+            X, self.features_[spec] = self._design(spec, texts, context)
+            for j, code in enumerate(learn):
+                if spec in _parts(self.choice_[code]):
+                    self.estimators_[(code, spec)] = self._fit_code(X, Y[:, j])
+        self.uses_context_ = any(_needs_context(s) for s in specs)
+        self.n_segments_ = n
+        self.positives_ = {c: int(counts.get(c, 0)) for c in learn}
+        return self
+
+    def _learnable(self, counts: pd.Series, wanted: list[str], n: int) -> list[str]:
+        """The codes with enough positive and negative segments; the rest go to
+        ``skipped_`` with the reason."""
         need = max(self.min_positives, self.inner_folds)
         self.skipped_ = {}
         learn = []
@@ -163,42 +245,34 @@ class ChosenSuggester(BaseEstimator):
                 learn.append(code)
         if not learn:
             raise _nothing_to_learn(counts, wanted, n, need, "learn")
-        self.codes_ = learn
+        return learn
+
+    def _usable_candidates(self, have_context: bool) -> list[str]:
+        """The candidates that can be computed here (the rest in ``unavailable_``)."""
         candidates = list(self.candidates or CANDIDATES)
+        for c in candidates:
+            for part in _parts(c):
+                unknown = [n for n in part.split("+") if n not in ALL_FEATURES]
+                if unknown:
+                    raise InputError(f"unknown feature {unknown[0]!r} in candidate {c!r}; "
+                                     f"use {', '.join(ALL_FEATURES)} joined with '+' "
+                                     "(and candidates blended with '|')")
         self.unavailable_ = []
         if not embeddings_available():
-            self.unavailable_ = [c for c in candidates if "embeddings" in c or "definitions" in c]
-            candidates = [c for c in candidates if c not in self.unavailable_]
-        if not candidates:
+            self.unavailable_ = [c for c in candidates if _needs_embeddings(c)]
+        if not have_context:
+            self.unavailable_ += [c for c in candidates
+                                  if _needs_context(c) and c not in self.unavailable_]
+        usable = [c for c in candidates if c not in self.unavailable_]
+        if not usable:
             raise InputError("no candidate features can be used: the sentence embeddings are "
-                             "not installed (`pip install qda[embeddings]`); add 'words+chars'")
-        self.candidates_ = candidates
-        defs = dict(self.definitions or {})
-        if any("definitions" in c for c in candidates):
-            self.definition_matrix_ = embed_texts([defs.get(c) or c for c in learn])
-        Y = np.array([[c in s for c in learn] for s in labels], dtype=np.int8)
-        self._oof = {}
-        scores = self._inner_scores(texts, Y, candidates)
-        self.choice_, self.thresholds_, self.inner_kappa_ = {}, {}, {}
-        for j, code in enumerate(learn):
-            best = max(((scores[c][j][1], -i, c, scores[c][j][0]) for i, c in
-                        enumerate(candidates)))
-            self.inner_kappa_[code], _, self.choice_[code], self.thresholds_[code] = best
-        self.at_least_one_ = self._choose_at_least_one(Y)
-        del self._oof
-        self.features_, self.estimators_ = {}, {}
-        for spec in dict.fromkeys(self.choice_.values()):
-            X, self.features_[spec] = self._design(spec, texts)
-            for j, code in enumerate(learn):
-                if self.choice_[code] == spec:
-                    self.estimators_[code] = self._fit_code(X, Y[:, j])
-        self.n_segments_ = n
-        self.positives_ = {c: int(counts.get(c, 0)) for c in learn}
-        return self
+                             "not installed (`pip install qda[embeddings]`) or the segments' "
+                             "context was not given; add 'words+chars'")
+        return usable
 
-    def _inner_scores(self, texts, Y, candidates):
-        """Per candidate and code: (best threshold, kappa there) from out-of-fold
-        probabilities of an inner stratified CV (stratified on each segment's rarest code)."""
+    def _inner_oof(self, texts, context, Y) -> dict[str, np.ndarray]:
+        """Per candidate: out-of-fold probabilities of an inner stratified CV (stratified
+        on each segment's rarest code); a blend ``a|b`` averages its parts'."""
         rarity = Y.sum(axis=0)
         key = np.array([int(np.argmin(np.where(row > 0, rarity, 1 << 30))) if row.any() else -1
                         for row in Y])
@@ -206,67 +280,66 @@ class ChosenSuggester(BaseEstimator):
             warnings.simplefilter("ignore", UserWarning)
             folds = _stratified(key, self.inner_folds, self.random_state)
         arr = np.asarray(texts, dtype=object)
-        out = {}
-        for spec in candidates:
+        out: dict[str, np.ndarray] = {}
+        for spec in dict.fromkeys(p for c in self.candidates_ for p in _parts(c)):
             P = np.zeros(Y.shape)
             for test in folds:
                 train = np.setdiff1d(np.arange(len(texts)), test)
-                Xtr, fitted = self._design(spec, list(arr[train]))
-                Xte, _ = self._design(spec, list(arr[test]), fitted)
+                ctx_tr = None if context is None else context.iloc[train]
+                ctx_te = None if context is None else context.iloc[test]
+                Xtr, fitted = self._design(spec, list(arr[train]), ctx_tr)
+                Xte, _ = self._design(spec, list(arr[test]), ctx_te, fitted)
                 for j in range(Y.shape[1]):
                     if Y[train, j].min() == Y[train, j].max():
                         continue
                     P[test, j] = self._fit_code(Xtr, Y[train, j]).predict_proba(Xte)[:, 1]
-            out[spec] = [_best_threshold(Y[:, j], P[:, j]) for j in range(Y.shape[1])]
-            self._oof[spec] = P
-        return out
-
-    def _choose_at_least_one(self, Y: np.ndarray) -> bool:
-        """Whether suggesting each text's most likely code even below its threshold (when
-        no code reaches one) agreed better with the coder in the inner CV (macro kappa):
-        true where the coder gives nearly every segment a code, e.g. highlights."""
-        P = np.column_stack([self._oof[self.choice_[c]][:, j]
-                             for j, c in enumerate(self.codes_)])
-        cut = np.array([self.thresholds_[c] for c in self.codes_])
-        plain = P >= cut
-        forced = _force_top(P, cut, plain)
-        macro = lambda pred: np.mean([_kappa(Y[:, j], pred[:, j])   # noqa: E731
-                                      for j in range(Y.shape[1])])
-        return bool(macro(forced) > macro(plain))
+            out[spec] = P
+        return {c: np.mean([out[p] for p in _parts(c)], axis=0) for c in self.candidates_}
 
     # ----------------------------------------------------------- predicting
-    def predict_proba(self, texts) -> pd.DataFrame:
+    def predict_proba(self, texts, *, context=None) -> pd.DataFrame:
+        """Each code's probability (the mean of its blend's parts, if a blend)."""
         check_is_fitted(self, "estimators_")
         index = texts.index if isinstance(texts, pd.Series) else None
         items = check_texts(texts)
         if not items:
             return pd.DataFrame(columns=self.codes_, dtype="float64", index=index)
+        context = _check_context(context, len(items))
+        if self.uses_context_ and context is None:
+            raise InputError("this suggester learnt from the segments' context (the words "
+                             "around them, their position): give the context of the "
+                             "segments to suggest for too")
         P = np.zeros((len(items), len(self.codes_)))
         for spec, fitted in self.features_.items():
-            X, _ = self._design(spec, items, fitted)
+            X, _ = self._design(spec, items, context, fitted)
             for j, code in enumerate(self.codes_):
-                if self.choice_[code] == spec:
-                    P[:, j] = self.estimators_[code].predict_proba(X)[:, 1]
+                parts = _parts(self.choice_[code])
+                if spec in parts:
+                    P[:, j] += self.estimators_[(code, spec)].predict_proba(X)[:, 1] / len(parts)
         return pd.DataFrame(P, columns=self.codes_, index=index)
 
-    def predict(self, texts) -> pd.DataFrame:
-        """Whether each code is suggested (its probability at or above its own threshold)."""
-        proba = self.predict_proba(texts)
+    def predict(self, texts, *, context=None) -> pd.DataFrame:
+        """Whether each code is suggested: its probability at or above its own threshold
+        (and, with ``at_least_one_code``, each text's most likely code if none is)."""
+        proba = self.predict_proba(texts, context=context)
         cut = pd.Series(self.thresholds_)[proba.columns].to_numpy()
         pred = proba.to_numpy() >= cut
-        if self.at_least_one_:
+        if self.at_least_one_code:
             pred = _force_top(proba.to_numpy(), cut, pred)
         return pd.DataFrame(pred, index=proba.index, columns=proba.columns)
 
-    def suggestions(self, texts: pd.Series) -> pd.DataFrame:
-        """Long rows ``segment_id, code_id, confidence`` over each code's threshold."""
-        proba = self.predict_proba(texts)
-        chosen = self.predict(texts) if self.at_least_one_ else None
+    def suggestions(self, texts: pd.Series, *, context=None) -> pd.DataFrame:
+        """Long rows ``segment_id, code_id, confidence`` of the codes :meth:`predict`
+        suggests."""
+        proba = self.predict_proba(texts, context=context)
+        cut = pd.Series(self.thresholds_)[proba.columns].to_numpy()
+        pred = proba.to_numpy() >= cut
+        if self.at_least_one_code:
+            pred = _force_top(proba.to_numpy(), cut, pred)
         long = long_probabilities(proba)
-        if chosen is None:
-            long = long[long["confidence"] >= long["code_id"].map(self.thresholds_)]
-        else:
-            long = long[long_probabilities(chosen)["confidence"].to_numpy().astype(bool)]
+        long = long[long_probabilities(pd.DataFrame(pred, index=proba.index,
+                                                    columns=proba.columns))["confidence"]
+                    .to_numpy().astype(bool)]
         return in_segment_order(long, proba.index)
 
     def choice(self) -> pd.DataFrame:
@@ -276,6 +349,33 @@ class ChosenSuggester(BaseEstimator):
                               "threshold": self.thresholds_[c],
                               "inner_kappa": self.inner_kappa_[c],
                               "positives": self.positives_[c]} for c in self.codes_])
+
+
+def _parts(candidate: str) -> list[str]:
+    """The feature specs a candidate blends (``a|b``: the mean of a's and b's)."""
+    return [p.strip() for p in candidate.split("|") if p.strip()]
+
+
+def _needs_context(candidate: str) -> bool:
+    return any(n in CONTEXT_FEATURES for p in _parts(candidate) for n in p.split("+"))
+
+
+def _needs_embeddings(candidate: str) -> bool:
+    return any(n in ("embeddings", "definitions", "context_embeddings")
+               for p in _parts(candidate) for n in p.split("+"))
+
+
+def _check_context(context, n: int):
+    """``context`` as a DataFrame with ``context`` and ``position``, one row per text."""
+    if context is None:
+        return None
+    if not isinstance(context, pd.DataFrame) or not {"context", "position"} <= set(context):
+        raise InputError("the context is a table with columns 'context' and 'position' "
+                         "(qda.coding.context.segment_contexts)")
+    if len(context) != n:
+        raise InputError(f"the context has {len(context)} rows for {n} segments; give one "
+                         "row per segment")
+    return context.reset_index(drop=True)
 
 
 def _best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:

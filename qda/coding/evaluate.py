@@ -245,7 +245,8 @@ def evaluate(texts, label_sets, *, folds: int = 5, seed: int = 0,
              codes: Iterable[str] | None = None, features: str = "words+chars",
              threshold: float = 0.5, min_positives: int = 3,
              rules_as_features: bool = False, helpers: Sequence[str] = ("calibrated",),
-             definitions: dict[str, str] | None = None) -> EvaluationReport:
+             definitions: dict[str, str] | None = None,
+             context: pd.DataFrame | None = None) -> EvaluationReport:
     """Stratified K-fold cross-validation of the suggester on one coder's segments.
 
     ``texts`` and ``label_sets`` are the coder's reviewed segments and the codes
@@ -255,8 +256,9 @@ def evaluate(texts, label_sets, *, folds: int = 5, seed: int = 0,
     evaluation to those codes. ``helpers`` names the learned helpers to cross-validate
     side by side (:data:`HELPERS`): ``calibrated`` (:class:`SuggestModel`, rows labelled
     ``model``) and ``chosen`` (:class:`~qda.coding.choose.ChosenSuggester`, rows
-    ``chosen``, with ``definitions`` for its definition features). Same inputs and seed,
-    same report.
+    ``chosen``, with ``definitions`` for its definition features and ``context``, the
+    segments' surroundings (:func:`qda.coding.context.segment_contexts`, one row per
+    text), for its context features). Same inputs and seed, same report.
     """
     helpers = [check_helper(h) for h in dict.fromkeys(helpers)]
     if not helpers:
@@ -315,7 +317,7 @@ def evaluate(texts, label_sets, *, folds: int = 5, seed: int = 0,
                              test, chosen, features, min_positives, seed)
         if picked is not None:
             _fold_chosen(picked, arr, labels, train, test, chosen, definitions,
-                         min_positives, seed)
+                         min_positives, seed, context)
         fit_seconds += time.process_time() - t0
     predicted = {}
     if "calibrated" in helpers:
@@ -348,15 +350,17 @@ def _fold_calibrated(proba, arr, labels, hits, train, test, codes, features,
 
 
 def _fold_chosen(picked, arr, labels, train, test, codes, definitions, min_positives,
-                 seed) -> None:
+                 seed, context=None) -> None:
     """One outer fold of :class:`~qda.coding.choose.ChosenSuggester` (its own inner CV
     chooses features and thresholds on the training part only): decisions into ``picked``."""
     from qda.coding.choose import ChosenSuggester
 
     model = ChosenSuggester(definitions=definitions, min_positives=min_positives,
                             random_state=seed)
-    model.fit(list(arr[train]), [labels[i] for i in train], codes=codes)
-    p = model.predict(list(arr[test]))
+    part = (lambda rows: None) if context is None else (  # noqa: E731
+        lambda rows: context.iloc[rows])
+    model.fit(list(arr[train]), [labels[i] for i in train], codes=codes, context=part(train))
+    p = model.predict(list(arr[test]), context=part(test))
     for j, code in enumerate(codes):
         if code in p.columns:
             picked[test, j] = p[code].to_numpy().astype(np.int8)
