@@ -50,6 +50,34 @@ def suggest_cold(*, evaluate_, against, next_n, helpers, seed, out, project_path
                f"and were compared by their name alone: {shown}"])
 
 
+def _print_evaluation(report, out: Path | None) -> None:
+    """``qda suggest --from --evaluate``'s table, the basis of its figures, what was left
+    out; the table also as CSV to ``out``."""
+    table = report.table()
+    click.echo(report.summary() + ".")
+    click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    click.echo(report.basis())
+    if report.skipped:
+        click.echo("Not evaluated: " + "; ".join(
+            f"{c} ({why})" for c, why in sorted(report.skipped.items())) + ".")
+    if out is not None:
+        _write_table(table, out)
+
+
+def _write_next_sheet(project, from_coder: str, next_n: int, *, seed: int,
+                      sheet: Path | None) -> None:
+    """``qda suggest --next N``: a coding sheet of the segments that would teach most."""
+    from qda.reports.guard import SHEET_HINT
+
+    ranked = project.next_to_code(from_coder=from_coder, n=next_n, seed=seed)
+    target = sheet or Path(f"next-{from_coder}.xlsx")
+    with _guard(project, target, hint=SHEET_HINT):
+        project.coding_sheet(target, coder=from_coder, segments=list(ranked["segment_id"]))
+    click.echo(f"Wrote {target}: the {len(ranked)} segment(s) whose coding would teach "
+               f"the model most; fill it in, then: qda code import {target} --coder "
+               f"{from_coder}")
+
+
 @cli.group()
 def code() -> None:
     """Code segments."""
@@ -253,29 +281,11 @@ def suggest(from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out, h
                        "give one helper to suggest with")
     with _open(project_path) as project:
         if evaluate_:
-            report = project.evaluate_suggester(from_coder=from_coder, folds=folds, seed=seed,
-                                                threshold=threshold, helper=helpers)
-            table = report.table()
-            click.echo(report.summary() + ".")
-            click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-            click.echo(report.basis())
-            if report.skipped:
-                click.echo("Not evaluated: " + "; ".join(
-                    f"{c} ({why})" for c, why in sorted(report.skipped.items())) + ".")
-            if out is not None:
-                _write_table(table, out)
-            return
+            return _print_evaluation(project.evaluate_suggester(
+                from_coder=from_coder, folds=folds, seed=seed, threshold=threshold,
+                helper=helpers), out)
         if next_n is not None:
-            ranked = project.next_to_code(from_coder=from_coder, n=next_n, seed=seed)
-            target = sheet or Path(f"next-{from_coder}.xlsx")
-            from qda.reports.guard import SHEET_HINT
-            with _guard(project, target, hint=SHEET_HINT):
-                project.coding_sheet(target, coder=from_coder,
-                                     segments=list(ranked["segment_id"]))
-            click.echo(f"Wrote {target}: the {len(ranked)} segment(s) whose coding would teach "
-                       f"the model most; fill it in, then: qda code import {target} --coder "
-                       f"{from_coder}")
-            return
+            return _write_next_sheet(project, from_coder, next_n, seed=seed, sheet=sheet)
         r = project.suggest(from_coder=from_coder, threshold=threshold, seed=seed,
                             helper=helpers[0])
     click.echo(f"Learned {len(r.codes)} code(s) from {r.taught} segment(s) {from_coder} "

@@ -240,6 +240,63 @@ def stratified_folds(Y: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
     return [np.flatnonzero(fold_of == f) for f in range(folds)]
 
 
+def _codes_to_score(counts: pd.Series, codes: Iterable[str] | None, *, n: int, folds: int,
+                    need: int) -> tuple[list[str], dict[str, str]]:
+    """The codes to cross-validate and the ones left out with why: ``codes`` when given
+    (each must have ``need`` positives, else an error names it), else every code with
+    ``need`` positives and ``need`` negatives among the ``n`` segments."""
+    skipped: dict[str, str] = {}
+    if codes is not None:
+        chosen = list(dict.fromkeys(codes))
+        short = [(c, int(counts.get(c, 0))) for c in chosen if counts.get(c, 0) < need]
+        if short:
+            code, pos = short[0]
+            raise InputError(
+                f"code {code!r} has {pos} positive segment{'s' if pos != 1 else ''}, fewer "
+                f"than needed for {folds}-fold cross-validation ({need}); use --folds {max(2, pos)}"
+                " or fewer, code more segments, or leave the code out")
+    else:
+        chosen = []
+        for code, pos in counts.items():
+            if pos < need:
+                skipped[code] = (f"{pos} positive segment{'s' if pos != 1 else ''}, needs "
+                                 f"{need} for {folds}-fold cross-validation")
+            elif n - pos < need:
+                skipped[code] = f"applied to {pos} of {n} segments; too few without it"
+            else:
+                chosen.append(code)
+        if not chosen and len(counts) and int(counts.iloc[0]) >= need:   # lacks negatives
+            raise _nothing_to_learn(counts, list(counts.index), n, need, "evaluate")
+        if not chosen:
+            top = int(counts.iloc[0]) if len(counts) else 0
+            raise InputError(
+                f"no code has enough positive segments for {folds}-fold cross-validation: "
+                f"each needs at least {need}, the most frequent code has {top}; "
+                f"use fewer folds (--folds {max(2, min(top, folds - 1))}) or code more segments")
+    return chosen, skipped
+
+
+def _cross_validate(Y, texts, labels, helpers, *, folds: int, seed: int, codes: list[str],
+                    features: str, hits, min_positives: int, definitions, context):
+    """Out-of-fold decisions of each helper: (the calibrated model's probabilities, the
+    chosen helper's decisions or None, CPU seconds spent fitting and predicting)."""
+    proba = np.zeros(Y.shape, dtype=np.float64)
+    picked = np.zeros(Y.shape, dtype=np.int8) if "chosen" in helpers else None
+    fit_seconds = 0.0
+    arr = np.asarray(texts, dtype=object)
+    for test in stratified_folds(Y, folds, seed):
+        train = np.setdiff1d(np.arange(len(arr)), test)
+        t0 = time.process_time()
+        if "calibrated" in helpers:
+            _fold_calibrated(proba, arr, labels, hits, train, test, codes, features,
+                             min_positives, seed)
+        if picked is not None:
+            _fold_chosen(picked, arr, labels, train, test, codes, definitions,
+                         min_positives, seed, context)
+        fit_seconds += time.process_time() - t0
+    return proba, picked, fit_seconds
+
+
 def evaluate(texts, label_sets, *, folds: int = 5, seed: int = 0,
              rules_hits: Iterable[Iterable[str]] | None = None,
              codes: Iterable[str] | None = None, features: str = "words+chars",
@@ -274,51 +331,13 @@ def evaluate(texts, label_sets, *, folds: int = 5, seed: int = 0,
     if folds > n:
         raise InputError(f"{folds} folds for {n} segments; use at most {n} folds")
     hits = _label_sets(rules_hits, n) if rules_hits is not None else None
-    counts = label_counts(labels)
-    need = max(min_positives, folds)
-    skipped: dict[str, str] = {}
-    if codes is not None:
-        chosen = list(dict.fromkeys(codes))
-        short = [(c, int(counts.get(c, 0))) for c in chosen if counts.get(c, 0) < need]
-        if short:
-            code, pos = short[0]
-            raise InputError(
-                f"code {code!r} has {pos} positive segment{'s' if pos != 1 else ''}, fewer "
-                f"than needed for {folds}-fold cross-validation ({need}); use --folds {max(2, pos)}"
-                " or fewer, code more segments, or leave the code out")
-    else:
-        chosen = []
-        for code, pos in counts.items():
-            if pos < need:
-                skipped[code] = (f"{pos} positive segment{'s' if pos != 1 else ''}, needs "
-                                 f"{need} for {folds}-fold cross-validation")
-            elif n - pos < need:
-                skipped[code] = f"applied to {pos} of {n} segments; too few without it"
-            else:
-                chosen.append(code)
-        if not chosen and len(counts) and int(counts.iloc[0]) >= need:   # lacks negatives
-            raise _nothing_to_learn(counts, list(counts.index), n, need, "evaluate")
-        if not chosen:
-            top = int(counts.iloc[0]) if len(counts) else 0
-            raise InputError(
-                f"no code has enough positive segments for {folds}-fold cross-validation: "
-                f"each needs at least {need}, the most frequent code has {top}; "
-                f"use fewer folds (--folds {max(2, min(top, folds - 1))}) or code more segments")
+    chosen, skipped = _codes_to_score(label_counts(labels), codes, n=n, folds=folds,
+                                      need=max(min_positives, folds))
     Y = _binary(labels, chosen)
-    proba = np.zeros(Y.shape, dtype=np.float64)
-    picked = np.zeros(Y.shape, dtype=np.int8) if "chosen" in helpers else None
-    fit_seconds = 0.0
-    arr = np.asarray(texts, dtype=object)
-    for test in stratified_folds(Y, folds, seed):
-        train = np.setdiff1d(np.arange(n), test)
-        t0 = time.process_time()
-        if "calibrated" in helpers:
-            _fold_calibrated(proba, arr, labels, hits if rules_as_features else None, train,
-                             test, chosen, features, min_positives, seed)
-        if picked is not None:
-            _fold_chosen(picked, arr, labels, train, test, chosen, definitions,
-                         min_positives, seed, context)
-        fit_seconds += time.process_time() - t0
+    proba, picked, fit_seconds = _cross_validate(
+        Y, texts, labels, helpers, folds=folds, seed=seed, codes=chosen, features=features,
+        hits=hits if rules_as_features else None, min_positives=min_positives,
+        definitions=definitions, context=context)
     predicted = {}
     if "calibrated" in helpers:
         predicted["model"] = (proba >= threshold).astype(np.int8)
