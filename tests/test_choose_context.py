@@ -11,7 +11,7 @@ import pytest
 from qda.coding.choose import CANDIDATES, ChosenSuggester
 from qda.coding.context import segment_contexts
 from qda.errors import InputError
-from tests.test_learn import NEUTRAL
+from tests.helpers.learn import NEUTRAL
 
 
 def test_segment_contexts_are_the_characters_around_each_span_and_its_position():
