@@ -109,13 +109,21 @@ def stage(name: str, args) -> dict:
         model = SuggestModel(random_state=0)
     else:
         from qda.coding.choose import CANDIDATES, ChosenSuggester
-        cands = CANDIDATES if args.embeddings else ("words+chars",)
+        cands = CANDIDATES if args.embeddings else tuple(
+            c for c in CANDIDATES if "embeddings" not in c and "definitions" not in c)
         model = ChosenSuggester(candidates=cands, random_state=0)
+    # As `qda suggest` does: the chosen helper sees each segment's context (the words
+    # around it in its document, its position), here documents of consecutive texts.
+    with_context = name == "chosen"
     t0 = Clock()
-    model.fit(train, labels)
+    if with_context:
+        model.fit(train, labels, context=_contexts(train, per_document=60))
+    else:
+        model.fit(train, labels)
     fit = t0.stop()
     t0 = Clock()
-    rows = model.suggestions(_series(texts))
+    rows = model.suggestions(_series(texts), context=_contexts(texts, per_document=400)) \
+        if with_context else model.suggestions(_series(texts))
     pred = t0.stop()
     coded = sum(1 for s in labels if s)
     extra = {"candidates": list(model.candidates_), "choice": _choices(model)} \
@@ -123,6 +131,24 @@ def stage(name: str, args) -> dict:
     return {"seconds": fit, "predict": pred, "codes": len(model.codes_),
             "coded_segments": coded, "suggestions": len(rows),
             "predicted": len(texts), **extra}
+
+
+def _contexts(texts: list[str], *, per_document: int):
+    """Each text's context when ``per_document`` consecutive texts make one document
+    (joined by blank lines), by qda's own :func:`qda.coding.context.segment_contexts`."""
+    import pandas as pd
+
+    from qda.coding.context import segment_contexts
+    docs, rows = {}, []
+    for first in range(0, len(texts), per_document):
+        doc_id, pos, parts = f"d{first}", 0, []
+        for i in range(first, min(first + per_document, len(texts))):
+            rows.append((f"n{i}", doc_id, pos, pos + len(texts[i])))
+            parts.append(texts[i])
+            pos += len(texts[i]) + 2
+        docs[doc_id] = "\n\n".join(parts)
+    spans = pd.DataFrame(rows, columns=["id", "document_id", "start", "end"]).set_index("id")
+    return segment_contexts(spans, docs)
 
 
 def _series(texts):
