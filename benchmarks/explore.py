@@ -31,10 +31,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import parse_size, write_corpus  # noqa: E402
 
-TARGETS = {"plain search": 1.0, "lemma search": 3.0, "words by group": 5.0,
-           "query of 3 codes": 1.0}
-PLAIN = "family"                # a common word: many hits to place and show
-LEMMA = "work"                  # work, works, worked, working: many forms, many hits
+TARGETS = {"plain search": 1.0, "lemma search": 3.0, "words by group": 5.0, "query of 3 codes": 1.0}
+PLAIN = "family"  # a common word: many hits to place and show
+LEMMA = "work"  # work, works, worked, working: many forms, many hits
 QUERY = "home_visits AND confidentiality_consent AND NOT organisational_barriers"
 
 
@@ -58,6 +57,7 @@ def _best(fn, repeat: int) -> tuple[float, float, object]:
 def _setup(folder: Path, words: int):
     import qda
     from qda.project import Project
+
     corpus = folder / "corpus"
     facts = write_corpus(corpus, words)
     project = Project.create(folder / "bench.qda")
@@ -80,16 +80,16 @@ def main() -> None:
     import spacy
 
     from qda.explore.search import term_pattern
+
     texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt"))]
     tok = spacy.blank("en").tokenizer
-    _ = project.nlp                                      # made once, as in a session
+    _ = project.nlp  # made once, as in a session
     pattern = term_pattern(PLAIN)
     rows = [
         ("floor: tokenizer alone", lambda: sum(len(tok(t)) for t in texts), None),
         ("raw re.finditer", lambda: sum(1 for t in texts for _ in pattern.finditer(t)), None),
         ("plain search", lambda: project.search(PLAIN), "raw re.finditer"),
-        ("lemma search", lambda: project.search(LEMMA, lemma=True),
-         "floor: tokenizer alone"),
+        ("lemma search", lambda: project.search(LEMMA, lemma=True), "floor: tokenizer alone"),
         ("words by group", lambda: project.words(by="group"), "floor: tokenizer alone"),
         ("segment table", lambda: project.segments(), None),
         ("query of 3 codes", lambda: project.query(QUERY), "segment table"),
@@ -98,19 +98,19 @@ def main() -> None:
     for name, fn, _ in rows:
         results[name] = _best(fn, opts.repeat)
     segs = len(project.segments())
-    print(f"{facts['words']:,} words, {facts['documents']} documents, {segs:,} segments "
-          f"(interviewer turns left out); lowest of {opts.repeat} run(s)\n")
+    print(
+        f"{facts['words']:,} words, {facts['documents']} documents, {segs:,} segments "
+        f"(interviewer turns left out); lowest of {opts.repeat} run(s)\n"
+    )
     print("| operation | CPU s | wall s | result | ratio | baseline | target |")
     print("|---|---:|---:|---|---:|---|---|")
     for name, _, base in rows:
         cpu, wall, out = results[name]
-        size = f"{len(out):,} rows" if hasattr(out, "__len__") and not isinstance(out, int) \
-            else f"{out:,}"
+        size = f"{len(out):,} rows" if hasattr(out, "__len__") and not isinstance(out, int) else f"{out:,}"
         ratio = f"{cpu / results[base][0]:.2f}" if base else ""
         target = TARGETS.get(name)
-        verdict = (f"< {target:g} s: {'met' if cpu < target else 'missed'}" if target else "")
-        print(f"| {name} | {cpu:.3f} | {wall:.3f} | {size} | {ratio} | {base or ''} | "
-              f"{verdict} |")
+        verdict = f"< {target:g} s: {'met' if cpu < target else 'missed'}" if target else ""
+        print(f"| {name} | {cpu:.3f} | {wall:.3f} | {size} | {ratio} | {base or ''} | {verdict} |")
     project.close()
 
 

@@ -38,8 +38,15 @@ from qda.errors import QdaError  # noqa: E402
 
 FIXTURE = ROOT / "data" / "sample-coding" / "researcher_a.csv"
 CODEBOOK = ROOT / "codebooks" / "family_involvement.yaml"
-DEFAULT_SETS = ["words", "words+chars", "words+lemmas", "embeddings", "words+embeddings",
-                "words+rules", "words+chars+rules"]
+DEFAULT_SETS = [
+    "words",
+    "words+chars",
+    "words+lemmas",
+    "embeddings",
+    "words+embeddings",
+    "words+rules",
+    "words+chars+rules",
+]
 
 
 def load_fixture(path: Path = FIXTURE) -> tuple[pd.Series, list[frozenset[str]]]:
@@ -53,8 +60,9 @@ def load_fixture(path: Path = FIXTURE) -> tuple[pd.Series, list[frozenset[str]]]
 
 def rules_hits(texts: pd.Series, codebook) -> list[frozenset[str]]:
     """The rules coder's codes for each text (each text coded as its own document)."""
-    segs = pd.DataFrame({"segment_id": texts.index, "document_id": texts.index,
-                         "start": 0, "end": texts.str.len().to_numpy()})
+    segs = pd.DataFrame(
+        {"segment_id": texts.index, "document_id": texts.index, "start": 0, "end": texts.str.len().to_numpy()}
+    )
     rows = RulesCoder(codebook).code(segs, dict(zip(texts.index, texts)))
     by_seg = rows.groupby("segment_id")["code_id"].apply(frozenset)
     return [by_seg.get(s, frozenset()) for s in texts.index]
@@ -65,26 +73,40 @@ def main(argv=None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--sets", default=",".join(DEFAULT_SETS))
-    ap.add_argument("--per-code", metavar="FEATURES",
-                    help="print the per-code model-vs-rules table for one feature set and stop")
+    ap.add_argument(
+        "--per-code",
+        metavar="FEATURES",
+        help="print the per-code model-vs-rules table for one feature set and stop",
+    )
     ap.add_argument("--threshold", type=float, default=0.5)
     args = ap.parse_args(argv)
 
     codebook = load_codebook(CODEBOOK)
     texts, labels = load_fixture()
     hits = rules_hits(texts, codebook)
-    levels = {"codes": (labels, hits),
-              "themes": (with_ancestors(labels, codebook), with_ancestors(hits, codebook))}
-    print(f"# {len(texts)} segments, {sum(map(len, labels))} codings; "
-          f"python {platform.python_version()}, {platform.machine()}; "
-          f"{args.folds}-fold, seed {args.seed}")
+    levels = {
+        "codes": (labels, hits),
+        "themes": (with_ancestors(labels, codebook), with_ancestors(hits, codebook)),
+    }
+    print(
+        f"# {len(texts)} segments, {sum(map(len, labels))} codings; "
+        f"python {platform.python_version()}, {platform.machine()}; "
+        f"{args.folds}-fold, seed {args.seed}"
+    )
     if args.per_code:
         for level, (y, h) in levels.items():
-            report = evaluate(texts, y, folds=args.folds, seed=args.seed, rules_hits=h,
-                              features=args.per_code, threshold=args.threshold)
+            report = evaluate(
+                texts,
+                y,
+                folds=args.folds,
+                seed=args.seed,
+                rules_hits=h,
+                features=args.per_code,
+                threshold=args.threshold,
+            )
             wide = report.table().pivot_table(
-                index="code_id", columns="helper", values=["support", "f1", "kappa"],
-                sort=False)
+                index="code_id", columns="helper", values=["support", "f1", "kappa"], sort=False
+            )
             wide.columns = [f"{helper}_{metric}" for metric, helper in wide.columns]
             wide = wide[["model_support", "model_f1", "rules_f1", "model_kappa", "rules_kappa"]]
             print(f"\n## {level}: {report.summary()}")
@@ -99,8 +121,15 @@ def main(argv=None) -> int:
             with_rules = spec.endswith("+rules")
             t0 = time.perf_counter()
             try:
-                first = evaluate(texts, y, folds=args.folds, seed=args.seed, rules_hits=h,
-                                 features=features, rules_as_features=with_rules)
+                first = evaluate(
+                    texts,
+                    y,
+                    folds=args.folds,
+                    seed=args.seed,
+                    rules_hits=h,
+                    features=features,
+                    rules_as_features=with_rules,
+                )
             except QdaError as exc:
                 print(f"{level:6} {spec:20} skipped: {exc}")
                 continue
@@ -108,26 +137,37 @@ def main(argv=None) -> int:
             for threshold in (0.5, 0.3):
                 report = first.at_threshold(threshold)
                 o = report.overall
-                rows.append({"level": level, "features": spec, "threshold": threshold,
-                             "codes": report.per_code["code_id"].nunique(),
-                             "macro_f1": o.loc[("model", "macro"), "f1"],
-                             "macro_kappa": o.loc[("model", "macro"), "kappa"],
-                             "micro_f1": o.loc[("model", "micro"), "f1"],
-                             "fit_cpu_s": report.fit_seconds, "wall_s": wall,
-                             "rules_macro_f1": o.loc[("rules", "macro"), "f1"],
-                             "rules_macro_kappa": o.loc[("rules", "macro"), "kappa"]})
-                print(f"{level:6} {spec:20} t={threshold}: macro F1 {rows[-1]['macro_f1']:.3f} "
-                      f"kappa {rows[-1]['macro_kappa']:.3f} fit {report.fit_seconds:.1f}s",
-                      flush=True)
+                rows.append(
+                    {
+                        "level": level,
+                        "features": spec,
+                        "threshold": threshold,
+                        "codes": report.per_code["code_id"].nunique(),
+                        "macro_f1": o.loc[("model", "macro"), "f1"],
+                        "macro_kappa": o.loc[("model", "macro"), "kappa"],
+                        "micro_f1": o.loc[("model", "micro"), "f1"],
+                        "fit_cpu_s": report.fit_seconds,
+                        "wall_s": wall,
+                        "rules_macro_f1": o.loc[("rules", "macro"), "f1"],
+                        "rules_macro_kappa": o.loc[("rules", "macro"), "kappa"],
+                    }
+                )
+                print(
+                    f"{level:6} {spec:20} t={threshold}: macro F1 {rows[-1]['macro_f1']:.3f} "
+                    f"kappa {rows[-1]['macro_kappa']:.3f} fit {report.fit_seconds:.1f}s",
+                    flush=True,
+                )
     table = pd.DataFrame(rows)
     base = table[table["features"] == "words"].set_index(["level", "threshold"])
     for col in ("macro_f1", "macro_kappa", "fit_cpu_s"):
         table[f"{col}_ratio"] = [
-            r[col] / base.loc[(r["level"], r["threshold"]), col] for _, r in table.iterrows()]
+            r[col] / base.loc[(r["level"], r["threshold"]), col] for _, r in table.iterrows()
+        ]
     pd.set_option("display.width", 200)
     print()
-    print(table.round(3).to_markdown(index=False) if _has_tabulate() else
-          table.round(3).to_string(index=False))
+    print(
+        table.round(3).to_markdown(index=False) if _has_tabulate() else table.round(3).to_string(index=False)
+    )
     return 0
 
 

@@ -39,17 +39,31 @@ sys.path.insert(0, str(HERE.parent))
 
 from corpus import parse_size, write_corpus  # noqa: E402
 
-STAGES = ["floor", "read", "segment", "ingest", "rules", "phrasematcher", "coder",
-          "suggest", "matrix", "workbook", "refi", "run", "rerun", "recode", "recode_rules",
-          "floor_end"]
+STAGES = [
+    "floor",
+    "read",
+    "segment",
+    "ingest",
+    "rules",
+    "phrasematcher",
+    "coder",
+    "suggest",
+    "matrix",
+    "workbook",
+    "refi",
+    "run",
+    "rerun",
+    "recode",
+    "recode_rules",
+    "floor_end",
+]
 
 
 # ----------------------------------------------------------------------------- stages
 def _cpu() -> float:
     """CPU seconds of this process and its waited-for children (worker processes), to
     the microsecond (``os.times`` counts in 10 ms ticks: too coarse for small stages)."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
-        resource.RUSAGE_CHILDREN)
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
@@ -82,11 +96,13 @@ def _texts(corpus: Path) -> list[str]:
 
 def _project(state: Path):
     from qda.project import Project
+
     return Project.open(state / "bench.qda")
 
 
 def stage_floor(state, corpus, opts):
     import spacy
+
     texts = _texts(corpus)
     tok = spacy.blank("en").tokenizer
     t0 = Clock()
@@ -104,6 +120,7 @@ def stage_floor_end(state, corpus, opts):
 
 def stage_read(state, corpus, opts):
     from qda.ingest import read_document
+
     files = sorted(corpus.glob("*.txt"))
     t0 = Clock()
     docs = [read_document(p) for p in files]
@@ -114,16 +131,17 @@ def stage_segment(state, corpus, opts):
     from qda.documents import document_unit
     from qda.ingest import read_document
     from qda.segment import segment_document
+
     docs = [read_document(p) for p in sorted(corpus.glob("*.txt"))]
     t0 = Clock()
-    n = sum(len(segment_document(d.text, d.turns, unit=document_unit(d, opts.unit)))
-            for d in docs)
+    n = sum(len(segment_document(d.text, d.turns, unit=document_unit(d, opts.unit))) for d in docs)
     return t0.stop(), {"segments": n, "unit": opts.unit}
 
 
 def stage_ingest(state, corpus, opts):
     import qda
     from qda.project import Project
+
     path = state / "bench.qda"
     if path.exists():
         path.unlink()
@@ -151,7 +169,7 @@ def _coding_input(project):
 
 def _batches(items, size=2000):
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def stage_phrasematcher(state, corpus, opts):
@@ -162,6 +180,7 @@ def stage_phrasematcher(state, corpus, opts):
     from spacy.matcher import PhraseMatcher
 
     import qda
+
     with _project(state) as project:
         segs, texts = _coding_input(project)
         cb = project.codebook
@@ -207,6 +226,7 @@ def stage_coder(state, corpus, opts):
     """The rules coder's matching over the same pre-lemmatised Docs, and on texts."""
     import qda
     from qda.coding import RulesCoder
+
     with _project(state) as project:
         segs, texts = _coding_input(project)
         cb = project.codebook
@@ -216,7 +236,7 @@ def stage_coder(state, corpus, opts):
     t_match = Sum()
     rows = 0
     for batch in _batches(records):
-        docs = coder.docs([texts[r["document_id"]][r["start"]:r["end"]] for r in batch])
+        docs = coder.docs([texts[r["document_id"]][r["start"] : r["end"]] for r in batch])
         t0 = Clock()
         rows += len(coder.explain_docs(batch, docs))
         t_match.add(t0.stop())
@@ -230,6 +250,7 @@ def stage_suggest(state, corpus, opts):
     """SuggestModel fit on up to 5,000 segments labelled with the rules' codes (a stand-in
     for a coder), then predict for every segment."""
     from qda.coding.learn import SuggestModel
+
     with _project(state) as project:
         segs = project.segments()
         codings = project.codings()
@@ -241,14 +262,14 @@ def stage_suggest(state, corpus, opts):
     model = SuggestModel(random_state=0).fit(texts[:n], sets[:n])
     fit = t0.stop()
     model.predict_proba(texts)
-    return t0.stop(), {"fit_seconds": fit, "trained_on": n,
-                                      "predicted": len(texts)}
+    return t0.stop(), {"fit_seconds": fit, "trained_on": n, "predicted": len(texts)}
 
 
 def stage_matrix(state, corpus, opts):
     import pandas as pd
 
     from qda.analysis import coded_segments
+
     with _project(state) as project:
         t0 = Clock()
         m = project.matrix()
@@ -258,10 +279,12 @@ def stage_matrix(state, corpus, opts):
         cb = project.codebook
     # baseline: pivot_table on the same rolled-up pairs, joined to participants
     pairs = coded_segments(chosen.codings, cb).merge(
-        segs.loc[~segs["is_interviewer"], ["segment_id", "participant_id"]], on="segment_id")
+        segs.loc[~segs["is_interviewer"], ["segment_id", "participant_id"]], on="segment_id"
+    )
     t0 = Clock()
-    base = pd.pivot_table(pairs, index="participant_id", columns="code_id",
-                          values="segment_id", aggfunc="count")
+    base = pd.pivot_table(
+        pairs, index="participant_id", columns="code_id", values="segment_id", aggfunc="count"
+    )
     t_base = t0.stop()
     return t, {"baseline_seconds": t_base, "rows": len(m), "base_rows": len(base)}
 
@@ -271,14 +294,16 @@ def stage_workbook(state, corpus, opts):
     from python_calamine import CalamineWorkbook
 
     from qda import reports
+
     out = state / "db.xlsx"
     from qda.export.excel import write_workbook
+
     with _project(state) as project:
         t0 = Clock()
-        about, sheets = reports.workbook_sheets(project)     # reading and analysing
+        about, sheets = reports.workbook_sheets(project)  # reading and analysing
         t_tables = t0.stop()
         t1 = Clock()
-        write_workbook(out, about=about, sheets=sheets)      # writing those cells
+        write_workbook(out, about=about, sheets=sheets)  # writing those cells
         t_write = t1.stop()
         t = {k: t_tables[k] + t_write[k] for k in t_tables}
     book = CalamineWorkbook.from_path(str(out))
@@ -292,8 +317,12 @@ def stage_workbook(state, corpus, opts):
             ws.write_row(i, 0, row)
     raw.close()
     t_base = t0.stop()
-    return t, {"baseline_seconds": t_base, "cells": cells, "tables_seconds": t_tables,
-               "write_seconds": t_write}
+    return t, {
+        "baseline_seconds": t_base,
+        "cells": cells,
+        "tables_seconds": t_tables,
+        "write_seconds": t_write,
+    }
 
 
 def stage_refi(state, corpus, opts):
@@ -307,45 +336,46 @@ def stage_refi(state, corpus, opts):
 
 def stage_run(state, corpus, opts):
     import qda
+
     out = state / "run"
     shutil.rmtree(out, ignore_errors=True)
     t0 = Clock()
-    result = qda.run([corpus], codebook=qda.default_codebook(), out=out, unit=opts.unit,
-                     **_workers(opts))
-    return t0.stop(), {"segments": result.ingest.segments,
-                                      "suggestions": result.rules.suggestions}
+    result = qda.run([corpus], codebook=qda.default_codebook(), out=out, unit=opts.unit, **_workers(opts))
+    return t0.stop(), {"segments": result.ingest.segments, "suggestions": result.rules.suggestions}
 
 
 def stage_rerun(state, corpus, opts):
     """``qda run`` again over the same folder: nothing new to read or code."""
     import qda
+
     t0 = Clock()
-    result = qda.run([corpus], codebook=qda.default_codebook(), out=state / "run",
-                     unit=opts.unit, **_workers(opts))
-    return t0.stop(), {"skipped": len(result.ingest.skipped),
-                                      "recoded": result.rules.segments_recoded}
+    result = qda.run(
+        [corpus], codebook=qda.default_codebook(), out=state / "run", unit=opts.unit, **_workers(opts)
+    )
+    return t0.stop(), {"skipped": len(result.ingest.skipped), "recoded": result.rules.segments_recoded}
 
 
 def stage_recode(state, corpus, opts):
     """``qda run`` after one code's keywords changed: only that code is re-matched."""
     import qda
     from qda.codebook import load_codebook, save_codebook
+
     cb = load_codebook(qda.default_codebook())
     code = next(c for c in cb if c.keywords)
     edited = _with_keyword(cb, code.id, "kitchen table talk")
     path = state / "edited.yaml"
     save_codebook(edited, path)
     t0 = Clock()
-    result = qda.run([corpus], codebook=path, out=state / "run", unit=opts.unit,
-                     **_workers(opts))
-    return t0.stop(), {"recoded": result.rules.segments_recoded,
-                                      "codes_recoded": result.rules.codes_recoded}
+    result = qda.run([corpus], codebook=path, out=state / "run", unit=opts.unit, **_workers(opts))
+    return t0.stop(), {"recoded": result.rules.segments_recoded, "codes_recoded": result.rules.codes_recoded}
 
 
 def _with_keyword(cb, code_id: str, keyword: str):
     import dataclasses
-    codes = tuple(dataclasses.replace(c, keywords=(*c.keywords, keyword)) if c.id == code_id
-                  else c for c in cb.codes)
+
+    codes = tuple(
+        dataclasses.replace(c, keywords=(*c.keywords, keyword)) if c.id == code_id else c for c in cb.codes
+    )
     return dataclasses.replace(cb, codes=codes)
 
 
@@ -360,8 +390,11 @@ def stage_recode_rules(state, corpus, opts):
         t = t0.stop()
         t0 = Clock()
         project.code_rules(**_workers(opts))
-        return t, {"baseline_seconds": t0.stop(), "recoded": report.segments_recoded,
-                   "codes_recoded": report.codes_recoded}
+        return t, {
+            "baseline_seconds": t0.stop(),
+            "recoded": report.segments_recoded,
+            "codes_recoded": report.codes_recoded,
+        }
 
 
 def child(stage: str, state: Path, corpus: Path, opts) -> None:
@@ -372,12 +405,23 @@ def child(stage: str, state: Path, corpus: Path, opts) -> None:
 
 # ----------------------------------------------------------------------------- driver
 def run_stage(stage: str, state: Path, corpus: Path, args) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", stage, "--state", str(state), "--corpus",
-           str(corpus), "--unit", args.unit]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        stage,
+        "--state",
+        str(state),
+        "--corpus",
+        str(corpus),
+        "--unit",
+        args.unit,
+    ]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
-    proc = subprocess.run(cmd, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(HERE.parent)})
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(HERE.parent)}
+    )
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
@@ -406,16 +450,23 @@ def main() -> None:
     parser.add_argument("--size", default="1M", help="words: 100k, 1M, 10M or a number")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--unit", default="turn")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="worker processes for ingest, rules and run")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker processes for ingest, rules and run"
+    )
     parser.add_argument("--keep", help="keep the corpus and project in this folder")
     parser.add_argument("--only", help="comma-separated stages (later ones need ingest)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="run every stage this many times (in turn) and keep each "
-                        "figure's lowest: the least disturbed by other work on the machine")
-    parser.add_argument("--wall", action="store_true",
-                        help="ratios on wall-clock seconds (default: CPU seconds, steadier "
-                        "on a shared machine)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run every stage this many times (in turn) and keep each "
+        "figure's lowest: the least disturbed by other work on the machine",
+    )
+    parser.add_argument(
+        "--wall",
+        action="store_true",
+        help="ratios on wall-clock seconds (default: CPU seconds, steadier on a shared machine)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--state", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
@@ -431,18 +482,22 @@ def main() -> None:
     if not (corpus / "participants.csv").exists():
         info = write_corpus(corpus, words, seed=args.seed)
     else:
-        info = {"documents": len(list(corpus.glob("*.txt"))),
-                "words": sum(len(p.read_text(encoding="utf-8").split())
-                             for p in corpus.glob("*.txt"))}
+        info = {
+            "documents": len(list(corpus.glob("*.txt"))),
+            "words": sum(len(p.read_text(encoding="utf-8").split()) for p in corpus.glob("*.txt")),
+        }
     stages = STAGES if not args.only else [s for s in STAGES if s in args.only.split(",")]
     results: dict[str, dict] = {}
     for _ in range(max(args.repeat, 1)):
         for stage in stages:
             r = run_stage(stage, work, corpus, args)
             results[stage] = _least(results.get(stage), r)
-            print(f"  {stage:<14} {r.get('seconds')}  {r.get('rss_mb', 0):7.0f} MB  "
-                  f"{ {k: v for k, v in r.items() if k not in ('seconds', 'rss_mb')} }",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  {stage:<14} {r.get('seconds')}  {r.get('rss_mb', 0):7.0f} MB  "
+                f"{ {k: v for k, v in r.items() if k not in ('seconds', 'rss_mb')} }",
+                file=sys.stderr,
+                flush=True,
+            )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     report(results, info, args)
@@ -450,6 +505,7 @@ def main() -> None:
 
 def report(results: dict, info: dict, args) -> None:
     import spacy
+
     words = info["words"]
     mode = "wall" if args.wall else "cpu"
 
@@ -475,40 +531,65 @@ def report(results: dict, info: dict, args) -> None:
         ("raw PhraseMatcher over Docs", "phrasematcher", "seconds", pm, "itself"),
         ("RulesCoder matching over Docs", "coder", "seconds", pm, "raw PhraseMatcher"),
         ("raw tokenize+lemma+match", "phrasematcher", "text_path_seconds", text_pm, "itself"),
-        ("RulesCoder.code on texts", "coder", "text_path_seconds", text_pm,
-         "raw tokenize+lemma+match"),
+        ("RulesCoder.code on texts", "coder", "text_path_seconds", text_pm, "raw tokenize+lemma+match"),
         ("suggest: fit 5k + predict all", "suggest", "seconds", floor, "floor"),
-        ("pandas.pivot_table", "matrix", "baseline_seconds",
-         sec("matrix", "baseline_seconds"), "itself"),
-        ("matrix (Project.matrix)", "matrix", "seconds", sec("matrix", "baseline_seconds"),
-         "pivot_table"),
-        ("raw xlsxwriter, same cells", "workbook", "baseline_seconds",
-         sec("workbook", "baseline_seconds"), "itself"),
-        ("workbook (export_workbook)", "workbook", "seconds",
-         sec("workbook", "baseline_seconds"), "raw xlsxwriter"),
-        ("  its tables (workbook_sheets: read, analyse)", "workbook", "tables_seconds",
-         floor, "floor"),
-        ("  writing them (write_workbook)", "workbook", "write_seconds",
-         sec("workbook", "baseline_seconds"), "raw xlsxwriter"),
+        ("pandas.pivot_table", "matrix", "baseline_seconds", sec("matrix", "baseline_seconds"), "itself"),
+        ("matrix (Project.matrix)", "matrix", "seconds", sec("matrix", "baseline_seconds"), "pivot_table"),
+        (
+            "raw xlsxwriter, same cells",
+            "workbook",
+            "baseline_seconds",
+            sec("workbook", "baseline_seconds"),
+            "itself",
+        ),
+        (
+            "workbook (export_workbook)",
+            "workbook",
+            "seconds",
+            sec("workbook", "baseline_seconds"),
+            "raw xlsxwriter",
+        ),
+        ("  its tables (workbook_sheets: read, analyse)", "workbook", "tables_seconds", floor, "floor"),
+        (
+            "  writing them (write_workbook)",
+            "workbook",
+            "write_seconds",
+            sec("workbook", "baseline_seconds"),
+            "raw xlsxwriter",
+        ),
         ("REFI export", "refi", "seconds", floor, "floor"),
         ("whole qda run", "run", "seconds", floor, "floor"),
-        *([("whole qda run", "run", "seconds", least, "floor + raw xlsxwriter")]
-          if least else []),
+        *([("whole qda run", "run", "seconds", least, "floor + raw xlsxwriter")] if least else []),
         ("qda run again, nothing changed", "rerun", "seconds", floor, "floor"),
         ("qda run, one code's keywords edited", "recode", "seconds", floor, "floor"),
-        ("code_rules after that edit, full", "recode_rules", "baseline_seconds",
-         sec("recode_rules", "baseline_seconds"), "itself"),
-        ("code_rules after that edit, incremental", "recode_rules", "seconds",
-         sec("recode_rules", "baseline_seconds"), "full code_rules"),
+        (
+            "code_rules after that edit, full",
+            "recode_rules",
+            "baseline_seconds",
+            sec("recode_rules", "baseline_seconds"),
+            "itself",
+        ),
+        (
+            "code_rules after that edit, incremental",
+            "recode_rules",
+            "seconds",
+            sec("recode_rules", "baseline_seconds"),
+            "full code_rules",
+        ),
     ]
     workers = f", --workers {args.workers}" if args.workers else ""
-    print(f"floor = mean of the tokenizer timed first and last: {floor:.2f} s" if floor
-          else "no floor measured")
-    print(f"qda benchmark: --size {args.size} (seed {args.seed}{workers}): "
-          f"{words:,} words, {info['documents']:,} documents")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{sys.version.split()[0]}, spaCy {spacy.__version__}; ratios and words/s on "
-          f"{'wall-clock' if args.wall else 'CPU'} seconds")
+    print(
+        f"floor = mean of the tokenizer timed first and last: {floor:.2f} s" if floor else "no floor measured"
+    )
+    print(
+        f"qda benchmark: --size {args.size} (seed {args.seed}{workers}): "
+        f"{words:,} words, {info['documents']:,} documents"
+    )
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{sys.version.split()[0]}, spaCy {spacy.__version__}; ratios and words/s on "
+        f"{'wall-clock' if args.wall else 'CPU'} seconds"
+    )
     print()
     print("| stage | CPU s | wall s | words/s | peak RSS MB | ratio | baseline |")
     print("|---|---:|---:|---:|---:|---:|---|")
@@ -518,9 +599,11 @@ def report(results: dict, info: dict, args) -> None:
             continue
         ratio = f"{t / base:.2f}" if base else "-"
         rss = results[stage].get("rss_mb") if key == "seconds" else None
-        print(f"| {name} | {sec(stage, key, 'cpu'):.2f} | {sec(stage, key, 'wall'):.2f} | "
-              f"{f'{words / t:,.0f}' if t else '-'} | {f'{rss:.0f}' if rss else ''} | "
-              f"{ratio} | {what} |")
+        print(
+            f"| {name} | {sec(stage, key, 'cpu'):.2f} | {sec(stage, key, 'wall'):.2f} | "
+            f"{f'{words / t:,.0f}' if t else '-'} | {f'{rss:.0f}' if rss else ''} | "
+            f"{ratio} | {what} |"
+        )
     for stage, r in results.items():
         if r.get("note") or r.get("error"):
             print(f"\n{stage}: {r.get('note') or r.get('error')}")

@@ -59,21 +59,19 @@ def highlights(project: Project) -> tuple[pd.Series, list[frozenset[str]], pd.Da
     codings = project.codings()
     docs = {r.document: r.text for r in project.documents(text=True).itertuples()}
     spans: dict[tuple, set[str]] = {}
-    for d, s, e, c in zip(codings["document"], codings["start"], codings["end"],
-                          codings["code"]):
+    for d, s, e, c in zip(codings["document"], codings["start"], codings["end"], codings["code"]):
         spans.setdefault((d, int(s), int(e)), set()).add(c)
-    keys = [k for k in spans if docs[k[0]][k[1]:k[2]].strip()]
-    texts = pd.Series([docs[d][s:e] for d, s, e in keys],
-                      index=[f"{d}:{s}-{e}" for d, s, e in keys])
+    keys = [k for k in spans if docs[k[0]][k[1] : k[2]].strip()]
+    texts = pd.Series([docs[d][s:e] for d, s, e in keys], index=[f"{d}:{s}-{e}" for d, s, e in keys])
     where = pd.DataFrame(keys, columns=["document_id", "start", "end"], index=texts.index)
     return texts, [frozenset(spans[k]) for k in keys], segment_contexts(where, docs)
 
 
 # The chosen helper's variants measured: (name, ChosenSuggester options, uses context).
 VARIANTS = {
-    "chosen": ({}, True),                                   # the default, with context
-    "chosen-no-context": ({}, False),                       # what a caller without it gets
-    "chosen-text-only": ({"candidates": TEXT_CANDIDATES}, False),   # the previous default
+    "chosen": ({}, True),  # the default, with context
+    "chosen-no-context": ({}, False),  # what a caller without it gets
+    "chosen-text-only": ({"candidates": TEXT_CANDIDATES}, False),  # the previous default
 }
 
 
@@ -89,8 +87,11 @@ def chosen_oof(texts, labels, codes, folds, definitions, context=None, seed=0, *
         train = np.setdiff1d(np.arange(len(arr)), test)
         t0 = time.process_time()
         model = ChosenSuggester(definitions=definitions, random_state=seed, **options).fit(
-            list(arr[train]), [labels[i] for i in train], codes=codes,
-            context=None if context is None else context.iloc[train])
+            list(arr[train]),
+            [labels[i] for i in train],
+            codes=codes,
+            context=None if context is None else context.iloc[train],
+        )
         cpu += time.process_time() - t0
         ctx = None if context is None else context.iloc[test]
         for out, force in ((pred, False), (forced, True)):
@@ -121,8 +122,7 @@ def cold_start_rows(texts, labels, codes, codebook, folds) -> list[tuple]:
         for sid, code in zip(found["segment_id"], found["code_id"]):
             pred[row[sid], col[code]] = 1
         per, over = score_helper(Y, pred, codes, name)
-        by_fold = [score_helper(Y[t], pred[t], codes, name)[1].loc[(name, "macro"), "kappa"]
-                   for t in folds]
+        by_fold = [score_helper(Y[t], pred[t], codes, name)[1].loc[(name, "macro"), "kappa"] for t in folds]
         out.append((name, per, over.loc[(name, "macro")], cpu, float(np.mean(by_fold))))
     return out
 
@@ -132,10 +132,18 @@ def main(argv=None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--out", type=Path, default=None, help="the per-code table as CSV")
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--by-transcript", action="store_true",
-                    help="hold out whole transcripts (folds by document; calibrated skipped)")
-    ap.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=["chosen"],
-                    help="the chosen helper's variants to measure (each fits 5 times)")
+    ap.add_argument(
+        "--by-transcript",
+        action="store_true",
+        help="hold out whole transcripts (folds by document; calibrated skipped)",
+    )
+    ap.add_argument(
+        "--variants",
+        nargs="+",
+        choices=list(VARIANTS),
+        default=["chosen"],
+        help="the chosen helper's variants to measure (each fits 5 times)",
+    )
     args = ap.parse_args(argv)
     db = args.data / "original" / "SERDIF_P2_ThematicAnalysis.sqlite3"
     if not db.exists():
@@ -144,46 +152,53 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         project = Project.create(Path(tmp) / "serdif.qda")
         report = project.import_taguette(db)
-        print(f"Imported {len(report.documents)} documents, {report.codes_added} codes, "
-              f"{report.codings} codings; skipped {len(report.skipped)}.")
+        print(
+            f"Imported {len(report.documents)} documents, {report.codes_added} codes, "
+            f"{report.codings} codings; skipped {len(report.skipped)}."
+        )
         texts, labels, context = highlights(project)
         codebook = project.codebook
         project.close()
     codes = [c.id for c in codebook]
     folds = stratified_folds(_binary(labels, codes), args.folds, 0)
-    if args.by_transcript:   # whole transcripts held out: no neighbour seen in training
+    if args.by_transcript:  # whole transcripts held out: no neighbour seen in training
         docs = sorted(set(context.index.str.rsplit(":", n=1).str[0]))
         order = np.random.default_rng(0).permutation(len(docs))
         fold_of = {docs[i]: k % args.folds for k, i in enumerate(order)}
         doc = context.index.str.rsplit(":", n=1).str[0]
         folds = [np.flatnonzero(doc.map(fold_of) == k) for k in range(args.folds)]
         print("Folds hold out whole transcripts (--by-transcript).")
-    print(f"Unit: highlights as texts, {len(texts)} highlights, {len(codes)} codes, "
-          f"{args.folds}-fold CV (seed 0).")
+    print(
+        f"Unit: highlights as texts, {len(texts)} highlights, {len(codes)} codes, "
+        f"{args.folds}-fold CV (seed 0)."
+    )
     tables, overall = [], []
     t0 = time.process_time()
     if not args.by_transcript:
         base = evaluate(texts, labels, folds=args.folds, seed=0, codes=codes)
         tables.append(base.per_code.assign(helper="calibrated"))
-        overall.append(("calibrated", base.overall.loc[("model", "macro")],
-                        time.process_time() - t0))
+        overall.append(("calibrated", base.overall.loc[("model", "macro")], time.process_time() - t0))
     for name, per, macro, cpu, fold_mean in cold_start_rows(texts, labels, codes, codebook, folds):
         tables.append(per)
         overall.append((name, macro, cpu))
-        print(f"{name}: macro kappa {macro['kappa']:.3f} on every highlight, "
-              f"{fold_mean:.3f} as the mean of the {len(folds)} folds' test parts.")
+        print(
+            f"{name}: macro kappa {macro['kappa']:.3f} on every highlight, "
+            f"{fold_mean:.3f} as the mean of the {len(folds)} folds' test parts."
+        )
     if embeddings_available():
         definitions = definition_texts(codebook, codes)
         t0 = time.process_time()
-        embed_texts(list(texts))   # the throughput figure (and the cache for chosen)
+        embed_texts(list(texts))  # the throughput figure (and the cache for chosen)
         embed_cpu = time.process_time() - t0
-        print(f"Embedded {len(texts)} highlights in {embed_cpu:.1f} CPU s "
-              f"({len(texts) / embed_cpu:.0f} per CPU second).")
+        print(
+            f"Embedded {len(texts)} highlights in {embed_cpu:.1f} CPU s "
+            f"({len(texts) / embed_cpu:.0f} per CPU second)."
+        )
         for name in args.variants:
             options, with_context = VARIANTS[name]
             Y, pred, forced, choices, cpu = chosen_oof(
-                texts, labels, codes, folds, definitions,
-                context if with_context else None, **options)
+                texts, labels, codes, folds, definitions, context if with_context else None, **options
+            )
             for helper, decided in ((name, pred), (f"{name}+at-least-one", forced)):
                 per, over = score_helper(Y, decided, codes, helper)
                 tables.append(per)
@@ -191,18 +206,23 @@ def main(argv=None) -> int:
             print(f"{name}: features chosen (codes x folds):")
             print(choices.groupby("features").size().to_string())
     else:
-        print("Sentence embeddings not installed (pip install -e '.[embeddings]'): only the "
-              "calibrated helper is measured.")
+        print(
+            "Sentence embeddings not installed (pip install -e '.[embeddings]'): only the "
+            "calibrated helper is measured."
+        )
     table = pd.concat(tables, ignore_index=True)[
-        ["code_id", "helper", "support", "predicted", "precision", "recall", "f1", "kappa"]]
+        ["code_id", "helper", "support", "predicted", "precision", "recall", "f1", "kappa"]
+    ]
     wide = table.pivot(index="code_id", columns="helper", values="kappa")
     wide.insert(0, "n", table.groupby("code_id")["support"].first())
     print("\nKappa per code (n = highlights the authors gave it):")
     print(wide.sort_values("n", ascending=False).to_string(float_format=lambda v: f"{v:.2f}"))
     print("\nMacro averages:")
     for helper, row, cpu in overall:
-        print(f"  {helper:32s} kappa {row['kappa']:.3f}  F1 {row['f1']:.3f}  precision "
-              f"{row['precision']:.3f}  recall {row['recall']:.3f}  (fit {cpu:.0f} CPU s)")
+        print(
+            f"  {helper:32s} kappa {row['kappa']:.3f}  F1 {row['f1']:.3f}  precision "
+            f"{row['precision']:.3f}  recall {row['recall']:.3f}  (fit {cpu:.0f} CPU s)"
+        )
     if args.out:
         table.to_csv(args.out, index=False)
     return 0

@@ -60,8 +60,7 @@ def build(folder: Path, words: int) -> tuple[Path, str]:
     info = write_corpus(corpus, words)
     parts = sorted(corpus.glob("*.txt"))[:4]
     long = folder / "long-interview.txt"
-    long.write_text("\n\n".join(p.read_text(encoding="utf-8") for p in parts),
-                    encoding="utf-8")
+    long.write_text("\n\n".join(p.read_text(encoding="utf-8") for p in parts), encoding="utf-8")
     path = folder / "bench.qda"
     t = time.perf_counter()
     with Project.create(path) as p:
@@ -69,8 +68,11 @@ def build(folder: Path, words: int) -> tuple[Path, str]:
         p.ingest([corpus, long])
         p.code_rules()
         n_words = len(long.read_text(encoding="utf-8").split())
-    print(f"built {path}: {info['words']:,} corpus words + {n_words:,}-word transcript "
-          f"in {time.perf_counter() - t:.0f} s", flush=True)
+    print(
+        f"built {path}: {info['words']:,} corpus words + {n_words:,}-word transcript "
+        f"in {time.perf_counter() - t:.0f} s",
+        flush=True,
+    )
     return path, "long-interview"
 
 
@@ -87,28 +89,30 @@ def server_side(path: Path, long_doc: str) -> dict[str, float]:
         out["documents_api"] = _best(lambda: c.get("/api/documents").raise_for_status(), 5)
         out["documents_page"] = _best(lambda: c.get("/").raise_for_status(), 5)
         doc = c.get(f"/api/documents/{long_doc}").json()
-        out["document_api"] = _best(
-            lambda: c.get(f"/api/documents/{long_doc}").raise_for_status(), 5)
+        out["document_api"] = _best(lambda: c.get(f"/api/documents/{long_doc}").raise_for_status(), 5)
         turns = [t for t in doc["turns"] if not t["interviewer"] and len(t["text"]) > 40][:25]
         adds, deletes = [], []
         for t in turns:
-            body = {"document": long_doc, "start": t["start"] + 5, "end": t["start"] + 30,
-                    "code": "co_location", "coder": "bench"}
+            body = {
+                "document": long_doc,
+                "start": t["start"] + 5,
+                "end": t["start"] + 30,
+                "code": "co_location",
+                "coder": "bench",
+            }
             s = time.perf_counter()
             r = c.post("/api/codings", json=body)
             adds.append(time.perf_counter() - s)
             r.raise_for_status()
             s = time.perf_counter()
-            c.request("DELETE", f"/api/codings/{r.json()['id']}",
-                      json={"coder": "bench"}).raise_for_status()
+            c.request("DELETE", f"/api/codings/{r.json()['id']}", json={"coder": "bench"}).raise_for_status()
             deletes.append(time.perf_counter() - s)
         out["add_coding"] = _median(adds)
         out["remove_coding"] = _median(deletes)
         accepts = []
         for s_ in doc["suggestions"][:10]:
             s = time.perf_counter()
-            c.post(f"/api/suggestions/{s_['id']}/accept", json={"coder": "bench"}
-                   ).raise_for_status()
+            c.post(f"/api/suggestions/{s_['id']}/accept", json={"coder": "bench"}).raise_for_status()
             accepts.append(time.perf_counter() - s)
         out["accept"] = _median(accepts) if accepts else float("nan")
     con = sqlite3.connect(path, isolation_level=None)
@@ -117,15 +121,20 @@ def server_side(path: Path, long_doc: str) -> dict[str, float]:
         con.execute("SELECT id, name, length(text) FROM documents").fetchall()
 
     out["raw_list"] = _best(raw_list, 5)
-    seg = con.execute("SELECT id, document_id, start FROM segments WHERE document_id = ?"
-                      " AND is_interviewer = 0 LIMIT 30", (long_doc,)).fetchall()
+    seg = con.execute(
+        "SELECT id, document_id, start FROM segments WHERE document_id = ? AND is_interviewer = 0 LIMIT 30",
+        (long_doc,),
+    ).fetchall()
     raws = []
     for sid, d, start in seg[:25]:
         s = time.perf_counter()
         con.execute("BEGIN IMMEDIATE")
-        con.execute('INSERT INTO codings (segment_id, document_id, start, "end", code_id,'
-                    " coder, source, status, created_at) VALUES (?, ?, ?, ?, 'co_location',"
-                    " 'raw', 'human', 'accepted', 'now')", (sid, d, start + 5, start + 30))
+        con.execute(
+            'INSERT INTO codings (segment_id, document_id, start, "end", code_id,'
+            " coder, source, status, created_at) VALUES (?, ?, ?, ?, 'co_location',"
+            " 'raw', 'human', 'accepted', 'now')",
+            (sid, d, start + 5, start + 30),
+        )
         con.execute("COMMIT")
         raws.append(time.perf_counter() - s)
     con.execute("DELETE FROM codings WHERE coder = 'raw'")
@@ -151,7 +160,8 @@ def browser_side(path: Path, long_doc: str, folder: Path) -> dict[str, float]:
             page.wait_for_function("() => window.qdaReady === true", timeout=60_000)
             loads.append(time.perf_counter() - t)
             renders.append(page.evaluate("() => window.qdaRenderMs") / 1000)
-            floors.append(page.evaluate("""() => {
+            floors.append(
+                page.evaluate("""() => {
                 const text = Array.from(document.querySelectorAll('.turn .text'))
                     .map((n) => n.textContent).join('\\n');
                 const pre = document.createElement('pre');
@@ -162,7 +172,9 @@ def browser_side(path: Path, long_doc: str, folder: Path) -> dict[str, float]:
                 const ms = performance.now() - t;
                 pre.remove();
                 return ms;
-            }""") / 1000)
+            }""")
+                / 1000
+            )
             t = time.perf_counter()
             page.goto(f"{s['base']}/static/style.css")
             statics.append(time.perf_counter() - t)
@@ -170,11 +182,16 @@ def browser_side(path: Path, long_doc: str, folder: Path) -> dict[str, float]:
             page.goto(f"{s['base']}/")
             page.wait_for_selector("table.documents tbody tr")
             lists.append(time.perf_counter() - t)
-        out.update(reader_render=min(renders), reader_load=min(loads),
-                   text_floor=min(floors), static_load=min(statics),
-                   documents_list_browser=min(lists))
-        out["turns"] = page.goto(f"{s['base']}/api/documents/{long_doc}").json()["turns"] \
-            and len(page.goto(f"{s['base']}/api/documents/{long_doc}").json()["turns"])
+        out.update(
+            reader_render=min(renders),
+            reader_load=min(loads),
+            text_floor=min(floors),
+            static_load=min(statics),
+            documents_list_browser=min(lists),
+        )
+        out["turns"] = page.goto(f"{s['base']}/api/documents/{long_doc}").json()["turns"] and len(
+            page.goto(f"{s['base']}/api/documents/{long_doc}").json()["turns"]
+        )
     return out
 
 
@@ -194,23 +211,63 @@ def main() -> None:
             shutil.rmtree(folder, ignore_errors=True)
     ms = lambda v: f"{v * 1000:,.1f} ms"  # noqa: E731
     rows = [
-        ("reader: render() of the 20k-word transcript", web["reader_render"],
-         "same text as one <pre>", web["text_floor"], "< 1 s"),
-        ("reader: page load to ready (navigation, API, render)", web["reader_load"],
-         "static file load", web["static_load"], "< 1 s"),
+        (
+            "reader: render() of the 20k-word transcript",
+            web["reader_render"],
+            "same text as one <pre>",
+            web["text_floor"],
+            "< 1 s",
+        ),
+        (
+            "reader: page load to ready (navigation, API, render)",
+            web["reader_load"],
+            "static file load",
+            web["static_load"],
+            "< 1 s",
+        ),
         ("GET /api/documents/<20k-word doc>", srv["document_api"], "", None, ""),
-        ("POST /api/codings (add a span coding)", srv["add_coding"],
-         "raw INSERT + COMMIT", srv["raw_insert"], "< 100 ms"),
-        ("DELETE /api/codings/<id> (to the archive)", srv["remove_coding"],
-         "raw INSERT + COMMIT", srv["raw_insert"], "< 100 ms"),
-        ("POST /api/suggestions/<id>/accept", srv["accept"],
-         "raw INSERT + COMMIT", srv["raw_insert"], "< 100 ms"),
-        ("GET /api/documents (the list)", srv["documents_api"],
-         "sqlite3 SELECT of the documents", srv["raw_list"], "< 1 s"),
-        ("GET / (the list page)", srv["documents_page"],
-         "sqlite3 SELECT of the documents", srv["raw_list"], "< 1 s"),
-        ("documents page in Chromium", web["documents_list_browser"],
-         "static file load", web["static_load"], "< 1 s"),
+        (
+            "POST /api/codings (add a span coding)",
+            srv["add_coding"],
+            "raw INSERT + COMMIT",
+            srv["raw_insert"],
+            "< 100 ms",
+        ),
+        (
+            "DELETE /api/codings/<id> (to the archive)",
+            srv["remove_coding"],
+            "raw INSERT + COMMIT",
+            srv["raw_insert"],
+            "< 100 ms",
+        ),
+        (
+            "POST /api/suggestions/<id>/accept",
+            srv["accept"],
+            "raw INSERT + COMMIT",
+            srv["raw_insert"],
+            "< 100 ms",
+        ),
+        (
+            "GET /api/documents (the list)",
+            srv["documents_api"],
+            "sqlite3 SELECT of the documents",
+            srv["raw_list"],
+            "< 1 s",
+        ),
+        (
+            "GET / (the list page)",
+            srv["documents_page"],
+            "sqlite3 SELECT of the documents",
+            srv["raw_list"],
+            "< 1 s",
+        ),
+        (
+            "documents page in Chromium",
+            web["documents_list_browser"],
+            "static file load",
+            web["static_load"],
+            "< 1 s",
+        ),
     ]
     print(f"\n{opts.size} words + a 20k-word transcript ({web['turns']} turns)\n")
     print("| what | time | baseline | baseline time | ratio | target |")

@@ -62,8 +62,7 @@ class Clock:
 def training_texts(n: int, seed: int = 0) -> list[str]:
     rng = random.Random(seed)
     keywords = _keywords()
-    return [_turn(rng, keywords, max(3, min(int(rng.lognormvariate(4.0, 0.9)), 900)))
-            for _ in range(n)]
+    return [_turn(rng, keywords, max(3, min(int(rng.lognormvariate(4.0, 0.9)), 900))) for _ in range(n)]
 
 
 def new_texts(n: int, seed: int = 1) -> list[str]:
@@ -79,10 +78,16 @@ def rules_labels(texts: list[str]) -> list[frozenset]:
     import qda
     from qda.codebook import load_codebook
     from qda.coding import RulesCoder
+
     coder = RulesCoder(load_codebook(qda.default_codebook()), nlp=qda.make_nlp())
-    segs = pd.DataFrame({"segment_id": [f"s{i}" for i in range(len(texts))],
-                         "document_id": [f"d{i}" for i in range(len(texts))],
-                         "start": 0, "end": [len(t) for t in texts]})
+    segs = pd.DataFrame(
+        {
+            "segment_id": [f"s{i}" for i in range(len(texts))],
+            "document_id": [f"d{i}" for i in range(len(texts))],
+            "start": 0,
+            "end": [len(t) for t in texts],
+        }
+    )
     found = coder.code(segs, {f"d{i}": t for i, t in enumerate(texts)})
     sets = found.groupby("segment_id")["code_id"].agg(frozenset)
     return [sets.get(f"s{i}", frozenset()) for i in range(len(texts))]
@@ -92,13 +97,14 @@ def stage(name: str, args) -> dict:
     train = training_texts(args.train)
     if name == "floor":
         import spacy
+
         tok = spacy.blank("en").tokenizer
         t0 = Clock()
         n = sum(len(tok(t)) for t in train)
-        return {"seconds": t0.stop(), "tokens": n,
-                "words": sum(len(t.split()) for t in train)}
+        return {"seconds": t0.stop(), "tokens": n, "words": sum(len(t.split()) for t in train)}
     if name == "tfidf":
         from qda.coding.learn import make_features
+
         t0 = Clock()
         X = make_features("words+chars").fit_transform(train)
         return {"seconds": t0.stop(), "features": X.shape[1]}
@@ -106,11 +112,16 @@ def stage(name: str, args) -> dict:
     texts = new_texts(args.predict)
     if name == "calibrated":
         from qda.coding.learn import SuggestModel
+
         model = SuggestModel(random_state=0)
     else:
         from qda.coding.choose import CANDIDATES, ChosenSuggester
-        cands = CANDIDATES if args.embeddings else tuple(
-            c for c in CANDIDATES if "embeddings" not in c and "definitions" not in c)
+
+        cands = (
+            CANDIDATES
+            if args.embeddings
+            else tuple(c for c in CANDIDATES if "embeddings" not in c and "definitions" not in c)
+        )
         model = ChosenSuggester(candidates=cands, random_state=0)
     # As `qda suggest` does: the chosen helper sees each segment's context (the words
     # around it in its document, its position), here documents of consecutive texts.
@@ -122,15 +133,23 @@ def stage(name: str, args) -> dict:
         model.fit(train, labels)
     fit = t0.stop()
     t0 = Clock()
-    rows = model.suggestions(_series(texts), context=_contexts(texts, per_document=400)) \
-        if with_context else model.suggestions(_series(texts))
+    rows = (
+        model.suggestions(_series(texts), context=_contexts(texts, per_document=400))
+        if with_context
+        else model.suggestions(_series(texts))
+    )
     pred = t0.stop()
     coded = sum(1 for s in labels if s)
-    extra = {"candidates": list(model.candidates_), "choice": _choices(model)} \
-        if name == "chosen" else {}
-    return {"seconds": fit, "predict": pred, "codes": len(model.codes_),
-            "coded_segments": coded, "suggestions": len(rows),
-            "predicted": len(texts), **extra}
+    extra = {"candidates": list(model.candidates_), "choice": _choices(model)} if name == "chosen" else {}
+    return {
+        "seconds": fit,
+        "predict": pred,
+        "codes": len(model.codes_),
+        "coded_segments": coded,
+        "suggestions": len(rows),
+        "predicted": len(texts),
+        **extra,
+    }
 
 
 def _contexts(texts: list[str], *, per_document: int):
@@ -139,6 +158,7 @@ def _contexts(texts: list[str], *, per_document: int):
     import pandas as pd
 
     from qda.coding.context import segment_contexts
+
     docs, rows = {}, []
     for first in range(0, len(texts), per_document):
         doc_id, pos, parts = f"d{first}", 0, []
@@ -153,6 +173,7 @@ def _contexts(texts: list[str], *, per_document: int):
 
 def _series(texts):
     import pandas as pd
+
     return pd.Series(texts, index=[f"n{i}" for i in range(len(texts))])
 
 
@@ -161,8 +182,16 @@ def _choices(model) -> dict:
 
 
 def run_child(name: str, args) -> dict:
-    cmd = [sys.executable, __file__, "--child", name, "--train", str(args.train),
-           "--predict", str(args.predict)] + (["--embeddings"] if args.embeddings else [])
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        name,
+        "--train",
+        str(args.train),
+        "--predict",
+        str(args.predict),
+    ] + (["--embeddings"] if args.embeddings else [])
     proc = subprocess.run(cmd, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -195,8 +224,10 @@ def report(results: dict, args) -> None:
     floor = results.get("floor", {}).get("seconds", {}).get("cpu")
     tfidf = results.get("tfidf", {}).get("seconds", {}).get("cpu")
     f = results.get("floor", {})
-    print(f"{args.train:,} training segments ({f.get('words', 0):,} words), "
-          f"{args.predict:,} segments to suggest for.\n")
+    print(
+        f"{args.train:,} training segments ({f.get('words', 0):,} words), "
+        f"{args.predict:,} segments to suggest for.\n"
+    )
     print("| stage | CPU s | wall s | ratio to floor | ratio to TF-IDF fit | peak RSS MB | target |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for name, r in results.items():
@@ -206,19 +237,27 @@ def report(results: dict, args) -> None:
         cpu = r["seconds"]["cpu"]
         rf = f"{cpu / floor:.1f}" if floor else ""
         rt = f"{cpu / tfidf:.1f}" if tfidf else ""
-        label = {"floor": "spaCy tokenizer over the training texts (floor)",
-                 "tfidf": "TF-IDF words+chars fit_transform, training texts"}.get(
-            name, f"{name}: fit on {args.train:,} ({r.get('codes')} codes)")
-        target = "<= 30 CPU s: " + ("met" if cpu <= 30 else "**missed**") \
-            if name in ("calibrated", "chosen") else ""
-        print(f"| {label} | {cpu:.2f} | {r['seconds']['wall']:.2f} | {rf} | {rt} | "
-              f"{r['rss_mb']:.0f} | {target} |")
+        label = {
+            "floor": "spaCy tokenizer over the training texts (floor)",
+            "tfidf": "TF-IDF words+chars fit_transform, training texts",
+        }.get(name, f"{name}: fit on {args.train:,} ({r.get('codes')} codes)")
+        target = (
+            "<= 30 CPU s: " + ("met" if cpu <= 30 else "**missed**")
+            if name in ("calibrated", "chosen")
+            else ""
+        )
+        print(
+            f"| {label} | {cpu:.2f} | {r['seconds']['wall']:.2f} | {rf} | {rt} | "
+            f"{r['rss_mb']:.0f} | {target} |"
+        )
         if "predict" in r:
             p = r["predict"]["cpu"]
             mem = "<= 1.5 GB: " + ("met" if r["rss_mb"] <= 1536 else "**missed**")
-            print(f"| {name}: suggestions for {r['predicted']:,} ({r['suggestions']:,} rows) | "
-                  f"{p:.2f} | {r['predict']['wall']:.2f} | {p / floor:.1f} | {p / tfidf:.1f} | "
-                  f"{r['rss_mb']:.0f} | {mem} (peak of fit + suggest) |")
+            print(
+                f"| {name}: suggestions for {r['predicted']:,} ({r['suggestions']:,} rows) | "
+                f"{p:.2f} | {r['predict']['wall']:.2f} | {p / floor:.1f} | {p / tfidf:.1f} | "
+                f"{r['rss_mb']:.0f} | {mem} (peak of fit + suggest) |"
+            )
     ch = results.get("chosen", {})
     if "choice" in ch:
         print(f"\nchosen: candidates {', '.join(ch['candidates'])}; chosen per code: {ch['choice']}")

@@ -47,8 +47,7 @@ def write_survey(path: Path, rows: int, seed: int = 0) -> list[str]:
             words = [rng.choice(_FILLER) for _ in range(n)]
             answer = f"{rng.choice(_OPENERS)}, {' '.join(words)}."
             answers.append(answer)
-            out.writerow([f"R{i + 1:07d}", rng.choice(["staff", "family"]),
-                          rng.choice(_PLACES), answer])
+            out.writerow([f"R{i + 1:07d}", rng.choice(["staff", "family"]), rng.choice(_PLACES), answer])
     return answers
 
 
@@ -59,6 +58,7 @@ def _cpu() -> float:
 
 def _floor(answers: list[str]) -> float:
     import spacy
+
     tok = spacy.blank("en").tokenizer
     t0 = _cpu()
     for text in answers:
@@ -68,6 +68,7 @@ def _floor(answers: list[str]) -> float:
 
 def measure(rows: int, seed: int, work: Path) -> dict:
     from qda.project import Project
+
     table = work / f"survey-{rows}.csv"
     answers = write_survey(table, rows, seed)
     floor_first = _floor(answers)
@@ -79,9 +80,15 @@ def measure(rows: int, seed: int, work: Path) -> dict:
     n_segments = len(project.segments())
     project.close()
     floor = (floor_first + floor_last) / 2
-    return {"rows": rows, "words": sum(len(a.split()) for a in answers),
-            "segments": n_segments, "floor": floor, "ingest": ingest, "wall": wall,
-            "ratio": ingest / floor}
+    return {
+        "rows": rows,
+        "words": sum(len(a.split()) for a in answers),
+        "segments": n_segments,
+        "floor": floor,
+        "ingest": ingest,
+        "wall": wall,
+        "ratio": ingest / floor,
+    }
 
 
 def main() -> None:
@@ -94,8 +101,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="qda-survey-") as tmp:
         for size in args.rows.split(","):
             r = measure(parse_size(size), args.seed, Path(tmp))
-            print(f"| {r['rows']:,} | {r['words']:,} | {r['segments']:,} | {r['floor']:.2f} |"
-                  f" {r['ingest']:.2f} | {r['wall']:.2f} | {r['ratio']:.2f} |", flush=True)
+            print(
+                f"| {r['rows']:,} | {r['words']:,} | {r['segments']:,} | {r['floor']:.2f} |"
+                f" {r['ingest']:.2f} | {r['wall']:.2f} | {r['ratio']:.2f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

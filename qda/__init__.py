@@ -24,12 +24,21 @@ from qda.errors import (  # light: the error tree every caller catches
 # The rest loads on first use (PEP 562), so `qda --help` or an early input error does
 # not pay for importing spaCy, scikit-learn and pandas first.
 _LAZY = {
-    "Code": "qda.codebook", "Codebook": "qda.codebook", "load_codebook": "qda.codebook",
-    "save_codebook": "qda.codebook", "SourceDocument": "qda.ingest", "Turn": "qda.ingest",
-    "read_document": "qda.ingest", "read_participants": "qda.ingest",
-    "Project": "qda.project", "default_codebook": "qda.resources",
-    "sample_dir": "qda.resources", "make_nlp": "qda.segment",
-    "segment_document": "qda.segment", "RunResult": "qda.workflow", "run": "qda.workflow",
+    "Code": "qda.codebook",
+    "Codebook": "qda.codebook",
+    "load_codebook": "qda.codebook",
+    "save_codebook": "qda.codebook",
+    "SourceDocument": "qda.ingest",
+    "Turn": "qda.ingest",
+    "read_document": "qda.ingest",
+    "read_participants": "qda.ingest",
+    "Project": "qda.project",
+    "default_codebook": "qda.resources",
+    "sample_dir": "qda.resources",
+    "make_nlp": "qda.segment",
+    "segment_document": "qda.segment",
+    "RunResult": "qda.workflow",
+    "run": "qda.workflow",
 }
 
 

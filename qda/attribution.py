@@ -78,42 +78,50 @@ class AttributionRules:
     small_group_drops: tuple[str, ...] = ("location",)
 
     def to_dict(self) -> dict:
-        return {"template": self.template, "role_field": self.role_field,
-                "fold": dict(self.fold), "drop": {k: list(v) for k, v in self.drop.items()},
-                "min_group_size": self.min_group_size,
-                "small_group_drops": list(self.small_group_drops)}
+        return {
+            "template": self.template,
+            "role_field": self.role_field,
+            "fold": dict(self.fold),
+            "drop": {k: list(v) for k, v in self.drop.items()},
+            "min_group_size": self.min_group_size,
+            "small_group_drops": list(self.small_group_drops),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping, *, source: str = "attribution rules") -> AttributionRules:
         """Check and build rules from a mapping (a YAML file, the project settings)."""
         if not isinstance(data, Mapping):
-            raise InputError(f"{source}: expected a mapping with template, fold, drop, "
-                             "min_group_size")
+            raise InputError(f"{source}: expected a mapping with template, fold, drop, min_group_size")
         known = {"template", "role_field", "fold", "drop", "min_group_size", "small_group_drops"}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise InputError(f"{source}: unknown key {unknown[0]!r}; the keys are "
-                             f"{', '.join(sorted(known))}")
+            raise InputError(f"{source}: unknown key {unknown[0]!r}; the keys are {', '.join(sorted(known))}")
         template = data.get("template", DEFAULT_TEMPLATE)
         try:
             fields = template_fields(template) if isinstance(template, str) else []
         except ValueError as exc:
             raise InputError(f"{source}: template {template!r}: {exc}") from exc
         if not fields:
-            raise InputError(f"{source}: template must be text with fields in braces, "
-                             "e.g. '{role}, {location}'")
+            raise InputError(
+                f"{source}: template must be text with fields in braces, e.g. '{{role}}, {{location}}'"
+            )
         role_field = data.get("role_field", "role")
         if not isinstance(role_field, str) or not role_field:
             raise InputError(f"{source}: role_field must be a field name such as role")
         fold = data.get("fold") or {}
         if not isinstance(fold, Mapping) or not all(
-                isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in fold.items()):
-            raise InputError(f"{source}: fold must map a role to the label it is reported "
-                             "under, e.g. 'Senior Probation Officer: Responsible Officer'")
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in fold.items()
+        ):
+            raise InputError(
+                f"{source}: fold must map a role to the label it is reported "
+                "under, e.g. 'Senior Probation Officer: Responsible Officer'"
+            )
         drop_in = data.get("drop") or {}
         if not isinstance(drop_in, Mapping):
-            raise InputError(f"{source}: drop must map a role to the fields it loses, e.g. "
-                             "'Quality Development Officer: [location]'")
+            raise InputError(
+                f"{source}: drop must map a role to the fields it loses, e.g. "
+                "'Quality Development Officer: [location]'"
+            )
         drop: dict[str, tuple[str, ...]] = {}
         for role, names in drop_in.items():
             names = [names] if isinstance(names, str) else names
@@ -122,8 +130,7 @@ class AttributionRules:
             drop[str(role)] = tuple(names)
         size = data.get("min_group_size", 0)
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-            raise InputError(f"{source}: min_group_size must be a whole number, 0 for none "
-                             f"(got {size!r})")
+            raise InputError(f"{source}: min_group_size must be a whole number, 0 for none (got {size!r})")
         small = data.get("small_group_drops", ["location"])
         small = [small] if isinstance(small, str) else small
         if not isinstance(small, list) or not all(isinstance(n, str) for n in small):
@@ -136,15 +143,17 @@ class AttributionRules:
         for role, names in self.drop.items():
             for n in names:
                 if n not in fields:
-                    raise InputError(f"{source}: drop: {role!r} drops {n!r}, which is not a "
-                                     f"field of the template {self.template!r}")
+                    raise InputError(
+                        f"{source}: drop: {role!r} drops {n!r}, which is not a "
+                        f"field of the template {self.template!r}"
+                    )
         for n in self.small_group_drops:
             if n not in fields:
-                raise InputError(f"{source}: small_group_drops: {n!r} is not a field of the "
-                                 f"template {self.template!r}")
+                raise InputError(
+                    f"{source}: small_group_drops: {n!r} is not a field of the template {self.template!r}"
+                )
 
-    def labels(self, participants: Iterable[tuple[str, Mapping[str, object]]]
-               ) -> dict[str, str]:
+    def labels(self, participants: Iterable[tuple[str, Mapping[str, object]]]) -> dict[str, str]:
         """participant id → attribution, for (id, attributes) pairs: every participant the
         groups are counted over."""
         fields = template_fields(self.template)
@@ -154,19 +163,21 @@ class AttributionRules:
             role = values.get(self.role_field, "")
             folded = self.fold.get(role, role)
             values[self.role_field] = folded
-            for name in (*self.drop.get(role, ()), *(self.drop.get(folded, ())
-                                                      if folded != role else ())):
+            for name in (*self.drop.get(role, ()), *(self.drop.get(folded, ()) if folded != role else ())):
                 values[name] = ""
             shown[pid] = values
         if self.min_group_size > 1 and self.small_group_drops:
-            group_of = {pid: tuple(v.get(f, "") for f in (*fields, *self.small_group_drops))
-                        for pid, v in shown.items()}
+            group_of = {
+                pid: tuple(v.get(f, "") for f in (*fields, *self.small_group_drops))
+                for pid, v in shown.items()
+            }
             sizes: dict[tuple, int] = {}
             for g in group_of.values():
                 sizes[g] = sizes.get(g, 0) + 1
             for pid, values in shown.items():
                 if sizes[group_of[pid]] < self.min_group_size and any(
-                        values.get(f) for f in self.small_group_drops):
+                    values.get(f) for f in self.small_group_drops
+                ):
                     for f in self.small_group_drops:
                         values[f] = ""
         return {pid: attribute(self.template, v, fallback=str(pid)) for pid, v in shown.items()}
@@ -184,8 +195,10 @@ def load_rules(path: str | Path) -> AttributionRules:
     try:
         from qda.codebook.yamlfile import BoundedLoader
 
-        data = yaml.load(path.read_text(encoding="utf-8-sig"),  # noqa: S506 - a SafeLoader
-                         Loader=BoundedLoader)
+        data = yaml.load(
+            path.read_text(encoding="utf-8-sig"),  # noqa: S506 - a SafeLoader
+            Loader=BoundedLoader,
+        )
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: is not valid YAML: {' '.join(str(exc).split())}") from exc
     except UnicodeDecodeError as exc:

@@ -67,5 +67,8 @@ def unprotect_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(df: pd.DataFrame, target: str | Path | IO[str] | None = None) -> None:
     """``df`` as UTF-8 CSV to ``target`` (standard output when None), cells protected."""
-    protect(df).to_csv(sys.stdout if target is None else target, index=False,
-                       **({"encoding": "utf-8"} if isinstance(target, (str, Path)) else {}))
+    protect(df).to_csv(
+        sys.stdout if target is None else target,
+        index=False,
+        **({"encoding": "utf-8"} if isinstance(target, (str, Path)) else {}),
+    )

@@ -34,7 +34,7 @@ class Shown:
 
 def _value(value: Any) -> str:
     kind = type(value).__name__
-    if kind == "DataFrame":      # pandas, not imported for this (kept off `qda --help`)
+    if kind == "DataFrame":  # pandas, not imported for this (kept off `qda --help`)
         return f"a table of {len(value)} rows × {len(value.columns)} columns"
     if kind == "Series":
         return f"{len(value)} values"
@@ -62,15 +62,18 @@ def _short(value: Any, n: int = 60) -> str:
 
 def fields_html(obj: Any) -> str:
     """A dataclass as a two-column table: field, value."""
-    rows = "".join(f"<tr><th style='text-align:left'>{html.escape(f.name)}</th>"
-                   f"<td style='text-align:left'>{html.escape(_value(getattr(obj, f.name)))}"
-                   "</td></tr>" for f in dataclasses.fields(obj))
-    return (f"<div><strong>{html.escape(type(obj).__name__)}</strong>"
-            f"<table>{rows}</table></div>")
+    rows = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(f.name)}</th>"
+        f"<td style='text-align:left'>{html.escape(_value(getattr(obj, f.name)))}"
+        "</td></tr>"
+        for f in dataclasses.fields(obj)
+    )
+    return f"<div><strong>{html.escape(type(obj).__name__)}</strong><table>{rows}</table></div>"
 
 
-def shaded_table(frame, *, shade: Sequence[str] = (), caption: str = "",
-                 max_rows: int = MAX_ROWS, digits: int = 2) -> str:
+def shaded_table(
+    frame, *, shade: Sequence[str] = (), caption: str = "", max_rows: int = MAX_ROWS, digits: int = 2
+) -> str:
     """``frame`` (a DataFrame) as HTML, the ``shade`` columns as a heatmap (white to
     blue, over all of them together), at most ``max_rows`` rows (the rest said in the
     caption)."""
@@ -86,8 +89,9 @@ def shaded_table(frame, *, shade: Sequence[str] = (), caption: str = "",
     if caption:
         styler = styler.set_caption(html.escape(caption))
     # a stable id, so the same table gives the same HTML (stored notebook outputs)
-    digest = hashlib.sha1(pd.util.hash_pandas_object(shown.astype(str), index=True)
-                          .to_numpy().tobytes() + caption.encode()).hexdigest()[:10]
+    digest = hashlib.sha1(
+        pd.util.hash_pandas_object(shown.astype(str), index=True).to_numpy().tobytes() + caption.encode()
+    ).hexdigest()[:10]
     return styler.set_uuid(f"qda{digest}").to_html()
 
 
@@ -97,18 +101,22 @@ def project_html(project) -> str:
     counts = project.summary()
     memos = len(project.store.memos())
     lines = [
-        ("documents", counts["documents"]), ("participants", counts["participants"]),
-        ("segments", f"{counts['segments']} (+{counts['interviewer_turns']} interviewer "
-                     "turns)"),
+        ("documents", counts["documents"]),
+        ("participants", counts["participants"]),
+        ("segments", f"{counts['segments']} (+{counts['interviewer_turns']} interviewer turns)"),
         ("codes", counts["codes"]),
-        ("codings", f"{counts['codings']} ({counts['human_codings']} by people, "
-                    f"{counts['suggestions']} open suggestions)"),
-        ("memos", memos)]
-    rows = "".join(f"<tr><th style='text-align:left'>{k}</th>"
-                   f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
-                   for k, v in lines)
-    parts = [f"<div><strong>qda project {html.escape(project.path.name)}</strong>"
-             f"<table>{rows}</table>"]
+        (
+            "codings",
+            f"{counts['codings']} ({counts['human_codings']} by people, "
+            f"{counts['suggestions']} open suggestions)",
+        ),
+        ("memos", memos),
+    ]
+    rows = "".join(
+        f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+        for k, v in lines
+    )
+    parts = [f"<div><strong>qda project {html.escape(project.path.name)}</strong><table>{rows}</table>"]
     if counts["codes"] and counts["segments"]:
         chosen = project.select_codings()
         themes = [c.id for c in project.codebook.top_level()]
@@ -116,10 +124,13 @@ def project_html(project) -> str:
         keep = ["participant", *[c for c in ("group", "role") if c in matrix.columns], *themes]
         names = {t: project.codebook.get(t).name for t in themes}
         if len(set(names.values())) < len(names) or set(names.values()) & set(keep):
-            names = {t: t for t in themes}   # two themes of one name: show the ids
+            names = {t: t for t in themes}  # two themes of one name: show the ids
         table = matrix[keep].rename(columns=names)
         parts.append(f"<p>{html.escape(chosen.description)}</p>")
-        parts.append(shaded_table(table, shade=[names[t] for t in themes],
-                                  caption="Segments coded, by participant and theme"))
+        parts.append(
+            shaded_table(
+                table, shade=[names[t] for t in themes], caption="Segments coded, by participant and theme"
+            )
+        )
     parts.append("</div>")
     return "".join(parts)

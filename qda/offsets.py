@@ -25,8 +25,9 @@ def quote(text: str, start: int, end: int, *, document: str = "") -> str:
     return text[start:end]
 
 
-def quotes(texts: Mapping[str, str], documents: Iterable[str], starts: Iterable[int],
-           ends: Iterable[int]) -> list[str]:
+def quotes(
+    texts: Mapping[str, str], documents: Iterable[str], starts: Iterable[int], ends: Iterable[int]
+) -> list[str]:
     """The quote of each (document, start, end), as :func:`quote`: a table's text column
     (``quotes(texts, df["document_id"], df["start"], df["end"])``)."""
     out = []
@@ -40,6 +41,8 @@ def quotes(texts: Mapping[str, str], documents: Iterable[str], starts: Iterable[
 
 def _outside(document: str, start: int, end: int, length: int) -> ProjectError:
     where = f"document {document!r}" if document else "the document"
-    return ProjectError(f"offsets {start}-{end} do not fit {where} ({length} characters); the "
-                        "project's offsets and texts disagree: restore it from a backup, or "
-                        "ingest the document again")
+    return ProjectError(
+        f"offsets {start}-{end} do not fit {where} ({length} characters); the "
+        "project's offsets and texts disagree: restore it from a backup, or "
+        "ingest the document again"
+    )

@@ -30,7 +30,7 @@ T = TypeVar("T")
 
 def batched(items: Sequence[T], size: int) -> list[Sequence[T]]:
     """``items`` cut into consecutive batches of at most ``size``."""
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 class Runner:
@@ -95,10 +95,11 @@ class Runner:
             except ImportError as exc:
                 raise InputError("--scheduler needs Dask: pip install 'qda[dask]'") from exc
             try:
-                self._client = Client(self.scheduler, timeout=os.environ.get(
-                    "QDA_DASK_TIMEOUT", "10s"))
+                self._client = Client(self.scheduler, timeout=os.environ.get("QDA_DASK_TIMEOUT", "10s"))
             except (OSError, TimeoutError) as exc:
-                raise InputError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}; "
-                                 "start one with `dask scheduler` (and `dask worker ADDRESS` "
-                                 "on each machine) or check the address") from exc
+                raise InputError(
+                    f"cannot reach the Dask scheduler at {self.scheduler}: {exc}; "
+                    "start one with `dask scheduler` (and `dask worker ADDRESS` "
+                    "on each machine) or check the address"
+                ) from exc
         return self._client

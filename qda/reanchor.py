@@ -54,8 +54,7 @@ def _shared_blocks(old: str, new: str) -> list[tuple[int, int, int]]:
     return blocks
 
 
-def reanchor(old: str, new: str, spans: Sequence[tuple[int, int]]
-             ) -> list[tuple[int, int] | None]:
+def reanchor(old: str, new: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int] | None]:
     """Each span of ``old`` placed in ``new`` (same quoted text), or ``None``."""
     if old == new:
         return [(s, e) for s, e in spans]
@@ -71,7 +70,7 @@ def reanchor(old: str, new: str, spans: Sequence[tuple[int, int]]
             continue
         j = bisect.bisect_right(starts, end - 1) - 1
         if i >= 0 and j >= 0 and end - 1 < blocks[j][1]:
-            s, e = start + shift, end + blocks[j][2]   # ends in shared lines, middle edited?
+            s, e = start + shift, end + blocks[j][2]  # ends in shared lines, middle edited?
             if new[s:e] == quote:
                 out.append((s, e))
                 continue
@@ -93,8 +92,9 @@ def _nearest(text: str, quote: str, expected: int) -> tuple[int, int] | None:
     return None if best is None else (best, best + len(quote))
 
 
-def match_segments(old: Sequence[tuple[str | None, str]], new: Sequence[tuple[str | None, str]]
-                   ) -> dict[int, int]:
+def match_segments(
+    old: Sequence[tuple[str | None, str]], new: Sequence[tuple[str | None, str]]
+) -> dict[int, int]:
     """Pairs ``{new_index: old_index}`` of segments with the same (speaker, text), in order."""
     matcher = SequenceMatcher(None, list(old), list(new), autojunk=False)
     pairs: dict[int, int] = {}
@@ -115,9 +115,14 @@ def word_overlap(old: str, new: str) -> float:
     return shared / max(len(a), len(b))
 
 
-def follow_segments(old: Sequence[tuple[str | None, str]], new: Sequence[tuple[str | None, str]],
-                    same: dict[int, int], *, threshold: float = SAME_WORDS,
-                    only: set[int] | None = None) -> dict[int, tuple[int, float]]:
+def follow_segments(
+    old: Sequence[tuple[str | None, str]],
+    new: Sequence[tuple[str | None, str]],
+    same: dict[int, int],
+    *,
+    threshold: float = SAME_WORDS,
+    only: set[int] | None = None,
+) -> dict[int, tuple[int, float]]:
     """``{old_index: (new_index, overlap)}`` for old segments that were edited, not removed.
 
     ``same`` is :func:`match_segments`' answer (unchanged pairs, not repeated here). Each
@@ -141,7 +146,7 @@ def follow_segments(old: Sequence[tuple[str | None, str]], new: Sequence[tuple[s
                     continue
                 other = len(new[j][1].split())
                 if min(size, other) < threshold * max(size, other):
-                    continue            # the overlap cannot reach the threshold
+                    continue  # the overlap cannot reach the threshold
                 score = word_overlap(old[i][1], new[j][1])
                 if score >= best_score:
                     best, best_score = j, score

@@ -19,8 +19,7 @@ def _find(bundled: str, repo: str) -> Path:
     for candidate in (_PACKAGE / "_bundled" / bundled, _PACKAGE.parent / repo):
         if candidate.exists():
             return candidate
-    raise QdaError(f"the bundled {bundled} is missing from this installation of qda; "
-                   "reinstall qda")
+    raise QdaError(f"the bundled {bundled} is missing from this installation of qda; reinstall qda")
 
 
 def sample_dir() -> Path:

@@ -83,8 +83,7 @@ class LowercaseLookupLemmatizer(Lemmatizer):
     default_config={"model": None, "mode": "lookup", "overwrite": True, "scorer": None},
 )
 def _make_lemmatizer(nlp, model, name, mode, overwrite, scorer):
-    return LowercaseLookupLemmatizer(nlp.vocab, model, name, mode=mode, overwrite=overwrite,
-                                     scorer=scorer)
+    return LowercaseLookupLemmatizer(nlp.vocab, model, name, mode=mode, overwrite=overwrite, scorer=scorer)
 
 
 @lru_cache(maxsize=4)
@@ -102,8 +101,11 @@ def make_nlp(model: str | None = None) -> Language:
                 f"spaCy pipeline {model!r} is not installed; install its package or leave the "
                 "option out to use the built-in blank English pipeline"
             ) from exc
-        if "sentencizer" not in nlp.pipe_names and "parser" not in nlp.pipe_names \
-                and "senter" not in nlp.pipe_names:
+        if (
+            "sentencizer" not in nlp.pipe_names
+            and "parser" not in nlp.pipe_names
+            and "senter" not in nlp.pipe_names
+        ):
             nlp.add_pipe("sentencizer", first=True)
         return nlp
     nlp = spacy.blank("en")
@@ -122,15 +124,15 @@ def make_nlp(model: str | None = None) -> Language:
 class Segment:
     """A span of a document: what gets coded."""
 
-    position: int          # 1-based order within the document
+    position: int  # 1-based order within the document
     unit: str
     start: int
     end: int
     speaker: str | None
     is_interviewer: bool
-    begin_time: float | None = None   # from the turn (subtitle cues, timestamps)
+    begin_time: float | None = None  # from the turn (subtitle cues, timestamps)
     end_time: float | None = None
-    question: str | None = None       # survey column the response answers
+    question: str | None = None  # survey column the response answers
 
 
 def segment_id(document_id: str, unit: str, position: int) -> str:
@@ -139,7 +141,7 @@ def segment_id(document_id: str, unit: str, position: int) -> str:
 
 
 def _sentences(text: str, turn: Turn, nlp: Language) -> Iterator[tuple[int, int]]:
-    body = text[turn.start:turn.end]
+    body = text[turn.start : turn.end]
     with nlp.select_pipes(enable=["sentencizer"] if "sentencizer" in nlp.pipe_names else None):
         doc = nlp(body)
     for sent in doc.sents:
@@ -148,8 +150,9 @@ def _sentences(text: str, turn: Turn, nlp: Language) -> Iterator[tuple[int, int]
             yield s, e
 
 
-def segment_document(text: str, turns: Iterable[Turn], *, unit: str = "turn",
-                     nlp: Language | None = None) -> list[Segment]:
+def segment_document(
+    text: str, turns: Iterable[Turn], *, unit: str = "turn", nlp: Language | None = None
+) -> list[Segment]:
     """Cut a document's turns into segments of the given unit.
 
     ``turn``: one segment per speaker turn. ``paragraph``: each line of a turn.
@@ -184,4 +187,3 @@ def segment_batch(task: tuple) -> list[list[Segment]]:
             nlp = make_nlp(model)
         out.append(segment_document(text, turns, unit=unit, nlp=nlp))
     return out
-

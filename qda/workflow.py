@@ -37,11 +37,19 @@ class RunResult(Shown):
         return [self.project, self.workbook, *self.charts, self.quotes]
 
 
-def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None,
-        participants: str | Path | None = None, out: str | Path = "qda-output",
-        unit: str = "turn", interviewer_labels: Sequence[str] = (),
-        spacy_model: str | None = None, workers: int | None = None,
-        scheduler: str | None = None, **read_options: Any) -> RunResult:
+def run(
+    inputs: Sequence[str | Path] = (),
+    *,
+    codebook: str | Path | None = None,
+    participants: str | Path | None = None,
+    out: str | Path = "qda-output",
+    unit: str = "turn",
+    interviewer_labels: Sequence[str] = (),
+    spacy_model: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    **read_options: Any,
+) -> RunResult:
     """Ingest, segment, code by the codebook's rules, analyse and export.
 
     With no ``inputs``: the bundled sample and default codebook. Re-running into
@@ -69,15 +77,26 @@ def run(inputs: Sequence[str | Path] = (), *, codebook: str | Path | None = None
     with Project.open_or_create(project_path, spacy_model=spacy_model) as project:
         with project.transaction():
             project.load_codebook(codebook or default_codebook())
-            ingest = project.ingest(inputs, participants=participants, unit=unit,
-                                    interviewer_labels=interviewer_labels, workers=workers,
-                                    scheduler=scheduler, **read_options)
+            ingest = project.ingest(
+                inputs,
+                participants=participants,
+                unit=unit,
+                interviewer_labels=interviewer_labels,
+                workers=workers,
+                scheduler=scheduler,
+                **read_options,
+            )
             rules = project.code_rules(incremental=True, workers=workers, scheduler=scheduler)
         written = export_all(project, out, workers=workers)
-    assert written.workbook is not None and written.quotes is not None   # given a folder
+    assert written.workbook is not None and written.quotes is not None  # given a folder
     return RunResult(
-        project=project_path, workbook=written.workbook, charts=written.charts,
-        quotes=written.quotes, ingest=ingest, rules=rules, summary=written.counts,
+        project=project_path,
+        workbook=written.workbook,
+        charts=written.charts,
+        quotes=written.quotes,
+        ingest=ingest,
+        rules=rules,
+        summary=written.counts,
         codings_used=written.codings_used,
         warnings=[*ingest.warnings, *rules.warnings, *written.warnings],
     )

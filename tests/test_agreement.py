@@ -16,8 +16,7 @@ N = np.nan
 ONE = Codebook(codes=(Code("x", "X"),))
 
 
-def _binary(values: dict[str, list[int | None]], code: str = "x") -> tuple[pd.DataFrame,
-                                                                        pd.DataFrame]:
+def _binary(values: dict[str, list[int | None]], code: str = "x") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Codings and reviews from per-coder lists: 1 coded, 0 reviewed, None not reviewed."""
     codings, reviews = [], []
     for coder, row in values.items():
@@ -27,27 +26,26 @@ def _binary(values: dict[str, list[int | None]], code: str = "x") -> tuple[pd.Da
             reviews.append({"segment_id": f"s{i:02d}", "coder": coder})
             if v:
                 codings.append({"segment_id": f"s{i:02d}", "code_id": code, "coder": coder})
-    return (pd.DataFrame(codings, columns=["segment_id", "code_id", "coder"]),
-            pd.DataFrame(reviews))
+    return (pd.DataFrame(codings, columns=["segment_id", "code_id", "coder"]), pd.DataFrame(reviews))
 
 
 # Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. Annenberg School
 # for Communication, University of Pennsylvania, section C: nominal data, four observers,
 # twelve units, missing data (the blanks); alpha = 0.743.
-KRIPPENDORFF_C = np.array([
-    [1, 2, 3, 3, 2, 1, 4, 1, 2, N, N, N],
-    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, N, 3],
-    [N, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, N],
-    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, N],
-])
+KRIPPENDORFF_C = np.array(
+    [
+        [1, 2, 3, 3, 2, 1, 4, 1, 2, N, N, N],
+        [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, N, 3],
+        [N, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, N],
+        [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, N],
+    ]
+)
 # The same paper, section A: binary data, two observers, ten units, no missing data;
 # alpha = 0.095.
-KRIPPENDORFF_A = {"A": [0, 1, 0, 0, 0, 0, 0, 0, 1, 0],
-                  "B": [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]}
+KRIPPENDORFF_A = {"A": [0, 1, 0, 0, 0, 0, 0, 0, 1, 0], "B": [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]}
 # Wikipedia, "Cohen's kappa", worked example: 50 grant proposals read by two readers;
 # both yes 20, A yes B no 5, A no B yes 10, both no 15: p_o = 0.7, p_e = 0.5, kappa = 0.4.
-WIKIPEDIA_50 = {"A": [1] * 20 + [1] * 5 + [0] * 10 + [0] * 15,
-                "B": [1] * 20 + [0] * 5 + [1] * 10 + [0] * 15}
+WIKIPEDIA_50 = {"A": [1] * 20 + [1] * 5 + [0] * 10 + [0] * 15, "B": [1] * 20 + [0] * 5 + [1] * 10 + [0] * 15}
 
 
 def test_krippendorff_nominal_four_coders_missing_data():
@@ -71,20 +69,18 @@ def test_cohen_kappa_wikipedia_fifty_proposals_through_agreement():
     result = agreement(codings, ["A", "B"], ONE, units=reviews)
     assert result.per_code.loc[0, "cohen_kappa"] == pytest.approx(0.4)
     assert result.per_code.loc[0, "percent_agreement"] == pytest.approx(70.0)
-    assert result.pooled["cohen_kappa"] == pytest.approx(0.4)   # one code: pooled = it
+    assert result.pooled["cohen_kappa"] == pytest.approx(0.4)  # one code: pooled = it
 
 
 def test_missing_data_three_coders():
     # C did not review s02, s03; A did not review s04.
-    codings, reviews = _binary({"A": [1, 0, 1, 1, None], "B": [1, 0, 1, 0, 1],
-                                "C": [1, 0, None, None, 1]})
+    codings, reviews = _binary({"A": [1, 0, 1, 1, None], "B": [1, 0, 1, 0, 1], "C": [1, 0, None, None, 1]})
     result = agreement(codings, ["A", "B", "C"], ONE, units=reviews)
     row = result.per_code.iloc[0]
-    assert math.isnan(row["cohen_kappa"])                      # three coders
+    assert math.isnan(row["cohen_kappa"])  # three coders
     # pairs: s00 3 agree, s01 3 agree, s02 A-B agree, s03 A-B disagree, s04 B-C agree
     assert row["percent_agreement"] == pytest.approx(100 * 8 / 9)
-    expected = krippendorff_alpha(np.array([[1, 0, 1, 1, N], [1, 0, 1, 0, 1],
-                                            [1, 0, N, N, 1]]))
+    expected = krippendorff_alpha(np.array([[1, 0, 1, 1, N], [1, 0, 1, 0, 1], [1, 0, N, N, 1]]))
     assert row["krippendorff_alpha"] == pytest.approx(expected)
     assert result.units == 5
     assert "kappa needs exactly two" in result.note
@@ -102,8 +98,9 @@ def test_a_code_nobody_used_is_nan_with_a_note_and_no_warning():
     # pooled over both codes: 20 decisions, 6 + 10 agree
     assert result.pooled["percent_agreement"] == pytest.approx(80.0)
     assert result.pooled["mean_percent_agreement"] == pytest.approx(80.0)
-    pooled_alpha = krippendorff_alpha(np.array([KRIPPENDORFF_A["A"] + [0] * 10,
-                                                KRIPPENDORFF_A["B"] + [0] * 10]))
+    pooled_alpha = krippendorff_alpha(
+        np.array([KRIPPENDORFF_A["A"] + [0] * 10, KRIPPENDORFF_A["B"] + [0] * 10])
+    )
     assert result.pooled["krippendorff_alpha"] == pytest.approx(pooled_alpha)
     flat = result.to_frame()
     assert flat.iloc[-1]["code_id"] == "(all codes)"
@@ -111,22 +108,20 @@ def test_a_code_nobody_used_is_nan_with_a_note_and_no_warning():
 
 
 def test_codes_roll_up_to_their_theme():
-    cb = Codebook(codes=(Code("t", "Theme"), Code("t1", "One", parent="t"),
-                         Code("t2", "Two", parent="t")))
-    codings = pd.DataFrame({"segment_id": ["s1", "s1", "s2"], "code_id": ["t1", "t2", "t2"],
-                            "coder": ["A", "B", "A"]})
-    reviews = pd.DataFrame({"segment_id": ["s1", "s2", "s1", "s2"],
-                            "coder": ["A", "A", "B", "B"]})
+    cb = Codebook(codes=(Code("t", "Theme"), Code("t1", "One", parent="t"), Code("t2", "Two", parent="t")))
+    codings = pd.DataFrame(
+        {"segment_id": ["s1", "s1", "s2"], "code_id": ["t1", "t2", "t2"], "coder": ["A", "B", "A"]}
+    )
+    reviews = pd.DataFrame({"segment_id": ["s1", "s2", "s1", "s2"], "coder": ["A", "A", "B", "B"]})
     result = agreement(codings, ["A", "B"], cb, units=reviews).per_code.set_index("code_id")
-    assert result.loc["t", "percent_agreement"] == 50.0      # s1 both (via t1/t2), s2 only A
+    assert result.loc["t", "percent_agreement"] == 50.0  # s1 both (via t1/t2), s2 only A
     assert result.loc["t1", "percent_agreement"] == 50.0
     themes = agreement(codings, ["A", "B"], cb, units=reviews, depth=1).per_code
     assert themes["code_id"].tolist() == ["t"]
 
 
 def test_units_none_means_everyone_saw_every_coded_segment():
-    codings = pd.DataFrame({"segment_id": ["s1", "s2"], "code_id": ["x", "x"],
-                            "coder": ["A", "B"]})
+    codings = pd.DataFrame({"segment_id": ["s1", "s2"], "code_id": ["x", "x"], "coder": ["A", "B"]})
     result = agreement(codings, ["A", "B"], ONE)
     assert result.units == 2 and result.per_code.loc[0, "percent_agreement"] == 0.0
 

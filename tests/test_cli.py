@@ -19,8 +19,14 @@ from tests.helpers.paths import CODEBOOK
 def qda(*args, cwd=None):
     """Run the real console entry point in a subprocess."""
     exe = Path(sys.executable).with_name("qda")
-    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=300, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    return subprocess.run(
+        [str(exe), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
 
 
 @pytest.fixture
@@ -33,16 +39,21 @@ def test_qda_run_with_no_arguments_runs_the_bundled_sample(tmp_path):
     result = qda("run", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = tmp_path / "qda-output"
-    for name in ("project.qda", "qda-database.xlsx", "quotes.md",
-                 "charts/theme-prevalence-by-group.png", "charts/participant-theme-heatmap.png"):
+    for name in (
+        "project.qda",
+        "qda-database.xlsx",
+        "quotes.md",
+        "charts/theme-prevalence-by-group.png",
+        "charts/participant-theme-heatmap.png",
+    ):
         assert (out / name).exists(), name
         assert str(Path("qda-output") / name) in result.stdout
     # 14 transcripts + the staff survey; 27 people in participants.csv + 24 survey respondents
     assert "15 document(s)" in result.stdout and "51 participants" in result.stdout
     matrix = pd.read_excel(out / "qda-database.xlsx", sheet_name="Matrix", engine="calamine")
-    assert len(matrix[matrix["participant"] != "Total"]) == 51     # and a Total row
+    assert len(matrix[matrix["participant"] != "Total"]) == 51  # and a Total row
     assert {"benefits", "challenges", "boundaries", "co_location"} <= set(matrix.columns)
-    again = qda("run", cwd=tmp_path)                 # safe to run twice
+    again = qda("run", cwd=tmp_path)  # safe to run twice
     assert again.returncode == 0 and "skipped 15 unchanged" in again.stdout
 
 
@@ -63,22 +74,52 @@ def test_the_step_by_step_commands(runner, tmp_path, transcripts):
     segs = tmp_path / "segments.csv"
     assert runner.invoke(cli, ["segments", "--out", str(segs), "--project", p]).exit_code == 0
     table = pd.read_csv(segs)
-    assert list(table.columns[:8]) == ["segment_id", "document", "participant", "speaker",
-                                       "unit", "start", "end", "text"]
+    assert list(table.columns[:8]) == [
+        "segment_id",
+        "document",
+        "participant",
+        "speaker",
+        "unit",
+        "start",
+        "end",
+        "text",
+    ]
     codings = tmp_path / "codings.csv"
-    assert runner.invoke(cli, ["codings", "--out", str(codings), "--source", "rules",
-                               "--project", p]).exit_code == 0
+    assert (
+        runner.invoke(cli, ["codings", "--out", str(codings), "--source", "rules", "--project", p]).exit_code
+        == 0
+    )
     assert list(pd.read_csv(codings).columns[:11]) == [
-        "segment_id", "document", "participant", "start", "end", "code", "coder", "source",
-        "status", "confidence", "text"]
-    result = runner.invoke(cli, ["matrix", "--rows", "role", "--value", "presence",
-                                 "--project", p])
+        "segment_id",
+        "document",
+        "participant",
+        "start",
+        "end",
+        "code",
+        "coder",
+        "source",
+        "status",
+        "confidence",
+        "text",
+    ]
+    result = runner.invoke(cli, ["matrix", "--rows", "role", "--value", "presence", "--project", p])
     assert result.exit_code == 0 and result.stdout.startswith("role,current_involvement")
     out = tmp_path / "exports"
     out.mkdir()
-    result = runner.invoke(cli, ["export", "--xlsx", str(out / "db.xlsx"), "--charts",
-                                 str(out / "charts"), "--quotes", str(out / "q.md"),
-                                 "--project", p])
+    result = runner.invoke(
+        cli,
+        [
+            "export",
+            "--xlsx",
+            str(out / "db.xlsx"),
+            "--charts",
+            str(out / "charts"),
+            "--quotes",
+            str(out / "q.md"),
+            "--project",
+            p,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (out / "db.xlsx").exists() and (out / "q.md").exists()
     exported = tmp_path / "cb.yaml"
@@ -88,30 +129,49 @@ def test_the_step_by_step_commands(runner, tmp_path, transcripts):
 
 def _bad_codebook(tmp_path):
     path = tmp_path / "dup.yaml"
-    path.write_text("name: x\nversion: 1\ncodes:\n  - id: a\n    name: A\n  - id: a\n"
-                    "    name: Again\n", encoding="utf-8")
+    path.write_text(
+        "name: x\nversion: 1\ncodes:\n  - id: a\n    name: A\n  - id: a\n    name: Again\n", encoding="utf-8"
+    )
     return path
 
 
-@pytest.mark.parametrize("make_args, fragments", [
-    (lambda t, p: ["ingest", str(t / "missing.txt"), "--project", p],
-     ["missing.txt", "no such file"]),
-    (lambda t, p: ["ingest", str(_write(t / "e.txt", b"")), "--project", p],
-     ["e.txt", "empty"]),
-    (lambda t, p: ["ingest", str(_write(t / "b.txt", b"\x00\xff\x00PK")), "--project", p],
-     ["b.txt", "binary"]),
-    (lambda t, p: ["codebook", "load", str(_bad_codebook(t)), "--project", p],
-     ["dup.yaml", "line 6", "'a'", "duplicate id"]),
-    (lambda t, p: ["ingest", str(_write(t / "ok.txt", b"Ann: hello\n")), "--participants",
-                   str(_write(t / "pp.csv", b"participant,document,text\nP1,ok,x\n")),
-                   "--project", p],
-     ["pp.csv", "column 'text'", "rename"]),
-    (lambda t, p: ["ingest", str(_write(t / "ok.txt", b"Ann: hello\n")),
-                   "--project", str(t / "nope.qda")],
-     ["nope.qda", "no such project"]),
-    (lambda t, p: ["matrix", "--rows", "shoe_size", "--project", p], ["cannot make rows"]),
-    (lambda t, p: ["export", "--project", p], ["say what to export"]),
-])
+@pytest.mark.parametrize(
+    "make_args, fragments",
+    [
+        (lambda t, p: ["ingest", str(t / "missing.txt"), "--project", p], ["missing.txt", "no such file"]),
+        (lambda t, p: ["ingest", str(_write(t / "e.txt", b"")), "--project", p], ["e.txt", "empty"]),
+        (
+            lambda t, p: ["ingest", str(_write(t / "b.txt", b"\x00\xff\x00PK")), "--project", p],
+            ["b.txt", "binary"],
+        ),
+        (
+            lambda t, p: ["codebook", "load", str(_bad_codebook(t)), "--project", p],
+            ["dup.yaml", "line 6", "'a'", "duplicate id"],
+        ),
+        (
+            lambda t, p: [
+                "ingest",
+                str(_write(t / "ok.txt", b"Ann: hello\n")),
+                "--participants",
+                str(_write(t / "pp.csv", b"participant,document,text\nP1,ok,x\n")),
+                "--project",
+                p,
+            ],
+            ["pp.csv", "column 'text'", "rename"],
+        ),
+        (
+            lambda t, p: [
+                "ingest",
+                str(_write(t / "ok.txt", b"Ann: hello\n")),
+                "--project",
+                str(t / "nope.qda"),
+            ],
+            ["nope.qda", "no such project"],
+        ),
+        (lambda t, p: ["matrix", "--rows", "shoe_size", "--project", p], ["cannot make rows"]),
+        (lambda t, p: ["export", "--project", p], ["say what to export"]),
+    ],
+)
 def test_bad_input_is_one_error_line_and_nothing_changes(runner, tmp_path, make_args, fragments):
     p = str(tmp_path / "p.qda")
     assert runner.invoke(cli, ["init", p]).exit_code == 0
@@ -123,8 +183,9 @@ def test_bad_input_is_one_error_line_and_nothing_changes(runner, tmp_path, make_
     for fragment in fragments:
         assert fragment in lines[0]
     assert "Traceback" not in result.output
-    shutil.copy(p, tmp_path / "after.qda")          # the project still opens, unchanged
+    shutil.copy(p, tmp_path / "after.qda")  # the project still opens, unchanged
     from qda.project import Project
+
     with Project.open(tmp_path / "after.qda") as project:
         assert project.summary()["documents"] == 0 and len(project.codebook) == 0
     assert len(before) > 0

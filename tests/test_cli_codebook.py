@@ -40,9 +40,13 @@ def path(sample_run, tmp_path):
 def _state(path):
     with Project.open(path) as project:
         store = project._store
-        return (store.codes().to_json(), store.codings().drop(columns=["created_at"]).to_json(),
-                store.archived_codings().to_json(), len(project.history()),
-                project.codebook.version)
+        return (
+            store.codes().to_json(),
+            store.codings().drop(columns=["created_at"]).to_json(),
+            store.archived_codings().to_json(),
+            len(project.history()),
+            project.codebook.version,
+        )
 
 
 def _tally(path):
@@ -60,11 +64,13 @@ def _ok(runner, *args):
 def _changed_yaml(path, tmp_path, *, version=None):
     with Project.open(path) as project:
         cb = project.codebook
-    codes = [dataclasses.replace(c, description="Changed.") if c.id == "benefits_staff" else c
-             for c in cb if c.id != "home_visits"]
+    codes = [
+        dataclasses.replace(c, description="Changed.") if c.id == "benefits_staff" else c
+        for c in cb
+        if c.id != "home_visits"
+    ]
     codes.append(Code("home_visit_sessions", "Home visits", parent="co_location"))
-    book = _tree(Codebook(name=cb.name, version=version or V, description=cb.description),
-                 codes)
+    book = _tree(Codebook(name=cb.name, version=version or V, description=cb.description), codes)
     out = tmp_path / "changed.yaml"
     book.to_yaml(out)
     return out
@@ -83,8 +89,17 @@ def test_rename_move_merge_split_delete_keep_every_coding(runner, path):
     _ok(runner, "codebook", "move", "visits", "--top", *p)
     out = _ok(runner, "codebook", "merge", "community_venues", "visits", *p)
     assert "Merged community_venues into visits" in out and "collapsed" in out
-    out = _ok(runner, "codebook", "split", "visits", "--into", "visits_planned:Planned visits",
-              "--into", "visits_other:Other: unplanned", *p)
+    out = _ok(
+        runner,
+        "codebook",
+        "split",
+        "visits",
+        "--into",
+        "visits_planned:Planned visits",
+        "--into",
+        "visits_other:Other: unplanned",
+        *p,
+    )
     assert "flagged for review" in out
     with Project.open(path) as project:
         cb = project.codebook
@@ -105,14 +120,29 @@ def test_rename_move_merge_split_delete_keep_every_coding(runner, path):
 
 
 def test_add(runner, path):
-    out = _ok(runner, "codebook", "add", "benefits_wider", "Wider benefits", "--under",
-              "benefits", "--description", "Gains for the community.", "--keyword", "community",
-              "--project", str(path))
+    out = _ok(
+        runner,
+        "codebook",
+        "add",
+        "benefits_wider",
+        "Wider benefits",
+        "--under",
+        "benefits",
+        "--description",
+        "Gains for the community.",
+        "--keyword",
+        "community",
+        "--project",
+        str(path),
+    )
     assert "Added benefits_wider under benefits" in out
     with Project.open(path) as project:
         code = project.codebook.get("benefits_wider")
     assert (code.parent, code.description, code.keywords) == (
-        "benefits", "Gains for the community.", ("community",))
+        "benefits",
+        "Gains for the community.",
+        ("community",),
+    )
 
 
 def test_delete_keep_children(runner, path):
@@ -130,11 +160,10 @@ def test_show_prints_definitions_and_counts_by_source(runner, path):
         counts = project.code_counts().set_index("code")
         description = project.codebook.get("home_visits").description
     row = next(line for line in lines if line.strip().startswith("home_visits "))
-    assert row.split()[1:4] == [str(counts.loc["home_visits", s])
-                                for s in ("human", "rules", "model")]
+    assert row.split()[1:4] == [str(counts.loc["home_visits", s]) for s in ("human", "rules", "model")]
     assert row.split()[1] == "1"
     theme = next(line for line in lines if line.startswith("co_location "))
-    assert theme.split()[1] == "2"          # both human codings roll up to the theme
+    assert theme.split()[1] == "2"  # both human codings roll up to the theme
     assert " ".join(description.split()[:6]) in " ".join(out.split())
     brief = _ok(runner, "codebook", "show", "--brief", "--project", str(path))
     assert " ".join(description.split()[:6]) not in " ".join(brief.split())
@@ -164,8 +193,16 @@ def test_load_a_changed_file_needs_a_mapping_then_applies_it(runner, path, tmp_p
     assert "--map home_visits=home_visit_sessions" in line and "--archive OLD" in line
     assert _state(path) == before
     tally = _tally(path)
-    out = _ok(runner, "codebook", "load", str(changed), "--map",
-              "home_visits=home_visit_sessions", "--project", str(path))
+    out = _ok(
+        runner,
+        "codebook",
+        "load",
+        str(changed),
+        "--map",
+        "home_visits=home_visit_sessions",
+        "--project",
+        str(path),
+    )
     assert "1 added, 1 changed, 1 removed, 1 merged" in out and f"version {V}+r1" in out
     assert _tally(path) == tally
     out = _ok(runner, "codebook", "load", str(changed), "--project", str(path))
@@ -174,46 +211,48 @@ def test_load_a_changed_file_needs_a_mapping_then_applies_it(runner, path, tmp_p
 
 def test_load_with_archive(runner, path, tmp_path):
     changed = _changed_yaml(path, tmp_path, version="2.0")
-    out = _ok(runner, "codebook", "load", str(changed), "--archive", "home_visits",
-              "--project", str(path))
+    out = _ok(runner, "codebook", "load", str(changed), "--archive", "home_visits", "--project", str(path))
     assert "codings archived" in out and "(version 2.0)" in out
 
 
 def test_load_asks_for_a_mapping_in_a_terminal(runner, path, tmp_path, monkeypatch):
     changed = _changed_yaml(path, tmp_path)
     monkeypatch.setattr(qda.cli.codebook, "_stdin_is_terminal", lambda: True)
-    result = runner.invoke(cli, ["codebook", "load", str(changed), "--project", str(path)],
-                           input="\n")        # accept the suggested code
+    result = runner.invoke(
+        cli, ["codebook", "load", str(changed), "--project", str(path)], input="\n"
+    )  # accept the suggested code
     assert result.exit_code == 0, result.output
     assert "Merge them into which code" in result.output and "1 merged" in result.output
     with Project.open(path) as project:
-        assert project.codings(sources=["human"])["code"].tolist().count(
-            "home_visit_sessions") == 1
+        assert project.codings(sources=["human"])["code"].tolist().count("home_visit_sessions") == 1
 
 
-@pytest.mark.parametrize("args, fragments", [
-    (["add", "benefits", "Again"], ["'benefits' is already used"]),
-    (["add", "x", "X", "--under", "nope"], ["unknown parent code 'nope'"]),
-    (["add", "x", "X", "--color", "red"], ["color must look like"]),
-    (["rename", "nope", "--name", "X"], ["unknown code 'nope'"]),
-    (["rename", "home_visits"], ["give a new name, a new id"]),
-    (["rename", "home_visits", "--id", "benefits"], ["'benefits' is already used"]),
-    (["rename", "home_visits", "--id", "Bad Id"], ["is not valid"]),
-    (["move", "benefits", "--under", "benefits_staff"], ["cycle", "'benefits_staff'"]),
-    (["move", "benefits", "--under", "x", "--top"], ["--under PARENT or --top"]),
-    (["move", "benefits", "--under", "nope"], ["unknown parent code 'nope'"]),
-    (["merge", "benefits", "benefits"], ["into itself"]),
-    (["merge", "nope", "benefits"], ["unknown code 'nope'"]),
-    (["merge", "benefits", "benefits_staff"], ["is inside 'benefits'"]),
-    (["split", "home_visits", "--into", "nocolon"], ["--into takes ID:NAME"]),
-    (["split", "home_visits", "--into", "benefits:Again"], ["already used"]),
-    (["delete", "co_location"], ["have", "coding(s)", "--archive", "nothing was deleted"]),
-    (["delete", "nope"], ["unknown code 'nope'"]),
-    (["load", "{changed}", "--map", "nonsense"], ["--map takes OLD=NEW"]),
-    (["load", "{changed}", "--map", "home_visits=nope"], ["'nope' is not in the file"]),
-    (["load", "{changed}", "--archive", "benefits"], ["'benefits' is still in the file"]),
-    (["diff", "{missing}"], ["missing.yaml", "no such codebook file"]),
-])
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (["add", "benefits", "Again"], ["'benefits' is already used"]),
+        (["add", "x", "X", "--under", "nope"], ["unknown parent code 'nope'"]),
+        (["add", "x", "X", "--color", "red"], ["color must look like"]),
+        (["rename", "nope", "--name", "X"], ["unknown code 'nope'"]),
+        (["rename", "home_visits"], ["give a new name, a new id"]),
+        (["rename", "home_visits", "--id", "benefits"], ["'benefits' is already used"]),
+        (["rename", "home_visits", "--id", "Bad Id"], ["is not valid"]),
+        (["move", "benefits", "--under", "benefits_staff"], ["cycle", "'benefits_staff'"]),
+        (["move", "benefits", "--under", "x", "--top"], ["--under PARENT or --top"]),
+        (["move", "benefits", "--under", "nope"], ["unknown parent code 'nope'"]),
+        (["merge", "benefits", "benefits"], ["into itself"]),
+        (["merge", "nope", "benefits"], ["unknown code 'nope'"]),
+        (["merge", "benefits", "benefits_staff"], ["is inside 'benefits'"]),
+        (["split", "home_visits", "--into", "nocolon"], ["--into takes ID:NAME"]),
+        (["split", "home_visits", "--into", "benefits:Again"], ["already used"]),
+        (["delete", "co_location"], ["have", "coding(s)", "--archive", "nothing was deleted"]),
+        (["delete", "nope"], ["unknown code 'nope'"]),
+        (["load", "{changed}", "--map", "nonsense"], ["--map takes OLD=NEW"]),
+        (["load", "{changed}", "--map", "home_visits=nope"], ["'nope' is not in the file"]),
+        (["load", "{changed}", "--archive", "benefits"], ["'benefits' is still in the file"]),
+        (["diff", "{missing}"], ["missing.yaml", "no such codebook file"]),
+    ],
+)
 def test_errors_are_one_line_and_change_nothing(runner, path, tmp_path, args, fragments):
     changed = _changed_yaml(path, tmp_path)
     args = [a.format(changed=changed, missing=tmp_path / "missing.yaml") for a in args]

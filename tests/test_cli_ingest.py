@@ -23,9 +23,12 @@ def test_ingest_again_after_an_edit_reports_the_new_version(tmp_path, transcript
     with Project.open(project) as p:
         assert p.add_coding("int-b#t002", "co_location", coder="ana")
     path = transcripts / "int-b.txt"
-    path.write_text(path.read_text(encoding="utf-8").replace("Tell me about the office.",
-                                                             "Tell me about the office, please."),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "Tell me about the office.", "Tell me about the office, please."
+        ),
+        encoding="utf-8",
+    )
     again = invoke("ingest", transcripts, "--project", project)
     assert again.exit_code == 0, again.output
     assert "Updated int-b to version 2" in again.output
@@ -49,7 +52,11 @@ def test_participants_template_lists_the_speakers_no_sheet_maps(tmp_path, transc
     sheet = pd.read_csv(out)
     assert list(sheet.columns[:3]) == ["participant", "document", "speaker"]
     assert set(zip(sheet["document"], sheet["speaker"].fillna(""))) == {
-        ("int-a", "Dawn"), ("int-b", "Respondent"), ("fg", "Amira"), ("fg", "Tom")}
+        ("int-a", "Dawn"),
+        ("int-b", "Respondent"),
+        ("fg", "Amira"),
+        ("fg", "Tom"),
+    }
     # Filled in and loaded, nothing is left to fill.
     sheet["participant"] = ["P1", "P2", "P3", "P4"]
     sheet["role"] = "Responsible Officer"

@@ -6,19 +6,22 @@ import dataclasses
 
 import pytest
 
-from qda.codebook import Code, Codebook
-from qda.codebook import edits
+from qda.codebook import Code, Codebook, edits
 from qda.codebook.diff import FieldChange, Move, Rename, diff_codebooks
 from qda.errors import InputError
 
-OLD = Codebook(name="Book", version="1", codes=(
-    Code("a", "Alpha", description="Talk about the first thing in some detail."),
-    Code("a1", "Alpha one", parent="a", keywords=("one",)),
-    Code("a2", "Alpha two", parent="a"),
-    Code("b", "Beta", description="Everything about the second theme, at length."),
-    Code("b1", "Beta one", parent="b", keywords=("visit", "home")),
-    Code("c", "Gamma"),
-))
+OLD = Codebook(
+    name="Book",
+    version="1",
+    codes=(
+        Code("a", "Alpha", description="Talk about the first thing in some detail."),
+        Code("a1", "Alpha one", parent="a", keywords=("one",)),
+        Code("a2", "Alpha two", parent="a"),
+        Code("b", "Beta", description="Everything about the second theme, at length."),
+        Code("b1", "Beta one", parent="b", keywords=("visit", "home")),
+        Code("c", "Gamma"),
+    ),
+)
 
 
 def _book(*codes, **kw):
@@ -33,22 +36,25 @@ def test_identical_codebooks_have_no_difference():
 def test_added_removed_changed_moved_reordered():
     codes = {c.id: c for c in OLD}
     new = _book(
-        codes["a"], codes["a2"], codes["a1"],                          # a1/a2 swapped
+        codes["a"],
+        codes["a2"],
+        codes["a1"],  # a1/a2 swapped
         dataclasses.replace(codes["b"], name="Beta!", include="Only b."),
-        dataclasses.replace(codes["c"], parent="b"),                   # moved
-        Code("d", "Delta"),                                            # added
-        version="2")                                                   # b1 removed
+        dataclasses.replace(codes["c"], parent="b"),  # moved
+        Code("d", "Delta"),  # added
+        version="2",
+    )  # b1 removed
     diff = diff_codebooks(OLD, new)
     assert diff.added == ["d"] and diff.removed == ["b1"]
-    assert diff.changed == {"b": [FieldChange("b", "name", "Beta", "Beta!"),
-                                  FieldChange("b", "include", "", "Only b.")]}
+    assert diff.changed == {
+        "b": [FieldChange("b", "name", "Beta", "Beta!"), FieldChange("b", "include", "", "Only b.")]
+    }
     assert diff.moved == [Move("c", None, "b")]
     assert set(diff.reordered) == {"a1", "a2"}
     assert diff.meta == {"version": ("1", "2")}
     assert not diff.empty and diff.renames == []
     frame = diff.to_frame()
-    assert set(frame["change"]) == {"codebook", "added", "removed", "changed", "moved",
-                                    "reordered"}
+    assert set(frame["change"]) == {"codebook", "added", "removed", "changed", "moved", "reordered"}
     assert list(frame.columns) == ["change", "code", "field", "before", "after"]
     lines = diff.lines()
     assert "+ d" in lines and "- b1" in lines and "~ b: name, include" in lines
@@ -61,12 +67,17 @@ def test_an_inserted_sibling_is_not_a_reorder():
     assert diff.added == ["a0"] and diff.reordered == []
 
 
-@pytest.mark.parametrize("replacement, why", [
-    (Code("a1x", "alpha  ONE", parent="a"), "same name"),
-    (Code("bee", "Bee", description="Everything about the second theme at length!"),
-     "similar definition"),
-    (Code("b1x", "Home visits", parent="b", keywords=("home", "Visit")), "same keywords"),
-])
+@pytest.mark.parametrize(
+    "replacement, why",
+    [
+        (Code("a1x", "alpha  ONE", parent="a"), "same name"),
+        (
+            Code("bee", "Bee", description="Everything about the second theme at length!"),
+            "similar definition",
+        ),
+        (Code("b1x", "Home visits", parent="b", keywords=("home", "Visit")), "same keywords"),
+    ],
+)
 def test_likely_renames(replacement, why):
     gone = {"a1x": "a1", "bee": "b", "b1x": "b1"}[replacement.id]
     codes = [c for c in OLD if c.id != gone and c.parent != gone] + [replacement]
@@ -95,7 +106,7 @@ def test_each_added_code_is_the_rename_of_one_removed_code_at_most():
 def test_edits_return_new_books_and_leave_the_old_one_alone():
     moved = edits.move_code(OLD, "c", "a", position=1)
     assert [c.id for c in moved.children("a")] == ["a1", "c", "a2"]
-    assert moved.ids == ["a", "a1", "c", "a2", "b", "b1"]   # pre-order
+    assert moved.ids == ["a", "a1", "c", "a2", "b", "b1"]  # pre-order
     assert OLD.get("c").parent is None
     merged = edits.merge_code(OLD, "a", "b")
     assert merged.ids == ["b", "b1", "a1", "a2", "c"]
@@ -109,8 +120,7 @@ def test_edits_return_new_books_and_leave_the_old_one_alone():
     book, gone = edits.remove_code(OLD, "a", keep_children=True)
     assert gone == ["a"] and book.ids == ["a1", "a2", "b", "b1", "c"]
     assert book.get("a1").parent is None
-    split = edits.add_children(OLD, "c", [Code("c1", "C1", parent="c"),
-                                          Code("c2", "C2", parent="c")])
+    split = edits.add_children(OLD, "c", [Code("c1", "C1", parent="c"), Code("c2", "C2", parent="c")])
     assert split.ids[-3:] == ["c", "c1", "c2"]
     assert edits.descendants(OLD, "a") == ["a1", "a2"]
 

@@ -42,11 +42,24 @@ def _snapshot(project):
 def _insert(project, segment_id, code_id, *, coder, source, status="suggested", review=None):
     seg = project._store.segment(segment_id)
     with project.transaction():
-        project._store.insert_codings([{
-            "segment_id": segment_id, "document_id": seg["document_id"], "start": seg["start"],
-            "end": seg["end"], "code_id": code_id, "coder": coder, "source": source,
-            "status": status, "confidence": None, "evidence": None, "codebook_version": "1.0",
-            "created_at": now()}])
+        project._store.insert_codings(
+            [
+                {
+                    "segment_id": segment_id,
+                    "document_id": seg["document_id"],
+                    "start": seg["start"],
+                    "end": seg["end"],
+                    "code_id": code_id,
+                    "coder": coder,
+                    "source": source,
+                    "status": status,
+                    "confidence": None,
+                    "evidence": None,
+                    "codebook_version": "1.0",
+                    "created_at": now(),
+                }
+            ]
+        )
 
 
 def _segments_at(project, code_id, source="rules"):
@@ -63,8 +76,7 @@ def _last(project, action):
 def _quotes_hold(project):
     texts = project._store.document_texts()
     df = project.codings()
-    assert all(texts[d][s:e] == t for d, s, e, t in
-               zip(df["document"], df["start"], df["end"], df["text"]))
+    assert all(texts[d][s:e] == t for d, s, e, t in zip(df["document"], df["start"], df["end"], df["text"]))
 
 
 @pytest.fixture
@@ -119,12 +131,15 @@ def _tally_from(df):
     return Counter(zip(df["coder"], df["source"], df["status"]))
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"new_id": "benefits"}, "already used"),
-    ({"new_id": "Home Visits"}, "not valid"),
-    ({"name": "  "}, "name is empty"),
-    ({}, "give a new name, a new id"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"new_id": "benefits"}, "already used"),
+        ({"new_id": "Home Visits"}, "not valid"),
+        ({"name": "  "}, "name is empty"),
+        ({}, "give a new name, a new id"),
+    ],
+)
 def test_rename_refuses_bad_input_and_changes_nothing(coded, kwargs, fragment):
     before = _snapshot(coded)
     with pytest.raises(InputError, match=fragment):
@@ -144,19 +159,33 @@ def test_move_keeps_codings_and_the_roll_up_follows(coded):
     after = coded.code_counts().set_index("code")
     # the theme's rolled-up count now includes the moved code's segments
     hv = set(before.loc[before["code_id"] == "home_visits", "segment_id"])
-    bnd = set(before.loc[before["code_id"].isin(
-        ["boundaries", "professional_boundaries", "confidentiality_consent",
-         "communication_boundaries"]) & (before["source"] == "human"), "segment_id"])
-    assert after.loc["boundaries", "human"] == len(bnd | set(
-        before.loc[(before["code_id"] == "home_visits") & (before["source"] == "human"),
-                   "segment_id"]))
+    bnd = set(
+        before.loc[
+            before["code_id"].isin(
+                [
+                    "boundaries",
+                    "professional_boundaries",
+                    "confidentiality_consent",
+                    "communication_boundaries",
+                ]
+            )
+            & (before["source"] == "human"),
+            "segment_id",
+        ]
+    )
+    assert after.loc["boundaries", "human"] == len(
+        bnd
+        | set(before.loc[(before["code_id"] == "home_visits") & (before["source"] == "human"), "segment_id"])
+    )
     assert after.loc["co_location", "human"] < counts.loc["co_location", "human"]
     assert hv
     matrix = coded.matrix(rows="document")
     assert matrix["boundaries"].sum() >= matrix["home_visits"].sum()
     row, detail = _last(coded, "move")
     assert detail["before"]["parent"] == "co_location" and detail["after"] == {
-        "parent": "boundaries", "position": 0}
+        "parent": "boundaries",
+        "position": 0,
+    }
 
 
 def test_a_move_to_where_the_code_already_is_changes_nothing(coded):
@@ -172,12 +201,15 @@ def test_move_to_the_top_level(coded):
     assert coded.codebook.depth("home_visits") == 1
 
 
-@pytest.mark.parametrize("code, parent, fragment", [
-    ("benefits", "benefits_staff", "cycle"),
-    ("benefits", "benefits", "under itself"),
-    ("nope", "benefits", "unknown code 'nope'"),
-    ("benefits", "nope", "unknown parent code 'nope'"),
-])
+@pytest.mark.parametrize(
+    "code, parent, fragment",
+    [
+        ("benefits", "benefits_staff", "cycle"),
+        ("benefits", "benefits", "under itself"),
+        ("nope", "benefits", "unknown code 'nope'"),
+        ("benefits", "nope", "unknown parent code 'nope'"),
+    ],
+)
 def test_move_refuses_a_cycle_and_unknown_ids(coded, code, parent, fragment):
     before = _snapshot(coded)
     with pytest.raises(InputError, match=fragment):
@@ -186,8 +218,9 @@ def test_move_refuses_a_cycle_and_unknown_ids(coded, code, parent, fragment):
 
 
 def test_move_deeper_cycle_names_the_chain(fresh_project):
-    fresh_project.load_codebook(Codebook(codes=(
-        Code("a", "A"), Code("b", "B", parent="a"), Code("c", "C", parent="b"))))
+    fresh_project.load_codebook(
+        Codebook(codes=(Code("a", "A"), Code("b", "B", parent="a"), Code("c", "C", parent="b")))
+    )
     with pytest.raises(InputError, match=r"'c' is inside 'a' \(a > b > c\)"):
         fresh_project.move_code("a", "c")
 
@@ -218,21 +251,22 @@ def test_merge_moves_every_coding_and_collapses_duplicates(coded):
     # every human coding survives, at the same offsets (the two duplicates became one each)
     human_after = after[after["source"] == "human"]
     key = ["document_id", "start", "end", "coder"]
-    assert set(map(tuple, human_before[key].to_numpy())) == set(
-        map(tuple, human_after[key].to_numpy()))
+    assert set(map(tuple, human_before[key].to_numpy())) == set(map(tuple, human_after[key].to_numpy()))
     assert len(human_after) == len(human_before) - 2
     # the accepted suggestion beat the target's open one
-    kept = after[(after["segment_id"] == shared) & (after["code_id"] == "home_visits")
-                 & (after["source"] == "rules")]
+    kept = after[
+        (after["segment_id"] == shared) & (after["code_id"] == "home_visits") & (after["source"] == "rules")
+    ]
     assert list(kept["status"]) == ["accepted"]
     # the collapsed copies are archived whole, with the quote
     archived = coded._store.archived_codings()
     assert len(archived) == edit.collapsed
     assert archived["reason"].str.startswith("merge community_venues into home_visits").all()
     texts = coded._store.document_texts()
-    assert all(texts[d][s:e] == q for d, s, e, q in
-               zip(archived["document_id"], archived["start"], archived["end"],
-                   archived["quote"]))
+    assert all(
+        texts[d][s:e] == q
+        for d, s, e, q in zip(archived["document_id"], archived["start"], archived["end"], archived["quote"])
+    )
     assert set(archived["archived_by"]) == {"lead"}
     # nothing else lost: codings now + archived == codings before
     assert len(after) + len(archived) == len(before)
@@ -252,7 +286,7 @@ def test_merge_carries_children_and_rule_fields(coded):
     edit = coded.merge_codes("benefits", "challenges")
     assert [c.id for c in coded.codebook.children("challenges")][-3:] == kids
     assert edit.children == kids and edit.removed == ["benefits"]
-    assert _tally(coded) == tally    # no duplicates here: nothing collapsed
+    assert _tally(coded) == tally  # no duplicates here: nothing collapsed
     assert set(coded.codebook.get("benefits_staff").keywords) == kw_staff
     # merging a child into its parent is fine
     coded.merge_codes("benefits_staff", "challenges")
@@ -260,12 +294,15 @@ def test_merge_carries_children_and_rule_fields(coded):
     assert _tally(coded) == tally
 
 
-@pytest.mark.parametrize("source, into, fragment", [
-    ("benefits", "benefits", "into itself"),
-    ("benefits", "benefits_staff", "is inside 'benefits'"),
-    ("nope", "benefits", "unknown code 'nope'"),
-    ("benefits", "nope", "unknown target code 'nope'"),
-])
+@pytest.mark.parametrize(
+    "source, into, fragment",
+    [
+        ("benefits", "benefits", "into itself"),
+        ("benefits", "benefits_staff", "is inside 'benefits'"),
+        ("nope", "benefits", "unknown code 'nope'"),
+        ("benefits", "nope", "unknown target code 'nope'"),
+    ],
+)
 def test_merge_refuses_bad_input_and_changes_nothing(coded, source, into, fragment):
     before = _snapshot(coded)
     with pytest.raises(InputError, match=fragment):
@@ -277,18 +314,20 @@ def test_merge_refuses_bad_input_and_changes_nothing(coded, source, into, fragme
 def test_split_adds_children_and_flags_codings_for_review(coded):
     before = _rows(coded)
     segs = coded.segments()["segment_id"]
-    _insert(coded, segs.iloc[20], "home_visits", coder="rules", source="rules",
-            status="rejected")
+    _insert(coded, segs.iloc[20], "home_visits", coder="rules", source="rules", status="rejected")
     at_code = _rows(coded).query("code_id == 'home_visits'")
-    edit = coded.split_code("home_visits", [
-        ("home_visits_planned", "Planned home visits", {"keywords": ["planned visit"]}),
-        {"id": "home_visits_unannounced", "name": "Unannounced visits"}])
+    edit = coded.split_code(
+        "home_visits",
+        [
+            ("home_visits_planned", "Planned home visits", {"keywords": ["planned visit"]}),
+            {"id": "home_visits_unannounced", "name": "Unannounced visits"},
+        ],
+    )
     cb = coded.codebook
-    assert [c.id for c in cb.children("home_visits")] == ["home_visits_planned",
-                                                         "home_visits_unannounced"]
+    assert [c.id for c in cb.children("home_visits")] == ["home_visits_planned", "home_visits_unannounced"]
     assert cb.get("home_visits_planned").keywords == ("planned visit",)
     after = _rows(coded)
-    assert len(after) == len(before) + 1      # nothing moved, nothing lost
+    assert len(after) == len(before) + 1  # nothing moved, nothing lost
     flagged = after[after["review"].notna()]
     open_ones = at_code[at_code["status"] != "rejected"]
     assert edit.flagged == len(flagged) == len(open_ones) > 0
@@ -300,21 +339,23 @@ def test_split_adds_children_and_flags_codings_for_review(coded):
     # a second split adds to the note rather than replacing it
     coded.split_code("home_visits", [("home_visits_other", "Other visits")])
     notes = set(_rows(coded).query("review == review")["review"])
-    assert notes == {"split into home_visits_planned, home_visits_unannounced; "
-                     "split into home_visits_other"}
+    assert notes == {"split into home_visits_planned, home_visits_unannounced; split into home_visits_other"}
 
 
-@pytest.mark.parametrize("children, fragment", [
-    ([], "at least one new child"),
-    ([("benefits", "Again")], "already used"),
-    ([("a1", "A"), ("a1", "B")], "already used"),
-    ([("Bad Id", "A")], "not valid"),
-    ([("ok", "")], "needs a name"),
-    ([("ok", "OK", {"keywords": "visit"})], "keywords must be a list"),
-    ([("ok", "OK", {"colour": "#000000"})], "unknown field 'colour'"),
-    ([("ok", "OK", {"patterns": [[{"NOPE": "x"}]]})], "pattern 1 is not a spaCy token pattern"),
-    (["just-an-id"], "is \\(id, name\\)"),
-])
+@pytest.mark.parametrize(
+    "children, fragment",
+    [
+        ([], "at least one new child"),
+        ([("benefits", "Again")], "already used"),
+        ([("a1", "A"), ("a1", "B")], "already used"),
+        ([("Bad Id", "A")], "not valid"),
+        ([("ok", "")], "needs a name"),
+        ([("ok", "OK", {"keywords": "visit"})], "keywords must be a list"),
+        ([("ok", "OK", {"colour": "#000000"})], "unknown field 'colour'"),
+        ([("ok", "OK", {"patterns": [[{"NOPE": "x"}]]})], "pattern 1 is not a spaCy token pattern"),
+        (["just-an-id"], "is \\(id, name\\)"),
+    ],
+)
 def test_split_refuses_bad_children(coded, children, fragment):
     before = _snapshot(coded)
     with pytest.raises(InputError, match=fragment):
@@ -328,8 +369,11 @@ def test_delete_is_refused_while_codings_exist(coded):
     with pytest.raises(ConflictError) as err:
         coded.delete_code("co_location")
     message = str(err.value)
-    n = int(_rows(coded)["code_id"].isin(
-        ["co_location", "community_venues", "home_visits", "family_friendly_times"]).sum())
+    n = int(
+        _rows(coded)["code_id"]
+        .isin(["co_location", "community_venues", "home_visits", "family_friendly_times"])
+        .sum()
+    )
     assert f"have {n} coding(s)" in message and "home_visits: " in message
     assert "--archive" in message and "nothing was deleted" in message
     assert _snapshot(coded) == before
@@ -345,13 +389,14 @@ def test_delete_with_archive_keeps_the_quotes(coded):
     assert edit.archived == len(doomed) and edit.removed == gone
     assert not after["code_id"].isin(gone).any()
     # nothing else touched
-    pd.testing.assert_frame_equal(after, before[~before["code_id"].isin(gone)]
-                                  .reset_index(drop=True))
+    pd.testing.assert_frame_equal(after, before[~before["code_id"].isin(gone)].reset_index(drop=True))
     archived = coded._store.archived_codings()
     assert sorted(archived["coding_id"]) == sorted(doomed["coding_id"])
     texts = coded._store.document_texts()
-    assert all(texts[d][s:e] == q for d, s, e, q in zip(
-        archived["document_id"], archived["start"], archived["end"], archived["quote"]))
+    assert all(
+        texts[d][s:e] == q
+        for d, s, e, q in zip(archived["document_id"], archived["start"], archived["end"], archived["quote"])
+    )
     assert set(archived["reason"]) == {"code co_location deleted"}
     assert set(archived["archived_by"]) == {"lead"} and archived["archived_at"].notna().all()
     assert (archived["source"] == "human").sum() == (doomed["source"] == "human").sum()
@@ -361,16 +406,22 @@ def test_delete_with_archive_keeps_the_quotes(coded):
 
 
 def test_delete_keep_children_lifts_them_into_its_place(coded):
-    assert not _rows(coded)["code_id"].eq("co_location").any()   # its children are coded
+    assert not _rows(coded)["code_id"].eq("co_location").any()  # its children are coded
     tally = _tally(coded)
     coded.delete_code("co_location", keep_children=True)
     assert _tally(coded) == tally
     top = [c.id for c in coded.codebook.top_level()]
-    assert top == ["current_involvement", "benefits", "challenges", "boundaries",
-                   "community_venues", "home_visits", "family_friendly_times",
-                   "family_perspectives"]
-    assert _last(coded, "delete")[1]["lifted"] == ["community_venues", "home_visits",
-                                                  "family_friendly_times"]
+    assert top == [
+        "current_involvement",
+        "benefits",
+        "challenges",
+        "boundaries",
+        "community_venues",
+        "home_visits",
+        "family_friendly_times",
+        "family_perspectives",
+    ]
+    assert _last(coded, "delete")[1]["lifted"] == ["community_venues", "home_visits", "family_friendly_times"]
 
 
 def test_delete_an_uncoded_code(fresh_project):
@@ -382,9 +433,15 @@ def test_delete_an_uncoded_code(fresh_project):
 
 # ----------------------------------------------------------------------- add
 def test_add_code_with_fields_and_position(coded):
-    edit = coded.add_code("benefits_wider", "Benefits to the wider community", "benefits",
-                          position=1, description="Gains beyond the family.",
-                          keywords=["community"], who="lead")
+    edit = coded.add_code(
+        "benefits_wider",
+        "Benefits to the wider community",
+        "benefits",
+        position=1,
+        description="Gains beyond the family.",
+        keywords=["community"],
+        who="lead",
+    )
     cb = coded.codebook
     assert [c.id for c in cb.children("benefits")][1] == "benefits_wider"
     assert cb.get("benefits_wider").keywords == ("community",)
@@ -393,13 +450,16 @@ def test_add_code_with_fields_and_position(coded):
     assert row["who"] == "lead" and detail["after"]["description"] == "Gains beyond the family."
 
 
-@pytest.mark.parametrize("args, kwargs, fragment", [
-    (("benefits", "Again"), {}, "already used"),
-    (("x", "X", "nope"), {}, "unknown parent code 'nope'"),
-    (("x", "X"), {"position": -1}, "position must be"),
-    (("x", "X"), {"color": "red"}, "color must look like"),
-    (("x", "X"), {"description": 3}, "description must be text"),
-])
+@pytest.mark.parametrize(
+    "args, kwargs, fragment",
+    [
+        (("benefits", "Again"), {}, "already used"),
+        (("x", "X", "nope"), {}, "unknown parent code 'nope'"),
+        (("x", "X"), {"position": -1}, "position must be"),
+        (("x", "X"), {"color": "red"}, "color must look like"),
+        (("x", "X"), {"description": 3}, "description must be text"),
+    ],
+)
 def test_add_code_refuses_bad_input(coded, args, kwargs, fragment):
     before = _snapshot(coded)
     with pytest.raises(InputError, match=fragment):
@@ -407,11 +467,14 @@ def test_add_code_refuses_bad_input(coded, args, kwargs, fragment):
     assert _snapshot(coded) == before
 
 
-@pytest.mark.parametrize("call", [
-    lambda p: p.rename_code("nope", name="X"),
-    lambda p: p.split_code("nope", [("x", "X")]),
-    lambda p: p.delete_code("nope"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda p: p.rename_code("nope", name="X"),
+        lambda p: p.split_code("nope", [("x", "X")]),
+        lambda p: p.delete_code("nope"),
+    ],
+)
 def test_unknown_code_ids_are_refused(coded, call):
     before = _snapshot(coded)
     with pytest.raises(InputError, match="unknown code 'nope'; see `qda codebook show`"):
@@ -450,11 +513,15 @@ def _changed_book(project, *, drop=("home_visits",), version=None):
         if c.id == "children_in_sessions":
             c = dataclasses.replace(c, parent="boundaries")
         codes.append(c)
-    codes.append(Code("home_visit_sessions", "Home visits", parent="co_location",
-                      keywords=("home visit",)))
-    book = Codebook(name=cb.name, version=version or cb.version.split("+")[0],
-                    description=cb.description, codes=tuple(codes))
+    codes.append(Code("home_visit_sessions", "Home visits", parent="co_location", keywords=("home visit",)))
+    book = Codebook(
+        name=cb.name,
+        version=version or cb.version.split("+")[0],
+        description=cb.description,
+        codes=tuple(codes),
+    )
     from qda.codebook.edits import _tree
+
     return _tree(book, list(book.codes))
 
 
@@ -467,9 +534,14 @@ def test_load_of_a_changed_file_applies_the_edits(coded, tmp_path):
         coded.load_codebook(path)
     msg = str(err.value)
     n = int((_rows(coded)["code_id"] == "home_visits").sum())
-    for fragment in (str(path), f"code 'home_visits' has {n} coding(s)",
-                     "likely renamed to 'home_visit_sessions'", "--map home_visits=home_visit_sessions",
-                     "--archive OLD", "nothing was changed"):
+    for fragment in (
+        str(path),
+        f"code 'home_visits' has {n} coding(s)",
+        "likely renamed to 'home_visit_sessions'",
+        "--map home_visits=home_visit_sessions",
+        "--archive OLD",
+        "nothing was changed",
+    ):
         assert fragment in msg, msg
     assert _snapshot(coded) == before
 
@@ -482,7 +554,7 @@ def test_load_of_a_changed_file_applies_the_edits(coded, tmp_path):
     assert cb.get("benefits_staff").description == "Gains for probation staff."
     assert cb.get("children_in_sessions").parent == "boundaries"
     assert "home_visits" not in cb
-    assert _tally(coded) == tally                       # every coding kept
+    assert _tally(coded) == tally  # every coding kept
     assert int((_rows(coded)["code_id"] == "home_visit_sessions").sum()) == n
     assert report.version == cb.version == f"{V}+r1"
     hist = coded.history().iloc[-6:]
@@ -504,18 +576,20 @@ def test_load_with_archive_and_a_new_version(coded, tmp_path):
     assert report.archived == {"home_visits": n} and report.version == "2.0"
     assert coded.codebook.version == "2.0" and coded.codebook_revision == 0
     archived = coded._store.archived_codings()
-    assert len(archived) == n and set(archived["reason"]) == {
-        "code home_visits removed from the codebook"}
+    assert len(archived) == n and set(archived["reason"]) == {"code home_visits removed from the codebook"}
 
 
-@pytest.mark.parametrize("mapping, archive, fragment", [
-    ({"nope": "benefits"}, (), "the project has no code 'nope'"),
-    ({"benefits": "challenges"}, (), "'benefits' is still in the file"),
-    ({"home_visits": "nope"}, (), "'nope' is not in the file"),
-    ({"home_visits": "home_visit_sessions"}, ("home_visits",), "both mapped and archived"),
-    ({}, ("benefits",), "'benefits' is still in the file"),
-    ({}, ("nope",), "the project has no code 'nope'"),
-])
+@pytest.mark.parametrize(
+    "mapping, archive, fragment",
+    [
+        ({"nope": "benefits"}, (), "the project has no code 'nope'"),
+        ({"benefits": "challenges"}, (), "'benefits' is still in the file"),
+        ({"home_visits": "nope"}, (), "'nope' is not in the file"),
+        ({"home_visits": "home_visit_sessions"}, ("home_visits",), "both mapped and archived"),
+        ({}, ("benefits",), "'benefits' is still in the file"),
+        ({}, ("nope",), "the project has no code 'nope'"),
+    ],
+)
 def test_load_refuses_bad_mappings(coded, mapping, archive, fragment):
     before = _snapshot(coded)
     with pytest.raises(InputError, match=fragment):
@@ -544,8 +618,7 @@ def test_code_counts_by_source_roll_up_to_parents(coded):
     live = rows[rows["status"] != "rejected"]
 
     def segs(codes, source):
-        return set(live.loc[live["code_id"].isin(codes) & (live["source"] == source),
-                            "segment_id"])
+        return set(live.loc[live["code_id"].isin(codes) & (live["source"] == source), "segment_id"])
 
     family = ["co_location", "community_venues", "home_visits", "family_friendly_times"]
     assert counts.loc["home_visits", "human"] == len(segs(["home_visits"], "human")) == 6

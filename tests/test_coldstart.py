@@ -16,30 +16,45 @@ from qda.errors import InputError
 from qda.project import Project
 from tests.helpers.paths import ROOT
 
-CODEBOOK = Codebook(codes=(
-    Code("cost", "Cost of care", description="Money worries: the price of care, fees and "
-         "bills the family cannot afford.", exclude="Travel expenses belong to travel."),
-    Code("travel", "Travel", description="Getting there: the bus, driving, parking and the "
-         "distance to the home.", examples=("It is an hour's drive each way.",)),
-    Code("staff", "Staff", include="Nurses, carers and other staff: how kind, busy or "
-         "rushed they are."),
-))
+CODEBOOK = Codebook(
+    codes=(
+        Code(
+            "cost",
+            "Cost of care",
+            description="Money worries: the price of care, fees and bills the family cannot afford.",
+            exclude="Travel expenses belong to travel.",
+        ),
+        Code(
+            "travel",
+            "Travel",
+            description="Getting there: the bus, driving, parking and the distance to the home.",
+            examples=("It is an hour's drive each way.",),
+        ),
+        Code("staff", "Staff", include="Nurses, carers and other staff: how kind, busy or rushed they are."),
+    )
+)
 TEXTS = {
-    "cost": ["The fees went up again and we cannot afford them.",
-             "Money is tight, the bills for the care keep coming.",
-             "The price of the home is more than my pension.",
-             "We worry about money every month because of the fees.",
-             "Paying the bills for mum's care takes all our savings."],
-    "travel": ["The bus only comes twice a day so I drive.",
-               "Parking at the home is impossible on Sundays.",
-               "It is a long drive, the distance wears me out.",
-               "I take the bus and then walk the last mile.",
-               "Driving there in winter is hard, the roads are bad."],
-    "staff": ["The nurses are kind but always rushed.",
-              "One carer sits with her every evening.",
-              "The staff are so busy they hardly talk to us.",
-              "A nurse phoned me when she fell.",
-              "The carers know her by name, they are kind."],
+    "cost": [
+        "The fees went up again and we cannot afford them.",
+        "Money is tight, the bills for the care keep coming.",
+        "The price of the home is more than my pension.",
+        "We worry about money every month because of the fees.",
+        "Paying the bills for mum's care takes all our savings.",
+    ],
+    "travel": [
+        "The bus only comes twice a day so I drive.",
+        "Parking at the home is impossible on Sundays.",
+        "It is a long drive, the distance wears me out.",
+        "I take the bus and then walk the last mile.",
+        "Driving there in winter is hard, the roads are bad.",
+    ],
+    "staff": [
+        "The nurses are kind but always rushed.",
+        "One carer sits with her every evening.",
+        "The staff are so busy they hardly talk to us.",
+        "A nurse phoned me when she fell.",
+        "The carers know her by name, they are kind.",
+    ],
 }
 
 
@@ -53,7 +68,7 @@ def test_each_passage_gets_the_code_its_words_describe_on_the_lexical_path():
     assert cold.path == "lexical"
     got = dict(zip(cold.suggestions["segment_id"], cold.suggestions["code_id"]))
     right = sum(got.get(sid) == sid.rstrip("0123456789") for sid in _texts().index)
-    assert right >= 13, got          # 15 passages, 3 codes
+    assert right >= 13, got  # 15 passages, 3 codes
     assert cold.suggestions["confidence"].between(0, 1).all()
     row = cold.suggestions.set_index("segment_id").loc["cost0"]
     assert row["code_id"] == "cost" and {"fee", "afford"} & set(row["matched"])
@@ -76,9 +91,12 @@ def test_exclude_notes_and_rules_hits_move_a_passage():
     texts = _texts()
     texts["x"] = "Travel expenses for the bus."
     plain = cold_start(texts, CODEBOOK, embeddings=False, rounds=0).scores.loc["x"]
-    no_exclude = Codebook(codes=tuple(
-        Code(c.id, c.name, description=c.description, include=c.include, examples=c.examples)
-        for c in CODEBOOK))
+    no_exclude = Codebook(
+        codes=tuple(
+            Code(c.id, c.name, description=c.description, include=c.include, examples=c.examples)
+            for c in CODEBOOK
+        )
+    )
     without = cold_start(texts, no_exclude, embeddings=False, rounds=0).scores.loc["x"]
     assert plain["cost"] < without["cost"]
     hits = [frozenset({"staff"}) if sid == "x" else frozenset() for sid in texts.index]
@@ -104,8 +122,7 @@ def coded_copy(sample_run, tmp_path):
     path = tmp_path / "p.qda"
     shutil.copy(sample_run.project, path)
     with Project.open(path) as project:
-        project.import_coding(ROOT / "data" / "sample-coding" / "researcher_a.csv",
-                              coder="researcher_a")
+        project.import_coding(ROOT / "data" / "sample-coding" / "researcher_a.csv", coder="researcher_a")
     return path
 
 
@@ -131,28 +148,30 @@ def test_cli_cold_start_stores_suggestions_and_leaves_human_coding_alone(coded_c
     evaluated = runner.invoke(cli, ["suggest", "--evaluate", "--against", "researcher_a", *p])
     assert evaluated.exit_code == 0, evaluated.output
     assert "against researcher_a's" in evaluated.output and "(macro) codebook (" in " ".join(
-        evaluated.output.split())
-    with Project.open(coded_copy) as project:   # evaluating stores nothing
+        evaluated.output.split()
+    )
+    with Project.open(coded_copy) as project:  # evaluating stores nothing
         assert len(project.codings(sources=["model"])) == len(model)
-    for args, message in ((["--against", "researcher_a"], "--against goes with --evaluate"),
-                          (["--evaluate", "--against", "nobody"], "Error: coder 'nobody'")):
+    for args, message in (
+        (["--against", "researcher_a"], "--against goes with --evaluate"),
+        (["--evaluate", "--against", "nobody"], "Error: coder 'nobody'"),
+    ):
         wrong = runner.invoke(cli, ["suggest", *args, *p])
         assert wrong.exit_code in (1, 2) and message in " ".join(wrong.output.split())
 
 
-
 def test_a_codebook_without_definitions_is_one_error_line_and_changes_nothing(sample_project):
-    bare = Codebook(codes=tuple(Code(c.id, c.name, parent=c.parent)
-                                for c in sample_project.codebook))
+    bare = Codebook(codes=tuple(Code(c.id, c.name, parent=c.parent) for c in sample_project.codebook))
     sample_project.load_codebook(bare)
     before = sample_project.codings()
     path = sample_project.path
     sample_project.close()
     out = CliRunner().invoke(cli, ["suggest", "--project", str(path)])
-    assert out.exit_code == 1 and out.output.startswith("Error: no code in the codebook has a "
-                                                        "description"), out.output
+    assert out.exit_code == 1 and out.output.startswith("Error: no code in the codebook has a description"), (
+        out.output
+    )
     assert len(out.output.strip().splitlines()) == 1
-    assert bare.codes[0].id in out.output and "and " in out.output   # names the codes
+    assert bare.codes[0].id in out.output and "and " in out.output  # names the codes
     with Project.open(path) as project:
         pd.testing.assert_frame_equal(project.codings(), before)
 
@@ -160,8 +179,9 @@ def test_a_codebook_without_definitions_is_one_error_line_and_changes_nothing(sa
 SERDIF = ROOT.parent / "shared" / "data" / "serdif-usability" / "derived"
 
 
-@pytest.mark.skipif(not (SERDIF / "segments.jsonl").exists(),
-                    reason="the SERDIF study data is not in ../shared")
+@pytest.mark.skipif(
+    not (SERDIF / "segments.jsonl").exists(), reason="the SERDIF study data is not in ../shared"
+)
 def test_on_serdif_the_lexical_cold_start_beats_the_old_embedding_baseline():
     """Real coding no one here wrote: the default install's path (no embeddings) must beat
     the 0.17 macro kappa of the best MiniLM similarity (measured 0.19)."""
@@ -171,10 +191,14 @@ def test_on_serdif_the_lexical_cold_start_beats_the_old_embedding_baseline():
 
     defs = json.loads((SERDIF / "codebook.json").read_text(encoding="utf-8"))
     ids = {d["code"]: f"c{i}" for i, d in enumerate(defs)}
-    codebook = Codebook(codes=tuple(Code(ids[d["code"]], d["code"], description=d["definition"])
-                                    for d in defs))
-    rows = [json.loads(line) for line in (SERDIF / "segments.jsonl").read_text(
-        encoding="utf-8").splitlines() if line.strip()]
+    codebook = Codebook(
+        codes=tuple(Code(ids[d["code"]], d["code"], description=d["definition"]) for d in defs)
+    )
+    rows = [
+        json.loads(line)
+        for line in (SERDIF / "segments.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     rows = [r for r in rows if r["text"].strip()]
     texts = pd.Series([r["text"] for r in rows], index=[str(r["highlight_id"]) for r in rows])
     labels = [frozenset(ids[c] for c in r["codes"]) for r in rows]

@@ -43,13 +43,21 @@ def _state(path: Path) -> dict[str, list]:
     conn = sqlite3.connect(path)
     try:
         return {
-            "codings": sorted(conn.execute(
-                'SELECT segment_id, document_id, start, "end", code_id, coder, source, status'
-                " FROM codings").fetchall(), key=repr),
-            "reviews": sorted(conn.execute("SELECT segment_id, coder, source_file FROM reviews")
-                              .fetchall(), key=repr),
-            "actions": sorted(conn.execute("SELECT action, entity_id FROM history WHERE"
-                                           " action IN ('import', 'code')").fetchall()),
+            "codings": sorted(
+                conn.execute(
+                    'SELECT segment_id, document_id, start, "end", code_id, coder, source, status'
+                    " FROM codings"
+                ).fetchall(),
+                key=repr,
+            ),
+            "reviews": sorted(
+                conn.execute("SELECT segment_id, coder, source_file FROM reviews").fetchall(), key=repr
+            ),
+            "actions": sorted(
+                conn.execute(
+                    "SELECT action, entity_id FROM history WHERE action IN ('import', 'code')"
+                ).fetchall()
+            ),
         }
     finally:
         conn.close()
@@ -75,8 +83,10 @@ def test_two_coders_and_the_rules_at_once_lose_no_update(sample_run, tmp_path):
     shutil.copy(start_state, shared)
     ctx = multiprocessing.get_context("spawn")
     start, log = ctx.Event(), ctx.Queue()
-    workers = [ctx.Process(target=import_files, args=(str(shared), fs, coder, start, log))
-               for coder, fs in files.items()]
+    workers = [
+        ctx.Process(target=import_files, args=(str(shared), fs, coder, start, log))
+        for coder, fs in files.items()
+    ]
     workers.append(ctx.Process(target=run_rules, args=(str(shared), rules_runs, start, log)))
     for w in workers:
         w.start()
@@ -88,13 +98,18 @@ def test_two_coders_and_the_rules_at_once_lose_no_update(sample_run, tmp_path):
 
     assert integrity(shared) == "ok"
     got, want = _state(shared), _state(serial)
-    assert got["codings"] == want["codings"]   # every coding of both coders, and the rules'
+    assert got["codings"] == want["codings"]  # every coding of both coders, and the rules'
     assert got["reviews"] == want["reviews"]
-    already = len(_state(start_state)["actions"])   # qda run coded the sample once
+    already = len(_state(start_state)["actions"])  # qda run coded the sample once
     assert len(got["actions"]) - already == 2 * CHUNKS + rules_runs
     added = {c: sum(n for who, _, n in events if who == c) for c in files}
     assert added["alice"] == added["bob"] == sum(1 for r in want["codings"] if r[5] == "alice")
-    record_result("concurrent_runs", {"processes": len(workers),
-                                      "transactions": 2 * CHUNKS + rules_runs,
-                                      "codings_checked": len(got["codings"])})
+    record_result(
+        "concurrent_runs",
+        {
+            "processes": len(workers),
+            "transactions": 2 * CHUNKS + rules_runs,
+            "codings_checked": len(got["codings"]),
+        },
+    )
     assert os.path.getsize(shared) > 0

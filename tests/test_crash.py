@@ -33,14 +33,14 @@ def test_killed_commands_leave_the_project_as_before_or_as_after(sample_run, tmp
     inputs.mkdir()
     for src in sorted((ROOT / "data" / "sample").glob("*.txt"))[:6]:
         text = src.read_text(encoding="utf-8").rstrip("\n")
-        (inputs / f"again-{src.name}").write_text(text + "\n\nR: And that is all.\n",
-                                                  encoding="utf-8")
+        (inputs / f"again-{src.name}").write_text(text + "\n\nR: And that is all.\n", encoding="utf-8")
 
     rules_before = tmp_path / "rules-before.qda"
     shutil.copy(base, rules_before)
-    with Project.open(rules_before) as project:   # a code the sample's rules never had
-        project.add_code("crash_words", "Crash words", project.codebook.ids[0],
-                         keywords=["family", "visit", "phone"])
+    with Project.open(rules_before) as project:  # a code the sample's rules never had
+        project.add_code(
+            "crash_words", "Crash words", project.codebook.ids[0], keywords=["family", "visit", "phone"]
+        )
 
     coded = tmp_path / "coded.qda"
     shutil.copy(base, coded)
@@ -56,8 +56,7 @@ def test_killed_commands_leave_the_project_as_before_or_as_after(sample_run, tmp
 
     commands = [
         Command("ingest", ["ingest", str(inputs)], base),
-        Command("code import", ["code", "import", str(CODING), "--coder", "researcher_a"],
-                base),
+        Command("code import", ["code", "import", str(CODING), "--coder", "researcher_a"], base),
         Command("code rules", ["code", "rules"], rules_before),
         Command("suggest", ["suggest", "--from", "s"], coded),
         Command("codebook merge", ["codebook", "merge", merge_a, merge_b], coded),

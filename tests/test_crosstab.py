@@ -19,15 +19,15 @@ def test_participants_counted_once_per_theme():
     assert ct.counts.loc["benefits", "code"] == "Benefits"
     assert ct.base.to_dict() == {"family": 1, "staff": 2, "(none)": 1, "Total": 4}
     # P1 has three coded segments, two of them at challenges: still one participant.
-    assert ct.counts.loc["challenges", ["family", "staff", "(none)", "Total"]].tolist() \
-        == [0, 2, 0, 2]
-    assert ct.counts.loc["benefits", ["family", "staff", "(none)", "Total"]].tolist() \
-        == [1, 2, 0, 3]
-    assert ct.column_percent.loc["benefits", ["family", "staff", "(none)", "Total"]].tolist() \
-        == pytest.approx([100.0, 100.0, 0.0, 75.0])
-    assert ct.row_percent.loc["benefits", ["family", "staff", "(none)", "Total"]].tolist() \
-        == pytest.approx([100 / 3, 200 / 3, 0.0, 100.0])
-    assert math.isnan(ct.row_percent.loc["other", "staff"])      # nobody: no share to split
+    assert ct.counts.loc["challenges", ["family", "staff", "(none)", "Total"]].tolist() == [0, 2, 0, 2]
+    assert ct.counts.loc["benefits", ["family", "staff", "(none)", "Total"]].tolist() == [1, 2, 0, 3]
+    assert ct.column_percent.loc[
+        "benefits", ["family", "staff", "(none)", "Total"]
+    ].tolist() == pytest.approx([100.0, 100.0, 0.0, 75.0])
+    assert ct.row_percent.loc["benefits", ["family", "staff", "(none)", "Total"]].tolist() == pytest.approx(
+        [100 / 3, 200 / 3, 0.0, 100.0]
+    )
+    assert math.isnan(ct.row_percent.loc["other", "staff"])  # nobody: no share to split
     assert "counted once" in ct.note and "group" in ct.note
     assert ct.groups == ["family", "staff", "(none)"]
 
@@ -37,14 +37,14 @@ def test_segments_unit_counts_segments_and_their_base():
     assert ct.base.to_dict() == {"family": 2, "staff": 4, "(none)": 1, "Total": 7}
     assert ct.counts.loc["challenges", ["family", "staff", "Total"]].tolist() == [0, 3, 3]
     assert ct.column_percent.loc["benefits", "Total"] == pytest.approx(300 / 7)
-    assert ct.column_percent.loc["benefits", "staff"] == pytest.approx(50.0)   # a1, c1 of 4
+    assert ct.column_percent.loc["benefits", "staff"] == pytest.approx(50.0)  # a1, c1 of 4
     assert "Segments" in ct.note
 
 
 def test_depth_and_codes_choose_the_rows():
     ct = crosstab(SEGMENTS, CODINGS, CB, PARTICIPANTS, "group", depth=None)
     assert list(ct.counts.index) == CB.ids
-    assert ct.counts.loc["b_users", "staff"] == 2                   # a1 and c1
+    assert ct.counts.loc["b_users", "staff"] == 2  # a1 and c1
     ct = crosstab(SEGMENTS, CODINGS, CB, PARTICIPANTS, "group", codes=["c_time"])
     assert list(ct.counts.index) == ["c_time"]
 
@@ -59,8 +59,7 @@ def test_blank_values_are_none_group():
 def test_to_frame_is_one_flat_table_with_the_base_last():
     ct = crosstab(SEGMENTS, CODINGS, CB, PARTICIPANTS, "group", unit="participants")
     flat = ct.to_frame()
-    assert list(flat.columns[:6]) == ["code_id", "code", "n | family", "n | staff",
-                                      "n | (none)", "n | Total"]
+    assert list(flat.columns[:6]) == ["code_id", "code", "n | family", "n | staff", "n | (none)", "n | Total"]
     assert "column % | family" in flat.columns and "row % | Total" in flat.columns
     assert flat["code_id"].tolist() == ["benefits", "challenges", "other", "(base)"]
     assert flat.iloc[-1]["n | staff"] == 2

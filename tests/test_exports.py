@@ -18,14 +18,20 @@ from qda.cli import cli
 from qda.errors import InputError
 from qda.export.charts import code_color, fallback_color
 from qda.export.excel import Sheet, Table, sheet_name, write_workbook
-from qda.files import atomic_path
 from qda.export.quotes import order_quotes
+from qda.files import atomic_path
 from qda.project import Project
 from qda.resources import sample_coding
 
 BASE_SHEETS = ["About", "Participants", "Codebook", "Segments", "Codings", "Matrix"]
-CROSSTABS = ["Crosstab group", "Crosstab role", "Crosstab grade", "Crosstab location",
-             "Crosstab method", "Crosstab relationship"]
+CROSSTABS = [
+    "Crosstab group",
+    "Crosstab role",
+    "Crosstab grade",
+    "Crosstab location",
+    "Crosstab method",
+    "Crosstab relationship",
+]
 LATER = ["Framework", "Co-occurrence", "Saturation"]
 SHEETS = BASE_SHEETS + CROSSTABS + LATER
 
@@ -48,8 +54,7 @@ def two_coders(sample_run, tmp_path_factory):
     coded = b.index[b["code"] != ""]
     b = b.drop(index=coded[::7])
     swap = [i for i in coded[3::11] if i in b.index]
-    b.loc[swap, "code"] = np.where(b.loc[swap, "code"] == "home_visits", "community_venues",
-                                   "home_visits")
+    b.loc[swap, "code"] = np.where(b.loc[swap, "code"] == "home_visits", "community_venues", "home_visits")
     b.to_csv(folder / "researcher_b.csv", index=False)
     with Project.open(folder / "p.qda") as project:
         project.import_coding(sample_coding(), coder="researcher_a")
@@ -63,8 +68,7 @@ def two_coders(sample_run, tmp_path_factory):
 
 def _store_frames(project):
     store = project._store
-    return (project.select_codings(), store.segments(), project._participants(),
-            store.document_texts())
+    return (project.select_codings(), store.segments(), project._participants(), store.document_texts())
 
 
 def _check_figures(path, project, *, agreement: bool):
@@ -73,40 +77,41 @@ def _check_figures(path, project, *, agreement: bool):
     cb = project.codebook
     frames = pd.read_excel(path, sheet_name=None, engine="calamine")
     # Matrix, totals included
-    expected = analysis.code_matrix(segments, chosen.codings, cb, participants=participants,
-                                    depth=None, totals=True)
+    expected = analysis.code_matrix(
+        segments, chosen.codings, cb, participants=participants, depth=None, totals=True
+    )
     matrix = frames["Matrix"]
     assert matrix["participant"].astype(str).tolist() == expected["participant"].tolist()
     assert (matrix[cb.ids + ["Total"]].to_numpy() == expected[cb.ids + ["Total"]].to_numpy()).all()
     # Crosstabs: counts, and percentages (written as fractions for Excel's % format)
     for attr in reports.crosstab_attributes(participants):
-        ct = analysis.crosstab(segments, chosen.codings, cb, participants, attr,
-                               unit="participants", depth=None).to_frame()
+        ct = analysis.crosstab(
+            segments, chosen.codings, cb, participants, attr, unit="participants", depth=None
+        ).to_frame()
         sheet = frames[f"Crosstab {attr}"].iloc[: len(ct)]
         assert sheet["code_id"].tolist() == ct["code_id"].tolist()
         for col in ct.columns[2:]:
             want = ct[col].astype("float64") / (100 if "%" in col else 1)
-            np.testing.assert_allclose(sheet[col].astype("float64"), want, equal_nan=True,
-                                       err_msg=f"{attr}: {col}")
+            np.testing.assert_allclose(
+                sheet[col].astype("float64"), want, equal_nan=True, err_msg=f"{attr}: {col}"
+            )
         # the segments table sits below, after a blank row and its title
         start = len(ct) + 3
-        below = pd.read_excel(path, sheet_name=f"Crosstab {attr}", engine="calamine",
-                              skiprows=start)
-        by_seg = analysis.crosstab(segments, chosen.codings, cb, participants, attr,
-                                   unit="segments", depth=None).to_frame()
+        below = pd.read_excel(path, sheet_name=f"Crosstab {attr}", engine="calamine", skiprows=start)
+        by_seg = analysis.crosstab(
+            segments, chosen.codings, cb, participants, attr, unit="segments", depth=None
+        ).to_frame()
         assert below["code_id"].tolist() == by_seg["code_id"].tolist()
-        np.testing.assert_allclose(below[[c for c in by_seg.columns if c.startswith("n |")]]
-                                   .astype("float64"),
-                                   by_seg[[c for c in by_seg.columns if c.startswith("n |")]]
-                                   .astype("float64"))
+        np.testing.assert_allclose(
+            below[[c for c in by_seg.columns if c.startswith("n |")]].astype("float64"),
+            by_seg[[c for c in by_seg.columns if c.startswith("n |")]].astype("float64"),
+        )
     # Co-occurrence: counts, then the c-coefficient below
     co = analysis.cooccurrence(chosen.codings, cb, depth=None, segments=segments)
     counts = frames["Co-occurrence"]
     assert (counts.iloc[: len(cb)][cb.ids].to_numpy() == co.counts.to_numpy()).all()
-    c = pd.read_excel(path, sheet_name="Co-occurrence", engine="calamine",
-                      skiprows=len(cb) + 3)
-    np.testing.assert_allclose(c[cb.ids].to_numpy(dtype=float), co.c_coefficient.to_numpy(),
-                               equal_nan=True)
+    c = pd.read_excel(path, sheet_name="Co-occurrence", engine="calamine", skiprows=len(cb) + 3)
+    np.testing.assert_allclose(c[cb.ids].to_numpy(dtype=float), co.c_coefficient.to_numpy(), equal_nan=True)
     # Saturation
     sat = analysis.saturation(chosen.codings, segments, cb)
     assert frames["Saturation"]["cumulative_codes"].tolist() == sat["cumulative_codes"].tolist()
@@ -118,11 +123,11 @@ def _check_figures(path, project, *, agreement: bool):
         result = project.agreement(reports.agreement_coders(project)).to_frame()
         sheet = frames["Agreement"]
         assert sheet["code_id"].tolist() == result["code_id"].tolist()
-        np.testing.assert_allclose(sheet["percent_agreement"].astype(float),
-                                   result["percent_agreement"] / 100, equal_nan=True)
+        np.testing.assert_allclose(
+            sheet["percent_agreement"].astype(float), result["percent_agreement"] / 100, equal_nan=True
+        )
         for col in ("cohen_kappa", "krippendorff_alpha"):
-            np.testing.assert_allclose(sheet[col].astype(float), result[col].astype(float),
-                                       equal_nan=True)
+            np.testing.assert_allclose(sheet[col].astype(float), result[col].astype(float), equal_nan=True)
     else:
         assert "Agreement" not in frames
     return frames
@@ -133,7 +138,7 @@ def test_workbook_has_every_sheet_and_reads_back_with_calamine(workbook):
     frames = pd.read_excel(workbook, sheet_name=None, engine="calamine")
     assert list(frames) == SHEETS
     matrix = frames["Matrix"]
-    assert len(matrix) == 52 and matrix["participant"].is_unique   # 27 + 24 + Total
+    assert len(matrix) == 52 and matrix["participant"].is_unique  # 27 + 24 + Total
     assert matrix["participant"].iloc[-1] == "Total"
     for theme in ("benefits", "challenges", "boundaries", "co_location", "Total"):
         assert theme in matrix.columns
@@ -146,25 +151,34 @@ def test_workbook_figures_match_the_dataframes(sample_run, sample_project):
     segments = pd.read_excel(sample_run.workbook, sheet_name="Segments", engine="calamine")
     table = sample_project.segments()
     assert segments["segment_id"].tolist() == table["segment_id"].tolist()
-    assert segments["text"].tolist() == table["text"].tolist()   # quotes survive intact
+    assert segments["text"].tolist() == table["text"].tolist()  # quotes survive intact
     # each code column of Segments summed per participant gives the Matrix
     body = matrix.iloc[:-1]
     per_person = segments.groupby("participant")[codes].sum()
-    assert (per_person.reindex(body["participant"]).fillna(0).to_numpy()
-            == body[codes].to_numpy()).all()
+    assert (per_person.reindex(body["participant"]).fillna(0).to_numpy() == body[codes].to_numpy()).all()
 
 
 def test_codings_sheet_is_long_and_marks_what_the_analyses_use(workbook, sample_project):
     codings = pd.read_excel(workbook, sheet_name="Codings", engine="calamine")
-    assert list(codings.columns[:11]) == ["segment_id", "document", "participant", "start",
-                                          "end", "code", "coder", "source", "status",
-                                          "confidence", "text"]
+    assert list(codings.columns[:11]) == [
+        "segment_id",
+        "document",
+        "participant",
+        "start",
+        "end",
+        "code",
+        "coder",
+        "source",
+        "status",
+        "confidence",
+        "text",
+    ]
     chosen = sample_project.select_codings()
     assert codings["used"].sum() == len(chosen.codings)
     texts = sample_project._store.document_texts()
     for rec in codings.head(50).itertuples():
-        assert texts[rec.document][rec.start:rec.end] == rec.text   # offsets are sacred
-    assert codings["evidence"].str.len().gt(0).all()               # the rules' matched terms
+        assert texts[rec.document][rec.start : rec.end] == rec.text  # offsets are sacred
+    assert codings["evidence"].str.len().gt(0).all()  # the rules' matched terms
 
 
 def test_workbook_layout_with_openpyxl(workbook):
@@ -212,13 +226,16 @@ def test_two_coders_get_an_agreement_sheet_in_both_writing_modes(two_coders):
     normal = _check_figures(folder / "normal.xlsx", project, agreement=True)
     streamed = _check_figures(folder / "streamed.xlsx", project, agreement=True)
     assert list(normal) == list(streamed) == SHEETS + ["Agreement"]
-    for name in normal:   # the same figures whichever way the file was written
-        if name == "About":   # ... but for the minute it was written
+    for name in normal:  # the same figures whichever way the file was written
+        if name == "About":  # ... but for the minute it was written
             normal[name] = normal[name][~normal[name].iloc[:, 0].eq("Written")]
             streamed[name] = streamed[name][~streamed[name].iloc[:, 0].eq("Written")]
         pd.testing.assert_frame_equal(normal[name], streamed[name])
-    about = dict(pd.read_excel(folder / "normal.xlsx", sheet_name="About", header=None,
-                               engine="calamine").dropna().to_numpy())
+    about = dict(
+        pd.read_excel(folder / "normal.xlsx", sheet_name="About", header=None, engine="calamine")
+        .dropna()
+        .to_numpy()
+    )
     assert about["Codings used"].startswith("Human and accepted codings")
     assert "researcher_a, researcher_b" in about["Sheet Agreement"]
 
@@ -236,14 +253,17 @@ def test_framework_summaries_typed_in_the_workbook_come_back(two_coders, tmp_pat
     book.save(path)
     project.import_framework(path, by="tester")
     stored = project.framework_summaries()
-    assert stored.set_index(["participant_id", "code_id"]).loc[("F01", "benefits"),
-                                                               "summary"] == \
-        "Sees the officer as on her side."
+    assert (
+        stored.set_index(["participant_id", "code_id"]).loc[("F01", "benefits"), "summary"]
+        == "Sees the officer as on her side."
+    )
     again = tmp_path / "again.xlsx"
-    reports.export_workbook(project, again)                       # and it is exported again
+    reports.export_workbook(project, again)  # and it is exported again
     framework = pd.read_excel(again, sheet_name="Framework", engine="calamine")
-    assert framework.set_index("participant").at["F01", "benefits | summary"] == \
-        "Sees the officer as on her side."
+    assert (
+        framework.set_index("participant").at["F01", "benefits | summary"]
+        == "Sees the officer as on her side."
+    )
 
 
 def test_streamed_workbook_is_well_formed_with_autofilters(two_coders):
@@ -251,8 +271,8 @@ def test_streamed_workbook_is_well_formed_with_autofilters(two_coders):
     book = openpyxl.load_workbook(folder / "streamed.xlsx")
     for name in book.sheetnames[1:]:
         ws = book[name]
-        assert not ws.tables                      # xlsxwriter cannot stream tables
-        assert ws.auto_filter.ref, name           # ... so filters come from an autofilter
+        assert not ws.tables  # xlsxwriter cannot stream tables
+        assert ws.auto_filter.ref, name  # ... so filters come from an autofilter
         assert ws.freeze_panes is not None
     assert book["Matrix"].conditional_formatting
     assert book["Agreement"].cell(2, 1).value is not None
@@ -260,6 +280,7 @@ def test_streamed_workbook_is_well_formed_with_autofilters(two_coders):
 
 def test_large_workbooks_stream_by_themselves(tmp_path, monkeypatch):
     from qda.export import excel
+
     frame = pd.DataFrame({"a": range(30), "text": ["x"] * 30})
     monkeypatch.setattr(excel, "LARGE_CELLS", 50)
     write_workbook(tmp_path / "big.xlsx", about=[("k", "v")], sheets=[Sheet("S", frame)])
@@ -269,16 +290,22 @@ def test_large_workbooks_stream_by_themselves(tmp_path, monkeypatch):
     assert openpyxl.load_workbook(tmp_path / "small.xlsx")["S"].tables
 
 
-@pytest.mark.parametrize("wanted, taken, expected", [
-    ("Crosstab group", [], "Crosstab group"),
-    ("Crosstab relationship to the service user", [], "Crosstab relationship to the se"),
-    ("Crosstab a/b: c?", [], "Crosstab a-b- c-"),
-    ("History", [], "History (qda)"),
-    ("'quoted'", [], "quoted"),
-    ("Matrix", ["matrix"], "Matrix (2)"),
-    ("Crosstab relationship to the service user", ["Crosstab relationship to the se"],
-     "Crosstab relationship to th (2)"),
-])
+@pytest.mark.parametrize(
+    "wanted, taken, expected",
+    [
+        ("Crosstab group", [], "Crosstab group"),
+        ("Crosstab relationship to the service user", [], "Crosstab relationship to the se"),
+        ("Crosstab a/b: c?", [], "Crosstab a-b- c-"),
+        ("History", [], "History (qda)"),
+        ("'quoted'", [], "quoted"),
+        ("Matrix", ["matrix"], "Matrix (2)"),
+        (
+            "Crosstab relationship to the service user",
+            ["Crosstab relationship to the se"],
+            "Crosstab relationship to th (2)",
+        ),
+    ],
+)
 def test_sheet_names_are_legal_and_unique(wanted, taken, expected):
     name = sheet_name(wanted, taken)
     assert name == expected and len(name) <= 31
@@ -286,9 +313,11 @@ def test_sheet_names_are_legal_and_unique(wanted, taken, expected):
 
 def test_long_attribute_names_make_legal_distinct_sheets(tmp_path):
     frame = pd.DataFrame({"x": [1, 2]})
-    sheets = [Sheet("Crosstab relationship to the service user", frame),
-              Sheet("Crosstab relationship to the service user's family", frame),
-              Sheet("Crosstab [site]", frame, more=[Table(frame, title="below")])]
+    sheets = [
+        Sheet("Crosstab relationship to the service user", frame),
+        Sheet("Crosstab relationship to the service user's family", frame),
+        Sheet("Crosstab [site]", frame, more=[Table(frame, title="below")]),
+    ]
     path = write_workbook(tmp_path / "n.xlsx", about=[("k", "v")], sheets=sheets)
     names = openpyxl.load_workbook(path).sheetnames
     assert len(set(n.lower() for n in names)) == 4 and all(len(n) <= 31 for n in names)
@@ -299,13 +328,16 @@ def test_crosstab_sheets_only_for_groupings(sample_project):
     chosen = reports.crosstab_attributes(participants)
     assert chosen == [c.split(" ", 1)[1] for c in CROSSTABS]
     wide = participants.assign(age=range(len(participants)), same="x")
-    assert "age" not in reports.crosstab_attributes(wide)    # 51 values: a list, not groups
-    assert "same" not in reports.crosstab_attributes(wide)   # one value: nothing to compare
+    assert "age" not in reports.crosstab_attributes(wide)  # 51 values: a list, not groups
+    assert "same" not in reports.crosstab_attributes(wide)  # one value: nothing to compare
 
 
 def test_a_formula_looking_quote_stays_text(tmp_path):
-    path = write_workbook(tmp_path / "x.xlsx", about=[("k", "v")], sheets=[
-        Sheet("Segments", pd.DataFrame({"text": ["=HYPERLINK(\"http://x\")", "+44 1234"]}))])
+    path = write_workbook(
+        tmp_path / "x.xlsx",
+        about=[("k", "v")],
+        sheets=[Sheet("Segments", pd.DataFrame({"text": ['=HYPERLINK("http://x")', "+44 1234"]}))],
+    )
     ws = openpyxl.load_workbook(path)["Segments"]
     assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("=HYPERLINK")
 
@@ -314,8 +346,9 @@ def test_cli_export_writes_a_streamed_workbook(sample_run, tmp_path):
     project = tmp_path / "p.qda"
     shutil.copy(sample_run.project, project)
     out = tmp_path / "db.xlsx"
-    result = CliRunner().invoke(cli, ["export", "--xlsx", str(out), "--constant-memory",
-                                      "--project", str(project)])
+    result = CliRunner().invoke(
+        cli, ["export", "--xlsx", str(out), "--constant-memory", "--project", str(project)]
+    )
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == SHEETS and not book["Matrix"].tables
@@ -324,8 +357,14 @@ def test_cli_export_writes_a_streamed_workbook(sample_run, tmp_path):
 # -------------------------------------------------------------------------------- charts
 def test_charts_are_pngs_and_svgs(sample_run):
     names = sorted(p.name for p in sample_run.charts)
-    stems = ["code-cooccurrence", "code-frequency", "document-theme-heatmap",
-             "participant-theme-heatmap", "saturation", "theme-prevalence-by-group"]
+    stems = [
+        "code-cooccurrence",
+        "code-frequency",
+        "document-theme-heatmap",
+        "participant-theme-heatmap",
+        "saturation",
+        "theme-prevalence-by-group",
+    ]
     assert names == sorted(f"{s}.{ext}" for s in stems for ext in ("png", "svg"))
     for path in sample_run.charts:
         if path.suffix == ".png":
@@ -333,12 +372,12 @@ def test_charts_are_pngs_and_svgs(sample_run):
         else:
             svg = path.read_text(encoding="utf-8")
             assert svg.lstrip().startswith("<?xml") and "<svg" in svg
-            assert "Automatic suggestions" in svg          # the subtitle, as text
+            assert "Automatic suggestions" in svg  # the subtitle, as text
 
 
 def test_fallback_colours_follow_the_id_not_the_position(sample_project):
     cb = sample_project.codebook
-    assert code_color(cb, "benefits") == cb.color("benefits")   # the codebook's own
+    assert code_color(cb, "benefits") == cb.color("benefits")  # the codebook's own
     assert fallback_color("new_theme") == fallback_color("new_theme")
     assert re.fullmatch(r"#[0-9A-F]{6}", fallback_color("new_theme"))
     assert len({fallback_color(f"code_{i}") for i in range(20)}) >= 15
@@ -346,11 +385,12 @@ def test_fallback_colours_follow_the_id_not_the_position(sample_project):
 
 def test_a_project_with_nothing_coded_still_exports(fresh_project, tmp_path):
     from tests.helpers.paths import CODEBOOK
+
     fresh_project.load_codebook(CODEBOOK)
     path = reports.export_workbook(fresh_project, tmp_path / "empty.xlsx")
     frames = pd.read_excel(path, sheet_name=None, engine="calamine")
     assert {"Matrix", "Framework", "Co-occurrence"} <= set(frames)
-    assert reports.export_charts(fresh_project, tmp_path / "charts") == []   # nothing to draw
+    assert reports.export_charts(fresh_project, tmp_path / "charts") == []  # nothing to draw
     text = reports.export_quotes(fresh_project, tmp_path / "q.md").read_text(encoding="utf-8")
     assert "(`benefits`, 0 quotes)" in text
 
@@ -369,10 +409,14 @@ def test_quote_bank_attributes_quotes(sample_run, sample_project):
 
 
 def test_quote_order_choices():
-    quotes = pd.DataFrame({
-        "code": ["a", "a", "a", "b"], "segment_id": ["s1", "s2", "s3", "s4"],
-        "text": ["short", "a much longer quote", "mid length", "x"],
-        "confidence": [0.2, float("nan"), 0.9, 0.5]})
+    quotes = pd.DataFrame(
+        {
+            "code": ["a", "a", "a", "b"],
+            "segment_id": ["s1", "s2", "s3", "s4"],
+            "text": ["short", "a much longer quote", "mid length", "x"],
+            "confidence": [0.2, float("nan"), 0.9, 0.5],
+        }
+    )
     assert order_quotes(quotes, "document")["segment_id"].tolist() == ["s1", "s2", "s3", "s4"]
     assert order_quotes(quotes, "confidence")["segment_id"].tolist() == ["s3", "s1", "s2", "s4"]
     assert order_quotes(quotes, "length")["segment_id"].tolist() == ["s2", "s3", "s1", "s4"]
@@ -382,6 +426,7 @@ def test_quote_order_choices():
 
 def test_quote_bank_docx(two_coders, tmp_path):
     from docx import Document
+
     project, _ = two_coders
     path = reports.export_quotes(project, tmp_path / "quotes.docx", order="length")
     doc = Document(str(path))
@@ -389,19 +434,19 @@ def test_quote_bank_docx(two_coders, tmp_path):
     assert paragraphs[0].style.name == "Title"
     assert any("Codings used: Human and accepted codings" in p.text for p in paragraphs[:4])
     assert any("longest first" in p.text for p in paragraphs[:4])
-    headings = {p.text.split("  (")[0]: p.style.name for p in paragraphs
-                if p.style.name.startswith("Heading")}
+    headings = {
+        p.text.split("  (")[0]: p.style.name for p in paragraphs if p.style.name.startswith("Heading")
+    }
     assert headings["Boundaries"] == "Heading 1" and headings["Home visits"] == "Heading 2"
     quotes = [p for p in paragraphs if p.style.name == "Quote"]
     expected = project.quotes()
     assert len(quotes) == len(expected)
     index = paragraphs.index(quotes[0])
     after = paragraphs[index + 1].text
-    assert after.startswith("— ") and "#" in after            # attribution, then segment id
+    assert after.startswith("— ") and "#" in after  # attribution, then segment id
     # within a code, longest first
     first_code = expected["code"].iloc[0]
-    lengths = expected[expected["code"] == first_code]["text"].str.len().sort_values(
-        ascending=False).tolist()
+    lengths = expected[expected["code"] == first_code]["text"].str.len().sort_values(ascending=False).tolist()
     assert len(quotes[0].text) == lengths[0]
 
 
@@ -414,24 +459,27 @@ def test_cli_quotes_order_and_docx(sample_run, tmp_path):
     project = tmp_path / "p.qda"
     shutil.copy(sample_run.project, project)
     runner = CliRunner()
-    result = runner.invoke(cli, ["export", "--quotes", str(tmp_path / "q.docx"), "--order",
-                                 "length", "--project", str(project)])
+    result = runner.invoke(
+        cli, ["export", "--quotes", str(tmp_path / "q.docx"), "--order", "length", "--project", str(project)]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "q.docx").stat().st_size > 10_000
-    bad = runner.invoke(cli, ["export", "--quotes", str(tmp_path / "q.txt"),
-                              "--project", str(project)])
+    bad = runner.invoke(cli, ["export", "--quotes", str(tmp_path / "q.txt"), "--project", str(project)])
     assert bad.exit_code == 1 and bad.output.startswith("Error: ")
     assert "Traceback" not in bad.output
 
 
 # --------------------------------------------------------------------------------- misc
-@pytest.mark.parametrize("attrs, expected", [
-    ({"role": "Responsible Officer", "location": "Kent"}, "Responsible Officer, Kent"),
-    ({"role": "Mother of service user", "location": ""}, "Mother of service user"),
-    ({"role": "Mother of service user", "location": float("nan")}, "Mother of service user"),
-    ({"role": "", "location": "Kent"}, "Kent"),
-    ({}, "P07"),
-])
+@pytest.mark.parametrize(
+    "attrs, expected",
+    [
+        ({"role": "Responsible Officer", "location": "Kent"}, "Responsible Officer, Kent"),
+        ({"role": "Mother of service user", "location": ""}, "Mother of service user"),
+        ({"role": "Mother of service user", "location": float("nan")}, "Mother of service user"),
+        ({"role": "", "location": "Kent"}, "Kent"),
+        ({}, "P07"),
+    ],
+)
 def test_attribution_template_drops_empty_fields(attrs, expected):
     assert attribute("{role}, {location}", attrs, fallback="P07") == expected
 
@@ -450,16 +498,17 @@ def test_atomic_write_leaves_the_old_file_when_interrupted(tmp_path):
 def test_exports_get_ordinary_file_permissions(tmp_path):
     import os
     import stat
+
     target = tmp_path / "new.md"
     with atomic_path(target) as tmp:
         tmp.write_text("x", encoding="utf-8")
     mask = os.umask(0)
     os.umask(mask)
-    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask    # not mkstemp's 0600
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask  # not mkstemp's 0600
     target.chmod(0o640)
     with atomic_path(target) as tmp:
         tmp.write_text("y", encoding="utf-8")
-    assert stat.S_IMODE(target.stat().st_mode) == 0o640             # a replaced file's mode
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640  # a replaced file's mode
 
 
 def test_an_export_onto_a_folder_is_a_clear_error(tmp_path):
@@ -469,12 +518,13 @@ def test_an_export_onto_a_folder_is_a_clear_error(tmp_path):
         with atomic_path(target) as tmp:
             tmp.write_text("x", encoding="utf-8")
     assert "write somewhere else" in str(err.value)
-    assert [p.name for p in tmp_path.iterdir()] == ["quotes.md"]     # no temporary left
+    assert [p.name for p in tmp_path.iterdir()] == ["quotes.md"]  # no temporary left
 
 
 def test_a_failing_disk_is_a_clear_error_and_keeps_the_old_file(tmp_path, monkeypatch):
     import errno
     import os
+
     target = tmp_path / "db.xlsx"
     target.write_text("old", encoding="utf-8")
 
@@ -541,19 +591,23 @@ def test_a_cell_too_long_for_excel_is_cut_and_the_about_sheet_says_where(tmp_pat
 
     from qda.export.excel import Sheet, write_workbook
 
-    long = "word " * 8000                                    # 40,000 characters
-    frame = pd.DataFrame({"participant": ["P1", "P2", "P3"],
-                          "benefits | quotes": [long, "short", long], "n": [1, 2, 3]})
-    path = write_workbook(tmp_path / "db.xlsx", about=[("Project", "p")],
-                          sheets=[Sheet("Framework", frame)])
+    long = "word " * 8000  # 40,000 characters
+    frame = pd.DataFrame(
+        {"participant": ["P1", "P2", "P3"], "benefits | quotes": [long, "short", long], "n": [1, 2, 3]}
+    )
+    path = write_workbook(tmp_path / "db.xlsx", about=[("Project", "p")], sheets=[Sheet("Framework", frame)])
     book = CalamineWorkbook.from_path(str(path))
     cells = book.get_sheet_by_name("Framework").to_python()
     assert len(cells[1][1]) == 32767 and cells[1][1].endswith("…")
     assert cells[2][1] == "short"
     about = {row[0]: row[1] for row in book.get_sheet_by_name("About").to_python() if row}
     assert "Framework 'benefits | quotes': 2 cells" in about["Cut to fit Excel"]
-    again = write_workbook(tmp_path / "ok.xlsx", about=[("Project", "p")],
-                           sheets=[Sheet("Framework", frame.assign(**{"benefits | quotes": "x"}))])
-    about = [row[0] for row in CalamineWorkbook.from_path(str(again)).get_sheet_by_name(
-        "About").to_python() if row]
+    again = write_workbook(
+        tmp_path / "ok.xlsx",
+        about=[("Project", "p")],
+        sheets=[Sheet("Framework", frame.assign(**{"benefits | quotes": "x"}))],
+    )
+    about = [
+        row[0] for row in CalamineWorkbook.from_path(str(again)).get_sheet_by_name("About").to_python() if row
+    ]
     assert "Cut to fit Excel" not in about

@@ -22,8 +22,9 @@ def _folder(tmp_path) -> Path:
     folder.mkdir()
     (folder / "a-good.txt").write_text("Interviewer: Hello?\nDawn: Hi there.\n")
     (folder / "b-broken.docx").write_bytes(b"this is not a zip archive")
-    (folder / "c-page.htm").write_bytes(b"<html><body><p>Interviewer: Why?</p>"
-                                        b"<p>Dawn: Habit.</p></body></html>")
+    (folder / "c-page.htm").write_bytes(
+        b"<html><body><p>Interviewer: Why?</p><p>Dawn: Habit.</p></body></html>"
+    )
     (folder / "d-old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
     (folder / "e-photo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     (folder / "~$a-good.docx").write_bytes(b"lock")
@@ -48,8 +49,9 @@ def test_skip_bad_imports_the_readable_files_and_accounts_for_every_file(tmp_pat
     assert result.exit_code == 1
     assert "Read a-good.txt: 2 speakers (Interviewer, Dawn), 2 turns" in result.stdout
     assert "Read c-page.htm: 2 speakers" in result.stdout
-    assert "Not a transcript: " in result.stdout and "e-photo.png: not a transcript type (.png)" \
-        in result.stdout
+    assert (
+        "Not a transcript: " in result.stdout and "e-photo.png: not a transcript type (.png)" in result.stdout
+    )
     assert "~$a-good.docx: an Office lock file" in result.stdout
     refused = [line for line in result.stderr.splitlines() if line.startswith("Refused: ")]
     assert len(refused) == 2

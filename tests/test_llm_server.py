@@ -29,23 +29,25 @@ from tests.helpers.llm_fake import CODEBOOK
 
 pytestmark = [
     pytest.mark.llm,
-    pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
-                       reason="llama-cpp-python is not installed: pip install -e "
-                       "'.[dev,llm-test]' (it compiles from source)"),
+    pytest.mark.skipif(
+        importlib.util.find_spec("llama_cpp") is None,
+        reason="llama-cpp-python is not installed: pip install -e "
+        "'.[dev,llm-test]' (it compiles from source)",
+    ),
 ]
 
 MODEL = "gemma-3-270m"
-STARTUP = 300          # seconds: a generous hang guard for loading the model on a busy box
-ANSWER = 900           # seconds: hang guard for one answer (the first reads the whole prompt)
+STARTUP = 300  # seconds: a generous hang guard for loading the model on a busy box
+ANSWER = 900  # seconds: hang guard for one answer (the first reads the whole prompt)
 
 TEXTS = {
     "int-a.txt": "Interviewer: How often do you speak to families?\n\n"
-                 "Dawn: Most weeks I ring his mum. She helps with appointments.\n\n"
-                 "Interviewer: Anything hard about it?\n\n"
-                 "Dawn: Confidentiality. I can't tell her what he says without consent.\n",
+    "Dawn: Most weeks I ring his mum. She helps with appointments.\n\n"
+    "Interviewer: Anything hard about it?\n\n"
+    "Dawn: Confidentiality. I can't tell her what he says without consent.\n",
     "fg.txt": "Facilitator: Where could you meet families?\n\n"
-              "Amira: A children's centre would be ideal.\n\n"
-              "Tom: Or a drop-in at the community hub.\n",
+    "Amira: A children's centre would be ideal.\n\n"
+    "Tom: Or a drop-in at the community hub.\n",
 }
 
 
@@ -65,20 +67,42 @@ def server(tmp_path_factory):
     port = _free_port()
     log = (folder / "server.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--chat_format",
-         "gemma", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-         "--model_alias", MODEL, "--n_threads", "1", "--n_threads_batch", "1"],
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--chat_format",
+            "gemma",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+            "--model_alias",
+            MODEL,
+            "--n_threads",
+            "1",
+            "--n_threads_batch",
+            "1",
+        ],
         # One thread: on a shared, busy machine two OpenMP threads spinning for each other
         # made a 20-token answer take 61 s instead of 10 s.
         env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},
-        stdout=log, stderr=subprocess.STDOUT)
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + STARTUP
     try:
         while True:
             if proc.poll() is not None:
-                pytest.fail("the llama_cpp server stopped: "
-                            + (folder / "server.log").read_text(errors="replace")[-2000:])
+                pytest.fail(
+                    "the llama_cpp server stopped: "
+                    + (folder / "server.log").read_text(errors="replace")[-2000:]
+                )
             try:
                 with urllib.request.urlopen(f"{base}/models", timeout=5) as r:
                     json.loads(r.read())
@@ -121,12 +145,14 @@ def _posts(monkeypatch) -> list:
     def counting(self, body):
         sent.append(body)
         return post(self, body)
+
     monkeypatch.setattr(Endpoint, "_post", counting)
     return sent
 
 
 def test_suggestions_from_a_real_server_with_verified_quotes_then_from_the_cache(
-        server, project_path, monkeypatch):
+    server, project_path, monkeypatch
+):
     sent = _posts(monkeypatch)
     endpoint = Endpoint.at(server, model=MODEL, max_tokens=200, timeout=ANSWER)
     with Project.open(project_path) as project:
@@ -135,14 +161,14 @@ def test_suggestions_from_a_real_server_with_verified_quotes_then_from_the_cache
         assert first.local and first.host == "127.0.0.1"
         assert first.segments == len(project.segments()) == 4
         assert first.asked == len(sent) == 4 and first.cached == 0
-        assert sent[0]["response_format"]["type"] == "json_object"   # accepted as asked
+        assert sent[0]["response_format"]["type"] == "json_object"  # accepted as asked
         got = project.codings(sources=["llm"])
         assert len(got) == first.suggestions
         texts = {r.document: r.text for r in project.documents(text=True).itertuples()}
-        for row in got.itertuples():          # the evidence check, whatever the model said
+        for row in got.itertuples():  # the evidence check, whatever the model said
             assert row.evidence
             for hit in row.evidence:
-                assert texts[row.document][hit["start"]:hit["end"]] == hit["term"]
+                assert texts[row.document][hit["start"] : hit["end"]] == hit["term"]
                 assert row.start <= hit["start"] < hit["end"] <= row.end
                 assert hit["model"] == MODEL
         assert (got["status"] == "suggested").all() and (got["source"] == "llm").all()
@@ -154,27 +180,40 @@ def test_suggestions_from_a_real_server_with_verified_quotes_then_from_the_cache
         again = project.suggest_llm(endpoint)
         assert again.cached == answered and again.asked == len(sent) == len(first.bad_answers)
         cols = ["segment_id", "code", "evidence"]
-        if not first.bad_answers:             # then the same suggestions, exactly
+        if not first.bad_answers:  # then the same suggestions, exactly
             assert project.codings(sources=["llm"])[cols].equals(got[cols])
 
 
 def test_evaluate_and_the_command_against_the_real_server(server, project_path, tmp_path):
     runner, p = CliRunner(), ["--project", str(project_path)]
-    out = runner.invoke(cli, ["suggest", "--llm", server, "--model", MODEL, "--timeout",
-                              str(ANSWER), *p])
+    out = runner.invoke(cli, ["suggest", "--llm", server, "--model", MODEL, "--timeout", str(ANSWER), *p])
     assert out.exit_code == 0, out.output
-    assert out.output.startswith(f"LLM endpoint {server}/chat/completions (model {MODEL}); "
-                                 "host 127.0.0.1 is this machine")
+    assert out.output.startswith(
+        f"LLM endpoint {server}/chat/completions (model {MODEL}); host 127.0.0.1 is this machine"
+    )
     assert "Asked gemma-3-270m about 4 segment(s)" in out.output
-    ev = runner.invoke(cli, ["suggest", "--llm", server, "--model", MODEL, "--from", "ann",
-                             "--evaluate", "--timeout", str(ANSWER), *p])
+    ev = runner.invoke(
+        cli,
+        [
+            "suggest",
+            "--llm",
+            server,
+            "--model",
+            MODEL,
+            "--from",
+            "ann",
+            "--evaluate",
+            "--timeout",
+            str(ANSWER),
+            *p,
+        ],
+    )
     assert ev.exit_code == 0, ev.output
     assert "against ann on the 1 segments they reviewed, 1 codes" in ev.output
     assert "family_contact" in ev.output and "(macro)" in ev.output
 
 
-def test_a_timeout_against_the_real_server_is_one_error_and_changes_no_coding(
-        server, project_path):
+def test_a_timeout_against_the_real_server_is_one_error_and_changes_no_coding(server, project_path):
     with Project.open(project_path) as project:
         before = project.codings()
         with pytest.raises(InputError, match="no answer within 0.001 s"):

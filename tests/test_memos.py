@@ -72,13 +72,17 @@ def test_edit_and_delete_keep_the_words_in_history(small):
     memo = small.add_memo("First draft", code="benefits", who="ann")
     small.edit_memo(memo, "Second draft", title="Benefits", who="bob")
     row = small.memos().iloc[0]
-    assert (row["text"], row["title"], row["author"], row["updated_by"]) == \
-        ("Second draft", "Benefits", "ann", "bob")
+    assert (row["text"], row["title"], row["author"], row["updated_by"]) == (
+        "Second draft",
+        "Benefits",
+        "ann",
+        "bob",
+    )
     small.edit_memo(str(memo), title="Benefits, again")
     assert small.memos().iloc[0]["text"] == "Second draft"
     small.delete_memo(memo, who="ann")
     assert small.memos().empty
-    assert small.add_memo("Another", who="ann") == memo + 1   # an id is never used twice
+    assert small.add_memo("Another", who="ann") == memo + 1  # an id is never used twice
     small.delete_memo(memo + 1, who="ann")
     history = small.history().query("entity == 'memo'")
     assert list(history["action"]) == ["add", "edit", "edit", "delete", "add", "delete"]
@@ -88,21 +92,24 @@ def test_edit_and_delete_keep_the_words_in_history(small):
     assert gone["text"] == "Second draft" and gone["author"] == "ann"
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda p: p.add_memo("x", document="nope"), "no document 'nope'"),
-    (lambda p: p.add_memo("x", participant="P99"), "no participant 'P99'"),
-    (lambda p: p.add_memo("x", code="no_such_code"), "no code 'no_such_code'"),
-    (lambda p: p.add_memo("x", coding=99999), "no coding 99999"),
-    (lambda p: p.add_memo("x", coding="int-a#t1:benefits"), "has no coding of 'benefits'"),
-    (lambda p: p.add_memo("x", coding="just-words"), "SEGMENT:CODE"),
-    (lambda p: p.add_memo("x", code="benefits", document="int-a"), "about one thing"),
-    (lambda p: p.add_memo("   \n"), "needs some text"),
-    (lambda p: p.add_memo(None), "needs some text"),
-    (lambda p: p.edit_memo(42, "x"), "there is no memo 42"),
-    (lambda p: p.edit_memo("one", "x"), "not a number"),
-    (lambda p: p.delete_memo(42), "there is no memo 42"),
-    (lambda p: p.memos(target="segment"), "is not one of"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda p: p.add_memo("x", document="nope"), "no document 'nope'"),
+        (lambda p: p.add_memo("x", participant="P99"), "no participant 'P99'"),
+        (lambda p: p.add_memo("x", code="no_such_code"), "no code 'no_such_code'"),
+        (lambda p: p.add_memo("x", coding=99999), "no coding 99999"),
+        (lambda p: p.add_memo("x", coding="int-a#t1:benefits"), "has no coding of 'benefits'"),
+        (lambda p: p.add_memo("x", coding="just-words"), "SEGMENT:CODE"),
+        (lambda p: p.add_memo("x", code="benefits", document="int-a"), "about one thing"),
+        (lambda p: p.add_memo("   \n"), "needs some text"),
+        (lambda p: p.add_memo(None), "needs some text"),
+        (lambda p: p.edit_memo(42, "x"), "there is no memo 42"),
+        (lambda p: p.edit_memo("one", "x"), "not a number"),
+        (lambda p: p.delete_memo(42), "there is no memo 42"),
+        (lambda p: p.memos(target="segment"), "is not one of"),
+    ],
+)
 def test_bad_input_is_one_error_and_changes_nothing(small, call, message):
     before = (small.memos(), len(small.history()))
     with pytest.raises(InputError, match=message):
@@ -139,8 +146,7 @@ def test_memos_follow_code_merge_and_rename_and_survive_delete(small):
     memos = small.memos().set_index("text")
     assert memos.loc["On venues", "target_id"] == "co_location"
     assert memos.loc["On visits", "target_id"] == "visits_at_home"
-    assert memos.loc["On boundaries", "about"] == \
-        "code professional_boundaries (no longer in the project)"
+    assert memos.loc["On boundaries", "about"] == "code professional_boundaries (no longer in the project)"
 
 
 def test_memos_sheet_in_the_workbook(small, tmp_path):
@@ -152,8 +158,7 @@ def test_memos_sheet_in_the_workbook(small, tmp_path):
     ws = load_workbook(path, read_only=True)["Memos"]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:7] == ("memo_id", "target", "target_id", "about", "title", "text", "author")
-    assert rows[1][1:7] == ("document", "int-b", "int-b.txt", "Buggy", "Line one\nline two",
-                            "ann")
+    assert rows[1][1:7] == ("document", "int-b", "int-b.txt", "Buggy", "Line one\nline two", "ann")
 
 
 def test_anonymise_rewrites_memos_and_check_finds_names_left(small, tmp_path):
@@ -176,7 +181,7 @@ def test_anonymise_rewrites_memos_and_check_finds_names_left(small, tmp_path):
 
 def test_memo_on_an_automatic_participant_follows_its_new_id(transcripts, tmp_path):
     project = Project.create(tmp_path / "auto.qda")
-    project.ingest([transcripts / "int-a.txt"])            # no sheet: int-a/Dawn
+    project.ingest([transcripts / "int-a.txt"])  # no sheet: int-a/Dawn
     project.add_memo("Dawn's view", participant="int-a/Dawn", who="ann")
     key = tmp_path / "key.csv"
     key.write_text("original,replacement,kind\nDawn,Officer A,person\n", encoding="utf-8")
@@ -194,11 +199,27 @@ def test_cli_add_list_edit_delete(small, tmp_path):
     r = run(cli, ["memo", "add", "Whole study: families first.", "--author", "ann", *p])
     assert r.exit_code == 0, r.output
     assert r.output == "Memo 1 added (project: the project).\n"
-    r = run(cli, ["memo", "add", "Phone, not a visit?", "--coding", f"{seg}:home_visits",
-                  "--author", "bob", "--title", "Query", *p])
+    r = run(
+        cli,
+        [
+            "memo",
+            "add",
+            "Phone, not a visit?",
+            "--coding",
+            f"{seg}:home_visits",
+            "--author",
+            "bob",
+            "--title",
+            "Query",
+            *p,
+        ],
+    )
     assert r.output == f"Memo 2 added (coding: home_visits on {seg} by ann).\n"
-    r = run(cli, ["memo", "add", "-", "--code", "benefits", "--author", "ann", *p],
-            input="From standard input\nsecond line\n")
+    r = run(
+        cli,
+        ["memo", "add", "-", "--code", "benefits", "--author", "ann", *p],
+        input="From standard input\nsecond line\n",
+    )
     assert r.exit_code == 0, r.output
     r = run(cli, ["memo", "list", *p])
     lines = r.output.splitlines()
@@ -206,8 +227,9 @@ def test_cli_add_list_edit_delete(small, tmp_path):
     assert "Query: Phone, not a visit?" in lines[2] and "(bob, " in lines[2]
     r = run(cli, ["memo", "list", "--code", "benefits", "--full", *p])
     assert "second line" in r.output and r.output.startswith("Memo 3 on code ")
-    assert run(cli, ["memo", "edit", "2", "A call counts.", "--author", "ann", *p]).output \
-        == "Memo 2 changed.\n"
+    assert (
+        run(cli, ["memo", "edit", "2", "A call counts.", "--author", "ann", *p]).output == "Memo 2 changed.\n"
+    )
     out = tmp_path / "memos.csv"
     assert run(cli, ["memo", "list", "--out", str(out), *p]).exit_code == 0
     assert "A call counts." in out.read_text(encoding="utf-8")
@@ -215,14 +237,19 @@ def test_cli_add_list_edit_delete(small, tmp_path):
     assert run(cli, ["memo", "list", "--author", "nobody", *p]).output == "No memos.\n"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["memo", "add", "x", "--document", "nope"], "Error: there is no document 'nope'"),
-    (["memo", "add", "  "], "Error: a memo needs some text"),
-    (["memo", "edit", "7", "x"], "Error: there is no memo 7"),
-    (["memo", "delete", "7"], "Error: there is no memo 7"),
-    (["memo", "add", "x", "--code", "benefits", "--participant", "S01"],
-     "Error: a memo is about one thing"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["memo", "add", "x", "--document", "nope"], "Error: there is no document 'nope'"),
+        (["memo", "add", "  "], "Error: a memo needs some text"),
+        (["memo", "edit", "7", "x"], "Error: there is no memo 7"),
+        (["memo", "delete", "7"], "Error: there is no memo 7"),
+        (
+            ["memo", "add", "x", "--code", "benefits", "--participant", "S01"],
+            "Error: a memo is about one thing",
+        ),
+    ],
+)
 def test_cli_errors_are_one_line(small, args, message):
     path = str(small.path)
     small.close()
@@ -251,12 +278,18 @@ def test_memos_export_to_refi_qda_valid_and_in_place(small, tmp_path):
     path = small.export_qdpx(tmp_path / "m.qdpx")
     xmlschema.XMLSchema(str(SCHEMAS / "Project.xsd")).validate(str(_unzipped(path, tmp_path)))
     import xml.etree.ElementTree as ET
+
     ns = {"q": "urn:QDA-XML:project:1.0"}
     root = ET.fromstring(qde(path))
     notes = {n.get("guid"): n for n in root.iterfind("q:Notes/q:Note", ns)}
     by_text = {n.find("q:PlainTextContent", ns).text: g for g, n in notes.items()}
-    assert set(by_text) == {"Families first.", "Car park call.", "Consent twice.",
-                            "Overlaps co-location.", "A call, not a visit?"}
+    assert set(by_text) == {
+        "Families first.",
+        "Car park call.",
+        "Consent twice.",
+        "Overlaps co-location.",
+        "A call, not a visit?",
+    }
     assert notes[by_text["Families first."]].get("name") == "Plan"
     users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", ns)}
     assert users[notes[by_text["Consent twice."]].get("creatingUser")] == "bob"
@@ -266,22 +299,24 @@ def test_memos_export_to_refi_qda_valid_and_in_place(small, tmp_path):
 
     assert list(root)[-1].tag.endswith("NoteRef")
     assert refs(root) == {by_text["Families first."]}
-    code = next(c for c in root.iter("{urn:QDA-XML:project:1.0}Code")
-                if c.get("name") == small.codebook.get("home_visits").name)
+    code = next(
+        c
+        for c in root.iter("{urn:QDA-XML:project:1.0}Code")
+        if c.get("name") == small.codebook.get("home_visits").name
+    )
     assert refs(code) == {by_text["Overlaps co-location."]}
-    source = next(s for s in root.iterfind("q:Sources/q:TextSource", ns)
-                  if s.get("name") == "int-a.txt")
+    source = next(s for s in root.iterfind("q:Sources/q:TextSource", ns) if s.get("name") == "int-a.txt")
     assert refs(source) == {by_text["Car park call."]}
     coding = next(source.iterfind("q:PlainTextSelection/q:Coding", ns))
     assert refs(coding) == {by_text["A call, not a visit?"]}
     link = root.find("q:Links/q:Link", ns)
     case = next(c for c in root.iterfind("q:Cases/q:Case", ns) if c.get("name") == "S01")
-    assert (link.get("originGUID"), link.get("targetGUID")) == \
-        (by_text["Consent twice."], case.get("guid"))
+    assert (link.get("originGUID"), link.get("targetGUID")) == (by_text["Consent twice."], case.get("guid"))
 
 
 def _unzipped(path, tmp_path):
     import zipfile
+
     target = tmp_path / "project.qde"
     target.write_bytes(zipfile.ZipFile(path).read("project.qde"))
     return target
@@ -311,19 +346,26 @@ def test_foreign_notes_on_codings_selections_and_nothing(tmp_path):
     from tests.helpers.refi import CODE_A, NS, G, make_qdpx
 
     text = "Ann: We met at the hub every week."
-    sel = (f'<PlainTextSelection guid="{G(100)}" name="the hub" startPosition="14" '
-           f'endPosition="21"><Coding guid="{G(101)}" creatingUser="{G(1)}"><CodeRef '
-           f'targetGUID="{G(50)}"/><NoteRef targetGUID="{G(200)}"/></Coding>'
-           f'<NoteRef targetGUID="{G(201)}"/></PlainTextSelection>')
-    note = ('<Note guid="{g}" name="{n}" creatingUser="{u}" creationDateTime='
-            '"2024-05-01T10:00:00Z"><PlainTextContent>{t}</PlainTextContent></Note>').format
-    xml = (f'<?xml version="1.0" encoding="utf-8"?><Project {NS} name="t" origin="Other 1">'
-           f'<Users><User guid="{G(1)}" name="Ann"/></Users><CodeBook><Codes>{CODE_A}'
-           f'</Codes></CodeBook><Sources><TextSource guid="{G(10)}" name="int.txt">'
-           f'<PlainTextContent>{text}</PlainTextContent>{sel}</TextSource></Sources><Notes>'
-           + note(g=G(200), n="On the coding", u=G(1), t="Why the hub?")
-           + note(g=G(201), n="On the words", u=G(1), t="Check the place name.")
-           + note(g=G(202), n="Loose", u=G(9), t="A thought.") + "</Notes></Project>")
+    sel = (
+        f'<PlainTextSelection guid="{G(100)}" name="the hub" startPosition="14" '
+        f'endPosition="21"><Coding guid="{G(101)}" creatingUser="{G(1)}"><CodeRef '
+        f'targetGUID="{G(50)}"/><NoteRef targetGUID="{G(200)}"/></Coding>'
+        f'<NoteRef targetGUID="{G(201)}"/></PlainTextSelection>'
+    )
+    note = (
+        '<Note guid="{g}" name="{n}" creatingUser="{u}" creationDateTime='
+        '"2024-05-01T10:00:00Z"><PlainTextContent>{t}</PlainTextContent></Note>'
+    ).format
+    xml = (
+        f'<?xml version="1.0" encoding="utf-8"?><Project {NS} name="t" origin="Other 1">'
+        f'<Users><User guid="{G(1)}" name="Ann"/></Users><CodeBook><Codes>{CODE_A}'
+        f'</Codes></CodeBook><Sources><TextSource guid="{G(10)}" name="int.txt">'
+        f"<PlainTextContent>{text}</PlainTextContent>{sel}</TextSource></Sources><Notes>"
+        + note(g=G(200), n="On the coding", u=G(1), t="Why the hub?")
+        + note(g=G(201), n="On the words", u=G(1), t="Check the place name.")
+        + note(g=G(202), n="Loose", u=G(9), t="A thought.")
+        + "</Notes></Project>"
+    )
     project = Project.create(tmp_path / "f.qda")
     report = project.import_qdpx(make_qdpx(tmp_path / "f.qdpx", xml))
     assert report.memos == 3
@@ -332,8 +374,11 @@ def test_foreign_notes_on_codings_selections_and_nothing(tmp_path):
     assert memos.loc["Why the hub?", "about"].startswith("alpha on int#")
     assert memos.loc["Why the hub?", "author"] == "Ann"
     assert memos.loc["Why the hub?", "created_at"] == "2024-05-01T10:00:00+00:00"
-    assert (memos.loc["Check the place name.", ["target", "target_id", "title"]].tolist()
-            == ["document", "int", "On the words (on the words “the hub”)"])
+    assert memos.loc["Check the place name.", ["target", "target_id", "title"]].tolist() == [
+        "document",
+        "int",
+        "On the words (on the words “the hub”)",
+    ]
     assert memos.loc["A thought.", "target"] == "project"
     assert memos.loc["A thought.", "author"].startswith("user ")
     project.close()
@@ -347,9 +392,12 @@ def test_cli_anonymise_check_finds_a_name_in_a_memo(small, tmp_path):
     small.close()
     r = CliRunner().invoke(cli, ["anonymise", "--key", str(key), "--check", "--project", path])
     assert r.exit_code == 1
-    assert "project:memos memo 1 text: 'Kieran' (person): F01 worries [Kieran] will lose" \
-        in r.output
-    assert CliRunner().invoke(cli, ["anonymise", "--key", str(key), "--wipe-backups",
-                                    "--project", path]).exit_code == 0
+    assert "project:memos memo 1 text: 'Kieran' (person): F01 worries [Kieran] will lose" in r.output
+    assert (
+        CliRunner()
+        .invoke(cli, ["anonymise", "--key", str(key), "--wipe-backups", "--project", path])
+        .exit_code
+        == 0
+    )
     r = CliRunner().invoke(cli, ["anonymise", "--key", str(key), "--check", "--project", path])
     assert r.exit_code == 0, r.output

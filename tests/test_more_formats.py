@@ -9,16 +9,22 @@ from pathlib import Path
 import pytest
 
 from qda.errors import InputError
-from qda.ingest import ReadOptions, read_document
+from qda.ingest import read_document
 from qda.project import Project
 from tests.helpers.readers import HTML, RTF, write_odt
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "serdif-usability" / \
-    "original" / "transcripts_raw"
+REAL = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "serdif-usability"
+    / "original"
+    / "transcripts_raw"
+)
 
 
 def turns_of(doc):
-    return [(t.speaker, doc.text[t.start:t.end]) for t in doc.turns]
+    return [(t.speaker, doc.text[t.start : t.end]) for t in doc.turns]
 
 
 def test_odt_paragraphs_spaces_breaks_and_no_notes(tmp_path):
@@ -28,7 +34,8 @@ def test_odt_paragraphs_spaces_breaks_and_no_notes(tmp_path):
         ("Interviewer", "How did the move go?"),
         ("Amira", "It was hard at first.\nThen the neighbours helped."),
         ("Interviewer", "And now?"),
-        ("Amira", "Better, much better.")]
+        ("Amira", "Better, much better."),
+    ]
     assert "Transcriber" not in doc.text and "check this" not in doc.text
     assert doc.metadata["header"] == "Interview 4, community centre"
 
@@ -38,10 +45,12 @@ def test_rtf_is_read_with_its_code_page(tmp_path):
     path.write_bytes(RTF)
     doc = read_document(path)
     assert doc.format == "rtf"
-    assert turns_of(doc) == [("Interviewer", "How was the café group?"),
-                             ("Renée", "Lovely – I go every week."),
-                             ("Interviewer", "Why?"),
-                             ("Renée", "The people.’ It’s company.")]
+    assert turns_of(doc) == [
+        ("Interviewer", "How was the café group?"),
+        ("Renée", "Lovely – I go every week."),
+        ("Interviewer", "Why?"),
+        ("Renée", "The people.’ It’s company."),
+    ]
     assert "\\" not in doc.text and "{" not in doc.text
 
 
@@ -58,10 +67,12 @@ def test_html_charset_paragraphs_no_markup_or_entities(tmp_path, suffix):
     path.write_bytes(HTML.encode("cp1252"))
     doc = read_document(path)
     assert doc.format == "html"
-    assert turns_of(doc) == [("Interviewer", "Tell me about the café & the garden."),
-                             ("Zoë", "The garden was mine,\nthe café was Tom’s."),
-                             ("Interviewer", "And now?"),
-                             ("Zoë", "We share <both>.")]
+    assert turns_of(doc) == [
+        ("Interviewer", "Tell me about the café & the garden."),
+        ("Zoë", "The garden was mine,\nthe café was Tom’s."),
+        ("Interviewer", "And now?"),
+        ("Zoë", "We share <both>."),
+    ]
     assert "<p" not in doc.text and "&amp;" not in doc.text and "not this" not in doc.text
     assert "exported" not in doc.text and "Transcript" not in doc.text
 
@@ -75,8 +86,11 @@ def test_html_utf8_meta_charset(tmp_path):
 def test_doc_is_refused_with_advice(tmp_path):
     path = tmp_path / "old.doc"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
-    with pytest.raises(InputError, match=r"old\.doc: is an old Word \.doc file.*save it as "
-                                         r"\.docx"):
+    with pytest.raises(
+        InputError,
+        match=r"old\.doc: is an old Word \.doc file.*save it as "
+        r"\.docx",
+    ):
         read_document(path)
 
 
@@ -104,10 +118,10 @@ def test_the_seventeen_real_transcripts_import_with_moderator_and_participant_tu
         assert set(speakers) == {"MODERATOR", None}, (path.name, speakers)
         assert speakers[None] >= 2 and speakers["MODERATOR"] >= 1
         for t in doc.turns:
-            words = doc.text[t.start:t.end]
+            words = doc.text[t.start : t.end]
             assert "MODERATOR:" not in words
             if t.speaker == "MODERATOR":
-                assert "\n" not in words           # the moderator's line, not what follows
+                assert "\n" not in words  # the moderator's line, not what follows
             assert t.is_interviewer is (t.speaker == "MODERATOR")
     with Project.create(tmp_path / "p.qda") as project:
         report = project.ingest([REAL])
@@ -115,5 +129,5 @@ def test_the_seventeen_real_transcripts_import_with_moderator_and_participant_tu
         segments = project.segments(interviewer=True)
         assert set(segments["speaker"].fillna("")) == {"MODERATOR", ""}
         assert (segments["speaker"] == "MODERATOR").sum() >= 17
-        said = project.segments()                    # the participants' words, by document
+        said = project.segments()  # the participants' words, by document
         assert said["speaker"].isna().all() and said["document"].nunique() == 17

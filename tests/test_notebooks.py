@@ -59,8 +59,9 @@ def _run_in(folder: Path, paths) -> None:
     for path in paths:
         stored = nbformat.read(path, as_version=4)
         ran = nbformat.read(path, as_version=4)
-        NotebookClient(ran, timeout=900, kernel_name="python3",
-                       resources={"metadata": {"path": str(folder)}}).execute()
+        NotebookClient(
+            ran, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+        ).execute()
         got, want = _outputs(ran), _outputs(stored)
         assert not any(o.startswith("ERROR") for c in got for o in c), (path.name, got)
         for n, (g, w) in enumerate(zip(got, want)):
@@ -89,12 +90,16 @@ def test_every_code_cell_has_been_executed():
 
 def test_the_walkthroughs_are_there_and_speak_to_users():
     names = [p.name for p in NOTEBOOKS]
-    assert names == ["01-quickstart.ipynb", "02-coding-and-suggestions.ipynb",
-                     "03-analysis.ipynb", "04-your-own-data.ipynb"]
+    assert names == [
+        "01-quickstart.ipynb",
+        "02-coding-and-suggestions.ipynb",
+        "03-analysis.ipynb",
+        "04-your-own-data.ipynb",
+    ]
     for path in NOTEBOOKS:
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\bIssue \d", text), f"{path.name}: a note for developers"
-        assert "qda-output\\\"" not in text, f"{path.name}: shares the default folder"
+        assert 'qda-output\\"' not in text, f"{path.name}: shares the default folder"
 
 
 def test_the_install_names_jupyterlab():

@@ -35,8 +35,7 @@ def _write_summary(book: Path, text: str) -> tuple[str, str]:
 
 
 def _holds(book: Path, text: str) -> bool:
-    return any(text in str(v) for row in openpyxl.load_workbook(book)["Framework"].values
-               for v in row)
+    return any(text in str(v) for row in openpyxl.load_workbook(book)["Framework"].values for v in row)
 
 
 def test_run_again_rewrites_its_own_files_and_keeps_nothing(tmp_path):
@@ -81,7 +80,7 @@ def test_a_quote_bank_someone_edited_is_kept(tmp_path):
 def test_touched_but_unchanged_is_not_kept(tmp_path):
     out = tmp_path / "out"
     first = qda.run(out=out)
-    os.utime(first.workbook, ns=(1, 1))         # an editor opened and closed it
+    os.utime(first.workbook, ns=(1, 1))  # an editor opened and closed it
     qda.run(out=out)
     assert not _edited(out, "qda-database")
 
@@ -91,7 +90,7 @@ def test_a_file_qda_never_wrote_is_kept(tmp_path, sample_project):
     target.write_bytes(b"someone's own spreadsheet")
     kept = outputs.keep_if_edited(sample_project, target)
     assert kept is not None and kept.read_bytes() == b"someone's own spreadsheet"
-    assert target.read_bytes() == b"someone's own spreadsheet"   # a copy, not a move
+    assert target.read_bytes() == b"someone's own spreadsheet"  # a copy, not a move
     assert outputs.keep_if_edited(sample_project, tmp_path / "absent.xlsx") is None
 
 
@@ -114,8 +113,7 @@ def test_read_only_project_remembers_nothing(tmp_path, sample_run):
     with Project.open(sample_run.project, read_only=True) as project:
         with outputs.guarded(project, target):
             target.write_text("x", encoding="utf-8")
-        assert project._store.get_setting("written_outputs", {}).get(str(target.resolve())) \
-            is None
+        assert project._store.get_setting("written_outputs", {}).get(str(target.resolve())) is None
 
 
 # ------------------------------------------------------------------------------ CLI
@@ -132,7 +130,7 @@ def test_cli_coding_sheet_filled_then_written_again_is_kept(tmp_path, cli_projec
     args = ["code", "sheet", str(sheet), "--coder", "Ann", "--project", cli_project]
     assert runner.invoke(cli, args).exit_code == 0
     wb = openpyxl.load_workbook(sheet)
-    wb.active["A1"] = wb.active["A1"].value       # a coder opened it and saved it
+    wb.active["A1"] = wb.active["A1"].value  # a coder opened it and saved it
     wb.active.cell(5, 10, "x")
     wb.save(sheet)
     result = runner.invoke(cli, args)

@@ -21,8 +21,13 @@ from qda.project import Project
 
 pytestmark = pytest.mark.slow
 
-SAMPLE_TEXTS = ["family-01-interview.txt", "family-02-interview.txt", "staff-01-telephone.txt",
-                "staff-05-paired.txt", "staff-06-focus-group-kent.txt"]
+SAMPLE_TEXTS = [
+    "family-01-interview.txt",
+    "family-02-interview.txt",
+    "staff-01-telephone.txt",
+    "staff-05-paired.txt",
+    "staff-06-focus-group-kent.txt",
+]
 
 
 @pytest.fixture
@@ -45,9 +50,17 @@ def _rules(project) -> list[tuple]:
     """Every rules coding as comparable values (not ids or creation times)."""
     df = project.codings(sources=["rules"])
     return sorted(
-        (r.segment_id, r.code, int(r.start), int(r.end), r.status, r.codebook_version,
-         json.dumps(r.evidence, sort_keys=True))
-        for r in df.itertuples())
+        (
+            r.segment_id,
+            r.code,
+            int(r.start),
+            int(r.end),
+            r.status,
+            r.codebook_version,
+            json.dumps(r.evidence, sort_keys=True),
+        )
+        for r in df.itertuples()
+    )
 
 
 def _segments(project) -> pd.DataFrame:
@@ -64,8 +77,9 @@ def _full_rerun_matches(project) -> list[tuple]:
 
 def _edit_keywords(project, code_id, keywords):
     cb = project.codebook
-    codes = tuple(dataclasses.replace(c, keywords=tuple(keywords)) if c.id == code_id else c
-                  for c in cb.codes)
+    codes = tuple(
+        dataclasses.replace(c, keywords=tuple(keywords)) if c.id == code_id else c for c in cb.codes
+    )
     project.load_codebook(dataclasses.replace(cb, codes=codes))
 
 
@@ -94,9 +108,11 @@ def test_incremental_after_new_and_changed_documents(tmp_path, corpus):
     project.code_rules(incremental=True)
     n_before = len(_segments(project))
     changed = corpus / "family-01-interview.txt"
-    changed.write_text("Interviewer: A new first question about home visits?\n\n"
-                       + changed.read_text(encoding="utf-8").replace("the telly", "a home visit"),
-                       encoding="utf-8")
+    changed.write_text(
+        "Interviewer: A new first question about home visits?\n\n"
+        + changed.read_text(encoding="utf-8").replace("the telly", "a home visit"),
+        encoding="utf-8",
+    )
     shutil.copy(qda.sample_dir() / "staff-02-telephone.txt", corpus / "staff-02-telephone.txt")
     ingest = project.ingest([corpus])
     assert ingest.added == ["staff-02-telephone"] and len(ingest.versions) == 1
@@ -181,9 +197,11 @@ def test_cli_run_with_workers_and_a_dead_scheduler(tmp_path, corpus):
     assert "Rules coder:" in result.output
     again = runner.invoke(cli, ["run", str(corpus), "--out", str(out)])
     assert again.exit_code == 0 and "coded again: 0 new or changed segment(s)" in again.output
-    bad = runner.invoke(cli, ["code", "rules", "--project", str(out / "project.qda"),
-                              "--scheduler", "tcp://127.0.0.1:9"],
-                        env={"QDA_DASK_TIMEOUT": "2s"})
+    bad = runner.invoke(
+        cli,
+        ["code", "rules", "--project", str(out / "project.qda"), "--scheduler", "tcp://127.0.0.1:9"],
+        env={"QDA_DASK_TIMEOUT": "2s"},
+    )
     assert bad.exit_code == 1 and "Error: cannot reach the Dask scheduler" in bad.output
 
 
@@ -194,8 +212,10 @@ def test_run_with_workers_writes_the_serial_exports(tmp_path, corpus):
 
     serial = qda.run([corpus], out=tmp_path / "serial")
     parallel = qda.run([corpus], out=tmp_path / "parallel", workers=2)
-    names = lambda result: [p.relative_to(p.parents[1] if p.parent.name == "charts"
-                                          else p.parent).as_posix() for p in result.outputs]
+    names = lambda result: [
+        p.relative_to(p.parents[1] if p.parent.name == "charts" else p.parent).as_posix()
+        for p in result.outputs
+    ]
     assert names(parallel) == names(serial)
     assert parallel.quotes.read_bytes() == serial.quotes.read_bytes()
     for a, b in zip(serial.charts, parallel.charts):
@@ -203,7 +223,7 @@ def test_run_with_workers_writes_the_serial_exports(tmp_path, corpus):
         if a.suffix == ".png":
             assert a.read_bytes() == b.read_bytes(), a.name
 
-    def sheets(path):     # leaving out when each was written (About, created_at)
+    def sheets(path):  # leaving out when each was written (About, created_at)
         book = CalamineWorkbook.from_path(str(path))
         out = {}
         for name in book.sheet_names:
@@ -234,8 +254,9 @@ def test_dask_local_cluster_gives_the_serial_codings(tmp_path, corpus):
     started = time.monotonic()
     serial = _project(tmp_path / "serial.qda", corpus)
     serial.code_rules()
-    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
         address = cluster.scheduler_address
         on_dask = _project(tmp_path / "dask.qda", corpus, scheduler=address)
         report = on_dask.code_rules(scheduler=address)

@@ -25,7 +25,7 @@ def _write_csv(path: Path, rows: list[list[object]]) -> None:
 def _write_xlsx(path: Path, rows: list[list[object]]) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
-    for r, row in enumerate(rows, start=1):       # an empty row stays an empty row
+    for r, row in enumerate(rows, start=1):  # an empty row stays an empty row
         for c, value in enumerate(row, start=1):
             if value not in (None, ""):
                 ws.cell(row=r, column=c, value=value)
@@ -35,19 +35,21 @@ def _write_xlsx(path: Path, rows: list[list[object]]) -> None:
 @pytest.fixture(params=["csv", "xlsx"])
 def sheet_file(request, tmp_path):
     """sheet_file(rows) -> a participants sheet holding rows, in each format in turn."""
+
     def _make(rows: list[list[object]], stem: str = "participants") -> Path:
         path = tmp_path / f"{stem}.{request.param}"
         (_write_csv if request.param == "csv" else _write_xlsx)(path, rows)
         return path
+
     return _make
 
 
 # ------------------------------------------------------------------------- precedence
 PRECEDENCE_ROWS = [
     ["participant", "document", "speaker", "group"],
-    ["S01", "int-a", "Dawn", "staff"],        # this speaker in this document
-    ["F01", "int-a", "", "family"],           # the document's respondent
-    ["S99", "", "Dawn", "staff"],             # this label in every other document
+    ["S01", "int-a", "Dawn", "staff"],  # this speaker in this document
+    ["F01", "int-a", "", "family"],  # the document's respondent
+    ["S99", "", "Dawn", "staff"],  # this label in every other document
     ["S02", "fg", "Dr.  Okafor", "staff"],
 ]
 
@@ -55,13 +57,13 @@ PRECEDENCE_ROWS = [
 @pytest.mark.parametrize(
     ("document", "speaker", "expected"),
     [
-        ("int-a", "Dawn", "S01"),            # document+speaker beats both others
-        ("int-a", "Tom", "F01"),             # document-only beats nothing
+        ("int-a", "Dawn", "S01"),  # document+speaker beats both others
+        ("int-a", "Tom", "F01"),  # document-only beats nothing
         ("int-a", None, "F01"),
-        ("int-b", "Dawn", "S99"),            # speaker-only when the document has no row
+        ("int-b", "Dawn", "S99"),  # speaker-only when the document has no row
         ("int-b", "Tom", None),
         ("int-b", None, None),
-        ("int-a", "  dawn ", "S01"),         # case and spacing do not matter
+        ("int-a", "  dawn ", "S01"),  # case and spacing do not matter
         ("int-a", "DAWN", "S01"),
         ("fg", "dr. okafor", "S02"),
         ("fg", "Dr. Okafor", "S02"),
@@ -74,12 +76,11 @@ def test_lookup_precedence(sheet_file, document, speaker, expected):
 
 
 @pytest.mark.parametrize(
-    "document", ["Staff 01 (Kent).txt", "Staff 01 (Kent)", "staff-01-kent", "STAFF 01 (KENT).TXT",
-                 "Staff 01 (Kent).md"],
+    "document",
+    ["Staff 01 (Kent).txt", "Staff 01 (Kent)", "staff-01-kent", "STAFF 01 (KENT).TXT", "Staff 01 (Kent).md"],
 )
 def test_document_may_be_named_by_file_name_stem_or_id(sheet_file, document):
-    sheet = read_participants(sheet_file([["participant", "document", "speaker"],
-                                          ["S01", document, "Dawn"]]))
+    sheet = read_participants(sheet_file([["participant", "document", "speaker"], ["S01", document, "Dawn"]]))
     assert sheet.lookup("staff-01-kent", "Dawn") == "S01"
     assert sheet.lookup("staff-01-kent", "Tom") is None
     assert sheet.unknown_documents(["staff-01-kent"]) == []  # known
@@ -93,29 +94,38 @@ def test_a_speaker_in_decomposed_unicode_matches_the_sheet(sheet_file):
 
 # ---------------------------------------------------------------- headers, attributes
 def test_headers_are_case_insensitive_and_attributes_lower_cased(sheet_file):
-    sheet = read_participants(sheet_file([
-        ["Participant", " DOCUMENT ", "Speaker", "Label", "Group", "Age Group", "LOCATION"],
-        ["S01", "int-a", "Dawn", "Dawn (RO)", "staff", "30-39", "Kent"],
-        ["F01", "int-b", "", "", "family", "", ""],
-    ]))
+    sheet = read_participants(
+        sheet_file(
+            [
+                ["Participant", " DOCUMENT ", "Speaker", "Label", "Group", "Age Group", "LOCATION"],
+                ["S01", "int-a", "Dawn", "Dawn (RO)", "staff", "30-39", "Kent"],
+                ["F01", "int-b", "", "", "family", "", ""],
+            ]
+        )
+    )
     assert isinstance(sheet, ParticipantsSheet)
     assert sheet.attribute_names == ("group", "age_group", "location")
     assert sheet.lookup("int-a", "dawn") == "S01"
     assert sheet.participants() == {
-        "S01": {"label": "Dawn (RO)",
-                "attributes": {"group": "staff", "age_group": "30-39", "location": "Kent"}},
-        "F01": {"label": "F01",
-                "attributes": {"group": "family", "age_group": None, "location": None}},
+        "S01": {
+            "label": "Dawn (RO)",
+            "attributes": {"group": "staff", "age_group": "30-39", "location": "Kent"},
+        },
+        "F01": {"label": "F01", "attributes": {"group": "family", "age_group": None, "location": None}},
     }
 
 
 def test_rows_of_one_participant_merge_and_cells_are_trimmed(sheet_file):
-    sheet = read_participants(sheet_file([
-        ["participant", "document", "speaker", "group", "role"],
-        [" S01 ", "int-a", "Dawn", "staff", ""],
-        ["S01", "fg", "Dawn", " staff ", "Responsible Officer"],
-        ["S01", "int-a", "dawn", "", ""],    # the same mapping again is harmless
-    ]))
+    sheet = read_participants(
+        sheet_file(
+            [
+                ["participant", "document", "speaker", "group", "role"],
+                [" S01 ", "int-a", "Dawn", "staff", ""],
+                ["S01", "fg", "Dawn", " staff ", "Responsible Officer"],
+                ["S01", "int-a", "dawn", "", ""],  # the same mapping again is harmless
+            ]
+        )
+    )
     assert sheet.participants() == {
         "S01": {"label": "S01", "attributes": {"group": "staff", "role": "Responsible Officer"}},
     }
@@ -123,9 +133,17 @@ def test_rows_of_one_participant_merge_and_cells_are_trimmed(sheet_file):
 
 
 def test_row_numbers_are_spreadsheet_rows_and_blank_rows_are_skipped(sheet_file):
-    sheet = read_participants(sheet_file([
-        ["participant", "group"], ["P1", "a"], [], ["", ""], ["P2", "b"],
-    ]))
+    sheet = read_participants(
+        sheet_file(
+            [
+                ["participant", "group"],
+                ["P1", "a"],
+                [],
+                ["", ""],
+                ["P2", "b"],
+            ]
+        )
+    )
     assert sheet.rows["participant"].tolist() == ["P1", "P2"]
     assert sheet.rows["__row__"].tolist() == [2, 5]
 
@@ -134,8 +152,7 @@ def test_xlsx_numbers_become_text(tmp_path):
     path = tmp_path / "p.xlsx"
     _write_xlsx(path, [["participant", "age", "cohort"], [101, 34, 2021]])
     sheet = read_participants(path)
-    assert sheet.participants() == {"101": {"label": "101",
-                                            "attributes": {"age": "34", "cohort": "2021"}}}
+    assert sheet.participants() == {"101": {"label": "101", "attributes": {"age": "34", "cohort": "2021"}}}
 
 
 def test_csv_with_bom_and_leading_blank_lines(tmp_path):
@@ -144,31 +161,57 @@ def test_csv_with_bom_and_leading_blank_lines(tmp_path):
     with pytest.raises(ParticipantsError, match=r"row 6: the participant cell is empty"):
         read_participants(path)
     path.write_bytes(b"\xef\xbb\xbf\n\nParticipant,Group\nP1,staff\n")
-    assert read_participants(path).participants() == {
-        "P1": {"label": "P1", "attributes": {"group": "staff"}}}
+    assert read_participants(path).participants() == {"P1": {"label": "P1", "attributes": {"group": "staff"}}}
 
 
 # ----------------------------------------------------------------------------- errors
 ROW_ERRORS = [
-    pytest.param([["name", "group"], ["P1", "x"]], None,
-                 ["no 'participant' column", "name, group"], id="no-participant-column"),
-    pytest.param([["participant", "group"]], None, ["header but no participants"],
-                 id="header-only"),
-    pytest.param([["participant", "group"], ["P1", "a"], ["", "b"]], 3,
-                 ["participant cell is empty"], id="empty-participant"),
-    pytest.param([["participant", "group"], ["P1", "a"], [], ["", "b"]], 4,
-                 ["participant cell is empty"], id="empty-participant-after-blank-row"),
-    pytest.param([["participant", "document", "speaker"], ["P1", "a.txt", "Dawn"],
-                  ["P2", "A", " dawn "]], 3, ["same document and speaker as row 2", "'P2'", "'P1'"],
-                 id="document-and-speaker-twice"),
-    pytest.param([["participant", "document"], ["P1", "int-a"], ["P1", "int-b"],
-                  ["P2", "INT A.txt"]], 4, ["as row 2"], id="document-only-twice"),
-    pytest.param([["participant", "speaker"], ["P1", "Dawn"], ["P2", "DAWN"]], 3, ["as row 2"],
-                 id="speaker-only-twice"),
-    pytest.param([["participant", "group"], ["P1", "staff"], ["P2", "family"], ["P1", "family"]], 4,
-                 ["'P1'", "group", "'family'", "row 2", "'staff'"], id="conflicting-attribute"),
-    pytest.param([["participant", "Group", "group"], ["P1", "a", "b"]], None,
-                 ["'group' appears twice"], id="duplicate-column"),
+    pytest.param(
+        [["name", "group"], ["P1", "x"]],
+        None,
+        ["no 'participant' column", "name, group"],
+        id="no-participant-column",
+    ),
+    pytest.param([["participant", "group"]], None, ["header but no participants"], id="header-only"),
+    pytest.param(
+        [["participant", "group"], ["P1", "a"], ["", "b"]],
+        3,
+        ["participant cell is empty"],
+        id="empty-participant",
+    ),
+    pytest.param(
+        [["participant", "group"], ["P1", "a"], [], ["", "b"]],
+        4,
+        ["participant cell is empty"],
+        id="empty-participant-after-blank-row",
+    ),
+    pytest.param(
+        [["participant", "document", "speaker"], ["P1", "a.txt", "Dawn"], ["P2", "A", " dawn "]],
+        3,
+        ["same document and speaker as row 2", "'P2'", "'P1'"],
+        id="document-and-speaker-twice",
+    ),
+    pytest.param(
+        [["participant", "document"], ["P1", "int-a"], ["P1", "int-b"], ["P2", "INT A.txt"]],
+        4,
+        ["as row 2"],
+        id="document-only-twice",
+    ),
+    pytest.param(
+        [["participant", "speaker"], ["P1", "Dawn"], ["P2", "DAWN"]], 3, ["as row 2"], id="speaker-only-twice"
+    ),
+    pytest.param(
+        [["participant", "group"], ["P1", "staff"], ["P2", "family"], ["P1", "family"]],
+        4,
+        ["'P1'", "group", "'family'", "row 2", "'staff'"],
+        id="conflicting-attribute",
+    ),
+    pytest.param(
+        [["participant", "Group", "group"], ["P1", "a", "b"]],
+        None,
+        ["'group' appears twice"],
+        id="duplicate-column",
+    ),
 ]
 
 
@@ -188,8 +231,14 @@ def test_sheet_errors_name_the_file_and_row(sheet_file, rows, row, fragments):
 
 
 def test_unknown_documents_are_listed_with_their_rows_not_refused(sheet_file):
-    path = sheet_file([["participant", "document", "speaker"], ["P1", "int-a.txt", ""],
-                       ["P2", "int-z.txt", "Ann"], ["P3", "int-z", "Bea"]])
+    path = sheet_file(
+        [
+            ["participant", "document", "speaker"],
+            ["P1", "int-a.txt", ""],
+            ["P2", "int-z.txt", "Ann"],
+            ["P3", "int-z", "Bea"],
+        ]
+    )
     sheet = read_participants(path)
     assert sheet.unknown_documents(["int-a", "int-z"]) == []
     assert sheet.unknown_documents_warning(["int-a", "int-z"]) is None
@@ -200,8 +249,16 @@ def test_unknown_documents_are_listed_with_their_rows_not_refused(sheet_file):
 
 
 @pytest.fixture(
-    params=["missing", "wrong-extension", "empty-csv", "whitespace-csv", "empty-xlsx",
-            "corrupt-xlsx", "not-utf8-csv", "folder"]
+    params=[
+        "missing",
+        "wrong-extension",
+        "empty-csv",
+        "whitespace-csv",
+        "empty-xlsx",
+        "corrupt-xlsx",
+        "not-utf8-csv",
+        "folder",
+    ]
 )
 def bad_file(request, tmp_path) -> tuple[Path, str]:
     """(path, a fragment the message must hold besides the file name)."""
@@ -225,7 +282,8 @@ def bad_file(request, tmp_path) -> tuple[Path, str]:
         return path, "cannot be read"
     if kind == "not-utf8-csv":
         (path := tmp_path / "participants.csv").write_bytes(
-            "participant,location\nP1,Montr\u00e9al\n".encode("cp1252"))
+            "participant,location\nP1,Montr\u00e9al\n".encode("cp1252")
+        )
         return path, "UTF-8"
     if kind == "folder":
         (path := tmp_path / "participants.csv").mkdir()
@@ -260,11 +318,10 @@ def test_qda_participants_load_warns_about_documents_not_in_the_project(tmp_path
     runner = CliRunner()
     project = str(tmp_path / "p.qda")
     assert runner.invoke(cli, ["init", project]).exit_code == 0
-    assert runner.invoke(cli, ["ingest", str(transcripts / "int-a.txt"), "--project",
-                               project]).exit_code == 0
-    result = runner.invoke(cli, ["participants", "load", str(transcripts / "participants.csv"),
-                                 "--project", project])
+    assert runner.invoke(cli, ["ingest", str(transcripts / "int-a.txt"), "--project", project]).exit_code == 0
+    result = runner.invoke(
+        cli, ["participants", "load", str(transcripts / "participants.csv"), "--project", project]
+    )
     assert result.exit_code == 0, result.output
-    assert "Warning: " in result.output and "not in the project ('int-b.txt', 'fg')" in \
-        result.output
+    assert "Warning: " in result.output and "not in the project ('int-b.txt', 'fg')" in result.output
     assert "UserWarning" not in result.output

@@ -29,11 +29,14 @@ def extended_codebook():
     """The default codebook plus patterns, windows and an exclusion (as in the fixture)."""
     cb = load_codebook(qda.default_codebook())
     extra = {
-        "home_visits": dict(patterns=([{"LOWER": "at"}, {"LOWER": "home"}],),
-                            proximity=({"terms": ["family", "appointment"], "within": 5},)),
-        "fear_of_probation": dict(patterns=([{"LEMMA": "worry"}],),
-                                  proximity=({"terms": ["officer", "scared"], "within": 8,
-                                              "ordered": True},)),
+        "home_visits": dict(
+            patterns=([{"LOWER": "at"}, {"LOWER": "home"}],),
+            proximity=({"terms": ["family", "appointment"], "within": 5},),
+        ),
+        "fear_of_probation": dict(
+            patterns=([{"LEMMA": "worry"}],),
+            proximity=({"terms": ["officer", "scared"], "within": 8, "ordered": True},),
+        ),
         "contact_frequency": dict(exclude_keywords=("every week",)),
     }
     codes = tuple(dataclasses.replace(c, **extra.get(c.id, {})) for c in cb.codes)
@@ -43,6 +46,7 @@ def extended_codebook():
 @pytest.fixture(scope="module")
 def sample_segments(tmp_path_factory):
     from qda.project import Project
+
     project = Project.create(tmp_path_factory.mktemp("perf") / "p.qda")
     project.load_codebook(qda.default_codebook())
     project.ingest([qda.sample_dir()])
@@ -61,13 +65,11 @@ def test_rules_output_identical_to_before_the_speed_work(sample_segments, which)
     # one speaker became one turn) are left out: the rules coder is what is compared, on
     # every document whose every golden segment is still there, span for span.
     spans = set(zip(segs["document_id"], segs["start"], segs["end"]))
-    changed = {r["document_id"] for r in golden
-               if (r["document_id"], r["start"], r["end"]) not in spans}
+    changed = {r["document_id"] for r in golden if (r["document_id"], r["start"], r["end"]) not in spans}
     assert len(changed) <= 3, changed
     kept = {d for d in segs["document_id"]} - changed
     assert len(kept) >= 12
-    assert [r for r in found if r["document_id"] in kept] == \
-        [r for r in golden if r["document_id"] in kept]
+    assert [r for r in found if r["document_id"] in kept] == [r for r in golden if r["document_id"] in kept]
     assert any(r["blocked_by"] for r in golden)
     if which == "extended":
         kinds = {e["kind"] for r in golden for e in r["evidence"]}
@@ -76,6 +78,7 @@ def test_rules_output_identical_to_before_the_speed_work(sample_segments, which)
 
 class _PerToken(LowercaseLookupLemmatizer):
     """spaCy's own per-token loop over the same lookups (the path before the speed work)."""
+
     __call__ = Lemmatizer.__call__
 
 
@@ -106,19 +109,20 @@ def test_lemmatizer_without_overwrite_keeps_lemmas_already_set():
 
 def test_benchmark_corpus_is_seeded_sized_and_fully_mapped(tmp_path):
     import sys
+
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     try:
         from corpus import parse_size, write_corpus
     finally:
         sys.path.pop(0)
-    assert [parse_size(s) for s in ("100k", "1M", "10M", "2500")] == [
-        100_000, 1_000_000, 10_000_000, 2500]
+    assert [parse_size(s) for s in ("100k", "1M", "10M", "2500")] == [100_000, 1_000_000, 10_000_000, 2500]
     a = write_corpus(tmp_path / "a", 15_000, seed=3)
     b = write_corpus(tmp_path / "b", 15_000, seed=3)
     assert a == b and 15_000 <= a["words"] < 15_000 + 1_000
     for f in (tmp_path / "a").iterdir():
         assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes()
     from qda.project import Project
+
     with Project.create(tmp_path / "p.qda") as project:
         project.load_codebook(qda.default_codebook())
         report = project.ingest([tmp_path / "a"])

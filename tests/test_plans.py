@@ -20,22 +20,24 @@ NEW = Codebook(codes=(Code("a", "Access"), Code("d", "Costs")))
 
 def _check(mapping=None, archive=(), counts=None):
     diff = diff_codebooks(OLD, NEW)
-    check_load(OLD, NEW, diff, counts or {}, mapping=mapping or {}, archive=list(archive),
-               where="cb.yaml: ")
+    check_load(OLD, NEW, diff, counts or {}, mapping=mapping or {}, archive=list(archive), where="cb.yaml: ")
 
 
 def test_a_load_removing_codes_without_codings_needs_no_orders():
     _check(counts={"a": 3})
 
 
-@pytest.mark.parametrize("mapping, archive, message", [
-    ({"x": "a"}, (), "--map x=a: the project has no code 'x'"),
-    ({"a": "d"}, (), "'a' is still in the file"),
-    ({"b": "zz"}, (), "'zz' is not in the file"),
-    ({"b": "d"}, ("b",), "'b' is both mapped and archived"),
-    ({}, ("x",), "--archive x: the project has no code 'x'"),
-    ({}, ("a",), "--archive a: 'a' is still in the file"),
-])
+@pytest.mark.parametrize(
+    "mapping, archive, message",
+    [
+        ({"x": "a"}, (), "--map x=a: the project has no code 'x'"),
+        ({"a": "d"}, (), "'a' is still in the file"),
+        ({"b": "zz"}, (), "'zz' is not in the file"),
+        ({"b": "d"}, ("b",), "'b' is both mapped and archived"),
+        ({}, ("x",), "--archive x: the project has no code 'x'"),
+        ({}, ("a",), "--archive a: 'a' is still in the file"),
+    ],
+)
 def test_bad_load_orders_are_named(mapping, archive, message):
     with pytest.raises(InputError, match=message) as err:
         _check(mapping, archive)
@@ -62,8 +64,12 @@ def test_a_first_rules_run_is_full():
 
 
 def test_an_incremental_run_codes_only_what_changed():
-    old_segs = {"s1": ("d", 0, 5, "h1"), "s2": ("d", 5, 9, "OLD"), "s3": ("d", 9, 12, "h3"),
-                "gone": ("d", 12, 20, "h9")}
+    old_segs = {
+        "s1": ("d", 0, 5, "h1"),
+        "s2": ("d", 5, 9, "OLD"),
+        "s3": ("d", 9, 12, "h3"),
+        "gone": ("d", 12, 20, "h9"),
+    }
     plan = plan_rules_run(KEYS, PRINTS, old_segs, {"a": "fa", "b": "OLD"}, set())
     assert not plan.full
     assert plan.changed_ids == {"s2"} and plan.codes_changed == ["b"]
@@ -75,7 +81,9 @@ def test_an_incremental_run_codes_only_what_changed():
 def test_consensus_arguments_are_checked():
     known = ["ann", "bo", "final"]
     assert check_consensus([" ann", "bo", "ann"], rule="all", name=" final ", known=known) == (
-        ["ann", "bo"], "final")
+        ["ann", "bo"],
+        "final",
+    )
     for coders, rule, name, message in [
         (["ann"], "all", "final", "two or more different coders"),
         (["ann", "bo"], "most", "final", "unknown consensus rule 'most'"),
@@ -95,22 +103,58 @@ def _row(doc, start, end, code, **kw):
 def test_a_consensus_plan_keeps_adds_and_drops_and_never_writes_over_a_person():
     texts = {"d": "we could not reach the clinic"}
     agreed = {"agreed": ["ann", "bo"], "not_agreed": []}
-    final = pd.DataFrame([_row("d", 0, 12, "a", segment_id="s1", **agreed),
-                          _row("d", 13, 29, "b", segment_id="s2", **agreed),
-                          _row("d", 13, 29, "c", segment_id="s2", **agreed)])
-    evidence = [{"kind": "consensus", "term": "all: ann, bo", "rule": "all",
-                 "coders": ["ann", "bo"], "agreed": ["ann", "bo"], "not_agreed": [],
-                 "start": 0, "end": 12, "text": "we could not"}]
-    written = pd.DataFrame([_row("d", 0, 12, "a", coding_id=1, evidence=evidence),
-                            _row("d", 0, 12, "z", coding_id=2, evidence=evidence)])
+    final = pd.DataFrame(
+        [
+            _row("d", 0, 12, "a", segment_id="s1", **agreed),
+            _row("d", 13, 29, "b", segment_id="s2", **agreed),
+            _row("d", 13, 29, "c", segment_id="s2", **agreed),
+        ]
+    )
+    evidence = [
+        {
+            "kind": "consensus",
+            "term": "all: ann, bo",
+            "rule": "all",
+            "coders": ["ann", "bo"],
+            "agreed": ["ann", "bo"],
+            "not_agreed": [],
+            "start": 0,
+            "end": 12,
+            "text": "we could not",
+        }
+    ]
+    written = pd.DataFrame(
+        [
+            _row("d", 0, 12, "a", coding_id=1, evidence=evidence),
+            _row("d", 0, 12, "z", coding_id=2, evidence=evidence),
+        ]
+    )
     by_hand = pd.DataFrame([_row("d", 13, 29, "c")])
-    plan = plan_consensus(final, written, [by_hand], texts, rule="all", coders=["ann", "bo"],
-                          name="final", codebook_version="1.0", stamp="now")
-    assert plan.kept == 1 and plan.evidence == {}          # same words, same evidence
+    plan = plan_consensus(
+        final,
+        written,
+        [by_hand],
+        texts,
+        rule="all",
+        coders=["ann", "bo"],
+        name="final",
+        codebook_version="1.0",
+        stamp="now",
+    )
+    assert plan.kept == 1 and plan.evidence == {}  # same words, same evidence
     assert [(r["code_id"], r["coder"], r["evidence"][0]["text"]) for r in plan.add] == [
-        ("b", "final", "reach the clinic")]
-    assert plan.gone == [2]                                 # no longer agreed
-    changed = plan_consensus(final, written, [by_hand], texts, rule="majority",
-                             coders=["ann", "bo"], name="final", codebook_version="1.0",
-                             stamp="now")
-    assert list(changed.evidence) == [1]                    # rule changed: evidence renewed
+        ("b", "final", "reach the clinic")
+    ]
+    assert plan.gone == [2]  # no longer agreed
+    changed = plan_consensus(
+        final,
+        written,
+        [by_hand],
+        texts,
+        rule="majority",
+        coders=["ann", "bo"],
+        name="final",
+        codebook_version="1.0",
+        stamp="now",
+    )
+    assert list(changed.evidence) == [1]  # rule changed: evidence renewed

@@ -10,8 +10,9 @@ from qda.project import Project
 
 
 def invoke(*args, env=None):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False,
-                              env=env or {"QDA_PROJECT": None})
+    return CliRunner().invoke(
+        cli, [str(a) for a in args], catch_exceptions=False, env=env or {"QDA_PROJECT": None}
+    )
 
 
 def test_the_run_output_project_is_used_when_there_is_no_project_here(tmp_path, monkeypatch):

@@ -24,13 +24,13 @@ def test_the_snapshot_is_frozen_and_holds_what_the_exports_read(sample_project):
     assert snap.counts == sample_project.summary()
     assert len(snap.codings) == sample_project.summary()["codings"]
     assert set(snap.texts) == set(sample_project.documents()["document"])
-    assert snap.participants["participant_id"].tolist() == \
-        sample_project.participants()["participant"].tolist()
+    assert (
+        snap.participants["participant_id"].tolist() == sample_project.participants()["participant"].tolist()
+    )
     assert snap.agreement is None and "two or more human coders" in snap.agreement_note
 
 
-def test_every_export_from_one_snapshot_reads_the_store_once(sample_project, tmp_path,
-                                                             monkeypatch):
+def test_every_export_from_one_snapshot_reads_the_store_once(sample_project, tmp_path, monkeypatch):
     """The workbook, the charts and the quote bank read the codings and the texts
     once between them, and a second snapshot is never taken behind the caller's back."""
     store = sample_project.store
@@ -41,6 +41,7 @@ def test_every_export_from_one_snapshot_reads_the_store_once(sample_project, tmp
         def counted(*args, _real=real, _name=name, **kw):
             calls[_name] += 1
             return _real(*args, **kw)
+
         monkeypatch.setattr(store, name, counted)
     snap = reports.read_snapshot(sample_project)
     reports.export_workbook(sample_project, tmp_path / "db.xlsx", data=snap)
@@ -72,21 +73,21 @@ def _layout(path):
     summary = header.index("challenges | summary") + 1
     quotes = header.index("challenges | quotes") + 1
     letter = openpyxl.utils.get_column_letter
-    return {"freeze": ws.freeze_panes, "header": header,
-            "summary_fill": ws.cell(2, summary).fill.fgColor.rgb,
-            "summary_locked": ws.cell(2, summary).protection.locked,
-            "widths": (ws.column_dimensions[letter(quotes)].width,
-                       ws.column_dimensions[letter(summary)].width),
-            "wrap": ws.cell(2, quotes).alignment.wrap_text}
+    return {
+        "freeze": ws.freeze_panes,
+        "header": header,
+        "summary_fill": ws.cell(2, summary).fill.fgColor.rgb,
+        "summary_locked": ws.cell(2, summary).protection.locked,
+        "widths": (ws.column_dimensions[letter(quotes)].width, ws.column_dimensions[letter(summary)].width),
+        "wrap": ws.cell(2, quotes).alignment.wrap_text,
+    }
 
 
-def test_the_cli_framework_workbook_is_laid_out_as_the_workbook_sheet(sample_project,
-                                                                       tmp_path):
+def test_the_cli_framework_workbook_is_laid_out_as_the_workbook_sheet(sample_project, tmp_path):
     book = reports.export_workbook(sample_project, tmp_path / "db.xlsx")
     sample_project.close()
     out = tmp_path / "fw.xlsx"
-    result = CliRunner().invoke(cli, ["framework", "--out", str(out), "--project",
-                                      str(sample_project.path)])
+    result = CliRunner().invoke(cli, ["framework", "--out", str(out), "--project", str(sample_project.path)])
     assert result.exit_code == 0, result.output
     ours, theirs = _layout(out), _layout(book)
     assert ours == theirs
@@ -124,12 +125,15 @@ def test_export_all_writes_only_what_is_named(sample_project, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["q.docx"]
 
 
-@pytest.mark.parametrize("kw, message", [
-    ({}, "nothing to export"),
-    ({"quotes": "q.txt"}, "Markdown (.md) or Word (.docx)"),
-    ({"quotes": "q.md", "order": "random"}, "unknown quote order 'random'"),
-    ({"charts": "charts", "group": "nope"}, "--group nope: no attribute 'nope'"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({}, "nothing to export"),
+        ({"quotes": "q.txt"}, "Markdown (.md) or Word (.docx)"),
+        ({"quotes": "q.md", "order": "random"}, "unknown quote order 'random'"),
+        ({"charts": "charts", "group": "nope"}, "--group nope: no attribute 'nope'"),
+    ],
+)
 def test_export_all_checks_everything_before_writing(sample_project, tmp_path, kw, message):
     out = tmp_path / "out"
     out.mkdir()

@@ -15,15 +15,19 @@ from qda.errors import ConflictError, InputError
 from qda.project import Project
 from qda.store import now
 
-CB = Codebook(name="t", version="1", codes=(
-    Code("contact", "Contact", keywords=("ring",)),
-    Code("co_location", "Co-location"),
-    Code("visits", "Home visits", parent="co_location", keywords=("home visit",)),
-    Code("venues", "Venues", parent="co_location",
-         keywords=("children's centre", "drop-in", "hub")),
-    Code("confidentiality", "Confidentiality", keywords=("confidentiality",),
-         exclude_keywords=("consent",)),
-))
+CB = Codebook(
+    name="t",
+    version="1",
+    codes=(
+        Code("contact", "Contact", keywords=("ring",)),
+        Code("co_location", "Co-location"),
+        Code("visits", "Home visits", parent="co_location", keywords=("home visit",)),
+        Code("venues", "Venues", parent="co_location", keywords=("children's centre", "drop-in", "hub")),
+        Code(
+            "confidentiality", "Confidentiality", keywords=("confidentiality",), exclude_keywords=("consent",)
+        ),
+    ),
+)
 
 
 @pytest.fixture
@@ -38,14 +42,30 @@ def project(tmp_path, transcripts) -> Project:
     spans = {r["segment_id"]: r for r in store.segments().to_dict("records")}
     # fg#t002 venues and int-a#t002 visits duplicate a rules suggestion
     assert segs == ["fg#t002", "fg#t003", "fg#t004", "int-a#t002", "int-a#t004", "int-b#t002"]
-    model = [("fg#t002", "venues", 0.91), ("fg#t004", "contact", 0.35),
-             ("int-a#t002", "visits", 0.62), ("int-a#t004", "confidentiality", 0.12)]
+    model = [
+        ("fg#t002", "venues", 0.91),
+        ("fg#t004", "contact", 0.35),
+        ("int-a#t002", "visits", 0.62),
+        ("int-a#t004", "confidentiality", 0.12),
+    ]
     with store.transaction():
         store.insert_codings(
-            {"segment_id": s, "document_id": spans[s]["document_id"], "start": spans[s]["start"],
-             "end": spans[s]["end"], "code_id": c, "coder": "model", "source": "model",
-             "status": "suggested", "confidence": conf, "evidence": None,
-             "codebook_version": "1", "created_at": now()} for s, c, conf in model)
+            {
+                "segment_id": s,
+                "document_id": spans[s]["document_id"],
+                "start": spans[s]["start"],
+                "end": spans[s]["end"],
+                "code_id": c,
+                "coder": "model",
+                "source": "model",
+                "status": "suggested",
+                "confidence": conf,
+                "evidence": None,
+                "codebook_version": "1",
+                "created_at": now(),
+            }
+            for s, c, conf in model
+        )
     p.close()  # written to the file itself, so a second connection (the CLI) recognises it
     p = Project.open(tmp_path / "r.qda")
     yield p
@@ -59,8 +79,7 @@ def open_suggestions(p: Project) -> pd.DataFrame:
 
 def snapshot(p: Project):
     codings = p._store.codings().drop(columns=["evidence"]).sort_values("coding_id")
-    return (codings.reset_index(drop=True), p.reviews(), p.archived_codings(),
-            len(p.history()))
+    return (codings.reset_index(drop=True), p.reviews(), p.archived_codings(), len(p.history()))
 
 
 def assert_unchanged(p: Project, before) -> None:
@@ -92,8 +111,7 @@ def test_accept_by_id_makes_the_reviewers_human_coding_and_keeps_provenance(proj
     assert (after["source"], after["coder"], after["status"]) == ("human", "alice", "accepted")
     assert (after["origin"], after["reviewed_by"]) == ("rules", "alice")
     assert after["evidence"] == row["evidence"] and after["reviewed_at"]
-    assert (after["start"], after["end"], after["code_id"]) == (row["start"], row["end"],
-                                                                row["code_id"])
+    assert (after["start"], after["end"], after["code_id"]) == (row["start"], row["end"], row["code_id"])
     table = project.codings(coders=["alice"])
     assert table["origin"].tolist() == ["rules"]
 
@@ -114,20 +132,22 @@ def _expected(sugg, **f):
 
 
 @pytest.mark.parametrize("action", ["accept", "reject"])
-@pytest.mark.parametrize("filters", [
-    {"codes": ["venues"]},
-    {"codes": ["venues", "contact"]},
-    {"sources": ["model"]},
-    {"sources": ["rules"]},
-    {"segments": "SEG3"},
-    {"segments": "SEG3", "codes": ["visits"]},
-    {"min_confidence": 0.5},
-    {"max_confidence": 0.5},
-    {"min_confidence": 0.3, "max_confidence": 0.7},
-    {"min_confidence": 0.6, "sources": ["model"], "codes": ["venues"]},
-])
-def test_review_by_each_filter_touches_exactly_the_matching_suggestions(project, action,
-                                                                        filters):
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"codes": ["venues"]},
+        {"codes": ["venues", "contact"]},
+        {"sources": ["model"]},
+        {"sources": ["rules"]},
+        {"segments": "SEG3"},
+        {"segments": "SEG3", "codes": ["visits"]},
+        {"min_confidence": 0.5},
+        {"max_confidence": 0.5},
+        {"min_confidence": 0.3, "max_confidence": 0.7},
+        {"min_confidence": 0.6, "sources": ["model"], "codes": ["venues"]},
+    ],
+)
+def test_review_by_each_filter_touches_exactly_the_matching_suggestions(project, action, filters):
     segs = segment_ids(project)
     if "segments" in filters:
         filters = {**filters, "segments": [segs[int(filters["segments"][3:])]]}
@@ -152,7 +172,7 @@ def test_review_by_each_filter_touches_exactly_the_matching_suggestions(project,
 
 def test_a_confidence_range_never_matches_suggestions_without_a_confidence(project):
     report = project.review("accept", coder="alice", min_confidence=0.0)
-    assert report.matched == 4     # the four model suggestions; rules have no confidence
+    assert report.matched == 4  # the four model suggestions; rules have no confidence
     assert open_suggestions(project)["source"].eq("rules").all()
 
 
@@ -170,7 +190,7 @@ def test_each_review_call_is_one_history_row(project):
     before = len(project.history())
     project.review("accept", coder="alice", codes=["venues"])
     project.review("reject", coder="bob", sources=["model"])
-    project.review("accept", coder="alice", codes=["venues"])   # nothing left: no row
+    project.review("accept", coder="alice", codes=["venues"])  # nothing left: no row
     hist = project.history().iloc[before:]
     assert hist["action"].tolist() == ["accept", "reject"]
     assert hist["who"].tolist() == ["alice", "bob"]
@@ -183,7 +203,7 @@ def test_each_review_call_is_one_history_row(project):
 
 def test_accepting_never_double_counts_in_analyses(project):
     segs = segment_ids(project)
-    seg = "fg#t002"   # rules and model both suggest venues; alice coded it by hand already
+    seg = "fg#t002"  # rules and model both suggest venues; alice coded it by hand already
     project.add_coding(seg, "venues", coder="alice")
     before = project.matrix()
     report = project.review("accept", coder="alice", segments=[seg], codes=["venues"])
@@ -220,31 +240,34 @@ def test_rules_rerun_keeps_reviews_and_never_changes_a_human_coding(project):
     after = project._store.codings()
     pd.testing.assert_frame_equal(
         after[after["source"] == "human"].drop(columns=["evidence"]).reset_index(drop=True),
-        human_before.reset_index(drop=True))
+        human_before.reset_index(drop=True),
+    )
     pd.testing.assert_frame_equal(
         after[after["status"] == "rejected"].drop(columns=["evidence"]).reset_index(drop=True),
-        rejected_before.reset_index(drop=True))
+        rejected_before.reset_index(drop=True),
+    )
     reopened = after[(after["source"] == "rules") & (after["status"] == "suggested")]
-    decided = (table["origin"] == "rules") | ((table["source"] == "rules")
-                                              & (table["status"] == "rejected"))
+    decided = (table["origin"] == "rules") | ((table["source"] == "rules") & (table["status"] == "rejected"))
     decided_keys = set(zip(table.loc[decided, "segment_id"], table.loc[decided, "code_id"]))
-    assert len(decided_keys) == 4          # 3 venues accepted, 1 visits rejected
+    assert len(decided_keys) == 4  # 3 venues accepted, 1 visits rejected
     assert not decided_keys & set(zip(reopened["segment_id"], reopened["code_id"]))
-    assert len(reopened) == len(table[(table["source"] == "rules")
-                                      & (table["status"] == "suggested")])
+    assert len(reopened) == len(table[(table["source"] == "rules") & (table["status"] == "suggested")])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"codes": ["nosuch"]}, "unknown code 'nosuch'"),
-    ({"sources": ["human"]}, "unknown suggestion source 'human'"),
-    ({"min_confidence": 1.5}, "--min-confidence must be between 0 and 1"),
-    ({"max_confidence": "high"}, "--max-confidence must be a number"),
-    ({"min_confidence": 0.8, "max_confidence": 0.2}, "is above --max-confidence"),
-    ({"segments": ["nope#t1"]}, "unknown segment 'nope#t1'"),
-    ({"ids": [99999]}, "no coding with id 99999"),
-    ({"ids": ["x"]}, "coding ids are whole numbers"),
-    ({"codes": ["venues"], "coder": " "}, "the coder's name is empty"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"codes": ["nosuch"]}, "unknown code 'nosuch'"),
+        ({"sources": ["human"]}, "unknown suggestion source 'human'"),
+        ({"min_confidence": 1.5}, "--min-confidence must be between 0 and 1"),
+        ({"max_confidence": "high"}, "--max-confidence must be a number"),
+        ({"min_confidence": 0.8, "max_confidence": 0.2}, "is above --max-confidence"),
+        ({"segments": ["nope#t1"]}, "unknown segment 'nope#t1'"),
+        ({"ids": [99999]}, "no coding with id 99999"),
+        ({"ids": ["x"]}, "coding ids are whole numbers"),
+        ({"codes": ["venues"], "coder": " "}, "the coder's name is empty"),
+    ],
+)
 def test_bad_review_filters_change_nothing(project, kwargs, message):
     before = snapshot(project)
     with pytest.raises(InputError, match=message):
@@ -282,8 +305,7 @@ def test_cli_explain_prints_brackets_and_exclusions(project):
     segs = ["int-a#t002", "int-a#t004", "int-b#t002"]
     path = str(project.path)
     project.close()
-    result = CliRunner().invoke(cli, ["code", "rules", "--explain", segs[1], segs[2],
-                                      "--project", path])
+    result = CliRunner().invoke(cli, ["code", "rules", "--explain", segs[1], segs[2], "--project", path])
     assert result.exit_code == 0, result.output
     assert f"{segs[1]}\n  confidentiality: blocked by an exclusion" in result.output
     assert 'excluded by "consent"' in result.output and "[consent]" in result.output
@@ -298,17 +320,22 @@ def _cli(project, *args):
     return CliRunner().invoke(cli, [*args, "--project", path])
 
 
-@pytest.mark.parametrize("args, message", [
-    (["review", "accept", "--code", "nosuch"], "Error: unknown code 'nosuch'"),
-    (["review", "accept", "--min-confidence", "abc"], "Error: --min-confidence must be a"),
-    (["review", "reject", "--max-confidence", "7"], "Error: --max-confidence must be between"),
-    (["review", "accept", "--source", "people"], "Error: unknown suggestion source 'people'"),
-    (["review", "reject"], "Error: no filter given: this would reject every open suggestion"),
-    (["review", "accept", "--id", "abc"], "Error: coding ids are whole numbers"),
-    (["code", "consensus", "--coders", "alice,zed"], "Error: unknown coder 'zed'"),
-    (["code", "consensus", "--coders", "alice,bob", "--rule", "most"],
-     "Error: unknown consensus rule 'most'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["review", "accept", "--code", "nosuch"], "Error: unknown code 'nosuch'"),
+        (["review", "accept", "--min-confidence", "abc"], "Error: --min-confidence must be a"),
+        (["review", "reject", "--max-confidence", "7"], "Error: --max-confidence must be between"),
+        (["review", "accept", "--source", "people"], "Error: unknown suggestion source 'people'"),
+        (["review", "reject"], "Error: no filter given: this would reject every open suggestion"),
+        (["review", "accept", "--id", "abc"], "Error: coding ids are whole numbers"),
+        (["code", "consensus", "--coders", "alice,zed"], "Error: unknown coder 'zed'"),
+        (
+            ["code", "consensus", "--coders", "alice,bob", "--rule", "most"],
+            "Error: unknown consensus rule 'most'",
+        ),
+    ],
+)
 def test_cli_errors_are_one_line_exit_1_and_change_nothing(project, args, message):
     project.add_coding(segment_ids(project)[0], "contact", coder="alice")
     project.add_coding(segment_ids(project)[0], "contact", coder="bob")
@@ -323,11 +350,19 @@ def test_cli_review_accept_reject_and_list(project):
     listed = _cli(project, "review", "list", "--source", "model")
     assert listed.exit_code == 0
     table = pd.read_csv(io.StringIO(listed.output))
-    assert list(table.columns) == ["coding_id", "segment_id", "code_id", "source", "confidence",
-                                   "evidence", "text"]
+    assert list(table.columns) == [
+        "coding_id",
+        "segment_id",
+        "code_id",
+        "source",
+        "confidence",
+        "evidence",
+        "text",
+    ]
     assert len(table) == 4 and table["source"].eq("model").all()
-    result = _cli(project, "review", "accept", "--source", "model", "--min-confidence", "0.5",
-                  "--coder", "alice")
+    result = _cli(
+        project, "review", "accept", "--source", "model", "--min-confidence", "0.5", "--coder", "alice"
+    )
     assert result.exit_code == 0, result.output
     assert result.output.startswith("2 suggestion(s) accepted of 2 matched.")
     result = _cli(project, "review", "reject", "--all", "--coder", "bob")
@@ -352,9 +387,16 @@ def three_coders(project) -> Project:
     spans = project._store.segments().set_index("segment_id")
     with project._store.transaction():
         project._store.insert_reviews(
-            {"segment_id": segs[i], "document_id": spans.at[segs[i], "document_id"],
-             "coder": coder, "reviewed_at": now(), "source_file": "test"}
-            for coder, by_seg in plan.items() for i in by_seg)
+            {
+                "segment_id": segs[i],
+                "document_id": spans.at[segs[i], "document_id"],
+                "coder": coder,
+                "reviewed_at": now(),
+                "source_file": "test",
+            }
+            for coder, by_seg in plan.items()
+            for i in by_seg
+        )
     return project
 
 
@@ -364,12 +406,14 @@ def final_codings(p: Project, name: str = "final") -> set[tuple[int, str]]:
     return {(segs.index(s), c) for s, c in zip(df["segment_id"], df["code"])}
 
 
-@pytest.mark.parametrize("rule, want", [
-    ("all", {(0, "contact"), (3, "venues")}),
-    ("majority", {(0, "contact"), (0, "visits"), (3, "venues")}),
-    ("any", {(0, "contact"), (0, "visits"), (3, "venues"), (1, "confidentiality"),
-             (3, "contact")}),
-])
+@pytest.mark.parametrize(
+    "rule, want",
+    [
+        ("all", {(0, "contact"), (3, "venues")}),
+        ("majority", {(0, "contact"), (0, "visits"), (3, "venues")}),
+        ("any", {(0, "contact"), (0, "visits"), (3, "venues"), (1, "confidentiality"), (3, "contact")}),
+    ],
+)
 def test_consensus_rules_on_three_coders(three_coders, rule, want):
     p = three_coders
     report = p.build_consensus(["alice", "bob", "carol"], rule=rule)
@@ -377,8 +421,10 @@ def test_consensus_rules_on_three_coders(three_coders, rule, want):
     assert report.segments == 3 and report.added == len(want)
     segs = segment_ids(p)
     dis = report.disagreements
-    got = {(segs.index(r.segment_id), r.code_id, r.coded_by, r.not_coded_by, r.in_final)
-           for r in dis.itertuples()}
+    got = {
+        (segs.index(r.segment_id), r.code_id, r.coded_by, r.not_coded_by, r.in_final)
+        for r in dis.itertuples()
+    }
     assert got == {
         (0, "visits", "alice, carol", "bob", rule != "all"),
         (1, "confidentiality", "alice", "bob, carol", rule == "any"),
@@ -412,7 +458,7 @@ def test_hand_edits_of_final_are_protected(three_coders):
     p = three_coders
     segs = segment_ids(p)
     p.build_consensus(["alice", "bob", "carol"], rule="majority")
-    p.add_coding(segs[1], "confidentiality", coder="final")      # a person settles one
+    p.add_coding(segs[1], "confidentiality", coder="final")  # a person settles one
     before = snapshot(p)
     with pytest.raises(ConflictError, match="1 coding\\(s\\) a person added"):
         p.build_consensus(["alice", "bob", "carol"], rule="all")
@@ -449,38 +495,58 @@ def test_consensus_keeps_a_shared_span_and_widens_differing_ones(project):
     start = int(seg["start"])
     store = project._store
     rows = []
-    for coder, span in (("alice", (start, start + 10)), ("bob", (start, start + 10)),
-                        ("carol", (start, start + 12))):
+    for coder, span in (
+        ("alice", (start, start + 10)),
+        ("bob", (start, start + 10)),
+        ("carol", (start, start + 12)),
+    ):
         for code in ("contact", "visits"):
             if code == "visits" and coder == "carol":
                 span = (start, start + 10)
-            rows.append({"segment_id": segs[0], "document_id": seg["document_id"],
-                         "start": span[0], "end": span[1] if code == "visits" or
-                         coder != "carol" else start + 12, "code_id": code, "coder": coder,
-                         "source": "human", "status": "accepted", "confidence": None,
-                         "evidence": None, "codebook_version": None, "created_at": now()})
+            rows.append(
+                {
+                    "segment_id": segs[0],
+                    "document_id": seg["document_id"],
+                    "start": span[0],
+                    "end": span[1] if code == "visits" or coder != "carol" else start + 12,
+                    "code_id": code,
+                    "coder": coder,
+                    "source": "human",
+                    "status": "accepted",
+                    "confidence": None,
+                    "evidence": None,
+                    "codebook_version": None,
+                    "created_at": now(),
+                }
+            )
     with store.transaction():
         store.insert_codings(rows)
     project.build_consensus(["alice", "bob", "carol"], rule="all")
     final = project.codings(coders=["final"]).set_index("code")
     assert (final.at["visits", "start"], final.at["visits", "end"]) == (start, start + 10)
-    assert (final.at["contact", "start"], final.at["contact", "end"]) == (
-        start, int(seg["end"]))
+    assert (final.at["contact", "start"], final.at["contact", "end"]) == (start, int(seg["end"]))
 
 
 def test_cli_consensus_prints_counts_and_disagreements(three_coders, tmp_path):
-    result = _cli(three_coders, "code", "consensus", "--coders", "alice,bob,carol",
-                  "--rule", "majority")
+    result = _cli(three_coders, "code", "consensus", "--coders", "alice,bob,carol", "--rule", "majority")
     assert result.exit_code == 0, result.output
     assert "3 segments every coder reviewed: 3 added" in result.output
     assert "3 disagreement(s)" in result.output
     assert "segment_id,document_id,code_id,coded_by,not_coded_by,in_final" in result.output
     out = tmp_path / "dis.csv"
-    again = _cli(three_coders, "code", "consensus", "--coders", "alice,bob,carol",
-                 "--rule", "majority", "--out", str(out))
+    again = _cli(
+        three_coders,
+        "code",
+        "consensus",
+        "--coders",
+        "alice,bob,carol",
+        "--rule",
+        "majority",
+        "--out",
+        str(out),
+    )
     assert again.exit_code == 0 and "0 added, 3 kept" in again.output
     assert len(pd.read_csv(out)) == 3
-
 
 
 def test_on_the_sample_reviews_and_rules_reruns_never_change_a_human_coding(sample_project):
@@ -492,8 +558,7 @@ def test_on_the_sample_reviews_and_rules_reruns_never_change_a_human_coding(samp
     codes = sugg["code_id"].value_counts().index[:3].tolist()
     p.review("accept", coder="alice", codes=[codes[0]])
     p.review("reject", coder="bob", codes=[codes[1]])
-    p.review("accept", coder="bob", ids=[int(sugg[sugg["code_id"] == codes[2]]
-                                            ["coding_id"].iloc[0])])
+    p.review("accept", coder="bob", ids=[int(sugg[sugg["code_id"] == codes[2]]["coding_id"].iloc[0])])
     table = p._store.codings()
     human = table[table["source"] == "human"].reset_index(drop=True)
     rejected = table[table["status"] == "rejected"].reset_index(drop=True)
@@ -501,7 +566,5 @@ def test_on_the_sample_reviews_and_rules_reruns_never_change_a_human_coding(samp
     for _ in range(2):
         p.code_rules()
         after = p._store.codings()
-        pd.testing.assert_frame_equal(after[after["source"] == "human"].reset_index(drop=True),
-                                      human)
-        pd.testing.assert_frame_equal(
-            after[after["status"] == "rejected"].reset_index(drop=True), rejected)
+        pd.testing.assert_frame_equal(after[after["source"] == "human"].reset_index(drop=True), human)
+        pd.testing.assert_frame_equal(after[after["status"] == "rejected"].reset_index(drop=True), rejected)

@@ -14,7 +14,7 @@ def test_import_order():
     s = saturation(CODINGS, SEGMENTS, CB)
     assert list(s.columns) == SATURATION_COLUMNS
     assert s["document"].tolist() == ["A", "B", "C"]
-    assert s["segments"].tolist() == [3, 2, 2]                 # i1 left out
+    assert s["segments"].tolist() == [3, 2, 2]  # i1 left out
     assert s["new_codes"].tolist() == [5, 0, 0]
     assert s.loc[0, "new_code_ids"] == "benefits; b_staff; b_users; challenges; c_time"
     assert s["cumulative_codes"].tolist() == [5, 5, 5]

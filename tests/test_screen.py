@@ -23,24 +23,35 @@ def _segments(texts: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
     for i, t in enumerate(texts):
         start = len(doc)
         doc += t + "\n\n"
-        rows.append({"segment_id": f"s{i}", "document_id": "d", "start": start,
-                     "end": start + len(t)})
+        rows.append({"segment_id": f"s{i}", "document_id": "d", "start": start, "end": start + len(t)})
     return pd.DataFrame(rows), {"d": doc}
 
 
 def _one(keywords=(), proximity=(), patterns=(), exclude=()) -> Codebook:
-    return Codebook(name="t", version="1", codes=(
-        Code("c", "C", keywords=tuple(keywords), proximity=tuple(proximity),
-             patterns=tuple(patterns), exclude_keywords=tuple(exclude)),
-        Code("other", "Other", keywords=("weather",)),
-    ))
+    return Codebook(
+        name="t",
+        version="1",
+        codes=(
+            Code(
+                "c",
+                "C",
+                keywords=tuple(keywords),
+                proximity=tuple(proximity),
+                patterns=tuple(patterns),
+                exclude_keywords=tuple(exclude),
+            ),
+            Code("other", "Other", keywords=("weather",)),
+        ),
+    )
 
 
 @pytest.fixture(scope="module")
 def sample():
-    from qda.project import Project
     import tempfile
     from pathlib import Path
+
+    from qda.project import Project
+
     project = Project.create(Path(tempfile.mkdtemp()) / "p.qda")
     project.load_codebook(qda.default_codebook())
     project.ingest([qda.sample_dir()])
@@ -57,12 +68,14 @@ def _windows_codebook() -> Codebook:
     cb = load_codebook(qda.default_codebook())
     extra = {
         "home_visits": dict(proximity=({"terms": ["family", "appointment"], "within": 5},)),
-        "fear_of_probation": dict(proximity=({"terms": ["officer", "scared"], "within": 8,
-                                              "ordered": True},)),
+        "fear_of_probation": dict(
+            proximity=({"terms": ["officer", "scared"], "within": 8, "ordered": True},)
+        ),
         "contact_frequency": dict(exclude_keywords=("every week",)),
     }
-    return dataclasses.replace(cb, codes=tuple(dataclasses.replace(c, **extra.get(c.id, {}))
-                                               for c in cb.codes))
+    return dataclasses.replace(
+        cb, codes=tuple(dataclasses.replace(c, **extra.get(c.id, {})) for c in cb.codes)
+    )
 
 
 @pytest.mark.parametrize("book", ["default", "windows"])
@@ -77,21 +90,23 @@ def test_one_code_alone_finds_what_the_whole_codebook_finds_for_it(sample, book)
         got = coder.explain(segs, texts)
         want = full[full["code_id"] == code].reset_index(drop=True)
         assert got.to_json(orient="records") == want.to_json(orient="records"), code
-        bodies = [texts[d][s:e] for d, s, e in zip(segs["document_id"], segs["start"],
-                                                      segs["end"])]
+        bodies = [texts[d][s:e] for d, s, e in zip(segs["document_id"], segs["start"], segs["end"])]
         screened_out += len(bodies) - sum(coder.screen.keep(bodies))
     # and it does its job: most (segment, code) pairs are never tokenised
     assert screened_out > 0.5 * len(segs) * len(cb.ids)
 
 
-@pytest.mark.parametrize("keyword, text", [
-    ("home visit", "HOME VISITS are hard to arrange."),       # case and inflection
-    ("visit", "She visited on Tuesday."),
-    ("not", "I don't know."),                               # n't -> not by the table
-    ("go", "He went to the hub."),                           # irregular form
-    ("even", "An evening session."),                         # a false friend gets through
-    ("zorblat", "The Zorblat scheme."),                      # a word the table lacks
-])
+@pytest.mark.parametrize(
+    "keyword, text",
+    [
+        ("home visit", "HOME VISITS are hard to arrange."),  # case and inflection
+        ("visit", "She visited on Tuesday."),
+        ("not", "I don't know."),  # n't -> not by the table
+        ("go", "He went to the hub."),  # irregular form
+        ("even", "An evening session."),  # a false friend gets through
+        ("zorblat", "The Zorblat scheme."),  # a word the table lacks
+    ],
+)
 def test_forms_of_a_keyword_pass(keyword, text):
     coder = RulesCoder(_one([keyword]), codes=["c"])
     assert coder.screen is not None and coder.screen.passes(text)
@@ -109,8 +124,7 @@ def test_capital_sigma_always_passes():
 
 
 def test_window_needs_every_term():
-    coder = RulesCoder(_one(proximity=[{"terms": ["family", "appointment"], "within": 5}]),
-                       codes=["c"])
+    coder = RulesCoder(_one(proximity=[{"terms": ["family", "appointment"], "within": 5}]), codes=["c"])
     assert coder.screen.passes("the family missed the appointment")
     assert not coder.screen.passes("the family came")
 
@@ -120,7 +134,7 @@ def test_no_screen_where_it_cannot_be_exact_or_would_cost_more():
     assert RulesCoder(with_pattern, codes=["c"]).screen is None
     many = _one([f"word{i}" for i in range(MAX_WORDS + 1)])
     assert RulesCoder(many, codes=["c"]).screen is None
-    other = spacy.blank("en")           # spaCy's own lemmatizer: not qda's lower-case lookup
+    other = spacy.blank("en")  # spaCy's own lemmatizer: not qda's lower-case lookup
     other.add_pipe("lemmatizer", config={"mode": "lookup"})
     other.initialize()
     assert RulesCoder(_one(["visit"]), nlp=other, codes=["c"]).screen is None
@@ -145,9 +159,10 @@ hits = {"texts": 0, "matched": 0}
 
 
 @settings(max_examples=200, deadline=None)
-@given(keywords=st.lists(st.lists(_lemmas, min_size=1, max_size=2).map(" ".join),
-                         min_size=1, max_size=3),
-       data=st.data())
+@given(
+    keywords=st.lists(st.lists(_lemmas, min_size=1, max_size=2).map(" ".join), min_size=1, max_size=3),
+    data=st.data(),
+)
 def test_screen_never_holds_back_a_match(keywords, data):
     # the text's words: any word of the table, or a form of a keyword's lemma
     lemmas = sorted({lem for k in keywords for lem in k.split()})
@@ -180,7 +195,7 @@ def test_a_phrase_needs_its_words_in_a_row():
     coder = RulesCoder(_one(["every week"]), codes=["c"])
     assert coder.screen.passes("We met Every  Weeks? no: every weeks")
     assert not coder.screen.passes("every day for a week")
-    assert not coder.screen.passes("every\nweek")     # a newline is a token of its own
+    assert not coder.screen.passes("every\nweek")  # a newline is a token of its own
 
 
 def test_screen_is_plain_data():

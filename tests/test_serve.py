@@ -64,8 +64,15 @@ def _turn(client, document, words):
 
 # ---------------------------------------------------------------------- security
 def test_no_token_is_refused_everywhere(anonymous):
-    for url in ("/", "/codes", "/matrix", "/api/documents", "/api/codebook",
-                "/api/documents/int-a", "/static/reader.js"):
+    for url in (
+        "/",
+        "/codes",
+        "/matrix",
+        "/api/documents",
+        "/api/codebook",
+        "/api/documents/int-a",
+        "/static/reader.js",
+    ):
         r = anonymous.get(url)
         assert r.status_code == 403, url
         assert "token" in r.json()["error"]
@@ -79,12 +86,12 @@ def test_the_printed_address_sets_a_cookie_and_drops_the_token(anonymous):
     assert r.headers["location"] == "/"
     cookie = r.headers["set-cookie"]
     assert "qda_token=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
-    assert anonymous.get("/").status_code == 200          # the cookie is enough to read
+    assert anonymous.get("/").status_code == 200  # the cookie is enough to read
     assert anonymous.get("/api/documents").status_code == 200
 
 
 def test_a_change_needs_the_token_in_a_header_not_the_cookie(anonymous, project_path):
-    anonymous.get(f"/?token={TOKEN}")                       # has the cookie now
+    anonymous.get(f"/?token={TOKEN}")  # has the cookie now
     before = len(_history(project_path))
     body = {"document": "int-a", "start": 0, "end": 5, "code": "benefits", "coder": "ann"}
     r = anonymous.post("/api/codings", json=body)
@@ -117,8 +124,8 @@ def test_answers_carry_a_strict_content_security_policy(client):
 
 def test_local_hosts_are_the_bound_names_with_the_port():
     from qda.serve.security import local_hosts
-    assert local_hosts("127.0.0.1", 8765) == {"127.0.0.1:8765", "localhost:8765",
-                                              "[::1]:8765"}
+
+    assert local_hosts("127.0.0.1", 8765) == {"127.0.0.1:8765", "localhost:8765", "[::1]:8765"}
     assert "192.168.1.5:80" in local_hosts("192.168.1.5", 80)
 
 
@@ -133,8 +140,14 @@ def test_documents_list_words_participants_progress(client, project_path):
     assert set(docs) == {"int-a", "int-b"}
     a = docs["int-a"]
     assert a["participants"] == ["S01"] and a["segments"] == 2 and a["interviewer_turns"] == 2
-    assert a["words"] == len("Most weeks I'd ring his mum. She helps with appointments, honestly.\n"
-                             "And the home visit showed me a lot.".split()) + 10
+    assert (
+        a["words"]
+        == len(
+            "Most weeks I'd ring his mum. She helps with appointments, honestly.\n"
+            "And the home visit showed me a lot.".split()
+        )
+        + 10
+    )
     assert a["progress"] == {"ann": 1}
     assert data["participants"]["S01"]["attributes"]["location"] == "Kent"
     assert data["attributes"]["group"] == ["family", "staff"]
@@ -154,8 +167,7 @@ def test_a_document_has_turns_codings_and_suggestions_apart(client):
     assert s["source"] == "rules" and s["status"] == "suggested"
     assert s["evidence"] and all("term" in e for e in s["evidence"])
     text = "".join(t["text"] for t in turns)
-    assert all(e["text"] in text for s in data["suggestions"] for e in s["evidence"]
-               if "text" in e)
+    assert all(e["text"] in text for s in data["suggestions"] for e in s["evidence"] if "text" in e)
 
 
 def test_unknown_document_is_a_clear_error(client):
@@ -166,14 +178,23 @@ def test_unknown_document_is_a_clear_error(client):
 
 
 # ------------------------------------------------------------------------ coding
-@pytest.mark.parametrize("words", [EMOJI, "buggy \U0001F62C", "\U0001F62C",
-                                   COMBINING, "re\u0301sume\u0301",
-                                   "\U0001F468\u200D\U0001F469"])
+@pytest.mark.parametrize(
+    "words",
+    [EMOJI, "buggy \U0001f62c", "\U0001f62c", COMBINING, "re\u0301sume\u0301", "\U0001f468\u200d\U0001f469"],
+)
 def test_a_span_coding_keeps_exact_code_point_offsets(client, project_path, words):
     turn, start, end = _turn(client, "int-b", words)
-    r = client.post("/api/codings", json={"document": "int-b", "start": start, "end": end,
-                                          "code": "co_location", "coder": "ann",
-                                          "text": words})
+    r = client.post(
+        "/api/codings",
+        json={
+            "document": "int-b",
+            "start": start,
+            "end": end,
+            "code": "co_location",
+            "coder": "ann",
+            "text": words,
+        },
+    )
     assert r.status_code == 201, r.text
     made = r.json()
     assert made["created"] and made["segment"] == turn["id"]
@@ -182,16 +203,20 @@ def test_a_span_coding_keeps_exact_code_point_offsets(client, project_path, word
         text = p.documents(text=True).set_index("document").loc["int-b", "text"]
     assert (row["start"], row["end"]) == (start, end)
     assert text[start:end] == words == row["text"]
-    again = client.post("/api/codings", json={"document": "int-b", "start": start, "end": end,
-                                              "code": "co_location", "coder": "ann"})
+    again = client.post(
+        "/api/codings",
+        json={"document": "int-b", "start": start, "end": end, "code": "co_location", "coder": "ann"},
+    )
     assert again.status_code == 200 and again.json() == {**made, "created": False}
 
 
 def test_adding_a_coding_is_one_history_row(client, project_path):
     turn, start, end = _turn(client, "int-a", "ring his mum")
     before = len(_history(project_path))
-    client.post("/api/codings", json={"document": "int-a", "start": start, "end": end,
-                                      "code": "direct_involvement", "coder": "ann"})
+    client.post(
+        "/api/codings",
+        json={"document": "int-a", "start": start, "end": end, "code": "direct_involvement", "coder": "ann"},
+    )
     hist = _history(project_path)
     assert len(hist) == before + 1
     last = hist.iloc[-1]
@@ -199,21 +224,29 @@ def test_adding_a_coding_is_one_history_row(client, project_path):
     assert json.loads(last["detail"])["start"] == start
 
 
-@pytest.mark.parametrize("change, status, message", [
-    ({"code": "no_such_code"}, 400, "unknown code"),
-    ({"coder": " "}, 400, "coder"),
-    ({"start": 3, "end": 200}, 400, "do not lie inside one turn"),
-    ({"start": 13, "end": 20}, 400, "interviewer turn"),
-    ({"start": 10, "end": 5}, 400, "not a span"),
-    ({"start": "x"}, 400, "whole numbers"),
-    ({"text": "something else"}, 409, "reload the page"),
-    ({"document": "nope"}, 400, "unknown document"),
-])
-def test_bad_codings_are_refused_and_change_nothing(client, project_path, change, status,
-                                                    message):
+@pytest.mark.parametrize(
+    "change, status, message",
+    [
+        ({"code": "no_such_code"}, 400, "unknown code"),
+        ({"coder": " "}, 400, "coder"),
+        ({"start": 3, "end": 200}, 400, "do not lie inside one turn"),
+        ({"start": 13, "end": 20}, 400, "interviewer turn"),
+        ({"start": 10, "end": 5}, 400, "not a span"),
+        ({"start": "x"}, 400, "whole numbers"),
+        ({"text": "something else"}, 409, "reload the page"),
+        ({"document": "nope"}, 400, "unknown document"),
+    ],
+)
+def test_bad_codings_are_refused_and_change_nothing(client, project_path, change, status, message):
     turn, start, end = _turn(client, "int-a", "ring his mum")
-    body = {"document": "int-a", "start": start, "end": end, "code": "direct_involvement",
-            "coder": "ann", **change}
+    body = {
+        "document": "int-a",
+        "start": start,
+        "end": end,
+        "code": "direct_involvement",
+        "coder": "ann",
+        **change,
+    }
     before = len(_history(project_path))
     r = client.post("/api/codings", json=body)
     assert r.status_code == status, r.text
@@ -222,15 +255,16 @@ def test_bad_codings_are_refused_and_change_nothing(client, project_path, change
 
 
 def test_a_body_that_is_not_json_is_refused(client):
-    r = client.post("/api/codings", content=b"{not json", headers={"Content-Type":
-                                                                   "application/json"})
+    r = client.post("/api/codings", content=b"{not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and "JSON" in r.json()["error"]
 
 
 def test_removing_a_coding_archives_it(client, project_path):
     turn, start, end = _turn(client, "int-a", "home visit")
-    made = client.post("/api/codings", json={"document": "int-a", "start": start, "end": end,
-                                             "code": "home_visits", "coder": "ann"}).json()
+    made = client.post(
+        "/api/codings",
+        json={"document": "int-a", "start": start, "end": end, "code": "home_visits", "coder": "ann"},
+    ).json()
     r = client.request("DELETE", f"/api/codings/{made['id']}", json={"coder": "ann"})
     assert r.status_code == 200 and r.json()["removed"] == made["id"]
     with Project.open(project_path) as p:
@@ -252,8 +286,16 @@ def test_a_suggestion_cannot_be_removed_only_rejected(client):
 def test_others_codings_are_hidden_unless_asked(client):
     turn, start, end = _turn(client, "int-a", "ring his mum")
     for coder in ("ann", "bob"):
-        client.post("/api/codings", json={"document": "int-a", "start": start, "end": end,
-                                          "code": "direct_involvement", "coder": coder})
+        client.post(
+            "/api/codings",
+            json={
+                "document": "int-a",
+                "start": start,
+                "end": end,
+                "code": "direct_involvement",
+                "coder": coder,
+            },
+        )
     mine = client.get("/api/documents/int-a", params={"coder": "ann"}).json()
     assert [c["coder"] for c in mine["codings"]] == ["ann"] and mine["hidden"] == 1
     both = client.get("/api/documents/int-a", params={"coder": "ann", "others": "1"}).json()
@@ -282,8 +324,11 @@ def test_accept_reject_and_reopen_a_suggestion(client, project_path):
         assert r.status_code == 200 and r.json()["status"] == "suggested"
     with Project.open(project_path) as p:
         table = p._store.codings().set_index("coding_id")
-        assert table.loc[first["id"], ["source", "coder", "status"]].tolist() == \
-            ["rules", "rules", "suggested"]
+        assert table.loc[first["id"], ["source", "coder", "status"]].tolist() == [
+            "rules",
+            "rules",
+            "suggested",
+        ]
         assert [h for h in p.history()["action"]][-2:] == ["reopen", "reopen"]
     r = client.post(f"/api/suggestions/{first['id']}/reopen", json={"coder": "ann"})
     assert r.status_code == 400 and "not a reviewed suggestion" in r.json()["error"]
@@ -302,18 +347,27 @@ def test_codebook_and_its_edits_go_through_the_project(client, project_path):
     ids = [c["id"] for c in book["codes"]]
     assert "co_location" in ids and all(c["color"].startswith("#") for c in book["codes"])
     top = next(c for c in book["codes"] if c["depth"] == 1)
-    r = client.post("/api/codebook/add", json={"code": "new_one", "name": "New <one>",
-                                               "parent": top["id"], "coder": "ann"})
+    r = client.post(
+        "/api/codebook/add",
+        json={"code": "new_one", "name": "New <one>", "parent": top["id"], "coder": "ann"},
+    )
     assert r.status_code == 200 and r.json()["action"] == "add"
-    assert client.post("/api/codebook/rename", json={"code": "new_one", "name": "Renamed",
-                                                     "coder": "ann"}).status_code == 200
-    assert client.post("/api/codebook/move", json={"code": "new_one", "parent": "",
-                                                   "coder": "ann"}).status_code == 200
+    assert (
+        client.post(
+            "/api/codebook/rename", json={"code": "new_one", "name": "Renamed", "coder": "ann"}
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post("/api/codebook/move", json={"code": "new_one", "parent": "", "coder": "ann"}).status_code
+        == 200
+    )
     turn, start, end = _turn(client, "int-a", "home visit")
-    client.post("/api/codings", json={"document": "int-a", "start": start, "end": end,
-                                      "code": "new_one", "coder": "ann"})
-    r = client.post("/api/codebook/merge", json={"code": "new_one", "into": "home_visits",
-                                                 "coder": "ann"})
+    client.post(
+        "/api/codings",
+        json={"document": "int-a", "start": start, "end": end, "code": "new_one", "coder": "ann"},
+    )
+    r = client.post("/api/codebook/merge", json={"code": "new_one", "into": "home_visits", "coder": "ann"})
     assert r.status_code == 200 and r.json()["codings"] == 1
     with Project.open(project_path) as p:
         assert "new_one" not in p.codebook
@@ -336,16 +390,28 @@ def test_bad_codebook_edits_are_refused(client):
 # ------------------------------------------------------------ codes and matrix
 def test_code_quotes_have_attribution_and_a_link_into_context(client):
     turn, start, end = _turn(client, "int-a", "ring his mum")
-    client.post("/api/codings", json={"document": "int-a", "start": start, "end": end,
-                                      "code": "direct_involvement", "coder": "ann"})
+    client.post(
+        "/api/codings",
+        json={"document": "int-a", "start": start, "end": end, "code": "direct_involvement", "coder": "ann"},
+    )
     quotes = client.get("/api/codes/direct_involvement/quotes").json()
-    assert quotes == [{"document": "int-a", "segment": turn["id"], "start": start,
-                       "end": end, "coder": "ann", "participant": "S01",
-                       "attribution": quotes[0]["attribution"], "text": "ring his mum"}]
+    assert quotes == [
+        {
+            "document": "int-a",
+            "segment": turn["id"],
+            "start": start,
+            "end": end,
+            "coder": "ann",
+            "participant": "S01",
+            "attribution": quotes[0]["attribution"],
+            "text": "ring his mum",
+        }
+    ]
     assert "Kent" in quotes[0]["attribution"] or "S01" in quotes[0]["attribution"]
     page = client.get("/codes/direct_involvement").text
     assert "ring his mum" in page and f'href="/documents/int-a#{turn["id"]}"'.replace(
-        "#", "#") in page.replace("%23", "#")
+        "#", "#"
+    ) in page.replace("%23", "#")
 
 
 def test_matrix_and_a_cell_s_quotes(client):
@@ -363,11 +429,16 @@ def test_matrix_and_a_cell_s_quotes(client):
 # -------------------------------------------------------------------- escaping
 def test_pages_show_markup_in_the_project_as_text(client, project_path):
     with Project.open(project_path) as p:
-        p.add_code("evil", "<script>alert('code')</script>", None,
-                   description="<img src=x onerror=alert(2)>")
-    client.post("/api/codings", json={"document": "int-b", **dict(zip(
-        ("start", "end"), _turn(client, "int-b", MARKUP)[1:])), "code": "evil",
-        "coder": "ann"})
+        p.add_code("evil", "<script>alert('code')</script>", None, description="<img src=x onerror=alert(2)>")
+    client.post(
+        "/api/codings",
+        json={
+            "document": "int-b",
+            **dict(zip(("start", "end"), _turn(client, "int-b", MARKUP)[1:])),
+            "code": "evil",
+            "coder": "ann",
+        },
+    )
     for url in ("/", "/codes", "/codes/evil", "/matrix"):
         html = client.get(url).text
         assert "<script>alert" not in html and "<img src=x" not in html, url
@@ -381,16 +452,35 @@ def test_pages_show_markup_in_the_project_as_text(client, project_path):
 
 # -------------------------------------------------------------------- the command
 def test_serve_refuses_a_missing_project(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "qda.cli", "serve", "--no-browser", "--project",
-                        str(tmp_path / "none.qda")], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "qda.cli", "serve", "--no-browser", "--project", str(tmp_path / "none.qda")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 1
     assert r.stderr.startswith("Error: ") and "none.qda" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_serve_on_every_address_warns_and_prints_the_address(project_path):
-    proc = subprocess.Popen([sys.executable, "-m", "qda.cli", "serve", "--no-browser", "--port",
-                             "0", "--host", "0.0.0.0", "--project", str(project_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "qda.cli",
+            "serve",
+            "--no-browser",
+            "--port",
+            "0",
+            "--host",
+            "0.0.0.0",
+            "--project",
+            str(project_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         warning = proc.stderr.readline()
         line = proc.stdout.readline()
@@ -406,8 +496,9 @@ def test_word_counts_follow_a_new_version_of_a_document(project_path, tmp_path):
         before = p.document_overview().set_index("document")["words"]
         assert p.document_overview().set_index("document")["words"].equals(before)
         changed = tmp_path / "int-a.txt"
-        changed.write_text("Interviewer: Hello?\n\nDawn: Three more words here, and four.\n",
-                           encoding="utf-8")
+        changed.write_text(
+            "Interviewer: Hello?\n\nDawn: Three more words here, and four.\n", encoding="utf-8"
+        )
         p.ingest([changed])
         after = p.document_overview().set_index("document")["words"]
     assert after["int-a"] == 6 and after["int-b"] == before["int-b"]

@@ -100,14 +100,17 @@ def test_code_a_phrase_with_the_mouse_and_keyboard_on_the_sample(sample_run, tmp
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT))
     rows = codings(project, "ann")
-    assert sorted((r["segment_id"], int(r["start"]), int(r["end"]), r["code"], r["text"])
-                  for r in rows) == sorted([
-        (sid, start, start + len(phrase), "co_location", phrase),
-        (sid2, start2, start2 + len(phrase2), "co_location", phrase2)])
+    assert sorted(
+        (r["segment_id"], int(r["start"]), int(r["end"]), r["code"], r["text"]) for r in rows
+    ) == sorted(
+        [
+            (sid, start, start + len(phrase), "co_location", phrase),
+            (sid2, start2, start2 + len(phrase2), "co_location", phrase2),
+        ]
+    )
 
 
-@pytest.mark.parametrize("words", [f"buggy \U0001F62C every week. \U0001F468\u200D\U0001F469 We",
-                                   COMBINING])
+@pytest.mark.parametrize("words", ["buggy \U0001f62c every week. \U0001f468\u200d\U0001f469 We", COMBINING])
 def test_offsets_are_code_points_with_emoji_and_combining_marks(world_copy, tmp_path, words):
     sid, start = _turn_with(world_copy, "int-b", words)
     with served(world_copy) as s, chromium(tmp_path / "profile") as ctx:
@@ -121,8 +124,7 @@ def test_offsets_are_code_points_with_emoji_and_combining_marks(world_copy, tmp_
         page.keyboard.press("Enter")
         page.wait_for_selector("#toast.show")
     rows = codings(world_copy, "ann")
-    assert [(int(r["start"]), int(r["end"]), r["text"]) for r in rows] == \
-        [(start, start + len(words), words)]
+    assert [(int(r["start"]), int(r["end"]), r["text"]) for r in rows] == [(start, start + len(words), words)]
 
 
 def test_offset_conversions_in_the_page(world_copy, tmp_path):
@@ -149,21 +151,20 @@ def test_accept_reject_next_and_undo_with_one_key_each(world_copy, tmp_path):
         _enter(page, s["url"])
         _open_reader(page, s["base"], "int-a")
         page.keyboard.press("n")
-        assert page.locator("#suggestion-list li.current").get_attribute("data-coding") == \
-            str(first)
+        assert page.locator("#suggestion-list li.current").get_attribute("data-coding") == str(first)
         assert "matched:" in page.inner_text("#suggestion-list li.current")
         page.keyboard.press("a")
-        page.wait_for_function("() => !document.querySelector(\"#suggestion-list li[data-coding='"
-                               f"{first}']\")")
-        assert page.locator("#suggestion-list li.current").get_attribute("data-coding") == \
-            str(second)
+        page.wait_for_function(
+            f"() => !document.querySelector(\"#suggestion-list li[data-coding='{first}']\")"
+        )
+        assert page.locator("#suggestion-list li.current").get_attribute("data-coding") == str(second)
         page.keyboard.press("r")
-        page.wait_for_function("() => !document.querySelector(\"#suggestion-list li[data-coding='"
-                               f"{second}']\")")
+        page.wait_for_function(
+            f"() => !document.querySelector(\"#suggestion-list li[data-coding='{second}']\")"
+        )
         with Project.open(world_copy) as p:
             rows = p._store.codings().set_index("coding_id")
-            assert rows.loc[first, ["source", "coder", "origin"]].tolist() == \
-                ["human", "ann", "rules"]
+            assert rows.loc[first, ["source", "coder", "origin"]].tolist() == ["human", "ann", "rules"]
             assert rows.loc[second, "status"] == "rejected"
         page.keyboard.press("u")
         page.wait_for_selector(f"#suggestion-list li[data-coding='{second}']")
@@ -176,8 +177,7 @@ def test_accept_reject_next_and_undo_with_one_key_each(world_copy, tmp_path):
 def test_remove_a_coding_and_undo_it(world_copy, tmp_path):
     sid, start = _turn_with(world_copy, "int-a", "ring his mum")
     with Project.open(world_copy) as p:
-        p.code_span("int-a", start, start + len("ring his mum"), "direct_involvement",
-                    coder="ann")
+        p.code_span("int-a", start, start + len("ring his mum"), "direct_involvement", coder="ann")
     with served(world_copy) as s, chromium(tmp_path / "profile") as ctx:
         page = ctx.new_page()
         _enter(page, s["url"])
@@ -216,8 +216,7 @@ def test_markup_in_a_transcript_shows_as_text(world_copy, tmp_path):
         assert MARKUP in page.inner_text("#turns")
         page.goto(s["base"] + "/")
         assert page.locator("table.documents b").count() == 0
-        assert "location: <b>Surrey</b>" in page.locator("span.person").nth(1).get_attribute(
-            "title")
+        assert "location: <b>Surrey</b>" in page.locator("span.person").nth(1).get_attribute("title")
         assert dialogs == []
 
 
@@ -248,7 +247,7 @@ def test_documents_filter_codes_and_matrix_pages(world_copy, tmp_path):
         page.wait_for_selector("#cell-quotes:not([hidden]) li")
         link = page.locator("#cell-list a").first.get_attribute("href")
         assert link.startswith("/documents/")
-        page.click("#export")          # the matrix page writes qda run's files beside it
+        page.click("#export")  # the matrix page writes qda run's files beside it
         page.wait_for_selector("#toast.show")
         assert page.inner_text("#toast").startswith("Wrote "), page.inner_text("#toast")
         assert (world_copy.parent / "qda-database.xlsx").is_file()

@@ -11,7 +11,7 @@ from qda.ingest.speakers import Turn, find_turns, is_interviewer_label, paragrap
 
 def spoken(text: str, turns: list[Turn]) -> list[tuple[str | None, str]]:
     """(speaker, words) for each turn, read back through the offsets."""
-    return [(t.speaker, text[t.start:t.end]) for t in turns]
+    return [(t.speaker, text[t.start : t.end]) for t in turns]
 
 
 # ------------------------------------------------------------------------- label forms
@@ -28,8 +28,11 @@ def spoken(text: str, turns: list[Turn]) -> list[tuple[str | None, str]]:
         ("Ms O’Neill: Sometimes.", "Ms O’Neill", "Sometimes."),
         ("Jean-Luc:\tWith a tab.", "Jean-Luc", "With a tab."),
         ("Dr.  Okafor :  Spaces around.", "Dr. Okafor", "Spaces around."),
-        ("Maria Garcia Lopez Ruiz: Four words is still a name.", "Maria Garcia Lopez Ruiz",
-         "Four words is still a name."),
+        (
+            "Maria Garcia Lopez Ruiz: Four words is still a name.",
+            "Maria Garcia Lopez Ruiz",
+            "Four words is still a name.",
+        ),
         ("सीता: नमस्ते", "सीता", "नमस्ते"),
     ],
 )
@@ -45,7 +48,7 @@ def test_decomposed_accents_are_a_label_and_the_speaker_is_stored_composed():
     text = unicodedata.normalize("NFD", "Siân: Diolch.\nInterviewer: Thanks.")
     turns, _ = find_turns(text)
     assert [t.speaker for t in turns] == ["Siân", "Interviewer"]
-    assert text[turns[0].start:turns[0].end] == "Diolch."
+    assert text[turns[0].start : turns[0].end] == "Diolch."
 
 
 def test_label_alone_on_its_line_takes_the_text_on_the_next_line():
@@ -60,12 +63,12 @@ def test_label_alone_on_its_line_takes_the_text_on_the_next_line():
 @pytest.mark.parametrize(
     "line",
     [
-        "So what I said was: it depends.",          # five words: a sentence, not a name
-        "10:30: we met at the office.",             # a time
+        "So what I said was: it depends.",  # five words: a sentence, not a name
+        "10:30: we met at the office.",  # a time
         "10:30 we met at the office.",
-        "At 10:30 we met.",                         # colon not followed by a space
+        "At 10:30 we met.",  # colon not followed by a space
         "http://example.org is where it was.",
-        "  Indented: text is not a label.",         # labels start the line
+        "  Indented: text is not a label.",  # labels start the line
         ": no label at all.",
         "_underscore: starts with no letter.",
         "A" * 41 + ": too long to be a name.",
@@ -107,12 +110,28 @@ def test_text_without_labels_has_no_turns_and_is_all_header():
 @pytest.mark.parametrize(
     ("label", "expected"),
     [
-        ("Interviewer", True), ("INTERVIEWER", True), ("interviewer", True),
-        ("Interviewer 2", True), ("Interviewer2", True), ("Interviewer_3", True),
-        ("Facilitator", True), ("Moderator", True), ("Researcher", True), ("Int", True),
-        ("I", True), ("Q", True), ("Q1", True), ("  Interviewer  ", True),
-        ("Dawn", False), ("P1", False), ("Speaker 1", False), ("A", False),
-        ("Interviewee", False), ("Respondent", False), ("", False), (None, False),
+        ("Interviewer", True),
+        ("INTERVIEWER", True),
+        ("interviewer", True),
+        ("Interviewer 2", True),
+        ("Interviewer2", True),
+        ("Interviewer_3", True),
+        ("Facilitator", True),
+        ("Moderator", True),
+        ("Researcher", True),
+        ("Int", True),
+        ("I", True),
+        ("Q", True),
+        ("Q1", True),
+        ("  Interviewer  ", True),
+        ("Dawn", False),
+        ("P1", False),
+        ("Speaker 1", False),
+        ("A", False),
+        ("Interviewee", False),
+        ("Respondent", False),
+        ("", False),
+        (None, False),
     ],
 )
 def test_is_interviewer_label(label, expected):
@@ -134,12 +153,20 @@ def test_extra_interviewer_labels(label, extra, expected):
 
 
 def test_turns_are_marked_as_the_interviewers():
-    text = ("Interviewer: One?\nI: Two?\nQ: Three?\nFacilitator: Four?\nInterviewer 2: Five?\n"
-            "JB: Six?\nDawn: Answer.\nP1: Answer.\n")
+    text = (
+        "Interviewer: One?\nI: Two?\nQ: Three?\nFacilitator: Four?\nInterviewer 2: Five?\n"
+        "JB: Six?\nDawn: Answer.\nP1: Answer.\n"
+    )
     turns, _ = find_turns(text, interviewer_labels=["JB"])
     assert [(t.speaker, t.is_interviewer) for t in turns] == [
-        ("Interviewer", True), ("I", True), ("Q", True), ("Facilitator", True),
-        ("Interviewer 2", True), ("JB", True), ("Dawn", False), ("P1", False),
+        ("Interviewer", True),
+        ("I", True),
+        ("Q", True),
+        ("Facilitator", True),
+        ("Interviewer 2", True),
+        ("JB", True),
+        ("Dawn", False),
+        ("P1", False),
     ]
 
 
@@ -165,14 +192,14 @@ def test_offsets_give_the_words_trimmed_and_never_the_label(text):
     turns, header_end = find_turns(text)
     assert turns
     for t in turns:
-        words = text[t.start:t.end]
+        words = text[t.start : t.end]
         assert words == words.strip() and words
         assert t.start >= header_end
         assert t.speaker is not None
         # The label sits just before the words, outside them.
-        before = text[:t.start].rstrip()
+        before = text[: t.start].rstrip()
         assert before.endswith(":")
-        assert before[: -1].rstrip().endswith(t.speaker.split()[-1])
+        assert before[:-1].rstrip().endswith(t.speaker.split()[-1])
     starts = [t.start for t in turns]
     assert starts == sorted(starts)
     assert all(a.end < b.start for a, b in zip(turns, turns[1:]))
@@ -202,6 +229,7 @@ def test_paragraph_turns_of_blank_text_is_empty(text):
 @pytest.mark.parametrize("label", ["Interviewer (JB)", "Facilitator [Anna]", "Interviewer 2 (AB)"])
 def test_interviewer_with_initials_is_still_the_interviewer(label):
     from qda.ingest.speakers import is_interviewer_label
+
     assert is_interviewer_label(label)
     assert not is_interviewer_label("Dawn (PO)")
 
@@ -212,11 +240,13 @@ def test_a_lone_label_deep_in_a_text_is_a_field_not_a_speaker():
     header that no coding could land on (real SERDIF transcripts, via Taguette)."""
     from qda.ingest.speakers import find_turns
 
-    text = ("I am putting my username and password to sign in, okay.\n"
-            "The participant reads the home page text and then the task list, slowly, and "
-            "says that events with locations and time windows are what she expected.\n"
-            "So the environmental data and the records, okay, I see those now too.\n"
-            " Location: Cork. Time window from day 1 to 15 days.\n")
+    text = (
+        "I am putting my username and password to sign in, okay.\n"
+        "The participant reads the home page text and then the task list, slowly, and "
+        "says that events with locations and time windows are what she expected.\n"
+        "So the environmental data and the records, okay, I see those now too.\n"
+        " Location: Cork. Time window from day 1 to 15 days.\n"
+    )
     turns, header_end = find_turns(text)
     assert turns == [] and header_end == len(text)
     # a short header before the first and only label still gives its turn

@@ -16,8 +16,18 @@ def test_new_store_has_schema_and_identity(tmp_path):
     store = Store.create(tmp_path / "p.qda")
     conn = sqlite3.connect(tmp_path / "p.qda")
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"documents", "participants", "participant_attributes", "speakers", "segments",
-            "codes", "codings", "history", "settings", "schema_migrations"} <= tables
+    assert {
+        "documents",
+        "participants",
+        "participant_attributes",
+        "speakers",
+        "segments",
+        "codes",
+        "codings",
+        "history",
+        "settings",
+        "schema_migrations",
+    } <= tables
     assert conn.execute("PRAGMA application_id").fetchone()[0] == migrations.APPLICATION_ID
     assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.LATEST
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -42,7 +52,7 @@ def test_transaction_rolls_back_everything_on_error(tmp_path):
     with pytest.raises(RuntimeError):
         with store.transaction():
             store.set_setting("a", 2)
-            with store.transaction():          # nested: joins the outer one
+            with store.transaction():  # nested: joins the outer one
                 store.set_setting("b", 3)
             raise RuntimeError("boom")
     assert store.get_setting("a") == 1
@@ -60,18 +70,63 @@ def test_writes_outside_a_transaction_are_refused(tmp_path):
 def test_coded_segments_and_codes_cannot_be_deleted_under_their_codings(tmp_path):
     store = Store.create(tmp_path / "p.qda")
     with store.transaction():
-        store.insert_document({"id": "d", "name": "d.txt", "path": None, "format": "text",
-                               "sha256": "x", "text": "hello world", "unit": "turn",
-                               "imported_at": "now"})
-        store.insert_segments([{"id": "d#t001", "document_id": "d", "position": 1,
-                                "unit": "turn", "start": 0, "end": 5, "speaker": None,
-                                "participant_id": None, "is_interviewer": 0}])
-        store.upsert_code({"id": "c", "parent_id": None, "name": "C", "description": "",
-                           "include": "", "exclude": "", "color": None, "position": 0})
-        store.insert_codings([{"segment_id": "d#t001", "document_id": "d", "start": 0,
-                               "end": 5, "code_id": "c", "coder": "ann", "source": "human",
-                               "status": "accepted", "confidence": None, "evidence": None,
-                               "codebook_version": None, "created_at": "now"}])
+        store.insert_document(
+            {
+                "id": "d",
+                "name": "d.txt",
+                "path": None,
+                "format": "text",
+                "sha256": "x",
+                "text": "hello world",
+                "unit": "turn",
+                "imported_at": "now",
+            }
+        )
+        store.insert_segments(
+            [
+                {
+                    "id": "d#t001",
+                    "document_id": "d",
+                    "position": 1,
+                    "unit": "turn",
+                    "start": 0,
+                    "end": 5,
+                    "speaker": None,
+                    "participant_id": None,
+                    "is_interviewer": 0,
+                }
+            ]
+        )
+        store.upsert_code(
+            {
+                "id": "c",
+                "parent_id": None,
+                "name": "C",
+                "description": "",
+                "include": "",
+                "exclude": "",
+                "color": None,
+                "position": 0,
+            }
+        )
+        store.insert_codings(
+            [
+                {
+                    "segment_id": "d#t001",
+                    "document_id": "d",
+                    "start": 0,
+                    "end": 5,
+                    "code_id": "c",
+                    "coder": "ann",
+                    "source": "human",
+                    "status": "accepted",
+                    "confidence": None,
+                    "evidence": None,
+                    "codebook_version": None,
+                    "created_at": "now",
+                }
+            ]
+        )
     with pytest.raises(sqlite3.IntegrityError):
         with store.transaction():
             store._write("DELETE FROM segments WHERE id = 'd#t001'")
@@ -85,10 +140,13 @@ def test_coded_segments_and_codes_cannot_be_deleted_under_their_codings(tmp_path
     store.close()
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"this is a text file, not a database" * 10, "not an SQLite database"),
-    (b"", "not an SQLite database"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"this is a text file, not a database" * 10, "not an SQLite database"),
+        (b"", "not an SQLite database"),
+    ],
+)
 def test_open_refuses_files_that_are_not_projects(tmp_path, content, message):
     path = tmp_path / "bad.qda"
     path.write_bytes(content)
@@ -136,8 +194,10 @@ def test_a_project_from_schema_1_opens_and_migrates_keeping_everything(tmp_path)
     shutil.copy(Path(__file__).parent / "fixtures" / "schema1.qda", path)
     before = sqlite3.connect(path)
     assert before.execute("PRAGMA user_version").fetchone()[0] == 1
-    counts = {t: before.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("documents", "segments", "codes", "codings", "history")}
+    counts = {
+        t: before.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("documents", "segments", "codes", "codings", "history")
+    }
     before.close()
     store = Store.open(path)
     try:

@@ -23,24 +23,26 @@ def _imported(tree: ast.AST) -> list[tuple[int, str]]:
         elif isinstance(node, ast.ImportFrom):
             base = "." * node.level + (node.module or "")
             found.append((node.lineno, base))
-            found += [(node.lineno, f"{base.rstrip('.')}.{alias.name}" if base.strip(".") else
-                       base + alias.name) for alias in node.names]
+            found += [
+                (node.lineno, f"{base.rstrip('.')}.{alias.name}" if base.strip(".") else base + alias.name)
+                for alias in node.names
+            ]
     return found
 
 
 def _is_test_module(module: str) -> bool:
     parts = module.lstrip(".").split(".")
     last = parts[-1]
-    local = module.startswith(".") or parts[0] in ("tests", "conftest") or \
-        parts[0].startswith("test_")
+    local = module.startswith(".") or parts[0] in ("tests", "conftest") or parts[0].startswith("test_")
     return local and (last == "conftest" or last.startswith("test_"))
 
 
 def bad_imports(path: Path) -> list[str]:
     """Each import of a test module or conftest in the file at ``path``, as ``file:line``."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    return [f"{path.name}:{line}: imports {module}" for line, module in _imported(tree)
-            if _is_test_module(module)]
+    return [
+        f"{path.name}:{line}: imports {module}" for line, module in _imported(tree) if _is_test_module(module)
+    ]
 
 
 def not_fixtures(path: Path) -> list[str]:
@@ -52,10 +54,13 @@ def not_fixtures(path: Path) -> list[str]:
         if isinstance(node, ast.Import | ast.ImportFrom | ast.Expr):
             continue
         fixture = isinstance(node, ast.FunctionDef) and any(
-            "fixture" in ast.unparse(d) for d in node.decorator_list)
+            "fixture" in ast.unparse(d) for d in node.decorator_list
+        )
         if not fixture:
-            out.append(f"{path.name}:{node.lineno}: {type(node).__name__} "
-                       f"{getattr(node, 'name', ast.unparse(node)[:40])!r}")
+            out.append(
+                f"{path.name}:{node.lineno}: {type(node).__name__} "
+                f"{getattr(node, 'name', ast.unparse(node)[:40])!r}"
+            )
     return out
 
 
@@ -67,8 +72,11 @@ def test_no_test_module_or_helper_imports_a_test_module_or_conftest():
 
 
 def test_helpers_live_in_the_helpers_package():
-    loose = [p.name for p in TESTS.glob("*.py")
-             if not p.name.startswith("test_") and p.name not in ("conftest.py", "__init__.py")]
+    loose = [
+        p.name
+        for p in TESTS.glob("*.py")
+        if not p.name.startswith("test_") and p.name not in ("conftest.py", "__init__.py")
+    ]
     assert not loose, f"helper modules belong in tests/helpers/: {loose}"
     assert (TESTS / "helpers" / "__init__.py").exists()
 
@@ -77,20 +85,24 @@ def test_conftest_holds_only_fixtures():
     assert not_fixtures(TESTS / "conftest.py") == []
 
 
-@pytest.mark.parametrize("source, caught", [
-    ("from tests.conftest import CODEBOOK\n", True),
-    ("from .conftest import ROOT\n", True),
-    ("import conftest\n", True),
-    ("from tests.test_readers import CASES\n", True),
-    ("from tests import test_more_formats as more_formats\n", True),
-    ("from . import test_refi\n", True),
-    ("def f():\n    from .test_refi import G\n", True),
-    ("import tests.test_concurrency\n", True),
-    ("from tests.helpers.readers import CASES\n", False),
-    ("from tests.helpers import paths\n", False),
-    ("from qda.coding import learn\n", False),
-    ("import pytest_timeout\n", False),
-], ids=lambda v: v.strip().replace("\n", " ") if isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    "source, caught",
+    [
+        ("from tests.conftest import CODEBOOK\n", True),
+        ("from .conftest import ROOT\n", True),
+        ("import conftest\n", True),
+        ("from tests.test_readers import CASES\n", True),
+        ("from tests import test_more_formats as more_formats\n", True),
+        ("from . import test_refi\n", True),
+        ("def f():\n    from .test_refi import G\n", True),
+        ("import tests.test_concurrency\n", True),
+        ("from tests.helpers.readers import CASES\n", False),
+        ("from tests.helpers import paths\n", False),
+        ("from qda.coding import learn\n", False),
+        ("import pytest_timeout\n", False),
+    ],
+    ids=lambda v: v.strip().replace("\n", " ") if isinstance(v, str) else None,
+)
 def test_the_import_check_catches_what_it_should(tmp_path, source, caught):
     path = tmp_path / "test_x.py"
     path.write_text(source, encoding="utf-8")
@@ -99,8 +111,11 @@ def test_the_import_check_catches_what_it_should(tmp_path, source, caught):
 
 def test_the_conftest_check_catches_shared_data_and_builders(tmp_path):
     path = tmp_path / "conftest.py"
-    path.write_text('"""Doc."""\nimport pytest\nCODEBOOK = "x"\n\n\ndef build():\n    pass\n\n\n'
-                    "@pytest.fixture\ndef ok():\n    return 1\n", encoding="utf-8")
+    path.write_text(
+        '"""Doc."""\nimport pytest\nCODEBOOK = "x"\n\n\ndef build():\n    pass\n\n\n'
+        "@pytest.fixture\ndef ok():\n    return 1\n",
+        encoding="utf-8",
+    )
     found = not_fixtures(path)
     assert [p.split(": ", 2)[1].split()[0] for p in found] == ["Assign", "FunctionDef"]
     assert "CODEBOOK" in found[0] and "build" in found[1]

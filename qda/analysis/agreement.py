@@ -34,11 +34,24 @@ from qda.analysis.columns import choose_codes, rolled_pairs
 from qda.codebook import Codebook
 from qda.errors import InputError
 
-__all__ = ["AGREEMENT_COLUMNS", "Agreement", "agreement", "cohen_kappa", "krippendorff_alpha",
-           "percent_agreement"]
+__all__ = [
+    "AGREEMENT_COLUMNS",
+    "Agreement",
+    "agreement",
+    "cohen_kappa",
+    "krippendorff_alpha",
+    "percent_agreement",
+]
 
-AGREEMENT_COLUMNS = ["code_id", "code", "units", "percent_agreement", "cohen_kappa",
-                     "krippendorff_alpha", "note"]
+AGREEMENT_COLUMNS = [
+    "code_id",
+    "code",
+    "units",
+    "percent_agreement",
+    "cohen_kappa",
+    "krippendorff_alpha",
+    "note",
+]
 POOLED = "(all codes)"
 
 
@@ -62,17 +75,21 @@ class Agreement:
     def _repr_html_(self) -> str:
         from qda.display import shaded_table
 
-        return shaded_table(self.to_frame(), shade=["cohen_kappa", "krippendorff_alpha"],
-                            caption=self.note, max_rows=60)
+        return shaded_table(
+            self.to_frame(), shade=["cohen_kappa", "krippendorff_alpha"], caption=self.note, max_rows=60
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """``per_code`` with a last row ``(all codes)`` holding the pooled figures."""
-        last = {"code_id": POOLED, "code": "All codes pooled", "units": self.units,
-                "percent_agreement": self.pooled["percent_agreement"],
-                "cohen_kappa": self.pooled["cohen_kappa"],
-                "krippendorff_alpha": self.pooled["krippendorff_alpha"],
-                "note": (f"mean percent agreement over codes "
-                         f"{self.pooled['mean_percent_agreement']:.1f}")}
+        last = {
+            "code_id": POOLED,
+            "code": "All codes pooled",
+            "units": self.units,
+            "percent_agreement": self.pooled["percent_agreement"],
+            "cohen_kappa": self.pooled["cohen_kappa"],
+            "krippendorff_alpha": self.pooled["krippendorff_alpha"],
+            "note": (f"mean percent agreement over codes {self.pooled['mean_percent_agreement']:.1f}"),
+        }
         return pd.concat([self.per_code, pd.DataFrame([last])], ignore_index=True)
 
 
@@ -117,14 +134,21 @@ def krippendorff_alpha(data: np.ndarray) -> float:
         return float("nan")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return float(krippendorff.alpha(reliability_data=data, value_domain=values,
-                                        level_of_measurement="nominal"))
+        return float(
+            krippendorff.alpha(reliability_data=data, value_domain=values, level_of_measurement="nominal")
+        )
 
 
 # ------------------------------------------------------------------------ agreement
-def agreement(codings: pd.DataFrame, coders: Sequence[str], codebook: Codebook, *,
-              units: pd.DataFrame | Mapping[str, Iterable[str]] | None = None,
-              codes: Sequence[str] | None = None, depth: int | None = None) -> Agreement:
+def agreement(
+    codings: pd.DataFrame,
+    coders: Sequence[str],
+    codebook: Codebook,
+    *,
+    units: pd.DataFrame | Mapping[str, Iterable[str]] | None = None,
+    codes: Sequence[str] | None = None,
+    depth: int | None = None,
+) -> Agreement:
     """Agreement between ``coders`` (two or more) per code and pooled.
 
     ``codings``: ``segment_id, code_id, coder`` (the coders' codings; others ignored).
@@ -141,32 +165,36 @@ def agreement(codings: pd.DataFrame, coders: Sequence[str], codebook: Codebook, 
     mine = codings[codings["coder"].isin(coders)]
     reviewed = _reviewed(mine, coders, units)
     segment_ids = _common_units(reviewed, coders)
-    decisions = _decisions(rolled_pairs(mine, codebook, ids, coder=True), reviewed, coders,
-                           segment_ids, ids)
+    decisions = _decisions(rolled_pairs(mine, codebook, ids, coder=True), reviewed, coders, segment_ids, ids)
     two = len(coders) == 2
     per_code = _per_code(decisions, codebook, units=len(segment_ids), two=two)
-    every = (np.concatenate(list(decisions.values()), axis=1) if ids
-             else np.full((len(coders), 0), np.nan))
-    pooled = pd.Series({
-        "mean_percent_agreement": float(per_code["percent_agreement"].mean()),
-        "percent_agreement": percent_agreement(every),
-        "cohen_kappa": cohen_kappa(every[0], every[1]) if two else float("nan"),
-        "krippendorff_alpha": krippendorff_alpha(every),
-    }, name="pooled")
-    note = (f"{len(coders)} coders ({', '.join(coders)}) on {len(segment_ids)} segments at "
-            f"least two of them reviewed; each (segment, code) is a yes/no decision, codes "
-            f"rolled up to their parents; a segment a coder did not review is missing data"
-            + ("" if two else "; Cohen's kappa needs exactly two coders")
-            + ".")
-    return Agreement(per_code=per_code, pooled=pooled, coders=tuple(coders),
-                     units=len(segment_ids), note=note)
+    every = np.concatenate(list(decisions.values()), axis=1) if ids else np.full((len(coders), 0), np.nan)
+    pooled = pd.Series(
+        {
+            "mean_percent_agreement": float(per_code["percent_agreement"].mean()),
+            "percent_agreement": percent_agreement(every),
+            "cohen_kappa": cohen_kappa(every[0], every[1]) if two else float("nan"),
+            "krippendorff_alpha": krippendorff_alpha(every),
+        },
+        name="pooled",
+    )
+    note = (
+        f"{len(coders)} coders ({', '.join(coders)}) on {len(segment_ids)} segments at "
+        f"least two of them reviewed; each (segment, code) is a yes/no decision, codes "
+        f"rolled up to their parents; a segment a coder did not review is missing data"
+        + ("" if two else "; Cohen's kappa needs exactly two coders")
+        + "."
+    )
+    return Agreement(
+        per_code=per_code, pooled=pooled, coders=tuple(coders), units=len(segment_ids), note=note
+    )
 
 
-def _reviewed(codings: pd.DataFrame, coders: list[str],
-              units: pd.DataFrame | Mapping[str, Iterable[str]] | None) -> dict[str, set[str]]:
+def _reviewed(
+    codings: pd.DataFrame, coders: list[str], units: pd.DataFrame | Mapping[str, Iterable[str]] | None
+) -> dict[str, set[str]]:
     """The segments each coder reviewed (see :func:`agreement`'s ``units``)."""
-    coded_segments = {c: set(codings.loc[codings["coder"] == c, "segment_id"].dropna())
-                      for c in coders}
+    coded_segments = {c: set(codings.loc[codings["coder"] == c, "segment_id"].dropna()) for c in coders}
     if units is None:
         everyone: set[str] = set().union(*coded_segments.values())
         reviewed = {c: set(everyone) for c in coders}
@@ -176,8 +204,10 @@ def _reviewed(codings: pd.DataFrame, coders: list[str],
         reviewed = {c: set(units.get(c, ())) | coded_segments[c] for c in coders}
     empty = [c for c in coders if not reviewed[c]]
     if empty:
-        raise InputError(f"coder {empty[0]!r} has no reviewed or coded segments; import their "
-                         "coding (qda code import F --coder NAME) first")
+        raise InputError(
+            f"coder {empty[0]!r} has no reviewed or coded segments; import their "
+            "coding (qda code import F --coder NAME) first"
+        )
     return reviewed
 
 
@@ -189,13 +219,20 @@ def _common_units(reviewed: dict[str, set[str]], coders: list[str]) -> list[str]
             seen[s] = seen.get(s, 0) + 1
     segment_ids = sorted(s for s, n in seen.items() if n >= 2)
     if not segment_ids:
-        raise InputError(f"coders {', '.join(coders)} reviewed no segment in common; "
-                         "agreement is measured on segments each of them coded")
+        raise InputError(
+            f"coders {', '.join(coders)} reviewed no segment in common; "
+            "agreement is measured on segments each of them coded"
+        )
     return segment_ids
 
 
-def _decisions(pairs: pd.DataFrame, reviewed: dict[str, set[str]], coders: list[str],
-               segment_ids: list[str], ids: list[str]) -> dict[str, np.ndarray]:
+def _decisions(
+    pairs: pd.DataFrame,
+    reviewed: dict[str, set[str]],
+    coders: list[str],
+    segment_ids: list[str],
+    ids: list[str],
+) -> dict[str, np.ndarray]:
     """Per code, coders x units: 1 where the coder applied it, 0 where they reviewed the
     unit without it, NaN where they did not review the unit."""
     col = {s: i for i, s in enumerate(segment_ids)}
@@ -212,8 +249,7 @@ def _decisions(pairs: pd.DataFrame, reviewed: dict[str, set[str]], coders: list[
     return decisions
 
 
-def _per_code(decisions: dict[str, np.ndarray], codebook: Codebook, *, units: int,
-              two: bool) -> pd.DataFrame:
+def _per_code(decisions: dict[str, np.ndarray], codebook: Codebook, *, units: int, two: bool) -> pd.DataFrame:
     """One row of :data:`AGREEMENT_COLUMNS` per code."""
     rows = []
     for cid, data in decisions.items():
@@ -222,9 +258,15 @@ def _per_code(decisions: dict[str, np.ndarray], codebook: Codebook, *, units: in
             note = "no coder applied this code: kappa and alpha undefined"
         elif np.nanmin(data) == 1:
             note = "every coder applied it to every segment: kappa and alpha undefined"
-        rows.append({"code_id": cid, "code": codebook.get(cid).name, "units": units,
-                     "percent_agreement": percent_agreement(data),
-                     "cohen_kappa": cohen_kappa(data[0], data[1]) if two else float("nan"),
-                     "krippendorff_alpha": krippendorff_alpha(data), "note": note})
+        rows.append(
+            {
+                "code_id": cid,
+                "code": codebook.get(cid).name,
+                "units": units,
+                "percent_agreement": percent_agreement(data),
+                "cohen_kappa": cohen_kappa(data[0], data[1]) if two else float("nan"),
+                "krippendorff_alpha": krippendorff_alpha(data),
+                "note": note,
+            }
+        )
     return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
-

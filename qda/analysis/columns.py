@@ -18,8 +18,9 @@ from qda.errors import InputError
 __all__ = ["choose_codes", "live_segments", "rolled_pairs"]
 
 
-def choose_codes(codebook: Codebook, *, depth: int | None = None,
-                 codes: Sequence[str] | None = None) -> list[str]:
+def choose_codes(
+    codebook: Codebook, *, depth: int | None = None, codes: Sequence[str] | None = None
+) -> list[str]:
     """The code ids to show, in codebook order (or the order given in ``codes``).
 
     ``codes`` wins over ``depth``. ``depth=N`` keeps every code at depth 1..N, so a
@@ -34,8 +35,7 @@ def choose_codes(codebook: Codebook, *, depth: int | None = None,
     if depth is None:
         return codebook.ids
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
-        raise InputError(f"depth must be a whole number from 1 (themes) up, or all; "
-                         f"not {depth!r}")
+        raise InputError(f"depth must be a whole number from 1 (themes) up, or all; not {depth!r}")
     return [c for c in codebook.ids if codebook.depth(c) <= depth]
 
 
@@ -46,8 +46,9 @@ def live_segments(segments: pd.DataFrame) -> pd.DataFrame:
     return segments[~segments["is_interviewer"].astype(bool)]
 
 
-def rolled_pairs(codings: pd.DataFrame, codebook: Codebook, columns: Sequence[str],
-                 *, coder: bool = False) -> pd.DataFrame:
+def rolled_pairs(
+    codings: pd.DataFrame, codebook: Codebook, columns: Sequence[str], *, coder: bool = False
+) -> pd.DataFrame:
     """Distinct ``(segment_id, code_id)`` pairs (with ``coder`` when asked) where
     ``code_id`` is one of ``columns`` and the segment is coded at it or below it."""
     keep = ["segment_id", "code_id"] + (["coder"] if coder else [])

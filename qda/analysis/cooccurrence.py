@@ -38,9 +38,12 @@ class Cooccurrence:
     def _repr_html_(self) -> str:
         from qda.display import shaded_table
 
-        return shaded_table(self.to_frame(), shade=list(self.counts.columns),
-                            caption="Segments coded at both codes (diagonal: at the code)",
-                            max_rows=60)
+        return shaded_table(
+            self.to_frame(),
+            shade=list(self.counts.columns),
+            caption="Segments coded at both codes (diagonal: at the code)",
+            max_rows=60,
+        )
 
     def to_frame(self, *, value: str = "counts") -> pd.DataFrame:
         """``counts`` or ``c_coefficient`` with a leading ``code_id, code`` column pair."""
@@ -56,21 +59,33 @@ class Cooccurrence:
         ids = list(self.counts.index)
         rows = []
         for i, a in enumerate(ids):
-            for b in ids[i + 1:]:
+            for b in ids[i + 1 :]:
                 n_ab = int(self.counts.at[a, b])
                 if n_ab:
-                    rows.append({"code_a": a, "code_b": b, "n_a": int(self.counts.at[a, a]),
-                                 "n_b": int(self.counts.at[b, b]), "n_ab": n_ab,
-                                 "c_coefficient": float(self.c_coefficient.at[a, b])})
-        out = pd.DataFrame(rows, columns=["code_a", "code_b", "n_a", "n_b", "n_ab",
-                                          "c_coefficient"])
-        return out.sort_values(["n_ab", "c_coefficient"], ascending=False,
-                               kind="stable").reset_index(drop=True)
+                    rows.append(
+                        {
+                            "code_a": a,
+                            "code_b": b,
+                            "n_a": int(self.counts.at[a, a]),
+                            "n_b": int(self.counts.at[b, b]),
+                            "n_ab": n_ab,
+                            "c_coefficient": float(self.c_coefficient.at[a, b]),
+                        }
+                    )
+        out = pd.DataFrame(rows, columns=["code_a", "code_b", "n_a", "n_b", "n_ab", "c_coefficient"])
+        return out.sort_values(["n_ab", "c_coefficient"], ascending=False, kind="stable").reset_index(
+            drop=True
+        )
 
 
-def cooccurrence(codings: pd.DataFrame, codebook: Codebook, *, depth: int | None = 1,
-                 codes: Sequence[str] | None = None,
-                 segments: pd.DataFrame | None = None) -> Cooccurrence:
+def cooccurrence(
+    codings: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    depth: int | None = 1,
+    codes: Sequence[str] | None = None,
+    segments: pd.DataFrame | None = None,
+) -> Cooccurrence:
     """Code-by-code co-occurrence within segments (see :class:`Cooccurrence`).
 
     ``codings``: ``segment_id, code_id`` (already chosen); ``depth``/``codes`` choose
@@ -81,11 +96,14 @@ def cooccurrence(codings: pd.DataFrame, codebook: Codebook, *, depth: int | None
     pairs = rolled_pairs(codings, codebook, ids)
     if segments is not None:
         pairs = pairs[pairs["segment_id"].isin(live_segments(segments)["segment_id"])]
-    incidence = (pairs.assign(v=1).pivot_table(index="segment_id", columns="code_id",
-                                               values="v", aggfunc="max")
-                 .reindex(columns=ids).fillna(0).astype("int64"))
-    matrix = incidence.T.dot(incidence) if len(incidence) else pd.DataFrame(
-        0, index=ids, columns=ids)
+    incidence = (
+        pairs.assign(v=1)
+        .pivot_table(index="segment_id", columns="code_id", values="v", aggfunc="max")
+        .reindex(columns=ids)
+        .fillna(0)
+        .astype("int64")
+    )
+    matrix = incidence.T.dot(incidence) if len(incidence) else pd.DataFrame(0, index=ids, columns=ids)
     counts = matrix.reindex(index=ids, columns=ids).fillna(0).astype("int64")
     counts.index.name = None
     counts.columns.name = None
@@ -95,5 +113,6 @@ def cooccurrence(codings: pd.DataFrame, codebook: Codebook, *, depth: int | None
     with np.errstate(invalid="ignore", divide="ignore"):
         c = np.where(union > 0, both / np.where(union > 0, union, 1), np.nan)
     coefficient = pd.DataFrame(c, index=ids, columns=ids)
-    return Cooccurrence(counts=counts, c_coefficient=coefficient,
-                        names={cid: codebook.get(cid).name for cid in ids})
+    return Cooccurrence(
+        counts=counts, c_coefficient=coefficient, names={cid: codebook.get(cid).name for cid in ids}
+    )

@@ -26,12 +26,16 @@ NONE_GROUP = "(none)"
 TOTAL = "Total"
 
 _NOTES = {
-    "segments": ("Segments counted: a segment coded at several codes below a theme counts "
-                 "once for the theme; the base is the group's segments (interviewer turns "
-                 "left out)."),
-    "participants": ("Participants counted once per code: a participant with several coded "
-                     "segments counts 1; the base is the group's participants who have any "
-                     "segment (interviewer turns left out)."),
+    "segments": (
+        "Segments counted: a segment coded at several codes below a theme counts "
+        "once for the theme; the base is the group's segments (interviewer turns "
+        "left out)."
+    ),
+    "participants": (
+        "Participants counted once per code: a participant with several coded "
+        "segments counts 1; the base is the group's participants who have any "
+        "segment (interviewer turns left out)."
+    ),
 }
 
 
@@ -69,8 +73,9 @@ class Crosstab:
         from qda.display import shaded_table
 
         table = self.column_percent.reset_index(drop=True)
-        return shaded_table(table, shade=self.groups, digits=0,
-                            caption=f"column % of each {self.attribute}. {self.note}")
+        return shaded_table(
+            table, shade=self.groups, digits=0, caption=f"column % of each {self.attribute}. {self.note}"
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One flat table for a sheet or CSV: ``code_id, code``, then ``n | <value>`` for
@@ -78,8 +83,11 @@ class Crosstab:
         The last row, ``code_id`` ``(base)``, holds the base in the ``n`` columns."""
         columns = list(self.base.index)
         parts = [self.counts[["code"]]]
-        for label, frame in (("n", self.counts), ("row %", self.row_percent),
-                             ("column %", self.column_percent)):
+        for label, frame in (
+            ("n", self.counts),
+            ("row %", self.row_percent),
+            ("column %", self.column_percent),
+        ):
             parts.append(frame[columns].rename(columns=lambda c, lb=label: f"{lb} | {c}"))
         flat = pd.concat(parts, axis=1)
         base = {"code": f"Base: {self.unit} in the group"}
@@ -97,9 +105,17 @@ def group_value(value: object) -> str:
     return text or NONE_GROUP
 
 
-def crosstab(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook,
-             participants: pd.DataFrame, attribute: str, *, unit: str = "segments",
-             depth: int | None = 1, codes: Sequence[str] | None = None) -> Crosstab:
+def crosstab(
+    segments: pd.DataFrame,
+    codings: pd.DataFrame,
+    codebook: Codebook,
+    participants: pd.DataFrame,
+    attribute: str,
+    *,
+    unit: str = "segments",
+    depth: int | None = 1,
+    codes: Sequence[str] | None = None,
+) -> Crosstab:
     """Codes by the values of a participant ``attribute`` (see :class:`Crosstab`).
 
     ``segments``: ``segment_id, participant_id, is_interviewer`` (the store's table);
@@ -112,8 +128,10 @@ def crosstab(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook,
         raise InputError(f"unknown crosstab unit {unit!r}; use segments or participants")
     names = [c for c in participants.columns if c not in ("participant_id", "label", "auto")]
     if attribute not in names:
-        raise InputError(f"no participant attribute {attribute!r}; the project has "
-                         f"{', '.join(names) or 'none (load a participants sheet)'}")
+        raise InputError(
+            f"no participant attribute {attribute!r}; the project has "
+            f"{', '.join(names) or 'none (load a participants sheet)'}"
+        )
     rows = choose_codes(codebook, depth=depth, codes=codes)
     groups_of = participants.set_index("participant_id")[attribute]
     groups_of = groups_of.map(group_value)
@@ -127,8 +145,14 @@ def crosstab(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook,
 
     pairs = rolled_pairs(codings, codebook, rows).merge(segs, on="segment_id")
     item = "segment_id" if unit == "segments" else "participant_id"
-    counts = (pairs.groupby(["code_id", "group"])[item].nunique().unstack("group")
-              .reindex(index=rows, columns=values).fillna(0).astype("int64"))
+    counts = (
+        pairs.groupby(["code_id", "group"])[item]
+        .nunique()
+        .unstack("group")
+        .reindex(index=rows, columns=values)
+        .fillna(0)
+        .astype("int64")
+    )
     counts[TOTAL] = pairs.groupby("code_id")[item].nunique().reindex(rows).fillna(0)
     counts = counts.astype("int64")
     base = segs.groupby("group")[item].nunique().reindex(values).fillna(0).astype("int64")
@@ -145,5 +169,12 @@ def crosstab(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook,
         frame.columns.name = None
         out.append(frame)
     note = f"Codes by {attribute}. " + _NOTES[unit]
-    return Crosstab(attribute=attribute, unit=unit, counts=out[0], row_percent=out[1],
-                    column_percent=out[2], base=base, note=note)
+    return Crosstab(
+        attribute=attribute,
+        unit=unit,
+        counts=out[0],
+        row_percent=out[1],
+        column_percent=out[2],
+        base=base,
+        note=note,
+    )

@@ -31,11 +31,19 @@ def coded_segments(codings: pd.DataFrame, codebook: Codebook, *, rollup: bool = 
     return pairs.drop_duplicates().reset_index(drop=True)
 
 
-def code_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, *,
-                participants: pd.DataFrame | None = None, rows: str = "participant",
-                value: str = "count", codes: Sequence[str] | None = None,
-                texts: Mapping[str, str] | None = None, depth: int | None = None,
-                totals: bool = False) -> pd.DataFrame:
+def code_matrix(
+    segments: pd.DataFrame,
+    codings: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    participants: pd.DataFrame | None = None,
+    rows: str = "participant",
+    value: str = "count",
+    codes: Sequence[str] | None = None,
+    texts: Mapping[str, str] | None = None,
+    depth: int | None = None,
+    totals: bool = False,
+) -> pd.DataFrame:
     """Cross-reference ``rows`` against codes.
 
     ``segments``: the segment table (``segment_id, document_id, participant_id,
@@ -68,13 +76,16 @@ def code_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codeboo
     segs["_words"] = _segment_words(segs, texts) if value == "words" else 0
 
     pairs = rolled_pairs(codings, codebook, columns).merge(
-        segs[["segment_id", key, "_words"]], on="segment_id")
+        segs[["segment_id", key, "_words"]], on="segment_id"
+    )
     measure = "_words" if value == "words" else "segment_id"
     aggfunc = "sum" if value == "words" else "count"
     table = pairs.pivot_table(index=key, columns="code_id", values=measure, aggfunc=aggfunc)
 
-    index = _row_order(segs[key], attrs["participant_id"].tolist()
-                       if rows == "participant" and participants is not None else None)
+    index = _row_order(
+        segs[key],
+        attrs["participant_id"].tolist() if rows == "participant" and participants is not None else None,
+    )
     table = table.reindex(index=index, columns=columns).fillna(0).astype("int64")
     row_segments = segs.groupby(key)["segment_id"].count().reindex(index).fillna(0)
     if value == "presence":
@@ -82,8 +93,7 @@ def code_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codeboo
     elif value == "share":
         table = table.div(row_segments.where(row_segments > 0), axis=0).fillna(0.0).round(4)
     if totals:
-        table = _with_totals(table, pairs, segs, key=key, value=value,
-                             row_segments=row_segments)
+        table = _with_totals(table, pairs, segs, key=key, value=value, row_segments=row_segments)
     table.columns.name = None
     if rows == "participant" and participants is not None:
         info = attrs.set_index("participant_id").drop(columns=["auto"], errors="ignore")
@@ -92,8 +102,7 @@ def code_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codeboo
     return table.reset_index()
 
 
-def _keyed_segments(segs: pd.DataFrame, attrs: pd.DataFrame,
-                    rows: str) -> tuple[pd.DataFrame, str]:
+def _keyed_segments(segs: pd.DataFrame, attrs: pd.DataFrame, rows: str) -> tuple[pd.DataFrame, str]:
     """The segments with the column that names their matrix row, and that column's name
     (an attribute's missing value is the group ``(none)``)."""
     if rows == "participant":
@@ -103,8 +112,10 @@ def _keyed_segments(segs: pd.DataFrame, attrs: pd.DataFrame,
     else:
         if rows not in attrs.columns or rows in ("participant_id", "label", "auto"):
             names = [c for c in attrs.columns if c not in ("participant_id", "label", "auto")]
-            raise InputError(f"cannot make rows of {rows!r}; use participant, document or an "
-                             f"attribute ({', '.join(names) or 'none in this project'})")
+            raise InputError(
+                f"cannot make rows of {rows!r}; use participant, document or an "
+                f"attribute ({', '.join(names) or 'none in this project'})"
+            )
         segs = segs.merge(attrs[["participant_id", rows]], on="participant_id", how="left")
         key = rows
         segs[key] = segs[key].fillna("(none)").replace("", "(none)")
@@ -127,10 +138,17 @@ def _segment_words(segs: pd.DataFrame, texts: Mapping[str, str] | None) -> list[
     return [len(q.split()) for q in quotes(texts, segs["document_id"], segs["start"], segs["end"])]
 
 
-def _with_totals(table: pd.DataFrame, pairs: pd.DataFrame, segs: pd.DataFrame, *, key: str,
-                 value: str, row_segments: pd.Series) -> pd.DataFrame:
+def _with_totals(
+    table: pd.DataFrame,
+    pairs: pd.DataFrame,
+    segs: pd.DataFrame,
+    *,
+    key: str,
+    value: str,
+    row_segments: pd.Series,
+) -> pd.DataFrame:
     """``table`` with the ``Total`` column and row described in :func:`code_matrix`."""
-    distinct = pairs.drop_duplicates("segment_id")         # coded at any column, once
+    distinct = pairs.drop_duplicates("segment_id")  # coded at any column, once
     if value == "presence":
         row_total = table.sum(axis=1)
         col_total = table.sum(axis=0)

@@ -16,8 +16,13 @@ __all__ = ["QUOTE_COLUMNS", "coded_quotes"]
 QUOTE_COLUMNS = ["code", "segment_id", "document", "participant", "attribution", "text"]
 
 
-def coded_quotes(codings: pd.DataFrame, segments: pd.DataFrame, texts: Mapping[str, str],
-                 codebook: Codebook, attributions: Mapping[str, str]) -> pd.DataFrame:
+def coded_quotes(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    texts: Mapping[str, str],
+    codebook: Codebook,
+    attributions: Mapping[str, str],
+) -> pd.DataFrame:
     """Quotes for a quote bank: ``code, segment_id, document, participant, attribution,
     text``, codes in codebook order, then by document id and position.
 
@@ -26,15 +31,24 @@ def coded_quotes(codings: pd.DataFrame, segments: pd.DataFrame, texts: Mapping[s
     start, end, is_interviewer``; interviewer turns are never quoted); ``texts``:
     document id -> stored text; ``attributions``: participant id -> label."""
     pairs = coded_segments(codings, codebook, rollup=False)
-    segs = segments.loc[~segments["is_interviewer"],
-                        ["segment_id", "document_id", "participant_id", "start", "end"]]
+    segs = segments.loc[
+        ~segments["is_interviewer"], ["segment_id", "document_id", "participant_id", "start", "end"]
+    ]
     df = pairs.merge(segs, on="segment_id")
     order = {cid: i for i, cid in enumerate(codebook.ids)}
-    df = (df.assign(_o=df["code_id"].map(order))
-          .sort_values(["_o", "document_id", "start"]).reset_index(drop=True))
-    return pd.DataFrame({
-        "code": df["code_id"], "segment_id": df["segment_id"],
-        "document": df["document_id"], "participant": df["participant_id"],
-        "attribution": df["participant_id"].map(attributions),
-        "text": quotes(texts, df["document_id"], df["start"], df["end"]),
-    }, columns=QUOTE_COLUMNS)
+    df = (
+        df.assign(_o=df["code_id"].map(order))
+        .sort_values(["_o", "document_id", "start"])
+        .reset_index(drop=True)
+    )
+    return pd.DataFrame(
+        {
+            "code": df["code_id"],
+            "segment_id": df["segment_id"],
+            "document": df["document_id"],
+            "participant": df["participant_id"],
+            "attribution": df["participant_id"].map(attributions),
+            "text": quotes(texts, df["document_id"], df["start"], df["end"]),
+        },
+        columns=QUOTE_COLUMNS,
+    )

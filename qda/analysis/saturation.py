@@ -17,13 +17,26 @@ from qda.errors import InputError
 
 __all__ = ["SATURATION_COLUMNS", "saturation"]
 
-SATURATION_COLUMNS = ["position", "document", "segments", "codes", "new_codes",
-                      "new_code_ids", "cumulative_codes"]
+SATURATION_COLUMNS = [
+    "position",
+    "document",
+    "segments",
+    "codes",
+    "new_codes",
+    "new_code_ids",
+    "cumulative_codes",
+]
 
 
-def saturation(codings: pd.DataFrame, segments: pd.DataFrame, codebook: Codebook, *,
-               documents: Sequence[str] | None = None, depth: int | None = None,
-               codes: Sequence[str] | None = None) -> pd.DataFrame:
+def saturation(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    documents: Sequence[str] | None = None,
+    depth: int | None = None,
+    codes: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """One row per document, in ``documents`` order (default: the order of the
     segment table, i.e. import order): ``position`` (1, 2, ...), ``document``,
     ``segments`` (non-interviewer segments), ``codes`` (distinct codes seen in it),
@@ -41,10 +54,8 @@ def saturation(codings: pd.DataFrame, segments: pd.DataFrame, codebook: Codebook
         order = list(dict.fromkeys(documents))
         unknown = [d for d in order if d not in set(present)]
         if unknown:
-            raise InputError(f"unknown document {unknown[0]!r}; see `qda segments` for the "
-                             "document ids")
-    pairs = rolled_pairs(codings, codebook, ids).merge(
-        segs[["segment_id", "document_id"]], on="segment_id")
+            raise InputError(f"unknown document {unknown[0]!r}; see `qda segments` for the document ids")
+    pairs = rolled_pairs(codings, codebook, ids).merge(segs[["segment_id", "document_id"]], on="segment_id")
     by_doc = pairs.groupby("document_id")["code_id"].agg(set).to_dict()
     n_segments = segs.groupby("document_id")["segment_id"].count().to_dict()
     rank = {cid: i for i, cid in enumerate(ids)}
@@ -54,8 +65,15 @@ def saturation(codings: pd.DataFrame, segments: pd.DataFrame, codebook: Codebook
         here = by_doc.get(doc, set())
         new = sorted(here - seen, key=rank.__getitem__)
         seen |= here
-        rows.append({"position": position, "document": doc,
-                     "segments": int(n_segments.get(doc, 0)), "codes": len(here),
-                     "new_codes": len(new), "new_code_ids": "; ".join(new),
-                     "cumulative_codes": len(seen)})
+        rows.append(
+            {
+                "position": position,
+                "document": doc,
+                "segments": int(n_segments.get(doc, 0)),
+                "codes": len(here),
+                "new_codes": len(new),
+                "new_code_ids": "; ".join(new),
+                "cumulative_codes": len(seen),
+            }
+        )
     return pd.DataFrame(rows, columns=SATURATION_COLUMNS)

@@ -20,13 +20,17 @@ __all__ = ["CodingSelection", "select_codings"]
 @dataclass(frozen=True)
 class CodingSelection:
     codings: pd.DataFrame
-    basis: str          # 'human' | 'suggestions' | 'filtered'
-    description: str    # one line for About sheets, chart titles, quote-bank headers
+    basis: str  # 'human' | 'suggestions' | 'filtered'
+    description: str  # one line for About sheets, chart titles, quote-bank headers
 
 
-def select_codings(codings: pd.DataFrame, *, coders: Iterable[str] | None = None,
-                   sources: Iterable[str] | None = None,
-                   statuses: Iterable[str] | None = None) -> CodingSelection:
+def select_codings(
+    codings: pd.DataFrame,
+    *,
+    coders: Iterable[str] | None = None,
+    sources: Iterable[str] | None = None,
+    statuses: Iterable[str] | None = None,
+) -> CodingSelection:
     """Pick the codings to analyse (the default rule above, or explicit filters)."""
     live = codings[codings["status"] != "rejected"]
     if coders is not None or sources is not None or statuses is not None:
@@ -43,14 +47,15 @@ def select_codings(codings: pd.DataFrame, *, coders: Iterable[str] | None = None
     if not human.empty:
         coders_used = sorted(human["coder"].unique())
         return CodingSelection(
-            human, "human",
+            human,
+            "human",
             f"Human and accepted codings ({len(human)} codings by {', '.join(coders_used)})",
         )
     suggested = live[live["status"] == "suggested"]
     sources_used = sorted(suggested["source"].unique())
     what = " and ".join(sources_used) if sources_used else "none yet"
     return CodingSelection(
-        suggested, "suggestions",
-        f"Automatic suggestions, not yet reviewed by a person ({len(suggested)} codings; "
-        f"source: {what})",
+        suggested,
+        "suggestions",
+        f"Automatic suggestions, not yet reviewed by a person ({len(suggested)} codings; source: {what})",
     )

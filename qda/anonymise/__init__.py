@@ -14,5 +14,16 @@ from qda.anonymise.find import find_candidates
 from qda.anonymise.key import KINDS, Key, KeyEntry, Match, read_key
 from qda.anonymise.rewrite import OffsetMap, Rewrite, rewrite
 
-__all__ = ["KINDS", "Key", "KeyEntry", "Match", "OffsetMap", "Rewrite", "find_candidates",
-           "read_key", "rewrite", "scan_file", "scan_texts"]
+__all__ = [
+    "KINDS",
+    "Key",
+    "KeyEntry",
+    "Match",
+    "OffsetMap",
+    "Rewrite",
+    "find_candidates",
+    "read_key",
+    "rewrite",
+    "scan_file",
+    "scan_texts",
+]

@@ -42,10 +42,12 @@ def scan_texts(items: Iterable[tuple[str, str, str, str]], key: Key) -> pd.DataF
             continue
         for m in key.matches(text):
             lo, hi = max(0, m.start - 30), min(len(text), m.end + 30)
-            context = " ".join((text[lo:m.start] + "[" + text[m.start:m.end] + "]"
-                                + text[m.end:hi]).split())
-            rows.append((source, place, column, m.entry.original, m.entry.kind,
-                         text[m.start:m.end], context))
+            context = " ".join(
+                (text[lo : m.start] + "[" + text[m.start : m.end] + "]" + text[m.end : hi]).split()
+            )
+            rows.append(
+                (source, place, column, m.entry.original, m.entry.kind, text[m.start : m.end], context)
+            )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -65,8 +67,7 @@ def file_texts(path: Path) -> list[tuple[str, str]]:
     except InputError:
         raise
     except Exception as exc:  # a damaged file: say so rather than pass it as clean
-        raise InputError(f"{path}: cannot be read to check it ({type(exc).__name__}: {exc})"
-                         ) from exc
+        raise InputError(f"{path}: cannot be read to check it ({type(exc).__name__}: {exc})") from exc
 
 
 def _texts(name: str, suffix: str, data: bytes) -> list[tuple[str, str]]:
@@ -76,18 +77,22 @@ def _texts(name: str, suffix: str, data: bytes) -> list[tuple[str, str]]:
         # Cells by coordinate; the rest of the package (properties, comments) as members.
         return _xlsx(data) + _zip(data, skip=("xl/worksheets/", "xl/sharedStrings"))
     if suffix == ".docx":
-        return _docx(data) + _zip(data, skip=("word/document.xml", "word/header",
-                                              "word/footer", "docProps/core.xml"))
+        return _docx(data) + _zip(
+            data, skip=("word/document.xml", "word/header", "word/footer", "docProps/core.xml")
+        )
     if suffix in (".qdpx", ".zip"):
         return _zip(data)
     if suffix in (".qde", ".qdc", ".xml", ".svg"):
         return [("xml", _xml_text(data))]
-    raise InputError(f"{name}: cannot check {suffix or 'files without an extension'} files; "
-                     "give .xlsx, .csv, .md, .docx, .qdpx, .qdc or a text file")
+    raise InputError(
+        f"{name}: cannot check {suffix or 'files without an extension'} files; "
+        "give .xlsx, .csv, .md, .docx, .qdpx, .qdc or a text file"
+    )
 
 
 def _xlsx(data: bytes) -> list[tuple[str, str]]:
     from openpyxl import load_workbook
+
     wb = load_workbook(io.BytesIO(data), read_only=False, data_only=False)
     out = []
     for ws in wb.worksheets:
@@ -97,13 +102,13 @@ def _xlsx(data: bytes) -> list[tuple[str, str]]:
                 if cell.value is not None:
                     out.append((f"sheet {ws.title!r} cell {cell.coordinate}", str(cell.value)))
                 if cell.comment is not None:
-                    out.append((f"sheet {ws.title!r} comment {cell.coordinate}",
-                                cell.comment.text))
+                    out.append((f"sheet {ws.title!r} comment {cell.coordinate}", cell.comment.text))
     return out
 
 
 def _docx(data: bytes) -> list[tuple[str, str]]:
     import docx
+
     doc = docx.Document(io.BytesIO(data))
     out = [(f"paragraph {i}", p.text) for i, p in enumerate(doc.paragraphs, 1)]
     for t, table in enumerate(doc.tables, 1):
@@ -114,8 +119,10 @@ def _docx(data: bytes) -> list[tuple[str, str]]:
         for part, what in ((section.header, "header"), (section.footer, "footer")):
             out += [(f"section {s} {what}", p.text) for p in part.paragraphs]
     props = doc.core_properties
-    out += [(f"property {n}", str(getattr(props, n) or "")) for n in
-            ("author", "title", "subject", "keywords", "comments", "last_modified_by")]
+    out += [
+        (f"property {n}", str(getattr(props, n) or ""))
+        for n in ("author", "title", "subject", "keywords", "comments", "last_modified_by")
+    ]
     return out
 
 
@@ -150,4 +157,5 @@ def _xml_text(data: bytes) -> str:
 
 def _pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
+
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)

@@ -55,7 +55,7 @@ class KeyEntry:
     kind: str = "other"
     case_sensitive: bool = False
     whole_word: bool = True
-    row: int = 0                      # the row in the key file (1 = header), 0 if built in code
+    row: int = 0  # the row in the key file (1 = header), 0 if built in code
 
     def regex(self) -> str:
         body = re.escape(self.original)
@@ -81,8 +81,8 @@ class Key:
     """A checked key: apply it with :func:`qda.anonymise.rewrite` or :meth:`apply`."""
 
     entries: tuple[KeyEntry, ...]
-    source: str = ""                  # the file it came from, for messages
-    sha256: str = ""                  # of the file's bytes (recorded instead of the originals)
+    source: str = ""  # the file it came from, for messages
+    sha256: str = ""  # of the file's bytes (recorded instead of the originals)
 
     @cached_property
     def _index(self) -> tuple[dict[str, list[KeyEntry]], re.Pattern | None, list[KeyEntry]]:
@@ -117,10 +117,10 @@ class Key:
             for w in _WORD.finditer(text):
                 for e in by_word.get(w.group().lower(), ()):
                     end = w.start() + len(e.original)
-                    piece = text[w.start():end]
-                    if (piece == e.original if e.case_sensitive
-                            else piece.lower() == e.original.lower()) \
-                            and not (end < len(text) and _is_word(text[end])):
+                    piece = text[w.start() : end]
+                    if (
+                        piece == e.original if e.case_sensitive else piece.lower() == e.original.lower()
+                    ) and not (end < len(text) and _is_word(text[end])):
                         found.append(Match(w.start(), end, e))
                         break
         if pattern is not None:
@@ -139,7 +139,7 @@ class Key:
             return text
         parts, at = [], 0
         for m in self.matches(text):
-            parts += [text[at:m.start], m.entry.replacement]
+            parts += [text[at : m.start], m.entry.replacement]
             at = m.end
         return "".join(parts) + text[at:] if parts else text
 
@@ -159,8 +159,10 @@ def _flag(value: str, *, default: bool, where: str, column: str) -> bool:
         return True
     if v in _FALSE:
         return False
-    raise InputError(f"{where}: {column} is {value!r}; write true or false (or leave it empty "
-                     f"for the default, {str(default).lower()})")
+    raise InputError(
+        f"{where}: {column} is {value!r}; write true or false (or leave it empty "
+        f"for the default, {str(default).lower()})"
+    )
 
 
 def read_key(path: str | Path) -> Key:
@@ -177,8 +179,10 @@ def read_key(path: str | Path) -> Key:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("original", "replacement", "kind") if c not in header]
     if missing:
-        raise InputError(f"{path}: the key needs the columns original, replacement, kind "
-                         f"(optional: case_sensitive, whole_word); missing: {', '.join(missing)}")
+        raise InputError(
+            f"{path}: the key needs the columns original, replacement, kind "
+            f"(optional: case_sensitive, whole_word); missing: {', '.join(missing)}"
+        )
     reader.fieldnames = header
     entries: list[KeyEntry] = []
     for row_no, row in enumerate(reader, start=2):
@@ -188,23 +192,29 @@ def read_key(path: str | Path) -> Key:
         where = f"{path}: row {row_no}"
         original, replacement = cells.get("original", ""), cells.get("replacement", "")
         if not original:
-            raise InputError(f"{where}: the original is empty; write the word to replace or "
-                             "delete the row")
+            raise InputError(f"{where}: the original is empty; write the word to replace or delete the row")
         if "\n" in original or "\r" in original:
-            raise InputError(f"{where}: the original spans several lines; a key term is a word "
-                             "or phrase on one line")
+            raise InputError(
+                f"{where}: the original spans several lines; a key term is a word or phrase on one line"
+            )
         if not replacement:
-            raise InputError(f"{where}: {original!r} has no replacement; write one "
-                             "(e.g. [name] or a pseudonym) or delete the row")
+            raise InputError(
+                f"{where}: {original!r} has no replacement; write one "
+                "(e.g. [name] or a pseudonym) or delete the row"
+            )
         kind = cells.get("kind", "").lower() or "other"
         if kind not in KINDS:
             raise InputError(f"{where}: kind {cells['kind']!r} is not one of {', '.join(KINDS)}")
-        entries.append(KeyEntry(
-            original, replacement, kind,
-            _flag(cells.get("case_sensitive", ""), default=False, where=where,
-                  column="case_sensitive"),
-            _flag(cells.get("whole_word", ""), default=True, where=where, column="whole_word"),
-            row_no))
+        entries.append(
+            KeyEntry(
+                original,
+                replacement,
+                kind,
+                _flag(cells.get("case_sensitive", ""), default=False, where=where, column="case_sensitive"),
+                _flag(cells.get("whole_word", ""), default=True, where=where, column="whole_word"),
+                row_no,
+            )
+        )
     if not entries:
         raise InputError(f"{path}: the key has no rows; add one row per word to replace")
     check_entries(entries, source=str(path))
@@ -218,8 +228,10 @@ def check_entries(entries: list[KeyEntry], *, source: str) -> None:
         fold = e.original.casefold()
         prior = seen.get(fold)
         if prior is not None and (prior.same_original(e.original) or e.same_original(prior.original)):
-            raise InputError(f"{source}: row {e.row}: {e.original!r} is already in the key "
-                             f"(row {prior.row}); keep one row per original")
+            raise InputError(
+                f"{source}: row {e.row}: {e.original!r} is already in the key "
+                f"(row {prior.row}); keep one row per original"
+            )
         seen.setdefault(fold, e)
     key = Key(tuple(entries), source)
     for e in entries:
@@ -229,4 +241,5 @@ def check_entries(entries: list[KeyEntry], *, source: str) -> None:
             raise InputError(
                 f"{source}: row {e.row}: the replacement {e.replacement!r} contains "
                 f"{other.original!r}, the original of row {other.row}; a replacement must not "
-                "be another key term (it would be replaced again, or found by --check)")
+                "be another key term (it would be replaced again, or found by --check)"
+            )

@@ -43,13 +43,13 @@ class OffsetMap:
         """Where old offset ``pos`` is in the new text. ``side`` says what the offset is
         when it falls inside a replaced term: a span's ``start`` (→ the replacement's start)
         or its ``end`` (→ the replacement's end)."""
-        i = bisect.bisect_right(self._starts, pos) - 1     # last term starting at or before pos
+        i = bisect.bisect_right(self._starts, pos) - 1  # last term starting at or before pos
         if i < 0:
             return pos
         (os, oe), (ns, ne) = self.old[i], self.new[i]
         if pos == os:
             return ns
-        if pos < oe:                                        # strictly inside the term
+        if pos < oe:  # strictly inside the term
             return ns if side == "start" else ne
         return ne + (pos - oe)
 
@@ -68,8 +68,8 @@ class OffsetMap:
 class Rewrite:
     text: str
     map: OffsetMap
-    matches: list[Match]                       # the replaced terms, in order
-    skipped: list[Match]                       # terms left alone: they straddle a boundary
+    matches: list[Match]  # the replaced terms, in order
+    skipped: list[Match]  # terms left alone: they straddle a boundary
 
 
 def rewrite(text: str, key: Key, *, boundaries: Iterable[int] = ()) -> Rewrite:
@@ -87,7 +87,7 @@ def rewrite(text: str, key: Key, *, boundaries: Iterable[int] = ()) -> Rewrite:
         if i < len(cuts) and cuts[i] < m.end:
             skipped.append(m)
             continue
-        piece = text[at:m.start]
+        piece = text[at : m.start]
         out.append(piece)
         length += len(piece)
         out.append(m.entry.replacement)
@@ -100,16 +100,19 @@ def rewrite(text: str, key: Key, *, boundaries: Iterable[int] = ()) -> Rewrite:
     return Rewrite("".join(out), OffsetMap(old, new), done, skipped)
 
 
-def rewrite_documents(texts: Mapping[str, str], cuts: Mapping[str, Iterable[int]], key: Key
-                      ) -> tuple[dict[str, Rewrite], list[str]]:
+def rewrite_documents(
+    texts: Mapping[str, str], cuts: Mapping[str, Iterable[int]], key: Key
+) -> tuple[dict[str, Rewrite], list[str]]:
     """Rewrite each document's text (id -> text) with ``key``, no term crossing one of
     its segment boundaries (``cuts``: id -> offsets). Returns the rewrites that change
     something (by id) and a line per term left alone."""
     rewrites, skipped = {}, []
     for doc_id, text in texts.items():
         rw = rewrite(text, key, boundaries=cuts.get(doc_id, ()))
-        skipped += [f"{doc_id}@{m.start}: {text[m.start:m.end]!r} crosses a segment "
-                    "boundary; not replaced" for m in rw.skipped]
+        skipped += [
+            f"{doc_id}@{m.start}: {text[m.start : m.end]!r} crosses a segment boundary; not replaced"
+            for m in rw.skipped
+        ]
         if rw.map.changed:
             rewrites[doc_id] = rw
     return rewrites, skipped

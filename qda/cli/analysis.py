@@ -33,8 +33,7 @@ def parse_depth(text: str | None, default: int | None) -> int | None:
     try:
         depth = int(text)
     except ValueError:
-        raise InputError(f"--depth must be a whole number from 1 (themes) or all, not "
-                         f"{text!r}") from None
+        raise InputError(f"--depth must be a whole number from 1 (themes) or all, not {text!r}") from None
     if depth < 1:
         raise InputError(f"--depth must be 1 (themes) or more, or all; not {depth}")
     return depth
@@ -49,29 +48,45 @@ def parse_list(text: str | None) -> list[str] | None:
 
 
 def depth_option(default: str):
-    return click.option("--depth", default=None, metavar="N|all",
-                        help=f"Codes down to this depth, sub-codes rolled up (1 = themes; "
-                        f"all = every code). Default: {default}.")
+    return click.option(
+        "--depth",
+        default=None,
+        metavar="N|all",
+        help=f"Codes down to this depth, sub-codes rolled up (1 = themes; "
+        f"all = every code). Default: {default}.",
+    )
 
 
 def codes_option(func):
-    return click.option("--codes", default=None, metavar="A,B,...",
-                        help="Only these codes (comma-separated ids, each with its sub-codes "
-                        "rolled up); overrides --depth.")(func)
+    return click.option(
+        "--codes",
+        default=None,
+        metavar="A,B,...",
+        help="Only these codes (comma-separated ids, each with its sub-codes rolled up); overrides --depth.",
+    )(func)
 
 
 def filter_options(func):
     """``--coder``, ``--source``, ``--status``: which codings (default: human and accepted
     codings, or the open suggestions on a project nobody has coded yet)."""
     options = [
-        click.option("--coder", "coders", multiple=True, metavar="NAME",
-                     help="Only this coder's codings (repeatable)."),
-        click.option("--source", "sources", multiple=True,
-                     type=click.Choice(["human", "rules", "model", "llm", "import"]),
-                     help="Only codings of this source (repeatable)."),
-        click.option("--status", "statuses", multiple=True,
-                     type=click.Choice(["suggested", "accepted", "rejected"]),
-                     help="Only codings with this status (repeatable)."),
+        click.option(
+            "--coder", "coders", multiple=True, metavar="NAME", help="Only this coder's codings (repeatable)."
+        ),
+        click.option(
+            "--source",
+            "sources",
+            multiple=True,
+            type=click.Choice(["human", "rules", "model", "llm", "import"]),
+            help="Only codings of this source (repeatable).",
+        ),
+        click.option(
+            "--status",
+            "statuses",
+            multiple=True,
+            type=click.Choice(["suggested", "accepted", "rejected"]),
+            help="Only codings with this status (repeatable).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -79,8 +94,11 @@ def filter_options(func):
 
 
 def filters(coders, sources, statuses) -> dict:
-    return {"coders": list(coders) or None, "sources": list(sources) or None,
-            "statuses": list(statuses) or None}
+    return {
+        "coders": list(coders) or None,
+        "sources": list(sources) or None,
+        "statuses": list(statuses) or None,
+    }
 
 
 def _basis(project, **chosen) -> None:
@@ -89,8 +107,9 @@ def _basis(project, **chosen) -> None:
 
 # ---------------------------------------------------------------------- agreement
 @cli.command()
-@click.option("--coders", required=True, metavar="A,B[,C]",
-              help="The coders to compare (comma-separated, two or more).")
+@click.option(
+    "--coders", required=True, metavar="A,B[,C]", help="The coders to compare (comma-separated, two or more)."
+)
 @depth_option("all")
 @codes_option
 @_CSV_OUT
@@ -100,56 +119,76 @@ def agreement(coders, depth, codes, out, project_path) -> None:
     """Agreement between coders per code and overall: percent agreement, Cohen's kappa
     (two coders) and Krippendorff's alpha (nominal), on the segments they reviewed."""
     with _open(project_path) as project:
-        result = project.agreement(parse_list(coders) or [], depth=parse_depth(depth, None),
-                                   codes=parse_list(codes))
+        result = project.agreement(
+            parse_list(coders) or [], depth=parse_depth(depth, None), codes=parse_list(codes)
+        )
     table = result.to_frame()
     click.echo(result.note, err=True)
     if out is not None:
         _write_table(table, out)
         return
-    shown = table.assign(
-        percent_agreement=table["percent_agreement"].map(lambda v: _fmt(v, "{:.1f}%")),
-        cohen_kappa=table["cohen_kappa"].map(lambda v: _fmt(v, "{:.3f}")),
-        krippendorff_alpha=table["krippendorff_alpha"].map(lambda v: _fmt(v, "{:.3f}")),
-    ).drop(columns=["code"]).rename(columns={
-        "code_id": "code", "percent_agreement": "agreement", "cohen_kappa": "kappa",
-        "krippendorff_alpha": "alpha"})
+    shown = (
+        table.assign(
+            percent_agreement=table["percent_agreement"].map(lambda v: _fmt(v, "{:.1f}%")),
+            cohen_kappa=table["cohen_kappa"].map(lambda v: _fmt(v, "{:.3f}")),
+            krippendorff_alpha=table["krippendorff_alpha"].map(lambda v: _fmt(v, "{:.3f}")),
+        )
+        .drop(columns=["code"])
+        .rename(
+            columns={
+                "code_id": "code",
+                "percent_agreement": "agreement",
+                "cohen_kappa": "kappa",
+                "krippendorff_alpha": "alpha",
+            }
+        )
+    )
     click.echo(shown.to_string(index=False))
 
 
 def _fmt(value, pattern: str) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) \
-        else pattern.format(value)
+    return (
+        "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else pattern.format(value)
+    )
 
 
 # ----------------------------------------------------------------------- crosstab
 @cli.command()
 @click.argument("attribute")
-@click.option("--unit", type=click.Choice(["segments", "participants"]), default="segments",
-              show_default=True, help="Count coded segments, or participants once per code.")
+@click.option(
+    "--unit",
+    type=click.Choice(["segments", "participants"]),
+    default="segments",
+    show_default=True,
+    help="Count coded segments, or participants once per code.",
+)
 @depth_option("1 (themes)")
 @codes_option
 @filter_options
 @_CSV_OUT
 @_project_option
 @_fail_cleanly
-def crosstab(attribute, unit, depth, codes, coders, sources, statuses, out,
-             project_path) -> None:
+def crosstab(attribute, unit, depth, codes, coders, sources, statuses, out, project_path) -> None:
     """Codes by the values of a participant ATTRIBUTE (counts, row and column %)."""
     chosen = filters(coders, sources, statuses)
     with _open(project_path) as project:
-        table = project.crosstab(attribute, unit=unit, depth=parse_depth(depth, 1),
-                                 codes=parse_list(codes), **chosen)
+        table = project.crosstab(
+            attribute, unit=unit, depth=parse_depth(depth, 1), codes=parse_list(codes), **chosen
+        )
         _basis(project, **chosen)
     click.echo(f"# {table.note}", err=True)
-    _write_table(table.to_frame().round(1), out)   # percentages to one decimal
+    _write_table(table.to_frame().round(1), out)  # percentages to one decimal
 
 
 # ------------------------------------------------------------------ co-occurrence
 @cli.command()
-@click.option("--value", type=click.Choice(["counts", "c"]), default="counts",
-              show_default=True, help="Segments coded at both codes, or the c-coefficient "
-              "n12 / (n1 + n2 - n12).")
+@click.option(
+    "--value",
+    type=click.Choice(["counts", "c"]),
+    default="counts",
+    show_default=True,
+    help="Segments coded at both codes, or the c-coefficient n12 / (n1 + n2 - n12).",
+)
 @click.option("--pairs", is_flag=True, help="One row per pair of codes instead of a square.")
 @depth_option("1 (themes)")
 @codes_option
@@ -157,20 +196,17 @@ def crosstab(attribute, unit, depth, codes, coders, sources, statuses, out,
 @_CSV_OUT
 @_project_option
 @_fail_cleanly
-def cooccurrence(value, pairs, depth, codes, coders, sources, statuses, out,
-                 project_path) -> None:
+def cooccurrence(value, pairs, depth, codes, coders, sources, statuses, out, project_path) -> None:
     """Codes co-occurring within segments: counts (diagonal: segments at the code) or
     the c-coefficient."""
     chosen = filters(coders, sources, statuses)
     with _open(project_path) as project:
-        result = project.cooccurrence(depth=parse_depth(depth, 1), codes=parse_list(codes),
-                                      **chosen)
+        result = project.cooccurrence(depth=parse_depth(depth, 1), codes=parse_list(codes), **chosen)
         _basis(project, **chosen)
     if pairs:
         _write_table(result.pairs(), out)
     else:
-        _write_table(result.to_frame(value="counts" if value == "counts" else
-                                     "c_coefficient"), out)
+        _write_table(result.to_frame(value="counts" if value == "counts" else "c_coefficient"), out)
 
 
 # --------------------------------------------------------------------- saturation
@@ -185,17 +221,19 @@ def saturation(depth, codes, coders, sources, statuses, out, project_path) -> No
     """New codes first seen in each successive document (import order)."""
     chosen = filters(coders, sources, statuses)
     with _open(project_path) as project:
-        table = project.saturation(depth=parse_depth(depth, None), codes=parse_list(codes),
-                                   **chosen)
+        table = project.saturation(depth=parse_depth(depth, None), codes=parse_list(codes), **chosen)
         _basis(project, **chosen)
     _write_table(table, out)
 
 
 # ---------------------------------------------------------------------- framework
 @cli.group(invoke_without_command=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="An .xlsx workbook (sheet Framework) or a .csv (default: CSV to "
-              "standard output).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="An .xlsx workbook (sheet Framework) or a .csv (default: CSV to standard output).",
+)
 @depth_option("1 (themes)")
 @codes_option
 @filter_options
@@ -211,19 +249,23 @@ def framework(ctx, out, depth, codes, coders, sources, statuses, project_path) -
         raise InputError(f"{out}: write the framework matrix as .xlsx or .csv")
     chosen = filters(coders, sources, statuses)
     from qda.reports.guard import WORKBOOK_HINT
+
     with _open(project_path) as project:
-        table = project.framework(depth=parse_depth(depth, 1), codes=parse_list(codes),
-                                  **chosen)
+        table = project.framework(depth=parse_depth(depth, 1), codes=parse_list(codes), **chosen)
         basis = project.select_codings(**chosen).description
         click.echo(f"# {basis}", err=True)
         if out is None or out.suffix.lower() == ".csv":
             _write_table(table, out, project=project, hint=WORKBOOK_HINT)
             return
         from qda.reports import write_framework
+
         with _guard(project, out, hint=WORKBOOK_HINT):
             write_framework(out, table, project=project.path.name, basis=basis)
-    click.echo(f"Wrote {out} ({len(table)} participants); fill in the summary columns, "
-               f"then: qda framework import {out.name} --by NAME", err=True)
+    click.echo(
+        f"Wrote {out} ({len(table)} participants); fill in the summary columns, "
+        f"then: qda framework import {out.name} --by NAME",
+        err=True,
+    )
 
 
 @framework.command("import")

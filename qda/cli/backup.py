@@ -10,10 +10,19 @@ from qda.cli.base import _fail_cleanly, _open, _project_option, _warn, cli
 
 
 @cli.command()
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the copy here (default: a timestamped file in PROJECT.backups/).")
-@click.option("--keep", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Keep the N most recent automatic backups from now on (default 10).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the copy here (default: a timestamped file in PROJECT.backups/).",
+)
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Keep the N most recent automatic backups from now on (default 10).",
+)
 @click.option("--list", "list_", is_flag=True, help="List the automatic backups instead.")
 @_project_option
 @_fail_cleanly
@@ -53,6 +62,7 @@ def restore(source, project_path) -> None:
     with project:
         _warn(project.warnings)
         summary = project.summary()
-    click.echo(f"Restored {project_path} from {source} ({summary['documents']} documents, "
-               f"{summary['codings']} codings)." + (f" The previous state is kept in {kept}."
-                                                     if kept else ""))
+    click.echo(
+        f"Restored {project_path} from {source} ({summary['documents']} documents, "
+        f"{summary['codings']} codings)." + (f" The previous state is kept in {kept}." if kept else "")
+    )

@@ -43,11 +43,20 @@ def _edited(edit, message: str) -> None:
 
 @codebook.command("load")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--map", "maps", multiple=True, metavar="OLD=NEW",
-              help="A code the file no longer has: merge its codings into NEW (repeatable).")
-@click.option("--archive", "archive", multiple=True, metavar="OLD",
-              help="A code the file no longer has: move its codings to the archive "
-              "(repeatable).")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="A code the file no longer has: merge its codings into NEW (repeatable).",
+)
+@click.option(
+    "--archive",
+    "archive",
+    multiple=True,
+    metavar="OLD",
+    help="A code the file no longer has: move its codings to the archive (repeatable).",
+)
 @_project_option
 @_fail_cleanly
 def codebook_load(file, maps, archive, project_path) -> None:
@@ -61,11 +70,12 @@ def codebook_load(file, maps, archive, project_path) -> None:
     archive = list(archive)
     with _open(project_path) as project:
         if _stdin_is_terminal():
-            for code, n, guess in project.unresolved_removals(file, mapping=mapping,
-                                                              archive=archive):
+            for code, n, guess in project.unresolved_removals(file, mapping=mapping, archive=archive):
                 answer = click.prompt(
                     f"Code {code!r} has {n} coding(s) but is not in {file}. Merge them into "
-                    "which code (or 'archive')", default=guess or "archive")
+                    "which code (or 'archive')",
+                    default=guess or "archive",
+                )
                 if answer.strip() == "archive":
                     archive.append(code)
                 else:
@@ -75,13 +85,18 @@ def codebook_load(file, maps, archive, project_path) -> None:
     if report.diff is not None and report.diff.empty:
         click.echo(f"Loaded {file}: no change; {n} codes (version {report.version}).")
         return
-    extra = "".join([f", {len(report.moved)} moved" if report.moved else "",
-                     f", {len(report.merged)} merged" if report.merged else "",
-                     f", {sum(report.archived.values())} codings archived"
-                     if report.archived else ""])
-    click.echo(f"Loaded {file} (version {report.version}): {n} codes; "
-               f"{len(report.added)} added, {len(report.changed)} changed, "
-               f"{len(report.removed)} removed{extra}.")
+    extra = "".join(
+        [
+            f", {len(report.moved)} moved" if report.moved else "",
+            f", {len(report.merged)} merged" if report.merged else "",
+            f", {sum(report.archived.values())} codings archived" if report.archived else "",
+        ]
+    )
+    click.echo(
+        f"Loaded {file} (version {report.version}): {n} codes; "
+        f"{len(report.added)} added, {len(report.changed)} changed, "
+        f"{len(report.removed)} removed{extra}."
+    )
 
 
 @codebook.command("diff")
@@ -96,8 +111,7 @@ def codebook_diff(file, project_path) -> None:
     """
     with _open(project_path) as project:
         diff = project.diff_codebook(file)
-        counts = project.code_counts().set_index("code")["all"] if len(project.codebook) \
-            else None
+        counts = project.code_counts().set_index("code")["all"] if len(project.codebook) else None
     if diff.empty:
         click.echo(f"No differences between {file} and the project's codebook.")
         return
@@ -113,7 +127,7 @@ def codebook_diff(file, project_path) -> None:
 @codebook.command("show")
 @click.option("--brief", is_flag=True, help="Only the tree and the counts, no definitions.")
 @click.option("--full", is_flag=True, help="Also include/exclude notes, keywords and patterns.")
-@click.option("--definitions", is_flag=True, hidden=True)   # the default now; kept for scripts
+@click.option("--definitions", is_flag=True, hidden=True)  # the default now; kept for scripts
 @_project_option
 @_fail_cleanly
 def codebook_show(brief, full, definitions, project_path) -> None:
@@ -130,12 +144,13 @@ def codebook_show(brief, full, definitions, project_path) -> None:
         return
     sources = ["human", "rules", "model"] + [s for s in ("llm", "import") if counts[s].any()]
     click.echo(f"{cb.name} (version {cb.version}, {len(cb)} codes)")
-    click.echo("Segments coded at each code or under it, by source (rolled up; rejected "
-               "codings not counted).")
+    click.echo(
+        "Segments coded at each code or under it, by source (rolled up; rejected codings not counted)."
+    )
     width = max(len(c.id) + 2 * (cb.depth(c.id) - 1) for c in cb)
     width = max(width, len("code"))
     click.echo(f"{'code':<{width}}  " + "  ".join(f"{s:>5}" for s in sources) + "  name")
-    for row in counts.to_dict("records"):   # records: a column named 'import' is no attribute
+    for row in counts.to_dict("records"):  # records: a column named 'import' is no attribute
         code = cb.get(row["code"])
         indent = "  " * (row["depth"] - 1)
         numbers = "  ".join(f"{row[s]:>5}" for s in sources)
@@ -143,24 +158,33 @@ def codebook_show(brief, full, definitions, project_path) -> None:
         pad = " " * (len(indent) + 4)
         notes = [] if brief else [("", code.description)]
         if full:
-            notes += [("Include: ", code.include), ("Exclude: ", code.exclude),
-                      ("Keywords: ", ", ".join(code.keywords)),
-                      ("Patterns: ", "; ".join(map(str, code.patterns))),
-                      ("Proximity: ", "; ".join(
-                          (" then " if r.get("ordered") else " + ").join(r["terms"])
-                          + f" within {r['within']}" for r in code.proximity))]
+            notes += [
+                ("Include: ", code.include),
+                ("Exclude: ", code.exclude),
+                ("Keywords: ", ", ".join(code.keywords)),
+                ("Patterns: ", "; ".join(map(str, code.patterns))),
+                (
+                    "Proximity: ",
+                    "; ".join(
+                        (" then " if r.get("ordered") else " + ").join(r["terms"]) + f" within {r['within']}"
+                        for r in code.proximity
+                    ),
+                ),
+            ]
         for label, text in notes:
             if text:
-                for line in textwrap.wrap(label + " ".join(text.split()), 88,
-                                          initial_indent=pad, subsequent_indent=pad):
+                for line in textwrap.wrap(
+                    label + " ".join(text.split()), 88, initial_indent=pad, subsequent_indent=pad
+                ):
                     click.echo(line)
 
 
 @codebook.command("add")
 @click.argument("code")
 @click.argument("name")
-@click.option("--under", "parent", default=None, metavar="PARENT",
-              help="The parent code (default: a top-level theme).")
+@click.option(
+    "--under", "parent", default=None, metavar="PARENT", help="The parent code (default: a top-level theme)."
+)
 @click.option("--description", default=None, help="What the code means.")
 @click.option("--include", default=None, help="When to use it.")
 @click.option("--exclude", default=None, help="When not to (and what to use instead).")
@@ -168,11 +192,18 @@ def codebook_show(brief, full, definitions, project_path) -> None:
 @click.option("--color", default=None, help="#rrggbb.")
 @_project_option
 @_fail_cleanly
-def codebook_add(code, name, parent, description, include, exclude, keywords, color,
-                 project_path) -> None:
+def codebook_add(code, name, parent, description, include, exclude, keywords, color, project_path) -> None:
     """Add code CODE called NAME."""
-    fields = {k: v for k, v in (("description", description), ("include", include),
-                                ("exclude", exclude), ("color", color)) if v is not None}
+    fields = {
+        k: v
+        for k, v in (
+            ("description", description),
+            ("include", include),
+            ("exclude", exclude),
+            ("color", color),
+        )
+        if v is not None
+    }
     if keywords:
         fields["keywords"] = list(keywords)
     with _open(project_path) as project:
@@ -196,8 +227,7 @@ def codebook_rename(code, name, new_id, project_path) -> None:
         return
     before = edit.detail["before"]
     what = [f"id {code} -> {after['id']}"] if after["id"] != code else []
-    what += [f"name {before['name']!r} -> {after['name']!r}"] if after["name"] != before["name"] \
-        else []
+    what += [f"name {before['name']!r} -> {after['name']!r}"] if after["name"] != before["name"] else []
     _edited(edit, f"Renamed {code}: {'; '.join(what)}; {edit.codings} coding(s) kept.")
 
 
@@ -205,8 +235,12 @@ def codebook_rename(code, name, new_id, project_path) -> None:
 @click.argument("code")
 @click.option("--under", "parent", default=None, metavar="PARENT", help="The new parent code.")
 @click.option("--top", is_flag=True, help="Make CODE a top-level theme.")
-@click.option("--position", type=click.IntRange(min=1), default=None,
-              help="Place among its new siblings (1 = first; default last).")
+@click.option(
+    "--position",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Place among its new siblings (1 = first; default last).",
+)
 @_project_option
 @_fail_cleanly
 def codebook_move(code, parent, top, position, project_path) -> None:
@@ -216,10 +250,10 @@ def codebook_move(code, parent, top, position, project_path) -> None:
     if bool(parent) == bool(top):
         raise InputError("say where to move the code: --under PARENT or --top")
     with _open(project_path) as project:
-        edit = project.move_code(code, None if top else parent,
-                                 position=None if position is None else position - 1)
-    _edited(edit, f"Moved {code} under {parent or '(top level)'}; "
-                  f"{edit.detail['codings']} coding(s) kept.")
+        edit = project.move_code(
+            code, None if top else parent, position=None if position is None else position - 1
+        )
+    _edited(edit, f"Moved {code} under {parent or '(top level)'}; {edit.detail['codings']} coding(s) kept.")
 
 
 @codebook.command("merge")
@@ -232,15 +266,20 @@ def codebook_merge(source, into, project_path) -> None:
     with _open(project_path) as project:
         edit = project.merge_codes(source, into)
     kids = f"; {len(edit.children)} child code(s) moved" if edit.children else ""
-    dup = (f"; {edit.collapsed} duplicate(s) collapsed (the other copy archived)"
-           if edit.collapsed else "")
+    dup = f"; {edit.collapsed} duplicate(s) collapsed (the other copy archived)" if edit.collapsed else ""
     _edited(edit, f"Merged {source} into {into}: {edit.codings} coding(s) moved{dup}{kids}.")
 
 
 @codebook.command("split")
 @click.argument("code")
-@click.option("--into", "children", multiple=True, required=True, metavar="ID:NAME",
-              help="A new child code (repeatable), e.g. --into home_visits_planned:'Planned'.")
+@click.option(
+    "--into",
+    "children",
+    multiple=True,
+    required=True,
+    metavar="ID:NAME",
+    help="A new child code (repeatable), e.g. --into home_visits_planned:'Planned'.",
+)
 @_project_option
 @_fail_cleanly
 def codebook_split(code, children, project_path) -> None:
@@ -251,21 +290,21 @@ def codebook_split(code, children, project_path) -> None:
     for value in children:
         child_id, sep, name = value.partition(":")
         if not sep or not child_id.strip() or not name.strip():
-            raise InputError(f"--into takes ID:NAME (e.g. home_visits_planned:Planned visits), "
-                             f"not {value!r}")
+            raise InputError(f"--into takes ID:NAME (e.g. home_visits_planned:Planned visits), not {value!r}")
         specs.append((child_id.strip(), name.strip()))
     with _open(project_path) as project:
         edit = project.split_code(code, specs)
-    _edited(edit, f"Split {code} into {', '.join(edit.children)}; {edit.flagged} coding(s) "
-                  "flagged for review (column 'review' of `qda codings`).")
+    _edited(
+        edit,
+        f"Split {code} into {', '.join(edit.children)}; {edit.flagged} coding(s) "
+        "flagged for review (column 'review' of `qda codings`).",
+    )
 
 
 @codebook.command("delete")
 @click.argument("code")
-@click.option("--archive", is_flag=True,
-              help="Move the codings of the deleted codes to the archive first.")
-@click.option("--keep-children", is_flag=True,
-              help="Delete only CODE; its children take its place.")
+@click.option("--archive", is_flag=True, help="Move the codings of the deleted codes to the archive first.")
+@click.option("--keep-children", is_flag=True, help="Delete only CODE; its children take its place.")
 @_project_option
 @_fail_cleanly
 def codebook_delete(code, archive, keep_children, project_path) -> None:

@@ -17,11 +17,20 @@ from qda.errors import InputError
 
 _TABLE_FORMATS = (".csv", ".xlsx")
 
-_WHERE = click.option("--where", "where", multiple=True, metavar="ATTR=VALUE",
-                      help="Only segments of participants with this attribute value "
-                      "(repeatable: the same attribute twice means either value).")
-_OUT = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                    help="Write the table to this .csv or .xlsx file instead of printing it.")
+_WHERE = click.option(
+    "--where",
+    "where",
+    multiple=True,
+    metavar="ATTR=VALUE",
+    help="Only segments of participants with this attribute value "
+    "(repeatable: the same attribute twice means either value).",
+)
+_OUT = click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the table to this .csv or .xlsx file instead of printing it.",
+)
 
 
 def _check_out(out: Path | None) -> None:
@@ -36,6 +45,7 @@ def _write(df, out: Path, *, sheet: str, about: list[tuple[str, str]], project=N
 
     from qda.export.excel import Sheet, write_workbook
     from qda.files import atomic_path
+
     with _guard(project, out) if project is not None else nullcontext():
         if out.suffix.lower() == ".xlsx":
             write_workbook(out, about=about, sheets=[Sheet(sheet, df, freeze_columns=1)])
@@ -49,9 +59,19 @@ def _print(df) -> None:
     if df.empty:
         return
     import pandas as pd
-    with pd.option_context("display.max_rows", None, "display.max_columns", None,
-                           "display.width", 250, "display.max_colwidth", 60,
-                           "display.float_format", "{:.4g}".format):
+
+    with pd.option_context(
+        "display.max_rows",
+        None,
+        "display.max_columns",
+        None,
+        "display.width",
+        250,
+        "display.max_colwidth",
+        60,
+        "display.float_format",
+        "{:.4g}".format,
+    ):
         click.echo(df.to_string(index=False))
 
 
@@ -59,8 +79,8 @@ def _kwic_lines(hits, width: int) -> list[str]:
     side = max(20, (width - 50) // 2)
     lines = []
     for h in hits.itertuples(index=False):
-        left = h.left if len(h.left) <= side else "…" + h.left[-(side - 1):]
-        right = h.right if len(h.right) <= side else h.right[:side - 1] + "…"
+        left = h.left if len(h.left) <= side else "…" + h.left[-(side - 1) :]
+        right = h.right if len(h.right) <= side else h.right[: side - 1] + "…"
         lines.append(f"{h.segment_id:<28} {left:>{side}}[{h.hit}]{right}")
     return lines
 
@@ -68,22 +88,36 @@ def _kwic_lines(hits, width: int) -> list[str]:
 @cli.command()
 @click.argument("term")
 @click.option("--regex", is_flag=True, help="TERM is a regular expression (case ignored).")
-@click.option("--lemma", is_flag=True, help="Find every form of TERM's words (visit: "
-              "visits, visited, visiting), by the project's spaCy pipeline.")
-@click.option("--code", default=None, metavar="CODE",
-              help="Only segments coded at CODE (or a code below it).")
+@click.option(
+    "--lemma",
+    is_flag=True,
+    help="Find every form of TERM's words (visit: "
+    "visits, visited, visiting), by the project's spaCy pipeline.",
+)
+@click.option(
+    "--code", default=None, metavar="CODE", help="Only segments coded at CODE (or a code below it)."
+)
 @_WHERE
-@click.option("--context", type=int, default=8, show_default=True, metavar="N",
-              help="Words of context each side of a hit.")
+@click.option(
+    "--context",
+    type=int,
+    default=8,
+    show_default=True,
+    metavar="N",
+    help="Words of context each side of a hit.",
+)
 @click.option("--interviewer", is_flag=True, help="Search interviewer turns too.")
 @_OUT
-@click.option("--code-as", default=None, metavar="CODE",
-              help="Code every hit with CODE, as --coder's human coding of the hit's words.")
+@click.option(
+    "--code-as",
+    default=None,
+    metavar="CODE",
+    help="Code every hit with CODE, as --coder's human coding of the hit's words.",
+)
 @click.option("--coder", default=None, metavar="NAME", help="Whose coding --code-as makes.")
 @_project_option
 @_fail_cleanly
-def search(term, regex, lemma, code, where, context, interviewer, out, code_as, coder,
-           project_path) -> None:
+def search(term, regex, lemma, code, where, context, interviewer, out, code_as, coder, project_path) -> None:
     """Find TERM (a word or phrase; `visit*` for any ending) in the segments: one line per
     hit with its context, or a table (--out F.csv or F.xlsx); the CSV is a long coding
     CSV that `qda code import` reads back once its `code` column is filled in (or written
@@ -95,19 +129,27 @@ def search(term, regex, lemma, code, where, context, interviewer, out, code_as, 
         raise InputError("--coder is for --code-as CODE (coding the hits); add --code-as")
     with _open(project_path) as project:
         if code_as and code_as not in project.codebook:
-            raise InputError(f"--code-as: unknown code {code_as!r}; see `qda codebook show` "
-                             "for the ids")
-        hits = project.search(term, regex=regex, lemma=lemma, code=code, where=where,
-                              context=context, interviewer=interviewer)
+            raise InputError(f"--code-as: unknown code {code_as!r}; see `qda codebook show` for the ids")
+        hits = project.search(
+            term, regex=regex, lemma=lemma, code=code, where=where, context=context, interviewer=interviewer
+        )
         kind = "regular expression" if regex else "every form of" if lemma else "words"
         segments = hits["segment_id"].nunique()
-        click.echo(f"{len(hits)} hit(s) of {kind} {term!r} in {segments} segment(s) of "
-                   f"{hits['document'].nunique()} document(s).", err=True)
+        click.echo(
+            f"{len(hits)} hit(s) of {kind} {term!r} in {segments} segment(s) of "
+            f"{hits['document'].nunique()} document(s).",
+            err=True,
+        )
         if out is not None:
             table = project.hits_table(hits, code=code_as, coder=coder)
-            about = [("Search", f"{kind} {term!r}"), ("Hits", str(len(hits))),
-                     ("Offsets", "start and end are character offsets into the document's "
-                      "stored text; text is the hit")]
+            about = [
+                ("Search", f"{kind} {term!r}"),
+                ("Hits", str(len(hits))),
+                (
+                    "Offsets",
+                    "start and end are character offsets into the document's stored text; text is the hit",
+                ),
+            ]
             _write(table, out, sheet="Search", about=about, project=project)
         else:
             width = shutil.get_terminal_size((140, 20)).columns
@@ -115,46 +157,81 @@ def search(term, regex, lemma, code, where, context, interviewer, out, code_as, 
                 click.echo(line)
         if code_as and len(hits):
             r = project.code_hits(hits, code_as, coder=coder, label=f"search {term!r}")
-            click.echo(f"Coded {r.added} hit(s) as {code_as} for {r.coder} ({r.already} "
-                       "already coded so).", err=True)
+            click.echo(
+                f"Coded {r.added} hit(s) as {code_as} for {r.coder} ({r.already} already coded so).", err=True
+            )
 
 
 @cli.command()
-@click.option("--by", default=None, metavar="ATTR",
-              help="Count per value of this participant attribute, with keyness.")
-@click.option("--codes", default=None, metavar="A,B,...",
-              help="Only segments coded at these codes (or codes below them).")
+@click.option(
+    "--by", default=None, metavar="ATTR", help="Count per value of this participant attribute, with keyness."
+)
+@click.option(
+    "--codes",
+    default=None,
+    metavar="A,B,...",
+    help="Only segments coded at these codes (or codes below them).",
+)
 @_WHERE
-@click.option("--top", type=int, default=20, show_default=True, metavar="N",
-              help="The N most frequent words (of each group).")
-@click.option("--min-count", type=int, default=1, show_default=True, metavar="K",
-              help="Only words counted at least K times (in the group).")
-@click.option("--sort", type=click.Choice(["count", "keyness"]), default="count",
-              show_default=True, help="Order within each group.")
+@click.option(
+    "--top",
+    type=int,
+    default=20,
+    show_default=True,
+    metavar="N",
+    help="The N most frequent words (of each group).",
+)
+@click.option(
+    "--min-count",
+    type=int,
+    default=1,
+    show_default=True,
+    metavar="K",
+    help="Only words counted at least K times (in the group).",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(["count", "keyness"]),
+    default="count",
+    show_default=True,
+    help="Order within each group.",
+)
 @_OUT
-@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="A bar chart of the words, .png or .svg.")
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A bar chart of the words, .png or .svg.",
+)
 @_project_option
 @_fail_cleanly
 def words(by, codes, where, top, min_count, sort, out, chart, project_path) -> None:
     """Word frequencies (lemmas, stop words left out), per group with each word's share
     and its keyness (log-likelihood against the other groups)."""
     from qda.cli.analysis import parse_list
+
     _check_out(out)
     if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
         raise InputError(f"{chart}: draw the chart as .png or .svg")
     with _open(project_path) as project:
-        table = project.words(by=by, codes=parse_list(codes), where=where, top=top,
-                              min_count=min_count, sort=sort)
+        table = project.words(
+            by=by, codes=parse_list(codes), where=where, top=top, min_count=min_count, sort=sort
+        )
         if out is not None:
-            _write(table, out, sheet="Words", about=[("Words", "lemmas, stop words left "
-                                                      "out; keyness: log-likelihood")])
+            _write(
+                table,
+                out,
+                sheet="Words",
+                about=[("Words", "lemmas, stop words left out; keyness: log-likelihood")],
+            )
         else:
             _print(table)
         if chart is not None:
             from qda.export.charts import save_figure, word_chart
-            title = ("Key words" if sort == "keyness" else "Most frequent words") + \
-                (f" by {by}" if by else "")
+
+            title = ("Key words" if sort == "keyness" else "Most frequent words") + (
+                f" by {by}" if by else ""
+            )
             save_figure(word_chart(table, by=by, top=top, title=title), chart)
             click.echo(f"Wrote {chart}", err=True)
 
@@ -162,15 +239,29 @@ def words(by, codes, where, top, min_count, sort, out, chart, project_path) -> N
 @cli.command()
 @click.argument("expression")
 @_WHERE
-@click.option("--coder", "coders", multiple=True, metavar="NAME",
-              help="Query this coder's codings (repeatable; default: the codings the "
-              "analyses use).")
+@click.option(
+    "--coder",
+    "coders",
+    multiple=True,
+    metavar="NAME",
+    help="Query this coder's codings (repeatable; default: the codings the analyses use).",
+)
 @_OUT
-@click.option("--matrix", "rows", default=None, metavar="ROWS",
-              help="Counts instead of passages: participant, document or an attribute by "
-              "each code of the query and the query.")
-@click.option("--save", "name", default=None, metavar="NAME",
-              help="Keep the query by NAME (use it in `qda matrix --query NAME`).")
+@click.option(
+    "--matrix",
+    "rows",
+    default=None,
+    metavar="ROWS",
+    help="Counts instead of passages: participant, document or an attribute by "
+    "each code of the query and the query.",
+)
+@click.option(
+    "--save",
+    "name",
+    default=None,
+    metavar="NAME",
+    help="Keep the query by NAME (use it in `qda matrix --query NAME`).",
+)
 @_project_option
 @_fail_cleanly
 def query(expression, where, coders, out, rows, name, project_path) -> None:
@@ -200,13 +291,19 @@ def query(expression, where, coders, out, rows, name, project_path) -> None:
                     who += f", {r.attribution}"
                 head = f"{r.segment_id} ({who}) [{r.codes}]: "
                 text, room = " ".join(str(r.text).split()), max(40, width - len(head))
-                click.echo(head + (text[:room - 1] + "…" if len(text) > room else text))
+                click.echo(head + (text[: room - 1] + "…" if len(text) > room else text))
 
 
 @cli.command()
 @click.argument("segment")
-@click.option("--context", type=int, default=2, show_default=True, metavar="N",
-              help="Turns before and after the passage.")
+@click.option(
+    "--context",
+    type=int,
+    default=2,
+    show_default=True,
+    metavar="N",
+    help="Turns before and after the passage.",
+)
 @_project_option
 @_fail_cleanly
 def show(segment, context, project_path) -> None:

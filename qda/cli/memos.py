@@ -21,17 +21,27 @@ def _text(text: str | None) -> str | None:
 
 def _target_options(fn, *, listing: bool = False):
     what = "memos about" if listing else "the memo is about"
-    fn = click.option("--coder", default=None, metavar="NAME",
-                      help="With --coding SEGMENT:CODE: whose coding, when several coded it."
-                      )(fn) if not listing else fn
-    fn = click.option("--coding", default=None, metavar="ID" if listing else "ID|SEGMENT:CODE",
-                      help=f"The coding {what} (its id" + (")." if listing else
-                                                          ", or segment and code)."))(fn)
+    fn = (
+        click.option(
+            "--coder",
+            default=None,
+            metavar="NAME",
+            help="With --coding SEGMENT:CODE: whose coding, when several coded it.",
+        )(fn)
+        if not listing
+        else fn
+    )
+    fn = click.option(
+        "--coding",
+        default=None,
+        metavar="ID" if listing else "ID|SEGMENT:CODE",
+        help=f"The coding {what} (its id" + (")." if listing else ", or segment and code)."),
+    )(fn)
     fn = click.option("--code", default=None, metavar="ID", help=f"The code {what}.")(fn)
-    fn = click.option("--participant", default=None, metavar="ID",
-                      help=f"The participant {what}.")(fn)
-    return click.option("--document", default=None, metavar="ID",
-                        help=f"The document {what} (default: the whole project).")(fn)
+    fn = click.option("--participant", default=None, metavar="ID", help=f"The participant {what}.")(fn)
+    return click.option(
+        "--document", default=None, metavar="ID", help=f"The document {what} (default: the whole project)."
+    )(fn)
 
 
 @cli.group()
@@ -43,18 +53,23 @@ def memo() -> None:
 @click.argument("text")
 @_target_options
 @click.option("--title", default="", help="A short title.")
-@click.option("--author", default=None, metavar="NAME",
-              help="Who wrote it (default: your user name).")
+@click.option("--author", default=None, metavar="NAME", help="Who wrote it (default: your user name).")
 @_project_option
 @_fail_cleanly
-def memo_add(text, document, participant, code, coding, coder, title, author,
-             project_path) -> None:
+def memo_add(text, document, participant, code, coding, coder, title, author, project_path) -> None:
     """Write a memo (TEXT, or - to read it from standard input). Without a target it is
     about the whole project."""
     with _open(project_path) as project:
-        memo_id = project.add_memo(_text(text), document=document, participant=participant,
-                                   code=code, coding=coding, coder=coder, title=title,
-                                   who=author)
+        memo_id = project.add_memo(
+            _text(text),
+            document=document,
+            participant=participant,
+            code=code,
+            coding=coding,
+            coder=coder,
+            title=title,
+            who=author,
+        )
         row = project.memos().set_index("memo_id").loc[memo_id]
     click.echo(f"Memo {memo_id} added ({row['target']}: {row['about']}).")
 
@@ -68,8 +83,7 @@ def memo_add(text, document, participant, code, coding, coder, title, author,
 @_fail_cleanly
 def memo_list(document, participant, code, coding, author, full, out, project_path) -> None:
     """List the memos (all, or those about one thing or by one author)."""
-    given = {k: v for k, v in zip(_TARGETS, (document, participant, code, coding))
-             if v is not None}
+    given = {k: v for k, v in zip(_TARGETS, (document, participant, code, coding)) if v is not None}
     target, target_id = next(iter(given.items())) if given else (None, None)
     with _open(project_path) as project:
         table = project.memos(target=target, target_id=target_id, author=author)
@@ -86,8 +100,7 @@ def memo_list(document, participant, code, coding, author, full, out, project_pa
 @click.argument("memo_id")
 @click.argument("text", required=False)
 @click.option("--title", default=None, help="A new title.")
-@click.option("--author", default=None, metavar="NAME",
-              help="Who is editing (default: your user name).")
+@click.option("--author", default=None, metavar="NAME", help="Who is editing (default: your user name).")
 @_project_option
 @_fail_cleanly
 def memo_edit(memo_id, text, title, author, project_path) -> None:
@@ -100,8 +113,7 @@ def memo_edit(memo_id, text, title, author, project_path) -> None:
 
 @memo.command("delete")
 @click.argument("memo_id")
-@click.option("--author", default=None, metavar="NAME",
-              help="Who is deleting (default: your user name).")
+@click.option("--author", default=None, metavar="NAME", help="Who is deleting (default: your user name).")
 @_project_option
 @_fail_cleanly
 def memo_delete(memo_id, author, project_path) -> None:
@@ -118,18 +130,18 @@ def _clip(text: str, n: int) -> str:
 
 def _line(row) -> str:
     title = f"{row.title}: " if row.title else ""
-    return (f"{row.memo_id:>3}  {row.target:<11}  {_clip(row.about, 34):<34}  "
-            f"{_clip(title + row.text, 60)}  ({row.author}, {row.updated_at[:10]})")
+    return (
+        f"{row.memo_id:>3}  {row.target:<11}  {_clip(row.about, 34):<34}  "
+        f"{_clip(title + row.text, 60)}  ({row.author}, {row.updated_at[:10]})"
+    )
 
 
 def _full(row) -> str:
     about = row.about if row.target == "project" else f"{row.target} {row.about}"
     head = f"Memo {row.memo_id} on {about}"
-    edited = "" if row.updated_at == row.created_at else \
-        f", changed by {row.updated_by} {row.updated_at}"
+    edited = "" if row.updated_at == row.created_at else f", changed by {row.updated_by} {row.updated_at}"
     lines = [head, f"  by {row.author} {row.created_at}{edited}"]
     if row.title:
         lines.append(f"  {row.title}")
     lines += [f"  {line}" for line in row.text.splitlines()] + [""]
     return "\n".join(lines)
-

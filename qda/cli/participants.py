@@ -34,14 +34,22 @@ def participants_load(file, project_path) -> None:
         n = len(project.participants())
     _warn([str(w.message) for w in noted if issubclass(w.category, UserWarning)])
     if unmapped:
-        _warn([f"{len(unmapped)} speaker(s) are still not in a sheet: " + "; ".join(
-            f"{d}: {s or '(whole document)'}" for d, s in unmapped[:12])])
+        _warn(
+            [
+                f"{len(unmapped)} speaker(s) are still not in a sheet: "
+                + "; ".join(f"{d}: {s or '(whole document)'}" for d, s in unmapped[:12])
+            ]
+        )
     click.echo(f"Loaded {file}; {n} participants in the project.")
 
 
 @participants.command("template")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the sheet here (CSV); default: print it.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the sheet here (CSV); default: print it.",
+)
 @_project_option
 @_fail_cleanly
 def participants_template(out, project_path) -> None:
@@ -49,11 +57,13 @@ def participants_template(out, project_path) -> None:
     with _open(project_path) as project:
         sheet = project.participants_template()
         if sheet.empty:
-            click.echo("Every speaker is mapped to a participant; nothing to fill in.",
-                       err=True)
-        _write_table(sheet, out, project=project,
-                     hint="rows filled in it go into the project with "
-                     "`qda participants load {kept}`")
+            click.echo("Every speaker is mapped to a participant; nothing to fill in.", err=True)
+        _write_table(
+            sheet,
+            out,
+            project=project,
+            hint="rows filled in it go into the project with `qda participants load {kept}`",
+        )
 
 
 @participants.command("show")

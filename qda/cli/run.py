@@ -23,48 +23,95 @@ from qda.cli.base import (
 
 @cli.command()
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--codebook", type=click.Path(path_type=Path), default=None,
-              help="Codebook YAML (default: the bundled family_involvement.yaml).")
-@click.option("--participants", type=click.Path(path_type=Path), default=None,
-              help="Participants sheet (CSV/XLSX); default: participants.csv in an input folder.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="qda-output",
-              show_default=True, help="Folder for the project and the exports.")
+@click.option(
+    "--codebook",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Codebook YAML (default: the bundled family_involvement.yaml).",
+)
+@click.option(
+    "--participants",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Participants sheet (CSV/XLSX); default: participants.csv in an input folder.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="qda-output",
+    show_default=True,
+    help="Folder for the project and the exports.",
+)
 @_UNIT
 @_INTERVIEWER
 @_read_options
 @_SPACY
 @_parallel
 @_fail_cleanly
-def run(inputs, codebook, participants, out, unit, interviewer_labels, format_, speaker_pattern,
-        utterances, skip_bad, text_columns, id_column, spacy_model, workers, scheduler) -> None:
+def run(
+    inputs,
+    codebook,
+    participants,
+    out,
+    unit,
+    interviewer_labels,
+    format_,
+    speaker_pattern,
+    utterances,
+    skip_bad,
+    text_columns,
+    id_column,
+    spacy_model,
+    workers,
+    scheduler,
+) -> None:
     """The whole job: ingest, segment, code by rules, analyse, export.
 
     With no INPUT, runs on the bundled sample into ./qda-output/.
     """
     from qda.workflow import run as run_job
 
-    result = run_job(inputs, codebook=codebook, participants=participants, out=out, unit=unit,
-                     interviewer_labels=interviewer_labels, spacy_model=spacy_model,
-                     format=format_, speaker_pattern=speaker_pattern, utterances=utterances,
-                     skip_bad=skip_bad, text_columns=text_columns, id_column=id_column,
-                     progress=True, workers=workers, scheduler=scheduler)
+    result = run_job(
+        inputs,
+        codebook=codebook,
+        participants=participants,
+        out=out,
+        unit=unit,
+        interviewer_labels=interviewer_labels,
+        spacy_model=spacy_model,
+        format=format_,
+        speaker_pattern=speaker_pattern,
+        utterances=utterances,
+        skip_bad=skip_bad,
+        text_columns=text_columns,
+        id_column=id_column,
+        progress=True,
+        workers=workers,
+        scheduler=scheduler,
+    )
     _warn(result.warnings)
     for line in result.ingest.documents:
         click.echo(f"Read {line}")
     s = result.summary
     added = len(result.ingest.added)
-    click.echo(f"Imported {added} document(s)"
-               + (f", skipped {len(result.ingest.skipped)} unchanged" if result.ingest.skipped
-                  else "")
-               + f"; project has {s['documents']} documents, {s['participants']} participants, "
-               f"{s['segments']} segments (+{s['interviewer_turns']} interviewer turns), "
-               f"{s['codes']} codes.")
+    click.echo(
+        f"Imported {added} document(s)"
+        + (f", skipped {len(result.ingest.skipped)} unchanged" if result.ingest.skipped else "")
+        + f"; project has {s['documents']} documents, {s['participants']} participants, "
+        f"{s['segments']} segments (+{s['interviewer_turns']} interviewer turns), "
+        f"{s['codes']} codes."
+    )
     rules = result.rules
-    recoded = (f" (coded again: {rules.segments_recoded} new or changed segment(s), "
-               f"{len(rules.codes_recoded)} code(s) with changed rules)"
-               if rules.incremental else "")
-    click.echo(f"Rules coder: {rules.suggestions} suggestions on "
-               f"{rules.segments_coded} of {rules.segments} segments{recoded}.")
+    recoded = (
+        f" (coded again: {rules.segments_recoded} new or changed segment(s), "
+        f"{len(rules.codes_recoded)} code(s) with changed rules)"
+        if rules.incremental
+        else ""
+    )
+    click.echo(
+        f"Rules coder: {rules.suggestions} suggestions on "
+        f"{rules.segments_coded} of {rules.segments} segments{recoded}."
+    )
     click.echo(f"Analyses use: {result.codings_used}.")
     click.echo("Wrote:")
     for path in result.outputs:
@@ -85,17 +132,33 @@ def init(file) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--participants", type=click.Path(path_type=Path), default=None,
-              help="Participants sheet (CSV/XLSX) mapping documents and speakers.")
+@click.option(
+    "--participants",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Participants sheet (CSV/XLSX) mapping documents and speakers.",
+)
 @_UNIT
 @_INTERVIEWER
 @_read_options
 @_project_option
 @_parallel
 @_fail_cleanly
-def ingest(paths, participants, unit, interviewer_labels, format_, speaker_pattern, utterances,
-           skip_bad, text_columns,
-           id_column, project_path, workers, scheduler) -> None:
+def ingest(
+    paths,
+    participants,
+    unit,
+    interviewer_labels,
+    format_,
+    speaker_pattern,
+    utterances,
+    skip_bad,
+    text_columns,
+    id_column,
+    project_path,
+    workers,
+    scheduler,
+) -> None:
     """Import transcripts and survey tables (files or folders).
 
     Reads .txt/.md, .docx, .odt, .rtf, .html/.htm, .pdf (with a text layer), .vtt/.srt,
@@ -113,12 +176,21 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
         if not paths:
             return
     with _open(project_path) as project:
-        report = project.ingest(paths, participants=participants, unit=unit,
-                                interviewer_labels=interviewer_labels, format=format_,
-                                speaker_pattern=speaker_pattern, utterances=utterances,
-                                skip_bad=skip_bad, text_columns=text_columns,
-                                id_column=id_column, progress=True, workers=workers,
-                                scheduler=scheduler)
+        report = project.ingest(
+            paths,
+            participants=participants,
+            unit=unit,
+            interviewer_labels=interviewer_labels,
+            format=format_,
+            speaker_pattern=speaker_pattern,
+            utterances=utterances,
+            skip_bad=skip_bad,
+            text_columns=text_columns,
+            id_column=id_column,
+            progress=True,
+            workers=workers,
+            scheduler=scheduler,
+        )
     _warn(report.warnings)
     for line in report.documents:
         click.echo(f"Read {line}")
@@ -127,11 +199,15 @@ def ingest(paths, participants, unit, interviewer_labels, format_, speaker_patte
     for name, why in report.skipped:
         click.echo(f"Skipped {name}: {why}")
     for rev in report.versions:
-        click.echo(f"Updated {rev.document} to version {rev.version}: {rev.segments} segments "
-                   f"({rev.segments_kept} unchanged), {rev.codings_placed} coding(s) re-anchored, "
-                   f"{len(rev.codings_unplaced)} archived.")
-    click.echo(f"Imported {len(report.added)} document(s), {report.segments} segments; "
-               f"{report.participants} participants in the project.")
+        click.echo(
+            f"Updated {rev.document} to version {rev.version}: {rev.segments} segments "
+            f"({rev.segments_kept} unchanged), {rev.codings_placed} coding(s) re-anchored, "
+            f"{len(rev.codings_unplaced)} archived."
+        )
+    click.echo(
+        f"Imported {len(report.added)} document(s), {report.segments} segments; "
+        f"{report.participants} participants in the project."
+    )
     _account_for(report)
 
 
@@ -140,16 +216,16 @@ def _refi_projects(paths) -> tuple[list[Path], list[Path]]:
     .qdpx inside a folder of transcripts, or a .qdc, is refused by the readers.)"""
     from qda.refi.taguette import is_taguette
 
-    projects = [p for p in paths if (p.suffix.lower() == ".qdpx" and not p.is_dir())
-                or is_taguette(p)]
+    projects = [p for p in paths if (p.suffix.lower() == ".qdpx" and not p.is_dir()) or is_taguette(p)]
     return projects, [p for p in paths if p not in projects]
 
 
 def _import_refi(projects: list[Path], project_path: Path) -> None:
     with _open(project_path) as project:
         for path in projects:
-            report = (project.import_qdpx(path) if path.suffix.lower() == ".qdpx"
-                      else project.import_taguette(path))
+            report = (
+                project.import_qdpx(path) if path.suffix.lower() == ".qdpx" else project.import_taguette(path)
+            )
             _warn(report.warnings)
             for line in report.conversions:
                 click.echo(f"Converted {line}")
@@ -158,11 +234,15 @@ def _import_refi(projects: list[Path], project_path: Path) -> None:
             for what, why in report.skipped:
                 click.echo(f"Skipped {what}: {why}")
             for u in report.unplaced:
-                click.echo(f"Not placed: {u['source']}, code {u['code']}, positions "
-                           f"{u['start']}-{u['end']} ({u['coder']}): {u['why']}")
-            click.echo(f"Imported {path.name} ({report.origin or 'unknown program'}): "
-                       f"{len(report.documents)} document(s), {report.codes_added} code(s), "
-                       f"{report.codings} coding(s), {report.participants} participant(s), "
-                       f"{report.memos} memo(s); "
-                       f"{len(report.skipped)} item(s) skipped, {len(report.unplaced)} "
-                       "selection(s) not placed.")
+                click.echo(
+                    f"Not placed: {u['source']}, code {u['code']}, positions "
+                    f"{u['start']}-{u['end']} ({u['coder']}): {u['why']}"
+                )
+            click.echo(
+                f"Imported {path.name} ({report.origin or 'unknown program'}): "
+                f"{len(report.documents)} document(s), {report.codes_added} code(s), "
+                f"{report.codings} coding(s), {report.participants} participant(s), "
+                f"{report.memos} memo(s); "
+                f"{len(report.skipped)} item(s) skipped, {len(report.unplaced)} "
+                "selection(s) not placed."
+            )

@@ -16,14 +16,32 @@ from qda.codebook.xlsx import read_codebook_xlsx, write_codebook_xlsx
 from qda.codebook.yamlfile import read_codebook_yaml
 from qda.errors import CodebookError
 
-__all__ = ["Code", "Codebook", "load_codebook", "save_codebook", "read_codebook_yaml",
-           "read_codebook_xlsx", "write_codebook_xlsx", "read_codebook_qdc",
-           "write_codebook_qdc", "CODEBOOK_FORMATS"]
+__all__ = [
+    "Code",
+    "Codebook",
+    "load_codebook",
+    "save_codebook",
+    "read_codebook_yaml",
+    "read_codebook_xlsx",
+    "write_codebook_xlsx",
+    "read_codebook_qdc",
+    "write_codebook_qdc",
+    "CODEBOOK_FORMATS",
+]
 
-_READERS = {".yaml": read_codebook_yaml, ".yml": read_codebook_yaml,
-            ".xlsx": read_codebook_xlsx, ".qdc": read_codebook_qdc, ".qdpx": read_codebook_qdc}
-_WRITERS = {".yaml": Codebook.to_yaml, ".yml": Codebook.to_yaml,
-            ".xlsx": write_codebook_xlsx, ".qdc": write_codebook_qdc}
+_READERS = {
+    ".yaml": read_codebook_yaml,
+    ".yml": read_codebook_yaml,
+    ".xlsx": read_codebook_xlsx,
+    ".qdc": read_codebook_qdc,
+    ".qdpx": read_codebook_qdc,
+}
+_WRITERS = {
+    ".yaml": Codebook.to_yaml,
+    ".yml": Codebook.to_yaml,
+    ".xlsx": write_codebook_xlsx,
+    ".qdc": write_codebook_qdc,
+}
 CODEBOOK_FORMATS = ".yaml, .yml, .xlsx, .qdc"
 
 
@@ -33,8 +51,10 @@ def load_codebook(path: str | Path) -> Codebook:
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         got = path.suffix or "a file without extension"
-        raise CodebookError(f"{path}: codebooks are read from {CODEBOOK_FORMATS} (or a .qdpx "
-                            f"project), not {got}; name the file by its format")
+        raise CodebookError(
+            f"{path}: codebooks are read from {CODEBOOK_FORMATS} (or a .qdpx "
+            f"project), not {got}; name the file by its format"
+        )
     return reader(path)
 
 
@@ -50,8 +70,10 @@ def save_codebook(codebook: Codebook, path: str | Path) -> Path:
     writer = _WRITERS.get(path.suffix.lower())
     if writer is None:
         got = path.suffix or "a file without extension"
-        raise CodebookError(f"{path}: codebooks are written as {CODEBOOK_FORMATS}, not {got}; "
-                            "name the file by the format you want")
+        raise CodebookError(
+            f"{path}: codebooks are written as {CODEBOOK_FORMATS}, not {got}; "
+            "name the file by the format you want"
+        )
     with atomic_path(path) as tmp:
         writer(codebook, tmp)
     return path

@@ -16,8 +16,16 @@ from qda.codebook.regexes import backtracking_risk, regex_predicates
 from qda.errors import CodebookError
 from qda.limits import MAX_CODE_DEPTH
 
-__all__ = ["ID", "COLOR", "check_color", "check_patterns", "check_proximity", "slugify",
-           "unique_slug", "tree_order"]
+__all__ = [
+    "ID",
+    "COLOR",
+    "check_color",
+    "check_patterns",
+    "check_proximity",
+    "slugify",
+    "unique_slug",
+    "tree_order",
+]
 
 ID = re.compile(r"^[a-z][a-z0-9_-]*$")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -31,8 +39,7 @@ def check_color(color: Any, where: str) -> str | None:
     if isinstance(color, str) and re.fullmatch(r"#[0-9a-fA-F]{3}", color.strip()):
         color = "#" + "".join(ch * 2 for ch in color.strip()[1:])
     if not isinstance(color, str) or not COLOR.match(color.strip()):
-        raise CodebookError(f"{where}: colour {color!r} is not of the form '#RRGGBB' "
-                            "(e.g. '#0072B2')")
+        raise CodebookError(f"{where}: colour {color!r} is not of the form '#RRGGBB' (e.g. '#0072B2')")
     return color.strip()
 
 
@@ -47,14 +54,15 @@ def check_patterns(code_id: str, patterns: Iterable[Any], where: str) -> None:
 
     for i, pattern in enumerate(patterns, start=1):
         if not isinstance(pattern, list) or not all(isinstance(t, dict) for t in pattern):
-            raise CodebookError(f"{where}: pattern {i} must be a list of token mappings, e.g. "
-                                "[{LOWER: home}, {LEMMA: visit}]")
+            raise CodebookError(
+                f"{where}: pattern {i} must be a list of token mappings, e.g. "
+                "[{LOWER: home}, {LEMMA: visit}]"
+            )
         try:
             Matcher(Vocab(), validate=True).add(code_id, [pattern])
         except Exception as exc:  # spaCy raises MatchPatternError/ValueError with details
             detail = " ".join(str(exc).split())
-            raise CodebookError(f"{where}: pattern {i} is not a valid spaCy pattern: "
-                                f"{detail}") from exc
+            raise CodebookError(f"{where}: pattern {i} is not a valid spaCy pattern: {detail}") from exc
         for attr, expression in regex_predicates(pattern):
             why = backtracking_risk(expression)
             if why:
@@ -63,7 +71,8 @@ def check_patterns(code_id: str, patterns: Iterable[Any], where: str) -> None:
                     f"has {why}, which can take time exponential in a word's length "
                     "(catastrophic backtracking); write it without the nesting (e.g. "
                     "'^a+$' for '^(a+)+$'), or make the inner repeat possessive ('a++') or "
-                    "atomic ('(?>a+)')")
+                    "atomic ('(?>a+)')"
+                )
 
 
 def check_proximity(items: Iterable[Any], where: str) -> tuple[dict[str, Any], ...]:
@@ -76,21 +85,24 @@ def check_proximity(items: Iterable[Any], where: str) -> tuple[dict[str, Any], .
     for i, item in enumerate(items, start=1):
         what = f"{where}: proximity rule {i}"
         if not isinstance(item, Mapping):
-            raise CodebookError(f"{what} must be a mapping such as "
-                                "{terms: [family, appointment], within: 5}")
+            raise CodebookError(
+                f"{what} must be a mapping such as {{terms: [family, appointment], within: 5}}"
+            )
         unknown = sorted(set(item) - {"terms", "within", "ordered"}, key=str)
         if unknown:
-            raise CodebookError(f"{what}: unknown key {unknown[0]!r}; allowed: ordered, terms, "
-                                "within")
+            raise CodebookError(f"{what}: unknown key {unknown[0]!r}; allowed: ordered, terms, within")
         terms = item.get("terms")
-        if (not isinstance(terms, (list, tuple)) or len(terms) < 2
-                or not all(isinstance(t, str) and t.strip() for t in terms)):
-            raise CodebookError(f"{what}: 'terms' must list two or more phrases, e.g. "
-                                "[family, appointment]")
+        if (
+            not isinstance(terms, (list, tuple))
+            or len(terms) < 2
+            or not all(isinstance(t, str) and t.strip() for t in terms)
+        ):
+            raise CodebookError(f"{what}: 'terms' must list two or more phrases, e.g. [family, appointment]")
         within = item.get("within")
         if isinstance(within, bool) or not isinstance(within, int) or within < 0:
-            raise CodebookError(f"{what}: 'within' must be a whole number of words (0 or "
-                                f"more), not {within!r}")
+            raise CodebookError(
+                f"{what}: 'within' must be a whole number of words (0 or more), not {within!r}"
+            )
         ordered = item.get("ordered", False)
         if not isinstance(ordered, bool):
             raise CodebookError(f"{what}: 'ordered' must be true or false, not {ordered!r}")
@@ -125,8 +137,9 @@ def unique_slug(name: str, taken: set[str]) -> str:
     return slug
 
 
-def tree_order(rows: Sequence[Mapping[str, Any]], where: Mapping[str, str] | None = None
-               ) -> list[Mapping[str, Any]]:
+def tree_order(
+    rows: Sequence[Mapping[str, Any]], where: Mapping[str, str] | None = None
+) -> list[Mapping[str, Any]]:
     """Rows (``id``, ``parent``, in sibling order) in tree pre-order, checked.
 
     Refuses a duplicate id, a parent that is not in the codebook and a cycle
@@ -143,24 +156,27 @@ def tree_order(rows: Sequence[Mapping[str, Any]], where: Mapping[str, str] | Non
     for row in rows:
         code_id = row["id"]
         if code_id in seen:
-            raise CodebookError(f"{at(code_id)}: duplicate id {code_id!r}; give each code its "
-                                "own id")
+            raise CodebookError(f"{at(code_id)}: duplicate id {code_id!r}; give each code its own id")
         seen[code_id] = row
     kids: dict[str | None, list[str]] = {}
     for row in rows:
         parent = row.get("parent")
         if parent is not None and parent not in seen:
-            raise CodebookError(f"{at(row['id'])}: code {row['id']!r} has parent {parent!r}, "
-                                "which is not in the codebook; add that code or fix the parent")
+            raise CodebookError(
+                f"{at(row['id'])}: code {row['id']!r} has parent {parent!r}, "
+                "which is not in the codebook; add that code or fix the parent"
+            )
         kids.setdefault(parent, []).append(row["id"])
     for row in rows:  # walk up from each code; meeting it again is a cycle
         chain, parent = [row["id"]], row.get("parent")
         while parent is not None:
             if parent in chain:
-                loop = " -> ".join([*chain[chain.index(parent):], parent])
-                raise CodebookError(f"{at(row['id'])}: the hierarchy has a cycle ({loop}); a "
-                                    "code cannot be its own ancestor, give one of them another "
-                                    "parent")
+                loop = " -> ".join([*chain[chain.index(parent) :], parent])
+                raise CodebookError(
+                    f"{at(row['id'])}: the hierarchy has a cycle ({loop}); a "
+                    "code cannot be its own ancestor, give one of them another "
+                    "parent"
+                )
             chain.append(parent)
             parent = seen[parent].get("parent")
     ordered: list[Mapping[str, Any]] = []
@@ -168,9 +184,11 @@ def tree_order(rows: Sequence[Mapping[str, Any]], where: Mapping[str, str] | Non
     while stack:  # iterative pre-order
         code_id, depth = stack.pop()
         if depth > MAX_CODE_DEPTH:
-            raise CodebookError(f"{at(code_id)}: code {code_id!r} is at level {depth} of the "
-                                f"tree, deeper than the limit of {MAX_CODE_DEPTH} levels; "
-                                "move it up")
+            raise CodebookError(
+                f"{at(code_id)}: code {code_id!r} is at level {depth} of the "
+                f"tree, deeper than the limit of {MAX_CODE_DEPTH} levels; "
+                "move it up"
+            )
         ordered.append(seen[code_id])
         stack.extend((kid, depth + 1) for kid in reversed(kids.get(code_id, [])))
     return ordered
@@ -180,10 +198,13 @@ def check_code_count(count: int, where: str) -> None:
     """Refuse a codebook of more than :data:`qda.limits.MAX_CODES` codes before it is built
     (1,000,000 flat codes took over 60 s and 2.3 GB)."""
     from qda.limits import MAX_CODES
+
     if count > MAX_CODES:
-        raise CodebookError(f"{where}: holds {count:,} codes, over the limit of {MAX_CODES:,} "
-                            "for one codebook (MAX_CODES); a codebook that large is not one "
-                            "people code with: split it or keep the codes in use")
+        raise CodebookError(
+            f"{where}: holds {count:,} codes, over the limit of {MAX_CODES:,} "
+            "for one codebook (MAX_CODES); a codebook that large is not one "
+            "people code with: split it or keep the codes in use"
+        )
 
 
 def count_yaml_codes(data: Any) -> int:

@@ -18,10 +18,20 @@ from qda.codebook.model import Code, Codebook
 from qda.errors import CodebookError, InputError
 from qda.limits import MAX_CODE_DEPTH
 
-__all__ = ["add_children", "add_code", "check_new_id", "descendants", "make_code", "merge_code",
-           "move_code", "remove_code", "rename_code", "require"]
+__all__ = [
+    "add_children",
+    "add_code",
+    "check_new_id",
+    "descendants",
+    "make_code",
+    "merge_code",
+    "move_code",
+    "remove_code",
+    "rename_code",
+    "require",
+]
 
-CODE_ID = re.compile(r"^[a-z][a-z0-9_-]*$")   # as in the codebook YAML schema
+CODE_ID = re.compile(r"^[a-z][a-z0-9_-]*$")  # as in the codebook YAML schema
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Rule fields a merge unions into the target, so its rules still find what the source's did.
 MERGED_FIELDS = ("examples", "keywords", "patterns", "proximity")
@@ -47,8 +57,10 @@ def descendants(cb: Codebook, code_id: str) -> list[str]:
 
 def check_new_id(cb: Codebook, code_id: Any, *, taken: Iterable[str] = ()) -> str:
     if not isinstance(code_id, str) or not CODE_ID.match(code_id):
-        raise InputError(f"code id {code_id!r} is not valid; use lower-case letters, digits, "
-                         "'_' and '-', starting with a letter (e.g. family_contact)")
+        raise InputError(
+            f"code id {code_id!r} is not valid; use lower-case letters, digits, "
+            "'_' and '-', starting with a letter (e.g. family_contact)"
+        )
     if code_id in cb or code_id in set(taken):
         raise InputError(f"code id {code_id!r} is already used; choose another id")
     return code_id
@@ -61,8 +73,7 @@ def make_code(code_id: str, name: Any, parent: str | None, fields: Mapping[str, 
     known = {f.name for f in dataclasses.fields(Code)} - {"id", "name", "parent"}
     unknown = sorted(set(fields) - known)
     if unknown:
-        raise InputError(f"code {code_id!r}: unknown field {unknown[0]!r}; use "
-                         + ", ".join(sorted(known)))
+        raise InputError(f"code {code_id!r}: unknown field {unknown[0]!r}; use " + ", ".join(sorted(known)))
     values: dict[str, Any] = {}
     defaults = {f.name: f.default for f in dataclasses.fields(Code)}
     for key, value in fields.items():
@@ -99,8 +110,10 @@ def _list_field(code_id: str, key: str, value: Any) -> tuple[Any, ...]:
         try:
             Matcher(Vocab(), validate=True).add("check", [pattern])
         except Exception as exc:  # spaCy raises ValueError/MatchPatternError, with details
-            raise InputError(f"code {code_id!r}: pattern {i} is not a spaCy token pattern "
-                             f"({' '.join(str(exc).split())[:200]})") from exc
+            raise InputError(
+                f"code {code_id!r}: pattern {i} is not a spaCy token pattern "
+                f"({' '.join(str(exc).split())[:200]})"
+            ) from exc
     return tuple(value)
 
 
@@ -125,8 +138,9 @@ def add_children(cb: Codebook, parent: str, children: Sequence[Code]) -> Codeboo
     return cb
 
 
-def rename_code(cb: Codebook, code_id: str, *, name: str | None = None,
-                new_id: str | None = None) -> Codebook:
+def rename_code(
+    cb: Codebook, code_id: str, *, name: str | None = None, new_id: str | None = None
+) -> Codebook:
     code = require(cb, code_id)
     if new_id is not None and new_id != code_id:
         check_new_id(cb, new_id)
@@ -135,25 +149,26 @@ def rename_code(cb: Codebook, code_id: str, *, name: str | None = None,
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise InputError(f"code {code_id!r}: the new name is empty; give some text")
     renamed = dataclasses.replace(code, id=new_id, name=name.strip() if name else code.name)
-    codes = [renamed if c.id == code_id else
-             dataclasses.replace(c, parent=new_id) if c.parent == code_id else c
-             for c in cb.codes]
+    codes = [
+        renamed if c.id == code_id else dataclasses.replace(c, parent=new_id) if c.parent == code_id else c
+        for c in cb.codes
+    ]
     return _tree(cb, codes)
 
 
-def move_code(cb: Codebook, code_id: str, parent: str | None, *,
-              position: int | None = None) -> Codebook:
+def move_code(cb: Codebook, code_id: str, parent: str | None, *, position: int | None = None) -> Codebook:
     code = require(cb, code_id)
     if parent is not None:
         require(cb, parent, role="parent code")
         if parent == code_id:
-            raise InputError(f"cannot move {code_id!r} under itself; choose another parent "
-                             "or --top")
+            raise InputError(f"cannot move {code_id!r} under itself; choose another parent or --top")
         if parent in descendants(cb, code_id):
             chain = " > ".join([*reversed(cb.ancestors(parent)), parent])
-            raise InputError(f"cannot move {code_id!r} under {parent!r}: {parent!r} is inside "
-                             f"{code_id!r} ({chain}), so the tree would have a cycle; move "
-                             f"{parent!r} out first or choose another parent")
+            raise InputError(
+                f"cannot move {code_id!r} under {parent!r}: {parent!r} is inside "
+                f"{code_id!r} ({chain}), so the tree would have a cycle; move "
+                f"{parent!r} out first or choose another parent"
+            )
     codes = [c for c in cb.codes if c.id != code_id]
     return _place(cb, codes, dataclasses.replace(code, parent=parent), position)
 
@@ -165,26 +180,27 @@ def merge_code(cb: Codebook, source: str, into: str) -> Codebook:
     if source == into:
         raise InputError(f"cannot merge {source!r} into itself; name two different codes")
     if into in descendants(cb, source):
-        raise InputError(f"cannot merge {source!r} into {into!r}: {into!r} is inside "
-                         f"{source!r}; move {into!r} out first, or merge the other way")
-    joined: dict[str, Any] = {key: tuple(_unique([*getattr(target, key), *getattr(src, key)]))
-                              for key in MERGED_FIELDS}
+        raise InputError(
+            f"cannot merge {source!r} into {into!r}: {into!r} is inside "
+            f"{source!r}; move {into!r} out first, or merge the other way"
+        )
+    joined: dict[str, Any] = {
+        key: tuple(_unique([*getattr(target, key), *getattr(src, key)])) for key in MERGED_FIELDS
+    }
     merged = dataclasses.replace(target, **joined)
-    rest = [merged if c.id == into else c for c in cb.codes
-            if c.id != source and c.parent != source]
+    rest = [merged if c.id == into else c for c in cb.codes if c.id != source and c.parent != source]
     kids = [dataclasses.replace(c, parent=into) for c in cb.codes if c.parent == source]
-    return _tree(cb, rest + kids)   # only the order among siblings counts
+    return _tree(cb, rest + kids)  # only the order among siblings counts
 
 
-def remove_code(cb: Codebook, code_id: str, *, keep_children: bool = False
-                ) -> tuple[Codebook, list[str]]:
+def remove_code(cb: Codebook, code_id: str, *, keep_children: bool = False) -> tuple[Codebook, list[str]]:
     """Without the code and (unless ``keep_children``) everything under it; kept children
     take the code's place under its parent. Returns the new codebook and the removed ids."""
     code = require(cb, code_id)
     gone = [code_id] if keep_children else [code_id, *descendants(cb, code_id)]
     codes: list[Code] = []
     for c in cb.codes:
-        if c.id == code_id and keep_children:   # the children take the code's place
+        if c.id == code_id and keep_children:  # the children take the code's place
             codes += [dataclasses.replace(k, parent=code.parent) for k in cb.children(code_id)]
         elif c.id not in gone and not (keep_children and c.parent == code_id):
             codes.append(c)
@@ -194,8 +210,7 @@ def remove_code(cb: Codebook, code_id: str, *, keep_children: bool = False
 # ---------------------------------------------------------------------- helpers
 def _place(cb: Codebook, codes: list[Code], code: Code, position: int | None) -> Codebook:
     siblings = [c for c in codes if c.parent == code.parent]
-    if position is not None and (not isinstance(position, int) or isinstance(position, bool)
-                                 or position < 0):
+    if position is not None and (not isinstance(position, int) or isinstance(position, bool) or position < 0):
         raise InputError(f"position must be a whole number from 0 (first), not {position!r}")
     if position is None or position >= len(siblings):
         codes = [*codes, code]
@@ -215,11 +230,13 @@ def _tree(cb: Codebook, codes: list[Code]) -> Codebook:
     while stack:
         c, depth = stack.pop()
         if depth > MAX_CODE_DEPTH:
-            raise CodebookError(f"code {c.id!r} would be at level {depth} of the tree, deeper "
-                                f"than the limit of {MAX_CODE_DEPTH} levels; put it higher up")
+            raise CodebookError(
+                f"code {c.id!r} would be at level {depth} of the tree, deeper "
+                f"than the limit of {MAX_CODE_DEPTH} levels; put it higher up"
+            )
         out.append(c)
         stack += [(kid, depth + 1) for kid in reversed(kids.get(c.id, []))]
-    if len(out) != len(codes):   # an edit function above let a cycle or orphan through
+    if len(out) != len(codes):  # an edit function above let a cycle or orphan through
         raise AssertionError("codebook edit left codes outside the tree")
     return dataclasses.replace(cb, codes=tuple(out))
 

@@ -117,8 +117,9 @@ class Codebook:
 
     def name_path(self, code_id: str) -> str:
         """The names from the code's theme down to it: ``Theme / Sub-theme / Code``."""
-        return " / ".join([self.get(a).name for a in reversed(self.ancestors(code_id))]
-                          + [self.get(code_id).name])
+        return " / ".join(
+            [self.get(a).name for a in reversed(self.ancestors(code_id))] + [self.get(code_id).name]
+        )
 
     def definition(self, code_id: str) -> str:
         """The code's definition for a person coding: ``id: name path``, then its
@@ -126,8 +127,11 @@ class Codebook:
         lines between; empty parts left out)."""
         code = self.get(code_id)
         parts = [f"{code.id}: {self.name_path(code_id)}"]
-        for label, text in (("", code.description), ("Use when: ", code.include),
-                            ("Not when: ", code.exclude)):
+        for label, text in (
+            ("", code.description),
+            ("Use when: ", code.include),
+            ("Not when: ", code.exclude),
+        ):
             if text:
                 parts.append(label + " ".join(text.split()))
         return "\n\n".join(parts)
@@ -149,32 +153,66 @@ class Codebook:
         """One row per code, in tree order, with parent, depth and the rule fields."""
         rows = []
         for pos, c in enumerate(self.codes):
-            rows.append({
-                "code_id": c.id, "parent_id": c.parent, "name": c.name, "depth": self.depth(c.id),
-                "path": self.name_path(c.id),
-                "description": c.description, "include": c.include, "exclude": c.exclude,
-                "examples": list(c.examples), "keywords": list(c.keywords),
-                "exclude_keywords": list(c.exclude_keywords),
-                "patterns": list(c.patterns), "proximity": list(c.proximity),
-                "color": c.color, "position": pos,
-            })
-        frame = pd.DataFrame(rows, columns=[
-            "code_id", "parent_id", "name", "depth", "path", "description", "include", "exclude",
-            "examples", "keywords", "exclude_keywords", "patterns", "proximity", "color",
-            "position"])
+            rows.append(
+                {
+                    "code_id": c.id,
+                    "parent_id": c.parent,
+                    "name": c.name,
+                    "depth": self.depth(c.id),
+                    "path": self.name_path(c.id),
+                    "description": c.description,
+                    "include": c.include,
+                    "exclude": c.exclude,
+                    "examples": list(c.examples),
+                    "keywords": list(c.keywords),
+                    "exclude_keywords": list(c.exclude_keywords),
+                    "patterns": list(c.patterns),
+                    "proximity": list(c.proximity),
+                    "color": c.color,
+                    "position": pos,
+                }
+            )
+        frame = pd.DataFrame(
+            rows,
+            columns=[
+                "code_id",
+                "parent_id",
+                "name",
+                "depth",
+                "path",
+                "description",
+                "include",
+                "exclude",
+                "examples",
+                "keywords",
+                "exclude_keywords",
+                "patterns",
+                "proximity",
+                "color",
+                "position",
+            ],
+        )
         for col in ("parent_id", "color"):  # None, not NaN (NaN != NaN makes rows "differ")
             frame[col] = pd.Series([r[col] for r in rows], index=frame.index, dtype=object)
         return frame
 
     @classmethod
-    def from_rows(cls, rows: Iterable[Mapping[str, Any]], *, name: str, version: str,
-                  description: str = "", where: Mapping[str, str] | None = None) -> Codebook:
+    def from_rows(
+        cls,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        name: str,
+        version: str,
+        description: str = "",
+        where: Mapping[str, str] | None = None,
+    ) -> Codebook:
         """Build from rows: ``code_id`` (or ``id``), ``parent_id`` (or ``parent``), the fields.
 
         Rows may come in any order (``position``, when given, orders siblings); the
         result is in tree pre-order. A duplicate id, a missing parent or a cycle is a
         ``CodebookError`` naming the row's place from ``where`` (id -> "file, row n").
         """
+
         def text(value: Any) -> str:
             return "" if value is None or value != value else str(value)  # None/NaN -> ""
 
@@ -188,16 +226,27 @@ class Codebook:
         check_code_count(len(rows), place.split(", row")[0] or "the codebook")
         if rows and all("position" in r for r in rows):
             rows = sorted(rows, key=lambda r: r["position"])
-        plain = [{**r, "id": r.get("code_id", r.get("id")),
-                  "parent": text(r.get("parent_id", r.get("parent"))) or None} for r in rows]
+        plain = [
+            {
+                **r,
+                "id": r.get("code_id", r.get("id")),
+                "parent": text(r.get("parent_id", r.get("parent"))) or None,
+            }
+            for r in rows
+        ]
         codes = [
             Code(
-                id=r["id"], name=r["name"], parent=r["parent"],
-                description=text(r.get("description")), include=text(r.get("include")),
-                exclude=text(r.get("exclude")), examples=items(r.get("examples")),
+                id=r["id"],
+                name=r["name"],
+                parent=r["parent"],
+                description=text(r.get("description")),
+                include=text(r.get("include")),
+                exclude=text(r.get("exclude")),
+                examples=items(r.get("examples")),
                 keywords=items(r.get("keywords")),
                 exclude_keywords=items(r.get("exclude_keywords")),
-                patterns=items(r.get("patterns")), proximity=items(r.get("proximity")),
+                patterns=items(r.get("patterns")),
+                proximity=items(r.get("proximity")),
                 color=text(r.get("color")) or None,
             )
             for r in tree_order(plain, where)
@@ -216,16 +265,19 @@ class Codebook:
         for c in self.codes:
             where = f"code {c.id!r}"
             if not isinstance(c.id, str) or not ID.match(c.id):
-                raise CodebookError(f"{where}: id must be lower-case letters, digits, '_' or '-', "
-                                    "starting with a letter")
+                raise CodebookError(
+                    f"{where}: id must be lower-case letters, digits, '_' or '-', starting with a letter"
+                )
             if not isinstance(c.name, str) or not c.name.strip():
                 raise CodebookError(f"{where}: 'name' is empty; give the code a name")
             check_color(c.color, where)
             check_patterns(c.id, c.patterns, where)
             check_proximity(c.proximity, where)
         if ordered != self.ids:
-            raise CodebookError("the codes are not in tree order (each parent before its "
-                                "children); build the codebook with Codebook.from_rows")
+            raise CodebookError(
+                "the codes are not in tree order (each parent before its "
+                "children); build the codebook with Codebook.from_rows"
+            )
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -264,5 +316,3 @@ class Codebook:
             yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100),
             encoding="utf-8",
         )
-
-

@@ -63,19 +63,27 @@ from qda.xmlnames import child as _child
 from qda.xmlnames import children as _children
 from qda.xmlnames import local as _local
 
-__all__ = ["read_codebook_qdc", "read_codebook_element", "write_codebook_qdc", "code_guid",
-           "QDC_NAMESPACE"]
+__all__ = ["read_codebook_qdc", "read_codebook_element", "write_codebook_qdc", "code_guid", "QDC_NAMESPACE"]
 
 QDC_NAMESPACE = "urn:QDA-XML:codebook:1.0"
 _GUID_NAMESPACE = uuid.UUID("6b1f0a52-3c1e-5c8e-9a57-7a2f0c1d9e31")
 _ATLAS_SEPARATOR = "::"
 _META_MARK = "qda-codebook"  # an XML comment in <CodeBook> keeps name, version, description
 # Labelled paragraphs in <Description>: label -> field. Lists take "- item" lines.
-_LABELS = {"include": "include", "exclude": "exclude", "examples": "examples",
-           "keywords": "keywords", "exclude keywords": "exclude_keywords",
-           "patterns": "patterns", "proximity": "proximity", "qda id": "id"}
-_LABEL = re.compile(r"^(?P<label>" + "|".join(sorted(_LABELS, key=len, reverse=True))
-                    + r")\s*:[ \t]*(?P<rest>.*)$", re.IGNORECASE | re.MULTILINE)
+_LABELS = {
+    "include": "include",
+    "exclude": "exclude",
+    "examples": "examples",
+    "keywords": "keywords",
+    "exclude keywords": "exclude_keywords",
+    "patterns": "patterns",
+    "proximity": "proximity",
+    "qda id": "id",
+}
+_LABEL = re.compile(
+    r"^(?P<label>" + "|".join(sorted(_LABELS, key=len, reverse=True)) + r")\s*:[ \t]*(?P<rest>.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def code_guid(code_id: str) -> str:
@@ -84,16 +92,16 @@ def code_guid(code_id: str) -> str:
 
 
 # ------------------------------------------------------------------------- writing
-def write_codebook_qdc(codebook: Codebook, path: str | Path, *, origin: str | None = None
-                       ) -> None:
+def write_codebook_qdc(codebook: Codebook, path: str | Path, *, origin: str | None = None) -> None:
     """Write a REFI-QDA codebook (valid against Codebook.xsd)."""
     from qda import __version__
 
     ns = ""  # the namespace is declared as the default (xmlns) on the root element
-    root = ET.Element("CodeBook", {"xmlns": QDC_NAMESPACE,
-                                   "origin": origin or f"qda {__version__}"})
-    meta = json.dumps({"name": codebook.name, "version": codebook.version,
-                       "description": codebook.description}, ensure_ascii=True)
+    root = ET.Element("CodeBook", {"xmlns": QDC_NAMESPACE, "origin": origin or f"qda {__version__}"})
+    meta = json.dumps(
+        {"name": codebook.name, "version": codebook.version, "description": codebook.description},
+        ensure_ascii=True,
+    )
     root.append(ET.Comment(f" {_META_MARK} {meta.replace('--', '-' + chr(92) + 'u002d')} "))
     codes_el = ET.SubElement(root, ns + "Codes")
     elements: dict[str | None, ET.Element] = {None: codes_el}
@@ -114,12 +122,13 @@ def description_text(code: Code) -> str:
     for label, value in (("Include", code.include), ("Exclude", code.exclude)):
         if value:
             parts.append(f"{label}: {value}")
-    for label, items in (("Examples", code.examples), ("Keywords", code.keywords),
-                         ("Exclude keywords", code.exclude_keywords),
-                         ("Patterns", [json.dumps(p, ensure_ascii=False)
-                                       for p in code.patterns]),
-                         ("Proximity", [json.dumps(p, ensure_ascii=False)
-                                        for p in code.proximity])):
+    for label, items in (
+        ("Examples", code.examples),
+        ("Keywords", code.keywords),
+        ("Exclude keywords", code.exclude_keywords),
+        ("Patterns", [json.dumps(p, ensure_ascii=False) for p in code.patterns]),
+        ("Proximity", [json.dumps(p, ensure_ascii=False) for p in code.proximity]),
+    ):
         if items:
             parts.append(f"{label}:\n" + "\n".join(f"- {item}" for item in items))
     parts.append(f"qda id: {code.id}")
@@ -139,8 +148,9 @@ def read_codebook_qdc(path: str | Path) -> Codebook:
     return read_codebook_element(_find_codebook(root, path), path)[0]
 
 
-def read_codebook_element(book: ET.Element, path: Path, *, origin: str | None = None
-                          ) -> tuple[Codebook, dict[str, str]]:
+def read_codebook_element(
+    book: ET.Element, path: Path, *, origin: str | None = None
+) -> tuple[Codebook, dict[str, str]]:
     """The codebook in a parsed ``<CodeBook>`` element (of a .qdc or a project), and
     each code's GUID (lower case, no braces) -> the id it got (for a project's CodeRefs)."""
     codes_el = _child(book, "codes")
@@ -152,8 +162,11 @@ def read_codebook_element(book: ET.Element, path: Path, *, origin: str | None = 
         nodes.add(el, ())
     rows, where = nodes.rows()
     origin = origin or (_attr(book, "origin") or "").strip()
-    meta = {"name": path.stem, "version": "1",
-            "description": f"Imported from {path.name}" + (f" ({origin})" if origin else "")}
+    meta = {
+        "name": path.stem,
+        "version": "1",
+        "description": f"Imported from {path.name}" + (f" ({origin})" if origin else ""),
+    }
     meta.update(_read_meta(book))
     guids = {guid: nodes.nodes[key]["id"] for guid, key in nodes.guids.items()}
     return Codebook.from_rows(rows, where=where, **meta), guids
@@ -181,12 +194,15 @@ def _read_meta(book: ET.Element) -> dict[str, str]:
     for el in book:
         if el.tag is ET.Comment and (el.text or "").strip().startswith(_META_MARK):
             try:
-                meta = json.loads((el.text or "").strip()[len(_META_MARK):])
+                meta = json.loads((el.text or "").strip()[len(_META_MARK) :])
             except json.JSONDecodeError:
                 return {}
             if isinstance(meta, dict):
-                return {k: str(meta[k]) for k in ("name", "version", "description")
-                        if isinstance(meta.get(k), (str, int, float))}
+                return {
+                    k: str(meta[k])
+                    for k in ("name", "version", "description")
+                    if isinstance(meta.get(k), (str, int, float))
+                }
     return {}
 
 
@@ -210,12 +226,16 @@ def _parse(data: bytes, path: Path) -> ET.Element:
     except ET.ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
         where = f", line {line}, column {column + 1}" if line and column is not None else ""
-        raise CodebookError(f"{path}{where}: not valid XML ({_reason(exc)}); a REFI-QDA "
-                            "codebook (.qdc) is an XML file exported by a QDA program") from exc
+        raise CodebookError(
+            f"{path}{where}: not valid XML ({_reason(exc)}); a REFI-QDA "
+            "codebook (.qdc) is an XML file exported by a QDA program"
+        ) from exc
     except DefusedXmlException as exc:
-        raise CodebookError(f"{path}: refused: the XML declares entities or external "
-                            f"references ({type(exc).__name__}); export the codebook again "
-                            "from its program") from exc
+        raise CodebookError(
+            f"{path}: refused: the XML declares entities or external "
+            f"references ({type(exc).__name__}); export the codebook again "
+            "from its program"
+        ) from exc
 
 
 def _reason(exc: ET.ParseError) -> str:
@@ -229,9 +249,11 @@ def _namespace(tag: str) -> str:
 def _find_codebook(root: ET.Element, path: Path) -> ET.Element:
     ns = _namespace(root.tag)
     if ns and not ns.lower().startswith("urn:qda-xml:"):
-        raise CodebookError(f"{path}: is XML but not a REFI-QDA codebook (root element "
-                            f"<{_local(root.tag)}> in namespace {ns!r}, expected <CodeBook> in "
-                            f"{QDC_NAMESPACE!r}); export the codebook as REFI-QDA (.qdc)")
+        raise CodebookError(
+            f"{path}: is XML but not a REFI-QDA codebook (root element "
+            f"<{_local(root.tag)}> in namespace {ns!r}, expected <CodeBook> in "
+            f"{QDC_NAMESPACE!r}); export the codebook as REFI-QDA (.qdc)"
+        )
     if _local(root.tag) == "codebook":
         return root
     if _local(root.tag) == "project":
@@ -239,9 +261,11 @@ def _find_codebook(root: ET.Element, path: Path) -> ET.Element:
         if book is None:
             raise CodebookError(f"{path}: the REFI-QDA project has no codebook")
         return book
-    raise CodebookError(f"{path}: is XML but not a REFI-QDA codebook (root element "
-                        f"<{root.tag.rsplit('}', 1)[-1]}>, expected <CodeBook>); export the "
-                        "codebook as REFI-QDA (.qdc)")
+    raise CodebookError(
+        f"{path}: is XML but not a REFI-QDA codebook (root element "
+        f"<{root.tag.rsplit('}', 1)[-1]}>, expected <CodeBook>); export the "
+        "codebook as REFI-QDA (.qdc)"
+    )
 
 
 class _Tree:
@@ -249,9 +273,9 @@ class _Tree:
 
     def __init__(self, path: Path):
         self.path = path
-        self.order: list[tuple[str, ...]] = []       # first appearance of each path
+        self.order: list[tuple[str, ...]] = []  # first appearance of each path
         self.nodes: dict[tuple[str, ...], dict] = {}
-        self.guids: dict[str, tuple[str, ...]] = {}   # normal GUID -> key
+        self.guids: dict[str, tuple[str, ...]] = {}  # normal GUID -> key
         self.count = 0
 
     def add(self, el: ET.Element, parent: tuple[str, ...]) -> None:
@@ -261,15 +285,19 @@ class _Tree:
         parts = [p.strip() for p in raw.split(_ATLAS_SEPARATOR) if p.strip()]
         if not parts:
             guid = _attr(el, "guid") or "?"
-            raise CodebookError(f"{self.path}: code {number} (guid {guid}) has no name; give "
-                                "it a name in the program that exported it")
+            raise CodebookError(
+                f"{self.path}: code {number} (guid {guid}) has no name; give "
+                "it a name in the program that exported it"
+            )
         for depth in range(1, len(parts)):  # ATLAS.ti groups: make the parent if none yet
             self._node((*parent, *parts[:depth]))
         key = (*parent, *parts)
         if len(key) > MAX_CODE_DEPTH:  # before recursing into its children
-            raise CodebookError(f"{self.path}: code {raw!r} is at level {len(key)} of the "
-                                f"tree, deeper than the limit of {MAX_CODE_DEPTH} levels; "
-                                "move it up in the program that exported it")
+            raise CodebookError(
+                f"{self.path}: code {raw!r} is at level {len(key)} of the "
+                f"tree, deeper than the limit of {MAX_CODE_DEPTH} levels; "
+                "move it up in the program that exported it"
+            )
         node = self._node(key)
         if node["filled"]:  # two codes with the same name in one place: keep both
             key = (*parent, *parts[:-1], f"{parts[-1]}\x00{number}")
@@ -301,10 +329,14 @@ class _Tree:
         for key in self.order:
             node = self.nodes[key]
             parent = self.nodes[key[:-1]]["id"] if len(key) > 1 else None
-            rows.append({**{k: v for k, v in node.items() if k not in ("filled", "number")},
-                         "parent": parent})
-            where[node["id"]] = (f"{self.path}: code {node['name']!r}" if node["number"]
-                                 else f"{self.path}: group {node['name']!r}")
+            rows.append(
+                {**{k: v for k, v in node.items() if k not in ("filled", "number")}, "parent": parent}
+            )
+            where[node["id"]] = (
+                f"{self.path}: code {node['name']!r}"
+                if node["number"]
+                else f"{self.path}: group {node['name']!r}"
+            )
         return rows, where
 
 
@@ -322,24 +354,26 @@ def parse_description(text: str, where: str = "") -> dict[str, Any]:
     """Split a Description into the definition and the labelled paragraphs written by qda."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     matches = list(_LABEL.finditer(text))
-    fields: dict[str, Any] = {"description": text[: matches[0].start()].strip() if matches
-                              else text.strip()}
+    fields: dict[str, Any] = {"description": text[: matches[0].start()].strip() if matches else text.strip()}
     for m, nxt in zip(matches, [*matches[1:], None]):
         field = _LABELS[m.group("label").lower()]
-        body = (m.group("rest") + text[m.end(): nxt.start() if nxt else len(text)]).strip()
+        body = (m.group("rest") + text[m.end() : nxt.start() if nxt else len(text)]).strip()
         if field in ("include", "exclude", "id"):
             fields[field] = body
             continue
-        items = [ln.strip()[1:].strip() if ln.strip().startswith("-") else ln.strip()
-                 for ln in body.splitlines() if ln.strip()]
+        items = [
+            ln.strip()[1:].strip() if ln.strip().startswith("-") else ln.strip()
+            for ln in body.splitlines()
+            if ln.strip()
+        ]
         if field in ("patterns", "proximity"):
-            label = "a pattern under 'Patterns:'" if field == "patterns" \
-                else "a rule under 'Proximity:'"
+            label = "a pattern under 'Patterns:'" if field == "patterns" else "a rule under 'Proximity:'"
             try:
                 fields[field] = tuple(json.loads(item) for item in items)
             except json.JSONDecodeError as exc:
-                raise CodebookError(f"{where}: {label} in its description is not JSON "
-                                    f"({exc.msg}); fix or remove it") from exc
+                raise CodebookError(
+                    f"{where}: {label} in its description is not JSON ({exc.msg}); fix or remove it"
+                ) from exc
         else:
             fields[field] = tuple(items)
     return fields

@@ -49,7 +49,7 @@ def backtracking_risk(expression: str) -> str | None:
     try:
         parsed = sre_parse.parse(expression)
     except (re.error, RecursionError, OverflowError):
-        return None            # spaCy's own check reports a malformed expression
+        return None  # spaCy's own check reports a malformed expression
     try:
         return _nested(list(parsed), inside=False)
     except RecursionError:
@@ -71,13 +71,14 @@ def _nested(items: list, *, inside: bool) -> str | None:  # noqa: C901 - one bra
         elif op == sre.SUBPATTERN:
             found = _nested(list(av[-1]), inside=inside)
         elif op == sre.BRANCH:
-            found = next((why for sub in av[1] if (why := _nested(list(sub), inside=inside))),
-                         None)
+            found = next((why for sub in av[1] if (why := _nested(list(sub), inside=inside))), None)
         elif op in (sre.ASSERT, sre.ASSERT_NOT):
             found = _nested(list(av[1]), inside=inside)
         elif op == sre.GROUPREF_EXISTS:
-            found = next((why for sub in av[1:] if sub is not None
-                          and (why := _nested(list(sub), inside=inside))), None)
+            found = next(
+                (why for sub in av[1:] if sub is not None and (why := _nested(list(sub), inside=inside))),
+                None,
+            )
         if found:
             return found
     return None

@@ -37,16 +37,39 @@ from qda.errors import CodebookError
 
 __all__ = ["read_codebook_xlsx", "write_codebook_xlsx", "XLSX_COLUMNS"]
 
-XLSX_COLUMNS = ("path", "id", "name", "description", "include", "exclude", "examples",
-                "keywords", "exclude_keywords", "patterns", "proximity", "color")
+XLSX_COLUMNS = (
+    "path",
+    "id",
+    "name",
+    "description",
+    "include",
+    "exclude",
+    "examples",
+    "keywords",
+    "exclude_keywords",
+    "patterns",
+    "proximity",
+    "color",
+)
 SEPARATOR = " / "
 _SPLIT = re.compile(r"\s+/\s+")
 _TEXT = ("path", "name", "description", "include", "exclude")
 _LISTS = ("examples", "keywords", "exclude_keywords")
 _META = ("name", "version", "description")
-_WIDTHS = {"path": 42, "id": 24, "name": 34, "description": 60, "include": 40, "exclude": 48,
-           "examples": 44, "keywords": 26, "exclude_keywords": 22, "patterns": 36, "proximity": 36,
-           "color": 10}
+_WIDTHS = {
+    "path": 42,
+    "id": 24,
+    "name": 34,
+    "description": 60,
+    "include": 40,
+    "exclude": 48,
+    "examples": 44,
+    "keywords": 26,
+    "exclude_keywords": 22,
+    "patterns": 36,
+    "proximity": 36,
+    "color": 10,
+}
 
 
 # ------------------------------------------------------------------------- reading
@@ -62,15 +85,18 @@ def read_codebook_xlsx(path: str | Path) -> Codebook:
     except CodebookError:
         raise
     except Exception as exc:  # zlib, zip and XML errors: sheets are read lazily, row by row
-        raise CodebookError(f"{path}: a sheet of this workbook cannot be read "
-                            f"({type(exc).__name__}: {exc}); is the file damaged? Save it "
-                            "from Excel as .xlsx again") from exc
+        raise CodebookError(
+            f"{path}: a sheet of this workbook cannot be read "
+            f"({type(exc).__name__}: {exc}); is the file damaged? Save it "
+            "from Excel as .xlsx again"
+        ) from exc
     finally:
         book.close()
     where_sheet = f"{path}, sheet {sheet.title!r}"
     if not rows or not any(_filled(v) for v in rows[0]):
-        raise CodebookError(f"{where_sheet}, row 1: no header row; the first row names the "
-                            f"columns: {', '.join(XLSX_COLUMNS)}")
+        raise CodebookError(
+            f"{where_sheet}, row 1: no header row; the first row names the columns: {', '.join(XLSX_COLUMNS)}"
+        )
     columns = _header(rows[0], where_sheet)
     records = []
     for number, values in enumerate(rows[1:], start=2):
@@ -78,13 +104,15 @@ def read_codebook_xlsx(path: str | Path) -> Codebook:
         if any(_filled(v) for v in cells.values()):
             records.append((number, cells))
     if not records:
-        raise CodebookError(f"{where_sheet}: has no codes; add one row per code under the "
-                            "header")
+        raise CodebookError(f"{where_sheet}: has no codes; add one row per code under the header")
     codes = _codes(records, where_sheet)
     return Codebook.from_rows(
-        [c for c, _ in codes], where={c["id"]: w for c, w in codes},
-        name=meta.get("name") or path.stem, version=meta.get("version") or "1",
-        description=meta.get("description", ""))
+        [c for c, _ in codes],
+        where={c["id"]: w for c, w in codes},
+        name=meta.get("name") or path.stem,
+        version=meta.get("version") or "1",
+        description=meta.get("description", ""),
+    )
 
 
 def _open(path: Path):
@@ -95,8 +123,9 @@ def _open(path: Path):
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zip, zlib, XML and format errors of a damaged package
-        raise CodebookError(f"{path}: is not an Excel workbook (.xlsx) that can be read "
-                            f"({exc}); save it from Excel as .xlsx") from exc
+        raise CodebookError(
+            f"{path}: is not an Excel workbook (.xlsx) that can be read ({exc}); save it from Excel as .xlsx"
+        ) from exc
 
 
 def _filled(value: Any) -> bool:
@@ -110,8 +139,9 @@ def _header(row: tuple, where: str) -> dict[str, int]:
             continue
         col = re.sub(r"[\s-]+", "_", str(value).strip().lower())
         if col not in XLSX_COLUMNS:
-            raise CodebookError(f"{where}, row 1: unknown column {value!r}; allowed: "
-                                f"{', '.join(XLSX_COLUMNS)}")
+            raise CodebookError(
+                f"{where}, row 1: unknown column {value!r}; allowed: {', '.join(XLSX_COLUMNS)}"
+            )
         if col in columns:
             raise CodebookError(f"{where}, row 1: column {value!r} appears twice")
         columns[col] = i
@@ -129,8 +159,10 @@ def _read_meta(sheet, path: Path) -> dict[str, str]:
         if number == 1 and key == "field":
             continue
         if key not in _META:
-            raise CodebookError(f"{path}, sheet {sheet.title!r}, row {number}: unknown field "
-                                f"{values[0]!r}; allowed: {', '.join(_META)}")
+            raise CodebookError(
+                f"{path}, sheet {sheet.title!r}, row {number}: unknown field "
+                f"{values[0]!r}; allowed: {', '.join(_META)}"
+            )
         value = values[1] if len(values) > 1 else None
         meta[key] = _text(value, f"{path}, sheet {sheet.title!r}, row {number}", key)
     return meta
@@ -143,8 +175,10 @@ def _text(value: Any, where: str, column: str) -> str:
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.time, dt.timedelta)):
-        raise CodebookError(f"{where}: the {column} cell is not text (Excel made it "
-                            f"{value!r}); format the cell as Text and type it again")
+        raise CodebookError(
+            f"{where}: the {column} cell is not text (Excel made it "
+            f"{value!r}); format the cell as Text and type it again"
+        )
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -155,8 +189,10 @@ def _strict_text(value: Any, where: str, column: str, what: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise CodebookError(f"{where}: the {what} cell is not text (Excel read it as "
-                            f"{value!r}); format the {column} cell as Text and type it again")
+        raise CodebookError(
+            f"{where}: the {what} cell is not text (Excel read it as "
+            f"{value!r}); format the {column} cell as Text and type it again"
+        )
     return value.strip()
 
 
@@ -177,11 +213,14 @@ def _codes(records: list[tuple[int, dict]], where_sheet: str) -> list[tuple[dict
             parent = parent or None
             name = name or last
         if not name.strip() or (parent is not None and not all(parent.split(SEPARATOR))):
-            raise CodebookError(f"{where}: path {raw_path!r} has an empty level; levels are "
-                                f"names separated by {SEPARATOR!r}")
+            raise CodebookError(
+                f"{where}: path {raw_path!r} has an empty level; levels are names separated by {SEPARATOR!r}"
+            )
         if key in keys:
-            raise CodebookError(f"{where}: path {key!r} is also on row {keys[key]}; each code "
-                                "needs its own path (rename one of them)")
+            raise CodebookError(
+                f"{where}: path {key!r} is also on row {keys[key]}; each code "
+                "needs its own path (rename one of them)"
+            )
         keys[key] = number
         parsed.append((number, {**cells, "key": key, "parent_key": parent, "name": name}))
     ids: dict[str, int] = {}
@@ -189,12 +228,16 @@ def _codes(records: list[tuple[int, dict]], where_sheet: str) -> list[tuple[dict
         code_id = _strict_text(row.get("id"), f"{where_sheet}, row {number}", "id", "id")
         if code_id:
             if not ID.match(code_id):
-                raise CodebookError(f"{where_sheet}, row {number}: id {code_id!r} must be "
-                                    "lower-case letters, digits, '_' or '-', starting with a "
-                                    "letter (or leave it empty to make one from the name)")
+                raise CodebookError(
+                    f"{where_sheet}, row {number}: id {code_id!r} must be "
+                    "lower-case letters, digits, '_' or '-', starting with a "
+                    "letter (or leave it empty to make one from the name)"
+                )
             if code_id in ids:
-                raise CodebookError(f"{where_sheet}, row {number}: duplicate id {code_id!r} "
-                                    f"(also on row {ids[code_id]}); give each code its own id")
+                raise CodebookError(
+                    f"{where_sheet}, row {number}: duplicate id {code_id!r} "
+                    f"(also on row {ids[code_id]}); give each code its own id"
+                )
             ids[code_id] = number
         row["id"] = code_id
     taken = set(ids)
@@ -206,28 +249,33 @@ def _codes(records: list[tuple[int, dict]], where_sheet: str) -> list[tuple[dict
     for number, row in parsed:
         where = f"{where_sheet}, row {number}: code {row['id']!r}"
         if row["parent_key"] is not None and row["parent_key"] not in id_of:
-            raise CodebookError(f"{where}: its parent {row['parent_key']!r} is missing: no row "
-                                f"has that path; add a row for it or fix the path (levels are "
-                                f"separated by {SEPARATOR!r})")
+            raise CodebookError(
+                f"{where}: its parent {row['parent_key']!r} is missing: no row "
+                f"has that path; add a row for it or fix the path (levels are "
+                f"separated by {SEPARATOR!r})"
+            )
         out.append((_code(row, id_of, where), f"{where_sheet}, row {number}"))
     return out
 
 
 def _code(row: dict, id_of: dict[str, str], where: str) -> dict:
-    code = {"id": row["id"], "name": row["name"].strip(),
-            "parent": id_of.get(row["parent_key"]) if row["parent_key"] else None}
+    code = {
+        "id": row["id"],
+        "name": row["name"].strip(),
+        "parent": id_of.get(row["parent_key"]) if row["parent_key"] else None,
+    }
     for col in ("description", "include", "exclude"):
         code[col] = _text(row.get(col), where, col)
     for col in _LISTS:
         what = col.rstrip("s").replace("_", " ")
         cell = _strict_text(row.get(col), where, col, what)
         code[col] = tuple(line.strip() for line in cell.splitlines() if line.strip())
-    patterns = _json_lines(row, "patterns", where, "pattern",
-                           '[{"LOWER": "home"}, {"LEMMA": "visit"}]')
+    patterns = _json_lines(row, "patterns", where, "pattern", '[{"LOWER": "home"}, {"LEMMA": "visit"}]')
     check_patterns(row["id"], patterns, where)
     code["patterns"] = tuple(patterns)
-    rules = _json_lines(row, "proximity", where, "proximity rule",
-                        '{"terms": ["family", "appointment"], "within": 5}')
+    rules = _json_lines(
+        row, "proximity", where, "proximity rule", '{"terms": ["family", "appointment"], "within": 5}'
+    )
     code["proximity"] = check_proximity(rules, where)
     code["color"] = check_color(_strict_text(row.get("color"), where, "color", "colour"), where)
     return code
@@ -241,8 +289,10 @@ def _json_lines(row: dict, col: str, where: str, what: str, example: str) -> lis
         try:
             out.append(json.loads(line))
         except json.JSONDecodeError as exc:
-            raise CodebookError(f"{where}: {what} {i} is not JSON ({exc.msg}); write one "
-                                f"{what.split()[-1]} per line, e.g. {example}") from exc
+            raise CodebookError(
+                f"{where}: {what} {i} is not JSON ({exc.msg}); write one "
+                f"{what.split()[-1]} per line, e.g. {example}"
+            ) from exc
     return out
 
 
@@ -253,8 +303,9 @@ def write_codebook_xlsx(codebook: Codebook, path: str | Path) -> None:
 
     book = xlsxwriter.Workbook(str(path))
     try:
-        head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
-                                "text_wrap": True, "valign": "top"})
+        head = book.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
+        )
         cell = {"text_wrap": True, "valign": "top", "num_format": "@"}
         plain = book.add_format(cell)
         levels: dict[int, Any] = {}
@@ -268,14 +319,17 @@ def write_codebook_xlsx(codebook: Codebook, path: str | Path) -> None:
             if depth not in levels:
                 levels[depth] = book.add_format({**cell, "indent": depth - 1})
             values = {
-                "path": row["path"], "id": row["code_id"], "name": row["name"],
-                "description": row["description"], "include": row["include"],
-                "exclude": row["exclude"], "examples": "\n".join(row["examples"]),
+                "path": row["path"],
+                "id": row["code_id"],
+                "name": row["name"],
+                "description": row["description"],
+                "include": row["include"],
+                "exclude": row["exclude"],
+                "examples": "\n".join(row["examples"]),
                 "keywords": "\n".join(row["keywords"]),
                 "exclude_keywords": "\n".join(row["exclude_keywords"]),
                 "patterns": "\n".join(json.dumps(p, ensure_ascii=False) for p in row["patterns"]),
-                "proximity": "\n".join(json.dumps(p, ensure_ascii=False)
-                                       for p in row["proximity"]),
+                "proximity": "\n".join(json.dumps(p, ensure_ascii=False) for p in row["proximity"]),
                 "color": row["color"] if isinstance(row["color"], str) else "",
             }
             for col, name in enumerate(XLSX_COLUMNS):
@@ -288,9 +342,14 @@ def write_codebook_xlsx(codebook: Codebook, path: str | Path) -> None:
         meta = book.add_worksheet("Codebook")
         meta.set_column(0, 0, 14, plain)
         meta.set_column(1, 1, 90, plain)
-        for r, (key, value) in enumerate([("field", "value"), ("name", codebook.name),
-                                          ("version", codebook.version),
-                                          ("description", codebook.description)]):
+        for r, (key, value) in enumerate(
+            [
+                ("field", "value"),
+                ("name", codebook.name),
+                ("version", codebook.version),
+                ("description", codebook.description),
+            ]
+        ):
             meta.write_string(r, 0, key, head if r == 0 else plain)
             meta.write_string(r, 1, value, head if r == 0 else plain)
         meta.freeze_panes(1, 0)
@@ -310,12 +369,10 @@ _HELP = [
     "order of their rows.",
     "'id' may be left empty for a new code: qda makes one from the name. Keep existing ids: "
     "codings are attached to them.",
-    "To rename a code, change its 'name' (its path may stay as it is). To move it, change its "
-    "path.",
+    "To rename a code, change its 'name' (its path may stay as it is). To move it, change its path.",
     "examples, keywords, exclude_keywords: one item per line in the cell (Alt+Enter in Excel). "
     "Keywords in base form: 'home visit', not 'home visits'.",
-    "patterns: one spaCy token pattern per line, as JSON, e.g. "
-    '[{"LOWER": "home"}, {"LEMMA": "visit"}]',
+    'patterns: one spaCy token pattern per line, as JSON, e.g. [{"LOWER": "home"}, {"LEMMA": "visit"}]',
     "proximity: one window rule per line, as JSON: the terms must all occur within that many "
     'words of each other, e.g. {"terms": ["family", "appointment"], "within": 5} '
     '(add "ordered": true to require that order).',

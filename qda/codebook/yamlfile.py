@@ -44,8 +44,8 @@ class BoundedLoader(yaml.SafeLoader):
 
     def __init__(self, stream):
         super().__init__(stream)
-        self._sizes: dict[int, int] = {}   # id(node) -> values it stands for, aliases expanded
-        self._aliased = 0                  # values the aliases met so far stand for
+        self._sizes: dict[int, int] = {}  # id(node) -> values it stands for, aliases expanded
+        self._aliased = 0  # values the aliases met so far stand for
         self._depth = 0
 
     def compose_node(self, parent, index):
@@ -56,30 +56,39 @@ class BoundedLoader(yaml.SafeLoader):
                 size = self._sizes.get(id(node))
                 if size is None:
                     raise yaml.composer.ComposerError(
-                        None, None, f"the alias *{event.anchor} is inside the value it names "
-                        "(a loop); write the value out", event.start_mark)
+                        None,
+                        None,
+                        f"the alias *{event.anchor} is inside the value it names "
+                        "(a loop); write the value out",
+                        event.start_mark,
+                    )
                 self._aliased += size
                 if self._aliased > MAX_YAML_ALIAS_VALUES:
                     raise yaml.composer.ComposerError(
-                        None, None, f"aliases (*name) stand for more than "
+                        None,
+                        None,
+                        f"aliases (*name) stand for more than "
                         f"{MAX_YAML_ALIAS_VALUES:,} values in all (the limit, against alias "
                         "bombs); write the lists out instead of nesting aliases",
-                        event.start_mark)
+                        event.start_mark,
+                    )
             return super().compose_node(parent, index)
         self._depth += 1
         if self._depth > MAX_YAML_DEPTH:
             raise yaml.composer.ComposerError(
-                None, None, f"lists and mappings nest more than {MAX_YAML_DEPTH} levels deep "
+                None,
+                None,
+                f"lists and mappings nest more than {MAX_YAML_DEPTH} levels deep "
                 f"(the limit; a code tree has at most {MAX_CODE_DEPTH} levels)",
-                self.peek_event().start_mark)
+                self.peek_event().start_mark,
+            )
         node = super().compose_node(parent, index)
         self._depth -= 1
         sizes = self._sizes
         if isinstance(node, yaml.SequenceNode):
             sizes[id(node)] = 1 + sum(sizes.get(id(v), 1) for v in node.value)
         elif isinstance(node, yaml.MappingNode):
-            sizes[id(node)] = 1 + sum(sizes.get(id(k), 1) + sizes.get(id(v), 1)
-                                      for k, v in node.value)
+            sizes[id(node)] = 1 + sum(sizes.get(id(k), 1) + sizes.get(id(v), 1) for k, v in node.value)
         else:
             sizes[id(node)] = 1
         return node
@@ -105,8 +114,11 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, str) and key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice in one mapping (first at line "
-                f"{seen[key]})", key_node.start_mark)
+                None,
+                None,
+                f"key {key!r} appears twice in one mapping (first at line {seen[key]})",
+                key_node.start_mark,
+            )
         if isinstance(key, str):
             seen[key] = key_node.start_mark.line + 1
     mapping = _Mapping(loader.construct_mapping(node, deep=True))
@@ -174,7 +186,8 @@ def _check_depth(data: dict, path: Path) -> None:
             raise CodebookError(
                 f"{path}, line {getattr(code, 'line', '?')}: code {code.get('id')!r} is at "
                 f"level {depth} of the tree, deeper than the limit of {MAX_CODE_DEPTH} "
-                "levels; move it up")
+                "levels; move it up"
+            )
         kids = code.get("children")
         if isinstance(kids, list):
             stack.extend((k, depth + 1) for k in kids if isinstance(k, dict))
@@ -185,8 +198,10 @@ def _check_schema(data: dict, path: Path) -> None:
     errors = list(codebook_validator().iter_errors(data))
     if not errors:
         return
-    located = sorted(((_locate(data, list(e.absolute_path)), e) for e in errors),
-                     key=lambda le: (le[0][0], len(le[1].absolute_path)))
+    located = sorted(
+        ((_locate(data, list(e.absolute_path)), e) for e in errors),
+        key=lambda le: (le[0][0], len(le[1].absolute_path)),
+    )
     (line, code, in_code_list), error = located[0]
     label = f": code {code!r}" if code is not None else ""
     message = f"{path}, line {line}{label}: {_explain(error, in_code_list)}"
@@ -203,11 +218,12 @@ def _locate(data: Any, where: list[Any]) -> tuple[int, Any, bool]:
     node, line, code, in_code_list = data, getattr(data, "line", 1), None, False
     for i, key in enumerate(where):
         parent, node = node, node[key]
-        in_code_list = (isinstance(parent, list) and i > 0 and where[i - 1] in _CODE_LISTS)
+        in_code_list = isinstance(parent, list) and i > 0 and where[i - 1] in _CODE_LISTS
         if in_code_list:  # the line of the code (its mapping, or the item if not a mapping)
             code = node.get("id") if isinstance(node, dict) else None
             line = getattr(node, "line", None) or (
-                parent.lines[key] if isinstance(parent, _Sequence) else line)
+                parent.lines[key] if isinstance(parent, _Sequence) else line
+            )
     return line, code, in_code_list
 
 
@@ -240,8 +256,7 @@ def _explain(error: Any, in_code_list: bool) -> str:  # noqa: C901 - one branch 
         number = where[where.index("patterns") + 1] + 1
         if kind == "minItems":
             return f"pattern {number} is empty; give at least one token mapping"
-        return (f"pattern {number} must be a list of token mappings, e.g. "
-                "[{LOWER: home}, {LEMMA: visit}]")
+        return f"pattern {number} must be a list of token mappings, e.g. [{{LOWER: home}}, {{LEMMA: visit}}]"
     if key in _LIST_KEYS:
         if index is None:
             return f"'{key}' must be a list (one item per line starting with '- ')"
@@ -262,22 +277,19 @@ def _explain(error: Any, in_code_list: bool) -> str:  # noqa: C901 - one branch 
 
 
 def _explain_proximity(error: Any, where: list[Any], kind: str) -> str:
-    rest = where[where.index("proximity") + 1:]
+    rest = where[where.index("proximity") + 1 :]
     if not rest:
-        return ("'proximity' must be a list of rules such as {terms: [family, appointment], "
-                "within: 5}")
+        return "'proximity' must be a list of rules such as {terms: [family, appointment], within: 5}"
     what = f"proximity rule {rest[0] + 1}"
     if kind == "required":
-        return (f"{what} needs 'terms' and 'within', e.g. {{terms: [family, appointment], "
-                "within: 5}")
+        return f"{what} needs 'terms' and 'within', e.g. {{terms: [family, appointment], within: 5}}"
     if kind == "additionalProperties":
         return f"{what}: {error.message}; allowed: ordered, terms, within"
     field = next((k for k in rest if isinstance(k, str)), None)
     if field == "terms":
         return f"{what}: 'terms' must list two or more phrases, e.g. [family, appointment]"
     if field == "within":
-        return f"{what}: 'within' must be a whole number of words (0 or more), not " \
-               f"{error.instance!r}"
+        return f"{what}: 'within' must be a whole number of words (0 or more), not {error.instance!r}"
     if field == "ordered":
         return f"{what}: 'ordered' must be true or false, not {error.instance!r}"
     return f"{what} must be a mapping such as {{terms: [family, appointment], within: 5}}"
@@ -286,7 +298,7 @@ def _explain_proximity(error: Any, where: list[Any], kind: str) -> str:
 # ---------------------------------------------------------------------- building
 def _build(data: dict, path: Path) -> Codebook:
     codes: list[Code] = []
-    lines: dict[str, int | str] = {}   # code id -> its line ("?" when not known)
+    lines: dict[str, int | str] = {}  # code id -> its line ("?" when not known)
 
     def walk(items: list[Any], parent: str | None) -> None:
         for item in items:
@@ -296,18 +308,22 @@ def _build(data: dict, path: Path) -> Codebook:
     walk(data["codes"], None)
     name = data.get("name") or path.stem
     version = data.get("version", "1")
-    return Codebook(name=str(name), version=str(version),
-                    description=str(data.get("description") or "").strip(), codes=tuple(codes))
+    return Codebook(
+        name=str(name),
+        version=str(version),
+        description=str(data.get("description") or "").strip(),
+        codes=tuple(codes),
+    )
 
 
-def _build_code(item: dict, parent: str | None, path: Path, lines: dict[str, int | str]
-                ) -> Code:
+def _build_code(item: dict, parent: str | None, path: Path, lines: dict[str, int | str]) -> Code:
     """One code from a schema-valid mapping: the checks a schema cannot do."""
     code_id, line = item["id"], getattr(item, "line", "?")
     where = f"{path}, line {line}: code {code_id!r}"
     if code_id in lines:
-        raise CodebookError(f"{where}: duplicate id (first used at line {lines[code_id]}); "
-                            "give each code its own id")
+        raise CodebookError(
+            f"{where}: duplicate id (first used at line {lines[code_id]}); give each code its own id"
+        )
     lines[code_id] = line
     fields: dict[str, Any] = {key: (item.get(key) or "").strip() for key in _TEXT_KEYS}
     for key in _LIST_KEYS:
@@ -315,9 +331,15 @@ def _build_code(item: dict, parent: str | None, path: Path, lines: dict[str, int
     patterns = _plain(item.get("patterns") or [])
     check_patterns(code_id, patterns, where)
     proximity = check_proximity(_plain(item.get("proximity") or []), where)
-    return Code(id=code_id, name=item["name"].strip(), parent=parent, patterns=tuple(patterns),
-                proximity=proximity,
-                color=check_color(item.get("color"), where), **fields)
+    return Code(
+        id=code_id,
+        name=item["name"].strip(),
+        parent=parent,
+        patterns=tuple(patterns),
+        proximity=proximity,
+        color=check_color(item.get("color"), where),
+        **fields,
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -8,12 +8,23 @@ from importlib import import_module
 
 from qda.coding.rules import RulesCoder, code_with_rules
 
-__all__ = ["RulesCoder", "code_with_rules", "SuggestModel", "rank_uncertain", "with_ancestors",
-           "evaluate", "EvaluationReport"]
+__all__ = [
+    "RulesCoder",
+    "code_with_rules",
+    "SuggestModel",
+    "rank_uncertain",
+    "with_ancestors",
+    "evaluate",
+    "EvaluationReport",
+]
 
-_LAZY = {"SuggestModel": "qda.coding.learn", "rank_uncertain": "qda.coding.learn",
-         "with_ancestors": "qda.coding.learn", "evaluate": "qda.coding.evaluate",
-         "EvaluationReport": "qda.coding.evaluate"}
+_LAZY = {
+    "SuggestModel": "qda.coding.learn",
+    "rank_uncertain": "qda.coding.learn",
+    "with_ancestors": "qda.coding.learn",
+    "evaluate": "qda.coding.evaluate",
+    "EvaluationReport": "qda.coding.evaluate",
+}
 
 
 def __getattr__(name: str):

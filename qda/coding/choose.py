@@ -60,17 +60,19 @@ from qda.coding.learn import (
 )
 from qda.errors import InputError
 
-__all__ = ["CANDIDATES", "TEXT_CANDIDATES", "THRESHOLDS", "ChosenSuggester",
-           "definition_texts"]
+__all__ = ["CANDIDATES", "TEXT_CANDIDATES", "THRESHOLDS", "ChosenSuggester", "definition_texts"]
 
 TEXT_CANDIDATES = ("words+chars", "embeddings", "words+chars+embeddings+definitions")
-CANDIDATES = ("words+chars", "words+chars+context+position",
-              "words+chars+embeddings+definitions+context+context_embeddings+position")
+CANDIDATES = (
+    "words+chars",
+    "words+chars+context+position",
+    "words+chars+embeddings+definitions+context+context_embeddings+position",
+)
 CONTEXT_FEATURES = ("context", "context_embeddings", "position")
 ALL_FEATURES = ("words", "chars", "lemmas", "embeddings", "definitions", *CONTEXT_FEATURES)
-POSITION_BINS = 10     # tenths of the document
+POSITION_BINS = 10  # tenths of the document
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.1, 0.95, 0.05))
-VERSION = "2"   # 2: context candidates; at-least-one only when asked
+VERSION = "2"  # 2: context candidates; at-least-one only when asked
 
 
 def definition_texts(codebook, codes) -> dict[str, str]:
@@ -89,6 +91,7 @@ def definition_texts(codebook, codes) -> dict[str, str]:
 
 def _stratified(y: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
     from sklearn.model_selection import StratifiedKFold
+
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     return [test for _, test in skf.split(np.zeros(len(y)), y)]
 
@@ -122,9 +125,18 @@ class ChosenSuggester(BaseEstimator):
     random_state : seed of the inner folds and the solver.
     """
 
-    def __init__(self, *, candidates=None, definitions=None, inner_folds: int = 3,
-                 min_positives: int = 3, C: float = 1.0, context_weight: float = 0.5,
-                 at_least_one_code: bool = False, random_state: int = 0):
+    def __init__(
+        self,
+        *,
+        candidates=None,
+        definitions=None,
+        inner_folds: int = 3,
+        min_positives: int = 3,
+        C: float = 1.0,
+        context_weight: float = 0.5,
+        at_least_one_code: bool = False,
+        random_state: int = 0,
+    ):
         self.candidates = candidates
         self.context_weight = context_weight
         self.at_least_one_code = at_least_one_code
@@ -144,7 +156,7 @@ class ChosenSuggester(BaseEstimator):
         text_part = "+".join(n for n in names if n in ("words", "chars", "lemmas"))
         blocks = []
         if text_part:
-            if "text" not in fitted:   # fit_transform: each text analysed once, not twice
+            if "text" not in fitted:  # fit_transform: each text analysed once, not twice
                 fitted["text"] = make_features(text_part)
                 blocks.append(sp.csr_matrix(fitted["text"].fit_transform(texts)))
             else:
@@ -156,8 +168,9 @@ class ChosenSuggester(BaseEstimator):
             if "definitions" in names:
                 blocks.append(sp.csr_matrix(E @ self.definition_matrix_.T))
         if any(n in CONTEXT_FEATURES for n in names):
-            blocks.extend(self._context_blocks(names, list(context["context"]),
-                                               context["position"].to_numpy(), fitted))
+            blocks.extend(
+                self._context_blocks(names, list(context["context"]), context["position"].to_numpy(), fitted)
+            )
         X = sp.hstack(blocks, format="csr")
         X.sort_indices()
         return X, fitted
@@ -168,25 +181,33 @@ class ChosenSuggester(BaseEstimator):
         w, blocks = self.context_weight, []
         if "context" in names:
             if "context" not in fitted:
-                fitted["context"] = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True,
-                                                    min_df=2, dtype=np.float64).fit(around)
+                fitted["context"] = TfidfVectorizer(
+                    ngram_range=(1, 2), sublinear_tf=True, min_df=2, dtype=np.float64
+                ).fit(around)
             blocks.append(sp.csr_matrix(fitted["context"].transform(around)) * w)
         if "context_embeddings" in names:
             blocks.append(sp.csr_matrix(embed_texts(around)) * w)
         if "position" in names:
-            bins = np.minimum(POSITION_BINS - 1, np.floor(np.clip(position, 0, 1) *
-                                                          POSITION_BINS)).astype(int)
-            onehot = sp.csr_matrix((np.full(len(bins), w), (np.arange(len(bins)), bins)),
-                                   shape=(len(bins), POSITION_BINS))
+            bins = np.minimum(POSITION_BINS - 1, np.floor(np.clip(position, 0, 1) * POSITION_BINS)).astype(
+                int
+            )
+            onehot = sp.csr_matrix(
+                (np.full(len(bins), w), (np.arange(len(bins)), bins)), shape=(len(bins), POSITION_BINS)
+            )
             blocks.append(onehot)
         return blocks
 
     def _fit_code(self, X, y):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear",
-                                      dual=True, max_iter=1000,
-                                      random_state=self.random_state).fit(X, y)
+            return LogisticRegression(
+                C=self.C,
+                class_weight="balanced",
+                solver="liblinear",
+                dual=True,
+                max_iter=1000,
+                random_state=self.random_state,
+            ).fit(X, y)
 
     # ------------------------------------------------------------- fitting
     def fit(self, texts, label_sets, *, codes=None, context=None):
@@ -254,29 +275,31 @@ class ChosenSuggester(BaseEstimator):
             for part in _parts(c):
                 unknown = [n for n in part.split("+") if n not in ALL_FEATURES]
                 if unknown:
-                    raise InputError(f"unknown feature {unknown[0]!r} in candidate {c!r}; "
-                                     f"use {', '.join(ALL_FEATURES)} joined with '+' "
-                                     "(and candidates blended with '|')")
+                    raise InputError(
+                        f"unknown feature {unknown[0]!r} in candidate {c!r}; "
+                        f"use {', '.join(ALL_FEATURES)} joined with '+' "
+                        "(and candidates blended with '|')"
+                    )
         self.unavailable_ = []
         if not embeddings_available():
             self.unavailable_ = [c for c in candidates if _needs_embeddings(c)]
         if not have_context:
-            self.unavailable_ += [c for c in candidates
-                                  if _needs_context(c) and c not in self.unavailable_]
+            self.unavailable_ += [c for c in candidates if _needs_context(c) and c not in self.unavailable_]
         usable = [c for c in candidates if c not in self.unavailable_]
         if not usable:
-            raise InputError("no candidate features can be used: the sentence embeddings are "
-                             "not installed (`pip install qda[embeddings]`) or the segments' "
-                             "context was not given; add 'words+chars'")
+            raise InputError(
+                "no candidate features can be used: the sentence embeddings are "
+                "not installed (`pip install qda[embeddings]`) or the segments' "
+                "context was not given; add 'words+chars'"
+            )
         return usable
 
     def _inner_oof(self, texts, context, Y) -> dict[str, np.ndarray]:
         """Per candidate: out-of-fold probabilities of an inner stratified CV (stratified
         on each segment's rarest code); a blend ``a|b`` averages its parts'."""
         rarity = Y.sum(axis=0)
-        key = np.array([int(np.argmin(np.where(row > 0, rarity, 1 << 30))) if row.any() else -1
-                        for row in Y])
-        with warnings.catch_warnings():   # a code on one segment only: a fold without it
+        key = np.array([int(np.argmin(np.where(row > 0, rarity, 1 << 30))) if row.any() else -1 for row in Y])
+        with warnings.catch_warnings():  # a code on one segment only: a fold without it
             warnings.simplefilter("ignore", UserWarning)
             folds = _stratified(key, self.inner_folds, self.random_state)
         arr = np.asarray(texts, dtype=object)
@@ -306,9 +329,11 @@ class ChosenSuggester(BaseEstimator):
             return pd.DataFrame(columns=self.codes_, dtype="float64", index=index)
         context = _check_context(context, len(items))
         if self.uses_context_ and context is None:
-            raise InputError("this suggester learnt from the segments' context (the words "
-                             "around them, their position): give the context of the "
-                             "segments to suggest for too")
+            raise InputError(
+                "this suggester learnt from the segments' context (the words "
+                "around them, their position): give the context of the "
+                "segments to suggest for too"
+            )
         P = np.zeros((len(items), len(self.codes_)))
         for spec, fitted in self.features_.items():
             X, _ = self._design(spec, items, context, fitted)
@@ -337,18 +362,28 @@ class ChosenSuggester(BaseEstimator):
         if self.at_least_one_code:
             pred = _force_top(proba.to_numpy(), cut, pred)
         long = long_probabilities(proba)
-        long = long[long_probabilities(pd.DataFrame(pred, index=proba.index,
-                                                    columns=proba.columns))["confidence"]
-                    .to_numpy().astype(bool)]
+        long = long[
+            long_probabilities(pd.DataFrame(pred, index=proba.index, columns=proba.columns))["confidence"]
+            .to_numpy()
+            .astype(bool)
+        ]
         return in_segment_order(long, proba.index)
 
     def choice(self) -> pd.DataFrame:
         """Per code: the chosen features, threshold, inner kappa and positives."""
         check_is_fitted(self, "estimators_")
-        return pd.DataFrame([{"code_id": c, "features": self.choice_[c],
-                              "threshold": self.thresholds_[c],
-                              "inner_kappa": self.inner_kappa_[c],
-                              "positives": self.positives_[c]} for c in self.codes_])
+        return pd.DataFrame(
+            [
+                {
+                    "code_id": c,
+                    "features": self.choice_[c],
+                    "threshold": self.thresholds_[c],
+                    "inner_kappa": self.inner_kappa_[c],
+                    "positives": self.positives_[c],
+                }
+                for c in self.codes_
+            ]
+        )
 
 
 def _parts(candidate: str) -> list[str]:
@@ -361,8 +396,11 @@ def _needs_context(candidate: str) -> bool:
 
 
 def _needs_embeddings(candidate: str) -> bool:
-    return any(n in ("embeddings", "definitions", "context_embeddings")
-               for p in _parts(candidate) for n in p.split("+"))
+    return any(
+        n in ("embeddings", "definitions", "context_embeddings")
+        for p in _parts(candidate)
+        for n in p.split("+")
+    )
 
 
 def _check_context(context, n: int):
@@ -370,11 +408,12 @@ def _check_context(context, n: int):
     if context is None:
         return None
     if not isinstance(context, pd.DataFrame) or not {"context", "position"} <= set(context):
-        raise InputError("the context is a table with columns 'context' and 'position' "
-                         "(qda.coding.context.segment_contexts)")
+        raise InputError(
+            "the context is a table with columns 'context' and 'position' "
+            "(qda.coding.context.segment_contexts)"
+        )
     if len(context) != n:
-        raise InputError(f"the context has {len(context)} rows for {n} segments; give one "
-                         "row per segment")
+        raise InputError(f"the context has {len(context)} rows for {n} segments; give one row per segment")
     return context.reset_index(drop=True)
 
 

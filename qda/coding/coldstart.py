@@ -56,10 +56,10 @@ from qda.errors import InputError
 __all__ = ["ColdStart", "cold_start", "code_descriptions"]
 
 VERSION = "1"
-LEXICAL_WEIGHT = 0.5       # the lexical z-score's weight beside the embeddings'
-RULES_BONUS = 1.0          # standard deviations added for a rules hit (not measured)
+LEXICAL_WEIGHT = 0.5  # the lexical z-score's weight beside the embeddings'
+RULES_BONUS = 1.0  # standard deviations added for a rules hit (not measured)
 PSEUDO_MAX = 80
-DEFAULT_THRESHOLD = 0.0    # least confidence; 0 suggests every segment its best code
+DEFAULT_THRESHOLD = 0.0  # least confidence; 0 suggests every segment its best code
 MIN_SEGMENTS = 10
 
 
@@ -69,6 +69,7 @@ class ColdStart:
     confidence, score, matched``), ``scores`` (segments x codes, the final standardised
     scores), ``path`` (``lexical`` or ``embeddings+lexical``) and ``settings``
     (``name_only``: the codes described by their name alone)."""
+
     suggestions: pd.DataFrame
     scores: pd.DataFrame
     path: str
@@ -93,9 +94,13 @@ def _lemmatiser(nlp):
 
     def lemmas(texts: list[str]) -> list[str]:
         with nlp.select_pipes(enable=keep):
-            return [" ".join(t.lemma_.lower() for t in doc
-                             if not (t.is_punct or t.is_space or t.is_stop or t.like_num))
-                    for doc in nlp.pipe(t.lower() for t in texts)]
+            return [
+                " ".join(
+                    t.lemma_.lower() for t in doc if not (t.is_punct or t.is_space or t.is_stop or t.like_num)
+                )
+                for doc in nlp.pipe(t.lower() for t in texts)
+            ]
+
     return lemmas
 
 
@@ -142,16 +147,14 @@ def _self_train(S, texts, rounds: int, m: int, C: float, seed: int) -> np.ndarra
     if rounds <= 0:
         return S
     words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                            min_df=2)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
     X = sp.hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
     for _ in range(rounds):
         y = _pseudo_labels(S, m)
         seen = y >= 0
         if len(set(y[seen])) < 2:
             break
-        clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced",
-                                 random_state=seed)
+        clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced", random_state=seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             clf.fit(X[seen], y[seen])
@@ -176,22 +179,29 @@ def _check(texts, codebook) -> tuple[list[str], list[str], list[str]]:
     """The texts, the codes to score and those described by their name alone."""
     items = check_texts(texts)
     if len(items) < MIN_SEGMENTS:
-        raise InputError(f"the cold start compares segments with each other and needs at "
-                         f"least {MIN_SEGMENTS}; there are {len(items)}")
+        raise InputError(
+            f"the cold start compares segments with each other and needs at "
+            f"least {MIN_SEGMENTS}; there are {len(items)}"
+        )
     codes = [c.id for c in codebook]
     if not codes:
-        raise InputError("the project has no codebook to suggest from; load one with "
-                         "`qda codebook load F`")
+        raise InputError("the project has no codebook to suggest from; load one with `qda codebook load F`")
     if len(codes) < 2:
-        raise InputError("the cold start chooses among codes and needs at least 2 in the "
-                         f"codebook; it has {len(codes)}")
-    bare = [c.id for c in codebook if not (c.description.strip() or c.include.strip()
-                                           or any(e.strip() for e in c.examples))]
+        raise InputError(
+            f"the cold start chooses among codes and needs at least 2 in the codebook; it has {len(codes)}"
+        )
+    bare = [
+        c.id
+        for c in codebook
+        if not (c.description.strip() or c.include.strip() or any(e.strip() for e in c.examples))
+    ]
     if len(bare) == len(codes):
         shown = ", ".join(bare[:8]) + (f" and {len(bare) - 8} more" if len(bare) > 8 else "")
-        raise InputError(f"no code in the codebook has a description, include notes or "
-                         f"examples to suggest from ({shown}); add them to the codebook "
-                         "and load it again, or code some segments and use --from CODER")
+        raise InputError(
+            f"no code in the codebook has a description, include notes or "
+            f"examples to suggest from ({shown}); add them to the codebook "
+            "and load it again, or code some segments and use --from CODER"
+        )
     return items, codes, bare
 
 
@@ -201,10 +211,19 @@ def _matched(text_lemmas: str, code_lemmas: str, limit: int = 8) -> list[str]:
     return [w for w in dict.fromkeys(code_lemmas.split()) if w in mine][:limit]
 
 
-def cold_start(texts: pd.Series, codebook, *, nlp=None, rules_hits=None,
-               embeddings: bool | None = None, rounds: int = 2,
-               pseudo_per_code: int | None = None, C: float = 0.3,
-               threshold: float = DEFAULT_THRESHOLD, seed: int = 0) -> ColdStart:
+def cold_start(
+    texts: pd.Series,
+    codebook,
+    *,
+    nlp=None,
+    rules_hits=None,
+    embeddings: bool | None = None,
+    rounds: int = 2,
+    pseudo_per_code: int | None = None,
+    C: float = 0.3,
+    threshold: float = DEFAULT_THRESHOLD,
+    seed: int = 0,
+) -> ColdStart:
     """Suggest each segment its best code from the codebook alone (see the module doc).
 
     ``texts``: segment texts indexed by segment id. ``rules_hits``: one set of code ids
@@ -219,6 +238,7 @@ def cold_start(texts: pd.Series, codebook, *, nlp=None, rules_hits=None,
     pos, neg = code_descriptions(codebook, set(codes))
     if nlp is None:
         from qda.segment import make_nlp
+
         nlp = make_nlp()
     use_emb = embeddings_available() if embeddings is None else bool(embeddings)
     S_lex, _, code_lemmas = _lexical(items, pos, neg, codes, nlp)
@@ -238,14 +258,27 @@ def cold_start(texts: pd.Series, codebook, *, nlp=None, rules_hits=None,
     rows = np.arange(len(S))
     keep = clarity >= threshold
     text_lemmas = _lemmatiser(nlp)([items[i] for i in rows[keep]])
-    found = pd.DataFrame({
-        "segment_id": texts.index[keep], "code_id": [codes[j] for j in best[keep]],
-        "confidence": clarity[keep].round(4),
-        "score": S[rows[keep], best[keep]].round(4),
-        "matched": [_matched(t, code_lemmas[j]) for t, j in zip(text_lemmas, best[keep])]})
-    settings = {"rounds": rounds, "pseudo_per_code": m, "C": C, "threshold": threshold,
-                "lexical_weight": LEXICAL_WEIGHT if use_emb else 1.0,
-                "rules": rules_hits is not None, "name_only": bare}
-    return ColdStart(suggestions=found, scores=pd.DataFrame(S, index=texts.index,
-                                                            columns=codes),
-                     path="embeddings+lexical" if use_emb else "lexical", settings=settings)
+    found = pd.DataFrame(
+        {
+            "segment_id": texts.index[keep],
+            "code_id": [codes[j] for j in best[keep]],
+            "confidence": clarity[keep].round(4),
+            "score": S[rows[keep], best[keep]].round(4),
+            "matched": [_matched(t, code_lemmas[j]) for t, j in zip(text_lemmas, best[keep])],
+        }
+    )
+    settings = {
+        "rounds": rounds,
+        "pseudo_per_code": m,
+        "C": C,
+        "threshold": threshold,
+        "lexical_weight": LEXICAL_WEIGHT if use_emb else 1.0,
+        "rules": rules_hits is not None,
+        "name_only": bare,
+    }
+    return ColdStart(
+        suggestions=found,
+        scores=pd.DataFrame(S, index=texts.index, columns=codes),
+        path="embeddings+lexical" if use_emb else "lexical",
+        settings=settings,
+    )

@@ -25,30 +25,30 @@ from qda.errors import InputError
 
 __all__ = ["CONTEXT_WINDOW", "segment_contexts"]
 
-CONTEXT_WINDOW = 300   # characters each side: about two sentences or a short turn
+CONTEXT_WINDOW = 300  # characters each side: about two sentences or a short turn
 
 
-def segment_contexts(spans: pd.DataFrame, documents: Mapping[str, str], *,
-                     window: int = CONTEXT_WINDOW) -> pd.DataFrame:
+def segment_contexts(
+    spans: pd.DataFrame, documents: Mapping[str, str], *, window: int = CONTEXT_WINDOW
+) -> pd.DataFrame:
     """``context`` and ``position`` of each span (``document_id``, ``start``, ``end``).
 
     The result has the index of ``spans``. A span whose document is not in
     ``documents``, or whose offsets are not inside its text, is an InputError naming it.
     """
     if window < 0:
-        raise InputError(f"the context window is a number of characters, 0 or more, "
-                         f"not {window}")
+        raise InputError(f"the context window is a number of characters, 0 or more, not {window}")
     rows = []
-    for key, doc, start, end in zip(spans.index, spans["document_id"], spans["start"],
-                                    spans["end"]):
+    for key, doc, start, end in zip(spans.index, spans["document_id"], spans["start"], spans["end"]):
         text = documents.get(doc)
         if text is None:
             raise InputError(f"segment {key}: document {doc!r} has no stored text")
         start, end = int(start), int(end)
         if not 0 <= start <= end <= len(text):
-            raise InputError(f"segment {key}: offsets {start}-{end} are outside document "
-                             f"{doc!r} ({len(text)} characters)")
-        before = text[max(0, start - window):start]
-        after = text[end:end + window]
+            raise InputError(
+                f"segment {key}: offsets {start}-{end} are outside document {doc!r} ({len(text)} characters)"
+            )
+        before = text[max(0, start - window) : start]
+        after = text[end : end + window]
         rows.append((before + "\n" + after, start / max(1, len(text))))
     return pd.DataFrame(rows, columns=["context", "position"], index=spans.index)

@@ -19,6 +19,7 @@ work is spent on padding.
 Nothing is downloaded: the files come from the installed package. ``model_dir()``
 says where; ``available()`` whether the packages are there (without loading them).
 """
+
 from __future__ import annotations
 
 import json
@@ -54,14 +55,14 @@ def model_dir() -> Path:
 
 @dataclass(frozen=True)
 class Layer:
-    qkv_w: np.ndarray        # (hidden, 3*hidden): query, key and value side by side
+    qkv_w: np.ndarray  # (hidden, 3*hidden): query, key and value side by side
     qkv_b: np.ndarray
-    out_w: np.ndarray        # (hidden, hidden)
+    out_w: np.ndarray  # (hidden, hidden)
     out_b: np.ndarray
     ln1: tuple[np.ndarray, np.ndarray]
-    up_w: np.ndarray         # (hidden, intermediate)
+    up_w: np.ndarray  # (hidden, intermediate)
     up_b: np.ndarray
-    down_w: np.ndarray       # (intermediate, hidden)
+    down_w: np.ndarray  # (intermediate, hidden)
     down_b: np.ndarray
     ln2: tuple[np.ndarray, np.ndarray]
 
@@ -76,8 +77,11 @@ class MiniLM:
         config = json.loads((path / "config.json").read_text())
         pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
         st_config = json.loads((path / "sentence_bert_config.json").read_text())
-        if (config.get("model_type") != "bert" or config.get("hidden_act") != "gelu"
-                or not pooling.get("pooling_mode_mean_tokens")):
+        if (
+            config.get("model_type") != "bert"
+            or config.get("hidden_act") != "gelu"
+            or not pooling.get("pooling_mode_mean_tokens")
+        ):
             raise ValueError(f"{path}: not a BERT model with GELU and mean pooling")
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config["layer_norm_eps"])
@@ -91,8 +95,7 @@ class MiniLM:
         self.position = w["embeddings.position_embeddings.weight"]
         self.token_type0 = w["embeddings.token_type_embeddings.weight"][0]
         self.ln0 = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        self.layers = [_layer(w, f"encoder.layer.{i}.")
-                       for i in range(int(config["num_hidden_layers"]))]
+        self.layers = [_layer(w, f"encoder.layer.{i}.") for i in range(int(config["num_hidden_layers"]))]
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """One L2-normalised embedding per text, in the order given."""
@@ -103,7 +106,7 @@ class MiniLM:
         ids = [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=True)]
         order = np.argsort([len(i) for i in ids], kind="stable")
         for start in range(0, len(order), batch_size):
-            rows = order[start:start + batch_size]
+            rows = order[start : start + batch_size]
             out[rows] = self._batch([ids[r] for r in rows])
         return out
 
@@ -112,8 +115,8 @@ class MiniLM:
         tokens = np.zeros((len(ids), length), dtype=np.int64)
         mask = np.zeros((len(ids), length), dtype=np.float32)
         for row, seq in enumerate(ids):
-            tokens[row, :len(seq)] = seq
-            mask[row, :len(seq)] = 1.0
+            tokens[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1.0
         x = self.word[tokens] + self.position[:length] + self.token_type0
         x = _layer_norm(x, *self.ln0, self.eps)
         bias = (1.0 - mask)[:, None, None, :] * np.finfo(np.float32).min
@@ -133,9 +136,9 @@ class MiniLM:
         hidden = x.shape[1]
         d = hidden // self.heads
         qkv = (x @ p.qkv_w + p.qkv_b).reshape(b, n, 3, self.heads, d).transpose(2, 0, 3, 1, 4)
-        q, v = np.ascontiguousarray(qkv[0]), np.ascontiguousarray(qkv[2])   # (b, heads, n, d)
-        kt = np.ascontiguousarray(qkv[1].transpose(0, 1, 3, 2))             # (b, heads, d, n)
-        scores = np.matmul(q, kt)                    # in place from here: the largest array
+        q, v = np.ascontiguousarray(qkv[0]), np.ascontiguousarray(qkv[2])  # (b, heads, n, d)
+        kt = np.ascontiguousarray(qkv[1].transpose(0, 1, 3, 2))  # (b, heads, d, n)
+        scores = np.matmul(q, kt)  # in place from here: the largest array
         scores *= np.float32(1 / np.sqrt(d))
         scores += bias
         scores -= scores.max(axis=-1, keepdims=True)
@@ -160,7 +163,8 @@ def _layer(w: dict[str, np.ndarray], pre: str) -> Layer:
         up_b=w[f"{pre}intermediate.dense.bias"],
         down_w=np.ascontiguousarray(w[f"{pre}output.dense.weight"].T),
         down_b=w[f"{pre}output.dense.bias"],
-        ln2=(w[f"{pre}output.LayerNorm.weight"], w[f"{pre}output.LayerNorm.bias"]))
+        ln2=(w[f"{pre}output.LayerNorm.weight"], w[f"{pre}output.LayerNorm.bias"]),
+    )
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:

@@ -50,14 +50,17 @@ def chat_url(url: str) -> str:
     """The chat completions URL for what the user gave (see the module docstring)."""
     parts = urllib.parse.urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"--llm {url!r}: not an http(s) URL; give the endpoint's address, "
-                         "e.g. http://localhost:11434/v1 (Ollama) or http://127.0.0.1:8080 "
-                         "(llama.cpp server)")
+        raise InputError(
+            f"--llm {url!r}: not an http(s) URL; give the endpoint's address, "
+            "e.g. http://localhost:11434/v1 (Ollama) or http://127.0.0.1:8080 "
+            "(llama.cpp server)"
+        )
     try:
-        _ = parts.port   # urllib checks the port when it is read
-    except ValueError as exc:   # a port that is not a number, or past 65535
-        raise InputError(f"--llm {url!r}: {exc}; give a port from 1 to 65535, e.g. "
-                         "http://localhost:11434/v1") from None
+        _ = parts.port  # urllib checks the port when it is read
+    except ValueError as exc:  # a port that is not a number, or past 65535
+        raise InputError(
+            f"--llm {url!r}: {exc}; give a port from 1 to 65535, e.g. http://localhost:11434/v1"
+        ) from None
     path = parts.path.rstrip("/")
     if not path.endswith("/chat/completions"):
         path += "/chat/completions" if path else "/v1/chat/completions"
@@ -68,15 +71,14 @@ def _is_local(host: str, port: int) -> bool:
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise InputError(f"--llm: cannot find the host {host!r} ({exc}); check the URL") \
-            from None
+        raise InputError(f"--llm: cannot find the host {host!r} ({exc}); check the URL") from None
     addresses = {str(info[4][0]).split("%", 1)[0] for info in infos}
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: PLR0913
-        return None     # urllib then raises the 3xx as an HTTPError
+        return None  # urllib then raises the 3xx as an HTTPError
 
 
 @dataclass
@@ -92,8 +94,7 @@ class Endpoint:
     _format: int = field(default=0, repr=False)
 
     @classmethod
-    def at(cls, url: str, *, model: str, timeout: float = TIMEOUT,
-           max_tokens: int = 512) -> Endpoint:
+    def at(cls, url: str, *, model: str, timeout: float = TIMEOUT, max_tokens: int = 512) -> Endpoint:
         """The endpoint for ``url`` (resolves the host: is it this machine?)."""
         if not (model or "").strip():
             raise InputError("--model: name the model to ask (e.g. gemma3:270m for Ollama)")
@@ -103,15 +104,23 @@ class Endpoint:
         parts = urllib.parse.urlsplit(full)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         host = parts.hostname
-        assert host is not None   # chat_url refuses a URL without a host
-        return cls(url=full, model=model.strip(), host=host,
-                   local=_is_local(host, port), timeout=float(timeout),
-                   max_tokens=int(max_tokens))
+        assert host is not None  # chat_url refuses a URL without a host
+        return cls(
+            url=full,
+            model=model.strip(),
+            host=host,
+            local=_is_local(host, port),
+            timeout=float(timeout),
+            max_tokens=int(max_tokens),
+        )
 
     def describe(self) -> str:
         """One line saying where the segments' words go."""
-        where = ("this machine: the words stay on it" if self.local else
-                 "NOT this machine: participants' words would be sent to it")
+        where = (
+            "this machine: the words stay on it"
+            if self.local
+            else "NOT this machine: participants' words would be sent to it"
+        )
         return f"LLM endpoint {self.url} (model {self.model}); host {self.host} is {where}."
 
     def check_allowed(self, allow_remote: bool) -> None:
@@ -120,29 +129,36 @@ class Endpoint:
                 f"--llm {self.url}: host {self.host} is not this machine, so participants' "
                 "words would leave it; nothing was sent. Use a server on this machine (e.g. "
                 "http://localhost:11434/v1), or add --allow-remote if your ethics approval "
-                "and data agreements allow sending the transcripts there")
+                "and data agreements allow sending the transcripts there"
+            )
 
     # ------------------------------------------------------------------ requests
     def _formats(self, schema: dict) -> list[dict]:
-        return [{"type": "json_object", "schema": schema},
-                {"type": "json_schema",
-                 "json_schema": {"name": "qda_codes", "schema": schema}}]
+        return [
+            {"type": "json_object", "schema": schema},
+            {"type": "json_schema", "json_schema": {"name": "qda_codes", "schema": schema}},
+        ]
 
     def chat(self, content: str, schema: dict) -> str:
         """Send one user message; the answer's text (the message content)."""
         formats = self._formats(schema)
         while True:
-            body = {"model": self.model, "messages": [{"role": "user", "content": content}],
-                    "temperature": 0, "seed": 0, "max_tokens": self.max_tokens,
-                    "stream": False, "response_format": formats[self._format]}
+            body = {
+                "model": self.model,
+                "messages": [{"role": "user", "content": content}],
+                "temperature": 0,
+                "seed": 0,
+                "max_tokens": self.max_tokens,
+                "stream": False,
+                "response_format": formats[self._format],
+            }
             try:
                 reply = self._post(body)
                 break
             except urllib.error.HTTPError as exc:
                 detail = _excerpt(exc)
-                if exc.code in (400, 422) and self._format + 1 < len(formats) \
-                        and "format" in detail.lower():
-                    self._format += 1           # try OpenAI's json_schema form instead
+                if exc.code in (400, 422) and self._format + 1 < len(formats) and "format" in detail.lower():
+                    self._format += 1  # try OpenAI's json_schema form instead
                     continue
                 raise self._http_error(exc, detail) from None
         return self._content(reply)
@@ -152,8 +168,9 @@ class Endpoint:
         key = os.environ.get("QDA_LLM_API_KEY", "").strip()
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        request = urllib.request.Request(self.url, data=json.dumps(body).encode("utf-8"),
-                                         headers=headers, method="POST")
+        request = urllib.request.Request(
+            self.url, data=json.dumps(body).encode("utf-8"), headers=headers, method="POST"
+        )
         handlers = [_NoRedirect()] + ([urllib.request.ProxyHandler({})] if self.local else [])
         opener = urllib.request.build_opener(*handlers)
         try:
@@ -169,16 +186,20 @@ class Endpoint:
             raise InputError(
                 f"--llm {self.url}: cannot reach the endpoint ({exc.reason}); is the server "
                 "running (e.g. `ollama serve`, or `python -m llama_cpp.server --model F`) "
-                "and is this its address and port?") from None
+                "and is this its address and port?"
+            ) from None
         except (ConnectionError, OSError) as exc:
-            raise InputError(f"--llm {self.url}: the connection failed ({exc}); is the "
-                             "server running, and is this its address?") from None
+            raise InputError(
+                f"--llm {self.url}: the connection failed ({exc}); is the "
+                "server running, and is this its address?"
+            ) from None
 
     def _timeout(self) -> InputError:
         return InputError(
             f"--llm {self.url}: no answer within {self.timeout:g} s; the server may be busy or "
             "the model slow on this machine: give more time with --timeout, or a smaller "
-            "model")
+            "model"
+        )
 
     def _http_error(self, exc: urllib.error.HTTPError, detail: str) -> InputError:
         said = f" It said: {detail}" if detail else ""
@@ -186,17 +207,19 @@ class Endpoint:
             return InputError(
                 f"--llm {self.url}: the endpoint redirects (HTTP {exc.code}) to "
                 f"{exc.headers.get('Location', '?')}; qda does not follow redirects (the "
-                "words could go elsewhere): give that address with --llm if you trust it")
+                "words could go elsewhere): give that address with --llm if you trust it"
+            )
         if exc.code in (401, 403):
             return InputError(
                 f"--llm {self.url}: the endpoint refused the request (HTTP {exc.code}); if it "
-                f"needs a key, set QDA_LLM_API_KEY.{said}")
+                f"needs a key, set QDA_LLM_API_KEY.{said}"
+            )
         if exc.code == 404:
             return InputError(
                 f"--llm {self.url}: HTTP 404; is this an OpenAI-compatible endpoint (its base "
-                f"URL usually ends in /v1), and does it serve the model {self.model!r}?{said}")
-        return InputError(f"--llm {self.url}: the endpoint answered HTTP {exc.code} "
-                          f"{exc.reason}.{said}")
+                f"URL usually ends in /v1), and does it serve the model {self.model!r}?{said}"
+            )
+        return InputError(f"--llm {self.url}: the endpoint answered HTTP {exc.code} {exc.reason}.{said}")
 
     def _content(self, raw: bytes) -> str:
         try:
@@ -207,7 +230,8 @@ class Endpoint:
             shown = " ".join(raw[:120].decode("utf-8", "replace").split())
             raise InputError(
                 f"--llm {self.url}: the reply is not a chat completion ({shown!r}); is this "
-                "an OpenAI-compatible chat completions endpoint?") from None
+                "an OpenAI-compatible chat completions endpoint?"
+            ) from None
         if choice.get("finish_reason") == "length":
             raise BadAnswer(f"cut off at {self.max_tokens} tokens, before the JSON ended")
         return content if isinstance(content, str) else ""
@@ -216,7 +240,7 @@ class Endpoint:
 def _excerpt(exc: urllib.error.HTTPError) -> str:
     try:
         raw = exc.read()[:2000].decode("utf-8", "replace")
-    except Exception:   # the body could not be read: the status says enough
+    except Exception:  # the body could not be read: the status says enough
         return ""
     try:
         value = json.loads(raw)

@@ -39,10 +39,18 @@ from qda.coding.learn import (
 )
 from qda.errors import InputError
 
-__all__ = ["EvaluationReport", "evaluate", "score_helper", "stratified_folds", "METRIC_COLUMNS",
-           "HELPERS", "DEFAULT_HELPER", "check_helper"]
+__all__ = [
+    "EvaluationReport",
+    "evaluate",
+    "score_helper",
+    "stratified_folds",
+    "METRIC_COLUMNS",
+    "HELPERS",
+    "DEFAULT_HELPER",
+    "check_helper",
+]
 
-HELPERS = ("chosen", "calibrated")   # the learned helpers `qda suggest --helper` can name
+HELPERS = ("chosen", "calibrated")  # the learned helpers `qda suggest --helper` can name
 DEFAULT_HELPER = "calibrated"
 
 
@@ -53,7 +61,8 @@ def check_helper(name: str) -> str:
         raise InputError(f"unknown helper {name!r}; use one of: {', '.join(HELPERS)}")
     return clean
 
-FEW_POSITIVES = 20   # fewer positive segments than this: a code's figures are not to be trusted
+
+FEW_POSITIVES = 20  # fewer positive segments than this: a code's figures are not to be trusted
 METRIC_COLUMNS = ["support", "predicted", "precision", "recall", "f1", "kappa"]
 
 
@@ -80,16 +89,17 @@ class EvaluationReport:
     fit_seconds: float
     features: str
     helpers: list[str] = field(default_factory=list)
-    truth: pd.DataFrame | None = None   # the coder's codes, 0/1 per segment and code
-    rules: pd.DataFrame | None = None   # the rules' hits, 0/1, when given
+    truth: pd.DataFrame | None = None  # the coder's codes, 0/1 per segment and code
+    rules: pd.DataFrame | None = None  # the rules' hits, 0/1, when given
     chosen: pd.DataFrame | None = None  # the chosen helper's out-of-fold decisions, 0/1
 
     def at_threshold(self, threshold: float) -> EvaluationReport:
         """The same cross-validation scored at another probability threshold (no refit; the
         chosen helper keeps its own thresholds per code)."""
         if self.truth is None:
-            raise ValueError("at_threshold needs the coder's codes (truth), which the report "
-                             "from evaluate() keeps")
+            raise ValueError(
+                "at_threshold needs the coder's codes (truth), which the report from evaluate() keeps"
+            )
         codes = list(self.probabilities.columns)
         predicted = {}
         if "model" in self.helpers:
@@ -97,8 +107,8 @@ class EvaluationReport:
         if self.chosen is not None:
             predicted["chosen"] = self.chosen.to_numpy()
         per_code, overall = _score_all(
-            self.truth.to_numpy(), predicted,
-            None if self.rules is None else self.rules.to_numpy(), codes)
+            self.truth.to_numpy(), predicted, None if self.rules is None else self.rules.to_numpy(), codes
+        )
         return replace(self, per_code=per_code, overall=overall, threshold=threshold)
 
     def table(self) -> pd.DataFrame:
@@ -110,34 +120,38 @@ class EvaluationReport:
     def _repr_html_(self) -> str:
         from qda.display import shaded_table
 
-        return shaded_table(self.table(), shade=["f1", "kappa"], caption=self.summary(),
-                            max_rows=60)
+        return shaded_table(self.table(), shade=["f1", "kappa"], caption=self.summary(), max_rows=60)
 
     def thin_codes(self, minimum: int = FEW_POSITIVES) -> pd.DataFrame:
         """Codes whose figures rest on fewer than ``minimum`` positive segments
         (``code_id, support``): their kappa can swing widely from one coding to the next."""
         first = self.per_code.drop_duplicates("code_id")
-        return first.loc[first["support"] < minimum, ["code_id", "support"]].reset_index(
-            drop=True)
+        return first.loc[first["support"] < minimum, ["code_id", "support"]].reset_index(drop=True)
 
     def basis(self) -> str:
         """What the figures rest on, with a warning about codes with too few codings."""
         first = self.per_code.drop_duplicates("code_id")
-        line = (f"Figures rest on {self.n_segments} segments the coder reviewed; positive "
-                f"segments per code: {int(first['support'].min())} to "
-                f"{int(first['support'].max())} (median {first['support'].median():g}).")
+        line = (
+            f"Figures rest on {self.n_segments} segments the coder reviewed; positive "
+            f"segments per code: {int(first['support'].min())} to "
+            f"{int(first['support'].max())} (median {first['support'].median():g})."
+        )
         thin = self.thin_codes()
         if len(thin):
             shown = ", ".join(f"{c} ({n})" for c, n in zip(thin["code_id"], thin["support"]))
-            line += (f" Warning: {len(thin)} code(s) have fewer than {FEW_POSITIVES} positive "
-                     f"segments, too few to trust their figures: {shown}; code more of them.")
+            line += (
+                f" Warning: {len(thin)} code(s) have fewer than {FEW_POSITIVES} positive "
+                f"segments, too few to trust their figures: {shown}; code more of them."
+            )
         return line
 
     def summary(self) -> str:
         """One sentence on what was evaluated, for the top of a printed table."""
-        return (f"{self.folds}-fold cross-validation (seed {self.seed}) on {self.n_segments} "
-                f"segments, {self.per_code['code_id'].nunique()} codes, features "
-                f"{self.features}, threshold {self.threshold:g}")
+        return (
+            f"{self.folds}-fold cross-validation (seed {self.seed}) on {self.n_segments} "
+            f"segments, {self.per_code['code_id'].nunique()} codes, features "
+            f"{self.features}, threshold {self.threshold:g}"
+        )
 
 
 def _binary(label_sets: Sequence[frozenset[str]], codes: list[str]) -> np.ndarray:
@@ -156,28 +170,48 @@ def _kappa(a: np.ndarray, b: np.ndarray) -> float:
         return float(cohen_kappa_score(a, b, replace_undefined_by=np.nan))
 
 
-def score_helper(Y_true: np.ndarray, Y_pred: np.ndarray, codes: list[str],
-                 helper: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_helper(
+    Y_true: np.ndarray, Y_pred: np.ndarray, codes: list[str], helper: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-code and overall (micro, macro) figures of one helper against the coder."""
     rows = []
     for j, code in enumerate(codes):
         t, p = Y_true[:, j], Y_pred[:, j]
         prec, rec, f1, _ = precision_recall_fscore_support(
-            t, p, average="binary", pos_label=1, zero_division=0)
-        rows.append({"code_id": code, "helper": helper, "support": int(t.sum()),
-                     "predicted": int(p.sum()), "precision": float(prec),
-                     "recall": float(rec), "f1": float(f1), "kappa": _kappa(t, p)})
+            t, p, average="binary", pos_label=1, zero_division=0
+        )
+        rows.append(
+            {
+                "code_id": code,
+                "helper": helper,
+                "support": int(t.sum()),
+                "predicted": int(p.sum()),
+                "precision": float(prec),
+                "recall": float(rec),
+                "f1": float(f1),
+                "kappa": _kappa(t, p),
+            }
+        )
     per_code = pd.DataFrame(rows, columns=["code_id", "helper", *METRIC_COLUMNS])
     t, p = Y_true.ravel(), Y_pred.ravel()
-    prec, rec, f1, _ = precision_recall_fscore_support(
-        t, p, average="binary", pos_label=1, zero_division=0)
-    micro = {"helper": helper, "average": "micro", "support": int(t.sum()),
-             "predicted": int(p.sum()), "precision": float(prec), "recall": float(rec),
-             "f1": float(f1), "kappa": _kappa(t, p)}
-    macro = {"helper": helper, "average": "macro", "support": int(t.sum()),
-             "predicted": int(p.sum()),
-             **{k: float(per_code[k].mean(skipna=True)) for k in
-                ("precision", "recall", "f1", "kappa")}}
+    prec, rec, f1, _ = precision_recall_fscore_support(t, p, average="binary", pos_label=1, zero_division=0)
+    micro = {
+        "helper": helper,
+        "average": "micro",
+        "support": int(t.sum()),
+        "predicted": int(p.sum()),
+        "precision": float(prec),
+        "recall": float(rec),
+        "f1": float(f1),
+        "kappa": _kappa(t, p),
+    }
+    macro = {
+        "helper": helper,
+        "average": "macro",
+        "support": int(t.sum()),
+        "predicted": int(p.sum()),
+        **{k: float(per_code[k].mean(skipna=True)) for k in ("precision", "recall", "f1", "kappa")},
+    }
     overall = pd.DataFrame([micro, macro]).set_index(["helper", "average"])
     return per_code, overall[METRIC_COLUMNS]
 
@@ -192,8 +226,11 @@ def _score_all(Y, predicted: dict[str, np.ndarray], rules, codes):
     order = {name: i for i, name in enumerate([*predicted, "rules"])}
     per_code["_code"] = per_code["code_id"].map({c: i for i, c in enumerate(codes)})
     per_code["_helper"] = per_code["helper"].map(order)
-    per_code = per_code.sort_values(["_code", "_helper"], kind="stable").drop(
-        columns=["_code", "_helper"]).reset_index(drop=True)
+    per_code = (
+        per_code.sort_values(["_code", "_helper"], kind="stable")
+        .drop(columns=["_code", "_helper"])
+        .reset_index(drop=True)
+    )
     return per_code, overall
 
 
@@ -240,8 +277,9 @@ def stratified_folds(Y: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
     return [np.flatnonzero(fold_of == f) for f in range(folds)]
 
 
-def _codes_to_score(counts: pd.Series, codes: Iterable[str] | None, *, n: int, folds: int,
-                    need: int) -> tuple[list[str], dict[str, str]]:
+def _codes_to_score(
+    counts: pd.Series, codes: Iterable[str] | None, *, n: int, folds: int, need: int
+) -> tuple[list[str], dict[str, str]]:
     """The codes to cross-validate and the ones left out with why: ``codes`` when given
     (each must have ``need`` positives, else an error names it), else every code with
     ``need`` positives and ``need`` negatives among the ``n`` segments."""
@@ -254,30 +292,47 @@ def _codes_to_score(counts: pd.Series, codes: Iterable[str] | None, *, n: int, f
             raise InputError(
                 f"code {code!r} has {pos} positive segment{'s' if pos != 1 else ''}, fewer "
                 f"than needed for {folds}-fold cross-validation ({need}); use --folds {max(2, pos)}"
-                " or fewer, code more segments, or leave the code out")
+                " or fewer, code more segments, or leave the code out"
+            )
     else:
         chosen = []
         for code, pos in counts.items():
             if pos < need:
-                skipped[code] = (f"{pos} positive segment{'s' if pos != 1 else ''}, needs "
-                                 f"{need} for {folds}-fold cross-validation")
+                skipped[code] = (
+                    f"{pos} positive segment{'s' if pos != 1 else ''}, needs "
+                    f"{need} for {folds}-fold cross-validation"
+                )
             elif n - pos < need:
                 skipped[code] = f"applied to {pos} of {n} segments; too few without it"
             else:
                 chosen.append(code)
-        if not chosen and len(counts) and int(counts.iloc[0]) >= need:   # lacks negatives
+        if not chosen and len(counts) and int(counts.iloc[0]) >= need:  # lacks negatives
             raise _nothing_to_learn(counts, list(counts.index), n, need, "evaluate")
         if not chosen:
             top = int(counts.iloc[0]) if len(counts) else 0
             raise InputError(
                 f"no code has enough positive segments for {folds}-fold cross-validation: "
                 f"each needs at least {need}, the most frequent code has {top}; "
-                f"use fewer folds (--folds {max(2, min(top, folds - 1))}) or code more segments")
+                f"use fewer folds (--folds {max(2, min(top, folds - 1))}) or code more segments"
+            )
     return chosen, skipped
 
 
-def _cross_validate(Y, texts, labels, helpers, *, folds: int, seed: int, codes: list[str],
-                    features: str, hits, min_positives: int, definitions, context):
+def _cross_validate(
+    Y,
+    texts,
+    labels,
+    helpers,
+    *,
+    folds: int,
+    seed: int,
+    codes: list[str],
+    features: str,
+    hits,
+    min_positives: int,
+    definitions,
+    context,
+):
     """Out-of-fold decisions of each helper: (the calibrated model's probabilities, the
     chosen helper's decisions or None, CPU seconds spent fitting and predicting)."""
     proba = np.zeros(Y.shape, dtype=np.float64)
@@ -288,22 +343,29 @@ def _cross_validate(Y, texts, labels, helpers, *, folds: int, seed: int, codes: 
         train = np.setdiff1d(np.arange(len(arr)), test)
         t0 = time.process_time()
         if "calibrated" in helpers:
-            _fold_calibrated(proba, arr, labels, hits, train, test, codes, features,
-                             min_positives, seed)
+            _fold_calibrated(proba, arr, labels, hits, train, test, codes, features, min_positives, seed)
         if picked is not None:
-            _fold_chosen(picked, arr, labels, train, test, codes, definitions,
-                         min_positives, seed, context)
+            _fold_chosen(picked, arr, labels, train, test, codes, definitions, min_positives, seed, context)
         fit_seconds += time.process_time() - t0
     return proba, picked, fit_seconds
 
 
-def evaluate(texts, label_sets, *, folds: int = 5, seed: int = 0,
-             rules_hits: Iterable[Iterable[str]] | None = None,
-             codes: Iterable[str] | None = None, features: str = "words+chars",
-             threshold: float = 0.5, min_positives: int = 3,
-             rules_as_features: bool = False, helpers: Sequence[str] = ("calibrated",),
-             definitions: dict[str, str] | None = None,
-             context: pd.DataFrame | None = None) -> EvaluationReport:
+def evaluate(
+    texts,
+    label_sets,
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    rules_hits: Iterable[Iterable[str]] | None = None,
+    codes: Iterable[str] | None = None,
+    features: str = "words+chars",
+    threshold: float = 0.5,
+    min_positives: int = 3,
+    rules_as_features: bool = False,
+    helpers: Sequence[str] = ("calibrated",),
+    definitions: dict[str, str] | None = None,
+    context: pd.DataFrame | None = None,
+) -> EvaluationReport:
     """Stratified K-fold cross-validation of the suggester on one coder's segments.
 
     ``texts`` and ``label_sets`` are the coder's reviewed segments and the codes
@@ -331,32 +393,50 @@ def evaluate(texts, label_sets, *, folds: int = 5, seed: int = 0,
     if folds > n:
         raise InputError(f"{folds} folds for {n} segments; use at most {n} folds")
     hits = _label_sets(rules_hits, n) if rules_hits is not None else None
-    chosen, skipped = _codes_to_score(label_counts(labels), codes, n=n, folds=folds,
-                                      need=max(min_positives, folds))
+    chosen, skipped = _codes_to_score(
+        label_counts(labels), codes, n=n, folds=folds, need=max(min_positives, folds)
+    )
     Y = _binary(labels, chosen)
     proba, picked, fit_seconds = _cross_validate(
-        Y, texts, labels, helpers, folds=folds, seed=seed, codes=chosen, features=features,
-        hits=hits if rules_as_features else None, min_positives=min_positives,
-        definitions=definitions, context=context)
+        Y,
+        texts,
+        labels,
+        helpers,
+        folds=folds,
+        seed=seed,
+        codes=chosen,
+        features=features,
+        hits=hits if rules_as_features else None,
+        min_positives=min_positives,
+        definitions=definitions,
+        context=context,
+    )
     predicted = {}
     if "calibrated" in helpers:
         predicted["model"] = (proba >= threshold).astype(np.int8)
     if picked is not None:
         predicted["chosen"] = picked
-    per_code, overall = _score_all(Y, predicted, _binary(hits, chosen) if hits is not None
-                                   else None, chosen)
+    per_code, overall = _score_all(Y, predicted, _binary(hits, chosen) if hits is not None else None, chosen)
     frame = lambda a: pd.DataFrame(a, columns=chosen, index=index)  # noqa: E731
-    return EvaluationReport(per_code=per_code, overall=overall, probabilities=frame(proba),
-                            skipped=skipped, folds=folds, seed=seed, n_segments=n,
-                            threshold=threshold, fit_seconds=fit_seconds, features=features,
-                            helpers=[*predicted, *(["rules"] if hits is not None else [])],
-                            truth=frame(Y),
-                            rules=frame(_binary(hits, chosen)) if hits is not None else None,
-                            chosen=frame(picked) if picked is not None else None)
+    return EvaluationReport(
+        per_code=per_code,
+        overall=overall,
+        probabilities=frame(proba),
+        skipped=skipped,
+        folds=folds,
+        seed=seed,
+        n_segments=n,
+        threshold=threshold,
+        fit_seconds=fit_seconds,
+        features=features,
+        helpers=[*predicted, *(["rules"] if hits is not None else [])],
+        truth=frame(Y),
+        rules=frame(_binary(hits, chosen)) if hits is not None else None,
+        chosen=frame(picked) if picked is not None else None,
+    )
 
 
-def _fold_calibrated(proba, arr, labels, hits, train, test, codes, features,
-                     min_positives, seed) -> None:
+def _fold_calibrated(proba, arr, labels, hits, train, test, codes, features, min_positives, seed) -> None:
     """One outer fold of the calibrated :class:`SuggestModel`: probabilities into ``proba``."""
     model = SuggestModel(features=features, min_positives=min_positives, random_state=seed)
     train_hits = [hits[i] for i in train] if hits is not None else None
@@ -364,20 +444,24 @@ def _fold_calibrated(proba, arr, labels, hits, train, test, codes, features,
     test_hits = [hits[i] for i in test] if hits is not None else None
     p = model.predict_proba(list(arr[test]), rules_hits=test_hits)
     for j, code in enumerate(codes):
-        if code in p.columns:           # a code too rare in this fold's training part
-            proba[test, j] = p[code].to_numpy()   # stays 0: never suggested
+        if code in p.columns:  # a code too rare in this fold's training part
+            proba[test, j] = p[code].to_numpy()  # stays 0: never suggested
 
 
-def _fold_chosen(picked, arr, labels, train, test, codes, definitions, min_positives,
-                 seed, context=None) -> None:
+def _fold_chosen(
+    picked, arr, labels, train, test, codes, definitions, min_positives, seed, context=None
+) -> None:
     """One outer fold of :class:`~qda.coding.choose.ChosenSuggester` (its own inner CV
     chooses features and thresholds on the training part only): decisions into ``picked``."""
     from qda.coding.choose import ChosenSuggester
 
-    model = ChosenSuggester(definitions=definitions, min_positives=min_positives,
-                            random_state=seed)
-    part = (lambda rows: None) if context is None else (  # noqa: E731
-        lambda rows: context.iloc[rows])
+    model = ChosenSuggester(definitions=definitions, min_positives=min_positives, random_state=seed)
+    part = (
+        (lambda rows: None)
+        if context is None
+        # noqa: E731
+        else (lambda rows: context.iloc[rows])
+    )
     model.fit(list(arr[train]), [labels[i] for i in train], codes=codes, context=part(train))
     p = model.predict(list(arr[test]), context=part(test))
     for j, code in enumerate(codes):

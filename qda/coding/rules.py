@@ -44,9 +44,17 @@ from qda.coding.regexguard import guarded_pattern
 from qda.coding.screen import Screen
 from qda.segment import LowercaseLookupLemmatizer, make_nlp
 
-__all__ = ["RulesCoder", "code_with_rules", "code_batch", "rule_fingerprints",
-           "CODING_COLUMNS", "EXPLAIN_COLUMNS", "RULES_VERSION", "RulesRunPlan",
-           "plan_rules_run"]
+__all__ = [
+    "RulesCoder",
+    "code_with_rules",
+    "code_batch",
+    "rule_fingerprints",
+    "CODING_COLUMNS",
+    "EXPLAIN_COLUMNS",
+    "RULES_VERSION",
+    "RulesRunPlan",
+    "plan_rules_run",
+]
 
 CODING_COLUMNS = ["segment_id", "document_id", "start", "end", "code_id", "evidence"]
 #: One row per (segment, code) the rules found, kept or blocked by an exclusion.
@@ -61,8 +69,9 @@ RULES_VERSION = "1"
 class RulesCoder:
     """Codes segment texts with a codebook's keywords, patterns and proximity windows."""
 
-    def __init__(self, codebook: Codebook, *, nlp: Language | None = None,
-                 codes: Iterable[str] | None = None):
+    def __init__(
+        self, codebook: Codebook, *, nlp: Language | None = None, codes: Iterable[str] | None = None
+    ):
         """``codes``: match only these codes' rules (default: every code's)."""
         self.codebook = codebook
         only = None if codes is None else set(codes)
@@ -92,16 +101,20 @@ class RulesCoder:
                 self._add_terms(code.id, code.keywords, self._terms, "k")
                 self._add_terms(code.id, code.exclude_keywords, self._xterms, "x")
                 for i, pattern in enumerate(code.patterns, start=1):
-                    self._patterns.add(f"{code.id}#p{i}", [guarded_pattern(
-                        list(pattern), code_id=code.id, number=i)])
+                    self._patterns.add(
+                        f"{code.id}#p{i}", [guarded_pattern(list(pattern), code_id=code.id, number=i)]
+                    )
                     self._pattern_keys[vocab.strings.add(f"{code.id}#p{i}")] = (code.id, str(i))
                 for i, rule in enumerate(code.proximity, start=1):
                     key = f"{code.id}#w{i}"
                     self._windows[key] = {"code": code.id, "number": i, **rule}
                     for j, term in enumerate(rule["terms"]):
                         self._add_terms(f"{key}#t{j}", (term,), self._wterms, "w")
-        self.screen = None if self._pattern_keys else Screen.make(
-            self._lookup_lemmatizer(), self._keyword_lemmas, self._window_lemmas.values())
+        self.screen = (
+            None
+            if self._pattern_keys
+            else Screen.make(self._lookup_lemmatizer(), self._keyword_lemmas, self._window_lemmas.values())
+        )
 
     def _add_terms(self, key: str, keywords, terms: dict, kind: str) -> None:
         if not keywords:
@@ -129,12 +142,15 @@ class RulesCoder:
             if isinstance(pipe, LowercaseLookupLemmatizer) and pipe.overwrite:
                 return pipe
             if "lemma" in name or name in ("tagger", "attribute_ruler", "morphologizer"):
-                return None        # something else sets lemmas first
+                return None  # something else sets lemmas first
         return None
 
     def _lemmas_only(self):
-        keep = [p for p in self.nlp.pipe_names if "lemmatizer" in p or p in ("tok2vec", "tagger",
-                                                                               "attribute_ruler")]
+        keep = [
+            p
+            for p in self.nlp.pipe_names
+            if "lemmatizer" in p or p in ("tok2vec", "tagger", "attribute_ruler")
+        ]
         return self.nlp.select_pipes(enable=keep)
 
     # ------------------------------------------------------------------ coding
@@ -154,14 +170,13 @@ class RulesCoder:
         if segments.empty:
             return pd.DataFrame([], columns=EXPLAIN_COLUMNS)
         records = segments[["segment_id", "document_id", "start", "end"]].to_dict("records")
-        if self.screen is not None:   # only what could match is tokenised
+        if self.screen is not None:  # only what could match is tokenised
             passes = self.screen.passes
-            records = [r for r in records
-                       if passes(texts[r["document_id"]][r["start"]:r["end"]])]
+            records = [r for r in records if passes(texts[r["document_id"]][r["start"] : r["end"]])]
         rows: list[dict] = []
         for i in range(0, len(records), _BATCH):
-            batch = records[i:i + _BATCH]
-            docs = self.docs(texts[r["document_id"]][r["start"]:r["end"]] for r in batch)
+            batch = records[i : i + _BATCH]
+            docs = self.docs(texts[r["document_id"]][r["start"] : r["end"]] for r in batch)
             rows.extend(self.explain_docs(batch, docs))
         return pd.DataFrame(rows, columns=EXPLAIN_COLUMNS)
 
@@ -185,17 +200,20 @@ class RulesCoder:
             if not hits:
                 continue
             for code_id in sorted(hits, key=order.__getitem__):  # codebook order
-                rows.append({**rec, "code_id": code_id,
-                             "evidence": sorted(hits[code_id],
-                                                key=lambda h: (h["start"], h["end"])),
-                             "blocked_by": blocked.get(code_id, [])})
+                rows.append(
+                    {
+                        **rec,
+                        "code_id": code_id,
+                        "evidence": sorted(hits[code_id], key=lambda h: (h["start"], h["end"])),
+                        "blocked_by": blocked.get(code_id, []),
+                    }
+                )
         return rows
 
     def _match(self, doc, offset: int) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
         return self._match_found(doc, offset, self._phrases(doc) if len(self._phrases) else ())
 
-    def _match_found(self, doc, offset: int, matches
-                     ) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+    def _match_found(self, doc, offset: int, matches) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
         """Hits and exclusions in ``doc`` from the phrase matcher's ``matches``."""
         hits: dict[str, list[dict]] = defaultdict(list)
         # spaCy's matches: (match id, start token, end token)
@@ -208,16 +226,17 @@ class RulesCoder:
                 (excludes if match[0] in self._xterms else window_terms).append(match)
                 continue
             candidates = found[1]
-            term = candidates[0][0] if candidates[0][3] else \
-                self._keyword_for(Span(doc, match[1], match[2]), candidates)
+            term = (
+                candidates[0][0]
+                if candidates[0][3]
+                else self._keyword_for(Span(doc, match[1], match[2]), candidates)
+            )
             if term is not None:
-                hits[found[0]].append(_evidence_at("keyword", term, doc, match[1], match[2],
-                                                   offset))
+                hits[found[0]].append(_evidence_at("keyword", term, doc, match[1], match[2], offset))
         if self._pattern_keys:
             for match_id, s, e in self._patterns(doc):
                 code_id, number = self._pattern_keys[match_id]
-                hits[code_id].append(_evidence("pattern", f"pattern {number}", doc[s:e],
-                                               offset))
+                hits[code_id].append(_evidence("pattern", f"pattern {number}", doc[s:e], offset))
         if window_terms:
             for code_id, evidence in self._match_windows(doc, offset, window_terms):
                 hits[code_id].append(evidence)
@@ -235,8 +254,7 @@ class RulesCoder:
 
     def _match_windows(self, doc, offset: int, matches):
         """(code, evidence) for each window rule whose terms occur close enough."""
-        found: dict[str, dict[int, list[tuple[int, int, str]]]] = defaultdict(
-            lambda: defaultdict(list))
+        found: dict[str, dict[int, list[tuple[int, int, str]]]] = defaultdict(lambda: defaultdict(list))
         for match_id, s, e in matches:
             key, candidates = self._wterms[match_id]
             term = self._keyword_for(doc[s:e], candidates)
@@ -246,8 +264,7 @@ class RulesCoder:
         if not found:
             return
         # words[i]: how many words (not punctuation or space) come before token i
-        words = list(itertools.accumulate(
-            (0 if (t.is_punct or t.is_space) else 1 for t in doc), initial=0))
+        words = list(itertools.accumulate((0 if (t.is_punct or t.is_space) else 1 for t in doc), initial=0))
         for key, rule in self._windows.items():
             occurrences = found.get(key)
             if not occurrences or len(occurrences) < len(rule["terms"]):
@@ -261,16 +278,14 @@ class RulesCoder:
                     chain = sorted(combo)
                 if any(b[0] < a[1] for a, b in zip(chain, chain[1:])):
                     continue  # out of order, or terms overlapping
-                if any(words[b[0]] - words[a[1]] > rule["within"]
-                       for a, b in zip(chain, chain[1:])):
+                if any(words[b[0]] - words[a[1]] > rule["within"] for a, b in zip(chain, chain[1:])):
                     continue
                 if chain[0][0] < used_until:
                     continue  # overlaps a window already reported
                 used_until = chain[-1][1]
-                span = doc[chain[0][0]:chain[-1][1]]
+                span = doc[chain[0][0] : chain[-1][1]]
                 ev = _evidence("window", _window_label(rule), span, offset)
-                ev["parts"] = [_evidence("keyword", term, doc[s:e], offset)
-                               for s, e, term in chain]
+                ev["parts"] = [_evidence("keyword", term, doc[s:e], offset) for s, e, term in chain]
                 yield rule["code"], ev
 
     @staticmethod
@@ -283,8 +298,10 @@ class RulesCoder:
         merely shares its lemma ("evening" does not match "even").
         """
         for kw, kw_lower, kw_lemmas, base_form in candidates:
-            if base_form or all(kl == tok.lower_ or kl == klem or tok.lower_ != tok.lemma_
-                                for kl, klem, tok in zip(kw_lower, kw_lemmas, span)):
+            if base_form or all(
+                kl == tok.lower_ or kl == klem or tok.lower_ != tok.lemma_
+                for kl, klem, tok in zip(kw_lower, kw_lemmas, span)
+            ):
                 return kw
         return None
 
@@ -300,8 +317,13 @@ def _evidence_at(kind: str, term: str, doc, start: int, end: int, offset: int) -
 
 
 def _evidence(kind: str, term: str, span, offset: int) -> dict:
-    return {"kind": kind, "term": term, "text": span.text, "start": offset + span.start_char,
-            "end": offset + span.end_char}
+    return {
+        "kind": kind,
+        "term": term,
+        "text": span.text,
+        "start": offset + span.start_char,
+        "end": offset + span.end_char,
+    }
 
 
 def _window_label(rule: Mapping) -> str:
@@ -313,16 +335,19 @@ def _limited_product(lists: list[list], limit: int):
     """Combinations in order of their positions, at most ``limit`` of them."""
     ordered = [sorted(items) for items in lists]
     return itertools.islice(
-        sorted(itertools.islice(itertools.product(*ordered), limit),
-               key=lambda combo: (min(c[0] for c in combo), max(c[1] for c in combo))),
-        limit)
+        sorted(
+            itertools.islice(itertools.product(*ordered), limit),
+            key=lambda combo: (min(c[0] for c in combo), max(c[1] for c in combo)),
+        ),
+        limit,
+    )
 
 
-def code_with_rules(segments: pd.DataFrame, texts: Mapping[str, str], codebook: Codebook,
-                    *, nlp: Language | None = None) -> pd.DataFrame:
+def code_with_rules(
+    segments: pd.DataFrame, texts: Mapping[str, str], codebook: Codebook, *, nlp: Language | None = None
+) -> pd.DataFrame:
     """Functional face of :class:`RulesCoder`."""
     return RulesCoder(codebook, nlp=nlp).code(segments, texts)
-
 
 
 def rule_fingerprints(codebook: Codebook) -> dict[str, str]:
@@ -330,9 +355,12 @@ def rule_fingerprints(codebook: Codebook) -> dict[str, str]:
     exclusions, patterns, windows). Equal hashes: the code's suggestions are the same."""
     out = {}
     for code in codebook:
-        rules = {"keywords": list(code.keywords), "exclude": list(code.exclude_keywords),
-                 "patterns": [list(p) for p in code.patterns],
-                 "proximity": [dict(r) for r in code.proximity]}
+        rules = {
+            "keywords": list(code.keywords),
+            "exclude": list(code.exclude_keywords),
+            "patterns": [list(p) for p in code.patterns],
+            "proximity": [dict(r) for r in code.proximity],
+        }
         blob = json.dumps(rules, sort_keys=True, ensure_ascii=False, default=str)
         out[code.id] = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
     return out
@@ -358,11 +386,13 @@ def code_batch(task: tuple) -> list[tuple]:
         coder = _WORKER_CODERS[key] = RulesCoder(codebook, nlp=make_nlp(model), codes=codes)
     if coder.screen is not None:
         rows = [r for r, k in zip(rows, coder.screen.keep(r[4] for r in rows)) if k]
-    records = [{"segment_id": r[0], "document_id": r[1], "start": r[2], "end": r[3]}
-               for r in rows]
+    records = [{"segment_id": r[0], "document_id": r[1], "start": r[2], "end": r[3]} for r in rows]
     docs = coder.docs(r[4] for r in rows)
-    return [(r["segment_id"], r["document_id"], r["start"], r["end"], r["code_id"],
-             r["evidence"]) for r in coder.explain_docs(records, docs) if not r["blocked_by"]]
+    return [
+        (r["segment_id"], r["document_id"], r["start"], r["end"], r["code_id"], r["evidence"])
+        for r in coder.explain_docs(records, docs)
+        if not r["blocked_by"]
+    ]
 
 
 @dataclass
@@ -381,9 +411,13 @@ class RulesRunPlan:
         return {k[0] for k in self.changed}
 
 
-def plan_rules_run(keys: Sequence[tuple[Any, ...]], fingerprints: Mapping[str, str],
-                   old_segs: Mapping[str, Any], old_codes: Mapping[str, str],
-                   reopened: set[str]) -> RulesRunPlan:
+def plan_rules_run(
+    keys: Sequence[tuple[Any, ...]],
+    fingerprints: Mapping[str, str],
+    old_segs: Mapping[str, Any],
+    old_codes: Mapping[str, str],
+    reopened: set[str],
+) -> RulesRunPlan:
     """Compare this run's segment ``keys`` and code ``fingerprints`` with the state the
     last run stored (``old_segs``: id -> the rest of its key; ``old_codes``: code ->
     fingerprint; both empty for a full run). ``reopened``: segments whose reviewed rules

@@ -43,6 +43,7 @@ MAX_WORDS = 64
 @lru_cache(maxsize=1)
 def _lookup_table() -> dict[str, str]:
     import spacy_lookups_data
+
     path = spacy_lookups_data.get_file("en_lemma_lookup.json.gz")
     with gzip.open(str(path), "rt", encoding="utf-8") as fh:
         return json.load(fh)
@@ -91,8 +92,9 @@ class Need:
     phrases: tuple[re.Pattern, ...] = ()
 
     def met(self, low: str) -> bool:
-        return (all(any(w in low for w in group) for group in self.groups)
-                and all(p.search(low) for p in self.phrases))
+        return all(any(w in low for w in group) for group in self.groups) and all(
+            p.search(low) for p in self.phrases
+        )
 
 
 class Screen:
@@ -113,9 +115,14 @@ class Screen:
                 self._by_word.setdefault(word, []).append(need)
 
     @classmethod
-    def make(cls, lemmatizer, keywords: Iterable[tuple[str, ...]],
-             windows: Iterable[Sequence[tuple[str, ...]]], *,
-             max_words: int = MAX_WORDS) -> Screen | None:
+    def make(
+        cls,
+        lemmatizer,
+        keywords: Iterable[tuple[str, ...]],
+        windows: Iterable[Sequence[tuple[str, ...]]],
+        *,
+        max_words: int = MAX_WORDS,
+    ) -> Screen | None:
         """A screen for phrases given by their lemma tuples (``keywords``, and the terms
         of each window rule), or None when it cannot be exact or would cost more than
         it saves."""
@@ -137,10 +144,18 @@ class Screen:
                 return None
             groups = {_shortest(words(lem)) for lem in lemmas}
             ordered = tuple(sorted(groups, key=lambda g: (-min(len(w) for w in g), g)))
-            patterns = tuple(re.compile(" ?".join(
-                "(?:" + "|".join(re.escape(w) for w in sorted(words(lem), key=len,
-                                                                reverse=True)) + ")"
-                for lem in phrase)) for phrase in phrases if len(phrase) > 1)
+            patterns = tuple(
+                re.compile(
+                    " ?".join(
+                        "(?:"
+                        + "|".join(re.escape(w) for w in sorted(words(lem), key=len, reverse=True))
+                        + ")"
+                        for lem in phrase
+                    )
+                )
+                for phrase in phrases
+                if len(phrase) > 1
+            )
             return Need(ordered, patterns)
 
         found = [need([lemmas]) for lemmas in keywords]
@@ -154,11 +169,10 @@ class Screen:
         return cls(needs)
 
     def passes(self, text: str) -> bool:
-        if "\u03a3" in text:           # capital sigma: its lower case depends on context
+        if "\u03a3" in text:  # capital sigma: its lower case depends on context
             return True
         low = text.lower()
-        return any(n.met(low) for word, needs in self._by_word.items() if word in low
-                   for n in needs)
+        return any(n.met(low) for word, needs in self._by_word.items() if word in low for n in needs)
 
     def keep(self, texts: Iterable[str]) -> list[bool]:
         return [self.passes(t) for t in texts]

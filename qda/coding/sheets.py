@@ -22,15 +22,26 @@ from qda.errors import InputError
 from qda.files import atomic_path
 from qda.offsets import quote
 
-__all__ = ["CodingSheet", "SheetRow", "Mark", "ImportPlan", "Resolved", "write_coding_sheet",
-           "read_coding_sheet", "resolve_sheet", "plan_import", "is_mark", "FIELDS"]
+__all__ = [
+    "CodingSheet",
+    "SheetRow",
+    "Mark",
+    "ImportPlan",
+    "Resolved",
+    "write_coding_sheet",
+    "read_coding_sheet",
+    "resolve_sheet",
+    "plan_import",
+    "is_mark",
+    "FIELDS",
+]
 
 SHEET, HELP, META = "Coding", "Instructions", "qda"
 FORMAT = "qda coding sheet"
 FORMAT_VERSION = "1"
 #: The segment columns, left of the marks (frozen with the header rows).
 FIELDS = ("segment_id", "document", "participant", "speaker", "text")
-HEADER_ROW = 1          # 0-based row of the column headers; themes are in the row above
+HEADER_ROW = 1  # 0-based row of the column headers; themes are in the row above
 _MARKS = ("x", "1")
 _EXCEL_MAX_CELL = 32767
 
@@ -60,10 +71,10 @@ INSTRUCTIONS = (
 
 @dataclass(frozen=True)
 class SheetRow:
-    row: int                     # the row number as Excel shows it
+    row: int  # the row number as Excel shows it
     segment_id: str
     text: str | None
-    marks: frozenset[str]        # code ids marked on this row
+    marks: frozenset[str]  # code ids marked on this row
     done: bool
 
 
@@ -71,7 +82,7 @@ class SheetRow:
 class CodingSheet:
     path: Path
     meta: dict[str, str]
-    codes: list[str]             # the code ids of the mark columns, in order
+    codes: list[str]  # the code ids of the mark columns, in order
     rows: list[SheetRow] = field(default_factory=list)
 
 
@@ -79,6 +90,7 @@ class CodingSheet:
 class Mark:
     """A code a person applied: to the whole segment (``exact=False``: any coding of that
     code inside the segment satisfies it) or to exactly ``start:end`` (span rows)."""
+
     segment_id: str
     document_id: str
     start: int
@@ -91,14 +103,14 @@ class Mark:
 class ImportPlan:
     add: list[Mark] = field(default_factory=list)
     already: int = 0
-    unmarked: pd.DataFrame | None = None     # the coder's codings the file no longer marks
+    unmarked: pd.DataFrame | None = None  # the coder's codings the file no longer marks
 
 
 # ----------------------------------------------------------------------------- writing
 def _font_for(color: str) -> str:
     """Black or white text, whichever reads better on ``color`` ('#RRGGBB')."""
     try:
-        r, g, b = (int(color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+        r, g, b = (int(color.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
     except ValueError:
         return "#000000"
     return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#FFFFFF"
@@ -107,7 +119,7 @@ def _font_for(color: str) -> str:
 def _tint(color: str, amount: float = 0.75) -> str:
     """A light tint of ``color`` for marked cells."""
     try:
-        rgb = [int(color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]
+        rgb = [int(color.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
     except ValueError:
         return "#DDDDDD"
     return "#" + "".join(f"{round(c + (255 - c) * amount):02X}" for c in rgb)
@@ -124,16 +136,16 @@ def _cell(value: Any) -> Any:
 @dataclass(frozen=True)
 class _Layout:
     """Where everything goes on the Coding sheet (0-based columns and rows)."""
-    columns: list[tuple[str, str]]          # (kind, key): field, suggestions, done, code, attribute
-    runs: list[tuple[str, int, int]]        # (theme id, first column, last column) of the codes
+
+    columns: list[tuple[str, str]]  # (kind, key): field, suggestions, done, code, attribute
+    runs: list[tuple[str, int, int]]  # (theme id, first column, last column) of the codes
     first_code: int
     last_code: int
     done_col: int
     last_row: int
 
 
-def _layout(codebook: Codebook, codes: Sequence[str], attributes: Sequence[str],
-            n_rows: int) -> _Layout:
+def _layout(codebook: Codebook, codes: Sequence[str], attributes: Sequence[str], n_rows: int) -> _Layout:
     columns: list[tuple[str, str]] = [("field", f) for f in FIELDS]
     columns += [("suggestions", "suggestions"), ("done", "done")]
     columns += [("code", c) for c in codes]
@@ -146,38 +158,50 @@ def _layout(codebook: Codebook, codes: Sequence[str], attributes: Sequence[str],
             runs[-1] = (root, runs[-1][1], j)
         else:
             runs.append((root, j, j))
-    return _Layout(columns, runs, first_code, first_code + len(codes) - 1, first_code - 1,
-                   HEADER_ROW + max(n_rows, 1))
+    return _Layout(
+        columns, runs, first_code, first_code + len(codes) - 1, first_code - 1, HEADER_ROW + max(n_rows, 1)
+    )
 
 
 def _formats(book: Any) -> dict[str, Any]:
     """The workbook's shared cell formats, by name."""
     return {
-        "bold": book.add_format({"bold": True, "valign": "bottom", "bg_color": "#F2F2F2",
-                                 "bottom": 1}),
+        "bold": book.add_format({"bold": True, "valign": "bottom", "bg_color": "#F2F2F2", "bottom": 1}),
         "title": book.add_format({"bold": True, "italic": True, "valign": "vcenter"}),
         "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
         "top": book.add_format({"valign": "top"}),
-        "small": book.add_format({"text_wrap": True, "valign": "top", "font_color": "#555555",
-                                  "font_size": 9}),
+        "small": book.add_format(
+            {"text_wrap": True, "valign": "top", "font_color": "#555555", "font_size": 9}
+        ),
         "mark": book.add_format({"align": "center", "valign": "top"}),
     }
 
 
-def _write_theme_row(book: Any, ws: Any, layout: _Layout, codebook: Codebook,
-                     meta: Mapping[str, str], fmt: Mapping[str, Any]) -> dict[str, str]:
+def _write_theme_row(
+    book: Any, ws: Any, layout: _Layout, codebook: Codebook, meta: Mapping[str, str], fmt: Mapping[str, Any]
+) -> dict[str, str]:
     """Row 0: a note over the segment columns, then one merged header per theme.
     Returns each theme's colour."""
     ws.set_row(0, 30)
-    note = (f"Coder: {meta.get('coder') or '(not named)'}. Type x in a code's column; "
-            "x in 'done' for a row with no code. See the Instructions sheet.")
+    note = (
+        f"Coder: {meta.get('coder') or '(not named)'}. Type x in a code's column; "
+        "x in 'done' for a row with no code. See the Instructions sheet."
+    )
     ws.merge_range(0, 0, 0, layout.done_col, note, fmt["title"])
     theme_color: dict[str, str] = {}
     for root, a, b in layout.runs:
         color = codebook.color(root) or "#D9D9D9"
-        cell = book.add_format({"bold": True, "align": "center", "valign": "vcenter",
-                                "text_wrap": True, "border": 1, "bg_color": color,
-                                "font_color": _font_for(color)})
+        cell = book.add_format(
+            {
+                "bold": True,
+                "align": "center",
+                "valign": "vcenter",
+                "text_wrap": True,
+                "border": 1,
+                "bg_color": color,
+                "font_color": _font_for(color),
+            }
+        )
         theme_color[root] = color
         name = codebook.get(root).name
         if a == b:
@@ -187,40 +211,72 @@ def _write_theme_row(book: Any, ws: Any, layout: _Layout, codebook: Codebook,
     return theme_color
 
 
-def _write_headers(book: Any, ws: Any, layout: _Layout, codebook: Codebook,
-                   theme_color: Mapping[str, str], fmt: Mapping[str, Any]) -> None:
+def _write_headers(
+    book: Any,
+    ws: Any,
+    layout: _Layout,
+    codebook: Codebook,
+    theme_color: Mapping[str, str],
+    fmt: Mapping[str, Any],
+) -> None:
     """Row 1: column headers; codes rotated, with their definition as a comment."""
     ws.set_row(HEADER_ROW, 130)
     for j, (kind, key) in enumerate(layout.columns):
         if kind == "code":
             color = theme_color[codebook.root(key)]
-            cell = book.add_format({"bold": True, "rotation": 90, "align": "center",
-                                    "valign": "bottom", "bottom": 5, "bottom_color": color,
-                                    "bg_color": _tint(color, 0.85), "border": 1,
-                                    "border_color": "#BFBFBF"})
+            cell = book.add_format(
+                {
+                    "bold": True,
+                    "rotation": 90,
+                    "align": "center",
+                    "valign": "bottom",
+                    "bottom": 5,
+                    "bottom_color": color,
+                    "bg_color": _tint(color, 0.85),
+                    "border": 1,
+                    "border_color": "#BFBFBF",
+                }
+            )
             ws.write(HEADER_ROW, j, key, cell)
-            ws.write_comment(HEADER_ROW, j, codebook.definition(key),
-                             {"x_scale": 3, "y_scale": 4, "author": "qda"})
+            ws.write_comment(
+                HEADER_ROW, j, codebook.definition(key), {"x_scale": 3, "y_scale": 4, "author": "qda"}
+            )
         else:
             ws.write(HEADER_ROW, j, key, fmt["bold"])
 
 
 def _set_widths(ws: Any, layout: _Layout, fmt: Mapping[str, Any]) -> None:
-    widths = {"segment_id": 16, "document": 14, "participant": 12, "speaker": 11,
-              "text": 70, "suggestions": 24, "done": 5}
+    widths = {
+        "segment_id": 16,
+        "document": 14,
+        "participant": 12,
+        "speaker": 11,
+        "text": 70,
+        "suggestions": 24,
+        "done": 5,
+    }
     for j, (kind, key) in enumerate(layout.columns):
         if kind == "code":
             ws.set_column(j, j, 3.6, fmt["mark"])
         elif kind == "attribute":
             ws.set_column(j, j, min(max(len(key) + 3, 10), 24), fmt["top"])
         else:
-            ws.set_column(j, j, widths[key], {"text": fmt["wrap"], "suggestions": fmt["small"],
-                                              "done": fmt["mark"]}.get(key, fmt["top"]))
+            ws.set_column(
+                j,
+                j,
+                widths[key],
+                {"text": fmt["wrap"], "suggestions": fmt["small"], "done": fmt["mark"]}.get(key, fmt["top"]),
+            )
 
 
-def _write_rows(ws: Any, layout: _Layout, segments: pd.DataFrame,
-                marks: set[tuple[str, str]], done: set[str],
-                suggestions: Mapping[str, str]) -> None:
+def _write_rows(
+    ws: Any,
+    layout: _Layout,
+    segments: pd.DataFrame,
+    marks: set[tuple[str, str]],
+    done: set[str],
+    suggestions: Mapping[str, str],
+) -> None:
     """One row per segment: its fields and attributes, suggestions, done and marks."""
     data = segments.reset_index(drop=True)
     for i, rec in enumerate(data.to_dict("records"), start=HEADER_ROW + 1):
@@ -242,37 +298,75 @@ def _write_rows(ws: Any, layout: _Layout, segments: pd.DataFrame,
 
 def _guard_marks(book: Any, ws: Any, layout: _Layout, theme_color: Mapping[str, str]) -> None:
     """Only marks go in; marked cells take a tint of their theme's colour."""
-    rule = {"validate": "list", "source": list(_MARKS), "ignore_blank": True,
-            "input_title": "Mark", "error_type": "stop", "error_title": "Not a mark",
-            "error_message": "Type x (or 1) to mark, or leave the cell empty."}
+    rule = {
+        "validate": "list",
+        "source": list(_MARKS),
+        "ignore_blank": True,
+        "input_title": "Mark",
+        "error_type": "stop",
+        "error_title": "Not a mark",
+        "error_message": "Type x (or 1) to mark, or leave the cell empty.",
+    }
     first, last_row, done_col = HEADER_ROW + 1, layout.last_row, layout.done_col
     if layout.runs:
-        ws.data_validation(first, layout.first_code, last_row, layout.last_code, {
-            **rule, "input_message": "x (or 1): this row is coded with this code. "
-            "Empty: it is not. Hover over the header for the definition."})
+        ws.data_validation(
+            first,
+            layout.first_code,
+            last_row,
+            layout.last_code,
+            {
+                **rule,
+                "input_message": "x (or 1): this row is coded with this code. "
+                "Empty: it is not. Hover over the header for the definition.",
+            },
+        )
         for root, a, b in layout.runs:
-            ws.conditional_format(first, a, last_row, b, {
-                "type": "no_blanks", "format": book.add_format(
-                    {"bg_color": _tint(theme_color[root], 0.55), "bold": True})})
-    ws.data_validation(first, done_col, last_row, done_col, {
-        **rule, "input_message": "x: you read this row and no code applies. "
-        "Rows with a mark count as done anyway."})
-    ws.conditional_format(first, done_col, last_row, done_col, {
-        "type": "no_blanks", "format": book.add_format({"bg_color": "#E2EFDA"})})
+            ws.conditional_format(
+                first,
+                a,
+                last_row,
+                b,
+                {
+                    "type": "no_blanks",
+                    "format": book.add_format({"bg_color": _tint(theme_color[root], 0.55), "bold": True}),
+                },
+            )
+    ws.data_validation(
+        first,
+        done_col,
+        last_row,
+        done_col,
+        {
+            **rule,
+            "input_message": "x: you read this row and no code applies. "
+            "Rows with a mark count as done anyway.",
+        },
+    )
+    ws.conditional_format(
+        first,
+        done_col,
+        last_row,
+        done_col,
+        {"type": "no_blanks", "format": book.add_format({"bg_color": "#E2EFDA"})},
+    )
 
 
-def _write_instructions(book: Any, meta: Mapping[str, str], n_segments: int, n_codes: int,
-                        fmt: Mapping[str, Any]) -> None:
+def _write_instructions(
+    book: Any, meta: Mapping[str, str], n_segments: int, n_codes: int, fmt: Mapping[str, Any]
+) -> None:
     help_ws = book.add_worksheet(HELP)
     help_ws.set_column(0, 0, 110, fmt["wrap"])
     help_ws.write(0, 0, INSTRUCTIONS[0], book.add_format({"bold": True, "font_size": 14}))
     for i, line in enumerate(INSTRUCTIONS[1:], start=1):
         help_ws.write(i, 0, line, fmt["wrap"])
-    facts = [("Coder", meta.get("coder") or "(not named)"),
-             ("Project", meta.get("project", "")),
-             ("Codebook version", meta.get("codebook_version", "")),
-             ("Written", meta.get("created_at", "")),
-             ("Segments", str(n_segments)), ("Codes", str(n_codes))]
+    facts = [
+        ("Coder", meta.get("coder") or "(not named)"),
+        ("Project", meta.get("project", "")),
+        ("Codebook version", meta.get("codebook_version", "")),
+        ("Written", meta.get("created_at", "")),
+        ("Segments", str(n_segments)),
+        ("Codes", str(n_codes)),
+    ]
     for i, (key, value) in enumerate(facts, start=len(INSTRUCTIONS) + 1):
         help_ws.write(i, 0, f"{key}: {value}", fmt["top"])
 
@@ -280,8 +374,13 @@ def _write_instructions(book: Any, meta: Mapping[str, str], n_segments: int, n_c
 def _write_meta(book: Any, meta: Mapping[str, str], layout: _Layout) -> None:
     """The hidden sheet the reader checks: format, project, coder and each column's key."""
     meta_ws = book.add_worksheet(META)
-    info = {"format": FORMAT, "format_version": FORMAT_VERSION, **meta,
-            "sheet": SHEET, "header_row": str(HEADER_ROW + 1)}
+    info = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        **meta,
+        "sheet": SHEET,
+        "header_row": str(HEADER_ROW + 1),
+    }
     for i, (key, value) in enumerate(info.items()):
         meta_ws.write_string(i, 0, key)
         meta_ws.write_string(i, 1, "" if value is None else str(value))
@@ -292,10 +391,18 @@ def _write_meta(book: Any, meta: Mapping[str, str], layout: _Layout) -> None:
     meta_ws.hide()
 
 
-def write_coding_sheet(path: str | Path, *, segments: pd.DataFrame, attributes: Sequence[str],
-                       codebook: Codebook, codes: Sequence[str],
-                       marks: set[tuple[str, str]], done: set[str],
-                       suggestions: Mapping[str, str], meta: Mapping[str, str]) -> Path:
+def write_coding_sheet(
+    path: str | Path,
+    *,
+    segments: pd.DataFrame,
+    attributes: Sequence[str],
+    codebook: Codebook,
+    codes: Sequence[str],
+    marks: set[tuple[str, str]],
+    done: set[str],
+    suggestions: Mapping[str, str],
+    meta: Mapping[str, str],
+) -> Path:
     """Write the sheet. ``segments`` has the :data:`FIELDS` columns and ``attributes``;
     ``marks`` are (segment, code) pairs to pre-fill, ``done`` segments already reviewed."""
     import xlsxwriter
@@ -305,9 +412,9 @@ def write_coding_sheet(path: str | Path, *, segments: pd.DataFrame, attributes: 
         raise InputError(f"{path}: a coding sheet is an Excel workbook; name it .xlsx")
     layout = _layout(codebook, codes, attributes, len(segments))
     with atomic_path(path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"strings_to_urls": False,
-                                              "strings_to_formulas": False,
-                                              "strings_to_numbers": False})
+        book = xlsxwriter.Workbook(
+            str(tmp), {"strings_to_urls": False, "strings_to_formulas": False, "strings_to_numbers": False}
+        )
         fmt = _formats(book)
         ws = book.add_worksheet(SHEET)
         theme_color = _write_theme_row(book, ws, layout, codebook, meta, fmt)
@@ -341,6 +448,7 @@ def is_mark(value: Any) -> bool | None:
 
 def _col(j: int) -> str:
     from openpyxl.utils import get_column_letter
+
     return get_column_letter(j + 1)
 
 
@@ -355,24 +463,31 @@ def read_coding_sheet(path: str | Path) -> CodingSheet:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zip, XML and format errors of a file that is no workbook
-        raise InputError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: "
-                         f"{exc}); give the .xlsx that `qda code sheet` wrote") from exc
+        raise InputError(
+            f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: "
+            f"{exc}); give the .xlsx that `qda code sheet` wrote"
+        ) from exc
     try:
         if META not in book.sheetnames:
-            raise InputError(f"{path}: is not a qda coding sheet (it has no hidden '{META}' "
-                             "sheet); write one with `qda code sheet F.xlsx --coder NAME`")
+            raise InputError(
+                f"{path}: is not a qda coding sheet (it has no hidden '{META}' "
+                "sheet); write one with `qda code sheet F.xlsx --coder NAME`"
+            )
         meta, columns = _read_meta(path, book[META])
         sheet_name = meta.get("sheet", SHEET)
         if sheet_name not in book.sheetnames:
-            raise InputError(f"{path}: the sheet {sheet_name!r} is missing; was it renamed? "
-                             f"Name it {sheet_name!r} again")
+            raise InputError(
+                f"{path}: the sheet {sheet_name!r} is missing; was it renamed? Name it {sheet_name!r} again"
+            )
         return _read_rows(path, book[sheet_name], meta, columns)
     except InputError:
         raise
     except Exception as exc:  # a damaged sheet inside the package is only read row by row
-        raise InputError(f"{path}: a sheet of this workbook cannot be read ({type(exc).__name__}:"
-                         f" {exc}); is the file damaged? Give the .xlsx that `qda code sheet` "
-                         "wrote") from exc
+        raise InputError(
+            f"{path}: a sheet of this workbook cannot be read ({type(exc).__name__}:"
+            f" {exc}); is the file damaged? Give the .xlsx that `qda code sheet` "
+            "wrote"
+        ) from exc
     finally:
         book.close()
 
@@ -393,33 +508,22 @@ def _read_meta(path: Path, ws) -> tuple[dict[str, str], list[tuple[str, str]]]:
         else:
             meta[str(a)] = "" if b is None else str(b)
     if meta.get("format") != FORMAT or not columns:
-        raise InputError(f"{path}: its '{META}' sheet is not one qda wrote; write a new sheet "
-                         "with `qda code sheet`")
+        raise InputError(
+            f"{path}: its '{META}' sheet is not one qda wrote; write a new sheet with `qda code sheet`"
+        )
     if meta.get("format_version") != FORMAT_VERSION:
-        raise InputError(f"{path}: coding sheet format {meta.get('format_version')!r} is not "
-                         f"known to this qda (it reads {FORMAT_VERSION!r}); upgrade qda")
+        raise InputError(
+            f"{path}: coding sheet format {meta.get('format_version')!r} is not "
+            f"known to this qda (it reads {FORMAT_VERSION!r}); upgrade qda"
+        )
     return meta, columns
 
 
-def _read_rows(path: Path, ws, meta: dict[str, str],
-               columns: list[tuple[str, str]]) -> CodingSheet:
+def _read_rows(path: Path, ws, meta: dict[str, str], columns: list[tuple[str, str]]) -> CodingSheet:
     header_row = int(meta.get("header_row", HEADER_ROW + 1))
     rows = ws.iter_rows(min_row=header_row, values_only=True)
     header = list(next(rows, ()) or ())
-    for j, (_, key) in enumerate(columns):
-        got = header[j] if j < len(header) else None
-        if got is None or str(got).strip() != key:
-            raise InputError(
-                f"{path}: column {_col(j)} should be {key!r} but is "
-                f"{'empty' if got is None else repr(str(got))}; the sheet's columns were "
-                "moved, renamed or deleted. Put them back as written (hide columns instead) "
-                "or write a new sheet")
-    for j in range(len(columns), len(header)):
-        if header[j] is not None and str(header[j]).strip():
-            raise InputError(
-                f"{path}: column {_col(j)} ({str(header[j]).strip()!r}) is not a column qda "
-                "wrote: unknown code. Add the code to the codebook and write a new sheet, or "
-                "remove the column")
+    _check_header(path, header, columns)
     keys = {key: j for j, (kind, key) in enumerate(columns) if kind != "code"}
     codes = [(j, key) for j, (kind, key) in enumerate(columns) if kind == "code"]
     sid_j, text_j, done_j = keys["segment_id"], keys.get("text"), keys["done"]
@@ -443,29 +547,63 @@ def _read_rows(path: Path, ws, meta: dict[str, str],
         sid = values[sid_j]
         if sid is None or not str(sid).strip():
             if marked or done:
-                raise InputError(f"{path}: row {number} has marks but no segment_id; put the "
-                                 "row's id back (ids are how rows are matched)")
+                raise InputError(
+                    f"{path}: row {number} has marks but no segment_id; put the "
+                    "row's id back (ids are how rows are matched)"
+                )
             continue
         text = values[text_j] if text_j is not None else None
-        out.rows.append(SheetRow(number, str(sid).strip(), None if text is None else str(text),
-                                 frozenset(marked), bool(done)))
+        out.rows.append(
+            SheetRow(
+                number, str(sid).strip(), None if text is None else str(text), frozenset(marked), bool(done)
+            )
+        )
     if bad:
         more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-        raise InputError(f"{path}: only x or 1 (or an empty cell) may be used as a mark; "
-                         f"found {', '.join(bad[:5])}{more}. Correct these cells and import "
-                         "again")
-    seen: dict[str, int] = {}
-    for r in out.rows:
-        if r.segment_id in seen:
-            raise InputError(f"{path}: segment {r.segment_id!r} is on rows {seen[r.segment_id]} "
-                             f"and {r.row}; keep one row per segment")
-        seen[r.segment_id] = r.row
+        raise InputError(
+            f"{path}: only x or 1 (or an empty cell) may be used as a mark; "
+            f"found {', '.join(bad[:5])}{more}. Correct these cells and import "
+            "again"
+        )
+    _check_one_row_per_segment(path, out.rows)
     return out
 
 
+def _check_header(path: Path, header: list, columns: list[tuple[str, str]]) -> None:
+    """The header row still names qda's columns in qda's order, and no others."""
+    for j, (_, key) in enumerate(columns):
+        got = header[j] if j < len(header) else None
+        if got is None or str(got).strip() != key:
+            raise InputError(
+                f"{path}: column {_col(j)} should be {key!r} but is "
+                f"{'empty' if got is None else repr(str(got))}; the sheet's columns were "
+                "moved, renamed or deleted. Put them back as written (hide columns instead) "
+                "or write a new sheet"
+            )
+    for j in range(len(columns), len(header)):
+        if header[j] is not None and str(header[j]).strip():
+            raise InputError(
+                f"{path}: column {_col(j)} ({str(header[j]).strip()!r}) is not a column qda "
+                "wrote: unknown code. Add the code to the codebook and write a new sheet, or "
+                "remove the column"
+            )
+
+
+def _check_one_row_per_segment(path: Path, rows: list[SheetRow]) -> None:
+    seen: dict[str, int] = {}
+    for r in rows:
+        if r.segment_id in seen:
+            raise InputError(
+                f"{path}: segment {r.segment_id!r} is on rows {seen[r.segment_id]} "
+                f"and {r.row}; keep one row per segment"
+            )
+        seen[r.segment_id] = r.row
+
+
 # ---------------------------------------------------------------------------- planning
-def plan_import(marks: Iterable[Mark], existing: pd.DataFrame, *, segments: set[str],
-                codes: set[str] | None) -> ImportPlan:
+def plan_import(
+    marks: Iterable[Mark], existing: pd.DataFrame, *, segments: set[str], codes: set[str] | None
+) -> ImportPlan:
     """Compare a person's marks with their codings already in the project.
 
     ``existing``: that coder's human codings (``coding_id, segment_id, document_id, start,
@@ -474,8 +612,9 @@ def plan_import(marks: Iterable[Mark], existing: pd.DataFrame, *, segments: set[
     never removed unless asked)."""
     plan = ImportPlan()
     by_seg_code: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    for sid, code, start, end in zip(existing["segment_id"], existing["code_id"],
-                                     existing["start"], existing["end"]):
+    for sid, code, start, end in zip(
+        existing["segment_id"], existing["code_id"], existing["start"], existing["end"]
+    ):
         by_seg_code.setdefault((sid, code), []).append((int(start), int(end)))
     wanted_seg: set[tuple[str, str]] = set()
     wanted_span: set[tuple[str, str, int, int]] = set()
@@ -499,11 +638,11 @@ def plan_import(marks: Iterable[Mark], existing: pd.DataFrame, *, segments: set[
     if codes is not None:
         in_scope &= existing["code_id"].isin(codes)
     scoped = existing[in_scope]
-    kept = [(sid, code) in wanted_seg or (sid, code, int(s), int(e)) in wanted_span
-            for sid, code, s, e in zip(scoped["segment_id"], scoped["code_id"],
-                                       scoped["start"], scoped["end"])]
-    plan.unmarked = scoped[~pd.Series(kept, index=scoped.index, dtype=bool)].reset_index(
-        drop=True)
+    kept = [
+        (sid, code) in wanted_seg or (sid, code, int(s), int(e)) in wanted_span
+        for sid, code, s, e in zip(scoped["segment_id"], scoped["code_id"], scoped["start"], scoped["end"])
+    ]
+    plan.unmarked = scoped[~pd.Series(kept, index=scoped.index, dtype=bool)].reset_index(drop=True)
     return plan
 
 
@@ -511,9 +650,10 @@ def plan_import(marks: Iterable[Mark], existing: pd.DataFrame, *, segments: set[
 class Resolved:
     """What a sheet or CSV says, checked against the project: marks to apply, segments the
     coder reviewed, the file's scope (for conflicts) and rows whose text was edited."""
-    kind: str                                    # "sheet" or "csv"
+
+    kind: str  # "sheet" or "csv"
     marks: list[Mark] = field(default_factory=list)
-    reviewed: dict[str, str] = field(default_factory=dict)   # segment -> document
+    reviewed: dict[str, str] = field(default_factory=dict)  # segment -> document
     segments: set[str] = field(default_factory=set)
     codes: set[str] | None = None
     edited: list[tuple[str, str]] = field(default_factory=list)  # (where, segment_id)
@@ -525,8 +665,10 @@ class Resolved:
 def replaced_message(segment_id: str, document: str, count: int = 1) -> str:
     """What to say about a segment id that a new version of its document replaced."""
     others = f" (and {count - 1} more row(s) like it)" if count > 1 else ""
-    return (f"segment {segment_id} belongs to an earlier version of document {document}"
-            f"{others}; write a new coding sheet with `qda code sheet`")
+    return (
+        f"segment {segment_id} belongs to an earlier version of document {document}"
+        f"{others}; write a new coding sheet with `qda code sheet`"
+    )
 
 
 def _list(items: list[str], n: int = 5) -> str:
@@ -543,9 +685,16 @@ def _same_text(stored: str, given: str | None) -> bool:
     return len(stored) > _EXCEL_MAX_CELL and given == stored[: _EXCEL_MAX_CELL - 1] + "…"
 
 
-def resolve_sheet(sheet: CodingSheet, *, project_id: str, coder: str, codebook: Codebook,
-                  spans: Mapping[str, tuple[str, int, int]], texts: Mapping[str, str],
-                  replaced: Mapping[str, str] | None = None) -> Resolved:
+def resolve_sheet(
+    sheet: CodingSheet,
+    *,
+    project_id: str,
+    coder: str,
+    codebook: Codebook,
+    spans: Mapping[str, tuple[str, int, int]],
+    texts: Mapping[str, str],
+    replaced: Mapping[str, str] | None = None,
+) -> Resolved:
     """Check a read sheet against the project (``spans``: segment -> (document, start, end);
     ``replaced``: ids of segments a new version of their document replaced -> document)."""
     path = sheet.path
@@ -553,33 +702,44 @@ def resolve_sheet(sheet: CodingSheet, *, project_id: str, coder: str, codebook: 
         raise InputError(
             f"{path}: was written for another project ({sheet.meta.get('project') or 'unknown'}, "
             f"id {sheet.meta.get('project_id') or 'none'}); import it into that project, or "
-            "write a sheet from this one with `qda code sheet`")
+            "write a sheet from this one with `qda code sheet`"
+        )
     written_for = sheet.meta.get("coder") or ""
     if written_for and written_for != coder:
-        raise InputError(f"{path}: was written for coder {written_for!r}, not {coder!r}; import "
-                         f"it with --coder {written_for!r}")
+        raise InputError(
+            f"{path}: was written for coder {written_for!r}, not {coder!r}; import "
+            f"it with --coder {written_for!r}"
+        )
     unknown = [c for c in sheet.codes if c not in codebook]
     if unknown:
-        raise InputError(f"{path}: unknown code(s) {_list(unknown)}: not in the project's "
-                         "codebook (renamed or removed since the sheet was written?); load a "
-                         "codebook that has them or write a new sheet")
+        raise InputError(
+            f"{path}: unknown code(s) {_list(unknown)}: not in the project's "
+            "codebook (renamed or removed since the sheet was written?); load a "
+            "codebook that has them or write a new sheet"
+        )
     replaced = replaced or {}
     stale = [r for r in sheet.rows if r.segment_id not in spans and r.segment_id in replaced]
     if stale:
-        raise InputError(f"{path}: row {stale[0].row}: " + replaced_message(
-            stale[0].segment_id, replaced[stale[0].segment_id], len(stale)))
+        raise InputError(
+            f"{path}: row {stale[0].row}: "
+            + replaced_message(stale[0].segment_id, replaced[stale[0].segment_id], len(stale))
+        )
     missing = [f"{r.segment_id!r} (row {r.row})" for r in sheet.rows if r.segment_id not in spans]
     if missing:
-        raise InputError(f"{path}: unknown segment id(s) {_list(missing)}; the ids must be as "
-                         "the sheet was written (see `qda segments`)")
-    out = Resolved("sheet", segments={r.segment_id for r in sheet.rows}, codes=set(sheet.codes),
-                   rows=len(sheet.rows))
+        raise InputError(
+            f"{path}: unknown segment id(s) {_list(missing)}; the ids must be as "
+            "the sheet was written (see `qda segments`)"
+        )
+    out = Resolved(
+        "sheet", segments={r.segment_id for r in sheet.rows}, codes=set(sheet.codes), rows=len(sheet.rows)
+    )
     written_with = sheet.meta.get("codebook_version", "")
     if written_with != codebook.version:
         out.warnings.append(
             f"{path.name} was written with codebook version {written_with or '?'}; the project "
             f"now has version {codebook.version}: the marks were read by code id, but check "
-            "that the definitions the coder saw still hold")
+            "that the definitions the coder saw still hold"
+        )
     for r in sheet.rows:
         doc, start, end = spans[r.segment_id]
         if not _same_text(quote(texts[doc], start, end, document=doc), r.text):

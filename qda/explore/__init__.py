@@ -13,6 +13,19 @@ from qda.explore.search import find_hits, hits_long, lemma_hits, term_pattern
 from qda.explore.where import apply_where, parse_where
 from qda.explore.words import keyness, word_frequencies
 
-__all__ = ["Passage", "Query", "apply_where", "evaluate", "find_hits", "hits_long",
-           "keyness", "lemma_hits", "parse_query", "parse_where", "passage", "query_matrix",
-           "term_pattern", "word_frequencies"]
+__all__ = [
+    "Passage",
+    "Query",
+    "apply_where",
+    "evaluate",
+    "find_hits",
+    "hits_long",
+    "keyness",
+    "lemma_hits",
+    "parse_query",
+    "parse_where",
+    "passage",
+    "query_matrix",
+    "term_pattern",
+    "word_frequencies",
+]

@@ -52,13 +52,22 @@ CODE: /(?!(?:and|or|not)(?![\w.:\/-])|near\/)[^\s()]+/i
 %ignore /\s+/
 """
 
-_NAMES = {"OR": "OR", "AND": "AND", "NOT": "NOT", "NEAR": "NEAR/N", "CODE": "a code",
-          "LPAR": '"("', "RPAR": '")"', "$END": "the end of the query"}
+_NAMES = {
+    "OR": "OR",
+    "AND": "AND",
+    "NOT": "NOT",
+    "NEAR": "NEAR/N",
+    "CODE": "a code",
+    "LPAR": '"("',
+    "RPAR": '")"',
+    "$END": "the end of the query",
+}
 
 
 @lru_cache(maxsize=1)
 def _parser():
     from lark import Lark
+
     return Lark(_GRAMMAR, start="expr", parser="lalr", maybe_placeholders=False)
 
 
@@ -85,34 +94,38 @@ def parse_query(text: str, codes) -> Query:
     """Parse ``text`` against the codebook's code ids ``codes`` (a container)."""
     from lark import Token, Tree
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
     if not text or not text.strip():
-        raise InputError("give a query, e.g. \"direct_involvement AND NOT home_visits\"")
+        raise InputError('give a query, e.g. "direct_involvement AND NOT home_visits"')
     try:
         tree = _parser().parse(text)
     except UnexpectedEOF as exc:
-        raise _fail(text, len(text.rstrip()) + 1,
-                    f"the query ends too soon; expected {_expected(exc.expected)}") from None
+        raise _fail(
+            text, len(text.rstrip()) + 1, f"the query ends too soon; expected {_expected(exc.expected)}"
+        ) from None
     except UnexpectedToken as exc:
         tok = exc.token
         if tok.type == "$END":
-            raise _fail(text, len(text.rstrip()) + 1, "the query ends too soon; expected "
-                        f"{_expected(exc.expected)}") from None
-        raise _fail(text, (tok.start_pos or 0) + 1, f"unexpected {str(tok)!r}; expected "
-                    f"{_expected(exc.expected)}") from None
+            raise _fail(
+                text, len(text.rstrip()) + 1, f"the query ends too soon; expected {_expected(exc.expected)}"
+            ) from None
+        raise _fail(
+            text, (tok.start_pos or 0) + 1, f"unexpected {str(tok)!r}; expected {_expected(exc.expected)}"
+        ) from None
     except UnexpectedCharacters as exc:
-        raise _fail(text, (exc.pos_in_stream or 0) + 1,
-                    f"unexpected {exc.char!r}") from None
+        raise _fail(text, (exc.pos_in_stream or 0) + 1, f"unexpected {exc.char!r}") from None
     found: list[str] = []
 
     def build(node) -> tuple:
-        if isinstance(node, Token):          # a bare code
+        if isinstance(node, Token):  # a bare code
             node = Tree("code", [node])
         kids = [k for k in node.children]
         if node.data == "code":
             tok = kids[0]
             if str(tok) not in codes:
-                raise _fail(text, tok.start_pos + 1, f"unknown code {str(tok)!r}; see `qda "
-                            "codebook show` for the ids")
+                raise _fail(
+                    text, tok.start_pos + 1, f"unknown code {str(tok)!r}; see `qda codebook show` for the ids"
+                )
             found.append(str(tok))
             return ("code", str(tok))
         if node.data == "without":
@@ -122,8 +135,11 @@ def parse_query(text: str, codes) -> Query:
             for op, right in zip(kids[1::2], kids[2::2]):
                 n = str(op)[5:]
                 if not n.isdigit():
-                    raise _fail(text, op.start_pos + 1, f"{str(op)!r}: NEAR/ needs a whole "
-                                "number of turns, e.g. NEAR/2")
+                    raise _fail(
+                        text,
+                        op.start_pos + 1,
+                        f"{str(op)!r}: NEAR/ needs a whole number of turns, e.g. NEAR/2",
+                    )
                 out = ("near", int(n), out, build(right))
             return out
         parts = [build(k) for k in kids if not (isinstance(k, Token) and k.type != "CODE")]
@@ -135,8 +151,9 @@ def parse_query(text: str, codes) -> Query:
     return Query(text, tree, tuple(dict.fromkeys(found)))
 
 
-def evaluate(query: Query, universe: set[str], coded: Mapping[str, set[str]],
-             places: Mapping[str, tuple[str, int]]) -> set[str]:
+def evaluate(
+    query: Query, universe: set[str], coded: Mapping[str, set[str]], places: Mapping[str, tuple[str, int]]
+) -> set[str]:
     """The segment ids ``query`` selects among ``universe`` (the segments in scope).
 
     ``coded``: code id -> segments coded at it or below (any segments); ``places``:
@@ -160,9 +177,9 @@ def evaluate(query: Query, universe: set[str], coded: Mapping[str, set[str]],
     return run(query.tree)
 
 
-def _near(a: set[str], b: set[str], n: int, places: Mapping[str, tuple[str, int]]
-          ) -> set[str]:
+def _near(a: set[str], b: set[str], n: int, places: Mapping[str, tuple[str, int]]) -> set[str]:
     """Both ends of every pair (one of ``a``, one of ``b``) at most ``n`` turns apart."""
+
     def by_doc(ids):
         out: dict[str, list[int]] = {}
         for sid in ids:
@@ -184,8 +201,9 @@ def _near(a: set[str], b: set[str], n: int, places: Mapping[str, tuple[str, int]
     return close(a, by_doc(b)) | close(b, by_doc(a))
 
 
-def query_matrix(scope: pd.DataFrame, key: str, columns: Mapping[str, set[str]],
-                 rows: list | None = None) -> pd.DataFrame:
+def query_matrix(
+    scope: pd.DataFrame, key: str, columns: Mapping[str, set[str]], rows: list | None = None
+) -> pd.DataFrame:
     """Segments of ``scope`` (one row per segment, a ``key`` column) in each of
     ``columns`` (name -> segment ids), by the values of ``key`` (``rows``: their order;
     default as they come), with the row's segments in scope."""

@@ -31,14 +31,12 @@ from qda.errors import InputError
 from qda.ingest.source import attribute_column
 from qda.offsets import quotes
 
-__all__ = ["CONTEXT_WORDS", "KWIC_COLUMNS", "find_hits", "hits_long", "lemma_hits",
-           "term_pattern"]
+__all__ = ["CONTEXT_WORDS", "KWIC_COLUMNS", "find_hits", "hits_long", "lemma_hits", "term_pattern"]
 
 #: words of context on each side of a hit, unless asked otherwise
 CONTEXT_WORDS = 8
 #: the columns a search adds to the segment's own (before its attributes)
-KWIC_COLUMNS = ["segment_id", "document", "participant", "speaker", "start", "end",
-                "left", "hit", "right"]
+KWIC_COLUMNS = ["segment_id", "document", "participant", "speaker", "start", "end", "left", "hit", "right"]
 _TAKEN = frozenset({"left", "hit", "right", "coder", "source", "status", "confidence"})
 
 
@@ -52,8 +50,10 @@ def term_pattern(term: str, *, regex: bool = False) -> re.Pattern:
             return re.compile(term, re.IGNORECASE)
         except re.error as exc:
             where = f" at position {exc.pos + 1}" if exc.pos is not None else ""
-            raise InputError(f"bad regular expression {term!r}{where}: {exc.msg}; "
-                             "leave out --regex to search for the words as written") from None
+            raise InputError(
+                f"bad regular expression {term!r}{where}: {exc.msg}; "
+                "leave out --regex to search for the words as written"
+            ) from None
     words = []
     for word in term.split():
         body, star = (word[:-1], True) if word.endswith("*") and len(word) > 1 else (word, False)
@@ -64,8 +64,7 @@ def term_pattern(term: str, *, regex: bool = False) -> re.Pattern:
     return re.compile(left + core + right, re.IGNORECASE)
 
 
-def _context(text: str, lo: int, hi: int, start: int, end: int, words: int
-             ) -> tuple[str, str]:
+def _context(text: str, lo: int, hi: int, start: int, end: int, words: int) -> tuple[str, str]:
     """Up to ``words`` words of ``text[lo:start]`` (its end) and ``text[end:hi]`` (its
     start), white space folded."""
     if words <= 0:
@@ -73,7 +72,7 @@ def _context(text: str, lo: int, hi: int, start: int, end: int, words: int
     window = 30 * words + 30
     a = max(lo, start - window)
     left = text[a:start].split()
-    if a > lo and len(left) <= words:          # the window was short: take all of it
+    if a > lo and len(left) <= words:  # the window was short: take all of it
         left = text[lo:start].split()
     b = min(hi, end + window)
     right = text[end:b].split()
@@ -84,8 +83,9 @@ def _context(text: str, lo: int, hi: int, start: int, end: int, words: int
     return " ".join(left[-words:]) + lead, trail + " ".join(right[:words])
 
 
-def _frame(segments: pd.DataFrame, found: list[tuple[int, int, int]],
-           texts: Mapping[str, str], context: int) -> pd.DataFrame:
+def _frame(
+    segments: pd.DataFrame, found: list[tuple[int, int, int]], texts: Mapping[str, str], context: int
+) -> pd.DataFrame:
     """Hits ``(row of segments, start, end)`` as KWIC rows, the segment's other columns
     after them."""
     rows = [r for r, _, _ in found]
@@ -101,17 +101,25 @@ def _frame(segments: pd.DataFrame, found: list[tuple[int, int, int]],
     # an attribute named like a column of the hits or of the long coding CSV
     base = base.rename(columns={c: attribute_column(c, _TAKEN) for c in extra if c in _TAKEN})
     extra = [attribute_column(c, _TAKEN) if c in _TAKEN else c for c in extra]
-    out = pd.DataFrame({
-        "segment_id": base["segment_id"], "document": base["document"],
-        "participant": base["participant"], "speaker": base["speaker"],
-        "start": pd.Series([s for _, s, _ in found], dtype="int64"),
-        "end": pd.Series([e for _, _, e in found], dtype="int64"),
-        "left": lefts, "hit": hits, "right": rights})
+    out = pd.DataFrame(
+        {
+            "segment_id": base["segment_id"],
+            "document": base["document"],
+            "participant": base["participant"],
+            "speaker": base["speaker"],
+            "start": pd.Series([s for _, s, _ in found], dtype="int64"),
+            "end": pd.Series([e for _, _, e in found], dtype="int64"),
+            "left": lefts,
+            "hit": hits,
+            "right": rights,
+        }
+    )
     return pd.concat([out, base[extra]], axis=1)
 
 
-def find_hits(segments: pd.DataFrame, texts: Mapping[str, str], pattern: re.Pattern, *,
-              context: int = CONTEXT_WORDS) -> pd.DataFrame:
+def find_hits(
+    segments: pd.DataFrame, texts: Mapping[str, str], pattern: re.Pattern, *, context: int = CONTEXT_WORDS
+) -> pd.DataFrame:
     """Every match of ``pattern`` inside one of ``segments`` (the segment table:
     ``segment_id, document, participant, speaker, start, end``, any more columns kept),
     in document order. Each document is searched once, whole, and its matches placed in
@@ -150,14 +158,16 @@ def _screen_words(nlp, lemmas: list[str]) -> list[set[str]] | None:
     if "qda_lemmatizer" not in nlp.pipe_names:
         return None
     from qda.coding.screen import lemma_forms
+
     forms = lemma_forms(nlp.get_pipe("qda_lemmatizer"))
     if forms is None:
         return None
     return [{lemma, *forms.get(lemma, ())} for lemma in lemmas]
 
 
-def lemma_hits(segments: pd.DataFrame, texts: Mapping[str, str], term: str, nlp, *,
-               context: int = CONTEXT_WORDS) -> pd.DataFrame:
+def lemma_hits(
+    segments: pd.DataFrame, texts: Mapping[str, str], term: str, nlp, *, context: int = CONTEXT_WORDS
+) -> pd.DataFrame:
     """Every run of tokens whose lemmas are the term's, inside one of ``segments`` (as
     :func:`find_hits`), by ``nlp`` (the project's pipeline)."""
     lemmas = _term_lemmas(term, nlp)
@@ -167,8 +177,11 @@ def lemma_hits(segments: pd.DataFrame, texts: Mapping[str, str], term: str, nlp,
     bodies = quotes(texts, docs, seg_starts, segments["end"])
     if screen is not None:
         rows = [i for i in rows if _may_hold(bodies[i], screen)]
-    names = ["qda_lemmatizer"] if "qda_lemmatizer" in nlp.pipe_names else \
-        [p for p in nlp.pipe_names if p not in ("parser", "ner")]
+    names = (
+        ["qda_lemmatizer"]
+        if "qda_lemmatizer" in nlp.pipe_names
+        else [p for p in nlp.pipe_names if p not in ("parser", "ner")]
+    )
     found: list[tuple[int, int, int]] = []
     k = len(lemmas)
     with nlp.select_pipes(enable=names):
@@ -182,7 +195,7 @@ def lemma_hits(segments: pd.DataFrame, texts: Mapping[str, str], term: str, nlp,
 
 
 def _may_hold(text: str, screen: list[set[str]]) -> bool:
-    if "\u03a3" in text:          # capital sigma: its lower case depends on context
+    if "\u03a3" in text:  # capital sigma: its lower case depends on context
         return True
     low = text.lower()
     return all(any(w in low for w in words) for words in screen)
@@ -192,28 +205,38 @@ def _runs(got: list[str], want: list[str]) -> Iterable[int]:
     """Start indexes of ``want`` as a run in ``got`` (non-overlapping, left to right)."""
     k, first, j = len(want), want[0], 0
     while j <= len(got) - k:
-        if got[j] == first and got[j:j + k] == want:
+        if got[j] == first and got[j : j + k] == want:
             yield j
             j += k
         else:
             j += 1
 
 
-def hits_long(hits: pd.DataFrame, *, code: str | None = None,
-              coder: str | None = None) -> pd.DataFrame:
+def hits_long(hits: pd.DataFrame, *, code: str | None = None, coder: str | None = None) -> pd.DataFrame:
     """Hits in the long coding CSV's layout (``segment_id, document, participant, start,
     end, code, coder, source, status, confidence, text``; ``text`` is the hit), then
     ``left, right`` and the hit's other columns. ``code``/``coder`` fill those columns
     (a human, accepted coding); left empty, ``code`` is for a person to fill in before
     ``qda code import``."""
     from qda.coding.longcsv import COLUMNS
+
     n = len(hits)
-    out = pd.DataFrame({
-        "segment_id": hits["segment_id"], "document": hits["document"],
-        "participant": hits["participant"], "start": hits["start"], "end": hits["end"],
-        "code": [code or ""] * n, "coder": [coder or ""] * n,
-        "source": ["human" if code else ""] * n, "status": ["accepted" if code else ""] * n,
-        "confidence": [None] * n, "text": hits["hit"],
-        "left": hits["left"], "right": hits["right"]})
+    out = pd.DataFrame(
+        {
+            "segment_id": hits["segment_id"],
+            "document": hits["document"],
+            "participant": hits["participant"],
+            "start": hits["start"],
+            "end": hits["end"],
+            "code": [code or ""] * n,
+            "coder": [coder or ""] * n,
+            "source": ["human" if code else ""] * n,
+            "status": ["accepted" if code else ""] * n,
+            "confidence": [None] * n,
+            "text": hits["hit"],
+            "left": hits["left"],
+            "right": hits["right"],
+        }
+    )
     rest = [c for c in hits.columns if c not in (*COLUMNS, "left", "hit", "right")]
     return pd.concat([out.reset_index(drop=True), hits[rest].reset_index(drop=True)], axis=1)

@@ -20,8 +20,7 @@ __all__ = ["OWN_COLUMNS", "apply_where", "parse_where"]
 OWN_COLUMNS = ("document", "participant", "speaker")
 
 
-def parse_where(conditions: Iterable[str] | Mapping[str, object] | None
-                ) -> dict[str, list[str]]:
+def parse_where(conditions: Iterable[str] | Mapping[str, object] | None) -> dict[str, list[str]]:
     """``["role=Responsible Officer", "location=Kent"]`` (or a mapping ``{attr: value or
     [values]}``) -> ``{"role": ["Responsible Officer"], "location": ["Kent"]}``."""
     if not conditions:
@@ -35,22 +34,23 @@ def parse_where(conditions: Iterable[str] | Mapping[str, object] | None
     for text in conditions:
         attr, sep, value = str(text).partition("=")
         if not sep or not attr.strip():
-            raise InputError(f"--where {text!r}: write ATTRIBUTE=VALUE, e.g. "
-                             "--where role='Responsible Officer'")
+            raise InputError(
+                f"--where {text!r}: write ATTRIBUTE=VALUE, e.g. --where role='Responsible Officer'"
+            )
         out.setdefault(attr.strip(), []).append(value.strip())
     return out
 
 
-def apply_where(segments: pd.DataFrame, where: Mapping[str, list[str]],
-                attributes: Iterable[str]) -> pd.DataFrame:
+def apply_where(
+    segments: pd.DataFrame, where: Mapping[str, list[str]], attributes: Iterable[str]
+) -> pd.DataFrame:
     """The rows of ``segments`` (the segment table, attributes joined) meeting every
     condition; ``attributes``: the project's attribute names (for the error message)."""
     attributes = list(attributes)
     for attr, values in where.items():
         if attr not in attributes and attr not in OWN_COLUMNS:
             known = ", ".join([*OWN_COLUMNS, *attributes])
-            raise InputError(f"--where {attr}=...: no attribute {attr!r} in this project; "
-                             f"use one of {known}")
+            raise InputError(f"--where {attr}=...: no attribute {attr!r} in this project; use one of {known}")
         wanted = {v.casefold() for v in values}
         column = segments[attr].astype("string").str.strip().str.casefold()
         segments = segments[column.isin(wanted).fillna(False).astype(bool)]

@@ -32,9 +32,13 @@ def count_lemmas(texts: Sequence[str], groups: Sequence[str], nlp) -> pd.DataFra
     """``group, word, count`` for the texts (one group label per text); each text is
     tokenised once, counting done on spaCy's hash arrays."""
     from spacy.attrs import IS_ALPHA, IS_STOP, LEMMA
+
     stops = {w.lower() for w in nlp.Defaults.stop_words}
-    names = ["qda_lemmatizer"] if "qda_lemmatizer" in nlp.pipe_names else \
-        [p for p in nlp.pipe_names if p not in ("parser", "ner")]
+    names = (
+        ["qda_lemmatizer"]
+        if "qda_lemmatizer" in nlp.pipe_names
+        else [p for p in nlp.pipe_names if p not in ("parser", "ner")]
+    )
     per_group: dict[str, list[np.ndarray]] = {}
     with nlp.select_pipes(enable=names):
         for group, doc in zip(groups, nlp.pipe(texts, batch_size=256)):
@@ -50,9 +54,13 @@ def count_lemmas(texts: Sequence[str], groups: Sequence[str], nlp) -> pd.DataFra
         words = [strings[int(h)].lower() for h in lemmas]
         frames.append(pd.DataFrame({"group": group, "word": words, "count": counts}))
     if not frames:
-        return pd.DataFrame({"group": pd.Series(dtype="object"),
-                             "word": pd.Series(dtype="object"),
-                             "count": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {
+                "group": pd.Series(dtype="object"),
+                "word": pd.Series(dtype="object"),
+                "count": pd.Series(dtype="int64"),
+            }
+        )
     out = pd.concat(frames, ignore_index=True)
     out = out[~out["word"].isin(stops)]
     # lemmas that lower-case alike (a trained pipeline's "Family"/"family") are one word
@@ -63,12 +71,13 @@ def keyness(counts: pd.DataFrame) -> pd.DataFrame:
     """``counts`` (``group, word, count``) with ``share`` of the group's words,
     ``keyness`` (signed log-likelihood against the other groups) and ``p_value``."""
     from scipy.stats import power_divergence
+
     df = counts.copy()
     group_total = df.groupby("group")["count"].transform("sum").astype(float)
     word_total = df.groupby("word")["count"].transform("sum").astype(float)
     total = float(df["count"].sum())
     a = df["count"].astype(float)
-    b = word_total - a                      # the word in the rest
+    b = word_total - a  # the word in the rest
     c, d = group_total, total - group_total  # words in the group, in the rest
     df["share"] = (a / c).round(6)
     if total == 0 or df["group"].nunique() < 2:
@@ -85,9 +94,16 @@ def keyness(counts: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def word_frequencies(texts: Sequence[str], groups: Sequence[str] | None, nlp, *,
-                     by: str | None = None, top: int | None = 20, min_count: int = 1,
-                     sort: str = "count") -> pd.DataFrame:
+def word_frequencies(
+    texts: Sequence[str],
+    groups: Sequence[str] | None,
+    nlp,
+    *,
+    by: str | None = None,
+    top: int | None = 20,
+    min_count: int = 1,
+    sort: str = "count",
+) -> pd.DataFrame:
     """The word table: ``word, count, share`` (one group), or with ``groups`` (one label
     per text; ``by`` names the column) ``<by>, word, count, share, keyness, p_value``,
     the ``top`` words of each group (None: all) with at least ``min_count``, by ``sort``
@@ -111,5 +127,4 @@ def word_frequencies(texts: Sequence[str], groups: Sequence[str] | None, nlp, *,
     table = table.assign(_g=table["group"].map({g: i for i, g in enumerate(order)}))
     table = table.sort_values("_g", kind="stable").drop(columns="_g")
     table = table.rename(columns={"group": by or "group"})
-    return table[[by or "group", "word", "count", "share", "keyness", "p_value"]] \
-        .reset_index(drop=True)
+    return table[[by or "group", "word", "count", "share", "keyness", "p_value"]].reset_index(drop=True)

@@ -36,13 +36,13 @@ from qda.files import atomic_path
 
 __all__ = ["LARGE_CELLS", "Sheet", "Table", "overlong_cells", "sheet_name", "write_workbook"]
 
-_WRAP_MIN = 60      # a column whose content runs longer than this is wrapped
+_WRAP_MIN = 60  # a column whose content runs longer than this is wrapped
 _MAX_WIDTH = 80
 _WIDTH_SAMPLE = 2000  # rows looked at to fit a column's width
-_CHUNK = 5000         # rows converted to cells at a time
+_CHUNK = 5000  # rows converted to cells at a time
 _EXCEL_MAX_CELL = 32767
-LARGE_CELLS = 1_000_000   # above this many data cells, write in constant-memory mode
-_RESERVED = {"history"}   # Excel reserves this sheet name
+LARGE_CELLS = 1_000_000  # above this many data cells, write in constant-memory mode
+_RESERVED = {"history"}  # Excel reserves this sheet name
 _STYLE = "Table Style Light 9"
 
 
@@ -51,17 +51,17 @@ class Table:
     """One block of a sheet: a DataFrame and how to show it."""
 
     frame: pd.DataFrame
-    title: str | None = None             # a bold line above the table
-    heatmap: Sequence[str] = ()          # columns shaded as one heatmap
-    percent: Sequence[str] = ()          # shares 0..1 shown as 58%
-    wrap: Sequence[str] = ()             # columns always wrapped
-    widths: Mapping[str, float] = field(default_factory=dict)   # column -> width
-    editable: Sequence[str] = ()         # columns for the researcher to fill (unlocked, tinted)
+    title: str | None = None  # a bold line above the table
+    heatmap: Sequence[str] = ()  # columns shaded as one heatmap
+    percent: Sequence[str] = ()  # shares 0..1 shown as 58%
+    wrap: Sequence[str] = ()  # columns always wrapped
+    widths: Mapping[str, float] = field(default_factory=dict)  # column -> width
+    editable: Sequence[str] = ()  # columns for the researcher to fill (unlocked, tinted)
     # column -> hex, header underline (None: none)
     colors: Mapping[str, str | None] = field(default_factory=dict)
-    color_column: str | None = None      # a column of '#RRGGBB' values shown as fills
-    total_row: bool = False              # the last row is a Total (bold, outside the heatmap)
-    total_column: str | None = None      # a Total column (bold, outside the heatmap)
+    color_column: str | None = None  # a column of '#RRGGBB' values shown as fills
+    total_row: bool = False  # the last row is a Total (bold, outside the heatmap)
+    total_column: str | None = None  # a Total column (bold, outside the heatmap)
 
 
 @dataclass
@@ -72,7 +72,7 @@ class Sheet:
     name: str
     frame: pd.DataFrame
     heatmap: Sequence[str] = ()
-    freeze_columns: int = 0              # columns kept in view when scrolling right
+    freeze_columns: int = 0  # columns kept in view when scrolling right
     colors: Mapping[str, str | None] = field(default_factory=dict)
     color_column: str | None = None
     percent: Sequence[str] = ()
@@ -86,10 +86,19 @@ class Sheet:
 
     @property
     def tables(self) -> list[Table]:
-        first = Table(self.frame, title=self.title, heatmap=self.heatmap, percent=self.percent,
-                      wrap=self.wrap, widths=self.widths, editable=self.editable,
-                      colors=self.colors, color_column=self.color_column,
-                      total_row=self.total_row, total_column=self.total_column)
+        first = Table(
+            self.frame,
+            title=self.title,
+            heatmap=self.heatmap,
+            percent=self.percent,
+            wrap=self.wrap,
+            widths=self.widths,
+            editable=self.editable,
+            colors=self.colors,
+            color_column=self.color_column,
+            total_row=self.total_row,
+            total_column=self.total_column,
+        )
         return [first, *self.more]
 
     @property
@@ -116,7 +125,7 @@ def sheet_name(wanted: str, taken: Iterable[str] = ()) -> str:
 
 
 def _cell(value: Any) -> Any:
-    if type(value) is str:                # the common case first: most cells are text
+    if type(value) is str:  # the common case first: most cells are text
         return value if len(value) <= _EXCEL_MAX_CELL else value[: _EXCEL_MAX_CELL - 1] + "…"
     if value is None:
         return None
@@ -128,7 +137,7 @@ def _cell(value: Any) -> Any:
         return "; ".join(str(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{k}: {v}" for k, v in value.items())
-    if hasattr(value, "item"):           # numpy scalar
+    if hasattr(value, "item"):  # numpy scalar
         value = value.item()
         if isinstance(value, float) and math.isnan(value):
             return None
@@ -144,7 +153,7 @@ def _column_cells(column: pd.Series) -> list[Any]:
     numpy integers and booleans need no check per value, floats only the NaN/inf one."""
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
-        return column.tolist()                             # Python ints / bools
+        return column.tolist()  # Python ints / bools
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         return [v if math.isfinite(v) else None for v in column.tolist()]
     return [_cell(v) for v in column.tolist()]
@@ -154,7 +163,7 @@ def _rows(frame: pd.DataFrame, chunk: int = _CHUNK) -> Iterator[list[Any]]:
     """The frame's rows as lists of cells, converted a column at a time in chunks of rows
     (a streamed sheet never holds a converted copy of more than ``chunk`` rows)."""
     for lo in range(0, len(frame), chunk):
-        part = frame.iloc[lo:lo + chunk]
+        part = frame.iloc[lo : lo + chunk]
         columns = [_column_cells(part.iloc[:, j]) for j in range(part.shape[1])]
         yield from (list(row) for row in zip(*columns))
 
@@ -176,8 +185,7 @@ def _headers(columns: Sequence[Any]) -> list[str]:
 
 def _width(header: str, values: list[Any]) -> tuple[float, bool]:
     sample = [v for v in values if v is not None]
-    longest = max([len(header) + 3] + [max((len(s) for s in str(v).splitlines()), default=0)
-                                       for v in sample])
+    longest = max([len(header) + 3] + [max((len(s) for s in str(v).splitlines()), default=0) for v in sample])
     return min(max(longest + 2, 8), _MAX_WIDTH), longest > _WRAP_MIN
 
 
@@ -212,14 +220,13 @@ class _Writer:
         # Column widths: the widest any table needs (set before any row is written).
         ncols = max((len(lay["headers"]) for lay in layouts), default=0)
         for j in range(ncols):
-            width = max((lay["widths"][j] for lay in layouts if j < len(lay["widths"])),
-                        default=8)
+            width = max((lay["widths"][j] for lay in layouts if j < len(lay["widths"])), default=8)
             ws.set_column(j, j, width)
         row = 0
         first_header = None
         for i, (table, lay) in enumerate(zip(tables, layouts)):
             if i:
-                row += 1                                  # a blank row between tables
+                row += 1  # a blank row between tables
             if table.title:
                 ws.write(row, 0, table.title, self.fmt(bold=True, font_size=12))
                 row += 1
@@ -264,11 +271,17 @@ class _Writer:
             if name in table.editable:
                 head.update(bg_color="#FFE58F")
             header_formats.append(head)
-        return {"headers": headers, "names": names, "widths": widths,
-                "formats": formats, "header_formats": header_formats}
+        return {
+            "headers": headers,
+            "names": names,
+            "widths": widths,
+            "formats": formats,
+            "header_formats": header_formats,
+        }
 
-    def _table(self, ws, sheet: str, table: Table, lay: dict[str, Any], top: int, *,
-               autofilter: bool) -> None:
+    def _table(
+        self, ws, sheet: str, table: Table, lay: dict[str, Any], top: int, *, autofilter: bool
+    ) -> None:
         headers, n_rows = lay["headers"], len(table.frame)
         ncols = len(headers)
         if not ncols:
@@ -277,8 +290,7 @@ class _Writer:
         if not as_table:
             for j, header in enumerate(headers):
                 ws.write_string(top, j, header, self.fmt(**lay["header_formats"][j]))
-        colour_j = (lay["names"].index(table.color_column)
-                    if table.color_column in lay["names"] else None)
+        colour_j = lay["names"].index(table.color_column) if table.color_column in lay["names"] else None
         last = n_rows - 1
         plain = [self.fmt(**props) for props in lay["formats"]]
         bold = [self.fmt(**{**props, "bold": True}) for props in lay["formats"]]
@@ -298,23 +310,41 @@ class _Writer:
                 elif value is None:
                     if cell_format is not None:
                         write_blank(r, j, None, cell_format)
-                else:                         # booleans, dates: xlsxwriter's own choice
+                else:  # booleans, dates: xlsxwriter's own choice
                     ws.write(r, j, value, cell_format)
         if as_table:
-            ws.add_table(top, 0, top + n_rows, ncols - 1, {
-                "name": self.table_name(sheet), "style": _STYLE,
-                "columns": [{"header": h, "header_format": self.fmt(**hf)}
-                            for h, hf in zip(headers, lay["header_formats"])]})
+            ws.add_table(
+                top,
+                0,
+                top + n_rows,
+                ncols - 1,
+                {
+                    "name": self.table_name(sheet),
+                    "style": _STYLE,
+                    "columns": [
+                        {"header": h, "header_format": self.fmt(**hf)}
+                        for h, hf in zip(headers, lay["header_formats"])
+                    ],
+                },
+            )
         elif autofilter:
             ws.autofilter(top, 0, top + n_rows, ncols - 1)
-        heat = [lay["names"].index(c) for c in table.heatmap
-                if c in lay["names"] and c != table.total_column]
+        heat = [lay["names"].index(c) for c in table.heatmap if c in lay["names"] and c != table.total_column]
         data_rows = n_rows - (1 if table.total_row else 0)
         if heat and data_rows > 0:
             for lo, hi in _runs(sorted(heat)):
-                ws.conditional_format(top + 1, lo, top + data_rows, hi, {
-                    "type": "3_color_scale", "min_color": "#FFFFFF", "mid_color": "#FDD49E",
-                    "max_color": "#D7301F"})
+                ws.conditional_format(
+                    top + 1,
+                    lo,
+                    top + data_rows,
+                    hi,
+                    {
+                        "type": "3_color_scale",
+                        "min_color": "#FFFFFF",
+                        "mid_color": "#FDD49E",
+                        "max_color": "#D7301F",
+                    },
+                )
 
 
 def overlong_cells(sheets: Sequence[Sheet]) -> list[str]:
@@ -345,8 +375,13 @@ def _runs(columns: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def write_workbook(path: str | Path, *, about: Sequence[tuple[str, Any]],
-                   sheets: Sequence[Sheet], constant_memory: bool | None = None) -> Path:
+def write_workbook(
+    path: str | Path,
+    *,
+    about: Sequence[tuple[str, Any]],
+    sheets: Sequence[Sheet],
+    constant_memory: bool | None = None,
+) -> Path:
     """Write an About sheet (key/value lines) then each sheet; atomically.
 
     ``constant_memory``: ``None`` chooses streaming when the sheets hold more than
@@ -357,15 +392,25 @@ def write_workbook(path: str | Path, *, about: Sequence[tuple[str, Any]],
         constant_memory = sum(s.cells for s in sheets) > LARGE_CELLS
     cut = overlong_cells(sheets)
     if cut:
-        about = [*about, ("Cut to fit Excel",
-                          f"A cell holds at most {_EXCEL_MAX_CELL:,} characters: these cells "
-                          "were longer and end with '…' (the whole text is in the project, "
-                          "the quote bank and the CSV exports): " + "; ".join(cut) + ".")]
+        about = [
+            *about,
+            (
+                "Cut to fit Excel",
+                f"A cell holds at most {_EXCEL_MAX_CELL:,} characters: these cells "
+                "were longer and end with '…' (the whole text is in the project, "
+                "the quote bank and the CSV exports): " + "; ".join(cut) + ".",
+            ),
+        ]
     with atomic_path(path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"strings_to_urls": False,
-                                              "strings_to_formulas": False,
-                                              "strings_to_numbers": False,
-                                              "constant_memory": constant_memory})
+        book = xlsxwriter.Workbook(
+            str(tmp),
+            {
+                "strings_to_urls": False,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "constant_memory": constant_memory,
+            },
+        )
         writer = _Writer(book, streaming=constant_memory)
         ws = book.add_worksheet("About")
         ws.set_column(0, 0, 24)

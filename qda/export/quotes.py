@@ -24,13 +24,14 @@ from qda.codebook import Codebook
 from qda.errors import InputError
 from qda.files import atomic_path
 
-__all__ = ["ORDERS", "order_quotes", "quote_bank_markdown", "write_quote_bank_docx",
-           "write_quotes"]
+__all__ = ["ORDERS", "order_quotes", "quote_bank_markdown", "write_quote_bank_docx", "write_quotes"]
 
 ORDERS = ("document", "confidence", "length")
-_ORDER_WORDS = {"document": "in document order",
-                "confidence": "by the coder's confidence, highest first",
-                "length": "longest first"}
+_ORDER_WORDS = {
+    "document": "in document order",
+    "confidence": "by the coder's confidence, highest first",
+    "length": "longest first",
+}
 # Characters XML 1.0 (so Word) cannot hold; a transcript pasted from elsewhere may have them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -41,8 +42,9 @@ def order_quotes(quotes: pd.DataFrame, order: str = "document") -> pd.DataFrame:
         raise InputError(f"unknown quote order {order!r}; use one of {', '.join(ORDERS)}")
     df = quotes.reset_index(drop=True).assign(_pos=range(len(quotes)))
     if order == "confidence":
-        conf = (df["confidence"] if "confidence" in df.columns
-                else pd.Series(float("nan"), index=df.index)).astype("float64")
+        conf = (
+            df["confidence"] if "confidence" in df.columns else pd.Series(float("nan"), index=df.index)
+        ).astype("float64")
         df = df.assign(_key=-conf.fillna(-1.0))
     elif order == "length":
         df = df.assign(_key=-df["text"].astype(str).str.len())
@@ -54,9 +56,11 @@ def order_quotes(quotes: pd.DataFrame, order: str = "document") -> pd.DataFrame:
 
 
 def _header_lines(basis: str, order: str) -> list[str]:
-    return [f"Codings used: {basis}.",
-            f"Quotes {_ORDER_WORDS[order]}; each is followed by its attribution and segment id "
-            "(`qda show SEGMENT_ID` prints it with the turns around it)."]
+    return [
+        f"Codings used: {basis}.",
+        f"Quotes {_ORDER_WORDS[order]}; each is followed by its attribution and segment id "
+        "(`qda show SEGMENT_ID` prints it with the turns around it).",
+    ]
 
 
 def _groups(quotes: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -79,8 +83,7 @@ _MD_BLOCK = re.compile(r"^(\d{0,9})([-+=.)])")
 def _md(text: object) -> str:
     """``text`` escaped for Markdown, inline (line breaks fold into spaces)."""
     out = _MD_ENTITY.sub(r"\\&", _MD_INLINE.sub(r"\\\1", " ".join(str(text).split())))
-    return _MD_BLOCK.sub(lambda m: m[1] + "\\" + m[2]
-                         if not m[1] or m[2] in ".)" else m[0], out)
+    return _MD_BLOCK.sub(lambda m: m[1] + "\\" + m[2] if not m[1] or m[2] in ".)" else m[0], out)
 
 
 def _code_span(text: object) -> str:
@@ -97,8 +100,9 @@ def _quote(text: str) -> str:
     return "\n".join("> " + _md(line) if line.strip() else ">" for line in text.splitlines())
 
 
-def quote_bank_markdown(quotes: pd.DataFrame, codebook: Codebook, *, title: str,
-                        basis: str, order: str = "document") -> str:
+def quote_bank_markdown(
+    quotes: pd.DataFrame, codebook: Codebook, *, title: str, basis: str, order: str = "document"
+) -> str:
     """The quote bank as Markdown: a heading per code (``##`` themes, ``###``
     sub-themes, ...) with its definition, then its quotes as block quotes. Every text
     from the project is escaped (no raw HTML, no markup of its own: a name or a quote
@@ -112,16 +116,14 @@ def quote_bank_markdown(quotes: pd.DataFrame, codebook: Codebook, *, title: str,
         depth = codebook.depth(code.id)
         group = by_code.get(code.id)
         n = 0 if group is None else len(group)
-        lines.append(f"{'#' * min(depth + 1, 6)} {_md(code.name)} ({_code_span(code.id)}, "
-                     f"{_count(n)})")
+        lines.append(f"{'#' * min(depth + 1, 6)} {_md(code.name)} ({_code_span(code.id)}, {_count(n)})")
         lines.append("")
         if code.description:
             lines += [f"*{_md(code.description)}*", ""]
         if group is None:
             continue
         for rec in group.itertuples():
-            lines += [_quote(rec.text), "",
-                      f"— ({_md(rec.attribution)}) {_code_span(rec.segment_id)}", ""]
+            lines += [_quote(rec.text), "", f"— ({_md(rec.attribution)}) {_code_span(rec.segment_id)}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -136,8 +138,15 @@ def _xml(text: object) -> str:
     return _NOT_XML.sub("", str(text))
 
 
-def write_quote_bank_docx(path: str | Path, quotes: pd.DataFrame, codebook: Codebook, *,
-                          title: str, basis: str, order: str = "document") -> Path:
+def write_quote_bank_docx(
+    path: str | Path,
+    quotes: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    title: str,
+    basis: str,
+    order: str = "document",
+) -> Path:
     """The quote bank as a Word document: the title, which codings were used and the
     order, then a heading per code (Heading 1 for themes, 2 for sub-themes, ...) with its
     definition, each quote in Word's *Quote* style with line breaks kept, and after it
@@ -168,7 +177,7 @@ def write_quote_bank_docx(path: str | Path, quotes: pd.DataFrame, codebook: Code
             run = para.add_run()
             for i, line in enumerate(_xml(rec.text).splitlines() or [""]):
                 if i:
-                    run.add_break()            # a new line inside the one quote
+                    run.add_break()  # a new line inside the one quote
                 run.add_text(line)
             who = doc.add_paragraph()
             who.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -182,4 +191,3 @@ def write_quote_bank_docx(path: str | Path, quotes: pd.DataFrame, codebook: Code
     with atomic_path(path) as tmp:
         doc.save(str(tmp))
     return path
-

@@ -57,19 +57,42 @@ FORMATS = {
     "html": "qda.ingest.html:read_html",
     "doc": "qda.ingest.doc:read_doc",
 }
-_ALIASES = {"zoom": "transcript-export", "teams": "transcript-export",
-            "otter": "transcript-export", "txt": "text", "md": "text", "csv": "survey",
-            "xlsx": "survey", "webvtt": "vtt", "htm": "html"}
-_BY_EXTENSION = {".txt": "text", ".md": "text", ".text": "text", ".docx": "docx",
-                 ".pdf": "pdf", ".vtt": "vtt", ".srt": "srt", ".csv": "survey",
-                 ".xlsx": "survey", ".xlsm": "survey", ".odt": "odt", ".rtf": "rtf",
-                 ".html": "html", ".htm": "html", ".doc": "doc"}
+_ALIASES = {
+    "zoom": "transcript-export",
+    "teams": "transcript-export",
+    "otter": "transcript-export",
+    "txt": "text",
+    "md": "text",
+    "csv": "survey",
+    "xlsx": "survey",
+    "webvtt": "vtt",
+    "htm": "html",
+}
+_BY_EXTENSION = {
+    ".txt": "text",
+    ".md": "text",
+    ".text": "text",
+    ".docx": "docx",
+    ".pdf": "pdf",
+    ".vtt": "vtt",
+    ".srt": "srt",
+    ".csv": "survey",
+    ".xlsx": "survey",
+    ".xlsm": "survey",
+    ".odt": "odt",
+    ".rtf": "rtf",
+    ".html": "html",
+    ".htm": "html",
+    ".doc": "doc",
+}
 assert set(_BY_EXTENSION) == set(KNOWN_EXTENSIONS)
 _SHEET_NAMES = {"participants.csv", "participants.xlsx", "participants.xlsm"}
 # REFI-QDA exchange files are not transcripts: a project is imported whole, on its own.
-_EXCHANGE = {".qdpx": "is a REFI-QDA project; import it on its own with `qda ingest F.qdpx` "
-                      "(Project.import_qdpx), not among transcripts",
-             ".qdc": "is a REFI-QDA codebook; load it with `qda codebook load F.qdc`"}
+_EXCHANGE = {
+    ".qdpx": "is a REFI-QDA project; import it on its own with `qda ingest F.qdpx` "
+    "(Project.import_qdpx), not among transcripts",
+    ".qdc": "is a REFI-QDA codebook; load it with `qda codebook load F.qdc`",
+}
 
 
 def format_for(path: Path, format: str | None = None) -> str:
@@ -78,8 +101,9 @@ def format_for(path: Path, format: str | None = None) -> str:
         name = format.strip().lower()
         name = _ALIASES.get(name, name)
         if name not in FORMATS:
-            raise InputError(f"{path}: unknown format {format!r}; use one of "
-                             f"{', '.join(FORMATS)} (or zoom, teams, otter)")
+            raise InputError(
+                f"{path}: unknown format {format!r}; use one of {', '.join(FORMATS)} (or zoom, teams, otter)"
+            )
         return name
     by_extension = _BY_EXTENSION.get(path.suffix.lower())
     if by_extension is None and path.suffix.lower() in _EXCHANGE:
@@ -98,7 +122,7 @@ def read_document(path: str | Path, options: ReadOptions | None = None) -> Sourc
     options = options or ReadOptions()
     name = format_for(path, options.format)
     if options.speaker_pattern is not None:
-        compile_speaker_pattern(options.speaker_pattern)   # a bad pattern fails before reading
+        compile_speaker_pattern(options.speaker_pattern)  # a bad pattern fails before reading
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
@@ -129,7 +153,8 @@ def _common_rules(path: Path, doc: SourceDocument, options: ReadOptions) -> Sour
     """What every reader's document goes through (:mod:`qda.ingest.runs`): near-copy
     labels named, runs of one speaker made one turn, unlabelled text said so."""
     from qda.ingest.runs import label_warnings, merge_runs, no_labels_warning
-    if doc.unit is not None:            # survey responses are their own unit
+
+    if doc.unit is not None:  # survey responses are their own unit
         return doc
     if not doc.labelled:
         doc.warnings.append(no_labels_warning(path.name, doc.text))
@@ -138,8 +163,9 @@ def _common_rules(path: Path, doc: SourceDocument, options: ReadOptions) -> Sour
     return doc if options.utterances else merge_runs(doc)
 
 
-def collect_inputs(paths: Iterable[str | Path], *, others: list[tuple[Path, str]] | None = None
-                   ) -> tuple[list[Path], Path | None]:
+def collect_inputs(
+    paths: Iterable[str | Path], *, others: list[tuple[Path, str]] | None = None
+) -> tuple[list[Path], Path | None]:
     """Expand folders into the transcripts inside them (sorted, non-recursive).
 
     A ``participants.csv``/``.xlsx`` inside a given folder is returned as the
@@ -166,8 +192,10 @@ def collect_inputs(paths: Iterable[str | Path], *, others: list[tuple[Path, str]
                 if p.name.lower() in _SHEET_NAMES:
                     sheet = sheet or p
                 elif p.suffix.lower() in _EXCHANGE:
-                    raise InputError(f"{p}: {_EXCHANGE[p.suffix.lower()]}; move it out of "
-                                     f"{path} or give the transcripts by name")
+                    raise InputError(
+                        f"{p}: {_EXCHANGE[p.suffix.lower()]}; move it out of "
+                        f"{path} or give the transcripts by name"
+                    )
                 elif p.suffix.lower() in KNOWN_EXTENSIONS:
                     documents.append(p)
                 else:

@@ -11,6 +11,8 @@ __all__ = ["read_doc"]
 
 
 def read_doc(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
-    raise InputError(f"{path}: is an old Word .doc file, which qda does not read; open it in "
-                     "Word or LibreOffice and save it as .docx (File > Save As > Word "
-                     "Document), then import the .docx")
+    raise InputError(
+        f"{path}: is an old Word .doc file, which qda does not read; open it in "
+        "Word or LibreOffice and save it as .docx (File > Save As > Word "
+        "Document), then import the .docx"
+    )

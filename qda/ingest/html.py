@@ -22,13 +22,57 @@ from qda.ingest.text import text_document
 
 __all__ = ["read_html"]
 
-_BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "ul",
-           "ol", "dl", "dt", "dd", "blockquote", "pre", "section", "article", "header",
-           "footer", "main", "aside", "hr", "body", "form", "figure", "figcaption",
-           "address", "nav", "details", "summary"}
+_BLOCKS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "hr",
+    "body",
+    "form",
+    "figure",
+    "figcaption",
+    "address",
+    "nav",
+    "details",
+    "summary",
+}
 _CELLS = {"td", "th"}
-_HIDDEN = {"script", "style", "head", "title", "template", "noscript", "svg", "object",
-           "iframe", "button", "select", "textarea"}
+_HIDDEN = {
+    "script",
+    "style",
+    "head",
+    "title",
+    "template",
+    "noscript",
+    "svg",
+    "object",
+    "iframe",
+    "button",
+    "select",
+    "textarea",
+}
 _SKIPPED_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 
@@ -61,27 +105,28 @@ def _flush(lines: list[str], current: list[str]) -> None:
 
 def read_html(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")      # "looks like a URL/filename" and the like
+        warnings.simplefilter("ignore")  # "looks like a URL/filename" and the like
         try:
             soup = BeautifulSoup(data, "html.parser")
         except (ValueError, AssertionError, RecursionError, LookupError) as exc:
-            raise InputError(f"{path}: the HTML cannot be read ({exc}); open it in a browser "
-                             "and save it again, or save the transcript as .docx or .txt") from exc
+            raise InputError(
+                f"{path}: the HTML cannot be read ({exc}); open it in a browser "
+                "and save it again, or save the transcript as .docx or .txt"
+            ) from exc
     if soup.find(True) is None and b"<" not in data[:4096]:
-        raise InputError(f"{path}: has no HTML markup; read it as text with --format text, "
-                         "or rename it .txt")
+        raise InputError(f"{path}: has no HTML markup; read it as text with --format text, or rename it .txt")
     lines: list[str] = []
     current: list[str] = []
     try:
         _walk(soup, lines, current)
     except RecursionError as exc:
-        raise InputError(f"{path}: its HTML is nested too deeply to read; save the "
-                         "transcript as .docx or .txt") from exc
+        raise InputError(
+            f"{path}: its HTML is nested too deeply to read; save the transcript as .docx or .txt"
+        ) from exc
     _flush(lines, current)
     text = "".join(c for c in "\n".join(lines) if c in "\n\t" or c >= " " and c != "\x7f")
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
     if not text.strip():
-        raise InputError(f"{path}: the web page has no visible text; check that it is the "
-                         "right file")
+        raise InputError(f"{path}: the web page has no visible text; check that it is the right file")
     meta = {"encoding": soup.original_encoding} if soup.original_encoding else None
     return text_document(path, text, options, format="html", metadata=meta)

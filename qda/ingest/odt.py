@@ -25,39 +25,57 @@ __all__ = ["read_odt"]
 
 _MIMETYPE = "application/vnd.oasis.opendocument.text"
 #: elements whose text is not the document's running text
-_LEFT_OUT = {(TEXTNS, "note"), (OFFICENS, "annotation"), (TEXTNS, "tracked-changes"),
-             (TEXTNS, "sequence-decls"), (TEXTNS, "variable-decls"), (OFFICENS, "forms"),
-             (TEXTNS, "table-of-content"), (TEXTNS, "soft-page-break")}
+_LEFT_OUT = {
+    (TEXTNS, "note"),
+    (OFFICENS, "annotation"),
+    (TEXTNS, "tracked-changes"),
+    (TEXTNS, "sequence-decls"),
+    (TEXTNS, "variable-decls"),
+    (OFFICENS, "forms"),
+    (TEXTNS, "table-of-content"),
+    (TEXTNS, "soft-page-break"),
+}
 _BLOCKS = {(TEXTNS, "p"), (TEXTNS, "h")}
 
 
 def _open(path: Path, data: bytes):
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(f"{path}: is an old binary office file, not OpenDocument text; open "
-                         "it in LibreOffice or Word and save it as .odt or .docx")
+        raise InputError(
+            f"{path}: is an old binary office file, not OpenDocument text; open "
+            "it in LibreOffice or Word and save it as .odt or .docx"
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            mimetype = archive.read("mimetype").decode("ascii", "replace").strip() \
-                if "mimetype" in archive.namelist() else ""
+            mimetype = (
+                archive.read("mimetype").decode("ascii", "replace").strip()
+                if "mimetype" in archive.namelist()
+                else ""
+            )
             if "content.xml" not in archive.namelist():
-                raise InputError(f"{path}: is a zip archive without content.xml, so not an "
-                                 "OpenDocument file; save it from LibreOffice as .odt")
-    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, EOFError,
-            zlib.error) as exc:
-        raise InputError(f"{path}: is not an OpenDocument .odt file (not a readable zip "
-                         f"archive: {exc}); open it in LibreOffice and save it again") from exc
+                raise InputError(
+                    f"{path}: is a zip archive without content.xml, so not an "
+                    "OpenDocument file; save it from LibreOffice as .odt"
+                )
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, EOFError, zlib.error) as exc:
+        raise InputError(
+            f"{path}: is not an OpenDocument .odt file (not a readable zip "
+            f"archive: {exc}); open it in LibreOffice and save it again"
+        ) from exc
     if mimetype and mimetype != _MIMETYPE:
-        raise InputError(f"{path}: is OpenDocument of another kind ({mimetype}), not a text "
-                         "document; save the transcript from LibreOffice Writer as .odt")
+        raise InputError(
+            f"{path}: is OpenDocument of another kind ({mimetype}), not a text "
+            "document; save the transcript from LibreOffice Writer as .odt"
+        )
     try:
         return load(io.BytesIO(data))
     except InputError:
         raise
     except Exception as exc:  # expat, zlib, KeyError...: all mean a damaged package
-
-        raise InputError(f"{path}: the OpenDocument file is damaged and cannot be read "
-                         f"({exc.__class__.__name__}); open it in LibreOffice and save it "
-                         "again") from exc
+        raise InputError(
+            f"{path}: the OpenDocument file is damaged and cannot be read "
+            f"({exc.__class__.__name__}); open it in LibreOffice and save it "
+            "again"
+        ) from exc
 
 
 def _inline(node, out: list[str]) -> None:
@@ -115,6 +133,5 @@ def read_odt(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
     _lines(document.text, lines)
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
     if not text.strip():
-        raise InputError(f"{path}: the OpenDocument file has no text; check that it is the "
-                         "right file")
+        raise InputError(f"{path}: the OpenDocument file has no text; check that it is the right file")
     return text_document(path, text, options, format="odt")

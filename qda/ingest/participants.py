@@ -39,7 +39,7 @@ def _norm_speaker(label: str) -> str:
 @dataclass(frozen=True)
 class ParticipantsSheet:
     path: Path
-    rows: pd.DataFrame            # reserved columns + attributes + '__row__' (sheet row number)
+    rows: pd.DataFrame  # reserved columns + attributes + '__row__' (sheet row number)
     attribute_names: tuple[str, ...]
 
     def participants(self) -> dict[str, dict[str, object]]:
@@ -72,8 +72,11 @@ class ParticipantsSheet:
         """(row, document) of the rows naming a document the project does not have (yet):
         a study-wide sheet may name transcripts imported later."""
         known = set(known_ids)
-        return [(rec["__row__"], rec["document"]) for rec in self.rows.to_dict("records")
-                if rec["document"] and document_key(rec["document"]) not in known]
+        return [
+            (rec["__row__"], rec["document"])
+            for rec in self.rows.to_dict("records")
+            if rec["document"] and document_key(rec["document"]) not in known
+        ]
 
     def unknown_documents_warning(self, known_ids: Iterable[str]) -> str | None:
         """One sentence listing the rows of documents not in the project, or None."""
@@ -84,10 +87,12 @@ class ParticipantsSheet:
         shown = ", ".join(repr(n) for n in names[:12])
         more = f" and {len(names) - 12} more" if len(names) > 12 else ""
         rows = ", ".join(str(r) for r, _ in unknown[:12])
-        return (f"{self.path}: {len(unknown)} row(s) (row {rows}{'...' if len(unknown) > 12 else ''}) "
-                f"name {len(names)} document(s) not in the project ({shown}{more}); they are "
-                "used when those documents are imported. Check the spelling if they should "
-                "already be there")
+        return (
+            f"{self.path}: {len(unknown)} row(s) (row {rows}{'...' if len(unknown) > 12 else ''}) "
+            f"name {len(names)} document(s) not in the project ({shown}{more}); they are "
+            "used when those documents are imported. Check the spelling if they should "
+            "already be there"
+        )
 
     def unmatched_speakers(self, speakers: Iterable[tuple[str, str]]) -> list[str]:
         """A warning for each row naming a speaker no document it applies to has (``Anna``
@@ -112,12 +117,17 @@ class ParticipantsSheet:
                 continue
             close = difflib.get_close_matches(spk, list(labels), n=1, cutoff=0.6)
             where = f" in {doc}" if doc else " in any document"
-            hint = (f"the closest label is {labels[close[0]]!r}" if close else
-                    "no label there is close" + (f" (labels: {', '.join(sorted(labels.values())[:8])})"
-                                                 if labels else ""))
-            out.append(f"{self.path}: row {rec['__row__']}: speaker {rec['speaker']!r} matches "
-                       f"no speaker{where}; {hint}: correct the sheet or the transcript, or "
-                       f"participant {rec['participant']!r} has no words")
+            hint = (
+                f"the closest label is {labels[close[0]]!r}"
+                if close
+                else "no label there is close"
+                + (f" (labels: {', '.join(sorted(labels.values())[:8])})" if labels else "")
+            )
+            out.append(
+                f"{self.path}: row {rec['__row__']}: speaker {rec['speaker']!r} matches "
+                f"no speaker{where}; {hint}: correct the sheet or the transcript, or "
+                f"participant {rec['participant']!r} has no words"
+            )
         return out
 
     def lookup(self, document_id: str, speaker: str | None) -> str | None:
@@ -134,8 +144,10 @@ class ParticipantsSheet:
     def _index(self) -> Mapping[tuple[str, str], str]:
         index = {}
         for rec in self.rows.to_dict("records"):
-            key = (document_key(rec["document"]) if rec["document"] else "",
-                   _norm_speaker(rec["speaker"]) if rec["speaker"] else "")
+            key = (
+                document_key(rec["document"]) if rec["document"] else "",
+                _norm_speaker(rec["speaker"]) if rec["speaker"] else "",
+            )
             if key != ("", ""):
                 index[key] = rec["participant"]
         return index
@@ -157,7 +169,8 @@ def _check_fields(path: Path, text: str, header_row: int) -> None:
             raise ParticipantsError(
                 f"{path}: line {start}: {len(record)} fields where the header has {width}; "
                 "a value holding a comma (such as 'Kent, UK') must be in double quotes "
-                '("Kent, UK"): quote it, or save the sheet from Excel as CSV UTF-8')
+                '("Kent, UK"): quote it, or save the sheet from Excel as CSV UTF-8'
+            )
 
 
 def read_participants(path: str | Path) -> ParticipantsSheet:
@@ -168,8 +181,9 @@ def read_participants(path: str | Path) -> ParticipantsSheet:
     df, header_row = _read_frame(path)
     df = _rows(path, df, header_row)
     _check_mappings(path, df)
-    sheet = ParticipantsSheet(path=path, rows=df.reset_index(drop=True),
-                              attribute_names=_attribute_names(path, df))
+    sheet = ParticipantsSheet(
+        path=path, rows=df.reset_index(drop=True), attribute_names=_attribute_names(path, df)
+    )
     sheet.participants()  # validates conflicting attributes now, at the edge
     return sheet
 
@@ -186,13 +200,18 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, int]:
             leading = re.match(r"(?:[ \t]*(?:\r\n|\r|\n))*", text)
             header_row += normalise_newlines(leading.group() if leading else "").count("\n")
             _check_fields(path, text, header_row)
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                             skiprows=header_row - 1, skip_blank_lines=False, index_col=False)
+            df = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                skiprows=header_row - 1,
+                skip_blank_lines=False,
+                index_col=False,
+            )
             # a template qda wrote: cells it quoted for spreadsheets
             return unprotect_frame(df), header_row
         if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=str, keep_default_na=False,
-                                 engine="openpyxl"), header_row
+            return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl"), header_row
     except ParticipantsError:
         raise
     except UnicodeDecodeError as exc:
@@ -204,7 +223,8 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, int]:
     except Exception as exc:  # openpyxl/zipfile raise many types for a corrupt .xlsx
         raise ParticipantsError(f"{path}: cannot be read as a spreadsheet: {exc}") from exc
     raise ParticipantsError(
-        f"{path}: a participants sheet must be .csv or .xlsx, not {suffix or 'no extension'}")
+        f"{path}: a participants sheet must be .csv or .xlsx, not {suffix or 'no extension'}"
+    )
 
 
 def _rows(path: Path, df: pd.DataFrame, header_row: int) -> pd.DataFrame:
@@ -223,7 +243,7 @@ def _rows(path: Path, df: pd.DataFrame, header_row: int) -> pd.DataFrame:
     for col in ("document", "speaker", "label"):
         if col not in df.columns:
             df[col] = ""
-    df["__row__"] = range(header_row + 1, len(df) + header_row + 1)   # spreadsheet row numbers
+    df["__row__"] = range(header_row + 1, len(df) + header_row + 1)  # spreadsheet row numbers
     df = df[(df.drop(columns="__row__") != "").any(axis=1)]  # blank lines are not rows
     if df.empty:
         raise ParticipantsError(f"{path}: has a header but no participants")
@@ -237,8 +257,7 @@ def _check_mappings(path: Path, df: pd.DataFrame) -> None:
     """No document and speaker mapped to two participants."""
     seen: dict[tuple[str, str], tuple[str, int]] = {}
     for rec in df.to_dict("records"):
-        key = (document_key(rec["document"]) if rec["document"] else "",
-               _norm_speaker(rec["speaker"]))
+        key = (document_key(rec["document"]) if rec["document"] else "", _norm_speaker(rec["speaker"]))
         if key == ("", ""):
             continue
         if key in seen and seen[key][0] != rec["participant"]:

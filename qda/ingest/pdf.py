@@ -57,22 +57,38 @@ def _read_pdf(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
             try:
                 opened = reader.decrypt("")
             except (DependencyError, NotImplementedError) as exc:
-                raise InputError(f"{path}: is encrypted in a way qda cannot open ({exc}); "
-                                 "save an unencrypted copy (print to PDF)") from exc
+                raise InputError(
+                    f"{path}: is encrypted in a way qda cannot open ({exc}); "
+                    "save an unencrypted copy (print to PDF)"
+                ) from exc
             if not opened:
-                raise InputError(f"{path}: is password-protected; remove the password (open it "
-                                 "and save or print an unprotected copy) and import that")
-        pages = [_clean(normalise_newlines(page.extract_text() or "")).strip()
-                 for page in reader.pages]
+                raise InputError(
+                    f"{path}: is password-protected; remove the password (open it "
+                    "and save or print an unprotected copy) and import that"
+                )
+        pages = [_clean(normalise_newlines(page.extract_text() or "")).strip() for page in reader.pages]
     except InputError:
         raise
     except FileNotDecryptedError as exc:
-        raise InputError(f"{path}: is password-protected; remove the password and import "
-                         "an unprotected copy") from exc
-    except (PyPdfError, NotImplementedError, ValueError, KeyError, TypeError, AttributeError,
-            OSError, RecursionError, AssertionError, IndexError, ZeroDivisionError) as exc:
-        raise InputError(f"{path}: cannot be read as a PDF ({exc}); it may be damaged; "
-                         "open it and save it again") from exc
+        raise InputError(
+            f"{path}: is password-protected; remove the password and import an unprotected copy"
+        ) from exc
+    except (
+        PyPdfError,
+        NotImplementedError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        OSError,
+        RecursionError,
+        AssertionError,
+        IndexError,
+        ZeroDivisionError,
+    ) as exc:
+        raise InputError(
+            f"{path}: cannot be read as a PDF ({exc}); it may be damaged; open it and save it again"
+        ) from exc
     if not any(pages):
         raise InputError(
             f"{path}: has no text layer ({len(pages)} page(s) of images, e.g. a scan); OCR is "

@@ -16,8 +16,7 @@ import pandas as pd
 from qda.errors import InputError
 from qda.ingest.source import SourceDocument, document_key
 
-__all__ = ["IngestPlan", "check_survey_columns", "plan_ingest", "survey_line",
-           "unchanged_files"]
+__all__ = ["IngestPlan", "check_survey_columns", "plan_ingest", "survey_line", "unchanged_files"]
 
 
 @dataclass
@@ -28,24 +27,24 @@ class IngestPlan:
     versions: list[tuple[dict[str, Any], SourceDocument]] = field(default_factory=list)
     #: every document to store (new or version), in file order
     read: list[SourceDocument] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)   # (file, why)
-    surveys: list[str] = field(default_factory=list)               # survey_line each
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    surveys: list[str] = field(default_factory=list)  # survey_line each
     warnings: list[str] = field(default_factory=list)
-    used_columns: set[str] = field(default_factory=set)            # survey columns, casefolded
-    taken: set[str] = field(default_factory=set)                   # document ids after it
+    used_columns: set[str] = field(default_factory=set)  # survey columns, casefolded
+    taken: set[str] = field(default_factory=set)  # document ids after it
 
 
 def _first(known: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
     """The first stored document (oldest) for each value of ``key``."""
     rows: dict[str, dict[str, Any]] = {}
     for row in known[["document_id", "name", "sha256", "unit"]].to_dict("records"):
-        rows.setdefault(row[key], {"id": row["document_id"], "name": row["name"],
-                                   "unit": row["unit"]})
+        rows.setdefault(row[key], {"id": row["document_id"], "name": row["name"], "unit": row["unit"]})
     return rows
 
 
-def unchanged_files(files: Iterable[Path], known: pd.DataFrame,
-                    sha256: Callable[[Path], str | None]) -> dict[Path, str]:
+def unchanged_files(
+    files: Iterable[Path], known: pd.DataFrame, sha256: Callable[[Path], str | None]
+) -> dict[Path, str]:
     """Files already in the project under their name, byte for byte (not read again):
     path -> document id. ``sha256(path)``: the file's hash, None if unreadable."""
     by_sha = _first(known, "sha256")
@@ -57,8 +56,13 @@ def unchanged_files(files: Iterable[Path], known: pd.DataFrame,
     return out
 
 
-def plan_ingest(files: Sequence[Path], read: Iterator[SourceDocument], *,
-                unchanged: Mapping[Path, str], known: pd.DataFrame) -> IngestPlan:
+def plan_ingest(
+    files: Sequence[Path],
+    read: Iterator[SourceDocument],
+    *,
+    unchanged: Mapping[Path, str],
+    known: pd.DataFrame,
+) -> IngestPlan:
     """What to do with each file: ``read`` yields the documents of the files not in
     ``unchanged``, in order. A document with the content of a stored one, or of one
     read earlier in this run, is skipped; one with a stored document's name becomes
@@ -100,8 +104,7 @@ def plan_ingest(files: Sequence[Path], read: Iterator[SourceDocument], *,
     return plan
 
 
-def check_survey_columns(plan: IngestPlan, surveys: Sequence[Path], names: Sequence[str]
-                         ) -> None:
+def check_survey_columns(plan: IngestPlan, surveys: Sequence[Path], names: Sequence[str]) -> None:
     """Several survey tables at once: every column named (``--text-column``,
     ``--id-column``) must be in one of them. A table skipped unread (already in the
     project) cannot say which columns it has, so call this only when all were read."""
@@ -110,7 +113,8 @@ def check_survey_columns(plan: IngestPlan, surveys: Sequence[Path], names: Seque
             raise InputError(
                 f"no survey table has the column {name!r} (tables: "
                 f"{', '.join(f.name for f in surveys)}); check its spelling in "
-                "--text-column/--id-column")
+                "--text-column/--id-column"
+            )
 
 
 def survey_line(doc: SourceDocument) -> str:
@@ -121,9 +125,11 @@ def survey_line(doc: SourceDocument) -> str:
     def quoted(cols: Iterable[str]) -> str:
         return ", ".join(repr(c) for c in cols) or "none"
 
-    found = " (found by qda: name them with --text-column/--id-column to choose)" \
-        if meta.get("detected") else ""
-    return (f"{doc.name}: answers read from {quoted(meta['text_columns'])}; respondent id "
-            f"{meta['id_column']!r}" if meta["id_column"] else
-            f"{doc.name}: answers read from {quoted(meta['text_columns'])}; respondents by "
-            "row number") + f"; attributes: {quoted(meta['attribute_columns'])}{found}"
+    found = (
+        " (found by qda: name them with --text-column/--id-column to choose)" if meta.get("detected") else ""
+    )
+    return (
+        f"{doc.name}: answers read from {quoted(meta['text_columns'])}; respondent id {meta['id_column']!r}"
+        if meta["id_column"]
+        else f"{doc.name}: answers read from {quoted(meta['text_columns'])}; respondents by row number"
+    ) + f"; attributes: {quoted(meta['attribute_columns'])}{found}"

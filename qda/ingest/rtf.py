@@ -23,8 +23,10 @@ _CODEPAGE = re.compile(rb"\\ansicpg(\d+)")
 
 def read_rtf(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
     if not data.lstrip().startswith(b"{\\rtf"):
-        raise InputError(f"{path}: is not an RTF file (it does not start with '{{\\rtf'); "
-                         "open it in a word processor and save it as .rtf, .docx or .txt")
+        raise InputError(
+            f"{path}: is not an RTF file (it does not start with '{{\\rtf'); "
+            "open it in a word processor and save it as .rtf, .docx or .txt"
+        )
     page = _CODEPAGE.search(data[:4096])
     encoding = f"cp{int(page.group(1))}" if page else "cp1252"
     try:
@@ -34,8 +36,10 @@ def read_rtf(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
     try:
         text = rtf_to_text(data.decode("latin-1"), encoding=encoding, errors="replace")
     except (ValueError, IndexError, KeyError, OverflowError, RecursionError) as exc:
-        raise InputError(f"{path}: the RTF file is damaged and cannot be read ({exc}); open "
-                         "it in a word processor and save it again") from exc
+        raise InputError(
+            f"{path}: the RTF file is damaged and cannot be read ({exc}); open "
+            "it in a word processor and save it again"
+        ) from exc
     text = "\n".join(line.strip() for line in normalise_newlines(text).split("\n"))
     text = "".join(c for c in text if c in "\n\t" or c >= " ")
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"

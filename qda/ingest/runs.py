@@ -51,14 +51,24 @@ def merge_runs(doc: SourceDocument) -> SourceDocument:
     turns: list[Turn] = []
     previous_end = 0
     for run in runs:
-        prefix = _label_as_written(doc.text, previous_end, run[0].start, header) \
-            if run[0].speaker is not None else ""
-        words = "\n".join(doc.text[t.start:t.end] for t in run)
+        prefix = (
+            _label_as_written(doc.text, previous_end, run[0].start, header)
+            if run[0].speaker is not None
+            else ""
+        )
+        words = "\n".join(doc.text[t.start : t.end] for t in run)
         start = pos + len(prefix)
         last = run[-1]
-        turns.append(replace(run[0], start=start, end=start + len(words),
-                             end_time=last.end_time if last.end_time is not None
-                             else (last.begin_time if len(run) > 1 else run[0].end_time)))
+        turns.append(
+            replace(
+                run[0],
+                start=start,
+                end=start + len(words),
+                end_time=last.end_time
+                if last.end_time is not None
+                else (last.begin_time if len(run) > 1 else run[0].end_time),
+            )
+        )
         paragraph = f"{prefix}{words}\n\n"
         parts.append(paragraph)
         pos += len(paragraph)
@@ -71,12 +81,12 @@ def _label_as_written(text: str, previous_end: int, start: int, header: str) -> 
     """The label before a turn (what lies between the previous turn and its words)."""
     label = text[previous_end:start].strip()
     if header and label.startswith(header):
-        label = label[len(header):].strip()
+        label = label[len(header) :].strip()
     return f"{' '.join(label.split())} " if label else ""
 
 
 def _numbered_apart(a: str, b: str) -> bool:
-    """"Speaker 1" and "Speaker 12" are different people, numbered."""
+    """ "Speaker 1" and "Speaker 12" are different people, numbered."""
     ma, mb = _NUMBERED.match(a), _NUMBERED.match(b)
     return bool(ma and mb and ma.group("base").casefold() == mb.group("base").casefold())
 
@@ -94,15 +104,18 @@ def label_warnings(name: str, turns: list[Turn]) -> list[str]:
         for other in common:
             ratio = difflib.SequenceMatcher(None, key, "".join(other.split()).casefold()).ratio()
             if ratio >= NEAR_COPY and not _numbered_apart(label, other):
-                out.append(f"{name}: label {label!r} is used once and looks like {other!r} "
-                           f"(used {counts[other]} times); it is kept as a speaker of its "
-                           "own: if it is a typing slip, correct the file and import it again")
+                out.append(
+                    f"{name}: label {label!r} is used once and looks like {other!r} "
+                    f"(used {counts[other]} times); it is kept as a speaker of its "
+                    "own: if it is a typing slip, correct the file and import it again"
+                )
                 break
     return out
 
 
-def interviewer_only_turns(text: str, turns: list[Turn], label_starts: list[int],
-                           begin: int) -> list[Turn] | None:
+def interviewer_only_turns(
+    text: str, turns: list[Turn], label_starts: list[int], begin: int
+) -> list[Turn] | None:
     """Think-aloud and field transcripts often label only the interviewer
     (``MODERATOR: ...``) and leave the participant's words unlabelled. When every label
     is the interviewer's, each interviewer turn is its first paragraph and the text
@@ -132,8 +145,10 @@ def _respondent(text: str, start: int, end: int) -> list[Turn]:
 
 
 #: a line start that may be a house-style label: a word or two, then punctuation
-_MAYBE_LABEL = re.compile(r"^\s*(?P<label>[^\W\d_][\w.'’-]{0,30}(?: [^\W\d_][\w.'’-]{0,30})?)"
-                          r"(?P<sep>[ \t]*[-–—>|;.)\]=~]+[ \t]+)")
+_MAYBE_LABEL = re.compile(
+    r"^\s*(?P<label>[^\W\d_][\w.'’-]{0,30}(?: [^\W\d_][\w.'’-]{0,30})?)"
+    r"(?P<sep>[ \t]*[-–—>|;.)\]=~]+[ \t]+)"
+)
 
 
 def no_labels_warning(name: str, text: str) -> str:
@@ -148,5 +163,7 @@ def no_labels_warning(name: str, text: str) -> str:
             pattern = rf"^(?P<label>[^\W\d_][\w ]{{0,30}}?)[ \t]*{re.escape(sep)}[ \t]+"
             example = f"'{pattern}' for lines like {line[:50]!r}"
             break
-    return (f"{name}: no speaker labels recognised: read as one author's text; if it has "
-            f"speaker labels, give --speaker-pattern, e.g. --speaker-pattern {example}")
+    return (
+        f"{name}: no speaker labels recognised: read as one author's text; if it has "
+        f"speaker labels, give --speaker-pattern, e.g. --speaker-pattern {example}"
+    )

@@ -11,19 +11,47 @@ from qda.errors import InputError
 from qda.ingest.speakers import Turn
 from qda.limits import MAX_SEGMENT_CHARS
 
-__all__ = ["ReadOptions", "SourceDocument", "normalise_newlines", "document_key",
-           "check_turn_sizes", "check_zip_parts",
-           "KNOWN_EXTENSIONS", "RESERVED_ATTRIBUTES", "attribute_column"]
+__all__ = [
+    "ReadOptions",
+    "SourceDocument",
+    "normalise_newlines",
+    "document_key",
+    "check_turn_sizes",
+    "check_zip_parts",
+    "KNOWN_EXTENSIONS",
+    "RESERVED_ATTRIBUTES",
+    "attribute_column",
+]
 
 #: Names a participant attribute cannot have: the columns of the tables the attributes
 #: are joined to (segments, codings, participants, quotes, the segments CSV and sheet).
 #: A participants sheet with such a column is refused; a survey column of that name is
 #: kept as ``attribute_<name>`` (:func:`attribute_column`).
-RESERVED_ATTRIBUTES = frozenset({
-    "participant", "participant_id", "document", "document_id", "speaker", "label", "auto",
-    "segment_id", "position", "unit", "start", "end", "text", "question", "begin_time",
-    "end_time", "is_interviewer", "code", "code_id", "codes", "attribution",
-})
+RESERVED_ATTRIBUTES = frozenset(
+    {
+        "participant",
+        "participant_id",
+        "document",
+        "document_id",
+        "speaker",
+        "label",
+        "auto",
+        "segment_id",
+        "position",
+        "unit",
+        "start",
+        "end",
+        "text",
+        "question",
+        "begin_time",
+        "end_time",
+        "is_interviewer",
+        "code",
+        "code_id",
+        "codes",
+        "attribution",
+    }
+)
 
 
 def attribute_column(name: str, taken) -> str:
@@ -44,11 +72,11 @@ def normalise_newlines(text: str) -> str:
 class ReadOptions:
     """How to read a file; every reader takes the same options and ignores the rest."""
 
-    format: str | None = None                  # force a reader instead of the extension
-    interviewer_labels: tuple[str, ...] = ()   # more labels that mark the interviewer
-    speaker_pattern: str | None = None         # a house-style label regex (group 'label')
-    text_columns: tuple[str, ...] = ()         # survey tables: the answer columns
-    id_column: str | None = None               # survey tables: the respondent column
+    format: str | None = None  # force a reader instead of the extension
+    interviewer_labels: tuple[str, ...] = ()  # more labels that mark the interviewer
+    speaker_pattern: str | None = None  # a house-style label regex (group 'label')
+    text_columns: tuple[str, ...] = ()  # survey tables: the answer columns
+    id_column: str | None = None  # survey tables: the respondent column
     #: several survey tables read at once (a folder): a table without a named column
     #: uses the named ones it has, else finds its own (and says so), instead of refusing
     lenient_columns: bool = False
@@ -87,7 +115,8 @@ def check_turn_sizes(doc: SourceDocument, where: str) -> None:
             raise InputError(
                 f"{where}, line {line}: one passage (a turn or paragraph) is {size:,} "
                 f"characters long, over the limit of {MAX_SEGMENT_CHARS:,} characters for "
-                "one segment; split it into paragraphs (blank lines) or speaker turns")
+                "one segment; split it into paragraphs (blank lines) or speaker turns"
+            )
 
 
 def document_key(name: str) -> str:
@@ -105,8 +134,23 @@ def document_key(name: str) -> str:
     return slug or "document"
 
 
-KNOWN_EXTENSIONS = (".txt", ".md", ".text", ".docx", ".pdf", ".vtt", ".srt", ".csv", ".xlsx",
-                    ".xlsm", ".odt", ".rtf", ".html", ".htm", ".doc")
+KNOWN_EXTENSIONS = (
+    ".txt",
+    ".md",
+    ".text",
+    ".docx",
+    ".pdf",
+    ".vtt",
+    ".srt",
+    ".csv",
+    ".xlsx",
+    ".xlsm",
+    ".odt",
+    ".rtf",
+    ".html",
+    ".htm",
+    ".doc",
+)
 
 
 def check_zip_parts(path: Path, data: bytes, what: str) -> None:
@@ -120,34 +164,47 @@ def check_zip_parts(path: Path, data: bytes, what: str) -> None:
     import zlib
 
     from qda.limits import MAX_INFLATED_MEMBER_BYTES, MAX_RATIO_FLOOR_BYTES, MAX_ZIP_RATIO
-    limit_mb = MAX_INFLATED_MEMBER_BYTES // 1024 ** 2
+
+    limit_mb = MAX_INFLATED_MEMBER_BYTES // 1024**2
 
     def refuse(name: str, why: str) -> InputError:
-        return InputError(f"{path}: refused: its part {name!r} {why}; this is not an ordinary "
-                          f"{what} (a zip bomb or a generated file). Open it in its program "
-                          "and save it again, or split it")
+        return InputError(
+            f"{path}: refused: its part {name!r} {why}; this is not an ordinary "
+            f"{what} (a zip bomb or a generated file). Open it in its program "
+            "and save it again, or split it"
+        )
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in zf.infolist():
                 if info.file_size > MAX_INFLATED_MEMBER_BYTES:
-                    raise refuse(info.filename, f"inflates to {info.file_size / 1e6:.0f} MB, "
-                                 f"over the {limit_mb} MB limit (MAX_INFLATED_MEMBER_BYTES)")
-                if (info.file_size > MAX_RATIO_FLOOR_BYTES
-                        and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)):
-                    raise refuse(info.filename, f"inflates over {MAX_ZIP_RATIO} times its "
-                                 "packed size (the limit MAX_ZIP_RATIO)")
+                    raise refuse(
+                        info.filename,
+                        f"inflates to {info.file_size / 1e6:.0f} MB, "
+                        f"over the {limit_mb} MB limit (MAX_INFLATED_MEMBER_BYTES)",
+                    )
+                if info.file_size > MAX_RATIO_FLOOR_BYTES and info.file_size > MAX_ZIP_RATIO * max(
+                    info.compress_size, 1
+                ):
+                    raise refuse(
+                        info.filename,
+                        f"inflates over {MAX_ZIP_RATIO} times its packed size (the limit MAX_ZIP_RATIO)",
+                    )
                 if not info.filename.lower().endswith((".xml", ".rels")):
                     continue
-                budget = min(MAX_INFLATED_MEMBER_BYTES,
-                             max(MAX_RATIO_FLOOR_BYTES, MAX_ZIP_RATIO * info.compress_size))
+                budget = min(
+                    MAX_INFLATED_MEMBER_BYTES, max(MAX_RATIO_FLOOR_BYTES, MAX_ZIP_RATIO * info.compress_size)
+                )
                 with zf.open(info) as fh:
                     total = 0
                     while chunk := fh.read(1024 * 1024):
                         total += len(chunk)
                         if total > budget:
-                            raise refuse(info.filename, "inflates past what its directory "
-                                         f"says, over the limit ({MAX_ZIP_RATIO} times its "
-                                         f"packed size, at most {limit_mb} MB)")
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-            ValueError, RuntimeError):
-        return   # damaged: the reader says so in its own words
+                            raise refuse(
+                                info.filename,
+                                "inflates past what its directory "
+                                f"says, over the limit ({MAX_ZIP_RATIO} times its "
+                                f"packed size, at most {limit_mb} MB)",
+                            )
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError, RuntimeError):
+        return  # damaged: the reader says so in its own words

@@ -16,15 +16,23 @@ from functools import lru_cache
 
 from qda.errors import InputError
 
-__all__ = ["Turn", "find_turns", "is_interviewer_label", "paragraph_turns", "trim_span",
-           "INTERVIEWER_LABELS", "compile_speaker_pattern", "parse_time", "label_at_start",
-           "NON_SPEECH", "label_starts"]
+__all__ = [
+    "Turn",
+    "find_turns",
+    "is_interviewer_label",
+    "paragraph_turns",
+    "trim_span",
+    "INTERVIEWER_LABELS",
+    "compile_speaker_pattern",
+    "parse_time",
+    "label_at_start",
+    "NON_SPEECH",
+    "label_starts",
+]
 
 #: Labels recognised as the interviewer's (case-insensitive; a trailing number is
 #: allowed, e.g. "Interviewer 2"). Extend per project with ``interviewer_labels``.
-INTERVIEWER_LABELS = frozenset(
-    {"interviewer", "int", "i", "q", "facilitator", "moderator", "researcher"}
-)
+INTERVIEWER_LABELS = frozenset({"interviewer", "int", "i", "q", "facilitator", "moderator", "researcher"})
 
 
 @lru_cache(maxsize=1)
@@ -60,12 +68,13 @@ def _name(group: str = "label") -> str:
 @lru_cache(maxsize=1)
 def _label_pattern() -> re.Pattern[str]:
     """Compiled on first use, not at import: listing the marks scans ~135k code points."""
-    bold = r"(?:\*\*|__)?"        # Markdown bold: "**Dawn:** words" or "**Dawn**: words"
+    bold = r"(?:\*\*|__)?"  # Markdown bold: "**Dawn:** words" or "**Dawn**: words"
     # One stray space or tab before the label is allowed (deeper indentation is text);
     # so is a bracketed name before
     # the colon ("[SPEAKER_00]: words", as WhisperX writes into subtitle cues).
     return re.compile(
-        rf"^[ \t]?(?:(?P<before>{_STAMP})[ \t]+)?{bold}(?P<open>\[)?" + _name()
+        rf"^[ \t]?(?:(?P<before>{_STAMP})[ \t]+)?{bold}(?P<open>\[)?"
+        + _name()
         + rf"(?(open)\])(?:[ \t]+(?P<after>{_STAMP}))?[ \t]*{bold}:{bold}(?=[ \t]|$)[ \t]*",
         re.MULTILINE,
     )
@@ -86,12 +95,40 @@ def _range_pattern() -> re.Pattern[str]:
 
 
 #: What a bracket at a line start holds when it is a stage direction, not a speaker.
-NON_SPEECH = frozenset({
-    "laughs", "laughter", "laughing", "laugh", "inaudible", "crosstalk", "cross talk",
-    "pause", "long pause", "silence", "music", "applause", "unclear", "noise", "coughs",
-    "cough", "sighs", "sigh", "indistinct", "overlapping", "overtalk", "break", "redacted",
-    "name", "interruption", "background noise", "phone rings", "end", "start", "sic",
-})
+NON_SPEECH = frozenset(
+    {
+        "laughs",
+        "laughter",
+        "laughing",
+        "laugh",
+        "inaudible",
+        "crosstalk",
+        "cross talk",
+        "pause",
+        "long pause",
+        "silence",
+        "music",
+        "applause",
+        "unclear",
+        "noise",
+        "coughs",
+        "cough",
+        "sighs",
+        "sigh",
+        "indistinct",
+        "overlapping",
+        "overtalk",
+        "break",
+        "redacted",
+        "name",
+        "interruption",
+        "background noise",
+        "phone rings",
+        "end",
+        "start",
+        "sic",
+    }
+)
 
 
 @lru_cache(maxsize=1)
@@ -101,8 +138,9 @@ def _bracket_pattern() -> re.Pattern[str]:
 
 
 #: Otter's closing line is not speech.
-_TRAILER = re.compile(r"^[ \t]*Transcribed by https?://(?:www\.)?otter\.ai\S*\s*\Z",
-                      re.MULTILINE | re.IGNORECASE)
+_TRAILER = re.compile(
+    r"^[ \t]*Transcribed by https?://(?:www\.)?otter\.ai\S*\s*\Z", re.MULTILINE | re.IGNORECASE
+)
 
 
 @lru_cache(maxsize=1)
@@ -110,8 +148,12 @@ def _heading_pattern() -> re.Pattern[str]:
     """Otter / Teams exports: ``Name  0:02`` (or ``0:02 Name``) alone on a line, the
     words on the lines below."""
     return re.compile(
-        r"^(?:" + _name() + rf"[ \t]+(?P<after>{_ANY_STAMP})"
-        + rf"|(?P<before>{_ANY_STAMP})[ \t]+" + _name("label2") + r")[ \t]*$",
+        r"^(?:"
+        + _name()
+        + rf"[ \t]+(?P<after>{_ANY_STAMP})"
+        + rf"|(?P<before>{_ANY_STAMP})[ \t]+"
+        + _name("label2")
+        + r")[ \t]*$",
         re.MULTILINE,
     )
 
@@ -138,17 +180,21 @@ def compile_speaker_pattern(pattern: str) -> re.Pattern[str]:
     try:
         compiled = re.compile(pattern, re.MULTILINE)
     except re.error as exc:
-        raise InputError(f"speaker pattern {pattern!r} is not a valid regular expression "
-                         f"({exc}); write one with a named group, {example}") from exc
+        raise InputError(
+            f"speaker pattern {pattern!r} is not a valid regular expression "
+            f"({exc}); write one with a named group, {example}"
+        ) from exc
     if "label" not in compiled.groupindex:
-        raise InputError(f"speaker pattern {pattern!r} has no group named 'label'; mark the "
-                         f"speaker's name with (?P<label>...), {example}")
+        raise InputError(
+            f"speaker pattern {pattern!r} has no group named 'label'; mark the "
+            f"speaker's name with (?P<label>...), {example}"
+        )
     return compiled
 
 
 _MAX_LABEL_WORDS = 4
 _TRAILING_NUMBER = re.compile(r"[\s_-]*\d+$")
-_BRACKETED = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*$")   # "Interviewer (JB)" -> "Interviewer"
+_BRACKETED = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*$")  # "Interviewer (JB)" -> "Interviewer"
 
 
 @dataclass(frozen=True)
@@ -159,9 +205,9 @@ class Turn:
     end: int
     speaker: str | None
     is_interviewer: bool = False
-    begin_time: float | None = None   # seconds into the recording (subtitle cues, timestamps)
+    begin_time: float | None = None  # seconds into the recording (subtitle cues, timestamps)
     end_time: float | None = None
-    question: str | None = None       # the survey column this turn answers
+    question: str | None = None  # the survey column this turn answers
 
 
 def is_interviewer_label(label: str | None, extra: Iterable[str] = ()) -> bool:
@@ -181,8 +227,9 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def find_turns(text: str, *, interviewer_labels: Iterable[str] = (),
-               speaker_pattern: str | None = None) -> tuple[list[Turn], int]:
+def find_turns(
+    text: str, *, interviewer_labels: Iterable[str] = (), speaker_pattern: str | None = None
+) -> tuple[list[Turn], int]:
     """Split a transcript into speaker turns.
 
     Labels are ``Name:`` at the start of a line (a timestamp may stand before or after
@@ -194,8 +241,11 @@ def find_turns(text: str, *, interviewer_labels: Iterable[str] = (),
     A transcript without labels is one author's: see :func:`paragraph_turns`.
     """
     extra = tuple(interviewer_labels)
-    found = _pattern_labels(text, speaker_pattern) if speaker_pattern is not None \
+    found = (
+        _pattern_labels(text, speaker_pattern)
+        if speaker_pattern is not None
         else _lone_label_dropped(text, _known_labels(text, extra), extra)
+    )
     trailer = _TRAILER.search(text)
     limit = trailer.start() if trailer else len(text)
     turns: list[Turn] = []
@@ -205,8 +255,9 @@ def find_turns(text: str, *, interviewer_labels: Iterable[str] = (),
         if start == end:
             continue
         label = unicodedata.normalize("NFC", " ".join(raw.split()))
-        turns.append(Turn(start, end, label, is_interviewer_label(label, extra),
-                          begin_time=begin, end_time=end_time))
+        turns.append(
+            Turn(start, end, label, is_interviewer_label(label, extra), begin_time=begin, end_time=end_time)
+        )
     header_end = found[0][0] if found else len(text)
     return turns, header_end
 
@@ -221,8 +272,11 @@ def _lone_label_dropped(text: str, found: list, extra: tuple[str, ...]) -> list:
     header, and not an interviewer's (``MODERATOR:`` once in a think-aloud session is a
     turn): a one-author text whose line happens to start ``Word:`` deep inside it must
     not lose everything before that line as a header."""
-    if (len(found) == 1 and len(text[:found[0][0]].strip()) > _LONE_LABEL_HEADER
-            and not is_interviewer_label(" ".join(found[0][2].split()), extra)):
+    if (
+        len(found) == 1
+        and len(text[: found[0][0]].strip()) > _LONE_LABEL_HEADER
+        and not is_interviewer_label(" ".join(found[0][2].split()), extra)
+    ):
         return []
     return found
 
@@ -255,18 +309,35 @@ def _known_labels(text: str, extra: tuple[str, ...] = ()) -> list[_Found]:
     found: dict[int, _Found] = {}
     for m in _range_pattern().finditer(text):
         if _short(m.group("label")):
-            found[m.start()] = (m.start(), m.end(), m.group("label"),
-                                parse_time(m.group("begin")), parse_time(m.group("end")))
+            found[m.start()] = (
+                m.start(),
+                m.end(),
+                m.group("label"),
+                parse_time(m.group("begin")),
+                parse_time(m.group("end")),
+            )
     for m in _label_pattern().finditer(text):
         if _short(m.group("label")) and m.start() not in found:
-            found[m.start()] = (m.start(), m.end(), m.group("label"),
-                                parse_time(m.group("before") or m.group("after")), None)
-    headings = [m for m in _heading_pattern().finditer(text)
-                if _short(m.group("label") or m.group("label2"))]
+            found[m.start()] = (
+                m.start(),
+                m.end(),
+                m.group("label"),
+                parse_time(m.group("before") or m.group("after")),
+                None,
+            )
+    headings = [m for m in _heading_pattern().finditer(text) if _short(m.group("label") or m.group("label2"))]
     if len(headings) >= _MIN_HEADINGS:
         for m in headings:
-            found.setdefault(m.start(), (m.start(), m.end(), m.group("label") or m.group("label2"),
-                                         parse_time(m.group("before") or m.group("after")), None))
+            found.setdefault(
+                m.start(),
+                (
+                    m.start(),
+                    m.end(),
+                    m.group("label") or m.group("label2"),
+                    parse_time(m.group("before") or m.group("after")),
+                    None,
+                ),
+            )
     if not found:
         found = {f[0]: f for f in _bracket_labels(text)}
     return _house_case(sorted(found.values()), extra)
@@ -279,11 +350,13 @@ def _house_case(found: list[_Found], extra: tuple[str, ...]) -> list[_Found]:
     participant) is words, not a speaker: house styles write every label alike."""
     key = lambda f: " ".join(f[2].split())
     counts = Counter(key(f) for f in found)
-    if not any(label.isupper() and len(label) >= 3 and is_interviewer_label(label, extra)
-               for label in counts):
+    if not any(
+        label.isupper() and len(label) >= 3 and is_interviewer_label(label, extra) for label in counts
+    ):
         return found
-    return [f for f in found if counts[key(f)] >= 2 or key(f).isupper()
-            or is_interviewer_label(key(f), extra)]
+    return [
+        f for f in found if counts[key(f)] >= 2 or key(f).isupper() or is_interviewer_label(key(f), extra)
+    ]
 
 
 def _bracket_labels(text: str) -> list[_Found]:
@@ -291,23 +364,33 @@ def _bracket_labels(text: str) -> list[_Found]:
     interviewer's); then a label seen once counts when numbered like a recurring one
     (``[id3]`` beside ``[id1]``). A stage direction such as ``[laughs]`` never does."""
     key = lambda m: " ".join(m.group("label").split())
-    matches = [m for m in _bracket_pattern().finditer(text)
-               if _short(m.group("label")) and key(m).lower() not in NON_SPEECH]
+    matches = [
+        m
+        for m in _bracket_pattern().finditer(text)
+        if _short(m.group("label")) and key(m).lower() not in NON_SPEECH
+    ]
     counts = Counter(key(m) for m in matches)
     recurring = {label for label, n in counts.items() if n >= 2 or is_interviewer_label(label)}
     if len(recurring) < 2:
         return []
     shape = lambda label: re.sub(r"\d+", "#", label.casefold())
     shapes = {shape(label) for label in recurring if re.search(r"\d", label)}
-    return [(m.start(), m.end(), m.group("label"), None, None) for m in matches
-            if key(m) in recurring or shape(key(m)) in shapes]
+    return [
+        (m.start(), m.end(), m.group("label"), None, None)
+        for m in matches
+        if key(m) in recurring or shape(key(m)) in shapes
+    ]
 
 
-def label_starts(text: str, *, speaker_pattern: str | None = None,
-                 interviewer_labels: Iterable[str] = ()) -> list[int]:
+def label_starts(
+    text: str, *, speaker_pattern: str | None = None, interviewer_labels: Iterable[str] = ()
+) -> list[int]:
     """Where each label :func:`find_turns` finds begins (the offset of its line part)."""
-    found = _pattern_labels(text, speaker_pattern) if speaker_pattern is not None \
+    found = (
+        _pattern_labels(text, speaker_pattern)
+        if speaker_pattern is not None
         else _known_labels(text, tuple(interviewer_labels))
+    )
     return [f[0] for f in found]
 
 
@@ -318,8 +401,11 @@ def label_at_start(line: str, *, speaker_pattern: str | None = None) -> tuple[st
         m = compile_speaker_pattern(speaker_pattern).match(line)
         return (m.group("label"), m.end()) if m and (m.group("label") or "").strip() else None
     m = _label_pattern().match(line)
-    if m and not (m.group("before") or m.group("after")) \
-            and len(m.group("label").split()) <= _MAX_LABEL_WORDS:
+    if (
+        m
+        and not (m.group("before") or m.group("after"))
+        and len(m.group("label").split()) <= _MAX_LABEL_WORDS
+    ):
         return m.group("label"), m.end()
     return None
 
@@ -327,8 +413,14 @@ def label_at_start(line: str, *, speaker_pattern: str | None = None) -> tuple[st
 _PARAGRAPH = re.compile(r"[^\n]+")
 
 
-def paragraph_turns(text: str, start: int = 0, end: int | None = None,
-                    *, speaker: str | None = None, is_interviewer: bool = False) -> list[Turn]:
+def paragraph_turns(
+    text: str,
+    start: int = 0,
+    end: int | None = None,
+    *,
+    speaker: str | None = None,
+    is_interviewer: bool = False,
+) -> list[Turn]:
     """Each non-blank line of ``text[start:end]`` as a turn of one speaker."""
     end = len(text) if end is None else end
     out = []

@@ -25,8 +25,9 @@ def excel_engine() -> str:
     return "calamine" if importlib.util.find_spec("python_calamine") else "openpyxl"
 
 
-def read_sheet(path: Path, data: bytes, *, sheet: str | None = None,
-               what: str = "spreadsheet", hint: str = "") -> tuple[pd.DataFrame, str]:
+def read_sheet(
+    path: Path, data: bytes, *, sheet: str | None = None, what: str = "spreadsheet", hint: str = ""
+) -> tuple[pd.DataFrame, str]:
     """The cells of ``sheet`` (default: the first) as objects, no header row taken, and
     the sheet's name. ``what`` names the file in a zip-bomb refusal; ``hint`` says what to
     do when the workbook has no sheet of that name. Other read errors are the caller's to
@@ -36,8 +37,10 @@ def read_sheet(path: Path, data: bytes, *, sheet: str | None = None,
         names = [str(n) for n in book.sheet_names]
         name = names[0] if sheet is None else sheet
         if name not in names:
-            raise InputError(f"{path.name}: no sheet {sheet!r} (sheets: {', '.join(names)})"
-                             + (f"; {hint}" if hint else ""))
+            raise InputError(
+                f"{path.name}: no sheet {sheet!r} (sheets: {', '.join(names)})"
+                + (f"; {hint}" if hint else "")
+            )
         return pd.read_excel(book, sheet_name=name, header=None, dtype=object), name
 
 

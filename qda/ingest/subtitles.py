@@ -33,10 +33,14 @@ from qda.ingest.text import decode_text
 __all__ = ["read_vtt", "read_srt"]
 
 _TIMINGS = {
-    "vtt": re.compile(r"^\s*(?P<a>(?:\d+:)?\d{1,2}:\d{1,2}\.\d{1,3})\s*-->\s*"
-                      r"(?P<b>(?:\d+:)?\d{1,2}:\d{1,2}\.\d{1,3})(?:\s|$)"),
-    "srt": re.compile(r"^\s*(?P<a>\d+:\d{1,2}:\d{1,2}[,.]\d+)\s*-->\s*"
-                      r"(?P<b>\d+:\d{1,2}:\d{1,2}[,.]\d+)\s*(?:[XY]\d?:\S+\s*)*$"),
+    "vtt": re.compile(
+        r"^\s*(?P<a>(?:\d+:)?\d{1,2}:\d{1,2}\.\d{1,3})\s*-->\s*"
+        r"(?P<b>(?:\d+:)?\d{1,2}:\d{1,2}\.\d{1,3})(?:\s|$)"
+    ),
+    "srt": re.compile(
+        r"^\s*(?P<a>\d+:\d{1,2}:\d{1,2}[,.]\d+)\s*-->\s*"
+        r"(?P<b>\d+:\d{1,2}:\d{1,2}[,.]\d+)\s*(?:[XY]\d?:\S+\s*)*$"
+    ),
 }
 #: Two time stamps with something other than ``-->`` between them (``->``, ``- ->``,
 #: ``-- >``, a dash, nothing): a timing line that lost its arrow. webvtt-py would read it
@@ -75,8 +79,10 @@ def _stamp(seconds: float, kind: str) -> str:
 
 
 #: A timing line read leniently: two time stamps with an arrow (or what is left of one)
-_LOOSE = re.compile(r"^\s*(?P<a>\d+:\d+(?::\d+)?(?:[.,]\d+)?)\s*(?:-->|[-\u2010-\u2015\u2212=>~\s]*)"
-                    r"\s*(?P<b>\d+:\d+(?::\d+)?(?:[.,]\d+)?)(?P<rest>\s.*)?$")
+_LOOSE = re.compile(
+    r"^\s*(?P<a>\d+:\d+(?::\d+)?(?:[.,]\d+)?)\s*(?:-->|[-\u2010-\u2015\u2212=>~\s]*)"
+    r"\s*(?P<b>\d+:\d+(?::\d+)?(?:[.,]\d+)?)(?P<rest>\s.*)?$"
+)
 
 
 #: no recording is this long (1000 hours): a time past it is a broken line
@@ -106,21 +112,26 @@ def _mend_timings(path: Path, text: str, kind: str) -> tuple[str, int, list[str]
                 raise ValueError("past any recording's length")
         except (AttributeError, ValueError, OverflowError):
             a = b = previous
-            notes.append(f"{where}: the timing line cannot be read; its words are kept at the "
-                         f"previous cue's time ({_stamp(previous, kind)}): fix the times")
+            notes.append(
+                f"{where}: the timing line cannot be read; its words are kept at the "
+                f"previous cue's time ({_stamp(previous, kind)}): fix the times"
+            )
         else:
             if lost or not m:
-                notes.append(f"{where}: the timing line is not '{_EXAMPLE[kind]}'; read as "
-                             f"{_stamp(a, kind)} --> {_stamp(b, kind)}")
+                notes.append(
+                    f"{where}: the timing line is not '{_EXAMPLE[kind]}'; read as "
+                    f"{_stamp(a, kind)} --> {_stamp(b, kind)}"
+                )
             elif not (a_ok and b_ok):
-                notes.append(f"{where}: impossible time (minutes or seconds past 59); read as "
-                             f"{_stamp(a, kind)} --> {_stamp(b, kind)}")
+                notes.append(
+                    f"{where}: impossible time (minutes or seconds past 59); read as "
+                    f"{_stamp(a, kind)} --> {_stamp(b, kind)}"
+                )
             if b < a:
-                notes.append(f"{where}: the cue ends before it starts; read as ending at its "
-                             "start")
+                notes.append(f"{where}: the cue ends before it starts; read as ending at its start")
                 b = a
         previous = b
-        rest = line[loose.end("b"):] if loose else ""
+        rest = line[loose.end("b") :] if loose else ""
         lines[number - 1] = f"{_stamp(a, kind)} --> {_stamp(b, kind)}{rest.rstrip()}"
     return "\n".join(lines), count, notes
 
@@ -133,7 +144,7 @@ def _speaker_of(line: str, options: ReadOptions) -> tuple[str | None, str]:
         return voice.group(1), words
     found = label_at_start(words, speaker_pattern=options.speaker_pattern)
     if found:
-        return found[0], words[found[1]:]
+        return found[0], words[found[1] :]
     return None, words
 
 
@@ -164,13 +175,16 @@ def _read(path: Path, data: bytes, options: ReadOptions, kind: str) -> SourceDoc
         header = [n.strip() for n in getattr(parsed, "header_comments", None) or [] if n.strip()]
     except MalformedFileError as exc:
         needed = "WEBVTT on its first line" if kind == "vtt" else "a cue number, then a timing line"
-        raise InputError(f"{path}: is not a {kind.upper()} file ({exc}); it must start with "
-                         f"{needed}") from exc
+        raise InputError(
+            f"{path}: is not a {kind.upper()} file ({exc}); it must start with {needed}"
+        ) from exc
     except (MalformedCaptionError, ValueError) as exc:
         raise InputError(f"{path}: a cue cannot be read: {exc}; fix or delete it") from exc
     if kind == "srt" and len(captions) < expected:
-        raise InputError(f"{path}: {expected - len(captions)} cue(s) are not numbered or not "
-                         "followed by text; each cue is a number, a timing line, then its text")
+        raise InputError(
+            f"{path}: {expected - len(captions)} cue(s) are not numbered or not "
+            "followed by text; each cue is a number, a timing line, then its text"
+        )
     pieces = _pieces(captions, options)
     if not pieces:
         raise InputError(f"{path}: has no cue text; check that it is the right file")
@@ -183,23 +197,38 @@ def _read(path: Path, data: bytes, options: ReadOptions, kind: str) -> SourceDoc
         first = pieces[i]
         j = i + 1
         # Cues of one speaker merge; cues with no speaker before any speaker stay apart.
-        while j < len(pieces) and not options.utterances and first.speaker is not None \
-                and pieces[j].speaker == first.speaker:
+        while (
+            j < len(pieces)
+            and not options.utterances
+            and first.speaker is not None
+            and pieces[j].speaker == first.speaker
+        ):
             j += 1
         group = pieces[i:j]
         prefix = f"{first.speaker}: " if first.speaker else ""
         words = " ".join(p.words for p in group)
         start = pos + len(prefix)
-        turns.append(Turn(start, start + len(words), first.speaker,
-                          is_interviewer_label(first.speaker, options.interviewer_labels),
-                          begin_time=first.begin, end_time=group[-1].end))
+        turns.append(
+            Turn(
+                start,
+                start + len(words),
+                first.speaker,
+                is_interviewer_label(first.speaker, options.interviewer_labels),
+                begin_time=first.begin,
+                end_time=group[-1].end,
+            )
+        )
         paragraph = f"{prefix}{words}\n\n"
         parts.append(paragraph)
         pos += len(paragraph)
         i = j
     return SourceDocument(
-        name=path.name, format=kind, text="".join(parts).rstrip("\n") + "\n", turns=turns,
-        labelled=any(t.speaker for t in turns), warnings=notes,
+        name=path.name,
+        format=kind,
+        text="".join(parts).rstrip("\n") + "\n",
+        turns=turns,
+        labelled=any(t.speaker for t in turns),
+        warnings=notes,
         metadata={"cues": len(captions), **({"header": "\n".join(header)} if header else {})},
     )
 

@@ -34,11 +34,14 @@ from qda.ingest.text import decode_text
 
 __all__ = ["read_survey", "detect_text_columns"]
 
-_ID_NAME = re.compile(r"(?:^|[\W_])(id|respondent|participant|respondent[\W_]*id|"
-                      r"participant[\W_]*id|response[\W_]*id|case[\W_]*id)(?:$|[\W_])", re.I)
-_MIN_MEAN_WORDS = 4      # free text: at least this many words per answer on average ...
+_ID_NAME = re.compile(
+    r"(?:^|[\W_])(id|respondent|participant|respondent[\W_]*id|"
+    r"participant[\W_]*id|response[\W_]*id|case[\W_]*id)(?:$|[\W_])",
+    re.I,
+)
+_MIN_MEAN_WORDS = 4  # free text: at least this many words per answer on average ...
 _MIN_UNIQUE_SHARE = 0.8  # ... and mostly different answers (unlike a 'role' column)
-_LONG_TEXT_WORDS = 12    # or this many words on average, however repetitive
+_LONG_TEXT_WORDS = 12  # or this many words on average, however repetitive
 
 
 def _read_grid(path: Path, data: bytes) -> tuple[pd.DataFrame, str | None]:
@@ -50,13 +53,19 @@ def _read_grid(path: Path, data: bytes) -> tuple[pd.DataFrame, str | None]:
             return grid.map(cell_text), sheet
         text = normalise_newlines(decode_text(data, path)[0])
         first = next((line for line in text.split("\n") if line.strip()), "")
-        sep = max([",", ";", "\t"], key=first.count)   # Excel writes ';' in some locales
+        sep = max([",", ";", "\t"], key=first.count)  # Excel writes ';' in some locales
         # Blank lines above the header are skipped here (pandas finds no columns in them)
         # and put back as blank rows so that row numbers are the file's.
         lines = text.split("\n")
         blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
-        grid = pd.read_csv(io.StringIO("\n".join(lines[blank:])), header=None, dtype=str,
-                           keep_default_na=False, skip_blank_lines=False, sep=sep)
+        grid = pd.read_csv(
+            io.StringIO("\n".join(lines[blank:])),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            sep=sep,
+        )
         grid.index = grid.index + blank
         # Every cell is already a string with \n newlines: only the strip of _cell is left
         # to do, column by column (a call per cell cost seconds on 100,000 answers).
@@ -66,11 +75,15 @@ def _read_grid(path: Path, data: bytes) -> tuple[pd.DataFrame, str | None]:
     except pd.errors.EmptyDataError as exc:
         raise InputError(f"{path}: has no rows; a survey table needs a header row") from exc
     except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: cannot be read as CSV ({exc}); check the quoting of "
-                         "answers that hold commas or line breaks") from exc
+        raise InputError(
+            f"{path}: cannot be read as CSV ({exc}); check the quoting of "
+            "answers that hold commas or line breaks"
+        ) from exc
     except Exception as exc:  # zipfile, calamine and openpyxl raise many types for a bad .xlsx
-        raise InputError(f"{path}: cannot be read as a spreadsheet ({type(exc).__name__}: "
-                         f"{exc}); open it and save it again as .xlsx or CSV UTF-8") from exc
+        raise InputError(
+            f"{path}: cannot be read as a spreadsheet ({type(exc).__name__}: "
+            f"{exc}); open it and save it again as .xlsx or CSV UTF-8"
+        ) from exc
 
 
 def _table(path: Path, grid: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -86,10 +99,9 @@ def _table(path: Path, grid: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     for name in header:
         key = name.casefold()
         if key in seen:
-            raise InputError(f"{path}: row {top + 1}: column {name!r} appears twice; "
-                             "rename one of them")
+            raise InputError(f"{path}: row {top + 1}: column {name!r} appears twice; rename one of them")
         seen[key] = 1
-    body = grid.loc[top + 1:].copy()
+    body = grid.loc[top + 1 :].copy()
     body.columns = header
     body["__row__"] = body.index + 1
     body = body[(body.drop(columns="__row__") != "").any(axis=1)]
@@ -106,8 +118,9 @@ def _find(path: Path, wanted: str, columns: list[str], what: str) -> str:
     found = _match(wanted, columns)
     if found is not None:
         return found
-    raise InputError(f"{path}: has no {what} column {wanted!r}; its columns are: "
-                     f"{', '.join(repr(c) for c in columns)}")
+    raise InputError(
+        f"{path}: has no {what} column {wanted!r}; its columns are: {', '.join(repr(c) for c in columns)}"
+    )
 
 
 def detect_text_columns(table: pd.DataFrame, columns: list[str]) -> list[str]:
@@ -119,8 +132,7 @@ def detect_text_columns(table: pd.DataFrame, columns: list[str]) -> list[str]:
             continue
         mean_words = sum(len(v.split()) for v in values) / len(values)
         unique = len(set(values)) / len(values)
-        if mean_words >= _LONG_TEXT_WORDS or (mean_words >= _MIN_MEAN_WORDS
-                                              and unique >= _MIN_UNIQUE_SHARE):
+        if mean_words >= _LONG_TEXT_WORDS or (mean_words >= _MIN_MEAN_WORDS and unique >= _MIN_UNIQUE_SHARE):
             chosen.append(c)
     return chosen
 
@@ -129,6 +141,7 @@ def _detect_id(table: pd.DataFrame, columns: list[str]) -> str | None:
     def unique(c):
         values = list(table[c])
         return all(values) and len(set(values)) == len(values)
+
     named = [c for c in columns if _ID_NAME.search(c) and unique(c)]
     if named:
         return named[0]
@@ -145,29 +158,47 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> SourceDocument
     attributes = [c for c in columns if c != id_column and c not in text_columns]
     # A column named like one of qda's table columns (start, text, unit, ...) would clash
     # with it wherever attributes are joined; it is kept under ``attribute_<name>``.
-    names = {c: (attribute_column(c, [c]) if c.strip().lower().replace(" ", "_")
-                 in RESERVED_ATTRIBUTES else c) for c in attributes}
-    warnings += [f"{path.name}: column {c!r} is a respondent attribute named like a column of "
-                 f"qda's tables; it is kept as {n!r} (rename the column to choose another name)"
-                 for c, n in names.items() if n != c]
+    names = {
+        c: (attribute_column(c, [c]) if c.strip().lower().replace(" ", "_") in RESERVED_ATTRIBUTES else c)
+        for c in attributes
+    }
+    warnings += [
+        f"{path.name}: column {c!r} is a respondent attribute named like a column of "
+        f"qda's tables; it is kept as {n!r} (rename the column to choose another name)"
+        for c, n in names.items()
+        if n != c
+    ]
     text, turns, respondents = _lay_out(table, ids, text_columns, names)
     if not turns:
-        raise InputError(f"{path}: the answer column(s) {', '.join(map(repr, text_columns))} "
-                         "are empty in every row")
+        raise InputError(
+            f"{path}: the answer column(s) {', '.join(map(repr, text_columns))} are empty in every row"
+        )
     metadata = {
-        "id_column": id_column, "text_columns": text_columns, "attribute_columns": attributes,
-        "header_row": header_row, "respondents": len(respondents),
+        "id_column": id_column,
+        "text_columns": text_columns,
+        "attribute_columns": attributes,
+        "header_row": header_row,
+        "respondents": len(respondents),
         "detected": _detected(options, columns),
     }
     if sheet is not None:
         metadata["sheet"] = sheet
-    return SourceDocument(name=path.name, format="survey", text=text, turns=turns,
-                          labelled=True, metadata=metadata, unit="response",
-                          respondents=respondents, warnings=warnings)
+    return SourceDocument(
+        name=path.name,
+        format="survey",
+        text=text,
+        turns=turns,
+        labelled=True,
+        metadata=metadata,
+        unit="response",
+        respondents=respondents,
+        warnings=warnings,
+    )
 
 
-def _choose_columns(path: Path, table: pd.DataFrame, columns: list[str], options: ReadOptions,
-                    warnings: list[str]) -> tuple[str | None, list[str]]:
+def _choose_columns(
+    path: Path, table: pd.DataFrame, columns: list[str], options: ReadOptions, warnings: list[str]
+) -> tuple[str | None, list[str]]:
     """(id column or None for row numbers, answer columns): as named in ``options``, else
     found; with ``lenient_columns`` a named column the file lacks is found instead, with
     a warning appended to ``warnings``."""
@@ -183,8 +214,7 @@ def _choose_columns(path: Path, table: pd.DataFrame, columns: list[str], options
     text_columns = list(dict.fromkeys(c for c in named if c))
     if text_columns:
         if id_column in text_columns:
-            raise InputError(f"{path}: column {id_column!r} cannot be both the id column and "
-                             "a text column")
+            raise InputError(f"{path}: column {id_column!r} cannot be both the id column and a text column")
     else:
         text_columns = detect_text_columns(table, [c for c in columns if c != id_column])
         if not text_columns:
@@ -196,13 +226,15 @@ def _choose_columns(path: Path, table: pd.DataFrame, columns: list[str], options
             warnings.append(
                 f"{path.name}: has none of the named text columns "
                 f"({', '.join(map(repr, options.text_columns))}); its answers were read from "
-                f"the columns qda found: {', '.join(map(repr, text_columns))}")
+                f"the columns qda found: {', '.join(map(repr, text_columns))}"
+            )
     if id_column is None:
         id_column = _detect_id(table, [c for c in columns if c not in text_columns])
         if options.id_column:
-            warnings.append(f"{path.name}: has no id column {options.id_column!r}; respondents "
-                            + (f"are named by the column {id_column!r}" if id_column else
-                               "are named by their row number"))
+            warnings.append(
+                f"{path.name}: has no id column {options.id_column!r}; respondents "
+                + (f"are named by the column {id_column!r}" if id_column else "are named by their row number")
+            )
     return id_column, text_columns
 
 
@@ -214,17 +246,20 @@ def _respondent_ids(path: Path, table: pd.DataFrame, id_column: str | None) -> l
     first: dict[str, int] = {}
     for rid, row in zip(ids, table["__row__"]):
         if not rid:
-            raise InputError(f"{path}: row {row}: the {id_column!r} cell is empty; give "
-                             "every respondent an id")
+            raise InputError(
+                f"{path}: row {row}: the {id_column!r} cell is empty; give every respondent an id"
+            )
         if rid in first:
-            raise InputError(f"{path}: row {row}: respondent {rid!r} already has row "
-                             f"{first[rid]}; one row per respondent")
+            raise InputError(
+                f"{path}: row {row}: respondent {rid!r} already has row {first[rid]}; one row per respondent"
+            )
         first[rid] = row
     return ids
 
 
-def _lay_out(table: pd.DataFrame, ids: list[str], text_columns: list[str],
-             names: dict[str, str]) -> tuple[str, list[Turn], dict[str, dict[str, str]]]:
+def _lay_out(
+    table: pd.DataFrame, ids: list[str], text_columns: list[str], names: dict[str, str]
+) -> tuple[str, list[Turn], dict[str, dict[str, str]]]:
     """The stored text (``R001 — question`` then the answer, per non-empty answer), a turn
     per answer covering exactly it, and each respondent's attributes (``names``: column ->
     attribute name)."""

@@ -37,8 +37,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 def _binary(path: Path) -> InputError:
-    return InputError(f"{path}: looks like a binary file, not text; give a transcript "
-                      "saved as plain text (.txt)")
+    return InputError(
+        f"{path}: looks like a binary file, not text; give a transcript saved as plain text (.txt)"
+    )
 
 
 def _controls(text: str) -> bool:
@@ -85,11 +86,12 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
             raise _binary(path)
         try:
             text = data.decode(utf16)
-        except UnicodeDecodeError as exc:   # e.g. a lone surrogate: damaged, not text
+        except UnicodeDecodeError as exc:  # e.g. a lone surrogate: damaged, not text
             raise InputError(
                 f"{path}: looks like {utf16.upper()} without a byte-order mark, but byte "
                 f"{exc.start} is not valid {utf16.upper()} ({exc.reason}); re-save the "
-                "file as UTF-8") from exc
+                "file as UTF-8"
+            ) from exc
         if _controls(text):
             raise _binary(path)
         return text, utf16
@@ -100,7 +102,7 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     best = from_bytes(data).best()
     candidates = []
     if best is not None and best.coherence >= 0.2 and not _mostly_latin(str(best)):
-        candidates.append(best.encoding)   # e.g. cp1251 for Russian
+        candidates.append(best.encoding)  # e.g. cp1251 for Russian
     candidates += ["cp1252", "latin-1"]
     for encoding in candidates:
         try:
@@ -118,36 +120,47 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     )
 
 
-def text_document(path: Path, text: str, options: ReadOptions, *, format: str,
-                  metadata: dict | None = None) -> SourceDocument:
+def text_document(
+    path: Path, text: str, options: ReadOptions, *, format: str, metadata: dict | None = None
+) -> SourceDocument:
     """Turns for already-decoded text (newlines normalised): labels, else paragraphs."""
     if not text.strip():
         raise InputError(f"{path}: has no text; check that it is the right file")
-    turns, header_end = find_turns(text, interviewer_labels=options.interviewer_labels,
-                                   speaker_pattern=options.speaker_pattern)
+    turns, header_end = find_turns(
+        text, interviewer_labels=options.interviewer_labels, speaker_pattern=options.speaker_pattern
+    )
     labelled = bool(turns)
     if not labelled and header_end < len(text):
-        raise InputError(f"{path}: has speaker labels but nothing said after any of them; "
-                         "check that the words follow the labels")
+        raise InputError(
+            f"{path}: has speaker labels but nothing said after any of them; "
+            "check that the words follow the labels"
+        )
     note = _BRACKETED_HEADER.match(text)
     if not labelled:
         header_end = note.end() if note else 0
         turns = paragraph_turns(text, header_end)
     else:
         only = interviewer_only_turns(
-            text, turns, label_starts(text, speaker_pattern=options.speaker_pattern,
-                                      interviewer_labels=options.interviewer_labels),
-            note.end() if note else 0)
+            text,
+            turns,
+            label_starts(
+                text, speaker_pattern=options.speaker_pattern, interviewer_labels=options.interviewer_labels
+            ),
+            note.end() if note else 0,
+        )
         if only is not None:
             turns, header_end = only, min(header_end, note.end() if note else 0)
     if not turns:
-        raise InputError(f"{path}: has only a header ({text.strip()[:60]!r}) and no transcript "
-                         "text; check that it is the right file")
+        raise InputError(
+            f"{path}: has only a header ({text.strip()[:60]!r}) and no transcript "
+            "text; check that it is the right file"
+        )
     meta = dict(metadata or {})
     if text[:header_end].strip():
         meta["header"] = text[:header_end].strip()
-    return SourceDocument(name=path.name, format=format, text=text, turns=turns,
-                          labelled=labelled, metadata=meta)
+    return SourceDocument(
+        name=path.name, format=format, text=text, turns=turns, labelled=labelled, metadata=meta
+    )
 
 
 def read_text(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
@@ -155,8 +168,9 @@ def read_text(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
     without asking: the document's format is then ``transcript-export``."""
     text, encoding = decode_text(data, path)
     text = normalise_newlines(text)
-    doc = text_document(path, text, options, format="text",
-                        metadata={"encoding": encoding} if encoding != "utf-8" else None)
+    doc = text_document(
+        path, text, options, format="text", metadata={"encoding": encoding} if encoding != "utf-8" else None
+    )
     timed = sum(t.begin_time is not None for t in doc.turns)
     if doc.labelled and timed * 2 >= len(doc.turns):
         doc.format = "transcript-export"

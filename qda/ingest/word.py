@@ -36,31 +36,39 @@ __all__ = ["read_docx"]
 
 _TIME = re.compile(r"[\[(]?\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?[\])]?")
 _LABELISH = re.compile(r"[^\W\d_][\w .'’()-]{0,39}")
-_SAID = re.compile(r"[.?!\u2026]['\"\u2019\u201d)\]]*$")   # ends like a sentence
+_SAID = re.compile(r"[.?!\u2026]['\"\u2019\u201d)\]]*$")  # ends like a sentence
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def _open(path: Path, data: bytes):
     if data.startswith(_OLE_MAGIC):
-        raise InputError(f"{path}: is an old Word .doc or a password-protected document, not a "
-                         ".docx; open it in Word, remove any password and save as .docx")
+        raise InputError(
+            f"{path}: is an old Word .doc or a password-protected document, not a "
+            ".docx; open it in Word, remove any password and save as .docx"
+        )
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InputError(f"{path}: is not a Word .docx file (not a zip archive: corrupt or "
-                         "renamed); open it in Word and save it again as .docx")
+        raise InputError(
+            f"{path}: is not a Word .docx file (not a zip archive: corrupt or "
+            "renamed); open it in Word and save it again as .docx"
+        )
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError) as exc:
         raise InputError(f"{path}: is a damaged zip archive ({exc}); save it again as .docx") from exc
     if "word/document.xml" not in names:
-        raise InputError(f"{path}: is a zip archive without word/document.xml, so not a Word "
-                         ".docx; save it from Word as .docx")
+        raise InputError(
+            f"{path}: is a zip archive without word/document.xml, so not a Word "
+            ".docx; save it from Word as .docx"
+        )
     check_zip_parts(path, data, "Word document")
     _count_elements(path, data)
     try:
         return docx.Document(io.BytesIO(data))
     except Exception as exc:  # lxml, KeyError, ValueError...: all mean a damaged package
-        raise InputError(f"{path}: the Word document is damaged and cannot be read ({exc}); "
-                         "open it in Word and save it again") from exc
+        raise InputError(
+            f"{path}: the Word document is damaged and cannot be read ({exc}); "
+            "open it in Word and save it again"
+        ) from exc
 
 
 def _count_elements(path: Path, data: bytes) -> None:
@@ -70,19 +78,20 @@ def _count_elements(path: Path, data: bytes) -> None:
     """
     count = 0
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive, \
-                archive.open("word/document.xml") as member:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("word/document.xml") as member:
             for chunk in iter(lambda: member.read(1 << 20), b""):
                 count += chunk.count(b"<") - chunk.count(b"</")
                 if count > MAX_DOCX_ELEMENTS:
                     raise InputError(
                         f"{path}: its text (word/document.xml) has over "
                         f"{MAX_DOCX_ELEMENTS:,} XML elements (paragraphs, runs, cells...), "
-                        "the limit for one Word document; split it into several documents")
-    except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, ValueError,
-            EOFError) as exc:
-        raise InputError(f"{path}: the Word document is damaged and cannot be read ({exc}); "
-                         "open it in Word and save it again") from exc
+                        "the limit for one Word document; split it into several documents"
+                    )
+    except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, ValueError, EOFError) as exc:
+        raise InputError(
+            f"{path}: the Word document is damaged and cannot be read ({exc}); "
+            "open it in Word and save it again"
+        ) from exc
 
 
 def _is_bold(run) -> bool:
@@ -96,8 +105,7 @@ def _bold_label(paragraph: Paragraph) -> tuple[str, str, bool] | None:
     bold: list[str] = []
     runs = list(paragraph.runs)
     i = 0
-    while i < len(runs) and (_is_bold(runs[i]) or not runs[i].text.strip()) and \
-            (_is_bold(runs[i]) or bold):
+    while i < len(runs) and (_is_bold(runs[i]) or not runs[i].text.strip()) and (_is_bold(runs[i]) or bold):
         bold.append(runs[i].text)
         i += 1
     rest = "".join(r.text for r in runs[i:])
@@ -109,14 +117,14 @@ def _bold_label(paragraph: Paragraph) -> tuple[str, str, bool] | None:
     if not label or not _LABELISH.fullmatch(label) or len(label.split()) > 4:
         return None
     if not colon and not rest.strip():
-        return None            # a bold heading, not a label
+        return None  # a bold heading, not a label
     return label, rest.strip(), colon
 
 
 def _cells(row) -> list[str]:
     seen, out = set(), []
     for cell in row.cells:
-        if id(cell._tc) in seen:   # merged cells repeat
+        if id(cell._tc) in seen:  # merged cells repeat
             continue
         seen.add(id(cell._tc))
         out.append(normalise_newlines(cell.text).strip())
@@ -126,8 +134,7 @@ def _cells(row) -> list[str]:
 _COLUMN_ROLES = {
     "time": {"time", "timestamp", "start", "start time", "begin", "timecode"},
     "label": {"speaker", "name", "who", "participant", "person", "speaker name"},
-    "words": {"text", "words", "transcript", "utterance", "speech", "what was said",
-              "content", "dialogue"},
+    "words": {"text", "words", "transcript", "utterance", "speech", "what was said", "content", "dialogue"},
 }
 
 
@@ -146,8 +153,11 @@ def _row_turn(cells: list[str], roles: dict[str, int] | None) -> tuple[str | Non
     if roles:
         get = lambda role: cells[roles[role]] if role in roles and roles[role] < len(cells) else ""
         used = set(roles.values())
-        words = get("words") if "words" in roles else " ".join(
-            c for i, c in enumerate(cells) if i not in used and c)
+        words = (
+            get("words")
+            if "words" in roles
+            else " ".join(c for i, c in enumerate(cells) if i not in used and c)
+        )
         return get("time") or None, get("label").rstrip(":").strip(), words
     stamp = next((c for c in cells if _TIME.fullmatch(c)), None)
     rest = [c for c in cells if c is not stamp]
@@ -174,12 +184,11 @@ def _part_lines(row) -> list[str] | None:
         return None
     names, words = _paragraphs(cells[0]), _paragraphs(cells[1])
     labels = [n.rstrip(":").strip() for n in names if n]
-    if len(labels) < 2 or not all(_LABELISH.fullmatch(n) and len(n.split()) <= 4
-                                  for n in labels):
+    if len(labels) < 2 or not all(_LABELISH.fullmatch(n) and len(n.split()) <= 4 for n in labels):
         return None
     said = [i for i, n in enumerate(names) if n and i < len(words) and words[i]]
     if len(said) * 2 < len(labels):
-        return None                      # names without words beside them: not aligned
+        return None  # names without words beside them: not aligned
     lines = []
     for i in range(max(len(names), len(words))):
         name = names[i].rstrip(":").strip() if i < len(names) else ""
@@ -193,8 +202,9 @@ def _part_lines(row) -> list[str] | None:
 
 def _table_lines(table: Table) -> list[str]:
     parts = [_part_lines(r) for r in table.rows]
-    if any(parts) and all(p is not None or not any(_cells(r)) or _header_roles(_cells(r))
-                          for p, r in zip(parts, table.rows)):
+    if any(parts) and all(
+        p is not None or not any(_cells(r)) or _header_roles(_cells(r)) for p, r in zip(parts, table.rows)
+    ):
         return [line for part in parts if part for line in ["", *part]]
     rows = [_cells(r) for r in table.rows]
     rows = [r for r in rows if any(r)]
@@ -211,8 +221,12 @@ def _table_lines(table: Table) -> list[str]:
     repeats = len({t[1] for t in labelled}) < len(labelled)
     spoken = [t for t in labelled if _SAID.search(t[2]) and len(t[2].split()) >= 2]
     said = len(labelled) == len(turns) >= 2 and len(spoken) * 2 >= len(turns)
-    if turns and len(labelled) * 2 >= len(turns) and max(len(r) for r in rows) >= 2 \
-            and (roles or repeats or said):
+    if (
+        turns
+        and len(labelled) * 2 >= len(turns)
+        and max(len(r) for r in rows) >= 2
+        and (roles or repeats or said)
+    ):
         lines = []
         for stamp, label, words in turns:
             if not words:
@@ -237,8 +251,9 @@ def read_docx(path: Path, data: bytes, options: ReadOptions) -> SourceDocument:
             lines.extend(["", *_table_lines(block), ""])
             continue
         found = bold[id(block)] if options.speaker_pattern is None else None
-        if found and (found[2] or counts[found[0]] >= 2
-                      or is_interviewer_label(found[0], options.interviewer_labels)):
+        if found and (
+            found[2] or counts[found[0]] >= 2 or is_interviewer_label(found[0], options.interviewer_labels)
+        ):
             label, rest, _ = found
             lines.extend(["", f"{label}: {rest}" if rest else f"{label}:"])
         else:

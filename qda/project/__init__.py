@@ -43,13 +43,39 @@ from qda.project.review import Reviewing
 from qda.project.spans import Spans
 from qda.project.suggesting import Suggesting
 
-__all__ = ["Project", "IngestReport", "RulesReport", "SuggestReport", "CodebookReport",
-           "CodeEdit", "CodingImportReport", "ReviewReport", "ConsensusReport",
-           "FrameworkImportReport", "AnonymiseReport", "SpanCoding", "LlmReport",
-           "LlmEvaluation"]
+__all__ = [
+    "Project",
+    "IngestReport",
+    "RulesReport",
+    "SuggestReport",
+    "CodebookReport",
+    "CodeEdit",
+    "CodingImportReport",
+    "ReviewReport",
+    "ConsensusReport",
+    "FrameworkImportReport",
+    "AnonymiseReport",
+    "SpanCoding",
+    "LlmReport",
+    "LlmEvaluation",
+]
 
 
-class Project(Ingesting, Exchange, Codebooks, Coding, Spans, LlmSuggesting, Suggesting,
-              Reviewing, Analysing, Exploring, Memos, Attributing, Anonymising, Backups,
-              ProjectBase):
+class Project(
+    Ingesting,
+    Exchange,
+    Codebooks,
+    Coding,
+    Spans,
+    LlmSuggesting,
+    Suggesting,
+    Reviewing,
+    Analysing,
+    Exploring,
+    Memos,
+    Attributing,
+    Anonymising,
+    Backups,
+    ProjectBase,
+):
     """A qda project: ``Project.create(path)``, ``Project.open(path)``."""

@@ -34,8 +34,9 @@ def _suggestion_hints(codings: pd.DataFrame, order: Sequence[str]) -> dict[str, 
     open_ = open_.assign(_c=open_["confidence"].fillna(2.0), _o=open_["code_id"].map(rank))
     open_ = open_.sort_values(["segment_id", "_c", "_o"], ascending=[True, False, True])
     hints: dict[str, list[str]] = {}
-    for sid, code, conf, source in zip(open_["segment_id"], open_["code_id"],
-                                       open_["confidence"], open_["source"]):
+    for sid, code, conf, source in zip(
+        open_["segment_id"], open_["code_id"], open_["confidence"], open_["source"]
+    ):
         score = "" if conf != conf else f" {conf:.2f}"
         hints.setdefault(sid, []).append(f"{code}{score} ({source})")
     return {sid: "; ".join(dict.fromkeys(items)) for sid, items in hints.items()}
@@ -44,7 +45,8 @@ def _suggestion_hints(codings: pd.DataFrame, order: Sequence[str]) -> dict[str, 
 def _is_consensus(evidence: Any) -> bool:
     """A coding a consensus wrote: its evidence has an item of kind ``consensus``."""
     return isinstance(evidence, list) and any(
-        isinstance(e, dict) and e.get("kind") == "consensus" for e in evidence)
+        isinstance(e, dict) and e.get("kind") == "consensus" for e in evidence
+    )
 
 
 def _clip(text: str, n: int = 40) -> str:
@@ -75,8 +77,7 @@ def _version_label(version: str, revision: int) -> str:
 
 
 def _code_dict(code) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v
-            for k, v in dataclasses.asdict(code).items()}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(code).items()}
 
 
 def _sibling_index(cb: Codebook, code_id: str) -> int:

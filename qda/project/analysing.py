@@ -31,16 +31,28 @@ class Analysing(Exploring, Attributing, ProjectBase):
     def quotes(self, *, template: str | None = None, **filters: Any) -> pd.DataFrame:
         """Coded quotes with attributions: one row per (code, segment), document order."""
         chosen = self.select_codings(**filters)
-        return analysis.coded_quotes(chosen.codings, self._store.segments(),
-                                     self._store.document_texts(), self.codebook,
-                                     self.attributions(template=template))
+        return analysis.coded_quotes(
+            chosen.codings,
+            self._store.segments(),
+            self._store.document_texts(),
+            self.codebook,
+            self.attributions(template=template),
+        )
 
     # ------------------------------------------------------------------- matrix
-    def matrix(self, *, rows: str = "participant", value: str = "count",
-               codes: Sequence[str] | None = None, depth: int | None = None,
-               totals: bool = False, coders: Iterable[str] | None = None,
-               sources: Iterable[str] | None = None, statuses: Iterable[str] | None = None,
-               queries: Sequence[str] | None = None) -> pd.DataFrame:
+    def matrix(
+        self,
+        *,
+        rows: str = "participant",
+        value: str = "count",
+        codes: Sequence[str] | None = None,
+        depth: int | None = None,
+        totals: bool = False,
+        coders: Iterable[str] | None = None,
+        sources: Iterable[str] | None = None,
+        statuses: Iterable[str] | None = None,
+        queries: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
         """The cross-reference matrix (see :func:`qda.analysis.code_matrix`): ``rows`` by
         codes at ``depth`` (``1`` themes, ``None`` every code) or the ``codes`` listed,
         with ``totals`` if asked; the codings chosen by the filters or the default.
@@ -49,72 +61,115 @@ class Analysing(Exploring, Attributing, ProjectBase):
         (by the query's own coders if saved with any, else ``coders``, else the default
         codings; a ``Total`` column counts the codes only)."""
         chosen = self.select_codings(coders=coders, sources=sources, statuses=statuses)
-        table = self._matrix(chosen, rows=rows, value=value, codes=codes, depth=depth,
-                             totals=totals)
+        table = self._matrix(chosen, rows=rows, value=value, codes=codes, depth=depth, totals=totals)
         if queries:
-            table = self._with_query_columns(table, queries, rows=rows, value=value,
-                                             totals=totals, coders=coders)
+            table = self._with_query_columns(
+                table, queries, rows=rows, value=value, totals=totals, coders=coders
+            )
         return table
 
-    def _with_query_columns(self, table: pd.DataFrame, names: Sequence[str], *,
-                            rows: str, value: str, totals: bool, coders) -> pd.DataFrame:
+    def _with_query_columns(
+        self, table: pd.DataFrame, names: Sequence[str], *, rows: str, value: str, totals: bool, coders
+    ) -> pd.DataFrame:
         """``table`` with a column per saved query: the matrix of the passages each
         selects, as if each query were a code, made the same way as the codes'."""
         from qda.codebook import Code, Codebook
+
         ids = {name: f"query:{name}" for name in dict.fromkeys(names)}
         passages = {name: self.saved_query_segments(name, coders=coders) for name in ids}
         pseudo = Codebook(codes=tuple(Code(cid, name) for name, cid in ids.items()))
-        pairs = [{"segment_id": sid, "code_id": ids[name]}
-                 for name, sids in passages.items() for sid in sorted(sids)]
+        pairs = [
+            {"segment_id": sid, "code_id": ids[name]}
+            for name, sids in passages.items()
+            for sid in sorted(sids)
+        ]
         codings = pd.DataFrame(pairs, columns=["segment_id", "code_id"])
-        extra = self._matrix(analysis.CodingSelection(codings, "filtered", ""),
-                             rows=rows, value=value, codes=list(ids.values()),
-                             totals=totals, codebook=pseudo)
+        extra = self._matrix(
+            analysis.CodingSelection(codings, "filtered", ""),
+            rows=rows,
+            value=value,
+            codes=list(ids.values()),
+            totals=totals,
+            codebook=pseudo,
+        )
         cols = list(ids.values())
         at = table.columns.get_loc("Total") if "Total" in table.columns else len(table.columns)
         for offset, col in enumerate(cols):
             table.insert(at + offset, col, extra[col].to_numpy())
         return table
 
-    def _matrix(self, chosen: analysis.CodingSelection, *, codebook=None, **kw
-                ) -> pd.DataFrame:
+    def _matrix(self, chosen: analysis.CodingSelection, *, codebook=None, **kw) -> pd.DataFrame:
         texts = self._store.document_texts() if kw.get("value") == "words" else None
-        return analysis.code_matrix(self._store.segments(), chosen.codings,
-                                    codebook or self.codebook,
-                                    participants=self._participants(), texts=texts, **kw)
+        return analysis.code_matrix(
+            self._store.segments(),
+            chosen.codings,
+            codebook or self.codebook,
+            participants=self._participants(),
+            texts=texts,
+            **kw,
+        )
 
     # ----------------------------------------------------------------- crosstab
-    def crosstab(self, attribute: str, *, unit: str = "segments", depth: int | None = 1,
-                 codes: Sequence[str] | None = None, **filters) -> analysis.Crosstab:
+    def crosstab(
+        self,
+        attribute: str,
+        *,
+        unit: str = "segments",
+        depth: int | None = 1,
+        codes: Sequence[str] | None = None,
+        **filters,
+    ) -> analysis.Crosstab:
         """Codes by the values of a participant attribute (see
         :func:`qda.analysis.crosstab`); ``filters``: ``coders``, ``sources``,
         ``statuses`` as for :meth:`select_codings`."""
         chosen = self.select_codings(**filters)
-        return analysis.crosstab(self._store.segments(), chosen.codings, self.codebook,
-                                 self._participants(), attribute, unit=unit,
-                                 depth=depth, codes=codes)
+        return analysis.crosstab(
+            self._store.segments(),
+            chosen.codings,
+            self.codebook,
+            self._participants(),
+            attribute,
+            unit=unit,
+            depth=depth,
+            codes=codes,
+        )
 
     # ------------------------------------------------------------ co-occurrence
-    def cooccurrence(self, *, depth: int | None = 1, codes: Sequence[str] | None = None,
-                     **filters) -> analysis.Cooccurrence:
+    def cooccurrence(
+        self, *, depth: int | None = 1, codes: Sequence[str] | None = None, **filters
+    ) -> analysis.Cooccurrence:
         """Codes co-occurring within segments (interviewer turns left out); see
         :func:`qda.analysis.cooccurrence`."""
         chosen = self.select_codings(**filters)
-        return analysis.cooccurrence(chosen.codings, self.codebook, depth=depth, codes=codes,
-                                     segments=self._store.segments())
+        return analysis.cooccurrence(
+            chosen.codings, self.codebook, depth=depth, codes=codes, segments=self._store.segments()
+        )
 
     # --------------------------------------------------------------- saturation
-    def saturation(self, *, documents: Sequence[str] | None = None, depth: int | None = None,
-                   codes: Sequence[str] | None = None, **filters) -> pd.DataFrame:
+    def saturation(
+        self,
+        *,
+        documents: Sequence[str] | None = None,
+        depth: int | None = None,
+        codes: Sequence[str] | None = None,
+        **filters,
+    ) -> pd.DataFrame:
         """New codes per successive document, in import order unless ``documents`` gives
         one (see :func:`qda.analysis.saturation`)."""
         chosen = self.select_codings(**filters)
-        return analysis.saturation(chosen.codings, self._store.segments(), self.codebook,
-                                   documents=documents, depth=depth, codes=codes)
+        return analysis.saturation(
+            chosen.codings,
+            self._store.segments(),
+            self.codebook,
+            documents=documents,
+            depth=depth,
+            codes=codes,
+        )
 
     # ---------------------------------------------------------------- agreement
-    def agreement(self, coders: Sequence[str], *, codes: Sequence[str] | None = None,
-                  depth: int | None = None) -> analysis.Agreement:
+    def agreement(
+        self, coders: Sequence[str], *, codes: Sequence[str] | None = None, depth: int | None = None
+    ) -> analysis.Agreement:
         """Agreement between ``coders`` (two or more) per code and pooled (see
         :func:`qda.analysis.agreement`).
 
@@ -143,45 +198,56 @@ class Analysing(Exploring, Attributing, ProjectBase):
         segs = self._store.segments()
         segs = segs[~segs["is_interviewer"]]
         live = set(segs["segment_id"])
-        codings = everything[everything["coder"].isin(coders)
-                             & everything["source"].isin(["human", "import"])
-                             & (everything["status"] == "accepted")
-                             & everything["segment_id"].isin(live)]
+        codings = everything[
+            everything["coder"].isin(coders)
+            & everything["source"].isin(["human", "import"])
+            & (everything["status"] == "accepted")
+            & everything["segment_id"].isin(live)
+        ]
         reviews = self._store.reviews()
         reviews = reviews[reviews["coder"].isin(coders) & reviews["segment_id"].isin(live)]
         # A coder known only from imported codings reviewed the documents they coded in.
-        by_import = [c for c in coders if not (reviews["coder"] == c).any()
-                     and (imported["coder"] == c).any()]
+        by_import = [
+            c for c in coders if not (reviews["coder"] == c).any() and (imported["coder"] == c).any()
+        ]
         for coder in by_import:
             docs = set(imported.loc[imported["coder"] == coder, "document_id"])
             whole = segs.loc[segs["document_id"].isin(docs), ["segment_id"]].assign(coder=coder)
             reviews = pd.concat([reviews, whole], ignore_index=True)
         for coder in coders:
             if not ((reviews["coder"] == coder).any() or (codings["coder"] == coder).any()):
-                raise InputError(f"coder {coder!r} has no reviewed or coded segments (outside "
-                                 "interviewer turns); import their coding first")
-        return analysis.agreement(codings, coders, self.codebook,
-                                  units=reviews[["segment_id", "coder"]], codes=codes,
-                                  depth=depth)
+                raise InputError(
+                    f"coder {coder!r} has no reviewed or coded segments (outside "
+                    "interviewer turns); import their coding first"
+                )
+        return analysis.agreement(
+            codings, coders, self.codebook, units=reviews[["segment_id", "coder"]], codes=codes, depth=depth
+        )
 
     # ---------------------------------------------------------------- framework
-    def framework(self, *, depth: int | None = 1, codes: Sequence[str] | None = None,
-                  **filters) -> pd.DataFrame:
+    def framework(
+        self, *, depth: int | None = 1, codes: Sequence[str] | None = None, **filters
+    ) -> pd.DataFrame:
         """The framework matrix (see :func:`qda.analysis.framework_matrix`): one row per
         participant, for each theme its quotes and the summary stored in the project."""
         chosen = self.select_codings(**filters)
         return analysis.framework_matrix(
-            self._store.segments(), chosen.codings, self.codebook, self._participants(),
-            self._store.document_texts(), depth=depth, codes=codes,
-            summaries=self._store.framework_summaries())
+            self._store.segments(),
+            chosen.codings,
+            self.codebook,
+            self._participants(),
+            self._store.document_texts(),
+            depth=depth,
+            codes=codes,
+            summaries=self._store.framework_summaries(),
+        )
 
     def framework_summaries(self) -> pd.DataFrame:
         """The stored summaries: ``participant_id, code_id, summary, updated_at,
         updated_by``."""
         return self._store.framework_summaries()
 
-    def import_framework(self, path: str | Path, *, by: str | None = None
-                         ) -> FrameworkImportReport:
+    def import_framework(self, path: str | Path, *, by: str | None = None) -> FrameworkImportReport:
         """Read the summaries of a framework sheet (an exported workbook's ``Framework``
         sheet or a CSV of it) into the project, in one transaction and one history row.
 
@@ -191,8 +257,7 @@ class Analysing(Exploring, Attributing, ProjectBase):
         put a single ``-`` in the cell. Everything is checked before anything is written.
         """
         path = Path(path)
-        found = analysis.read_framework_summaries(path, self.codebook,
-                                                  self._participants())
+        found = analysis.read_framework_summaries(path, self.codebook, self._participants())
         clear = found["summary"] == "-"
         stored = self._store.framework_summaries()
         before = {(r.participant_id, r.code_id): r.summary for r in stored.itertuples()}
@@ -203,28 +268,45 @@ class Analysing(Exploring, Attributing, ProjectBase):
             if old == r.summary:
                 report.unchanged += 1
                 continue
-            (report.added if old is None else report.changed).append(
-                (r.participant_id, r.code_id))
-            rows.append({"participant_id": r.participant_id, "code_id": r.code_id,
-                         "summary": r.summary, "before": old})
+            (report.added if old is None else report.changed).append((r.participant_id, r.code_id))
+            rows.append(
+                {
+                    "participant_id": r.participant_id,
+                    "code_id": r.code_id,
+                    "summary": r.summary,
+                    "before": old,
+                }
+            )
         for r in found[clear].itertuples(index=False):
             if (r.participant_id, r.code_id) in before:
-                cleared.append({"participant_id": r.participant_id, "code_id": r.code_id,
-                                "before": before[(r.participant_id, r.code_id)]})
+                cleared.append(
+                    {
+                        "participant_id": r.participant_id,
+                        "code_id": r.code_id,
+                        "before": before[(r.participant_id, r.code_id)],
+                    }
+                )
                 report.cleared.append((r.participant_id, r.code_id))
         if not rows and not cleared:
             return report
         who = _who(by)
         with self._store.transaction():
             self._store.set_framework_summaries(
-                [{k: v for k, v in r.items() if k != "before"} for r in rows], who=who)
-            self._store.delete_framework_summaries(
-                [(r["participant_id"], r["code_id"]) for r in cleared])
-            self._store.record(who=who, action="import", entity="framework",
-                               entity_id=path.name, detail={
-                                   "file": str(path), "added": len(report.added),
-                                   "changed": len(report.changed),
-                                   "cleared": len(report.cleared),
-                                   "unchanged": report.unchanged,
-                                   "summaries": rows + cleared})
+                [{k: v for k, v in r.items() if k != "before"} for r in rows], who=who
+            )
+            self._store.delete_framework_summaries([(r["participant_id"], r["code_id"]) for r in cleared])
+            self._store.record(
+                who=who,
+                action="import",
+                entity="framework",
+                entity_id=path.name,
+                detail={
+                    "file": str(path),
+                    "added": len(report.added),
+                    "changed": len(report.changed),
+                    "cleared": len(report.cleared),
+                    "unchanged": report.unchanged,
+                    "summaries": rows + cleared,
+                },
+            )
         return report

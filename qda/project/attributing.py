@@ -21,18 +21,25 @@ class Attributing(ProjectBase):
     def set_attribution_template(self, template: str, *, who: str | None = None) -> None:
         with self._store.transaction():
             self._store.set_setting("attribution_template", template)
-            self._store.record(who=_who(who), action="set", entity="setting",
-                               entity_id="attribution_template", detail={"value": template})
+            self._store.record(
+                who=_who(who),
+                action="set",
+                entity="setting",
+                entity_id="attribution_template",
+                detail={"value": template},
+            )
 
     @property
     def attribution_rules(self) -> AttributionRules:
         """The project's attribution rules (template: the ``attribution_template`` setting)."""
         data = self._store.get_setting("attribution_rules") or {}
-        return AttributionRules.from_dict({**data, "template": self.attribution_template},
-                                          source=f"{self.path}: attribution rules")
+        return AttributionRules.from_dict(
+            {**data, "template": self.attribution_template}, source=f"{self.path}: attribution rules"
+        )
 
-    def set_attribution_rules(self, rules: AttributionRules | Mapping[str, Any] | str | Path, *,
-                              who: str | None = None) -> AttributionRules:
+    def set_attribution_rules(
+        self, rules: AttributionRules | Mapping[str, Any] | str | Path, *, who: str | None = None
+    ) -> AttributionRules:
         """Set the rules from a YAML file, a mapping or :class:`AttributionRules`; one
         transaction, recorded in history. Returns the rules as stored."""
         if isinstance(rules, (str, Path)):
@@ -45,8 +52,13 @@ class Attributing(ProjectBase):
         with self._store.transaction():
             self._store.set_setting("attribution_rules", stored)
             self._store.set_setting("attribution_template", template)
-            self._store.record(who=_who(who), action="set", entity="setting",
-                               entity_id="attribution_rules", detail=rules.to_dict())
+            self._store.record(
+                who=_who(who),
+                action="set",
+                entity="setting",
+                entity_id="attribution_rules",
+                detail=rules.to_dict(),
+            )
         return rules
 
     def attributions(self, *, template: str | None = None) -> dict[str, str]:

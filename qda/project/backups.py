@@ -41,8 +41,9 @@ class Backups(ProjectBase):
             raise InputError(f"the number of backups to keep is a whole number from 1, not {n!r}")
         with self._store.transaction():
             self._store.set_setting("backup_limit", n)
-            self._store.record(who=_who(who), action="set", entity="setting",
-                               entity_id="backup_limit", detail={"value": n})
+            self._store.record(
+                who=_who(who), action="set", entity="setting", entity_id="backup_limit", detail={"value": n}
+            )
 
     @classmethod
     def restore(cls, path: str | Path, source: str | Path, **kw: Any) -> tuple[Self, Path | None]:

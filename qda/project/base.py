@@ -98,7 +98,7 @@ class ProjectBase:
             with self._store.transaction():
                 yield
         finally:
-            self._codebook = None   # a rollback may have undone codebook edits
+            self._codebook = None  # a rollback may have undone codebook edits
 
     @property
     def nlp(self) -> Language:
@@ -117,8 +117,9 @@ class ProjectBase:
             self._codebook = Codebook.from_rows(
                 self._store.codes().to_dict("records"),
                 name=self._store.get_setting("codebook_name", "Codebook"),
-                version=_version_label(self._store.get_setting("codebook_version", "0"),
-                                       self.codebook_revision),
+                version=_version_label(
+                    self._store.get_setting("codebook_version", "0"), self.codebook_revision
+                ),
                 description=self._store.get_setting("codebook_description", ""),
             )
         return self._codebook
@@ -131,7 +132,8 @@ class ProjectBase:
     def _stored_codebook(self) -> Codebook:
         """The codebook with the loaded file's own version (no ``+rN``), to compare files."""
         return dataclasses.replace(
-            self.codebook, version=str(self._store.get_setting("codebook_version", "0")))
+            self.codebook, version=str(self._store.get_setting("codebook_version", "0"))
+        )
 
     def _backup_before(self, reason: str) -> Path | None:
         """The automatic backup before a destructive change; skipped inside an outer
@@ -157,8 +159,7 @@ class ProjectBase:
         parts = self._store.participants()
         base = {"participant_id", "label", "auto"}
         taken = RESERVED_ATTRIBUTES | set(self.codebook.ids)
-        return parts.rename(columns={c: attribute_column(c, taken)
-                                     for c in parts.columns if c not in base})
+        return parts.rename(columns={c: attribute_column(c, taken) for c in parts.columns if c not in base})
 
     def history(self) -> pd.DataFrame:
         return self._store.history()
@@ -169,19 +170,28 @@ class ProjectBase:
         ``begin_time, end_time`` (seconds, from subtitle cues or timestamps) when any segment
         has them. Interviewer turns only with ``interviewer=True`` (then an
         ``is_interviewer`` column is added at the end)."""
-        return self._segment_table(self._store.segments(), self._store.document_texts(),
-                                   self._participants(), interviewer=interviewer)
+        return self._segment_table(
+            self._store.segments(),
+            self._store.document_texts(),
+            self._participants(),
+            interviewer=interviewer,
+        )
 
     @staticmethod
-    def _segment_table(segs: pd.DataFrame, texts: Mapping[str, str],
-                       participants: pd.DataFrame, *, interviewer: bool = False
-                       ) -> pd.DataFrame:
+    def _segment_table(
+        segs: pd.DataFrame, texts: Mapping[str, str], participants: pd.DataFrame, *, interviewer: bool = False
+    ) -> pd.DataFrame:
         """:meth:`segments` from tables already read (the store's segments, the texts,
         :meth:`_participants`): :func:`qda.analysis.segment_table`."""
         return segment_table(segs, texts, participants, interviewer=interviewer)
 
-    def codings(self, *, coders: Iterable[str] | None = None, sources: Iterable[str] | None = None,
-                statuses: Iterable[str] | None = None) -> pd.DataFrame:
+    def codings(
+        self,
+        *,
+        coders: Iterable[str] | None = None,
+        sources: Iterable[str] | None = None,
+        statuses: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
         """The long coding table: ``segment_id, document, participant, start, end, code, coder,
         source, status, confidence, text``, then ``evidence, codebook_version, created_at,
         review`` (why a person should look again, e.g. after a split), ``origin`` (for an
@@ -194,20 +204,44 @@ class ProjectBase:
         segs = self._store.segments()[["segment_id", "participant_id"]]
         df = df.merge(segs, on="segment_id", how="left")
         df["text"] = quotes(texts, df["document_id"], df["start"], df["end"])
-        df = df.rename(columns={"document_id": "document", "participant_id": "participant",
-                                "code_id": "code"})
-        return df[["segment_id", "document", "participant", "start", "end", "code", "coder",
-                   "source", "status", "confidence", "text", "evidence", "codebook_version",
-                   "created_at", "review", "origin", "reviewed_by"]].reset_index(drop=True)
+        df = df.rename(
+            columns={"document_id": "document", "participant_id": "participant", "code_id": "code"}
+        )
+        return df[
+            [
+                "segment_id",
+                "document",
+                "participant",
+                "start",
+                "end",
+                "code",
+                "coder",
+                "source",
+                "status",
+                "confidence",
+                "text",
+                "evidence",
+                "codebook_version",
+                "created_at",
+                "review",
+                "origin",
+                "reviewed_by",
+            ]
+        ].reset_index(drop=True)
 
     # ---------------------------------------------------------- which codings
-    def select_codings(self, *, coders: Iterable[str] | None = None,
-                       sources: Iterable[str] | None = None,
-                       statuses: Iterable[str] | None = None) -> analysis.CodingSelection:
+    def select_codings(
+        self,
+        *,
+        coders: Iterable[str] | None = None,
+        sources: Iterable[str] | None = None,
+        statuses: Iterable[str] | None = None,
+    ) -> analysis.CodingSelection:
         """The codings analyses use (see :func:`qda.analysis.select_codings`); its
         ``description`` says which, for titles and About sheets."""
-        return analysis.select_codings(self._store.codings(), coders=coders, sources=sources,
-                                       statuses=statuses)
+        return analysis.select_codings(
+            self._store.codings(), coders=coders, sources=sources, statuses=statuses
+        )
 
     def summary(self, *, segments: pd.DataFrame | None = None) -> dict[str, int]:
         """Counts of documents, participants, segments, interviewer turns, codes and

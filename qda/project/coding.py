@@ -58,13 +58,20 @@ def _refuse_long_segments(segs: pd.DataFrame) -> None:
         f"segment {first['segment_id']} is {int(first['end'] - first['start']):,} characters "
         f"long{more}, over the limit of {MAX_SEGMENT_CHARS:,} characters for one segment, so "
         "the rules coder cannot read it; split that passage in the document's file (blank "
-        "lines or speaker labels) and ingest the file again")
+        "lines or speaker labels) and ingest the file again"
+    )
 
 
 class Coding(ProjectBase):
     # --------------------------------------------------------------------- coding
-    def code_rules(self, *, who: str | None = None, incremental: bool = False,
-                   workers: int | None = None, scheduler: str | None = None) -> RulesReport:
+    def code_rules(
+        self,
+        *,
+        who: str | None = None,
+        incremental: bool = False,
+        workers: int | None = None,
+        scheduler: str | None = None,
+    ) -> RulesReport:
         """Suggest codes by the codebook's keywords and patterns (source ``rules``).
 
         Replaces earlier open rules suggestions; suggestions a person accepted or
@@ -83,9 +90,10 @@ class Coding(ProjectBase):
         texts = self._store.document_texts()
         fingerprints = rule_fingerprints(cb)
         pipeline = self._rules_pipeline()
-        keys = [(sid, doc, int(s), int(e), _text_hash(quote(texts[doc], s, e, document=doc)))
-                for sid, doc, s, e in
-                zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])]
+        keys = [
+            (sid, doc, int(s), int(e), _text_hash(quote(texts[doc], s, e, document=doc)))
+            for sid, doc, s, e in zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])
+        ]
         old_segs, old_codes = self._store.rules_state()
         if not incremental or self._store.get_setting("rules_pipeline") != pipeline:
             old_segs, old_codes = {}, {}
@@ -97,14 +105,13 @@ class Coding(ProjectBase):
         plan = plan_rules_run(keys, fingerprints, old_segs, old_codes, reopened)
         changed_ids = plan.changed_ids
         with Runner(workers=workers, scheduler=scheduler) as runner:
-            found = self._rules_found(segs[segs["segment_id"].isin(changed_ids)], texts, cb,
-                                      None, runner)
+            found = self._rules_found(segs[segs["segment_id"].isin(changed_ids)], texts, cb, None, runner)
             if plan.codes_changed and len(plan.changed) < len(keys):
-                rest = self._rules_found(segs[~segs["segment_id"].isin(changed_ids)], texts,
-                                         cb, plan.codes_changed, runner)
+                rest = self._rules_found(
+                    segs[~segs["segment_id"].isin(changed_ids)], texts, cb, plan.codes_changed, runner
+                )
                 found = pd.concat([found, rest], ignore_index=True)
-        self._write_rules(found, plan, fingerprints, pipeline, report, who=_who(who),
-                          version=cb.version)
+        self._write_rules(found, plan, fingerprints, pipeline, report, who=_who(who), version=cb.version)
         report.segments = len(segs)
         report.segments_recoded = len(plan.changed)
         report.codes_recoded = list(plan.codes_changed)
@@ -118,19 +125,29 @@ class Coding(ProjectBase):
         if not len(cb):
             raise ProjectError("the project has no codebook; load one with `qda codebook load F`")
         if not any(c.keywords or c.patterns or c.proximity for c in cb):
-            report.warnings.append("no code in the codebook has keywords, patterns or proximity "
-                                   "rules; "
-                                   "the rules coder has nothing to match")
+            report.warnings.append(
+                "no code in the codebook has keywords, patterns or proximity "
+                "rules; "
+                "the rules coder has nothing to match"
+            )
         segs = self._store.segments()
         segs = segs[~segs["is_interviewer"]]
         if segs.empty:
-            raise ProjectError("there are no segments to code; ingest transcripts first "
-                               "(`qda ingest FILES`)")
+            raise ProjectError("there are no segments to code; ingest transcripts first (`qda ingest FILES`)")
         _refuse_long_segments(segs)
         return segs
 
-    def _write_rules(self, found: pd.DataFrame, plan: RulesRunPlan, fingerprints: dict[str, str],
-                     pipeline: str, report: RulesReport, *, who: str, version: str) -> None:
+    def _write_rules(
+        self,
+        found: pd.DataFrame,
+        plan: RulesRunPlan,
+        fingerprints: dict[str, str],
+        pipeline: str,
+        report: RulesReport,
+        *,
+        who: str,
+        version: str,
+    ) -> None:
         """Store a rules run's suggestions in one transaction, replacing its earlier open
         ones (all, or those of what changed), and the state the next run compares with."""
         stamp = now()
@@ -146,52 +163,70 @@ class Coding(ProjectBase):
                 report.replaced = self._store.delete_suggestions(source="rules")
             else:
                 report.replaced = self._store.delete_suggestions_of(
-                    source="rules", segment_ids=[*plan.changed_ids, *plan.stale],
-                    code_ids=plan.codes_changed)
+                    source="rules", segment_ids=[*plan.changed_ids, *plan.stale], code_ids=plan.codes_changed
+                )
                 self._store.set_suggestions_version(source="rules", version=version)
             inserted = self._store.insert_codings(
-                {**r, "coder": "rules", "source": "rules", "status": "suggested",
-                 "confidence": None, "codebook_version": version, "created_at": stamp}
+                {
+                    **r,
+                    "coder": "rules",
+                    "source": "rules",
+                    "status": "suggested",
+                    "confidence": None,
+                    "codebook_version": version,
+                    "created_at": stamp,
+                }
                 for r in found.to_dict("records")
             )
             if plan.full:
                 self._store.clear_rules_state()
-            self._store.set_rules_state(plan.changed, [] if plan.full else plan.stale,
-                                        fingerprints)
+            self._store.set_rules_state(plan.changed, [] if plan.full else plan.stale, fingerprints)
             self._store.set_setting("rules_pipeline", pipeline)
             self._store.set_setting("rules_reviewed", sorted([s or "", c] for s, c in reviewed))
-            report.suggestions, report.segments_coded = self._store.suggestion_counts(
-                source="rules")
-            self._store.record(who=who, action="code", entity="codings", entity_id="rules",
-                               detail={"suggestions": report.suggestions,
-                                       "replaced": report.replaced, "codebook_version": version,
-                                       "added": inserted, "incremental": not plan.full,
-                                       "segments_recoded": len(plan.changed),
-                                       "codes_recoded": len(plan.codes_changed)})
+            report.suggestions, report.segments_coded = self._store.suggestion_counts(source="rules")
+            self._store.record(
+                who=who,
+                action="code",
+                entity="codings",
+                entity_id="rules",
+                detail={
+                    "suggestions": report.suggestions,
+                    "replaced": report.replaced,
+                    "codebook_version": version,
+                    "added": inserted,
+                    "incremental": not plan.full,
+                    "segments_recoded": len(plan.changed),
+                    "codes_recoded": len(plan.codes_changed),
+                },
+            )
 
-    def _rules_found(self, segs: pd.DataFrame, texts, codebook, codes: list[str] | None,
-                     runner: Runner) -> pd.DataFrame:
+    def _rules_found(
+        self, segs: pd.DataFrame, texts, codebook, codes: list[str] | None, runner: Runner
+    ) -> pd.DataFrame:
         """The rules coder's kept rows for ``segs``: here, or in batches on ``runner``."""
         if segs.empty:
             return pd.DataFrame([], columns=CODING_COLUMNS)
         if not runner.parallel:
             return RulesCoder(codebook, nlp=self.nlp, codes=codes).code(segs, texts)
-        rows = [(sid, doc, int(s), int(e), quote(texts[doc], s, e, document=doc)) for sid, doc, s, e in
-                zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])]
+        rows = [
+            (sid, doc, int(s), int(e), quote(texts[doc], s, e, document=doc))
+            for sid, doc, s, e in zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])
+        ]
         key = f"{self._rules_pipeline()}|{sorted(rule_fingerprints(codebook).items())}|{codes}"
-        tasks = [(key, codebook, codes, self._spacy_model, batch)
-                 for batch in batched(rows, _RULES_BATCH)]
+        tasks = [(key, codebook, codes, self._spacy_model, batch) for batch in batched(rows, _RULES_BATCH)]
         out = [row for result in runner.map(code_batch, tasks) for row in result]
         return pd.DataFrame(out, columns=CODING_COLUMNS)
 
     def _rules_pipeline(self) -> str:
         """What, besides the codebook, decides the rules' results: a change starts afresh."""
         import spacy
-        return f"rules {RULES_VERSION}; spacy {spacy.__version__}; " \
-            f"model {self._spacy_model or 'blank en + lookup lemmas'}"
 
-    def add_coding(self, segment_id: str, code_id: str, *, coder: str,
-                   who: str | None = None) -> bool:
+        return (
+            f"rules {RULES_VERSION}; spacy {spacy.__version__}; "
+            f"model {self._spacy_model or 'blank en + lookup lemmas'}"
+        )
+
+    def add_coding(self, segment_id: str, code_id: str, *, coder: str, who: str | None = None) -> bool:
         """Record a person's coding of a whole segment (source ``human``, ``accepted``).
 
         Returns False, changing nothing, when that coder already has that coding.
@@ -203,19 +238,36 @@ class Coding(ProjectBase):
         seg = self._store.segment(segment_id)
         if seg is None:
             raise InputError(f"unknown segment {segment_id!r}; see `qda segments` for the ids")
-        if self._store.has_coding(seg["document_id"], seg["start"], seg["end"], code_id,
-                                  coder=coder.strip(), source="human"):
+        if self._store.has_coding(
+            seg["document_id"], seg["start"], seg["end"], code_id, coder=coder.strip(), source="human"
+        ):
             return False
         with self._store.transaction():
-            self._store.insert_codings([{
-                "segment_id": segment_id, "document_id": seg["document_id"],
-                "start": seg["start"], "end": seg["end"], "code_id": code_id,
-                "coder": coder.strip(), "source": "human", "status": "accepted",
-                "confidence": None, "evidence": None, "codebook_version": None,
-                "created_at": now(),
-            }])
-            self._store.record(who=_who(who or coder), action="add", entity="coding",
-                               entity_id=segment_id, detail={"code": code_id, "coder": coder})
+            self._store.insert_codings(
+                [
+                    {
+                        "segment_id": segment_id,
+                        "document_id": seg["document_id"],
+                        "start": seg["start"],
+                        "end": seg["end"],
+                        "code_id": code_id,
+                        "coder": coder.strip(),
+                        "source": "human",
+                        "status": "accepted",
+                        "confidence": None,
+                        "evidence": None,
+                        "codebook_version": None,
+                        "created_at": now(),
+                    }
+                ]
+            )
+            self._store.record(
+                who=_who(who or coder),
+                action="add",
+                entity="coding",
+                entity_id=segment_id,
+                detail={"code": code_id, "coder": coder},
+            )
         return True
 
     # --------------------------------------------------------------- human coding
@@ -230,10 +282,16 @@ class Coding(ProjectBase):
                 self._store.set_setting("project_id", pid)
         return pid
 
-    def coding_sheet(self, path: str | Path, *, coder: str | None,
-                     codes: Sequence[str] | None = None, documents: Sequence[str] | None = None,
-                     segments: Sequence[str] | None = None,
-                     include_suggestions: bool = True) -> Path:
+    def coding_sheet(
+        self,
+        path: str | Path,
+        *,
+        coder: str | None,
+        codes: Sequence[str] | None = None,
+        documents: Sequence[str] | None = None,
+        segments: Sequence[str] | None = None,
+        include_suggestions: bool = True,
+    ) -> Path:
         """Write a coding sheet (.xlsx) for a person to fill: one row per segment (no
         interviewer turns), one column per code grouped under its theme. The coder's own
         codings and reviewed rows are pre-filled; open suggestions are shown as hints.
@@ -247,8 +305,9 @@ class Coding(ProjectBase):
         if codes:
             unknown = [c for c in codes if c not in cb]
             if unknown:
-                raise InputError(f"unknown code(s) {', '.join(map(repr, unknown))}; see `qda "
-                                 "codebook show` for the ids")
+                raise InputError(
+                    f"unknown code(s) {', '.join(map(repr, unknown))}; see `qda codebook show` for the ids"
+                )
             wanted = set(codes)
             chosen = [c for c in cb.ids if c in wanted]
         segs = self.segments()
@@ -268,10 +327,8 @@ class Coding(ProjectBase):
                 raise InputError(f"unknown segment {unknown[0]!r}; see `qda segments` for the ids")
             segs = segs.set_index("segment_id").loc[list(segments)].reset_index()
         if segs.empty:
-            raise ProjectError("there are no segments to code; ingest transcripts first "
-                               "(`qda ingest FILES`)")
-        attrs = [c for c in self._participants().columns
-                 if c not in ("participant_id", "label", "auto")]
+            raise ProjectError("there are no segments to code; ingest transcripts first (`qda ingest FILES`)")
+        attrs = [c for c in self._participants().columns if c not in ("participant_id", "label", "auto")]
         attrs += [c for c in ("question",) if c in segs.columns]
         marks: set[tuple[str, str]] = set()
         done: set[str] = set()
@@ -282,12 +339,25 @@ class Coding(ProjectBase):
         hints: dict[str, str] = {}
         if include_suggestions:
             hints = _suggestion_hints(self._store.codings(), cb.ids)
-        meta = {"project_id": self.project_id, "project": self.path.name, "coder": coder or "",
-                "codebook_version": cb.version, "created_at": now(),
-                "segments": str(len(segs))}
-        return write_coding_sheet(path, segments=segs, attributes=attrs, codebook=cb,
-                                  codes=chosen, marks=marks, done=done, suggestions=hints,
-                                  meta=meta)
+        meta = {
+            "project_id": self.project_id,
+            "project": self.path.name,
+            "coder": coder or "",
+            "codebook_version": cb.version,
+            "created_at": now(),
+            "segments": str(len(segs)),
+        }
+        return write_coding_sheet(
+            path,
+            segments=segs,
+            attributes=attrs,
+            codebook=cb,
+            codes=chosen,
+            marks=marks,
+            done=done,
+            suggestions=hints,
+            meta=meta,
+        )
 
     def _replaced_segments(self) -> dict[str, str]:
         """Ids of segments that new versions of their documents replaced -> document (from
@@ -300,8 +370,9 @@ class Coding(ProjectBase):
             out.update(dict.fromkeys(info.get("segments_replaced", ()), doc))
         return out
 
-    def import_coding(self, path: str | Path, *, coder: str, remove_unmarked: bool = False,
-                      who: str | None = None) -> CodingImportReport:
+    def import_coding(
+        self, path: str | Path, *, coder: str, remove_unmarked: bool = False, who: str | None = None
+    ) -> CodingImportReport:
         """Read a filled coding sheet (.xlsx) or a long coding CSV as ``coder``'s codings.
 
         Idempotent: a coding already there is not added again. Marks become human codings
@@ -322,38 +393,68 @@ class Coding(ProjectBase):
         if not coder:
             raise InputError("say whose coding this is: --coder NAME")
         segs = self._store.segments()
-        spans = {sid: (doc, int(s), int(e)) for sid, doc, s, e in
-                 zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])}
+        spans = {
+            sid: (doc, int(s), int(e))
+            for sid, doc, s, e in zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])
+        }
         texts = self._store.document_texts()
         cb = self.codebook
         suffix = path.suffix.lower()
         if suffix == ".xlsx":
-            found = resolve_sheet(read_coding_sheet(path), project_id=self.project_id,
-                                  coder=coder, codebook=cb, spans=spans, texts=texts,
-                                  replaced=self._replaced_segments())
+            found = resolve_sheet(
+                read_coding_sheet(path),
+                project_id=self.project_id,
+                coder=coder,
+                codebook=cb,
+                spans=spans,
+                texts=texts,
+                replaced=self._replaced_segments(),
+            )
         elif suffix == ".csv":
             docs = self._store.documents()
-            found = resolve_csv(path, read_long_csv(path), coder=coder, codes=cb.ids,
-                                spans=spans, texts=texts,
-                                names=dict(zip(docs["name"], docs["document_id"])),
-                                replaced=self._replaced_segments())
+            found = resolve_csv(
+                path,
+                read_long_csv(path),
+                coder=coder,
+                codes=cb.ids,
+                spans=spans,
+                texts=texts,
+                names=dict(zip(docs["name"], docs["document_id"])),
+                replaced=self._replaced_segments(),
+            )
         else:
-            raise InputError(f"{path}: import reads a coding sheet (.xlsx) or a long coding "
-                             "CSV (.csv), not " + (suffix or "a file without extension"))
-        return self._apply_import(found, source=str(path), name=path.name, coder=coder,
-                                  remove_unmarked=remove_unmarked, who=who)
+            raise InputError(
+                f"{path}: import reads a coding sheet (.xlsx) or a long coding "
+                "CSV (.csv), not " + (suffix or "a file without extension")
+            )
+        return self._apply_import(
+            found, source=str(path), name=path.name, coder=coder, remove_unmarked=remove_unmarked, who=who
+        )
 
-    def _apply_import(self, found, *, source: str, name: str, coder: str,
-                      remove_unmarked: bool = False, who: str | None = None
-                      ) -> CodingImportReport:
+    def _apply_import(
+        self,
+        found,
+        *,
+        source: str,
+        name: str,
+        coder: str,
+        remove_unmarked: bool = False,
+        who: str | None = None,
+    ) -> CodingImportReport:
         """Write what a checked coding file (or search hits) marks as ``coder``'s codings:
         one transaction and one history row (see :meth:`import_coding`); ``source`` names
         the file (or the search) in the reviews and the history."""
         texts = self._store.document_texts()
         cb = self.codebook
-        report = CodingImportReport(file=source, coder=coder, kind=found.kind,
-                                    rows=found.rows, untouched=found.untouched,
-                                    edited=found.edited, warnings=list(found.warnings))
+        report = CodingImportReport(
+            file=source,
+            coder=coder,
+            kind=found.kind,
+            rows=found.rows,
+            untouched=found.untouched,
+            edited=found.edited,
+            warnings=list(found.warnings),
+        )
         stamp, actor = now(), _who(who or coder)
         with self._store.transaction():
             # The coder's codings are read under the write lock, so two imports of the
@@ -363,66 +464,115 @@ class Coding(ProjectBase):
             unmarked = plan.unmarked if plan.unmarked is not None else existing.head(0)
             report.already = plan.already
             report.added = self._store.insert_codings(
-                {"segment_id": m.segment_id, "document_id": m.document_id, "start": m.start,
-                 "end": m.end, "code_id": m.code_id, "coder": coder, "source": "human",
-                 "status": "accepted", "confidence": None, "evidence": None,
-                 "codebook_version": cb.version, "created_at": stamp}
-                for m in plan.add)
+                {
+                    "segment_id": m.segment_id,
+                    "document_id": m.document_id,
+                    "start": m.start,
+                    "end": m.end,
+                    "code_id": m.code_id,
+                    "coder": coder,
+                    "source": "human",
+                    "status": "accepted",
+                    "confidence": None,
+                    "evidence": None,
+                    "codebook_version": cb.version,
+                    "created_at": stamp,
+                }
+                for m in plan.add
+            )
             report.reviewed = self._store.insert_reviews(
-                {"segment_id": sid, "document_id": doc, "coder": coder, "reviewed_at": stamp,
-                 "source_file": source} for sid, doc in found.reviewed.items())
+                {
+                    "segment_id": sid,
+                    "document_id": doc,
+                    "coder": coder,
+                    "reviewed_at": stamp,
+                    "source_file": source,
+                }
+                for sid, doc in found.reviewed.items()
+            )
             report.reviewed_already = len(found.reviewed) - report.reviewed
             if remove_unmarked and not unmarked.empty:
                 report.removed = self._store.archive_codings(
-                    unmarked["coding_id"].tolist(), who=actor,
-                    reason=f"not marked by {coder} in {name} (imported with "
-                    "remove_unmarked)")
+                    unmarked["coding_id"].tolist(),
+                    who=actor,
+                    reason=f"not marked by {coder} in {name} (imported with remove_unmarked)",
+                )
             else:
                 report.conflicts = [
-                    {"segment_id": r["segment_id"], "code": r["code_id"],
-                     "start": int(r["start"]), "end": int(r["end"]),
-                     "text": _clip(quote(texts[r["document_id"]], r["start"], r["end"],
-                                         document=r["document_id"]))}
-                    for r in unmarked.to_dict("records")]
-            self._store.record(who=actor, action="import", entity="codings", entity_id=source,
-                               detail={"coder": coder, "kind": found.kind, "rows": found.rows,
-                                       "added": report.added, "already": report.already,
-                                       "reviewed": report.reviewed,
-                                       "conflicts": len(report.conflicts),
-                                       "removed": report.removed,
-                                       "edited": len(report.edited)})
+                    {
+                        "segment_id": r["segment_id"],
+                        "code": r["code_id"],
+                        "start": int(r["start"]),
+                        "end": int(r["end"]),
+                        "text": _clip(
+                            quote(texts[r["document_id"]], r["start"], r["end"], document=r["document_id"])
+                        ),
+                    }
+                    for r in unmarked.to_dict("records")
+                ]
+            self._store.record(
+                who=actor,
+                action="import",
+                entity="codings",
+                entity_id=source,
+                detail={
+                    "coder": coder,
+                    "kind": found.kind,
+                    "rows": found.rows,
+                    "added": report.added,
+                    "already": report.already,
+                    "reviewed": report.reviewed,
+                    "conflicts": len(report.conflicts),
+                    "removed": report.removed,
+                    "edited": len(report.edited),
+                },
+            )
         if report.edited:
             report.warnings.append(
                 f"{len(report.edited)} row(s) have text that differs from the project's "
                 f"({', '.join(f'{w}: {s}' for w, s in report.edited[:5])}"
                 f"{' and more' if len(report.edited) > 5 else ''}); their marks were applied to "
-                "the segment their id names. Edit transcripts by re-importing the file instead")
+                "the segment their id names. Edit transcripts by re-importing the file instead"
+            )
         return report
 
-    def code_hits(self, hits: pd.DataFrame, code: str, *, coder: str,
-                  who: str | None = None, label: str = "search") -> CodingImportReport:
+    def code_hits(
+        self, hits: pd.DataFrame, code: str, *, coder: str, who: str | None = None, label: str = "search"
+    ) -> CodingImportReport:
         """Code each hit of :meth:`search` with ``code`` as ``coder``'s human coding of
         exactly the hit's words (its ``start``/``end``), as ``qda code import`` of the
         hits file would: one transaction, one history row; a coding already there is not
         added again, and nothing else of the coder's is touched."""
         from qda.coding.longcsv import CsvRow, resolve_csv
+
         coder = (coder or "").strip()
         if not coder:
             raise InputError("say whose coding this is: --coder NAME")
         if code not in self.codebook:
             raise InputError(f"unknown code {code!r}; see `qda codebook show` for the ids")
         if "is_interviewer" in hits.columns and hits["is_interviewer"].astype(bool).any():
-            raise InputError("interviewer turns are not coded: search without --interviewer "
-                             "to code the hits")
+            raise InputError("interviewer turns are not coded: search without --interviewer to code the hits")
         segs = self._store.segments()
-        spans = {sid: (doc, int(a), int(b)) for sid, doc, a, b in
-                 zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])}
-        rows = [CsvRow(i, sid, doc, int(a), int(b), code, None, None) for i, (sid, doc, a, b)
-                in enumerate(zip(hits["segment_id"], hits["document"], hits["start"],
-                                 hits["end"]), start=2)]
-        found = resolve_csv(label, rows, coder=coder, codes=self.codebook.ids, spans=spans,
-                            texts=self._store.document_texts(), names={})
-        found.segments = set()      # adding hits never conflicts with other codings
+        spans = {
+            sid: (doc, int(a), int(b))
+            for sid, doc, a, b in zip(segs["segment_id"], segs["document_id"], segs["start"], segs["end"])
+        }
+        rows = [
+            CsvRow(i, sid, doc, int(a), int(b), code, None, None)
+            for i, (sid, doc, a, b) in enumerate(
+                zip(hits["segment_id"], hits["document"], hits["start"], hits["end"]), start=2
+            )
+        ]
+        found = resolve_csv(
+            label,
+            rows,
+            coder=coder,
+            codes=self.codebook.ids,
+            spans=spans,
+            texts=self._store.document_texts(),
+            names={},
+        )
+        found.segments = set()  # adding hits never conflicts with other codings
         return self._apply_import(found, source=label, name=label, coder=coder, who=who)
 
     def reviews(self, *, coder: str | None = None) -> pd.DataFrame:
@@ -431,9 +581,13 @@ class Coding(ProjectBase):
         applies"; a segment not here and without codings is not yet coded."""
         return self._store.reviews(coder).rename(columns={"document_id": "document"})
 
-    def coding_table(self, *, coders: Iterable[str] | None = None,
-                     sources: Iterable[str] | None = None, reviewed: bool = False
-                     ) -> pd.DataFrame:
+    def coding_table(
+        self,
+        *,
+        coders: Iterable[str] | None = None,
+        sources: Iterable[str] | None = None,
+        reviewed: bool = False,
+    ) -> pd.DataFrame:
         """The long coding table (:meth:`codings`); with ``reviewed``, also one row with an
         empty ``code`` per segment a coder reviewed without coding it (the design's long
         coding CSV, which :meth:`import_coding` reads back)."""
@@ -451,36 +605,55 @@ class Coding(ProjectBase):
             return df
         segs = self.segments(interviewer=True).set_index("segment_id")
         seg = segs.loc[rv["segment_id"]]
-        extra = pd.DataFrame({
-            "segment_id": rv["segment_id"].values, "document": seg["document"].values,
-            "participant": seg["participant"].values, "start": seg["start"].values,
-            "end": seg["end"].values, "code": "", "coder": rv["coder"].values,
-            "source": "human", "status": "", "confidence": float("nan"),
-            "text": seg["text"].values, "evidence": None, "codebook_version": None,
-            "created_at": rv["reviewed_at"].values})
+        extra = pd.DataFrame(
+            {
+                "segment_id": rv["segment_id"].values,
+                "document": seg["document"].values,
+                "participant": seg["participant"].values,
+                "start": seg["start"].values,
+                "end": seg["end"].values,
+                "code": "",
+                "coder": rv["coder"].values,
+                "source": "human",
+                "status": "",
+                "confidence": float("nan"),
+                "text": seg["text"].values,
+                "evidence": None,
+                "codebook_version": None,
+                "created_at": rv["reviewed_at"].values,
+            }
+        )
         order = {d: i for i, d in enumerate(self._store.documents()["document_id"])}
         out = pd.concat([df, extra], ignore_index=True)
-        out = out.assign(_d=out["document"].map(order)).sort_values(
-            ["_d", "start", "end", "coder"], kind="stable").drop(columns="_d")
+        out = (
+            out.assign(_d=out["document"].map(order))
+            .sort_values(["_d", "start", "end", "coder"], kind="stable")
+            .drop(columns="_d")
+        )
         return out.reset_index(drop=True)
 
-    def codings_csv(self, path: str | Path, *, coders: Iterable[str] | None = None,
-                    sources: Iterable[str] | None = None, reviewed: bool = True) -> Path:
+    def codings_csv(
+        self,
+        path: str | Path,
+        *,
+        coders: Iterable[str] | None = None,
+        sources: Iterable[str] | None = None,
+        reviewed: bool = True,
+    ) -> Path:
         """Write the long coding CSV (design columns, then evidence, codebook_version,
         created_at), reviewed-without-code rows included unless ``reviewed=False``."""
         df = self.coding_table(coders=coders, sources=sources, reviewed=reviewed)
         df["evidence"] = df["evidence"].map(
-            lambda v: "; ".join(f"{e['term']}@{e['start']}" for e in v)
-            if isinstance(v, list) else "")
+            lambda v: "; ".join(f"{e['term']}@{e['start']}" for e in v) if isinstance(v, list) else ""
+        )
         return write_long_csv(df, path)
 
 
 def _still_there(found: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``found`` whose segment still exists with the same offsets (read in the
     writing transaction: another process may have added a document version meanwhile)."""
-    if found.empty:         # an incremental run may find nothing (and have no columns)
+    if found.empty:  # an incremental run may find nothing (and have no columns)
         return found
     now_ = set(zip(segments["segment_id"], segments["start"], segments["end"]))
-    keep = [(s, a, b) in now_ for s, a, b in zip(found["segment_id"], found["start"],
-                                                   found["end"])]
+    keep = [(s, a, b) in now_ for s, a, b in zip(found["segment_id"], found["start"], found["end"])]
     return found[keep]

@@ -52,8 +52,10 @@ class Exchange(Codebooks, ProjectBase):
         and the codings analyses use: human and accepted ones, open suggestions too
         with ``suggestions=True``; rejected codings never."""
         docs = self._store.documents(with_text=True)
-        documents = [RefiDocument(id=r.document_id, name=r.name, text=r.text,
-                                  created_at=r.imported_at) for r in docs.itertuples()]
+        documents = [
+            RefiDocument(id=r.document_id, name=r.name, text=r.text, created_at=r.imported_at)
+            for r in docs.itertuples()
+        ]
         codings = self._store.codings()
         keep = (codings["source"] == "human") | (codings["status"] == "accepted")
         if suggestions:
@@ -62,29 +64,55 @@ class Exchange(Codebooks, ProjectBase):
         out = []
         for r in codings[keep].itertuples():
             conf = r.confidence if r.confidence == r.confidence else None
-            out.append(RefiCoding(document=r.document_id, start=int(r.start), end=int(r.end),
-                                  code=r.code_id, coder=r.coder, created_at=r.created_at,
-                                  source=r.source, status=r.status, confidence=conf,
-                                  note=r.review if isinstance(r.review, str) else None))
+            out.append(
+                RefiCoding(
+                    document=r.document_id,
+                    start=int(r.start),
+                    end=int(r.end),
+                    code=r.code_id,
+                    coder=r.coder,
+                    created_at=r.created_at,
+                    source=r.source,
+                    status=r.status,
+                    confidence=conf,
+                    note=r.review if isinstance(r.review, str) else None,
+                )
+            )
         name = self.path.stem if self.path else "qda project"
-        return RefiProject(name=name, codebook=self.codebook, documents=documents,
-                           codings=out, cases=self._cases(), memos=self._refi_memos(codings))
+        return RefiProject(
+            name=name,
+            codebook=self.codebook,
+            documents=documents,
+            codings=out,
+            cases=self._cases(),
+            memos=self._refi_memos(codings),
+        )
 
     def _refi_memos(self, codings) -> list[RefiMemo]:
         """The memos, a coding's named by its place (the writer leaves out memos whose
         target is not in the file)."""
-        places = {str(r.coding_id): (r.document_id, int(r.start), int(r.end), r.code_id,
-                                     r.coder, r.source) for r in codings.itertuples()}
+        places = {
+            str(r.coding_id): (r.document_id, int(r.start), int(r.end), r.code_id, r.coder, r.source)
+            for r in codings.itertuples()
+        }
         out = []
         for r in self._store.memos().itertuples():
-            target_id = {"coding": places.get(r.target_id), "project": None}.get(
-                r.target, r.target_id)
+            target_id = {"coding": places.get(r.target_id), "project": None}.get(r.target, r.target_id)
             if r.target == "coding" and target_id is None:
-                continue   # an archived coding: not in the file
-            out.append(RefiMemo(id=str(r.memo_id), target=r.target, target_id=target_id,
-                                text=r.text, title=r.title, author=r.author,
-                                created_at=r.created_at, updated_by=r.updated_by,
-                                updated_at=r.updated_at))
+                continue  # an archived coding: not in the file
+            out.append(
+                RefiMemo(
+                    id=str(r.memo_id),
+                    target=r.target,
+                    target_id=target_id,
+                    text=r.text,
+                    title=r.title,
+                    author=r.author,
+                    created_at=r.created_at,
+                    updated_by=r.updated_by,
+                    updated_at=r.updated_at,
+                )
+            )
         return out
 
     def _cases(self) -> list[RefiCase]:
@@ -97,14 +125,16 @@ class Exchange(Codebooks, ProjectBase):
             group = group.sort_values("position")
             talk = group[~group["is_interviewer"]]
             owners = {p for p in talk["participant_id"] if isinstance(p, str)}
-            if len(owners) == 1 and talk["participant_id"].map(
-                    lambda p: isinstance(p, str)).all():
+            if len(owners) == 1 and talk["participant_id"].map(lambda p: isinstance(p, str)).all():
                 whole[owners.pop()].append(doc_id)
                 continue
             run = None  # (participant, start, end) of consecutive segments of one participant
             for seg in group.itertuples():
-                pid = seg.participant_id if isinstance(seg.participant_id, str) \
-                    and not seg.is_interviewer else None
+                pid = (
+                    seg.participant_id
+                    if isinstance(seg.participant_id, str) and not seg.is_interviewer
+                    else None
+                )
                 if run and run[0] == pid:
                     run = (pid, run[1], seg.end)
                     continue
@@ -117,10 +147,16 @@ class Exchange(Codebooks, ProjectBase):
         cases = []
         for r in parts.to_dict("records"):
             attrs = {c: r[c] for c in attr_cols if isinstance(r[c], str)}
-            cases.append(RefiCase(id=r["participant_id"], label=r["label"], attributes=attrs,
-                                  documents=tuple(whole.get(r["participant_id"], ())),
-                                  spans=tuple(spans.get(r["participant_id"], ())),
-                                  auto=bool(r["auto"])))
+            cases.append(
+                RefiCase(
+                    id=r["participant_id"],
+                    label=r["label"],
+                    attributes=attrs,
+                    documents=tuple(whole.get(r["participant_id"], ())),
+                    spans=tuple(spans.get(r["participant_id"], ())),
+                    auto=bool(r["auto"]),
+                )
+            )
         return cases
 
     def export_qdpx(self, path: str | Path, *, suggestions: bool = False) -> Path:
@@ -133,8 +169,7 @@ class Exchange(Codebooks, ProjectBase):
             raise InputError(f"{path}: a REFI-QDA project is written as .qdpx; name it .qdpx")
         project = self.refi_project(suggestions=suggestions)
         if not project.documents and not (project.codebook and len(project.codebook)):
-            raise ProjectError("the project has no documents and no codebook; nothing to "
-                               "export")
+            raise ProjectError("the project has no documents and no codebook; nothing to export")
         with atomic_path(path) as tmp:
             write_qdpx(project, tmp, created_at=self._store.get_setting("created_at"))
         return path
@@ -147,8 +182,7 @@ class Exchange(Codebooks, ProjectBase):
         if path.suffix.lower() != ".qdc":
             raise InputError(f"{path}: a REFI-QDA codebook is written as .qdc; name it .qdc")
         if not len(self.codebook):
-            raise ProjectError("the project has no codebook; load one with `qda codebook "
-                               "load F`")
+            raise ProjectError("the project has no codebook; load one with `qda codebook load F`")
         with atomic_path(path) as tmp:
             write_codebook_qdc(self.codebook, tmp)
         return path
@@ -184,26 +218,32 @@ class Exchange(Codebooks, ProjectBase):
         refi, report = taguette_project(read_taguette_rows(path), path)
         return self._import_refi(refi, report, path, who=who)
 
-    def _import_refi(self, refi: RefiProject, report: ImportReport, path: Path, *,
-                     who: str | None = None) -> ImportReport:
+    def _import_refi(
+        self, refi: RefiProject, report: ImportReport, path: Path, *, who: str | None = None
+    ) -> ImportReport:
         actor = _who(who)
 
         # Plan everything before the transaction opens.
         new_codebook, code_map = self._merged_codebook(refi.codebook)
         if code_map:
-            refi.codings = [dataclasses.replace(c, code=code_map.get(c.code, c.code))
-                            for c in refi.codings]
+            refi.codings = [dataclasses.replace(c, code=code_map.get(c.code, c.code)) for c in refi.codings]
         # a document whose text is in the project (current, or stored with that hash)
-        known = {hashlib.sha256(t.encode("utf-8")).hexdigest(): d
-                 for d, t in self._store.document_texts().items()}
+        known = {
+            hashlib.sha256(t.encode("utf-8")).hexdigest(): d for d, t in self._store.document_texts().items()
+        }
         docs = self._store.documents()
-        known.update({sha: d for sha, d in zip(docs["sha256"][::-1], docs["document_id"][::-1])
-                      if isinstance(sha, str)})
-        doc_ids, new_docs = _refi_documents(refi, path, known, self._store.document_ids(),
-                                            report)
+        known.update(
+            {
+                sha: d
+                for sha, d in zip(docs["sha256"][::-1], docs["document_id"][::-1])
+                if isinstance(sha, str)
+            }
+        )
+        doc_ids, new_docs = _refi_documents(refi, path, known, self._store.document_ids(), report)
         units = [document_unit(source, "turn") for _, source in new_docs]
-        segmented = segment_documents([(source, unit) for (_, source), unit
-                                       in zip(new_docs, units)], spacy_model=self._spacy_model)
+        segmented = segment_documents(
+            [(source, unit) for (_, source), unit in zip(new_docs, units)], spacy_model=self._spacy_model
+        )
         with self._store.transaction():
             if new_codebook is not None:
                 loaded = self.load_codebook(new_codebook, who=actor)
@@ -211,28 +251,38 @@ class Exchange(Codebooks, ProjectBase):
             for (doc_id, source), unit, segs in zip(new_docs, units, segmented):
                 n_segs = add_document(self._store, doc_id, source, unit=unit, segments=segs)
                 report.documents.append(doc_id)
-                self._store.record(who=actor, action="ingest", entity="document",
-                                   entity_id=doc_id, detail={"file": source.path,
-                                                             "sha256": source.sha256,
-                                                             "unit": unit, "segments": n_segs})
+                self._store.record(
+                    who=actor,
+                    action="ingest",
+                    entity="document",
+                    entity_id=doc_id,
+                    detail={"file": source.path, "sha256": source.sha256, "unit": unit, "segments": n_segs},
+                )
             map_participants(self._store, None, who=actor)
             codes = set(self.codebook.ids)
             self._import_codings(refi, doc_ids, codes, report)
             self._import_cases(refi, doc_ids, report)
             self._import_memos(refi, doc_ids, code_map, report)
-            self._store.record(who=actor, action="import", entity="project",
-                               entity_id=str(path), detail={
-                                   "origin": refi.origin, "documents": report.documents,
-                                   "reused": [d for _, d in report.reused],
-                                   "codes_added": report.codes_added,
-                                   "codings": report.codings, "participants":
-                                   report.participants, "memos": report.memos,
-                                   "skipped": len(report.skipped),
-                                   "unplaced": len(report.unplaced)})
+            self._store.record(
+                who=actor,
+                action="import",
+                entity="project",
+                entity_id=str(path),
+                detail={
+                    "origin": refi.origin,
+                    "documents": report.documents,
+                    "reused": [d for _, d in report.reused],
+                    "codes_added": report.codes_added,
+                    "codings": report.codings,
+                    "participants": report.participants,
+                    "memos": report.memos,
+                    "skipped": len(report.skipped),
+                    "unplaced": len(report.unplaced),
+                },
+            )
         return report
 
-    def _merged_codebook(self, incoming: Codebook | None
-                         ) -> tuple[Codebook | None, dict[str, str]]:
+    def _merged_codebook(self, incoming: Codebook | None) -> tuple[Codebook | None, dict[str, str]]:
         """The codebook to load and how the file's code ids map to the project's.
 
         Into a project without codes the file's codebook goes whole. Otherwise a file's
@@ -261,23 +311,33 @@ class Exchange(Codebooks, ProjectBase):
                 while new_id in current or new_id in {c.id for c in extra}:
                     new_id, n = f"{code.id}_{n}", n + 1
                 mapping[code.id] = new_id
-                extra.append(dataclasses.replace(code, id=new_id, parent=mapping.get(
-                    code.parent) if code.parent else None))
+                extra.append(
+                    dataclasses.replace(
+                        code, id=new_id, parent=mapping.get(code.parent) if code.parent else None
+                    )
+                )
         if not extra:
             return None, mapping
         rows = [dataclasses.asdict(c) for c in current] + [dataclasses.asdict(c) for c in extra]
-        return Codebook.from_rows(rows, name=current.name, version=current.version,
-                                  description=current.description), mapping
+        return Codebook.from_rows(
+            rows, name=current.name, version=current.version, description=current.description
+        ), mapping
 
-    def _import_codings(self, refi: RefiProject, doc_ids: dict[str, str], codes: set[str],
-                        report: ImportReport) -> None:
+    def _import_codings(
+        self, refi: RefiProject, doc_ids: dict[str, str], codes: set[str], report: ImportReport
+    ) -> None:
         names = {d.id: d.name for d in refi.documents}
         spans: dict[str, tuple[list, list]] = {}
         rows, seen = [], set()
         for c in refi.codings:
             doc_id = doc_ids.get(c.document)
-            where = {"source": names.get(c.document, c.document), "code": c.code,
-                     "start": c.start, "end": c.end, "coder": c.coder}
+            where = {
+                "source": names.get(c.document, c.document),
+                "code": c.code,
+                "start": c.start,
+                "end": c.end,
+                "coder": c.coder,
+            }
             if doc_id is None:
                 report.unplaced.append({**where, "why": "its source was not imported"})
                 continue
@@ -289,49 +349,76 @@ class Exchange(Codebooks, ProjectBase):
                 spans[doc_id] = (list(zip(segs["start"], segs["end"])), list(segs["segment_id"]))
             segment = _holder(*spans[doc_id], c.start, c.end)
             if segment is None:
-                report.unplaced.append({**where, "why": "it covers no segment's text (only "
-                                        "blank lines or the header)"})
+                report.unplaced.append(
+                    {**where, "why": "it covers no segment's text (only blank lines or the header)"}
+                )
                 continue
             key = (doc_id, c.start, c.end, c.code, c.coder)
-            if key in seen or self._store.has_coding(doc_id, c.start, c.end, c.code,
-                                                     coder=c.coder, source="import"):
+            if key in seen or self._store.has_coding(
+                doc_id, c.start, c.end, c.code, coder=c.coder, source="import"
+            ):
                 report.duplicates += 1
                 continue
             seen.add(key)
-            rows.append({"segment_id": segment, "document_id": doc_id, "start": c.start,
-                         "end": c.end, "code_id": c.code, "coder": c.coder, "source": "import",
-                         "status": c.status, "confidence": c.confidence, "evidence": None,
-                         "codebook_version": None, "review": c.note,
-                         "created_at": (c.created_at or now()).replace("Z", "+00:00")})
+            rows.append(
+                {
+                    "segment_id": segment,
+                    "document_id": doc_id,
+                    "start": c.start,
+                    "end": c.end,
+                    "code_id": c.code,
+                    "coder": c.coder,
+                    "source": "import",
+                    "status": c.status,
+                    "confidence": c.confidence,
+                    "evidence": None,
+                    "codebook_version": None,
+                    "review": c.note,
+                    "created_at": (c.created_at or now()).replace("Z", "+00:00"),
+                }
+            )
         report.codings = self._store.insert_codings(rows)
 
-    def _import_memos(self, refi: RefiProject, doc_ids: dict[str, str],
-                      code_map: dict[str, str], report: ImportReport) -> None:
+    def _import_memos(
+        self, refi: RefiProject, doc_ids: dict[str, str], code_map: dict[str, str], report: ImportReport
+    ) -> None:
         """Notes become memos on what they were about (see :mod:`qda.refi.memos`); one the
         project already has (same target, text, author and time) is not added again."""
-        have = {(r.target, r.target_id if isinstance(r.target_id, str) else None, r.text,
-                 r.author, r.created_at) for r in self._store.memos().itertuples()}
+        have = {
+            (r.target, r.target_id if isinstance(r.target_id, str) else None, r.text, r.author, r.created_at)
+            for r in self._store.memos().itertuples()
+        }
         report.memos = 0
         for memo in refi.memos:
-            target, target_id, moved = _memo_place(self._store, self.codebook, memo, doc_ids,
-                                                    code_map)
+            target, target_id, moved = _memo_place(self._store, self.codebook, memo, doc_ids, code_map)
             if moved:
-                report.warnings.append(f"note {memo.title or memo.text[:40]!r}: {moved}; "
-                                       "kept as a memo on the project")
+                report.warnings.append(
+                    f"note {memo.title or memo.text[:40]!r}: {moved}; kept as a memo on the project"
+                )
             created = (memo.created_at or now()).replace("Z", "+00:00")
             key = (target, target_id, memo.text, memo.author or "import", created)
             if key in have:
                 continue
             have.add(key)
-            self._store.add_memo(target=target, target_id=target_id, text=memo.text,
-                                 title=memo.title, author=key[3], created_at=created,
-                                 updated_by=memo.updated_by or key[3],
-                                 updated_at=(memo.updated_at or created).replace("Z", "+00:00"))
+            self._store.add_memo(
+                target=target,
+                target_id=target_id,
+                text=memo.text,
+                title=memo.title,
+                author=key[3],
+                created_at=created,
+                updated_by=memo.updated_by or key[3],
+                updated_at=(memo.updated_at or created).replace("Z", "+00:00"),
+            )
             report.memos += 1
 
-    def _case_members(self, case: RefiCase, doc_ids: dict[str, str],
-                      owner: dict[tuple[str, str], str], segs_by_doc: dict[str, pd.DataFrame]
-                      ) -> list[tuple[str, str]]:
+    def _case_members(
+        self,
+        case: RefiCase,
+        doc_ids: dict[str, str],
+        owner: dict[tuple[str, str], str],
+        segs_by_doc: dict[str, pd.DataFrame],
+    ) -> list[tuple[str, str]]:
         """The (document, speaker) pairs a case holds: every speaker of its whole sources
         and the speakers of the segments its selections overlap (``segs_by_doc``: the
         segments read so far, by document)."""
@@ -350,8 +437,7 @@ class Exchange(Codebooks, ProjectBase):
             members += [(doc_id, sp if isinstance(sp, str) else "") for sp in hit["speaker"]]
         return list(dict.fromkeys(members))
 
-    def _import_cases(self, refi: RefiProject, doc_ids: dict[str, str],
-                      report: ImportReport) -> None:
+    def _import_cases(self, refi: RefiProject, doc_ids: dict[str, str], report: ImportReport) -> None:
         """Cases become participants; their sources and selections say whose speakers are
         whose. A speaker already mapped to another (not made-up) participant keeps it."""
         if not refi.cases:
@@ -359,51 +445,60 @@ class Exchange(Codebooks, ProjectBase):
         speakers = self._store.speakers()
         parts = self._store.participants().set_index("participant_id")
         auto = set(parts.index[parts["auto"]]) if not parts.empty else set()
-        owner = {(r.document_id, r.speaker): r.participant_id for r in speakers.itertuples()
-                 if not r.is_interviewer}
+        owner = {
+            (r.document_id, r.speaker): r.participant_id
+            for r in speakers.itertuples()
+            if not r.is_interviewer
+        }
         segs_by_doc: dict[str, pd.DataFrame] = {}
         claimed: dict[tuple[str, str], str] = {}
         for case in refi.cases:
             members = self._case_members(case, doc_ids, owner, segs_by_doc)
-            made_up = (case.id in auto and not case.attributes
-                       and all(owner.get(m) == case.id for m in members))
+            made_up = (
+                case.id in auto and not case.attributes and all(owner.get(m) == case.id for m in members)
+            )
             if made_up:
-                continue   # qda's own made-up participant for a speaker, already there
+                continue  # qda's own made-up participant for a speaker, already there
             attrs = dict(case.attributes)
             label = case.label or case.id
             if case.id in parts.index and case.id not in auto:
                 old = parts.loc[case.id]
                 label = old["label"]
-                clash = [k for k, v in attrs.items()
-                         if k in old.index and isinstance(old[k], str) and old[k] != v]
+                clash = [
+                    k for k, v in attrs.items() if k in old.index and isinstance(old[k], str) and old[k] != v
+                ]
                 for k in clash:
                     report.warnings.append(
                         f"case {case.id!r} is already a participant with a different {k!r} "
                         f"({old[k]!r}, the file says {attrs.pop(k)!r}); the participant's "
-                        "value was kept")
+                        "value was kept"
+                    )
             self._store.upsert_participant(case.id, label=label, attributes=attrs)
             report.participants += 1
             for m in members:
                 current = owner.get(m)
                 if m in claimed and claimed[m] != case.id:
-                    report.warnings.append(f"speaker {m[1] or '(whole document)'!r} of {m[0]} "
-                                           f"is in cases {claimed[m]!r} and {case.id!r}; kept "
-                                           f"{claimed[m]!r}")
+                    report.warnings.append(
+                        f"speaker {m[1] or '(whole document)'!r} of {m[0]} "
+                        f"is in cases {claimed[m]!r} and {case.id!r}; kept "
+                        f"{claimed[m]!r}"
+                    )
                     continue
                 if current and current not in auto and current != case.id:
-                    report.warnings.append(f"speaker {m[1] or '(whole document)'!r} of {m[0]} "
-                                           f"is already participant {current!r}; case "
-                                           f"{case.id!r} did not change that")
+                    report.warnings.append(
+                        f"speaker {m[1] or '(whole document)'!r} of {m[0]} "
+                        f"is already participant {current!r}; case "
+                        f"{case.id!r} did not change that"
+                    )
                     continue
                 claimed[m] = case.id
-                self._store.upsert_speaker(m[0], m[1], participant_id=case.id,
-                                           is_interviewer=False)
+                self._store.upsert_speaker(m[0], m[1], participant_id=case.id, is_interviewer=False)
         self._store.drop_unused_auto_participants()
 
 
-def _refi_documents(refi: RefiProject, path: Path, known: dict[str, str], taken: set[str],
-                    report: ImportReport
-                    ) -> tuple[dict[str, str], list[tuple[str, SourceDocument]]]:
+def _refi_documents(
+    refi: RefiProject, path: Path, known: dict[str, str], taken: set[str], report: ImportReport
+) -> tuple[dict[str, str], list[tuple[str, SourceDocument]]]:
     """Plan a REFI project's documents: a source whose text the project has (``known``:
     text sha256 -> document id) is reused, one that cannot be read as a transcript is
     skipped (both in ``report``), the others get a new id not in ``taken``. Returns
@@ -422,16 +517,14 @@ def _refi_documents(refi: RefiProject, path: Path, known: dict[str, str], taken:
         except InputError as exc:
             report.skipped.append((doc.name, f"cannot be read as a transcript: {exc}"))
             continue
-        _turns_from_cases(source, [(c.id, s, e) for c in refi.cases
-                                   for g, s, e in c.spans if g == doc.id])
+        _turns_from_cases(source, [(c.id, s, e) for c in refi.cases for g, s, e in c.spans if g == doc.id])
         try:
             check_turn_sizes(source, f"{path}#{doc.name}")
         except InputError as exc:
             report.skipped.append((doc.name, str(exc)))
             continue
         source.sha256, source.path = sha, f"{path}#{doc.name}"
-        source.metadata = {**source.metadata, "refi_file": path.name,
-                           "refi_origin": refi.origin}
+        source.metadata = {**source.metadata, "refi_file": path.name, "refi_origin": refi.origin}
         doc_id = base = document_key(doc.name)
         n = 2
         while doc_id in taken:
@@ -443,17 +536,19 @@ def _refi_documents(refi: RefiProject, path: Path, known: dict[str, str], taken:
     return doc_ids, new_docs
 
 
-def _memo_place(store: Store, codebook: Codebook, memo: RefiMemo, doc_ids: dict[str, str],
-                code_map: dict[str, str]) -> tuple[str, str | None, str]:
+def _memo_place(
+    store: Store, codebook: Codebook, memo: RefiMemo, doc_ids: dict[str, str], code_map: dict[str, str]
+) -> tuple[str, str | None, str]:
     """Where an imported memo goes in the project: (target, target id, why it moved) —
     on the project, with the reason, when its target did not come in."""
     kind, tid = memo.target, memo.target_id
-    if kind == "coding":   # (document, start, end, code, coder, source)
+    if kind == "coding":  # (document, start, end, code, coder, source)
         doc, start, end, code, coder, source = cast(tuple[str, int, int, str, str, str], tid)
         if not doc_ids.get(doc):
             return "project", None, f"its {kind} was not imported"
-        found = store.coding_id(doc_ids[doc], start, end, code_map.get(code, code),
-                                         coder=coder, source=source)
+        found = store.coding_id(
+            doc_ids[doc], start, end, code_map.get(code, code), coder=coder, source=source
+        )
         if found is not None:
             return kind, str(found), ""
         return "project", None, f"its {kind} was not imported"

@@ -21,14 +21,25 @@ from qda.project.base import ProjectBase
 from qda.store.memos import MEMO_TARGETS
 
 #: The columns of :meth:`Memos.memos`.
-MEMO_COLUMNS = ["memo_id", "target", "target_id", "about", "title", "text", "author",
-                "created_at", "updated_by", "updated_at"]
+MEMO_COLUMNS = [
+    "memo_id",
+    "target",
+    "target_id",
+    "about",
+    "title",
+    "text",
+    "author",
+    "created_at",
+    "updated_by",
+    "updated_at",
+]
 
 
 class Memos(ProjectBase):
     # ------------------------------------------------------------------- reading
-    def memos(self, *, target: str | None = None, target_id: str | int | None = None,
-              author: str | None = None) -> pd.DataFrame:
+    def memos(
+        self, *, target: str | None = None, target_id: str | int | None = None, author: str | None = None
+    ) -> pd.DataFrame:
         """One row per memo: ``memo_id, target`` (project, document, participant, code,
         coding), ``target_id``, ``about`` (what it is about, in words: a document's name,
         a participant's label, a code's name, ``code on segment by coder``), ``title,
@@ -53,12 +64,18 @@ class Memos(ProjectBase):
         if (memos["target"] == "document").any():
             frame = self._store.documents()
             docs = dict(zip(frame["document_id"], frame["name"]))
-        parts = self._store.participants() if (memos["target"] == "participant").any() \
+        parts = (
+            self._store.participants()
+            if (memos["target"] == "participant").any()
             else pd.DataFrame(columns=["participant_id", "label"])
+        )
         labels = dict(zip(parts["participant_id"], parts["label"]))
         names = {c.id: c.name for c in self.codebook}
-        refs = self._store.coding_refs().set_index("coding_id") \
-            if (memos["target"] == "coding").any() else pd.DataFrame()
+        refs = (
+            self._store.coding_refs().set_index("coding_id")
+            if (memos["target"] == "coding").any()
+            else pd.DataFrame()
+        )
         out = []
         for kind, tid in zip(memos["target"], memos["target_id"]):
             if kind == "project":
@@ -72,33 +89,47 @@ class Memos(ProjectBase):
                     out.append(f"coding {tid} (no longer in the project)")
             else:
                 found = {"document": docs, "participant": labels, "code": names}[kind].get(tid)
-                out.append(found if found is not None
-                           else f"{kind} {tid} (no longer in the project)")
+                out.append(found if found is not None else f"{kind} {tid} (no longer in the project)")
         return out
 
     # ------------------------------------------------------------------- writing
-    def add_memo(self, text: str, *, document: str | None = None,
-                 participant: str | None = None, code: str | None = None,
-                 coding: int | str | None = None, coder: str | None = None,
-                 title: str = "", who: str | None = None) -> int:
+    def add_memo(
+        self,
+        text: str,
+        *,
+        document: str | None = None,
+        participant: str | None = None,
+        code: str | None = None,
+        coding: int | str | None = None,
+        coder: str | None = None,
+        title: str = "",
+        who: str | None = None,
+    ) -> int:
         """Write a memo and return its id. About the whole project unless one of
         ``document``, ``participant``, ``code`` (ids) or ``coding`` is given; a coding is
         its id (``qda review list``, the Memos sheet) or ``SEGMENT:CODE`` (with ``coder``
         when several people coded it). ``who``: the author (default: the user)."""
-        target, target_id = self._memo_target(document=document, participant=participant,
-                                              code=code, coding=coding, coder=coder)
+        target, target_id = self._memo_target(
+            document=document, participant=participant, code=code, coding=coding, coder=coder
+        )
         text, title = _memo_text(text), (title or "").strip()
         who = _who(who)
         with self._store.transaction():
-            memo_id = self._store.add_memo(target=target, target_id=target_id, text=text,
-                                           title=title, author=who)
-            self._store.record(who=who, action="add", entity="memo", entity_id=str(memo_id),
-                               detail={"target": target, "target_id": target_id,
-                                       "title": title, "text": text})
+            memo_id = self._store.add_memo(
+                target=target, target_id=target_id, text=text, title=title, author=who
+            )
+            self._store.record(
+                who=who,
+                action="add",
+                entity="memo",
+                entity_id=str(memo_id),
+                detail={"target": target, "target_id": target_id, "title": title, "text": text},
+            )
         return memo_id
 
-    def edit_memo(self, memo_id: int | str, text: str | None = None, *,
-                  title: str | None = None, who: str | None = None) -> None:
+    def edit_memo(
+        self, memo_id: int | str, text: str | None = None, *, title: str | None = None, who: str | None = None
+    ) -> None:
         """Change a memo's text and/or title; the history keeps what it said before."""
         old = self._existing_memo(memo_id)
         if text is None and title is None:
@@ -108,10 +139,16 @@ class Memos(ProjectBase):
         who = _who(who)
         with self._store.transaction():
             self._store.update_memo(old["memo_id"], text=new_text, title=new_title, who=who)
-            self._store.record(who=who, action="edit", entity="memo",
-                               entity_id=str(old["memo_id"]), detail={
-                                   "before": {"title": old["title"], "text": old["text"]},
-                                   "after": {"title": new_title, "text": new_text}})
+            self._store.record(
+                who=who,
+                action="edit",
+                entity="memo",
+                entity_id=str(old["memo_id"]),
+                detail={
+                    "before": {"title": old["title"], "text": old["text"]},
+                    "after": {"title": new_title, "text": new_text},
+                },
+            )
 
     def delete_memo(self, memo_id: int | str, *, who: str | None = None) -> None:
         """Delete a memo; its whole text, author and times stay in the history row."""
@@ -119,25 +156,32 @@ class Memos(ProjectBase):
         who = _who(who)
         with self._store.transaction():
             self._store.delete_memo(old["memo_id"])
-            self._store.record(who=who, action="delete", entity="memo",
-                               entity_id=str(old["memo_id"]), detail={"before": old})
+            self._store.record(
+                who=who, action="delete", entity="memo", entity_id=str(old["memo_id"]), detail={"before": old}
+            )
 
     # ------------------------------------------------------------------- helpers
     def _existing_memo(self, memo_id: int | str) -> dict[str, Any]:
         try:
             key = int(str(memo_id).strip())
         except ValueError:
-            raise InputError(f"memo id {memo_id!r} is not a number; `qda memo list` shows "
-                             "the ids") from None
+            raise InputError(f"memo id {memo_id!r} is not a number; `qda memo list` shows the ids") from None
         memo = self._store.memo(key)
         if memo is None:
             raise InputError(f"there is no memo {key}; `qda memo list` shows the memos")
         return memo
 
-    def _memo_target(self, *, document, participant, code, coding, coder
-                     ) -> tuple[str, str | None]:
-        given = {k: v for k, v in (("document", document), ("participant", participant),
-                                   ("code", code), ("coding", coding)) if v is not None}
+    def _memo_target(self, *, document, participant, code, coding, coder) -> tuple[str, str | None]:
+        given = {
+            k: v
+            for k, v in (
+                ("document", document),
+                ("participant", participant),
+                ("code", code),
+                ("coding", coding),
+            )
+            if v is not None
+        }
         if len(given) > 1:
             raise InputError(f"a memo is about one thing; given {' and '.join(given)}")
         if not given:
@@ -146,37 +190,47 @@ class Memos(ProjectBase):
         value = str(value).strip()
         if kind == "coding":
             return kind, str(self._memo_coding(value, coder))
-        known = {"document": self._store.document_ids,
-                 "participant": self._store.participant_ids,
-                 "code": lambda: set(self.codebook.ids)}[kind]()
+        known = {
+            "document": self._store.document_ids,
+            "participant": self._store.participant_ids,
+            "code": lambda: set(self.codebook.ids),
+        }[kind]()
         if value not in known:
-            listing = {"document": "qda segments", "participant": "qda participants show",
-                       "code": "qda codebook show"}[kind]
-            raise InputError(f"there is no {kind} {value!r} in the project; `{listing}` "
-                             f"lists the {kind} ids")
+            listing = {
+                "document": "qda segments",
+                "participant": "qda participants show",
+                "code": "qda codebook show",
+            }[kind]
+            raise InputError(f"there is no {kind} {value!r} in the project; `{listing}` lists the {kind} ids")
         return kind, value
 
     def _memo_coding(self, value: str, coder: str | None) -> int:
         if value.isdigit():
             if int(value) not in set(self._store.coding_refs()["coding_id"]):
-                raise InputError(f"there is no coding {value} in the project; name it as "
-                                 "SEGMENT:CODE, or see the ids in `qda review list`")
+                raise InputError(
+                    f"there is no coding {value} in the project; name it as "
+                    "SEGMENT:CODE, or see the ids in `qda review list`"
+                )
             return int(value)
         segment, sep, code = value.rpartition(":")
         if not sep or not segment or not code:
-            raise InputError(f"coding {value!r}: give a coding id or SEGMENT:CODE "
-                             "(e.g. kent-ro-01#t3:home_visits)")
+            raise InputError(
+                f"coding {value!r}: give a coding id or SEGMENT:CODE (e.g. kent-ro-01#t3:home_visits)"
+            )
         found = self._store.coding_ids_at(segment, code)
         if coder is not None:
             found = [f for f in found if f[1] == coder]
         if not found:
             by = f" by {coder}" if coder else ""
-            raise InputError(f"segment {segment!r} has no coding of {code!r}{by}; "
-                             "`qda codings` lists the codings")
+            raise InputError(
+                f"segment {segment!r} has no coding of {code!r}{by}; `qda codings` lists the codings"
+            )
         if len(found) > 1:
             coders = ", ".join(f"{c} ({s})" for _, c, s in found)
-            raise InputError(f"segment {segment!r} is coded {code!r} by {coders}; say whose "
-                             "coding the memo is about with --coder (API: coder=)")
+            raise InputError(
+                f"segment {segment!r} is coded {code!r} by {coders}; say whose "
+                "coding the memo is about with --coder (API: coder=)"
+            )
         return found[0][0]
 
 
@@ -184,4 +238,3 @@ def _memo_text(text: Any) -> str:
     if not isinstance(text, str) or not text.strip():
         raise InputError("a memo needs some text; it is empty")
     return text.strip()
-

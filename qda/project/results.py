@@ -30,12 +30,12 @@ __all__ = [
 
 @dataclass
 class IngestReport(Shown):
-    added: list[str] = field(default_factory=list)            # document ids
+    added: list[str] = field(default_factory=list)  # document ids
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
     segments: int = 0
     participants: int = 0
     unmapped: list[tuple[str, str]] = field(default_factory=list)  # (document, speaker)
-    versions: list[VersionReport] = field(default_factory=list)   # changed files re-imported
+    versions: list[VersionReport] = field(default_factory=list)  # changed files re-imported
     warnings: list[str] = field(default_factory=list)
     #: per survey table: the columns read as answers, as the id, as attributes
     surveys: list[str] = field(default_factory=list)
@@ -57,10 +57,10 @@ class CodebookReport(Shown):
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    version: str = ""                                          # the state now, e.g. 1.0+r2
+    version: str = ""  # the state now, e.g. 1.0+r2
     moved: list[str] = field(default_factory=list)
-    merged: dict[str, str] = field(default_factory=dict)      # removed code -> code it joined
-    archived: dict[str, int] = field(default_factory=dict)    # removed code -> codings archived
+    merged: dict[str, str] = field(default_factory=dict)  # removed code -> code it joined
+    archived: dict[str, int] = field(default_factory=dict)  # removed code -> codings archived
     diff: CodebookDiff | None = None
 
 
@@ -72,9 +72,10 @@ class CodeEdit(Shown):
     """What one codebook edit did. ``codings``: codings that moved or followed the code;
     ``collapsed``: duplicates merged into one (the other copy archived); ``flagged``:
     codings marked for review; ``archived``: codings moved to the archive."""
+
     action: str
     code: str
-    version: str = ""                                          # codebook state after the edit
+    version: str = ""  # codebook state after the edit
     codings: int = 0
     collapsed: int = 0
     flagged: int = 0
@@ -87,8 +88,8 @@ class CodeEdit(Shown):
 @dataclass
 class SuggestReport(Shown):
     coder: str
-    taught: int                                   # segments the coder reviewed or coded
-    codes: list[str] = field(default_factory=list)   # codes learned
+    taught: int  # segments the coder reviewed or coded
+    codes: list[str] = field(default_factory=list)  # codes learned
     skipped: dict[str, str] = field(default_factory=dict)  # codes not learned, and why
     suggestions: int = 0
     segments_suggested: int = 0
@@ -99,26 +100,29 @@ class SuggestReport(Shown):
 @dataclass
 class ReviewReport(Shown):
     """What one review call did (:meth:`Project.review`)."""
-    action: str                 # accept | reject
-    matched: int = 0            # open suggestions the filters chose
-    changed: int = 0            # accepted (now the coder's human codings) or rejected
-    duplicates: int = 0         # accepted ones the coder already had: archived, kept whole
+
+    action: str  # accept | reject
+    matched: int = 0  # open suggestions the filters chose
+    changed: int = 0  # accepted (now the coder's human codings) or rejected
+    duplicates: int = 0  # accepted ones the coder already had: archived, kept whole
     by_code: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
 class ConsensusReport(Shown):
     """What :meth:`Project.build_consensus` did, and what needs a person."""
+
     name: str
     coders: list[str]
     rule: str
-    segments: int = 0           # segments every coder reviewed
+    segments: int = 0  # segments every coder reviewed
     added: int = 0
     kept: int = 0
-    removed: int = 0            # earlier consensus codings no longer agreed: archived
-    hand_codings: int = 0       # codings of ``name`` a person made or removed (left alone)
-    disagreements: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=reviewing.DISAGREEMENT_COLUMNS))
+    removed: int = 0  # earlier consensus codings no longer agreed: archived
+    hand_codings: int = 0  # codings of ``name`` a person made or removed (left alone)
+    disagreements: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=reviewing.DISAGREEMENT_COLUMNS)
+    )
 
 
 @dataclass
@@ -129,24 +133,25 @@ class RulesReport(Shown):
     replaced: int = 0
     kept_reviewed: int = 0
     warnings: list[str] = field(default_factory=list)
-    segments_recoded: int = 0      # segments coded in this run (all of them unless incremental)
+    segments_recoded: int = 0  # segments coded in this run (all of them unless incremental)
     codes_recoded: list[str] = field(default_factory=list)  # codes matched on the others
-    incremental: bool = False      # True when only what changed was coded again
+    incremental: bool = False  # True when only what changed was coded again
 
 
 @dataclass
 class CodingImportReport(Shown):
     """What :meth:`Project.import_coding` did (counts) and what it wants a person to see."""
+
     file: str
     coder: str
-    kind: str                      # "sheet" or "csv"
+    kind: str  # "sheet" or "csv"
     rows: int = 0
-    added: int = 0                 # new human codings
-    already: int = 0               # marks the project already had
-    reviewed: int = 0              # segments newly recorded as reviewed
+    added: int = 0  # new human codings
+    already: int = 0  # marks the project already had
+    reviewed: int = 0  # segments newly recorded as reviewed
     reviewed_already: int = 0
-    untouched: int = 0             # sheet rows with no mark and no 'done': not yet coded
-    removed: int = 0               # codings archived (remove_unmarked)
+    untouched: int = 0  # sheet rows with no mark and no 'done': not yet coded
+    removed: int = 0  # codings archived (remove_unmarked)
     conflicts: list[dict] = field(default_factory=list)  # the coder's codings not marked
     edited: list[tuple[str, str]] = field(default_factory=list)  # (row, segment) text edited
     warnings: list[str] = field(default_factory=list)
@@ -165,14 +170,17 @@ class FrameworkImportReport(Shown):
     unchanged: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.file}: {len(self.added)} summaries added, {len(self.changed)} changed, "
-                f"{len(self.cleared)} cleared, {self.unchanged} unchanged")
+        return (
+            f"{self.file}: {len(self.added)} summaries added, {len(self.changed)} changed, "
+            f"{len(self.cleared)} cleared, {self.unchanged} unchanged"
+        )
 
 
 @dataclass
 class SpanCoding(Shown):
     """What :meth:`Project.code_span` did: the coding's id, its segment, and whether it
     is new (False: the coder already had this coding)."""
+
     coding_id: int
     segment_id: str
     created: bool = True
@@ -188,6 +196,7 @@ class LlmReport(Shown):
     next time; ``quotes_dropped``: quotes not found verbatim in their segment;
     ``unusable_items``: items naming a code not in the codebook, or without a quote.
     """
+
     model: str
     endpoint: str
     host: str
@@ -210,14 +219,19 @@ class LlmReport(Shown):
         if len(self.bad_answers) > shown:
             out.append(f"... and {len(self.bad_answers) - shown} more bad answers")
         if self.bad_answers:
-            out.append(f"{len(self.bad_answers)} of {self.segments} answers were not usable "
-                       "JSON; those segments got no suggestion (they are asked again next run)")
+            out.append(
+                f"{len(self.bad_answers)} of {self.segments} answers were not usable "
+                "JSON; those segments got no suggestion (they are asked again next run)"
+            )
         if self.quotes_dropped:
-            out.append(f"{self.quotes_dropped} quote(s) the model gave are not in their "
-                       "segment word for word: dropped")
+            out.append(
+                f"{self.quotes_dropped} quote(s) the model gave are not in their "
+                "segment word for word: dropped"
+            )
         if self.unusable_items:
-            out.append(f"{self.unusable_items} item(s) named a code not in the codebook or "
-                       "had no quote: dropped")
+            out.append(
+                f"{self.unusable_items} item(s) named a code not in the codebook or had no quote: dropped"
+            )
         return out
 
 
@@ -231,6 +245,7 @@ class LlmEvaluation(Shown):
     is asked once (answers cached). ``other_codes``: codes the LLM gave that the coder
     never applied, with how many segments.
     """
+
     coder: str
     per_code: pd.DataFrame
     overall: pd.DataFrame
@@ -244,6 +259,8 @@ class LlmEvaluation(Shown):
         return pd.concat([self.per_code, overall[self.per_code.columns]], ignore_index=True)
 
     def summary(self) -> str:
-        return (f"LLM {self.report.model} against {self.coder} on the {self.n_segments} "
-                f"segments they reviewed, {self.per_code['code_id'].nunique()} codes "
-                f"({self.report.asked} asked, {self.report.cached} from the cache)")
+        return (
+            f"LLM {self.report.model} against {self.coder} on the {self.n_segments} "
+            f"segments they reviewed, {self.per_code['code_id'].nunique()} codes "
+            f"({self.report.asked} asked, {self.report.cached} from the cache)"
+        )

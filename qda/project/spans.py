@@ -20,8 +20,17 @@ from qda.store import now
 
 
 class Spans(ProjectBase):
-    def code_span(self, document: str, start: int, end: int, code_id: str, *, coder: str,
-                  text: str | None = None, who: str | None = None) -> SpanCoding:
+    def code_span(
+        self,
+        document: str,
+        start: int,
+        end: int,
+        code_id: str,
+        *,
+        coder: str,
+        text: str | None = None,
+        who: str | None = None,
+    ) -> SpanCoding:
         """Record ``coder``'s coding of ``document``'s stored text ``[start, end)`` (code
         points, end exclusive) at ``code_id``: source ``human``, status ``accepted``.
 
@@ -40,27 +49,50 @@ class Spans(ProjectBase):
         if text is not None and doc["text"][start:end] != text:
             raise ConflictError(
                 f"{document}: the text at {start}-{end} is not the text selected (the document "
-                "changed since the page was loaded); reload the page and select again")
+                "changed since the page was loaded); reload the page and select again"
+            )
         seg = self._segment_at(document, start, end)
-        stored = {"document_id": document, "start": start, "end": end, "code_id": code_id,
-                  "coder": coder, "source": "human"}
+        stored = {
+            "document_id": document,
+            "start": start,
+            "end": end,
+            "code_id": code_id,
+            "coder": coder,
+            "source": "human",
+        }
         with self._store.transaction():
-            old = self._store.coding_id_of(document, start, end, code_id, coder=coder,
-                                           source="human")
+            old = self._store.coding_id_of(document, start, end, code_id, coder=coder, source="human")
             if old is not None:
                 return SpanCoding(old, seg["segment_id"], created=False)
-            self._store.insert_codings([{
-                **stored, "segment_id": seg["segment_id"], "status": "accepted",
-                "confidence": None, "evidence": None,
-                "codebook_version": self.codebook.version, "created_at": now()}])
-            new = self._store.coding_id_of(document, start, end, code_id, coder=coder,
-                                           source="human")
+            self._store.insert_codings(
+                [
+                    {
+                        **stored,
+                        "segment_id": seg["segment_id"],
+                        "status": "accepted",
+                        "confidence": None,
+                        "evidence": None,
+                        "codebook_version": self.codebook.version,
+                        "created_at": now(),
+                    }
+                ]
+            )
+            new = self._store.coding_id_of(document, start, end, code_id, coder=coder, source="human")
             assert new is not None, "the coding just inserted is there"
-            self._store.record(who=_who(who or coder), action="add", entity="coding",
-                               entity_id=str(new),
-                               detail={"segment": seg["segment_id"], "document": document,
-                                       "start": start, "end": end, "code": code_id,
-                                       "coder": coder})
+            self._store.record(
+                who=_who(who or coder),
+                action="add",
+                entity="coding",
+                entity_id=str(new),
+                detail={
+                    "segment": seg["segment_id"],
+                    "document": document,
+                    "start": start,
+                    "end": end,
+                    "code": code_id,
+                    "coder": coder,
+                },
+            )
         return SpanCoding(new, seg["segment_id"], created=True)
 
     def _segment_at(self, document: str, start: int, end: int) -> dict[str, Any]:
@@ -70,13 +102,14 @@ class Spans(ProjectBase):
         if i < 0 or end > int(segs["end"].iat[i]):
             raise InputError(
                 f"{document}: offsets {start}-{end} do not lie inside one turn (they cross a "
-                "turn boundary or fall between turns); select within one turn")
+                "turn boundary or fall between turns); select within one turn"
+            )
         row = segs.iloc[i]
         if row["is_interviewer"]:
-            raise InputError(f"{document}: {row['segment_id']} is an interviewer turn; "
-                             "interviewer turns are not coded")
-        return {"segment_id": row["segment_id"], "start": int(row["start"]),
-                "end": int(row["end"])}
+            raise InputError(
+                f"{document}: {row['segment_id']} is an interviewer turn; interviewer turns are not coded"
+            )
+        return {"segment_id": row["segment_id"], "start": int(row["start"]), "end": int(row["end"])}
 
     def remove_coding(self, coding_id: int, *, who: str | None = None) -> dict[str, Any]:
         """Remove one human coding: it goes to the archive whole (with its quote, who and
@@ -85,19 +118,23 @@ class Spans(ProjectBase):
         row = self._human_coding(coding_id)
         person = _who(who)
         with self._store.transaction():
-            self._store.archive_codings([row["coding_id"]], who=person,
-                                        reason=f"removed by {person}")
-            self._store.record(who=person, action="remove", entity="coding",
-                               entity_id=str(row["coding_id"]),
-                               detail={k: row[k] for k in ("segment_id", "document_id",
-                                                           "start", "end", "code_id", "coder")})
+            self._store.archive_codings([row["coding_id"]], who=person, reason=f"removed by {person}")
+            self._store.record(
+                who=person,
+                action="remove",
+                entity="coding",
+                entity_id=str(row["coding_id"]),
+                detail={k: row[k] for k in ("segment_id", "document_id", "start", "end", "code_id", "coder")},
+            )
         return row
 
     def _human_coding(self, coding_id: int) -> dict[str, Any]:
         row = self._coding_or_error(coding_id)
         if row["source"] != "human":
-            raise InputError(f"coding {coding_id} is a suggestion ({row['source']}, "
-                             f"{row['status']}); reject it instead of removing it")
+            raise InputError(
+                f"coding {coding_id} is a suggestion ({row['source']}, "
+                f"{row['status']}); reject it instead of removing it"
+            )
         return row
 
     def _coding_or_error(self, coding_id: Any) -> dict[str, Any]:
@@ -120,11 +157,16 @@ class Spans(ProjectBase):
                 raise InputError(
                     f"coding {row['coding_id']} is not a reviewed suggestion that can be "
                     f"opened again (it is {row['source']}, {row['status']}"
-                    + (f", suggested by {row['origin']}" if row.get("origin") else "") + ")")
-            self._store.record(who=person, action="reopen", entity="coding",
-                               entity_id=str(row["coding_id"]),
-                               detail={"was": row["status"], "code": row["code_id"],
-                                       "segment": row["segment_id"]})
+                    + (f", suggested by {row['origin']}" if row.get("origin") else "")
+                    + ")"
+                )
+            self._store.record(
+                who=person,
+                action="reopen",
+                entity="coding",
+                entity_id=str(row["coding_id"]),
+                detail={"was": row["status"], "code": row["code_id"], "segment": row["segment_id"]},
+            )
         reopened = self._store.coding(row["coding_id"])
         assert reopened is not None, "the coding just reopened is there"
         return reopened
@@ -173,11 +215,11 @@ def _offsets(start: Any, end: Any, length: int, document: str) -> tuple[int, int
     try:
         start, end = int(start), int(end)
     except (TypeError, ValueError):
-        raise InputError(f"{document}: offsets are whole numbers, not {start!r}-{end!r}"
-                         ) from None
+        raise InputError(f"{document}: offsets are whole numbers, not {start!r}-{end!r}") from None
     if not 0 <= start < end <= length:
-        raise InputError(f"{document}: offsets {start}-{end} are not a span of the text "
-                         f"(0 <= start < end <= {length})")
+        raise InputError(
+            f"{document}: offsets {start}-{end} are not a span of the text (0 <= start < end <= {length})"
+        )
     return start, end
 
 

@@ -36,12 +36,21 @@ def helper_record(features: str, helper: str = "calibrated") -> dict:
 
     if helper == "chosen":
         from qda.coding.choose import VERSION
-        return {"name": "chosen", "version": f"{__version__}/{VERSION}", "features": features,
-                "model": "per code: logistic regression (class-balanced, liblinear) on the "
-                         "features and threshold chosen by inner cross-validation"}
-    return {"name": "calibrated", "version": __version__, "features": features,
-            "model": "one-vs-rest logistic regression (class-balanced, liblinear), "
-                     "Platt-calibrated per code with 10 or more positives"}
+
+        return {
+            "name": "chosen",
+            "version": f"{__version__}/{VERSION}",
+            "features": features,
+            "model": "per code: logistic regression (class-balanced, liblinear) on the "
+            "features and threshold chosen by inner cross-validation",
+        }
+    return {
+        "name": "calibrated",
+        "version": __version__,
+        "features": features,
+        "model": "one-vs-rest logistic regression (class-balanced, liblinear), "
+        "Platt-calibrated per code with 10 or more positives",
+    }
 
 
 @dataclass
@@ -49,6 +58,7 @@ class ColdStartReport(SuggestReport):
     """What a cold start did: a SuggestReport (coder ``codebook``, nothing taught) plus
     the ``path`` it took (``lexical`` or ``embeddings+lexical``) and the codes that had
     only their name to be compared with (``name_only``)."""
+
     path: str = ""
     name_only: list[str] = field(default_factory=list)
 
@@ -60,15 +70,27 @@ def _cold_evidence(found, cold, cb, seed: int) -> list[dict]:
     from qda.coding.coldstart import VERSION, code_descriptions
 
     pos, _ = code_descriptions(cb)
-    helper = {"name": "codebook", "version": f"{__version__}/{VERSION}",
-              "features": cold.path,
-              "model": "similarity to the codebook's definitions, z-scored per code over the "
-                       "project's segments, then self-trained logistic regression "
-                       f"({cold.settings['rounds']} rounds)"}
-    return [{"helper_name": "codebook", "helper": helper, "method": cold.path,
-             "definition": pos.get(code, "")[:300], "matched": list(words),
-             "score": float(score), "threshold": cold.settings["threshold"], "seed": seed}
-            for code, words, score in zip(found["code_id"], found["matched"], found["score"])]
+    helper = {
+        "name": "codebook",
+        "version": f"{__version__}/{VERSION}",
+        "features": cold.path,
+        "model": "similarity to the codebook's definitions, z-scored per code over the "
+        "project's segments, then self-trained logistic regression "
+        f"({cold.settings['rounds']} rounds)",
+    }
+    return [
+        {
+            "helper_name": "codebook",
+            "helper": helper,
+            "method": cold.path,
+            "definition": pos.get(code, "")[:300],
+            "matched": list(words),
+            "score": float(score),
+            "threshold": cold.settings["threshold"],
+            "seed": seed,
+        }
+        for code, words, score in zip(found["code_id"], found["matched"], found["score"])
+    ]
 
 
 class Suggesting(ProjectBase):
@@ -80,15 +102,24 @@ class Suggesting(ProjectBase):
         set of codes they applied to each (empty: reviewed, no code applies)."""
         coder = (coder or "").strip()
         # Codings imported from another program (REFI-QDA, Taguette) are the coder's too.
-        mine = pd.concat([self._store.coder_codings(coder),
-                          self._store.coder_codings(coder, source="import")], ignore_index=True)
+        mine = pd.concat(
+            [self._store.coder_codings(coder), self._store.coder_codings(coder, source="import")],
+            ignore_index=True,
+        )
         reviewed = set(self._store.reviews(coder)["segment_id"]) | set(mine["segment_id"])
         if not reviewed:
-            coders = sorted(set(self._store.codings().query("source == 'human'")["coder"])
-                            | set(self._store.reviews()["coder"]))
-            raise InputError(f"coder {coder!r} has coded no segments in this project"
-                             + (f"; coders with codings: {', '.join(coders)}" if coders else
-                                "; import a coding sheet or CSV first (`qda code import`)"))
+            coders = sorted(
+                set(self._store.codings().query("source == 'human'")["coder"])
+                | set(self._store.reviews()["coder"])
+            )
+            raise InputError(
+                f"coder {coder!r} has coded no segments in this project"
+                + (
+                    f"; coders with codings: {', '.join(coders)}"
+                    if coders
+                    else "; import a coding sheet or CSV first (`qda code import`)"
+                )
+            )
         segs = self.segments()
         segs = segs[segs["segment_id"].isin(reviewed)]
         codes: dict[str, set[str]] = {}
@@ -106,14 +137,14 @@ class Suggesting(ProjectBase):
         segs = self._store.segments().set_index("segment_id").loc[list(segment_ids)]
         return segment_contexts(segs, self._store.document_texts())
 
-    def _fit_suggester(self, coder: str, *, seed: int, features: str,
-                       helper: str = "calibrated"):
+    def _fit_suggester(self, coder: str, *, seed: int, features: str, helper: str = "calibrated"):
         from qda.coding.learn import SuggestModel
 
         texts, labels = self.training_set(coder)
         with _as_coder(coder):
             if helper == "chosen":
                 from qda.coding.choose import ChosenSuggester, definition_texts
+
                 defs = definition_texts(self.codebook, {c for s in labels for c in s})
                 model = ChosenSuggester(definitions=defs, random_state=seed)
                 return model.fit(texts, labels, context=self._contexts(texts.index)), texts
@@ -124,9 +155,16 @@ class Suggesting(ProjectBase):
         segs = segs[~segs["segment_id"].isin(taught.index)]
         return segs.set_index("segment_id")["text"]
 
-    def suggest(self, *, from_coder: str | None = None, threshold: float = 0.5, seed: int = 0,
-                features: str = "words+chars", who: str | None = None,
-                helper: str = "chosen") -> SuggestReport:
+    def suggest(
+        self,
+        *,
+        from_coder: str | None = None,
+        threshold: float = 0.5,
+        seed: int = 0,
+        features: str = "words+chars",
+        who: str | None = None,
+        helper: str = "chosen",
+    ) -> SuggestReport:
         """Learn from ``from_coder``'s coding and suggest codes for the segments they have
         not reviewed (source ``model``, status ``suggested``, with the helper's confidence).
         Without ``from_coder``: the cold start from the codebook alone
@@ -153,29 +191,44 @@ class Suggesting(ProjectBase):
         from qda.coding.evaluate import check_helper
 
         helper = check_helper(helper)
-        model, taught = self._fit_suggester(from_coder, seed=seed, features=features,
-                                            helper=helper)
+        model, taught = self._fit_suggester(from_coder, seed=seed, features=features, helper=helper)
         uncoded = self._uncoded(from_coder, taught)
-        found = (model.suggestions(uncoded, context=self._contexts(uncoded.index))
-                 if helper == "chosen" else model.suggestions(uncoded, threshold=threshold))
-        report = SuggestReport(coder=from_coder, taught=len(taught), codes=list(model.codes_),
-                               skipped=dict(model.skipped_))
+        found = (
+            model.suggestions(uncoded, context=self._contexts(uncoded.index))
+            if helper == "chosen"
+            else model.suggestions(uncoded, threshold=threshold)
+        )
+        report = SuggestReport(
+            coder=from_coder, taught=len(taught), codes=list(model.codes_), skipped=dict(model.skipped_)
+        )
         cb = self.codebook
-        evidence = {"from": from_coder, "helper_name": helper, "features": features,
-                    "seed": seed, "threshold": threshold, "taught": len(taught),
-                    "helper": helper_record(features, helper)}
+        evidence = {
+            "from": from_coder,
+            "helper_name": helper,
+            "features": features,
+            "seed": seed,
+            "threshold": threshold,
+            "taught": len(taught),
+            "helper": helper_record(features, helper),
+        }
         per_code = {}
-        if helper == "chosen":   # each code its own features and threshold
-            per_code = {c: {**evidence, "features": model.choice_[c],
-                            "threshold": float(model.thresholds_[c]),
-                            "helper": helper_record(model.choice_[c], helper)}
-                        for c in model.codes_}
+        if helper == "chosen":  # each code its own features and threshold
+            per_code = {
+                c: {
+                    **evidence,
+                    "features": model.choice_[c],
+                    "threshold": float(model.thresholds_[c]),
+                    "helper": helper_record(model.choice_[c], helper),
+                }
+                for c in model.codes_
+            }
         found = found.assign(evidence=[per_code.get(c, evidence) for c in found["code_id"]])
         self._store_suggestions(found, report, coder="model", who=who, cb=cb, detail=evidence)
         return report
 
-    def _store_suggestions(self, found: pd.DataFrame, report: SuggestReport, *, coder: str,
-                           who: str | None, cb, detail: dict) -> None:
+    def _store_suggestions(
+        self, found: pd.DataFrame, report: SuggestReport, *, coder: str, who: str | None, cb, detail: dict
+    ) -> None:
         """Write ``found`` (segment_id, code_id, confidence, evidence) as open model
         suggestions in one transaction: earlier open model suggestions go, reviewed ones
         are not suggested again, segments gone meanwhile are skipped."""
@@ -191,23 +244,49 @@ class Suggesting(ProjectBase):
             found = found[found["segment_id"].isin(segs.index)]
             report.replaced = self._store.delete_suggestions(source="model")
             report.suggestions = self._store.insert_codings(
-                {"segment_id": sid, "document_id": segs.at[sid, "document_id"],
-                 "start": int(segs.at[sid, "start"]), "end": int(segs.at[sid, "end"]),
-                 "code_id": code, "coder": coder, "source": "model", "status": "suggested",
-                 "confidence": round(float(conf), 4), "evidence": ev,
-                 "codebook_version": cb.version, "created_at": stamp}
-                for sid, code, conf, ev in zip(found["segment_id"], found["code_id"],
-                                               found["confidence"], found["evidence"]))
-            self._store.record(who=_who(who), action="suggest", entity="codings",
-                               entity_id=coder, detail={
-                                   **detail, "suggestions": report.suggestions,
-                                   "replaced": report.replaced, "codes": report.codes,
-                                   "codebook_version": cb.version})
+                {
+                    "segment_id": sid,
+                    "document_id": segs.at[sid, "document_id"],
+                    "start": int(segs.at[sid, "start"]),
+                    "end": int(segs.at[sid, "end"]),
+                    "code_id": code,
+                    "coder": coder,
+                    "source": "model",
+                    "status": "suggested",
+                    "confidence": round(float(conf), 4),
+                    "evidence": ev,
+                    "codebook_version": cb.version,
+                    "created_at": stamp,
+                }
+                for sid, code, conf, ev in zip(
+                    found["segment_id"], found["code_id"], found["confidence"], found["evidence"]
+                )
+            )
+            self._store.record(
+                who=_who(who),
+                action="suggest",
+                entity="codings",
+                entity_id=coder,
+                detail={
+                    **detail,
+                    "suggestions": report.suggestions,
+                    "replaced": report.replaced,
+                    "codes": report.codes,
+                    "codebook_version": cb.version,
+                },
+            )
         report.segments_suggested = found["segment_id"].nunique()
 
-    def evaluate_suggester(self, *, from_coder: str, folds: int = 5, seed: int = 0,
-                           threshold: float = 0.5, features: str = "words+chars",
-                           helper: str | Sequence[str] = ("chosen", "calibrated")):
+    def evaluate_suggester(
+        self,
+        *,
+        from_coder: str,
+        folds: int = 5,
+        seed: int = 0,
+        threshold: float = 0.5,
+        features: str = "words+chars",
+        helper: str | Sequence[str] = ("chosen", "calibrated"),
+    ):
         """Cross-validate the suggester on ``from_coder``'s segments, beside the rules
         coder on the same segments (see :func:`qda.coding.evaluate.evaluate`). ``helper``:
         one helper name or a list of them (``chosen``, ``calibrated``; by default both),
@@ -223,11 +302,18 @@ class Suggesting(ProjectBase):
         cb = self.codebook
         hits = self._rules_hits(cb, texts.index)
         with _as_coder(from_coder):
-            return evaluate(texts, labels, folds=folds, seed=seed, rules_hits=hits,
-                            threshold=threshold, features=features, helpers=helpers,
-                            definitions=definition_texts(cb, {c for s in labels for c in s}),
-                            context=self._contexts(texts.index) if "chosen" in helpers
-                            else None)
+            return evaluate(
+                texts,
+                labels,
+                folds=folds,
+                seed=seed,
+                rules_hits=hits,
+                threshold=threshold,
+                features=features,
+                helpers=helpers,
+                definitions=definition_texts(cb, {c for s in labels for c in s}),
+                context=self._contexts(texts.index) if "chosen" in helpers else None,
+            )
 
     def _rules_hits(self, cb, segment_ids: pd.Index) -> list[frozenset[str]] | None:
         """The rules coder's codes per segment, or None when the codebook has no rules."""
@@ -241,9 +327,14 @@ class Suggesting(ProjectBase):
             by_seg.setdefault(sid, set()).add(code)
         return [frozenset(by_seg.get(sid, ())) for sid in segment_ids]
 
-    def suggest_from_codebook(self, *, threshold: float | None = None, seed: int = 0,
-                              embeddings: bool | None = None,
-                              who: str | None = None) -> ColdStartReport:
+    def suggest_from_codebook(
+        self,
+        *,
+        threshold: float | None = None,
+        seed: int = 0,
+        embeddings: bool | None = None,
+        who: str | None = None,
+    ) -> ColdStartReport:
         """Cold start: suggest each segment its best code from the codebook alone (its
         definitions, include/exclude notes, examples, names and rules), no coding used
         (see :mod:`qda.coding.coldstart`). Source ``model``, coder ``codebook``; the
@@ -256,19 +347,36 @@ class Suggesting(ProjectBase):
 
         cb = self.codebook
         texts = self.segments().set_index("segment_id")["text"]
-        cold = cold_start(texts, cb, nlp=self.nlp, rules_hits=self._rules_hits(cb, texts.index),
-                          embeddings=embeddings, seed=seed,
-                          threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
-        report = ColdStartReport(coder="codebook", taught=0, codes=list(cold.scores.columns),
-                                 path=cold.path, name_only=cold.settings["name_only"])
+        cold = cold_start(
+            texts,
+            cb,
+            nlp=self.nlp,
+            rules_hits=self._rules_hits(cb, texts.index),
+            embeddings=embeddings,
+            seed=seed,
+            threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+        )
+        report = ColdStartReport(
+            coder="codebook",
+            taught=0,
+            codes=list(cold.scores.columns),
+            path=cold.path,
+            name_only=cold.settings["name_only"],
+        )
         found = cold.suggestions.assign(evidence=_cold_evidence(cold.suggestions, cold, cb, seed))
-        self._store_suggestions(found, report, coder="codebook", who=who, cb=cb,
-                                detail={"helper_name": "codebook", "path": cold.path,
-                                        **cold.settings})
+        self._store_suggestions(
+            found,
+            report,
+            coder="codebook",
+            who=who,
+            cb=cb,
+            detail={"helper_name": "codebook", "path": cold.path, **cold.settings},
+        )
         return report
 
-    def evaluate_cold_start(self, *, against: str, seed: int = 0,
-                            embeddings: bool | None = None) -> pd.DataFrame:
+    def evaluate_cold_start(
+        self, *, against: str, seed: int = 0, embeddings: bool | None = None
+    ) -> pd.DataFrame:
         """The cold start (every segment its best code, as :meth:`suggest_from_codebook`
         would store, nothing stored) scored against ``against``'s reviewed segments: per
         code (the codes they applied) then ``(micro)`` and ``(macro)`` rows, helper
@@ -279,8 +387,14 @@ class Suggesting(ProjectBase):
         truth, labels = self.training_set(against)
         cb = self.codebook
         texts = self.segments().set_index("segment_id")["text"]
-        cold = cold_start(texts, cb, nlp=self.nlp, rules_hits=self._rules_hits(cb, texts.index),
-                          embeddings=embeddings, seed=seed)
+        cold = cold_start(
+            texts,
+            cb,
+            nlp=self.nlp,
+            rules_hits=self._rules_hits(cb, texts.index),
+            embeddings=embeddings,
+            seed=seed,
+        )
         codes = [c for c in cold.scores.columns if any(c in s for s in labels)]
         row, col = {s: i for i, s in enumerate(truth.index)}, {c: j for j, c in enumerate(codes)}
         pred = np.zeros((len(truth), len(codes)), dtype=np.int8)
@@ -292,8 +406,9 @@ class Suggesting(ProjectBase):
         over["code_id"] = "(" + over["code_id"] + ")"
         return pd.concat([per, over[per.columns]], ignore_index=True)
 
-    def next_to_code(self, *, from_coder: str, n: int = 20, seed: int = 0,
-                     features: str = "words+chars") -> pd.DataFrame:
+    def next_to_code(
+        self, *, from_coder: str, n: int = 20, seed: int = 0, features: str = "words+chars"
+    ) -> pd.DataFrame:
         """Active learning: the ``n`` segments ``from_coder`` has not coded whose coding
         would teach the suggester most (least certain first): ``segment_id, score, code,
         probability``."""

@@ -16,5 +16,15 @@ from qda.refi.model import (
 from qda.refi.reader import read_qdpx
 from qda.refi.writer import PROJECT_NAMESPACE, project_xml, write_qdpx
 
-__all__ = ["read_qdpx", "write_qdpx", "project_xml", "PROJECT_NAMESPACE", "RefiProject",
-           "RefiDocument", "RefiCoding", "RefiCase", "RefiMemo", "ImportReport"]
+__all__ = [
+    "read_qdpx",
+    "write_qdpx",
+    "project_xml",
+    "PROJECT_NAMESPACE",
+    "RefiProject",
+    "RefiDocument",
+    "RefiCoding",
+    "RefiCase",
+    "RefiMemo",
+    "ImportReport",
+]

@@ -26,13 +26,15 @@ from qda.xmlnames import local as _local
 
 __all__ = ["note_elements", "note_text", "is_review", "read_memos"]
 
-REVIEW_NOTE = "Review note:"   # the name qda gives a coding's review note
+REVIEW_NOTE = "Review note:"  # the name qda gives a coding's review note
 
 
 def note_elements(root: ET.Element) -> dict[str, ET.Element]:
     notes_el = _child(root, "notes")
-    return {normal_guid(_attr(n, "guid")): n
-            for n in (_children(notes_el, "note") if notes_el is not None else [])}
+    return {
+        normal_guid(_attr(n, "guid")): n
+        for n in (_children(notes_el, "note") if notes_el is not None else [])
+    }
 
 
 def note_text(note: ET.Element, archive: Archive) -> str:
@@ -57,15 +59,15 @@ def _refs(el: ET.Element) -> list[str]:
 def _codes(root: ET.Element) -> Iterator[ET.Element]:
     book = _child(root, "codebook")
     if book is not None:
-        yield from (el for el in book.iter() if isinstance(el.tag, str)
-                    and _local(el.tag) == "code")
+        yield from (el for el in book.iter() if isinstance(el.tag, str) and _local(el.tag) == "code")
 
 
-def read_memos(reader, root: ET.Element, sources: list, codings: list[RefiCoding],
-               notes: dict[str, str]) -> list[RefiMemo]:
+def read_memos(
+    reader, root: ET.Element, sources: list, codings: list[RefiCoding], notes: dict[str, str]
+) -> list[RefiMemo]:
     """Every note not used as a review note, as a memo on its target. ``reader``: the
     project reader (users, code GUIDs, the report, the GUIDs it used)."""
-    targets: dict[str, tuple[str, object, str]] = {}   # note -> (target, id, title extra)
+    targets: dict[str, tuple[str, object, str]] = {}  # note -> (target, id, title extra)
 
     def attach(note: str, target: str, target_id: object, extra: str = "") -> None:
         if note not in notes or note in reader.notes_used:
@@ -73,7 +75,8 @@ def read_memos(reader, root: ET.Element, sources: list, codings: list[RefiCoding
         if note in targets:
             reader.report.warnings.append(
                 f"note {_name(reader, note)!r} is attached to several things; qda keeps it "
-                f"as a memo on the first ({targets[note][0]})")
+                f"as a memo on the first ({targets[note][0]})"
+            )
             return
         targets[note] = (target, target_id, extra)
 
@@ -112,22 +115,23 @@ def _objects(reader, root: ET.Element, sources: list, codings) -> dict[str, tupl
     for src in sources:
         out[src.guid] = ("document", src.guid, "")
         for sel in src.selections:
-            out[sel.guid] = ("document", src.guid, f"on the words “{sel.name}”"
-                             if sel.name else f"on positions {sel.start}-{sel.end}")
+            out[sel.guid] = (
+                "document",
+                src.guid,
+                f"on the words “{sel.name}”" if sel.name else f"on positions {sel.start}-{sel.end}",
+            )
     return out
 
 
 def _coding_target(reader, src, sel, code_guid: str, user: str) -> tuple:
     code = reader.code_ids.get(code_guid)
-    span = src.positions.span(sel.start, sel.end) \
-        if sel.start is not None and sel.end is not None else None
+    span = src.positions.span(sel.start, sel.end) if sel.start is not None and sel.end is not None else None
     if code is None or span is None:
         return "document", src.guid, f"on a coding that could not be placed ({sel.name})"
     return "coding", (src.guid, span[0], span[1], code, user, "import"), ""
 
 
-def _links(reader, root: ET.Element, notes: dict[str, str], objects: dict[str, tuple],
-           attach) -> None:
+def _links(reader, root: ET.Element, notes: dict[str, str], objects: dict[str, tuple], attach) -> None:
     links_el = _child(root, "links")
     for link in _children(links_el, "link") if links_el is not None else []:
         ends = [normal_guid(_attr(link, "originGUID")), normal_guid(_attr(link, "targetGUID"))]
@@ -138,7 +142,8 @@ def _links(reader, root: ET.Element, notes: dict[str, str], objects: dict[str, t
         if other not in objects:
             reader.report.warnings.append(
                 f"note {_name(reader, note)!r} is linked to {other}, which qda did not import; "
-                "kept as a memo on the project")
+                "kept as a memo on the project"
+            )
         attach(note, *objects.get(other, ("project", None, "")))
         reader.notes_used.add(normal_guid(_attr(link, "guid")))
 
@@ -147,8 +152,7 @@ def _name(reader, note: str) -> str:
     return (_attr(reader.note_els[note], "name") or "").strip() or note
 
 
-def _memo(reader, note: str, text: str, target: str, target_id: object,
-          extra: str) -> RefiMemo:
+def _memo(reader, note: str, text: str, target: str, target_id: object, extra: str) -> RefiMemo:
     el = reader.note_els[note]
     reader.notes_used.add(note)
     name = (_attr(el, "name") or "").strip()
@@ -156,14 +160,19 @@ def _memo(reader, note: str, text: str, target: str, target_id: object,
     desc = (desc_el.text or "").strip() if desc_el is not None else ""
     title = name
     if reader.from_qda and name == memo_name(RefiMemo("", "", None, text)):
-        title = ""   # qda named the note by its text: the memo had no title
+        title = ""  # qda named the note by its text: the memo had no title
     title = " ".join(t for t in (title, f"({extra})" if extra else "") if t)
-    if desc:   # a note's own description (ATLAS.ti writes one) goes before its text
+    if desc:  # a note's own description (ATLAS.ti writes one) goes before its text
         text = f"{desc}\n\n{text}" if text else desc
     author = reader.user(_attr(el, "creatingUser"))
-    return RefiMemo(id=note, target=target, target_id=target_id,
-                    text=text or title or "(empty note)", title=title, author=author,
-                    created_at=_attr(el, "creationDateTime"),
-                    updated_by=reader.user(_attr(el, "modifyingUser"),
-                                           _attr(el, "creatingUser")),
-                    updated_at=_attr(el, "modifiedDateTime"))
+    return RefiMemo(
+        id=note,
+        target=target,
+        target_id=target_id,
+        text=text or title or "(empty note)",
+        title=title,
+        author=author,
+        created_at=_attr(el, "creationDateTime"),
+        updated_by=reader.user(_attr(el, "modifyingUser"), _attr(el, "creatingUser")),
+        updated_at=_attr(el, "modifiedDateTime"),
+    )

@@ -34,10 +34,10 @@ class RefiCoding:
     code: str
     coder: str
     created_at: str | None = None
-    source: str = "human"           # qda's source; an import is always 'import'
-    status: str = "accepted"        # 'suggested' for a suggestion (export --suggestions)
+    source: str = "human"  # qda's source; an import is always 'import'
+    status: str = "accepted"  # 'suggested' for a suggestion (export --suggestions)
     confidence: float | None = None
-    note: str | None = None         # the coding's review note (a REFI Note)
+    note: str | None = None  # the coding's review note (a REFI Note)
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,9 @@ class RefiCase:
     id: str
     label: str
     attributes: dict[str, str] = field(default_factory=dict)
-    documents: tuple[str, ...] = ()                  # document ids wholly theirs
-    spans: tuple[tuple[str, int, int], ...] = ()     # (document, start, end)
-    auto: bool = False                               # made up by qda for a speaker
+    documents: tuple[str, ...] = ()  # document ids wholly theirs
+    spans: tuple[tuple[str, int, int], ...] = ()  # (document, start, end)
+    auto: bool = False  # made up by qda for a speaker
 
 
 @dataclass(frozen=True)
@@ -88,14 +88,14 @@ class ImportReport(Shown):
 
     file: str = ""
     origin: str = ""
-    documents: list[str] = field(default_factory=list)          # ids added
+    documents: list[str] = field(default_factory=list)  # ids added
     reused: list[tuple[str, str]] = field(default_factory=list)  # (source name, existing id)
     codes_added: int = 0
     codings: int = 0
-    duplicates: int = 0            # codings the project already had
+    duplicates: int = 0  # codings the project already had
     participants: int = 0
-    memos: int = 0                 # notes imported as memos
-    skipped: list[tuple[str, str]] = field(default_factory=list)    # (what, why)
-    unplaced: list[dict] = field(default_factory=list)   # selections that could not be placed
+    memos: int = 0  # notes imported as memos
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
+    unplaced: list[dict] = field(default_factory=list)  # selections that could not be placed
     conversions: list[str] = field(default_factory=list)  # offsets converted, and how
     warnings: list[str] = field(default_factory=list)

@@ -29,8 +29,8 @@ __all__ = ["Convention", "STANDARD", "Positions", "choose_convention"]
 
 @dataclass(frozen=True)
 class Convention:
-    units: str = "code points"       # or "UTF-16 units"
-    newlines: str = "as stored"      # or "CRLF as one"
+    units: str = "code points"  # or "UTF-16 units"
+    newlines: str = "as stored"  # or "CRLF as one"
 
     def __str__(self) -> str:
         return f"{self.units}, line ends {self.newlines}"
@@ -38,8 +38,7 @@ class Convention:
 
 STANDARD = Convention()
 UTF16 = Convention("UTF-16 units")
-_ALL = (STANDARD, UTF16, Convention(newlines="CRLF as one"),
-        Convention("UTF-16 units", "CRLF as one"))
+_ALL = (STANDARD, UTF16, Convention(newlines="CRLF as one"), Convention("UTF-16 units", "CRLF as one"))
 
 
 class Positions:
@@ -50,8 +49,9 @@ class Positions:
         self.stored = normalise_newlines(raw)
         counted = raw if convention.newlines == "as stored" else self.stored
         # a '\r' removed from the file's text (the CR of a CRLF), by index in ``raw``
-        self._removed = ([m.start() for m in re.finditer("\r\n", raw)]
-                         if convention.newlines == "as stored" else [])
+        self._removed = (
+            [m.start() for m in re.finditer("\r\n", raw)] if convention.newlines == "as stored" else []
+        )
         self._length = len(counted)
         # UTF-16 index of every character outside the BMP (2 units each)
         self._astral: list[int] = []
@@ -113,8 +113,9 @@ def _score(text: str, span: tuple[int, int] | None, name: str) -> int:
     return score
 
 
-def choose_convention(raw: str, selections: list[tuple[int, int, str]], *,
-                      preferred: Convention = STANDARD) -> Convention:
+def choose_convention(
+    raw: str, selections: list[tuple[int, int, str]], *, preferred: Convention = STANDARD
+) -> Convention:
     """How this text's selections (start, end, name) were counted; ``preferred`` on a tie."""
     candidates = [preferred] + [c for c in _ALL if c != preferred and _differs(raw, c)]
     if len(candidates) == 1 or not selections:

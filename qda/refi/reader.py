@@ -48,7 +48,7 @@ from qda.xmlnames import local as _local
 
 __all__ = ["read_qdpx"]
 
-_QDA_ORIGIN = re.compile(r"^qda \d")   # what qda writes as origin: "qda 0.1.0"
+_QDA_ORIGIN = re.compile(r"^qda \d")  # what qda writes as origin: "qda 0.1.0"
 _MEDIA = {"picturesource": "an image", "audiosource": "audio", "videosource": "video"}
 
 
@@ -66,7 +66,7 @@ class _Selection:
     end: int | None
     name: str
     description: str
-    notes: list[str] = field(default_factory=list)    # NoteRef GUIDs of the selection
+    notes: list[str] = field(default_factory=list)  # NoteRef GUIDs of the selection
     # code, user, at, note GUIDs
     codings: list[tuple[str, str, str | None, list[str]]] = field(default_factory=list)
 
@@ -78,7 +78,7 @@ class _Source:
     raw: str
     selections: list[_Selection]
     positions: Positions
-    notes: list[str] = field(default_factory=list)    # NoteRef GUIDs of the source
+    notes: list[str] = field(default_factory=list)  # NoteRef GUIDs of the source
 
 
 def read_qdpx(path: str | Path) -> tuple[RefiProject, ImportReport]:
@@ -112,12 +112,16 @@ class _Reader:
         tag = root.tag if isinstance(root.tag, str) else ""
         ns = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
         if _local(tag) != "project" or (ns and not ns.lower().startswith("urn:qda-xml:project")):
-            raise InputError(f"{self.where()}: is XML but not a REFI-QDA project (root element "
-                             f"<{tag.rsplit('}', 1)[-1]}>, expected <Project> in namespace "
-                             "urn:QDA-XML:project:1.0)")
+            raise InputError(
+                f"{self.where()}: is XML but not a REFI-QDA project (root element "
+                f"<{tag.rsplit('}', 1)[-1]}>, expected <Project> in namespace "
+                "urn:QDA-XML:project:1.0)"
+            )
         if ns and ns != "urn:QDA-XML:project:1.0":
-            self.report.warnings.append(f"{self.where()}: namespace {ns!r} is not the "
-                                        "standard urn:QDA-XML:project:1.0; read as if it were")
+            self.report.warnings.append(
+                f"{self.where()}: namespace {ns!r} is not the "
+                "standard urn:QDA-XML:project:1.0; read as if it were"
+            )
         origin = (_attr(root, "origin") or "").strip()
         self.report.origin = origin
         self.origin = origin
@@ -135,19 +139,33 @@ class _Reader:
         self.report.memos = len(memos)
         for name in ("notes", "links", "sets", "graphs"):
             el = _child(root, name)
-            left = [c for c in el if normal_guid(_attr(c, "guid")) not in self.notes_used] \
-                if el is not None else []
+            left = (
+                [c for c in el if normal_guid(_attr(c, "guid")) not in self.notes_used]
+                if el is not None
+                else []
+            )
             if left:
                 self.skip(f"{len(left)} {name[:-1]}(s) ({_names(left)})", _WHY[name])
-        commented = [s for src in sources for s in src.selections if s.description
-                     and not s.description.startswith(SUGGESTION_MARK)]
+        commented = [
+            s
+            for src in sources
+            for s in src.selections
+            if s.description and not s.description.startswith(SUGGESTION_MARK)
+        ]
         if commented:
-            self.skip(f"{len(commented)} comment(s) on selections (their Description)",
-                      "qda codings have no comments; open the project in its program to read "
-                      "them")
-        project = RefiProject(name=_attr(root, "name") or self.path.stem, codebook=codebook,
-                              documents=docs, codings=codings, cases=cases, memos=memos,
-                              origin=origin)
+            self.skip(
+                f"{len(commented)} comment(s) on selections (their Description)",
+                "qda codings have no comments; open the project in its program to read them",
+            )
+        project = RefiProject(
+            name=_attr(root, "name") or self.path.stem,
+            codebook=codebook,
+            documents=docs,
+            codings=codings,
+            cases=cases,
+            memos=memos,
+            origin=origin,
+        )
         return project, self.report
 
     # ---------------------------------------------------------------- users, codes
@@ -204,36 +222,42 @@ class _Reader:
             elif kind == "pdfsource":
                 rects = _children(el, "pdfselection")
                 if rects:
-                    self.skip(f"{name}: {len(rects)} PDF region(s) with "
-                              f"{_count_codings(rects)} coding(s)",
-                              "PDF regions are places on a page, qda codes text; the text "
-                              "selections of the PDF's text representation are imported")
+                    self.skip(
+                        f"{name}: {len(rects)} PDF region(s) with {_count_codings(rects)} coding(s)",
+                        "PDF regions are places on a page, qda codes text; the text "
+                        "selections of the PDF's text representation are imported",
+                    )
                 rep = _child(el, "representation")
                 if rep is None:
-                    self.skip(f"{name} (PDF)", "it has no plain-text representation; convert "
-                              "the PDF to text in the other program or ingest the PDF itself "
-                              "with `qda ingest`")
+                    self.skip(
+                        f"{name} (PDF)",
+                        "it has no plain-text representation; convert "
+                        "the PDF to text in the other program or ingest the PDF itself "
+                        "with `qda ingest`",
+                    )
                     continue
                 src = self._text(rep, name, guid=_attr(el, "guid"))
             elif kind in _MEDIA:
                 parts = [p for p in el if _local(p.tag).endswith("selection")]
-                extra = f" with {len(parts)} selection(s), {_count_codings(parts)} coding(s)" \
-                    if parts else ""
+                extra = f" with {len(parts)} selection(s), {_count_codings(parts)} coding(s)" if parts else ""
                 why = f"qda codes text, not {_MEDIA[kind]}"
                 if _children(el, "transcript"):
-                    why += ("; its transcript was not imported either: export it as a text "
-                            "document from the other program")
+                    why += (
+                        "; its transcript was not imported either: export it as a text "
+                        "document from the other program"
+                    )
                 self.skip(f"{name} ({_MEDIA[kind]}){extra}", why)
                 continue
             else:
-                self.skip(f"{name} (<{el.tag.rsplit('}', 1)[-1]}>)", "not a REFI-QDA source "
-                          "kind qda knows")
+                self.skip(f"{name} (<{el.tag.rsplit('}', 1)[-1]}>)", "not a REFI-QDA source kind qda knows")
                 continue
             if src is None:
                 continue
-            if src.guid in taken:   # the schema cannot forbid it; keep the sources apart
-                self.report.warnings.append(f"{name}: its GUID {src.guid} is used by another "
-                                            "source too; imported as a source of its own")
+            if src.guid in taken:  # the schema cannot forbid it; keep the sources apart
+                self.report.warnings.append(
+                    f"{name}: its GUID {src.guid} is used by another "
+                    "source too; imported as a source of its own"
+                )
                 n = 2
                 while f"{src.guid}#{n}" in taken:
                     n += 1
@@ -241,28 +265,42 @@ class _Reader:
             src.notes = [normal_guid(_attr(r, "targetGUID")) for r in _children(el, "noteref")]
             found.append(src)
             taken.add(src.guid)
-            docs.append(RefiDocument(id=src.guid, name=name, text=src.positions.stored,
-                                     created_at=_attr(el, "creationDateTime")))
+            docs.append(
+                RefiDocument(
+                    id=src.guid,
+                    name=name,
+                    text=src.positions.stored,
+                    created_at=_attr(el, "creationDateTime"),
+                )
+            )
         return found, docs
 
     def _text(self, el: ET.Element, name: str, guid: str | None = None) -> _Source | None:
         g = normal_guid(guid or _attr(el, "guid"))
         selections = [self._selection(s) for s in _children(el, "plaintextselection")]
-        lost = (f"; its {len(selections)} selection(s) with "
-                f"{sum(len(s.codings) for s in selections)} coding(s) are not imported"
-                if selections else "")
+        lost = (
+            f"; its {len(selections)} selection(s) with "
+            f"{sum(len(s.codings) for s in selections)} coding(s) are not imported"
+            if selections
+            else ""
+        )
         whole = _children(el, "coding")
         if whole:
-            self.skip(f"{name}: {len(whole)} coding(s) of the whole source",
-                      "qda codes spans of text; code the document's segments instead")
+            self.skip(
+                f"{name}: {len(whole)} coding(s) of the whole source",
+                "qda codes spans of text; code the document's segments instead",
+            )
         content = _child(el, "plaintextcontent")
         ref = (_attr(el, "plainTextPath") or "").strip()
         if content is not None and (content.text or "").strip() and not ref:
             raw = content.text or ""
         elif ref:
             if not ref.lower().startswith("internal://"):
-                self.skip(f"{name}", f"its text is outside the project file ({ref}); qda "
-                          "does not open other files named by an imported project" + lost)
+                self.skip(
+                    f"{name}",
+                    f"its text is outside the project file ({ref}); qda "
+                    "does not open other files named by an imported project" + lost,
+                )
                 self._lost(name, selections)
                 return None
             data = self.archive.member(ref)
@@ -273,26 +311,27 @@ class _Reader:
             try:
                 raw = data.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
-                self.skip(f"{name}", f"its text file {ref} is not UTF-8 (byte {exc.start}), "
-                          "as the standard requires" + lost)
+                self.skip(
+                    f"{name}",
+                    f"its text file {ref} is not UTF-8 (byte {exc.start}), as the standard requires" + lost,
+                )
                 self._lost(name, selections)
                 return None
         else:
-            self.skip(f"{name}", "it has no text (neither PlainTextContent nor "
-                      "plainTextPath)" + lost)
+            self.skip(f"{name}", "it has no text (neither PlainTextContent nor plainTextPath)" + lost)
             self._lost(name, selections)
             return None
         if len(raw) > MAX_DOCUMENT_BYTES or len(raw.encode("utf-8")) > MAX_DOCUMENT_BYTES:
             raise InputError(
                 f"{self.path}: source {name!r}: its text is over the "
-                f"{MAX_DOCUMENT_BYTES // 1024 ** 2} MB limit for one document "
-                "(MAX_DOCUMENT_BYTES); split it in the program that made the project")
+                f"{MAX_DOCUMENT_BYTES // 1024**2} MB limit for one document "
+                "(MAX_DOCUMENT_BYTES); split it in the program that made the project"
+            )
         if not raw.strip():
             self.skip(f"{name}", "its text is empty" + lost)
             self._lost(name, selections)
             return None
-        usable = [(s.start, s.end, s.name) for s in selections
-                  if s.start is not None and s.end is not None]
+        usable = [(s.start, s.end, s.name) for s in selections if s.start is not None and s.end is not None]
         preferred = UTF16 if "nvivo" in self.origin.lower() else STANDARD
         if self.from_qda:
             convention = STANDARD
@@ -301,74 +340,109 @@ class _Reader:
         if convention != STANDARD and usable:
             self.report.conversions.append(
                 f"{name}: positions counted in {convention} (not code points as stored, as "
-                "the standard says); converted")
+                "the standard says); converted"
+            )
         return _Source(g, name, raw, selections, Positions(raw, convention))
 
     def _lost(self, name: str, selections: list[_Selection]) -> None:
         """Every coding of a source whose text could not be read, as unplaced."""
         for sel in selections:
             for code_guid, user, _, _ in sel.codings:
-                self.report.unplaced.append({
-                    "source": name, "code": self.code_ids.get(code_guid, code_guid),
-                    "start": sel.start, "end": sel.end, "coder": user,
-                    "why": "the source's text is not in the file"})
+                self.report.unplaced.append(
+                    {
+                        "source": name,
+                        "code": self.code_ids.get(code_guid, code_guid),
+                        "start": sel.start,
+                        "end": sel.end,
+                        "coder": user,
+                        "why": "the source's text is not in the file",
+                    }
+                )
 
     def _selection(self, el: ET.Element) -> _Selection:
         desc = _child(el, "description")
-        sel = _Selection(normal_guid(_attr(el, "guid")), _int(el, "startPosition"),
-                         _int(el, "endPosition"), (_attr(el, "name") or "").strip(),
-                         (desc.text or "").strip() if desc is not None else "",
-                         [normal_guid(_attr(r, "targetGUID")) for r in _children(el, "noteref")])
+        sel = _Selection(
+            normal_guid(_attr(el, "guid")),
+            _int(el, "startPosition"),
+            _int(el, "endPosition"),
+            (_attr(el, "name") or "").strip(),
+            (desc.text or "").strip() if desc is not None else "",
+            [normal_guid(_attr(r, "targetGUID")) for r in _children(el, "noteref")],
+        )
         for c in _children(el, "coding"):
             ref = _child(c, "coderef")
             code = normal_guid(_attr(ref, "targetGUID")) if ref is not None else ""
-            sel.codings.append((code, self.user(_attr(c, "creatingUser"),
-                                                _attr(el, "creatingUser")),
-                                _attr(c, "creationDateTime") or _attr(el, "creationDateTime"),
-                                [normal_guid(_attr(r, "targetGUID"))
-                                 for r in _children(c, "noteref")]))
+            sel.codings.append(
+                (
+                    code,
+                    self.user(_attr(c, "creatingUser"), _attr(el, "creatingUser")),
+                    _attr(c, "creationDateTime") or _attr(el, "creationDateTime"),
+                    [normal_guid(_attr(r, "targetGUID")) for r in _children(c, "noteref")],
+                )
+            )
         return sel
 
     # --------------------------------------------------------------------- codings
-    def _codings(self, sources: list[_Source], code_ids: dict[str, str],
-                 notes: dict[str, str]) -> list[RefiCoding]:
+    def _codings(
+        self, sources: list[_Source], code_ids: dict[str, str], notes: dict[str, str]
+    ) -> list[RefiCoding]:
         out: list[RefiCoding] = []
         for src in sources:
             for sel in src.selections:
                 if not sel.codings:
                     continue
-                span = (src.positions.span(sel.start, sel.end)
-                        if sel.start is not None and sel.end is not None else None)
+                span = (
+                    src.positions.span(sel.start, sel.end)
+                    if sel.start is not None and sel.end is not None
+                    else None
+                )
                 suggested = _suggestions(sel.description) if self.from_qda else {}
                 for code_guid, user, at, note_refs in sel.codings:
                     code = code_ids.get(code_guid)
                     if code is None or span is None:
-                        problem = ("its code is not in the project's codebook" if code is None
-                                   else _why_unplaced(src, sel))
-                        self.report.unplaced.append({
-                            "source": src.name, "code": code or code_guid,
-                            "start": sel.start, "end": sel.end, "coder": user,
-                            "why": problem})
+                        problem = (
+                            "its code is not in the project's codebook"
+                            if code is None
+                            else _why_unplaced(src, sel)
+                        )
+                        self.report.unplaced.append(
+                            {
+                                "source": src.name,
+                                "code": code or code_guid,
+                                "start": sel.start,
+                                "end": sel.end,
+                                "coder": user,
+                                "why": problem,
+                            }
+                        )
                         continue
                     status, confidence = "accepted", None
                     if code in suggested:
                         status, confidence = "suggested", suggested[code]
                     note = None
-                    if self.from_qda:   # qda's review notes come back as review notes
-                        review = [g for g in note_refs if g in notes and _is_review(
-                            self.note_els[g])]
+                    if self.from_qda:  # qda's review notes come back as review notes
+                        review = [g for g in note_refs if g in notes and _is_review(self.note_els[g])]
                         texts = [notes[g] for g in review if notes[g]]
                         self.notes_used.update(review)
                         note = "\n".join(texts) or None
-                    out.append(RefiCoding(document=src.guid, start=span[0], end=span[1],
-                                          code=code, coder=user, created_at=at,
-                                          source="import", status=status,
-                                          confidence=confidence, note=note))
+                    out.append(
+                        RefiCoding(
+                            document=src.guid,
+                            start=span[0],
+                            end=span[1],
+                            code=code,
+                            coder=user,
+                            created_at=at,
+                            source="import",
+                            status=status,
+                            confidence=confidence,
+                            note=note,
+                        )
+                    )
         return out
 
     # ----------------------------------------------------------------------- cases
-    def _cases(self, root: ET.Element, variables: dict[str, str],
-               sources: list[_Source]) -> list[RefiCase]:
+    def _cases(self, root: ET.Element, variables: dict[str, str], sources: list[_Source]) -> list[RefiCase]:
         cases_el = _child(root, "cases")
         if cases_el is None:
             return []
@@ -384,12 +458,12 @@ class _Reader:
             attrs = {}
             for vv in _children(el, "variablevalue"):
                 ref = _child(vv, "variableref")
-                name = variables.get(normal_guid(_attr(ref, "targetGUID"))) if ref is not None \
-                    else None
+                name = variables.get(normal_guid(_attr(ref, "targetGUID"))) if ref is not None else None
                 values = [c for c in vv if _local(c.tag).endswith("value")]
                 if name is None:
-                    self.skip(f"case {cid}: a value of an unknown variable",
-                              "its VariableRef points at no Variable")
+                    self.skip(
+                        f"case {cid}: a value of an unknown variable", "its VariableRef points at no Variable"
+                    )
                     continue
                 attrs[name] = (values[0].text or "").strip() if values else ""
             docs, spans = [], []
@@ -406,12 +480,12 @@ class _Reader:
                 if src and sel and sel.start is not None and sel.end is not None:
                     span = src.positions.span(sel.start, sel.end)
                 if src is None or span is None:
-                    self.skip(f"case {cid}: selection {g}", "it is not a text selection qda "
-                              "imported")
+                    self.skip(f"case {cid}: selection {g}", "it is not a text selection qda imported")
                     continue
                 spans.append((src.guid, *span))
-            out.append(RefiCase(id=cid, label=label, attributes=attrs, documents=tuple(docs),
-                                spans=tuple(spans)))
+            out.append(
+                RefiCase(id=cid, label=label, attributes=attrs, documents=tuple(docs), spans=tuple(spans))
+            )
         return out
 
 
@@ -438,9 +512,11 @@ def _why_unplaced(src: _Source, sel: _Selection) -> str:
         return "its startPosition/endPosition is missing or not a whole number"
     if sel.start >= sel.end:
         return "it is empty (endPosition is not after startPosition)"
-    return (f"positions {sel.start}-{sel.end} are outside the text or split a character "
-            f"(counted as {src.positions.convention}, text of "
-            f"{len(src.positions.stored)} characters)")
+    return (
+        f"positions {sel.start}-{sel.end} are outside the text or split a character "
+        f"(counted as {src.positions.convention}, text of "
+        f"{len(src.positions.stored)} characters)"
+    )
 
 
 def _suggestions(description: str) -> dict[str, float | None]:
@@ -449,7 +525,7 @@ def _suggestions(description: str) -> dict[str, float | None]:
     for line in description.splitlines():
         if not line.startswith(f"{SUGGESTION_MARK}: "):
             continue
-        head, _, conf = line[len(SUGGESTION_MARK) + 2:].partition(", confidence ")
+        head, _, conf = line[len(SUGGESTION_MARK) + 2 :].partition(", confidence ")
         code = head.split(" from ", 1)[0].strip()
         try:
             out[code] = float(conf) if conf else None

@@ -69,6 +69,7 @@ def byte_to_char(text: str):
 
     def convert(offset: int) -> int:
         return bisect.bisect_right(starts, offset) - 1
+
     return convert
 
 
@@ -85,10 +86,16 @@ def _codebook(rows, path: Path) -> tuple[Codebook, dict[int, str]]:
         name = (tag_path or "").strip()
         if not name:
             continue
-        if name not in by_path:     # one code per path, across the file's projects
+        if name not in by_path:  # one code per path, across the file's projects
             by_path[name] = unique_slug(name, taken)
-            codes.append({"id": by_path[name], "name": name, "parent": None,
-                          "description": (description or "").strip()})
+            codes.append(
+                {
+                    "id": by_path[name],
+                    "name": name,
+                    "parent": None,
+                    "description": (description or "").strip(),
+                }
+            )
         ids[tag_id] = by_path[name]
     title = "; ".join(p[1] for p in rows.projects) or path.stem
     return Codebook.from_rows(codes, name=f"{title} (Taguette tags)", version="taguette"), ids
@@ -122,16 +129,24 @@ def taguette_project(rows, path: str | Path) -> tuple[RefiProject, ImportReport]
         text, convert = texts[doc_id]
         s, e = convert(int(start)), convert(int(end))
         if not 0 <= s < e <= len(text) or text[s:e] != html_text(snippet or ""):
-            report.skipped.append((f"highlight {hid}", f"its offsets {start}-{end} do not "
-                                   "give back the text Taguette stored for it"))
+            report.skipped.append(
+                (
+                    f"highlight {hid}",
+                    f"its offsets {start}-{end} do not give back the text Taguette stored for it",
+                )
+            )
             continue
         if not tags_of.get(hid):
             report.skipped.append((f"highlight {hid}", "it has no tag"))
             continue
         who = members.get(project_of[doc_id], [])
         coder = who[0] if len(who) == 1 else "taguette"
-        codings += [RefiCoding(document=str(doc_id), start=s, end=e, code=tag_code[t],
-                               coder=coder) for t in tags_of[hid] if t in tag_code]
+        codings += [
+            RefiCoding(document=str(doc_id), start=s, end=e, code=tag_code[t], coder=coder)
+            for t in tags_of[hid]
+            if t in tag_code
+        ]
     title = "; ".join(p[1] for p in rows.projects) or path.stem
-    return RefiProject(name=title, codebook=codebook, documents=docs, codings=codings,
-                       origin="Taguette"), report
+    return RefiProject(
+        name=title, codebook=codebook, documents=docs, codings=codings, origin="Taguette"
+    ), report

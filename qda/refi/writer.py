@@ -47,15 +47,22 @@ from qda.codebook.qdc import code_guid, description_text
 from qda.offsets import quote
 from qda.refi.model import RefiCoding, RefiMemo, RefiProject
 
-__all__ = ["write_qdpx", "project_xml", "guid", "coding_guid", "memo_name", "PROJECT_NAMESPACE",
-           "QDA_USER",
-           "SUGGESTION_MARK"]
+__all__ = [
+    "write_qdpx",
+    "project_xml",
+    "guid",
+    "coding_guid",
+    "memo_name",
+    "PROJECT_NAMESPACE",
+    "QDA_USER",
+    "SUGGESTION_MARK",
+]
 
 PROJECT_NAMESPACE = "urn:QDA-XML:project:1.0"
 _NS = uuid.UUID("0d5c8b1e-8f4e-5a57-b1f8-6c0f3f6a9a21")
 QDA_USER = "qda"
 AUTOMATIC = {"rules", "model", "llm"}
-SUGGESTION_MARK = "qda suggestion"   # starts the Description of an exported suggestion
+SUGGESTION_MARK = "qda suggestion"  # starts the Description of an exported suggestion
 
 
 def guid(kind: str, *parts: object) -> str:
@@ -94,10 +101,12 @@ def _placed_memos(project: RefiProject) -> dict[tuple[str, object], list[RefiMem
     """Memos by (target, key) for the targets in the file: key None for the project, the
     id for a document, participant or code, the Coding's GUID for a coding."""
     present: dict[str, set[object]] = {
-        "project": {None}, "document": {d.id for d in project.documents},
+        "project": {None},
+        "document": {d.id for d in project.documents},
         "participant": {c.id for c in project.cases},
         "code": set(project.codebook.ids) if project.codebook is not None else set(),
-        "coding": {coding_guid(c) for c in project.codings}}
+        "coding": {coding_guid(c) for c in project.codings},
+    }
     out: dict[tuple[str, object], list[RefiMemo]] = defaultdict(list)
     for memo in project.memos:
         key = memo.target_id
@@ -125,8 +134,12 @@ def project_xml(project: RefiProject, *, created_at: str | None = None) -> bytes
     authors = {u for ms in memos.values() for m in ms for u in (m.author, m.updated_by) if u}
     users = sorted({_user(c) for c in project.codings} | {QDA_USER} | authors)
     user_guid = {u: guid("user", u) for u in users}
-    attrs = {"xmlns": PROJECT_NAMESPACE, "name": project.name or "qda project",
-             "origin": f"qda {__version__}", "creatingUserGUID": user_guid[QDA_USER]}
+    attrs = {
+        "xmlns": PROJECT_NAMESPACE,
+        "name": project.name or "qda project",
+        "origin": f"qda {__version__}",
+        "creatingUserGUID": user_guid[QDA_USER],
+    }
     _set_stamp(attrs, "creationDateTime", created_at)
     root = ET.Element("Project", attrs)
     users_el = ET.SubElement(root, "Users")
@@ -139,7 +152,7 @@ def project_xml(project: RefiProject, *, created_at: str | None = None) -> bytes
     _add_notes(root, notes, memos, user_guid)
     _add_case_links(root, memos)
     _note_refs(root, memos.get(("project", None), []))
-    for el in root.iter():   # characters XML 1.0 cannot hold (e.g. form feed) are dropped
+    for el in root.iter():  # characters XML 1.0 cannot hold (e.g. form feed) are dropped
         if el.text:
             el.text = _xml_safe(el.text)
         for key, value in el.attrib.items():
@@ -171,8 +184,9 @@ def _add_variables(root: ET.Element, project: RefiProject) -> None:
         return
     vars_el = ET.SubElement(root, "Variables")
     for name in variables:
-        ET.SubElement(vars_el, "Variable", {"guid": guid("variable", name), "name": name,
-                                            "typeOfVariable": "Text"})
+        ET.SubElement(
+            vars_el, "Variable", {"guid": guid("variable", name), "name": name, "typeOfVariable": "Text"}
+        )
 
 
 def _selections(project: RefiProject) -> _Spans:
@@ -206,8 +220,9 @@ def _add_cases(root: ET.Element, project: RefiProject) -> None:
             ET.SubElement(el, "SelectionRef", {"targetGUID": guid("selection", doc, s, e)})
 
 
-def _add_sources(root: ET.Element, project: RefiProject, spans: _Spans, memos: _Memos,
-                 user_guid: dict[str, str]) -> list[tuple[str, RefiCoding]]:
+def _add_sources(
+    root: ET.Element, project: RefiProject, spans: _Spans, memos: _Memos, user_guid: dict[str, str]
+) -> list[tuple[str, RefiCoding]]:
     """``Sources``: a TextSource per document with its selections and codings. Returns the
     review notes the codings point at, to be written under ``Notes``."""
     notes: list[tuple[str, RefiCoding]] = []
@@ -215,32 +230,47 @@ def _add_sources(root: ET.Element, project: RefiProject, spans: _Spans, memos: _
         return notes
     sources_el = ET.SubElement(root, "Sources")
     for doc in project.documents:
-        a = {"guid": guid("document", doc.id), "name": doc.name,
-             "plainTextPath": f"internal://{guid('document', doc.id)}.txt",
-             "creatingUser": user_guid[QDA_USER]}
+        a = {
+            "guid": guid("document", doc.id),
+            "name": doc.name,
+            "plainTextPath": f"internal://{guid('document', doc.id)}.txt",
+            "creatingUser": user_guid[QDA_USER],
+        }
         _set_stamp(a, "creationDateTime", doc.created_at)
         src = ET.SubElement(sources_el, "TextSource", a)
         for (s, e), codings in sorted(spans.get(doc.id, {}).items()):
-            sel = ET.SubElement(src, "PlainTextSelection", {
-                "guid": guid("selection", doc.id, s, e),
-                "name": _quote(quote(doc.text, s, e, document=doc.id)),
-                "startPosition": str(s), "endPosition": str(e),
-                "creatingUser": user_guid[_user(codings[0]) if codings else QDA_USER]})
+            sel = ET.SubElement(
+                src,
+                "PlainTextSelection",
+                {
+                    "guid": guid("selection", doc.id, s, e),
+                    "name": _quote(quote(doc.text, s, e, document=doc.id)),
+                    "startPosition": str(s),
+                    "endPosition": str(e),
+                    "creatingUser": user_guid[_user(codings[0]) if codings else QDA_USER],
+                },
+            )
             _add_codings(sel, codings, memos, user_guid, notes)
         _note_refs(src, memos.get(("document", doc.id), []))
     return notes
 
 
-def _add_codings(sel: ET.Element, codings: list[RefiCoding], memos: _Memos,
-                 user_guid: dict[str, str], notes: list[tuple[str, RefiCoding]]) -> None:
+def _add_codings(
+    sel: ET.Element,
+    codings: list[RefiCoding],
+    memos: _Memos,
+    user_guid: dict[str, str],
+    notes: list[tuple[str, RefiCoding]],
+) -> None:
     """A selection's suggestion description and its ``Coding`` elements; codings with a
     review note are appended to ``notes``."""
     suggested = [c for c in codings if c.status == "suggested"]
     if suggested:
         ET.SubElement(sel, "Description").text = "\n".join(
-            f"{SUGGESTION_MARK}: {c.code} from {c.source}" + (
-                f", confidence {c.confidence:.3f}" if c.confidence is not None
-                else "") for c in suggested)
+            f"{SUGGESTION_MARK}: {c.code} from {c.source}"
+            + (f", confidence {c.confidence:.3f}" if c.confidence is not None else "")
+            for c in suggested
+        )
     for c in codings:
         cg = coding_guid(c)
         ca = {"guid": cg, "creatingUser": user_guid[_user(c)]}
@@ -253,8 +283,9 @@ def _add_codings(sel: ET.Element, codings: list[RefiCoding], memos: _Memos,
         _note_refs(cel, memos.get(("coding", cg), []))
 
 
-def _add_notes(root: ET.Element, notes: list[tuple[str, RefiCoding]], memos: _Memos,
-               user_guid: dict[str, str]) -> None:
+def _add_notes(
+    root: ET.Element, notes: list[tuple[str, RefiCoding]], memos: _Memos, user_guid: dict[str, str]
+) -> None:
     """``Notes``: the codings' review notes, then the memos."""
     if not (notes or memos):
         return
@@ -269,15 +300,22 @@ def _add_notes(root: ET.Element, notes: list[tuple[str, RefiCoding]], memos: _Me
 
 def _add_case_links(root: ET.Element, memos: _Memos) -> None:
     """``Links`` from a participant's memo to its case (a Case has no NoteRef)."""
-    on_cases = [(case_id, m) for (kind, case_id), ms in memos.items() if kind == "participant"
-                for m in ms]
+    on_cases = [(case_id, m) for (kind, case_id), ms in memos.items() if kind == "participant" for m in ms]
     if not on_cases:
         return
     links_el = ET.SubElement(root, "Links")
     for case_id, memo in on_cases:
-        ET.SubElement(links_el, "Link", {
-            "guid": guid("memo-link", memo.id), "name": "Memo", "direction": "OneWay",
-            "originGUID": guid("memo", memo.id), "targetGUID": guid("case", case_id)})
+        ET.SubElement(
+            links_el,
+            "Link",
+            {
+                "guid": guid("memo-link", memo.id),
+                "name": "Memo",
+                "direction": "OneWay",
+                "originGUID": guid("memo", memo.id),
+                "targetGUID": guid("case", case_id),
+            },
+        )
 
 
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -310,8 +348,7 @@ def write_qdpx(project: RefiProject, path: str | Path, *, created_at: str | None
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(_info("project.qde"), project_xml(project, created_at=created_at))
         for doc in project.documents:
-            zf.writestr(_info(f"sources/{guid('document', doc.id)}.txt"),
-                        doc.text.encode("utf-8"))
+            zf.writestr(_info(f"sources/{guid('document', doc.id)}.txt"), doc.text.encode("utf-8"))
     return path
 
 

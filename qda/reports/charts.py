@@ -26,16 +26,19 @@ if TYPE_CHECKING:
 __all__ = ["chart_figures", "export_charts"]
 
 
-def export_charts(source: Project | Snapshot, directory: str | Path, *,
-                  group: str | Sequence[str] | None = None,
-                  data: Snapshot | None = None) -> list[Path]:
+def export_charts(
+    source: Project | Snapshot,
+    directory: str | Path,
+    *,
+    group: str | Sequence[str] | None = None,
+    data: Snapshot | None = None,
+) -> list[Path]:
     """PNG and SVG charts (:func:`chart_figures`) in ``directory``."""
     snap = data or snapshot_of(source, agreement=False)
     return write_charts(directory, chart_figures(snap, group=group))
 
 
-def chart_figures(snap: Snapshot, *, group: str | Sequence[str] | None = None
-                  ) -> dict[str, Any]:
+def chart_figures(snap: Snapshot, *, group: str | Sequence[str] | None = None) -> dict[str, Any]:
     """File stem -> figure: theme prevalence by each attribute of ``group``
     (:func:`~qda.reports.tables.chart_groups`: default ``group``, else the first
     attribute that makes a grouping), the code frequency, the participant-by-theme and
@@ -64,26 +67,40 @@ def chart_figures(snap: Snapshot, *, group: str | Sequence[str] | None = None
 def _prevalence(snap: Snapshot, groups: list[str]) -> dict[str, Any]:
     if not groups:
         return {}
-    presence = analysis.code_matrix(snap.segments, snap.chosen.codings, snap.codebook,
-                                    participants=snap.participants, value="presence", depth=1)
-    return {"theme-prevalence-by-" + _file_part(name): prevalence_by_group(
-        presence, snap.codebook, group=name, basis=snap.chosen.description) for name in groups}
+    presence = analysis.code_matrix(
+        snap.segments,
+        snap.chosen.codings,
+        snap.codebook,
+        participants=snap.participants,
+        value="presence",
+        depth=1,
+    )
+    return {
+        "theme-prevalence-by-" + _file_part(name): prevalence_by_group(
+            presence, snap.codebook, group=name, basis=snap.chosen.description
+        )
+        for name in groups
+    }
 
 
 def _heatmaps(snap: Snapshot) -> dict[str, Any]:
     chosen, cb, basis = snap.chosen, snap.codebook, snap.chosen.description
     figures = {}
-    counts = analysis.code_matrix(snap.segments, chosen.codings, cb,
-                                  participants=snap.participants, value="count", depth=1)
+    counts = analysis.code_matrix(
+        snap.segments, chosen.codings, cb, participants=snap.participants, value="count", depth=1
+    )
     annotate = "role" if "role" in counts.columns else None
     if len(counts) and cb.top_level():
         figures["participant-theme-heatmap"] = theme_heatmap(
-            counts, cb, basis=basis, row_label="participant", annotate_attribute=annotate)
-    by_document = analysis.code_matrix(snap.segments, chosen.codings, cb, rows="document",
-                                       value="count", depth=1)
+            counts, cb, basis=basis, row_label="participant", annotate_attribute=annotate
+        )
+    by_document = analysis.code_matrix(
+        snap.segments, chosen.codings, cb, rows="document", value="count", depth=1
+    )
     if len(by_document) and cb.top_level() and len(chosen.codings):
         figures["document-theme-heatmap"] = theme_heatmap(
-            by_document, cb, basis=basis, row_label="document", title="Documents by theme")
+            by_document, cb, basis=basis, row_label="document", title="Documents by theme"
+        )
     return figures
 
 

@@ -36,6 +36,7 @@ WORKBOOK, CHARTS, QUOTES = "qda-database.xlsx", "charts", "quotes.md"
 @dataclass(frozen=True)
 class Targets:
     """Where each export goes (None: not written) and how."""
+
     workbook: Path | None = None
     charts: Path | None = None
     quotes: Path | None = None
@@ -53,6 +54,7 @@ class Targets:
 class Exported(Shown):
     """What :func:`export_all` wrote, the codings it counted and the counts it read,
     and a warning per edited file it kept a copy of."""
+
     workbook: Path | None
     charts: list[Path]
     quotes: Path | None
@@ -65,11 +67,18 @@ class Exported(Shown):
         return [p for p in (self.workbook, *self.charts, self.quotes) if p is not None]
 
 
-def export_all(project: Project, out: str | Path | None = None, *,
-               workbook: str | Path | None = None, charts: str | Path | None = None,
-               quotes: str | Path | None = None, group: str | Sequence[str] | None = None,
-               order: str = "document", constant_memory: bool | None = None,
-               workers: int | None = None) -> Exported:
+def export_all(
+    project: Project,
+    out: str | Path | None = None,
+    *,
+    workbook: str | Path | None = None,
+    charts: str | Path | None = None,
+    quotes: str | Path | None = None,
+    group: str | Sequence[str] | None = None,
+    order: str = "document",
+    constant_memory: bool | None = None,
+    workers: int | None = None,
+) -> Exported:
     """Write the workbook, the charts (a folder) and the quote bank (``.md`` or
     ``.docx``), each only when its path is given; with ``out``, the three go into that
     folder (made if missing) under ``qda run``'s names (:data:`WORKBOOK`, :data:`CHARTS`,
@@ -81,29 +90,49 @@ def export_all(project: Project, out: str | Path | None = None, *,
     Everything is checked before anything is written. A workbook or quote bank changed
     since qda last wrote it is first kept as ``<name>.edited-<time>.<ext>``, said in
     ``warnings``."""
-    targets = _targets(out, workbook=workbook, charts=charts, quotes=quotes, group=group,
-                       order=order, constant_memory=constant_memory)
+    targets = _targets(
+        out,
+        workbook=workbook,
+        charts=charts,
+        quotes=quotes,
+        group=group,
+        order=order,
+        constant_memory=constant_memory,
+    )
     if not (targets.workbook or targets.side):
         raise InputError("nothing to export: give a workbook, charts or quotes path")
     snap = read_snapshot(project, agreement=targets.workbook is not None)
     if targets.charts is not None:
-        chart_groups(snap.participants, group)               # a bad --group: nothing written
+        chart_groups(snap.participants, group)  # a bad --group: nothing written
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
     worked_in = [p for p in (targets.workbook, targets.quotes) if p is not None]
     with guard.guarded(project, *worked_in) as kept:
         book, drawn, bank = _write(project, snap, targets, workers=workers)
-    notes = [guard.kept_note(original, copy, guard.WORKBOOK_HINT
-                             if original == targets.workbook else "")
-             for original, copy in kept]
-    return Exported(workbook=book, charts=drawn, quotes=bank,
-                    codings_used=snap.chosen.description, counts=snap.counts, warnings=notes)
+    notes = [
+        guard.kept_note(original, copy, guard.WORKBOOK_HINT if original == targets.workbook else "")
+        for original, copy in kept
+    ]
+    return Exported(
+        workbook=book,
+        charts=drawn,
+        quotes=bank,
+        codings_used=snap.chosen.description,
+        counts=snap.counts,
+        warnings=notes,
+    )
 
 
-def _targets(out: str | Path | None, *, workbook: str | Path | None,
-             charts: str | Path | None, quotes: str | Path | None,
-             group: str | Sequence[str] | None, order: str,
-             constant_memory: bool | None) -> Targets:
+def _targets(
+    out: str | Path | None,
+    *,
+    workbook: str | Path | None,
+    charts: str | Path | None,
+    quotes: str | Path | None,
+    group: str | Sequence[str] | None,
+    order: str,
+    constant_memory: bool | None,
+) -> Targets:
     if out is not None:
         folder = Path(out)
         if folder.exists() and not folder.is_dir():
@@ -113,41 +142,46 @@ def _targets(out: str | Path | None, *, workbook: str | Path | None,
         quotes = quotes or folder / QUOTES
     if order not in ORDERS:
         raise InputError(f"unknown quote order {order!r}; use one of {', '.join(ORDERS)}")
-    return Targets(workbook=Path(workbook) if workbook else None,
-                   charts=Path(charts) if charts else None,
-                   quotes=check_quote_path(quotes) if quotes else None,
-                   group=group, order=order, constant_memory=constant_memory)
+    return Targets(
+        workbook=Path(workbook) if workbook else None,
+        charts=Path(charts) if charts else None,
+        quotes=check_quote_path(quotes) if quotes else None,
+        group=group,
+        order=order,
+        constant_memory=constant_memory,
+    )
 
 
-def _write(project: Project, snap: Snapshot, targets: Targets, *, workers: int | None
-           ) -> tuple[Path | None, list[Path], Path | None]:
+def _write(
+    project: Project, snap: Snapshot, targets: Targets, *, workers: int | None
+) -> tuple[Path | None, list[Path], Path | None]:
     """The files, from ``snap``. With two or more workers and both a workbook and charts
     or quotes to write, the charts and quotes are made in a forked process (it reads the
     committed project through a read-only connection of its own) while this process
     writes the workbook: the two take about as long, so on two cores the exports take
     about half the time."""
     if targets.workbook is None or not targets.side or not workers or workers < 2:
-        book = (export_workbook(snap, targets.workbook, data=snap,
-                                constant_memory=targets.constant_memory)
-                if targets.workbook is not None else None)
+        book = (
+            export_workbook(snap, targets.workbook, data=snap, constant_memory=targets.constant_memory)
+            if targets.workbook is not None
+            else None
+        )
         return (book, *_side(snap, targets))
     with ProcessPoolExecutor(max_workers=1) as pool:
         side = pool.submit(_side_of, project.path, targets)
-        book = export_workbook(snap, targets.workbook, data=snap,
-                               constant_memory=targets.constant_memory)
+        book = export_workbook(snap, targets.workbook, data=snap, constant_memory=targets.constant_memory)
         drawn, bank = side.result()
     return book, drawn, bank
 
 
 def _side(snap: Snapshot, targets: Targets) -> tuple[list[Path], Path | None]:
-    drawn = (export_charts(snap, targets.charts, group=targets.group)
-             if targets.charts is not None else [])
-    bank = (export_quotes(snap, targets.quotes, order=targets.order)
-            if targets.quotes is not None else None)
+    drawn = export_charts(snap, targets.charts, group=targets.group) if targets.charts is not None else []
+    bank = export_quotes(snap, targets.quotes, order=targets.order) if targets.quotes is not None else None
     return drawn, bank
 
 
 def _side_of(path: Path, targets: Targets) -> tuple[list[Path], Path | None]:
     from qda.project import Project
+
     with Project.open(path, read_only=True) as project:
         return _side(read_snapshot(project, agreement=False), targets)

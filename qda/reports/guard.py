@@ -28,11 +28,10 @@ from qda.errors import InputError, QdaError
 if TYPE_CHECKING:
     from qda.project import Project
 
-__all__ = ["SHEET_HINT", "WORKBOOK_HINT", "guarded", "keep_if_edited", "kept_note",
-           "remember_written"]
+__all__ = ["SHEET_HINT", "WORKBOOK_HINT", "guarded", "keep_if_edited", "kept_note", "remember_written"]
 
 _SETTING = "written_outputs"
-_MAX_REMEMBERED = 200     # files remembered per project (the oldest are forgotten)
+_MAX_REMEMBERED = 200  # files remembered per project (the oldest are forgotten)
 
 
 def _sha256(path: Path) -> str:
@@ -49,13 +48,18 @@ def _remembered(project: Project) -> dict[str, dict]:
     edited and is kept, the safe side, instead of failing after an export was written."""
     try:
         seen = project.store.get_setting(_SETTING, {})
-    except QdaError:          # not JSON
+    except QdaError:  # not JSON
         return {}
     if not isinstance(seen, dict):
         return {}
-    return {key: entry for key, entry in seen.items()
-            if isinstance(entry, dict) and isinstance(entry.get("size"), int)
-            and isinstance(entry.get("mtime_ns"), int) and isinstance(entry.get("sha256"), str)}
+    return {
+        key: entry
+        for key, entry in seen.items()
+        if isinstance(entry, dict)
+        and isinstance(entry.get("size"), int)
+        and isinstance(entry.get("mtime_ns"), int)
+        and isinstance(entry.get("sha256"), str)
+    }
 
 
 def _key(path: Path) -> str:
@@ -74,7 +78,7 @@ def keep_if_edited(project: Project, path: str | Path) -> Path | None:
         if stat.st_size == seen["size"] and stat.st_mtime_ns == seen["mtime_ns"]:
             return None
         if stat.st_size == seen["size"] and _sha256(path) == seen["sha256"]:
-            return None                       # touched or copied back, not changed
+            return None  # touched or copied back, not changed
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     kept = path.with_name(f"{path.stem}.edited-{stamp}{path.suffix}")
     n = 1
@@ -85,9 +89,11 @@ def keep_if_edited(project: Project, path: str | Path) -> Path | None:
         shutil.copy2(path, kept)
     except OSError as exc:
         kept.unlink(missing_ok=True)
-        raise InputError(f"{path}: was changed since qda wrote it, and it could not be copied "
-                         f"to {kept.name} ({exc.strerror or exc}); nothing was written. Move "
-                         "or rename it yourself, then run again") from exc
+        raise InputError(
+            f"{path}: was changed since qda wrote it, and it could not be copied "
+            f"to {kept.name} ({exc.strerror or exc}); nothing was written. Move "
+            "or rename it yourself, then run again"
+        ) from exc
     return kept
 
 
@@ -103,14 +109,17 @@ def guarded(project: Project, *paths: str | Path) -> Iterator[list[tuple[Path, P
 def kept_note(original: str | Path, kept: str | Path, hint: str = "") -> str:
     """What to tell the user about a kept copy (``hint``: how to use what is in it)."""
     original, kept = Path(original), Path(kept)
-    note = (f"{original}: was changed since qda last wrote it; that version is kept as "
-            f"{kept.name}, and a new {original.name} was written")
+    note = (
+        f"{original}: was changed since qda last wrote it; that version is kept as "
+        f"{kept.name}, and a new {original.name} was written"
+    )
     return f"{note} ({hint.format(kept=kept.name)})" if hint else note
 
 
 #: hints for :func:`kept_note`
-WORKBOOK_HINT = ("summaries typed in its Framework sheet go into the project with "
-                 "`qda framework import {kept} --by NAME`")
+WORKBOOK_HINT = (
+    "summaries typed in its Framework sheet go into the project with `qda framework import {kept} --by NAME`"
+)
 SHEET_HINT = "marks in it go into the project with `qda code import {kept} --coder NAME`"
 
 
@@ -125,9 +134,8 @@ def remember_written(project: Project, *paths: str | Path) -> None:
         if not path.is_file():
             continue
         stat = path.stat()
-        seen.pop(_key(path), None)           # re-insert: newest last
-        seen[_key(path)] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-                            "sha256": _sha256(path)}
+        seen.pop(_key(path), None)  # re-insert: newest last
+        seen[_key(path)] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": _sha256(path)}
     while len(seen) > _MAX_REMEMBERED:
         seen.pop(next(iter(seen)))
     try:

@@ -25,8 +25,10 @@ def check_quote_path(path: str | Path) -> Path:
     """``path`` as a Path when its extension names a quote bank format, else an error."""
     path = Path(path)
     if path.suffix.lower() not in QUOTE_FORMATS:
-        raise InputError(f"{path}: the quote bank is written as Markdown (.md) or Word "
-                         "(.docx); name the file with one of those extensions")
+        raise InputError(
+            f"{path}: the quote bank is written as Markdown (.md) or Word "
+            "(.docx); name the file with one of those extensions"
+        )
     return path
 
 
@@ -34,15 +36,22 @@ def quote_table(snap: Snapshot) -> pd.DataFrame:
     """One row per (code, segment) coded directly at the code, attributed
     (:func:`qda.analysis.coded_quotes`), with the highest ``confidence`` of its codings."""
     chosen = snap.chosen
-    quotes = analysis.coded_quotes(chosen.codings, snap.segments, snap.texts, snap.codebook,
-                                   snap.attributions)
-    confidence = (chosen.codings.groupby(["segment_id", "code_id"])["confidence"].max()
-                  .rename("confidence").reset_index().rename(columns={"code_id": "code"}))
+    quotes = analysis.coded_quotes(
+        chosen.codings, snap.segments, snap.texts, snap.codebook, snap.attributions
+    )
+    confidence = (
+        chosen.codings.groupby(["segment_id", "code_id"])["confidence"]
+        .max()
+        .rename("confidence")
+        .reset_index()
+        .rename(columns={"code_id": "code"})
+    )
     return quotes.merge(confidence, on=["segment_id", "code"], how="left")
 
 
-def export_quotes(source: Project | Snapshot, path: str | Path, *, order: str = "document",
-                  data: Snapshot | None = None) -> Path:
+def export_quotes(
+    source: Project | Snapshot, path: str | Path, *, order: str = "document", data: Snapshot | None = None
+) -> Path:
     """The quote bank, Markdown (``.md``) or Word (``.docx``) by the file's extension,
     quotes within each code in ``order`` (:data:`qda.export.quotes.ORDERS`)."""
     path = check_quote_path(path)
@@ -53,7 +62,7 @@ def export_quotes(source: Project | Snapshot, path: str | Path, *, order: str = 
     title = f"Quote bank: {snap.codebook.name}"
     basis = snap.chosen.description
     if path.suffix.lower() == ".docx":
-        return write_quote_bank_docx(path, quotes, snap.codebook, title=title, basis=basis,
-                                     order=order)
-    return write_quotes(path, quote_bank_markdown(quotes, snap.codebook, title=title,
-                                                  basis=basis, order=order))
+        return write_quote_bank_docx(path, quotes, snap.codebook, title=title, basis=basis, order=order)
+    return write_quotes(
+        path, quote_bank_markdown(quotes, snap.codebook, title=title, basis=basis, order=order)
+    )

@@ -28,16 +28,16 @@ class Snapshot:
     """Everything an export needs, as it was when read (:func:`read_snapshot`); a
     snapshot read before the project's last change is out of date."""
 
-    name: str                       # the project file's name
+    name: str  # the project file's name
     codebook: Codebook
-    codings: pd.DataFrame           # the store's coding table, every coding
+    codings: pd.DataFrame  # the store's coding table, every coding
     chosen: analysis.CodingSelection  # the codings the analyses count (the default rule)
-    segments: pd.DataFrame          # the store's segment table (ids, offsets, flags)
-    texts: dict[str, str]           # document id -> stored text
-    participants: pd.DataFrame      # participant_id, label, auto, attributes
-    counts: dict[str, int]          # Project.summary()
-    summaries: pd.DataFrame         # the framework summaries people wrote
-    attributions: dict[str, str]    # participant id -> the label quotes carry
+    segments: pd.DataFrame  # the store's segment table (ids, offsets, flags)
+    texts: dict[str, str]  # document id -> stored text
+    participants: pd.DataFrame  # participant_id, label, auto, attributes
+    counts: dict[str, int]  # Project.summary()
+    summaries: pd.DataFrame  # the framework summaries people wrote
+    attributions: dict[str, str]  # participant id -> the label quotes carry
     memos: pd.DataFrame
     #: agreement between the project's human coders, or None with ``agreement_note``
     #: saying why not
@@ -54,16 +54,23 @@ def read_snapshot(project: Project, *, agreement: bool = True) -> Snapshot:
     codings = store.codings()
     segments = store.segments()
     coders = comparable_coders(codings, store.reviews())
-    result, note = (_agreement(project, coders) if agreement
-                    else (None, "Not computed for this export."))
+    result, note = _agreement(project, coders) if agreement else (None, "Not computed for this export.")
     return Snapshot(
-        name=project.path.name, codebook=project.codebook, codings=codings,
-        chosen=analysis.select_codings(codings), segments=segments,
+        name=project.path.name,
+        codebook=project.codebook,
+        codings=codings,
+        chosen=analysis.select_codings(codings),
+        segments=segments,
         texts=store.document_texts(),
         participants=project.participants().rename(columns={"participant": "participant_id"}),
-        counts=project.summary(segments=segments), summaries=project.framework_summaries(),
-        attributions=project.attributions(), memos=project.memos(),
-        agreement=result, agreement_note=note, coders=coders)
+        counts=project.summary(segments=segments),
+        summaries=project.framework_summaries(),
+        attributions=project.attributions(),
+        memos=project.memos(),
+        agreement=result,
+        agreement_note=note,
+        coders=coders,
+    )
 
 
 def agreement_coders(project: Project, codings: pd.DataFrame | None = None) -> list[str]:
@@ -87,14 +94,13 @@ def comparable_coders(codings: pd.DataFrame, reviews: pd.DataFrame) -> list[str]
 def _built(evidence: pd.Series) -> bool:
     def consensus(item: Any) -> bool:
         return isinstance(item, dict) and item.get("kind") == "consensus"
+
     return all(isinstance(e, list) and any(consensus(i) for i in e) for e in evidence)
 
 
-def _agreement(project: Project, coders: list[str]
-               ) -> tuple[analysis.Agreement | None, str]:
+def _agreement(project: Project, coders: list[str]) -> tuple[analysis.Agreement | None, str]:
     if len(coders) < 2:
-        return None, (f"Not written: it needs two or more human coders "
-                      f"({len(coders)} in this project).")
+        return None, (f"Not written: it needs two or more human coders ({len(coders)} in this project).")
     try:
         return project.agreement(coders), ""
     except InputError as exc:

@@ -20,8 +20,7 @@ from qda.reports.snapshot import Snapshot, snapshot_of
 if TYPE_CHECKING:
     from qda.project import Project
 
-__all__ = ["CROSSTAB_GROUPS", "chart_groups", "codings_table", "crosstab_attributes",
-           "segments_with_codes"]
+__all__ = ["CROSSTAB_GROUPS", "chart_groups", "codings_table", "crosstab_attributes", "segments_with_codes"]
 
 # An attribute makes a crosstab sheet when its values split the participants into
 # this many groups: one value is no comparison; more than 20 (ids, ages, free text)
@@ -30,8 +29,7 @@ CROSSTAB_GROUPS = (2, 20)
 _NOT_ATTRIBUTES = ("participant_id", "participant", "label", "auto")
 
 
-def segments_with_codes(source: Project | Snapshot, data: Snapshot | None = None
-                        ) -> pd.DataFrame:
+def segments_with_codes(source: Project | Snapshot, data: Snapshot | None = None) -> pd.DataFrame:
     """The segment table with a ``codes`` column (codes applied directly) and a 0/1
     column per code (1 when the segment is coded at the code or a sub-code)."""
     snap = data or snapshot_of(source, agreement=False)
@@ -40,8 +38,9 @@ def segments_with_codes(source: Project | Snapshot, data: Snapshot | None = None
     direct = coded_segments(snap.chosen.codings, cb, rollup=False)
     order = {cid: i for i, cid in enumerate(cb.ids)}
     listed: dict[str, list[str]] = {}
-    for segment_id, code_id in sorted(zip(direct["segment_id"], direct["code_id"]),
-                                      key=lambda pair: order.get(pair[1], len(order))):
+    for segment_id, code_id in sorted(
+        zip(direct["segment_id"], direct["code_id"]), key=lambda pair: order.get(pair[1], len(order))
+    ):
         listed.setdefault(segment_id, []).append(code_id)
     segs["codes"] = [("; ".join(listed[s]) if s in listed else "") for s in segs["segment_id"]]
     rolled = coded_segments(snap.chosen.codings, cb)
@@ -50,12 +49,12 @@ def segments_with_codes(source: Project | Snapshot, data: Snapshot | None = None
     code_at = pd.Index(cb.ids).get_indexer(rolled["code_id"])
     found = (at >= 0) & (code_at >= 0)
     flags[at[found], code_at[found]] = 1
-    return pd.concat([segs.reset_index(drop=True), pd.DataFrame(flags, columns=cb.ids)],
-                     axis=1)
+    return pd.concat([segs.reset_index(drop=True), pd.DataFrame(flags, columns=cb.ids)], axis=1)
 
 
-def codings_table(source: Project | Snapshot, chosen: analysis.CodingSelection | None = None,
-                  data: Snapshot | None = None) -> pd.DataFrame:
+def codings_table(
+    source: Project | Snapshot, chosen: analysis.CodingSelection | None = None, data: Snapshot | None = None
+) -> pd.DataFrame:
     """Every coding in the project, long: the design's long coding CSV columns first
     (``segment_id, document, participant, start, end, code, coder, source, status,
     confidence, text``: the coded words), then ``used`` (1 when the analyses count it,
@@ -64,22 +63,31 @@ def codings_table(source: Project | Snapshot, chosen: analysis.CodingSelection |
     snap = data or snapshot_of(source, agreement=False)
     chosen = chosen or snap.chosen
     texts = snap.texts
-    df = snap.codings.merge(snap.segments[["segment_id", "participant_id"]], on="segment_id",
-                            how="left")
+    df = snap.codings.merge(snap.segments[["segment_id", "participant_id"]], on="segment_id", how="left")
     cb = snap.codebook
-    out = pd.DataFrame({
-        "segment_id": df["segment_id"], "document": df["document_id"],
-        "participant": df["participant_id"], "start": df["start"], "end": df["end"],
-        "code": df["code_id"], "coder": df["coder"], "source": df["source"],
-        "status": df["status"], "confidence": df["confidence"],
-        "text": quotes(texts, df["document_id"], df["start"], df["end"]),
-        "used": df["coding_id"].isin(set(chosen.codings["coding_id"])).astype("int64"),
-        "code_name": [cb.get(c).name if c in cb else "" for c in df["code_id"]],
-        "evidence": df["evidence"].map(evidence.summary),
-        "origin": df["origin"], "reviewed_by": df["reviewed_by"],
-        "codebook_version": df["codebook_version"], "created_at": df["created_at"],
-        "review": df["review"],
-    })
+    out = pd.DataFrame(
+        {
+            "segment_id": df["segment_id"],
+            "document": df["document_id"],
+            "participant": df["participant_id"],
+            "start": df["start"],
+            "end": df["end"],
+            "code": df["code_id"],
+            "coder": df["coder"],
+            "source": df["source"],
+            "status": df["status"],
+            "confidence": df["confidence"],
+            "text": quotes(texts, df["document_id"], df["start"], df["end"]),
+            "used": df["coding_id"].isin(set(chosen.codings["coding_id"])).astype("int64"),
+            "code_name": [cb.get(c).name if c in cb else "" for c in df["code_id"]],
+            "evidence": df["evidence"].map(evidence.summary),
+            "origin": df["origin"],
+            "reviewed_by": df["reviewed_by"],
+            "codebook_version": df["codebook_version"],
+            "created_at": df["created_at"],
+            "review": df["review"],
+        }
+    )
     return out.reset_index(drop=True)
 
 
@@ -100,11 +108,10 @@ def crosstab_attributes(participants: pd.DataFrame) -> list[str]:
 def _present(value: object) -> bool:
     if isinstance(value, str):
         return bool(value.strip())
-    return value is not None and value == value          # NaN != NaN
+    return value is not None and value == value  # NaN != NaN
 
 
-def chart_groups(participants: pd.DataFrame, group: str | Sequence[str] | None = None
-                 ) -> list[str]:
+def chart_groups(participants: pd.DataFrame, group: str | Sequence[str] | None = None) -> list[str]:
     """The attributes to draw theme prevalence by: those named (each must exist), else
     ``group`` when the project has it, else the first attribute that makes a grouping
     (:func:`crosstab_attributes`), else none."""
@@ -116,6 +123,8 @@ def chart_groups(participants: pd.DataFrame, group: str | Sequence[str] | None =
     wanted = [group] if isinstance(group, str) else list(dict.fromkeys(group))
     for name in wanted:
         if name not in names:
-            raise InputError(f"--group {name}: no attribute {name!r} in this project; use one "
-                             f"of {', '.join(names) or 'none (load a participants sheet)'}")
+            raise InputError(
+                f"--group {name}: no attribute {name!r} in this project; use one "
+                f"of {', '.join(names) or 'none (load a participants sheet)'}"
+            )
     return wanted

@@ -42,17 +42,19 @@ async def _body(request: Request) -> dict[str, Any]:
 def _coder(data: dict[str, Any]) -> str:
     coder = data.get("coder")
     if not isinstance(coder, str) or not coder.strip():
-        raise InputError("say who is coding: give \"coder\": NAME")
+        raise InputError('say who is coding: give "coder": NAME')
     return coder.strip()
 
 
 def handler(fn):
     """An endpoint: QdaErrors become JSON errors."""
+
     async def endpoint(request: Request):
         try:
             return await fn(request)
         except QdaError as exc:
             return error_response(exc)
+
     return endpoint
 
 
@@ -65,9 +67,9 @@ async def documents(request: Request):
 async def document(request: Request):
     coder = request.query_params.get("coder") or None
     others = request.query_params.get("others") in ("1", "true", "yes")
-    data = await request.app.state.project(views.document_view,
-                                           request.path_params["document"],
-                                           coder=coder, others=others)
+    data = await request.app.state.project(
+        views.document_view, request.path_params["document"], coder=coder, others=others
+    )
     return JSONResponse(data)
 
 
@@ -81,8 +83,14 @@ async def add_coding(request: Request):
     text = data.get("text")
 
     def add(project):
-        done = project.code_span(data["document"], data["start"], data["end"], data["code"],
-                                 coder=coder, text=text if isinstance(text, str) else None)
+        done = project.code_span(
+            data["document"],
+            data["start"],
+            data["end"],
+            data["code"],
+            coder=coder,
+            text=text if isinstance(text, str) else None,
+        )
         return {"id": done.coding_id, "segment": done.segment_id, "created": done.created}
 
     result = await request.app.state.project(add)
@@ -93,11 +101,17 @@ async def add_coding(request: Request):
 async def remove_coding(request: Request):
     data = await _body(request)
     who = _coder({"coder": data.get("coder") or request.query_params.get("coder")})
-    row = await request.app.state.project(
-        lambda p: p.remove_coding(request.path_params["coding"], who=who))
-    return JSONResponse({"removed": int(row["coding_id"]), "document": row["document_id"],
-                         "start": int(row["start"]), "end": int(row["end"]),
-                         "code": row["code_id"], "coder": row["coder"]})
+    row = await request.app.state.project(lambda p: p.remove_coding(request.path_params["coding"], who=who))
+    return JSONResponse(
+        {
+            "removed": int(row["coding_id"]),
+            "document": row["document_id"],
+            "start": int(row["start"]),
+            "end": int(row["end"]),
+            "code": row["code_id"],
+            "coder": row["coder"],
+        }
+    )
 
 
 async def _review(request: Request, action: str):
@@ -106,12 +120,11 @@ async def _review(request: Request, action: str):
     try:
         cid = int(request.path_params["coding"])
     except ValueError:
-        raise InputError(f"coding ids are whole numbers, not "
-                         f"{request.path_params['coding']!r}") from None
-    report = await request.app.state.project(
-        lambda p: p.review(action, coder=coder, ids=[cid]))
-    return JSONResponse({"action": action, "id": cid, "changed": report.changed,
-                         "duplicates": report.duplicates})
+        raise InputError(f"coding ids are whole numbers, not {request.path_params['coding']!r}") from None
+    report = await request.app.state.project(lambda p: p.review(action, coder=coder, ids=[cid]))
+    return JSONResponse(
+        {"action": action, "id": cid, "changed": report.changed, "duplicates": report.duplicates}
+    )
 
 
 @handler
@@ -129,7 +142,8 @@ async def reopen(request: Request):
     data = await _body(request)
     coder = _coder(data)
     row = await request.app.state.project(
-        lambda p: p.reopen_suggestion(request.path_params["coding"], who=coder))
+        lambda p: p.reopen_suggestion(request.path_params["coding"], who=coder)
+    )
     return JSONResponse({"reopened": int(row["coding_id"]), "status": row["status"]})
 
 
@@ -140,8 +154,13 @@ async def codebook(request: Request):
 
 
 def _edit_result(edit) -> dict[str, Any]:
-    return {"action": edit.action, "code": edit.code, "version": edit.version,
-            "codings": edit.codings, "collapsed": edit.collapsed}
+    return {
+        "action": edit.action,
+        "code": edit.code,
+        "version": edit.version,
+        "codings": edit.codings,
+        "collapsed": edit.collapsed,
+    }
 
 
 @handler
@@ -152,24 +171,33 @@ async def codebook_edit(request: Request):
     who = _coder(data)
     code = data.get("code")
     if not isinstance(code, str) or not code:
-        raise InputError("say which code: give \"code\": ID")
+        raise InputError('say which code: give "code": ID')
 
     def edit(project):
         if action == "add":
-            return project.add_code(code, data.get("name") or code, data.get("parent") or None,
-                                    who=who, **{k: data[k] for k in ("description", "include",
-                                                                    "exclude") if data.get(k)})
+            return project.add_code(
+                code,
+                data.get("name") or code,
+                data.get("parent") or None,
+                who=who,
+                **{k: data[k] for k in ("description", "include", "exclude") if data.get(k)},
+            )
         if action == "rename":
-            return project.rename_code(code, name=data.get("name") or None,
-                                       new_id=data.get("new_id") or None, who=who)
+            return project.rename_code(
+                code, name=data.get("name") or None, new_id=data.get("new_id") or None, who=who
+            )
         if action == "move":
             position = data.get("position")
-            return project.move_code(code, data.get("parent") or None, who=who,
-                                     position=None if position in (None, "") else int(position))
+            return project.move_code(
+                code,
+                data.get("parent") or None,
+                who=who,
+                position=None if position in (None, "") else int(position),
+            )
         if action == "merge":
             into = data.get("into")
             if not into:
-                raise InputError("a merge needs \"into\": the code that stays")
+                raise InputError('a merge needs "into": the code that stays')
             return project.merge_codes(code, into, who=who)
         raise InputError(f"unknown codebook edit {action!r}; use add, rename, move or merge")
 
@@ -178,8 +206,7 @@ async def codebook_edit(request: Request):
 
 @handler
 async def code_quotes(request: Request):
-    return JSONResponse(await request.app.state.project(views.code_quotes,
-                                                        request.path_params["code"]))
+    return JSONResponse(await request.app.state.project(views.code_quotes, request.path_params["code"]))
 
 
 @handler
@@ -193,8 +220,11 @@ async def matrix_cell(request: Request):
     q = request.query_params
     if not q.get("row") or not q.get("theme"):
         raise InputError("a matrix cell needs row= and theme=")
-    return JSONResponse(await request.app.state.project(
-        views.cell_quotes, row=q["row"], theme=q["theme"], rows=q.get("rows", "participant")))
+    return JSONResponse(
+        await request.app.state.project(
+            views.cell_quotes, row=q["row"], theme=q["theme"], rows=q.get("rows", "participant")
+        )
+    )
 
 
 @handler
@@ -202,13 +232,18 @@ async def export(request: Request):
     """The research database, charts and quote bank into the project's folder, under the
     names ``qda run`` uses (:func:`qda.reports.export_all`; a workbook or quote bank
     someone edited is kept first and said in ``warnings``)."""
+
     def write(project):
         from qda.reports import export_all
+
         folder = project.path.parent
         done = export_all(project, folder)
-        return {"folder": str(folder),
-                "written": [p.relative_to(folder).as_posix() for p in done.paths],
-                "warnings": done.warnings, "codings_used": done.codings_used}
+        return {
+            "folder": str(folder),
+            "written": [p.relative_to(folder).as_posix() for p in done.paths],
+            "warnings": done.warnings,
+            "codings_used": done.codings_used,
+        }
 
     return JSONResponse(await request.app.state.project(write))
 

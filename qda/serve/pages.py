@@ -19,13 +19,18 @@ from qda.errors import QdaError
 from qda.serve import views
 
 HERE = Path(__file__).parent
-ENV = Environment(loader=FileSystemLoader(HERE / "templates"),
-                  autoescape=select_autoescape(default=True, default_for_string=True))
+ENV = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
 
 
 def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
-    context.update(token=request.app.state.token, project=request.app.state.project.path.name,
-                   page=template.removesuffix(".html"))
+    context.update(
+        token=request.app.state.token,
+        project=request.app.state.project.path.name,
+        page=template.removesuffix(".html"),
+    )
     return HTMLResponse(ENV.get_template(template).render(**context), status_code=status)
 
 
@@ -34,8 +39,8 @@ def page(fn):
         try:
             return await fn(request)
         except QdaError as exc:
-            return render(request, "error.html", status=400,
-                          message=" ".join(str(exc).split()))
+            return render(request, "error.html", status=400, message=" ".join(str(exc).split()))
+
     return endpoint
 
 
@@ -56,8 +61,7 @@ async def reader(request: Request):
 @page
 async def codes(request: Request):
     data = await request.app.state.project(views.codebook_view, counts=True)
-    return render(request, "codes.html", book=data["name"], version=data["version"],
-                  codes=data["codes"])
+    return render(request, "codes.html", book=data["name"], version=data["version"], codes=data["codes"])
 
 
 @page

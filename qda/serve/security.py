@@ -30,8 +30,8 @@ SAFE_METHODS = {"GET", "HEAD"}
 
 HEADERS = {
     "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
-                               "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
-                               "base-uri 'none'; frame-ancestors 'none'",
+    "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
@@ -57,8 +57,7 @@ class Guard:
     ``allowed_hosts``: Host header values accepted (None: any, for ``--host 0.0.0.0``,
     where the token alone protects the project)."""
 
-    def __init__(self, app: ASGIApp, *, token: str, cookie: str,
-                 allowed_hosts: Iterable[str] | None):
+    def __init__(self, app: ASGIApp, *, token: str, cookie: str, allowed_hosts: Iterable[str] | None):
         self.app = app
         self.token = token
         self.cookie = cookie
@@ -79,28 +78,31 @@ class Guard:
             if message["type"] == "http.response.start":
                 have = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
-                    (k.encode(), v.encode()) for k, v in HEADERS.items()
-                    if k.encode() not in have]
+                    (k.encode(), v.encode()) for k, v in HEADERS.items() if k.encode() not in have
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
     def _refusal(self, scope: Scope):
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
-                   for k, v in scope.get("headers", [])}
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         host = headers.get("host", "").lower()
         if self.allowed is not None and host not in self.allowed:
             return PlainTextResponse(
-                f"Error: this qda server does not answer to host {host!r}; open the address "
-                "it printed", status_code=400)
+                f"Error: this qda server does not answer to host {host!r}; open the address it printed",
+                status_code=400,
+            )
         method = scope["method"]
         query_token = _query_token(scope)
         header_token = headers.get(TOKEN_HEADER) or _bearer(headers.get("authorization", ""))
         cookie_token = _cookie(headers.get("cookie", ""), self.cookie)
         if method in WRITE_METHODS:
             if not self._good(header_token):
-                return _json_refusal(403, "a change needs the access token in the X-QDA-Token "
-                                          "header (or Authorization: Bearer TOKEN)")
+                return _json_refusal(
+                    403,
+                    "a change needs the access token in the X-QDA-Token "
+                    "header (or Authorization: Bearer TOKEN)",
+                )
             return None
         if method not in SAFE_METHODS:
             return _json_refusal(405, f"method {method} is not used here")
@@ -110,8 +112,9 @@ class Guard:
             return self._enter(scope)
         if self._good(header_token) or self._good(cookie_token):
             return None
-        return _json_refusal(403, "this needs the access token: open the address qda serve "
-                                  "printed (it ends with ?token=...)")
+        return _json_refusal(
+            403, "this needs the access token: open the address qda serve printed (it ends with ?token=...)"
+        )
 
     def _good(self, token: str | None) -> bool:
         if not token:
@@ -120,13 +123,11 @@ class Guard:
 
     def _enter(self, scope: Scope):
         """The first visit with ``?token=``: set the cookie, drop the token from the URL."""
-        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"),
-                          keep_blank_values=True)
+        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         rest = [(k, v) for k, v in query if k != "token"]
         target = scope["path"] + (f"?{urlencode(rest)}" if rest else "")
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(self.cookie, self.token, httponly=True, samesite="strict",
-                            path="/")
+        response.set_cookie(self.cookie, self.token, httponly=True, samesite="strict", path="/")
         return response
 
 

@@ -26,6 +26,7 @@ class ProjectWorker:
     def _run(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
         if self._project is None:
             from qda.project import Project
+
             self._project = Project.open(self.path)
         return fn(self._project, *args, **kw)
 
@@ -42,5 +43,6 @@ class ProjectWorker:
             if self._project is not None:
                 self._project.close()
                 self._project = None
+
         self._pool.submit(shut, None).result()
         self._pool.shutdown(wait=True)

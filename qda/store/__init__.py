@@ -25,6 +25,15 @@ from qda.store.memos import MemoRows
 __all__ = ["Store", "migrations", "now"]
 
 
-class Store(DocumentRows, CodeRows, CodingRows, FrameworkRows, MemoRows, AnonymityRows,
-            BackupRows, LlmAnswerRows, StoreBase):
+class Store(
+    DocumentRows,
+    CodeRows,
+    CodingRows,
+    FrameworkRows,
+    MemoRows,
+    AnonymityRows,
+    BackupRows,
+    LlmAnswerRows,
+    StoreBase,
+):
     """A qda project file. Open with :meth:`open` or :meth:`create`."""

@@ -31,7 +31,7 @@ REWRITTEN: dict[tuple[str, str], str] = {
     ("documents", "name"): "plain",
     ("documents", "path"): "plain",
     ("documents", "attributes"): "json",
-    ("documents", "import_report"): "json",   # speakers found, warnings quoting lines
+    ("documents", "import_report"): "json",  # speakers found, warnings quoting lines
     ("participants", "label"): "plain",
     ("participant_attributes", "value"): "plain",
     ("speakers", "label"): "plain",
@@ -93,14 +93,20 @@ class AnonymityRows(StoreBase):
             raise ProjectError(
                 f"{self.path}: the change is saved, but the replaced words may still be in the "
                 f"file's free space ({reason}); close every other program using the project "
-                "and run the same command again to wipe them")
+                "and run the same command again to wipe them"
+            )
 
     # ---------------------------------------------------------------- any text cell
     def text_cells(self) -> Iterator[tuple[str, str, str, str]]:
         """(table, row name, column, value) for every non-empty text value in the project."""
-        tables = [r[0] for r in self._conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " AND name NOT IN (?, 'schema_migrations') ORDER BY name", (ORIGINALS_TABLE,))]
+        tables = [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                " AND name NOT IN (?, 'schema_migrations') ORDER BY name",
+                (ORIGINALS_TABLE,),
+            )
+        ]
         for table in tables:
             info = list(self._conn.execute(f'PRAGMA table_info("{table}")'))
             cols = [c[1] for c in info if (c[2] or "").upper() in ("TEXT", "")]
@@ -118,62 +124,78 @@ class AnonymityRows(StoreBase):
     def cells(self, table: str, column: str) -> list[tuple[int, str, str]]:
         """(rowid, row name, value) of one of the :data:`REWRITTEN` columns, non-empty only."""
         assert (table, column) in REWRITTEN
-        return [r for r in self._conn.execute(
-            f'SELECT rowid, {_ROW_NAME[table]}, "{column}" FROM "{table}"'
-            f' WHERE "{column}" IS NOT NULL AND "{column}" != \'\'')]
+        return [
+            r
+            for r in self._conn.execute(
+                f'SELECT rowid, {_ROW_NAME[table]}, "{column}" FROM "{table}"'
+                f' WHERE "{column}" IS NOT NULL AND "{column}" != \'\''
+            )
+        ]
 
     def update_cells(self, table: str, column: str, values: Iterable[tuple[int, str]]) -> None:
         assert (table, column) in REWRITTEN
-        self._write_many(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?',
-                         [(v, rowid) for rowid, v in values])
+        self._write_many(
+            f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?', [(v, rowid) for rowid, v in values]
+        )
 
     # ------------------------------------------------------- texts and offsets
     def set_document_text(self, document_id: str, text: str, *, version: int) -> None:
         """Replace a document's stored text in place, as ``version`` (no old version is kept)."""
-        self._write("UPDATE documents SET text = ?, version = ? WHERE id = ?",
-                    (text, version, document_id))
+        self._write("UPDATE documents SET text = ?, version = ? WHERE id = ?", (text, version, document_id))
 
     def version_texts(self) -> pd.DataFrame:
-        return self._frame("SELECT document_id, version, text FROM document_versions"
-                           " ORDER BY document_id, version")
+        return self._frame(
+            "SELECT document_id, version, text FROM document_versions ORDER BY document_id, version"
+        )
 
     def set_version_text(self, document_id: str, version: int, text: str) -> None:
-        self._write("UPDATE document_versions SET text = ? WHERE document_id = ? AND version = ?",
-                    (text, document_id, version))
+        self._write(
+            "UPDATE document_versions SET text = ? WHERE document_id = ? AND version = ?",
+            (text, document_id, version),
+        )
 
     def set_segment_spans(self, rows: Iterable[tuple[str, int, int]]) -> None:
         """(segment id, start, end) for segments whose offsets moved."""
-        self._write_many('UPDATE segments SET start = ?, "end" = ? WHERE id = ?',
-                         [(s, e, sid) for sid, s, e in rows])
+        self._write_many(
+            'UPDATE segments SET start = ?, "end" = ? WHERE id = ?', [(s, e, sid) for sid, s, e in rows]
+        )
 
     def archived_spans(self) -> pd.DataFrame:
-        return self._frame('SELECT id, document_id, document_version, start, "end", quote,'
-                           " evidence FROM archived_codings ORDER BY id")
+        return self._frame(
+            'SELECT id, document_id, document_version, start, "end", quote,'
+            " evidence FROM archived_codings ORDER BY id"
+        )
 
     def set_archived_spans(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Rows of (id, start, end, quote, evidence) for archived codings."""
-        self._write_many('UPDATE archived_codings SET start = :start, "end" = :end,'
-                         " quote = :quote, evidence = :evidence WHERE id = :id", list(rows))
+        self._write_many(
+            'UPDATE archived_codings SET start = :start, "end" = :end,'
+            " quote = :quote, evidence = :evidence WHERE id = :id",
+            list(rows),
+        )
 
     def rename_participant(self, old: str, new: str) -> None:
         """A participant's id (speakers, segments and attributes follow: ON UPDATE CASCADE)."""
         self._write("UPDATE participants SET id = ? WHERE id = ?", (new, old))
-        self._write("UPDATE memos SET target_id = ? WHERE target = 'participant'"
-                    " AND target_id = ?", (new, old))
+        self._write(
+            "UPDATE memos SET target_id = ? WHERE target = 'participant' AND target_id = ?", (new, old)
+        )
 
     # -------------------------------------------------------------- originals
-    def keep_originals(self, rows: Iterable[tuple[str, str, str, str]], *, key_sha256: str
-                       ) -> int:
+    def keep_originals(self, rows: Iterable[tuple[str, str, str, str]], *, key_sha256: str) -> int:
         """(table, row name, column, original value) into the originals table."""
         stamp = now()
         stamped = [(stamp, key_sha256, *r) for r in rows]
         self._write_many(
             f"INSERT INTO {ORIGINALS_TABLE} (anonymised_at, key_sha256, table_name, row_key,"
-            " column_name, original) VALUES (?, ?, ?, ?, ?, ?)", stamped)
+            " column_name, original) VALUES (?, ?, ?, ?, ?, ?)",
+            stamped,
+        )
         return len(stamped)
 
     def originals(self) -> pd.DataFrame:
         """The originals kept by ``--keep-original`` (only this method reads them)."""
         return self._frame(
             f"SELECT id, anonymised_at, key_sha256, table_name, row_key, column_name, original"
-            f" FROM {ORIGINALS_TABLE} ORDER BY id")
+            f" FROM {ORIGINALS_TABLE} ORDER BY id"
+        )

@@ -69,11 +69,12 @@ def copy_database(conn: sqlite3.Connection, target: Path) -> Path:
             os.fsync(fh.fileno())
         os.replace(tmp_path, target)
     except sqlite3.Error as exc:
-        raise ProjectError(f"{target}: the backup could not be written ({exc}); nothing was "
-                           "changed") from exc
+        raise ProjectError(f"{target}: the backup could not be written ({exc}); nothing was changed") from exc
     except OSError as exc:
-        raise ProjectError(f"{target}: the backup could not be written ({exc.strerror}); "
-                           "free some disk space or choose another place with --out") from exc
+        raise ProjectError(
+            f"{target}: the backup could not be written ({exc.strerror}); "
+            "free some disk space or choose another place with --out"
+        ) from exc
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -83,13 +84,12 @@ def copy_database(conn: sqlite3.Connection, target: Path) -> Path:
 def _limit(conn: sqlite3.Connection) -> int:
     try:
         row = conn.execute("SELECT value FROM settings WHERE key = 'backup_limit'").fetchone()
-    except sqlite3.Error:   # before the first migration there is no settings table
+    except sqlite3.Error:  # before the first migration there is no settings table
         row = None
     return DEFAULT_LIMIT if row is None else int(json.loads(row[0]))
 
 
-def make_backup(conn: sqlite3.Connection, project: Path, reason: str, *,
-                out: Path | None = None) -> Path:
+def make_backup(conn: sqlite3.Connection, project: Path, reason: str, *, out: Path | None = None) -> Path:
     """Back the project up: to ``out`` if given, else into its backups folder (then the
     oldest automatic backups beyond the limit are removed)."""
     if out is not None:
@@ -103,8 +103,9 @@ def make_backup(conn: sqlite3.Connection, project: Path, reason: str, *,
     try:
         folder.mkdir(exist_ok=True)
     except OSError as exc:
-        raise ProjectError(f"{folder}: cannot create the backups folder ({exc.strerror}); "
-                           "nothing was changed") from exc
+        raise ProjectError(
+            f"{folder}: cannot create the backups folder ({exc.strerror}); nothing was changed"
+        ) from exc
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     target = folder / f"{project.stem}-{stamp}-{_slug(reason)}.qda"
     copy_database(conn, target)
@@ -128,7 +129,7 @@ def list_backups(project: Path) -> list[tuple[Path, str, str]]:
 def prune(project: Path, limit: int) -> list[Path]:
     """Remove the oldest automatic backups beyond ``limit``; returns those removed."""
     found = list_backups(project)
-    gone = [item for item, _, _ in found[:max(len(found) - max(limit, 1), 0)]]
+    gone = [item for item, _, _ in found[: max(len(found) - max(limit, 1), 0)]]
     for item in gone:
         item.unlink(missing_ok=True)
     return gone
@@ -141,30 +142,35 @@ def check_backup_file(source: Path) -> None:
     with open(source, "rb") as fh:
         head = fh.read(100)
     if not head.startswith(b"SQLite format 3\x00"):
-        raise ProjectError(f"{source}: is not a qda project (not an SQLite database); "
-                           "nothing was restored")
+        raise ProjectError(f"{source}: is not a qda project (not an SQLite database); nothing was restored")
     if int.from_bytes(head[68:72], "big") != migrations.APPLICATION_ID:
-        raise ProjectError(f"{source}: is an SQLite database made by another program, not a "
-                           "qda project; nothing was restored")
+        raise ProjectError(
+            f"{source}: is an SQLite database made by another program, not a "
+            "qda project; nothing was restored"
+        )
     version = int.from_bytes(head[60:64], "big")
     if version > migrations.LATEST:
-        raise ProjectError(f"{source}: was written by a newer qda (schema {version}); upgrade "
-                           "qda to restore it")
+        raise ProjectError(
+            f"{source}: was written by a newer qda (schema {version}); upgrade qda to restore it"
+        )
     safety.check_size(source, head)
     try:
         conn = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
         try:
             result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            has_schema = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                                      "name = 'schema_migrations'").fetchone()
+            has_schema = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+            ).fetchone()
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        raise ProjectError(f"{source}: cannot be read as a qda project ({exc}); nothing was "
-                           "restored") from exc
+        raise ProjectError(
+            f"{source}: cannot be read as a qda project ({exc}); nothing was restored"
+        ) from exc
     if result != "ok":
-        raise ProjectError(f"{source}: is damaged (integrity check: {result}); choose another "
-                           "backup; nothing was restored")
+        raise ProjectError(
+            f"{source}: is damaged (integrity check: {result}); choose another backup; nothing was restored"
+        )
     if not has_schema:
         raise ProjectError(f"{source}: has no qda schema; nothing was restored")
 
@@ -176,8 +182,7 @@ def restore(conn: sqlite3.Connection, source: Path) -> None:
     try:
         src.backup(conn)
     except sqlite3.Error as exc:
-        raise ProjectError(f"cannot restore from {source} ({exc}); the project was not "
-                           "changed") from exc
+        raise ProjectError(f"cannot restore from {source} ({exc}); the project was not changed") from exc
     finally:
         src.close()
 
@@ -190,7 +195,7 @@ def replace_damaged(project: Path, source: Path) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     kept = folder / f"{project.stem}-{stamp}-damaged-before-restore.qda"
     src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-    try:   # the copy is whole and on disk before the damaged file is moved away
+    try:  # the copy is whole and on disk before the damaged file is moved away
         tmp = copy_database(src, project.parent / f".{project.stem}-restoring.qda")
     finally:
         src.close()
@@ -215,10 +220,16 @@ class BackupRows(StoreBase):
     def backups(self) -> pd.DataFrame:
         """The automatic backups, oldest first: ``file, at, reason, bytes``."""
         rows: list[dict[str, Any]] = [
-            {"file": str(item), "at": datetime.strptime(at, "%Y%m%dT%H%M%S.%fZ").replace(
-                tzinfo=UTC).isoformat(timespec="seconds"), "reason": reason,
-             "bytes": item.stat().st_size}
-            for item, at, reason in list_backups(self.path)]
+            {
+                "file": str(item),
+                "at": datetime.strptime(at, "%Y%m%dT%H%M%S.%fZ")
+                .replace(tzinfo=UTC)
+                .isoformat(timespec="seconds"),
+                "reason": reason,
+                "bytes": item.stat().st_size,
+            }
+            for item, at, reason in list_backups(self.path)
+        ]
         return pd.DataFrame(rows, columns=["file", "at", "reason", "bytes"])
 
     @property
@@ -252,8 +263,10 @@ class BackupRows(StoreBase):
             return cls.open(path), kept
         try:
             if current.read_only:
-                raise ProjectError(f"{path}: the project is read-only ({current.read_only}); "
-                                   "make it writable to restore over it")
+                raise ProjectError(
+                    f"{path}: the project is read-only ({current.read_only}); "
+                    "make it writable to restore over it"
+                )
             kept = current.backup("before-restore")
             restore(current._conn, source)
         finally:
@@ -271,14 +284,21 @@ def backup_text_cells(path: Path) -> list[tuple[str, str, str, str]]:
     except sqlite3.Error:
         return out
     try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         for table in tables:
             cur = conn.execute(f'SELECT * FROM "{table}"')
             cols = [d[0] for d in cur.description]
             for number, row in enumerate(cur, start=1):
-                out += [(table, str(number), col, value) for col, value in zip(cols, row)
-                        if isinstance(value, str) and value]
+                out += [
+                    (table, str(number), col, value)
+                    for col, value in zip(cols, row)
+                    if isinstance(value, str) and value
+                ]
     except sqlite3.Error:
         pass
     finally:

@@ -48,7 +48,8 @@ def _busy(path: Path, waited: float) -> ProjectError:
     return ProjectError(
         f"{path}: the project is locked: another qda command (or a program such as DB "
         f"Browser) is writing to it and it stayed locked for {waited:.0f} s; nothing was "
-        "changed. Wait for it to finish (or close that program) and run this again")
+        "changed. Wait for it to finish (or close that program) and run this again"
+    )
 
 
 def _read_only_connection(path: Path, timeout: float) -> sqlite3.Connection:
@@ -66,8 +67,7 @@ def _read_only_connection(path: Path, timeout: float) -> sqlite3.Connection:
         code = getattr(exc, "sqlite_errorcode", None)
         if code is not None and code & 0xFF != sqlite3.SQLITE_CANTOPEN:
             raise
-    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None,
-                           timeout=timeout)
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, timeout=timeout)
 
 
 def now() -> str:
@@ -108,8 +108,7 @@ class StoreBase:
             seen = _projects_near(path)
             raise ProjectError(
                 f"{path}: no such project; create one with `qda init {path}` or `qda run`"
-                + (f", or give one of the projects here with --project: {', '.join(seen)}"
-                   if seen else "")
+                + (f", or give one of the projects here with --project: {', '.join(seen)}" if seen else "")
             )
         if path.is_dir():
             raise ProjectError(f"{path}: is a folder, not a qda project file")
@@ -120,9 +119,7 @@ class StoreBase:
         safety.check_size(path, head)
         app_id = int.from_bytes(head[68:72], "big")
         if app_id != migrations.APPLICATION_ID:
-            raise ProjectError(
-                f"{path}: is an SQLite database made by another program, not a qda project"
-            )
+            raise ProjectError(f"{path}: is an SQLite database made by another program, not a qda project")
         version = int.from_bytes(head[60:64], "big")
         if version > migrations.LATEST:
             raise ProjectError(
@@ -151,7 +148,8 @@ class StoreBase:
                 raise ProjectError(
                     f"{path}: the project is read-only ({read_only}) and was made by an older "
                     f"qda; upgrading it to schema {migrations.LATEST} writes to it. Make it "
-                    "writable (chmod u+w) and open it again")
+                    "writable (chmod u+w) and open it again"
+                )
             if todo and migrations.applied(conn):
                 # Never migrate a researcher's project without a copy of it as it was;
                 # a brand-new file has nothing to keep. (Imported here: the backups part
@@ -183,7 +181,8 @@ class StoreBase:
             store.warnings.append(
                 f"{path}: the project is on a network filesystem; it is opened with a rollback "
                 "journal because QDA_NETWORK_FS=rollback is set. Let only one person write to "
-                "it at a time")
+                "it at a time"
+            )
         return store
 
     def close(self) -> None:
@@ -209,7 +208,8 @@ class StoreBase:
             raise ProjectError(
                 f"{self.path}: the project is read-only ({self.read_only}); this command "
                 "would change it, so nothing was done. Make it writable (chmod u+w) or work "
-                "on a copy")
+                "on a copy"
+            )
         self._begin()
         self._depth = 1
         try:
@@ -258,7 +258,7 @@ class StoreBase:
         if self._conn.in_transaction:
             try:
                 self._conn.execute("ROLLBACK")
-            except sqlite3.Error:   # SQLite has already rolled back (e.g. on an I/O error)
+            except sqlite3.Error:  # SQLite has already rolled back (e.g. on an I/O error)
                 pass
 
     def _write(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
@@ -281,7 +281,7 @@ class StoreBase:
             return default
         try:
             return json.loads(row[0])
-        except (TypeError, ValueError, RecursionError) as exc:   # changed outside qda
+        except (TypeError, ValueError, RecursionError) as exc:  # changed outside qda
             raise safety.damaged(self.path, f"its setting {key!r} is not JSON") from exc
 
     def set_setting(self, key: str, value: Any) -> None:
@@ -292,18 +292,22 @@ class StoreBase:
         )
 
     # -------------------------------------------------------------------- history
-    def record(self, *, who: str, action: str, entity: str, entity_id: str | None = None,
-               detail: Mapping[str, Any] | None = None) -> None:
+    def record(
+        self,
+        *,
+        who: str,
+        action: str,
+        entity: str,
+        entity_id: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
         self._write(
-            "INSERT INTO history (at, who, action, entity, entity_id, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO history (at, who, action, entity, entity_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
             (now(), who, action, entity, entity_id, json.dumps(detail or {}, ensure_ascii=False)),
         )
 
     def history(self) -> pd.DataFrame:
-        return self._frame(
-            "SELECT id, at, who, action, entity, entity_id, detail FROM history ORDER BY id"
-        )
+        return self._frame("SELECT id, at, who, action, entity, entity_id, detail FROM history ORDER BY id")
 
     # ---------------------------------------------------------------------- checks
     def integrity_check(self) -> str:
@@ -320,25 +324,27 @@ class StoreBase:
             length = lengths.get(document_id)
             if length is None or end <= length:
                 continue
-            text = self._conn.execute("SELECT text FROM documents WHERE id = ?",
-                                      (document_id,)).fetchone()[0]
-            if end <= len(text):         # SQLite's length() stops at a NUL character
+            text = self._conn.execute("SELECT text FROM documents WHERE id = ?", (document_id,)).fetchone()[0]
+            if end <= len(text):  # SQLite's length() stops at a NUL character
                 continue
             bad = rows[(rows["document_id"] == document_id) & (rows["end"] > len(text))]
             raise safety.damaged(
-                self.path, f"{what} {bad[id_column].iloc[0]} of document {document_id!r} ends at "
+                self.path,
+                f"{what} {bad[id_column].iloc[0]} of document {document_id!r} ends at "
                 f"character {int(bad['end'].iloc[0]):,}, beyond the end of its text "
-                f"({len(text):,} characters), so it would quote the wrong words")
+                f"({len(text):,} characters), so it would quote the wrong words",
+            )
 
     def _text_lengths(self) -> dict[str, int]:
         """Each document's text length, read again only after the file changed (this
         connection's writes or another's)."""
-        stamp = (self._conn.execute("PRAGMA data_version").fetchone()[0],
-                 self._conn.total_changes)
+        stamp = (self._conn.execute("PRAGMA data_version").fetchone()[0], self._conn.total_changes)
         cached = self._lengths
         if cached is None or cached[0] != stamp:
-            cached = self._lengths = (stamp, dict(self._conn.execute(
-                "SELECT id, length(text) FROM documents")))
+            cached = self._lengths = (
+                stamp,
+                dict(self._conn.execute("SELECT id, length(text) FROM documents")),
+            )
         return cached[1]
 
 

@@ -30,10 +30,9 @@ class CodeRows(StoreBase):
             df[col] = [self._json_list(code, col, v) for code, v in zip(df["code_id"], df[col])]
         for code, color in zip(df["code_id"], df["color"]):
             if color is None or color == "" or (isinstance(color, float) and color != color):
-                continue                                   # no colour of its own (NULL)
+                continue  # no colour of its own (NULL)
             if not (isinstance(color, str) and _COLOR.fullmatch(color)):
-                raise safety.damaged(self.path, f"code {code!r} has the colour {color!r}, not "
-                                                "#RRGGBB")
+                raise safety.damaged(self.path, f"code {code!r} has the colour {color!r}, not #RRGGBB")
         return df
 
     def _json_list(self, code: str, column: str, value: Any) -> list:
@@ -81,9 +80,7 @@ class CodeRows(StoreBase):
         """Give a code a new id; its codings and children follow (ON UPDATE CASCADE), and
         its memos.
         Returns how many codings followed."""
-        n = self._conn.execute("SELECT count(*) FROM codings WHERE code_id = ?", (old,)
-                               ).fetchone()[0]
+        n = self._conn.execute("SELECT count(*) FROM codings WHERE code_id = ?", (old,)).fetchone()[0]
         self._write("UPDATE codes SET id = ? WHERE id = ?", (new, old))
-        self._write("UPDATE memos SET target_id = ? WHERE target = 'code' AND target_id = ?",
-                    (new, old))
+        self._write("UPDATE memos SET target_id = ? WHERE target = 'code' AND target_id = ?", (new, old))
         return n

@@ -29,7 +29,8 @@ class DocumentRows(StoreBase):
     def _document_where(self, where: str, value: str) -> dict[str, Any] | None:
         row = self._conn.execute(
             f"SELECT id, name, sha256, version, unit, text FROM documents WHERE {where}"
-            " ORDER BY rowid LIMIT 1", (value,)
+            " ORDER BY rowid LIMIT 1",
+            (value,),
         ).fetchone()
         if row is None:
             return None
@@ -43,8 +44,11 @@ class DocumentRows(StoreBase):
             "INSERT INTO documents (id, name, path, format, sha256, text, unit, imported_at,"
             " attributes, import_report) VALUES (:id, :name, :path, :format, :sha256, :text,"
             " :unit, :imported_at, :attributes, :import_report)",
-            {**row, "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False),
-             "import_report": _report_json(row)},
+            {
+                **row,
+                "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False),
+                "import_report": _report_json(row),
+            },
         )
 
     def replace_document_text(self, document_id: str, row: Mapping[str, Any]) -> int:
@@ -53,25 +57,34 @@ class DocumentRows(StoreBase):
         Returns the new version number.
         """
         old = self._conn.execute(
-            "SELECT version, sha256, text, imported_at FROM documents WHERE id = ?",
-            (document_id,)).fetchone()
+            "SELECT version, sha256, text, imported_at FROM documents WHERE id = ?", (document_id,)
+        ).fetchone()
         self._write(
             "INSERT INTO document_versions (document_id, version, sha256, text, imported_at,"
-            " replaced_at) VALUES (?, ?, ?, ?, ?, ?)", (document_id, *old, now()))
+            " replaced_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (document_id, *old, now()),
+        )
         self._write(
             "UPDATE documents SET path = :path, format = :format, sha256 = :sha256, text = :text,"
             " unit = :unit, imported_at = :imported_at, attributes = :attributes,"
             " version = :version, import_report = :import_report WHERE id = :id",
-            {**row, "id": document_id, "version": old[0] + 1,
-             "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False),
-             "import_report": _report_json(row)})
+            {
+                **row,
+                "id": document_id,
+                "version": old[0] + 1,
+                "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False),
+                "import_report": _report_json(row),
+            },
+        )
         return old[0] + 1
 
     def document_versions(self, document_id: str) -> pd.DataFrame:
         """Earlier versions of a document (not the current one), oldest first."""
         return self._frame(
             "SELECT document_id, version, sha256, imported_at, replaced_at, text"
-            " FROM document_versions WHERE document_id = ? ORDER BY version", (document_id,))
+            " FROM document_versions WHERE document_id = ? ORDER BY version",
+            (document_id,),
+        )
 
     def documents(self, *, with_text: bool = False) -> pd.DataFrame:
         text = ", text" if with_text else ""
@@ -83,19 +96,23 @@ class DocumentRows(StoreBase):
 
     def import_reports(self) -> dict[str, dict[str, Any] | None]:
         """Each document's import report (None for one imported before qda kept them)."""
-        return {doc_id: json.loads(report) if report else None for doc_id, report in
-                self._conn.execute("SELECT id, import_report FROM documents ORDER BY rowid")}
+        return {
+            doc_id: json.loads(report) if report else None
+            for doc_id, report in self._conn.execute("SELECT id, import_report FROM documents ORDER BY rowid")
+        }
 
     def document_texts(self) -> dict[str, str]:
         return dict(self._conn.execute("SELECT id, text FROM documents"))
 
     # --------------------------------------------------------------- participants
-    def upsert_participant(self, pid: str, *, label: str, attributes: Mapping[str, Any],
-                           auto: bool = False) -> None:
+    def upsert_participant(
+        self, pid: str, *, label: str, attributes: Mapping[str, Any], auto: bool = False
+    ) -> None:
         self.upsert_participants([(pid, label, attributes)], auto=auto)
 
-    def upsert_participants(self, rows: Iterable[tuple[str, str, Mapping[str, Any]]], *,
-                            auto: bool = False) -> None:
+    def upsert_participants(
+        self, rows: Iterable[tuple[str, str, Mapping[str, Any]]], *, auto: bool = False
+    ) -> None:
         """(id, label, attributes) rows, in two statements whatever their number (a survey
         makes a participant of each of its respondents)."""
         rows, stamp = list(rows), now()
@@ -112,12 +129,9 @@ class DocumentRows(StoreBase):
 
     def participants(self) -> pd.DataFrame:
         """One row per participant: id, label, auto, then one column per attribute."""
-        base = self._frame(
-            "SELECT id AS participant_id, label, auto FROM participants ORDER BY id"
-        )
+        base = self._frame("SELECT id AS participant_id, label, auto FROM participants ORDER BY id")
         attrs = self._frame(
-            "SELECT participant_id, name, value FROM participant_attributes"
-            " ORDER BY participant_id, rowid"
+            "SELECT participant_id, name, value FROM participant_attributes ORDER BY participant_id, rowid"
         )
         base["auto"] = base["auto"].astype(bool)
         if attrs.empty:
@@ -150,8 +164,9 @@ class DocumentRows(StoreBase):
         return {r[0] for r in self._conn.execute("SELECT id FROM participants")}
 
     # ------------------------------------------------------------------- speakers
-    def upsert_speaker(self, document_id: str, label: str, *, participant_id: str | None,
-                       is_interviewer: bool) -> None:
+    def upsert_speaker(
+        self, document_id: str, label: str, *, participant_id: str | None, is_interviewer: bool
+    ) -> None:
         self._write(
             "INSERT INTO speakers (document_id, label, participant_id, is_interviewer)"
             " VALUES (?, ?, ?, ?) ON CONFLICT(document_id, label) DO UPDATE SET"
@@ -161,13 +176,11 @@ class DocumentRows(StoreBase):
         # Spelt so that the segments_speaker index serves it (a coalesce() would not).
         who = "speaker = ?" if label else "(speaker IS NULL OR speaker = ?)"
         self._write(
-            f"UPDATE segments SET participant_id = ?, is_interviewer = ?"
-            f" WHERE document_id = ? AND {who}",
+            f"UPDATE segments SET participant_id = ?, is_interviewer = ? WHERE document_id = ? AND {who}",
             (participant_id, int(is_interviewer), document_id, label),
         )
 
-    def upsert_speakers(self, document_id: str,
-                        rows: Iterable[tuple[str, str | None, bool]]) -> None:
+    def upsert_speakers(self, document_id: str, rows: Iterable[tuple[str, str | None, bool]]) -> None:
         """A document's (label, participant id, is interviewer) rows, then every segment of
         the document takes its speaker's participant in one pass: linear in the segments,
         where one update per speaker would be quadratic in a survey's respondents."""
@@ -191,7 +204,8 @@ class DocumentRows(StoreBase):
         where = "WHERE document_id = ? " if document_id is not None else ""
         df = self._frame(
             "SELECT document_id, label AS speaker, participant_id, is_interviewer FROM speakers"
-            f" {where}ORDER BY document_id, label", () if document_id is None else (document_id,)
+            f" {where}ORDER BY document_id, label",
+            () if document_id is None else (document_id,),
         )
         df["is_interviewer"] = df["is_interviewer"].astype(bool)
         return df
@@ -211,8 +225,7 @@ class DocumentRows(StoreBase):
         self._write("DELETE FROM segments WHERE document_id = ?", (document_id,))
 
     def delete_speaker(self, document_id: str, label: str) -> None:
-        self._write("DELETE FROM speakers WHERE document_id = ? AND label = ?",
-                    (document_id, label))
+        self._write("DELETE FROM speakers WHERE document_id = ? AND label = ?", (document_id, label))
 
     def segment(self, segment_id: str) -> dict[str, Any] | None:
         row = self._conn.execute(
@@ -226,7 +239,8 @@ class DocumentRows(StoreBase):
             'SELECT s.id AS segment_id, s.document_id, s.position, s.unit, s.start, s."end",'
             " s.speaker, s.participant_id, s.is_interviewer, s.begin_time, s.end_time,"
             f" s.question FROM segments s JOIN documents d ON d.id = s.document_id {where}"
-            " ORDER BY d.rowid, s.position", params
+            " ORDER BY d.rowid, s.position",
+            params,
         )
         df["is_interviewer"] = df["is_interviewer"].astype(bool)
         for col in ("begin_time", "end_time"):
@@ -248,11 +262,13 @@ class DocumentRows(StoreBase):
             ' coalesce(sum(CASE WHEN s.is_interviewer = 0 THEN s.start * 1000003 + s."end"'
             " END), 0) AS spans"
             " FROM documents d LEFT JOIN segments s ON s.document_id = d.id"
-            " GROUP BY d.id ORDER BY d.rowid")
+            " GROUP BY d.id ORDER BY d.rowid"
+        )
         people = self._conn.execute(
             "SELECT document_id, participant_id FROM segments WHERE is_interviewer = 0"
             " AND participant_id IS NOT NULL GROUP BY document_id, participant_id"
-            " ORDER BY document_id, min(position)").fetchall()
+            " ORDER BY document_id, min(position)"
+        ).fetchall()
         by_doc: dict[str, list[str]] = {}
         for doc, pid in people:
             by_doc.setdefault(doc, []).append(pid)
@@ -272,13 +288,13 @@ class DocumentRows(StoreBase):
             where = f" AND document_id IN ({', '.join('?' * len(params))})"
         spans: dict[str, list[tuple[int, int]]] = {}
         for doc, start, end in self._conn.execute(
-                'SELECT document_id, start, "end" FROM segments WHERE is_interviewer = 0'
-                + where, params):
+            'SELECT document_id, start, "end" FROM segments WHERE is_interviewer = 0' + where, params
+        ):
             spans.setdefault(doc, []).append((start, end))
         out: dict[str, int] = {}
         for doc, text in self._conn.execute(
-                "SELECT id, text FROM documents" + where.replace(" AND document_id", " WHERE id"),
-                params):
+            "SELECT id, text FROM documents" + where.replace(" AND document_id", " WHERE id"), params
+        ):
             out[doc] = sum(len(text[s:e].split()) for s, e in spans.get(doc, ()))
         return out
 

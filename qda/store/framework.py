@@ -21,25 +21,35 @@ class FrameworkRows(StoreBase):
         return self._frame(
             "SELECT f.participant_id, f.code_id, f.summary, f.updated_at, f.updated_by"
             " FROM framework_summaries f JOIN codes c ON c.id = f.code_id"
-            " ORDER BY f.participant_id, c.position")
+            " ORDER BY f.participant_id, c.position"
+        )
 
     def set_framework_summaries(self, rows: Iterable[Mapping[str, Any]], *, who: str) -> int:
         """Set summaries (``participant_id, code_id, summary``), replacing what was there."""
         stamp = now()
-        rows = [{"participant_id": r["participant_id"], "code_id": r["code_id"],
-                 "summary": r["summary"], "at": stamp, "who": who} for r in rows]
+        rows = [
+            {
+                "participant_id": r["participant_id"],
+                "code_id": r["code_id"],
+                "summary": r["summary"],
+                "at": stamp,
+                "who": who,
+            }
+            for r in rows
+        ]
         self._write_many(
             "INSERT INTO framework_summaries (participant_id, code_id, summary, updated_at,"
             " updated_by) VALUES (:participant_id, :code_id, :summary, :at, :who)"
             " ON CONFLICT(participant_id, code_id) DO UPDATE SET summary = excluded.summary,"
-            " updated_at = excluded.updated_at, updated_by = excluded.updated_by", rows)
+            " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            rows,
+        )
         return len(rows)
 
     def delete_framework_summaries(self, keys: Iterable[tuple[str, str]]) -> int:
         """Remove the summaries of these (participant, code) pairs."""
         keys = list(keys)
-        self._write_many("DELETE FROM framework_summaries WHERE participant_id = ?"
-                         " AND code_id = ?", keys)
+        self._write_many("DELETE FROM framework_summaries WHERE participant_id = ? AND code_id = ?", keys)
         return len(keys)
 
     def merge_framework_summaries(self, source: str, into: str) -> int:
@@ -47,8 +57,8 @@ class FrameworkRows(StoreBase):
         already has a summary at ``into``, the source's text is appended to it, marked
         with where it came from. Returns how many summaries moved."""
         rows = self._conn.execute(
-            "SELECT participant_id, summary FROM framework_summaries WHERE code_id = ?",
-            (source,)).fetchall()
+            "SELECT participant_id, summary FROM framework_summaries WHERE code_id = ?", (source,)
+        ).fetchall()
         stamp = now()
         for participant, text in rows:
             self._write(
@@ -57,7 +67,8 @@ class FrameworkRows(StoreBase):
                 " ON CONFLICT(participant_id, code_id) DO UPDATE SET summary ="
                 " framework_summaries.summary || char(10) || char(10) || ?,"
                 " updated_at = excluded.updated_at",
-                (participant, into, text, stamp, f"[merged from {source}] {text}"))
+                (participant, into, text, stamp, f"[merged from {source}] {text}"),
+            )
         self._write("DELETE FROM framework_summaries WHERE code_id = ?", (source,))
         return len(rows)
 
@@ -70,7 +81,9 @@ class FrameworkRows(StoreBase):
         marks = ", ".join("?" for _ in ids)
         cur = self._conn.execute(
             "SELECT participant_id, code_id, summary, updated_at, updated_by FROM"
-            f" framework_summaries WHERE code_id IN ({marks})", ids)
+            f" framework_summaries WHERE code_id IN ({marks})",
+            ids,
+        )
         cols = [d[0] for d in cur.description]
         rows = [dict(zip(cols, r)) for r in cur.fetchall()]
         self._write(f"DELETE FROM framework_summaries WHERE code_id IN ({marks})", ids)

@@ -23,17 +23,20 @@ class LlmAnswerRows(StoreBase):
         keys = list(dict.fromkeys(keys))
         found: dict[str, str] = {}
         for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
+            chunk = keys[i : i + 500]
             marks = ", ".join("?" * len(chunk))
-            found.update(self._conn.execute(
-                f"SELECT key, answer FROM llm_answers WHERE key IN ({marks})", chunk))
+            found.update(
+                self._conn.execute(f"SELECT key, answer FROM llm_answers WHERE key IN ({marks})", chunk)
+            )
         return found
 
     def put_llm_answer(self, key: str, *, model: str, prompt_sha256: str, answer: str) -> None:
         """Cache one answer (a key already there keeps its first answer)."""
-        self._write("INSERT OR IGNORE INTO llm_answers (key, model, prompt_sha256, answer,"
-                    " created_at) VALUES (?, ?, ?, ?, ?)",
-                    (key, model, prompt_sha256, answer, now()))
+        self._write(
+            "INSERT OR IGNORE INTO llm_answers (key, model, prompt_sha256, answer,"
+            " created_at) VALUES (?, ?, ?, ?, ?)",
+            (key, model, prompt_sha256, answer, now()),
+        )
 
     def llm_answer_count(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM llm_answers").fetchone()[0])

@@ -357,8 +357,7 @@ CREATE TABLE llm_answers (
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _INITIAL),
-    Migration(2, "document versions, cue times, rule fields, coding archive",
-              _VERSIONS_AND_ARCHIVE),
+    Migration(2, "document versions, cue times, rule fields, coding archive", _VERSIONS_AND_ARCHIVE),
     Migration(3, "reviews by coder, project id", _REVIEWS),
     Migration(4, "proximity rules, review of suggestions", _REVIEW),
     Migration(5, "framework matrix summaries", _FRAMEWORK),
@@ -367,8 +366,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "segments by speaker index", _SPEAKER_INDEX),
     Migration(10, "llm coding source, cache of llm answers", _LLM),
     Migration(11, "memos", _MEMOS),
-    Migration(14, "per-document import report (speakers, turns, words, warnings)",
-              _IMPORT_REPORT),
+    Migration(14, "per-document import report (speakers, turns, words, warnings)", _IMPORT_REPORT),
 )
 
 LATEST = MIGRATIONS[-1].id

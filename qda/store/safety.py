@@ -30,10 +30,26 @@ __all__ = [
 #: Filesystem types (as in ``/proc/mounts``) where SQLite's locks and shared memory
 #: cannot be trusted: the write-ahead log does not work there at all and the rollback
 #: journal is only as safe as the server's locking.
-NETWORK_FILESYSTEMS = frozenset({
-    "nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "coda", "ceph", "glusterfs",
-    "lustre", "fuse.sshfs", "fuse.davfs2", "davfs", "fuse.rclone", "fuse.s3fs",
-})
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "ncpfs",
+        "afs",
+        "coda",
+        "ceph",
+        "glusterfs",
+        "lustre",
+        "fuse.sshfs",
+        "fuse.davfs2",
+        "davfs",
+        "fuse.rclone",
+        "fuse.s3fs",
+    }
+)
 
 #: The mount table read to find a project's filesystem (Linux); tests point it elsewhere.
 MOUNTS = Path("/proc/mounts")
@@ -46,11 +62,13 @@ NETWORK_ENV = "QDA_NETWORK_FS"
 def damaged(path: Path, detail: str) -> ProjectError:
     """The error for a project file SQLite cannot read back: names ``qda restore``."""
     backups = Path(f"{path}.backups")
-    where = (f"the automatic backups are in {backups}/" if backups.is_dir() else
-             "restore a copy you made earlier")
+    where = (
+        f"the automatic backups are in {backups}/" if backups.is_dir() else "restore a copy you made earlier"
+    )
     return ProjectError(
         f"{path}: the project file is damaged ({detail}); nothing was changed. Restore a backup "
-        f"with `qda restore BACKUP --project {path}` ({where})")
+        f"with `qda restore BACKUP --project {path}` ({where})"
+    )
 
 
 def check_size(path: Path, head: bytes) -> None:
@@ -66,8 +84,7 @@ def check_size(path: Path, head: bytes) -> None:
     if pages and head[24:28] == head[92:96]:
         size = path.stat().st_size
         if size < pages * page_size:
-            raise damaged(path, f"truncated: {size} bytes where its header says "
-                          f"{pages * page_size}")
+            raise damaged(path, f"truncated: {size} bytes where its header says {pages * page_size}")
 
 
 def _unescape(field: str) -> str:
@@ -110,7 +127,8 @@ def network_policy(path: Path) -> str | None:
         "is unreliable and its write-ahead log does not work, so a project there can be "
         "corrupted; nothing was opened. Copy it to a local disk, work there and copy it back "
         f"when done, or set {NETWORK_ENV}=rollback to open it with a rollback journal (one "
-        "person at a time, at your own risk)")
+        "person at a time, at your own risk)"
+    )
 
 
 def read_only_reason(path: Path) -> str | None:
@@ -119,7 +137,7 @@ def read_only_reason(path: Path) -> str | None:
     try:
         if os.statvfs(path).f_flag & os.ST_RDONLY:
             return "it is on a read-only filesystem"
-    except (OSError, AttributeError):   # no statvfs (Windows): the checks below decide
+    except (OSError, AttributeError):  # no statvfs (Windows): the checks below decide
         pass
     if not os.access(path, os.W_OK):
         return "the file is read-only"
@@ -150,11 +168,15 @@ def store_error(path: Path, exc: sqlite3.Error) -> ProjectError | None:
     if is_damage(exc):
         return damaged(Path(path), str(exc))
     if is_busy(exc):
-        return ProjectError(f"{path}: the project is locked by another program ({exc}); "
-                            "wait for it to finish (or close it) and run this again")
+        return ProjectError(
+            f"{path}: the project is locked by another program ({exc}); "
+            "wait for it to finish (or close it) and run this again"
+        )
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None and code & 0xFF in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR):
-        return ProjectError(f"{path}: the disk could not be written or read ({exc}); nothing "
-                            "was changed. Free some space or check the disk, then run this "
-                            "again")
+        return ProjectError(
+            f"{path}: the disk could not be written or read ({exc}); nothing "
+            "was changed. Free some space or check the disk, then run this "
+            "again"
+        )
     return None

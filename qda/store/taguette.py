@@ -25,11 +25,11 @@ _NEEDED = {"projects", "documents", "tags", "highlights", "highlight_tags"}
 class TaguetteRows:
     """The rows of a Taguette database qda uses, as tuples in id order."""
 
-    projects: list[tuple] = field(default_factory=list)       # id, name, description
-    members: list[tuple] = field(default_factory=list)        # project_id, login
-    documents: list[tuple] = field(default_factory=list)      # id, project_id, name, contents
-    tags: list[tuple] = field(default_factory=list)           # id, project_id, path, description
-    highlights: list[tuple] = field(default_factory=list)     # id, document_id, start, end, snippet
+    projects: list[tuple] = field(default_factory=list)  # id, name, description
+    members: list[tuple] = field(default_factory=list)  # project_id, login
+    documents: list[tuple] = field(default_factory=list)  # id, project_id, name, contents
+    tags: list[tuple] = field(default_factory=list)  # id, project_id, path, description
+    highlights: list[tuple] = field(default_factory=list)  # id, document_id, start, end, snippet
     highlight_tags: list[tuple] = field(default_factory=list)  # highlight_id, tag_id
 
 
@@ -44,32 +44,39 @@ def read_taguette_rows(path: str | Path) -> TaguetteRows:
         raise InputError(f"{path}: no such file")
     with open(path, "rb") as fh:
         if fh.read(16) != b"SQLite format 3\x00":
-            raise InputError(f"{path}: is not a Taguette database (not an SQLite file); "
-                             "give the .sqlite3 file Taguette keeps its projects in")
+            raise InputError(
+                f"{path}: is not a Taguette database (not an SQLite file); "
+                "give the .sqlite3 file Taguette keeps its projects in"
+            )
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         missing = sorted(_NEEDED - tables)
         if missing:
-            raise InputError(f"{path}: is not a Taguette database (no table "
-                             f"{', '.join(missing)}); give the .sqlite3 file Taguette keeps "
-                             "its projects in")
+            raise InputError(
+                f"{path}: is not a Taguette database (no table "
+                f"{', '.join(missing)}); give the .sqlite3 file Taguette keeps "
+                "its projects in"
+            )
         members = []
         if "project_members" in tables:
-            members = conn.execute("SELECT project_id, user_login FROM project_members "
-                                   "ORDER BY project_id, user_login").fetchall()
+            members = conn.execute(
+                "SELECT project_id, user_login FROM project_members ORDER BY project_id, user_login"
+            ).fetchall()
         return TaguetteRows(
-            projects=conn.execute("SELECT id, name, description FROM projects ORDER BY id")
-            .fetchall(),
+            projects=conn.execute("SELECT id, name, description FROM projects ORDER BY id").fetchall(),
             members=members,
-            documents=conn.execute("SELECT id, project_id, name, contents FROM documents "
-                                   "ORDER BY id").fetchall(),
-            tags=conn.execute("SELECT id, project_id, path, description FROM tags ORDER BY id")
-            .fetchall(),
-            highlights=conn.execute("SELECT id, document_id, start_offset, end_offset, snippet "
-                                    "FROM highlights ORDER BY id").fetchall(),
-            highlight_tags=conn.execute("SELECT highlight_id, tag_id FROM highlight_tags "
-                                        "ORDER BY highlight_id, tag_id").fetchall())
+            documents=conn.execute(
+                "SELECT id, project_id, name, contents FROM documents ORDER BY id"
+            ).fetchall(),
+            tags=conn.execute("SELECT id, project_id, path, description FROM tags ORDER BY id").fetchall(),
+            highlights=conn.execute(
+                "SELECT id, document_id, start_offset, end_offset, snippet FROM highlights ORDER BY id"
+            ).fetchall(),
+            highlight_tags=conn.execute(
+                "SELECT highlight_id, tag_id FROM highlight_tags ORDER BY highlight_id, tag_id"
+            ).fetchall(),
+        )
     except sqlite3.DatabaseError as exc:
         raise InputError(f"{path}: cannot be read as a Taguette database ({exc})") from exc
     finally:

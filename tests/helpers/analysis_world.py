@@ -22,14 +22,16 @@ import pandas as pd
 
 from qda.codebook import Code, Codebook
 
-CB = Codebook(codes=(
-    Code("benefits", "Benefits"),
-    Code("b_staff", "To staff", parent="benefits"),
-    Code("b_users", "To service users", parent="benefits"),
-    Code("challenges", "Challenges"),
-    Code("c_time", "Time", parent="challenges"),
-    Code("other", "Other"),
-))
+CB = Codebook(
+    codes=(
+        Code("benefits", "Benefits"),
+        Code("b_staff", "To staff", parent="benefits"),
+        Code("b_users", "To service users", parent="benefits"),
+        Code("challenges", "Challenges"),
+        Code("c_time", "Time", parent="challenges"),
+        Code("other", "Other"),
+    )
+)
 
 _A = ["w1 w2", "x1 x2 x3", "y1 y2 y3 y4", "Q"]
 _B = ["v1 v2 v3 v4 v5", "u1"]
@@ -51,30 +53,56 @@ TEXT_B, SPANS_B = _layout(_B)
 TEXT_C, SPANS_C = _layout(_C)
 TEXTS = {"A": TEXT_A, "B": TEXT_B, "C": TEXT_C}
 
-SEGMENTS = pd.DataFrame({
-    "segment_id": ["a1", "a2", "a3", "i1", "b1", "b2", "c1", "c2"],
-    "document_id": ["A", "A", "A", "A", "B", "B", "C", "C"],
-    "participant_id": ["P1", "P1", "P1", None, "P2", "P2", "P3", "P4"],
-    "is_interviewer": [False, False, False, True, False, False, False, False],
-    "start": [s for s, _ in SPANS_A] + [s for s, _ in SPANS_B] + [s for s, _ in SPANS_C],
-    "end": [e for _, e in SPANS_A] + [e for _, e in SPANS_B] + [e for _, e in SPANS_C],
-})
-PARTICIPANTS = pd.DataFrame({
-    "participant_id": ["P1", "P2", "P3", "P4"], "label": ["Ann", "Bea", "Cal", "Dee"],
-    "auto": [False] * 4, "group": ["staff", "family", "staff", None],
-})
+SEGMENTS = pd.DataFrame(
+    {
+        "segment_id": ["a1", "a2", "a3", "i1", "b1", "b2", "c1", "c2"],
+        "document_id": ["A", "A", "A", "A", "B", "B", "C", "C"],
+        "participant_id": ["P1", "P1", "P1", None, "P2", "P2", "P3", "P4"],
+        "is_interviewer": [False, False, False, True, False, False, False, False],
+        "start": [s for s, _ in SPANS_A] + [s for s, _ in SPANS_B] + [s for s, _ in SPANS_C],
+        "end": [e for _, e in SPANS_A] + [e for _, e in SPANS_B] + [e for _, e in SPANS_C],
+    }
+)
+PARTICIPANTS = pd.DataFrame(
+    {
+        "participant_id": ["P1", "P2", "P3", "P4"],
+        "label": ["Ann", "Bea", "Cal", "Dee"],
+        "auto": [False] * 4,
+        "group": ["staff", "family", "staff", None],
+    }
+)
 
 _SEG = SEGMENTS.set_index("segment_id")
 
 
 def codings(rows: list[tuple[str, str]], *, coder: str = "ann") -> pd.DataFrame:
     """Whole-segment human codings for (segment, code) pairs."""
-    return pd.DataFrame([{
-        "segment_id": s, "document_id": _SEG.at[s, "document_id"], "code_id": c,
-        "start": int(_SEG.at[s, "start"]), "end": int(_SEG.at[s, "end"]),
-        "coder": coder, "source": "human", "status": "accepted"} for s, c in rows])
+    return pd.DataFrame(
+        [
+            {
+                "segment_id": s,
+                "document_id": _SEG.at[s, "document_id"],
+                "code_id": c,
+                "start": int(_SEG.at[s, "start"]),
+                "end": int(_SEG.at[s, "end"]),
+                "coder": coder,
+                "source": "human",
+                "status": "accepted",
+            }
+            for s, c in rows
+        ]
+    )
 
 
-CODINGS = codings([("a1", "b_staff"), ("a1", "b_users"), ("a2", "challenges"),
-                   ("a3", "c_time"), ("b1", "benefits"), ("c1", "b_users"),
-                   ("c1", "c_time"), ("i1", "challenges")])
+CODINGS = codings(
+    [
+        ("a1", "b_staff"),
+        ("a1", "b_users"),
+        ("a2", "challenges"),
+        ("a3", "c_time"),
+        ("b1", "benefits"),
+        ("c1", "b_users"),
+        ("c1", "c_time"),
+        ("i1", "challenges"),
+    ]
+)

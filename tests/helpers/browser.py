@@ -15,13 +15,22 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="Debian's Chromium is not installed (/usr/bin/chromium): apt-get install -y "
-           "chromium; the browser tests never download a browser")
+    "chromium; the browser tests never download a browser",
+)
 
 
 def free_port() -> int:
@@ -35,10 +44,22 @@ def served(project: Path):
     """``qda serve --no-browser --port FREE`` on ``project``; yields the printed address."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qda.cli", "serve", "--no-browser", "--port", str(port),
-         "--project", str(project)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "-m",
+            "qda.cli",
+            "serve",
+            "--no-browser",
+            "--port",
+            str(port),
+            "--project",
+            str(project),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     found: list[str] = []
     reader = threading.Thread(target=lambda: found.append(proc.stdout.readline()), daemon=True)
     reader.start()
@@ -49,8 +70,12 @@ def served(project: Path):
         if not match:
             proc.kill()
             raise AssertionError(f"qda serve printed {line!r}; stderr: {proc.stderr.read()}")
-        yield {"base": match.group(1), "token": match.group(2),
-               "url": f"{match.group(1)}/?token={match.group(2)}", "process": proc}
+        yield {
+            "base": match.group(1),
+            "token": match.group(2),
+            "url": f"{match.group(1)}/?token={match.group(2)}",
+            "process": proc,
+        }
     finally:
         proc.terminate()
         try:
@@ -66,8 +91,12 @@ def chromium(user_data_dir: Path, viewport=(1280, 860)):
 
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(user_data_dir), executable_path=str(CHROMIUM), headless=True, args=ARGS,
-            viewport={"width": viewport[0], "height": viewport[1]})
+            str(user_data_dir),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=ARGS,
+            viewport={"width": viewport[0], "height": viewport[1]},
+        )
         try:
             yield context
         finally:
@@ -84,7 +113,9 @@ def select_words(page, turn_selector: str, words: str) -> None:
             const text = document.querySelector(sel + " .text");
             const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
             const nodes = []; let all = "";
-            while (walker.nextNode()) { nodes.push([walker.currentNode, all.length]); all += walker.currentNode.data; }
+            while (walker.nextNode()) {
+                nodes.push([walker.currentNode, all.length]); all += walker.currentNode.data;
+            }
             const at = all.indexOf(words);
             if (at < 0) return null;
             function point(i) {
@@ -103,7 +134,9 @@ def select_words(page, turn_selector: str, words: str) -> None:
             const end = rect(at + last, words.length - last);
             return {x1: first.left + 1, y1: first.top + first.height / 2,
                     x2: end.right - 1, y2: end.top + end.height / 2};
-        }""", [turn_selector, words])
+        }""",
+        [turn_selector, words],
+    )
     assert box, f"{words!r} not found in {turn_selector}"
     page.mouse.move(box["x1"], box["y1"])
     page.mouse.down()
@@ -117,7 +150,11 @@ def codings(project: Path, coder: str) -> list[dict]:
     import csv
     import io
 
-    out = subprocess.run([sys.executable, "-m", "qda.cli", "codings", "--coder", coder,
-                          "--project", str(project)], capture_output=True, text=True,
-                         check=True, timeout=300).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "qda.cli", "codings", "--coder", coder, "--project", str(project)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
     return list(csv.DictReader(io.StringIO(out)))

@@ -15,7 +15,14 @@ def deep_yaml(levels: int) -> str:
 
 
 def deep_qdc(levels: int) -> str:
-    codes = "".join(f'<Code guid="{i:08x}-0000-4000-8000-000000000000" name="C{i}" '
-                    'isCodable="true">' for i in range(levels)) + "</Code>" * levels
-    return ('<?xml version="1.0" encoding="utf-8"?>\n<CodeBook xmlns="urn:QDA-XML:codebook:1.0">'
-            f"<Codes>{codes}</Codes></CodeBook>")
+    codes = (
+        "".join(
+            f'<Code guid="{i:08x}-0000-4000-8000-000000000000" name="C{i}" isCodable="true">'
+            for i in range(levels)
+        )
+        + "</Code>" * levels
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<CodeBook xmlns="urn:QDA-XML:codebook:1.0">'
+        f"<Codes>{codes}</Codes></CodeBook>"
+    )

@@ -43,9 +43,14 @@ codes:
 
 
 def completion(content: str, finish_reason: str = "stop") -> dict:
-    return {"id": "fake", "object": "chat.completion", "model": "fake",
-            "choices": [{"index": 0, "finish_reason": finish_reason,
-                         "message": {"role": "assistant", "content": content}}]}
+    return {
+        "id": "fake",
+        "object": "chat.completion",
+        "model": "fake",
+        "choices": [
+            {"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": content}}
+        ],
+    }
 
 
 def segment_of(body: dict) -> str:
@@ -56,11 +61,16 @@ def segment_of(body: dict) -> str:
 def keyword_model(triggers: dict[str, str]) -> Callable[[dict], tuple[int, str]]:
     """A deterministic "model": code -> a word; a segment containing the word gets the
     code with that word as its quote."""
+
     def reply(body: dict) -> tuple[int, str]:
         text = segment_of(body)
-        codes = [{"code": code, "quote": word, "confidence": 0.9}
-                 for code, word in triggers.items() if word in text]
+        codes = [
+            {"code": code, "quote": word, "confidence": 0.9}
+            for code, word in triggers.items()
+            if word in text
+        ]
         return 200, json.dumps({"codes": codes})
+
     return reply
 
 
@@ -69,8 +79,10 @@ class FakeLLM:
         self.requests: list[dict] = []
         self.paths: list[str] = []
         self.delay = 0.0
-        self.reply: Callable[[dict], tuple[int, dict | bytes | str]] = \
-            lambda body: (200, json.dumps({"codes": []}))
+        self.reply: Callable[[dict], tuple[int, dict | bytes | str]] = lambda body: (
+            200,
+            json.dumps({"codes": []}),
+        )
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -83,7 +95,7 @@ class FakeLLM:
                     time.sleep(fake.delay)
                 status, out = fake.reply(body)
                 headers = {}
-                if isinstance(out, tuple):          # (body, extra headers)
+                if isinstance(out, tuple):  # (body, extra headers)
                     out, headers = out
                 if isinstance(out, str):
                     out = completion(out)
@@ -96,7 +108,7 @@ class FakeLLM:
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):   # the client gave up
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up
                     pass
 
             def log_message(self, *args) -> None:

@@ -16,8 +16,12 @@ from pypdf import PdfWriter
 from qda.ingest import ReadOptions
 
 
-def make_docx(path: Path, paragraphs: list[list[tuple[str, bool]]] = (),
-              table: list[list[str]] | None = None, cover: list[list[str]] | None = None) -> Path:
+def make_docx(
+    path: Path,
+    paragraphs: list[list[tuple[str, bool]]] = (),
+    table: list[list[str]] | None = None,
+    cover: list[list[str]] | None = None,
+) -> Path:
     """A .docx: an optional cover table, paragraphs given as runs (text, bold), then an
     optional table."""
     document = docx.Document()
@@ -73,9 +77,11 @@ def write(path: Path, content: str | bytes) -> Path:
     return path
 
 
-INTERVIEW_TXT = ("[Telephone interview.]\n\nInterviewer: How often do you speak to families?\n\n"
-                 "Dawn: Most weeks I ring his mum.\nShe knows the order.\n\nI: Anything hard?\n"
-                 "R: Consent. Always consent.\n")
+INTERVIEW_TXT = (
+    "[Telephone interview.]\n\nInterviewer: How often do you speak to families?\n\n"
+    "Dawn: Most weeks I ring his mum.\nShe knows the order.\n\nI: Anything hard?\n"
+    "R: Consent. Always consent.\n"
+)
 
 VTT_VOICES = """WEBVTT
 
@@ -116,37 +122,45 @@ Dawn Smith: It showed me a lot.
 Dawn Smith: The kids were there.
 """
 
-SRT = ("1\r\n00:00:01,000 --> 00:00:02,500\r\nQ: Did the letter reach you?\r\n\r\n"
-       "2\r\n00:00:03,000 --> 00:00:05,000\r\nA: It did, a week late.\r\n\r\n"
-       "3\r\n00:00:05,000 --> 00:00:06,000\r\nToo late.\r\n")
+SRT = (
+    "1\r\n00:00:01,000 --> 00:00:02,500\r\nQ: Did the letter reach you?\r\n\r\n"
+    "2\r\n00:00:03,000 --> 00:00:05,000\r\nA: It did, a week late.\r\n\r\n"
+    "3\r\n00:00:05,000 --> 00:00:06,000\r\nToo late.\r\n"
+)
 
-ZOOM = ("[00:00:03] Interviewer: Thanks for joining.\n"
-        "[00:00:07] Marcus Bell: No problem.\n"
-        "00:01:02 Marcus Bell: I've got ten minutes.\n"
-        "00:01:30 Interviewer: Then let's start.\n")
+ZOOM = (
+    "[00:00:03] Interviewer: Thanks for joining.\n"
+    "[00:00:07] Marcus Bell: No problem.\n"
+    "00:01:02 Marcus Bell: I've got ten minutes.\n"
+    "00:01:30 Interviewer: Then let's start.\n"
+)
 
-OTTER = ("Meeting notes exported 2024-05-01\n\n"
-         "Interviewer  0:02\nHow did the three-way meeting go?\n\n"
-         "Speaker 2  0:15\nBetter than I thought.\nHis mum came.\n\n"
-         "Speaker 2  1:02:03\nAnd she stayed.\n")
+OTTER = (
+    "Meeting notes exported 2024-05-01\n\n"
+    "Interviewer  0:02\nHow did the three-way meeting go?\n\n"
+    "Speaker 2  0:15\nBetter than I thought.\nHis mum came.\n\n"
+    "Speaker 2  1:02:03\nAnd she stayed.\n"
+)
 
 
 def survey_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "Respondent": ["R001", "R002", "R003"],
-        "Role": ["Responsible Officer", "Senior Probation Officer", "Responsible Officer"],
-        "Location": ["Kent", "Sussex", "Kent"],
-        "What helps you involve families?": [
-            "Having the time to ring a parent before the first appointment.",
-            "A room at the children's centre where partners can come along.",
-            "",
-        ],
-        "What gets in the way?": [
-            "Caseloads, plainly. And no guidance on consent.",
-            "Domestic abuse checks take weeks to come back.",
-            "Families who do not trust probation at all, understandably.",
-        ],
-    })
+    return pd.DataFrame(
+        {
+            "Respondent": ["R001", "R002", "R003"],
+            "Role": ["Responsible Officer", "Senior Probation Officer", "Responsible Officer"],
+            "Location": ["Kent", "Sussex", "Kent"],
+            "What helps you involve families?": [
+                "Having the time to ring a parent before the first appointment.",
+                "A room at the children's centre where partners can come along.",
+                "",
+            ],
+            "What gets in the way?": [
+                "Caseloads, plainly. And no guidance on consent.",
+                "Domestic abuse checks take weeks to come back.",
+                "Families who do not trust probation at all, understandably.",
+            ],
+        }
+    )
 
 
 def _survey_csv(tmp: Path) -> tuple[Path, ReadOptions]:
@@ -157,61 +171,106 @@ def _survey_csv(tmp: Path) -> tuple[Path, ReadOptions]:
 
 def _survey_xlsx(tmp: Path) -> tuple[Path, ReadOptions]:
     path = tmp / "survey.xlsx"
-    survey_frame().to_excel(path, index=False, startrow=2, startcol=1)   # blank rows and a column
-    return path, ReadOptions(text_columns=("what helps you involve families?",
-                                           "What gets in the way?"), id_column="respondent")
+    survey_frame().to_excel(path, index=False, startrow=2, startcol=1)  # blank rows and a column
+    return path, ReadOptions(
+        text_columns=("what helps you involve families?", "What gets in the way?"), id_column="respondent"
+    )
 
 
 CASES: dict[str, Callable[[Path], tuple[Path, ReadOptions]]] = {
     "txt": lambda t: (write(t / "a.txt", INTERVIEW_TXT), ReadOptions()),
     "md": lambda t: (write(t / "a.md", INTERVIEW_TXT), ReadOptions()),
-    "txt-cp1252": lambda t: (write(t / "a.txt", INTERVIEW_TXT.replace("Dawn:", "Zoë:")
-                                   .replace("\n", "\r\n").encode("cp1252")), ReadOptions()),
-    "txt-utf16": lambda t: (write(t / "a.txt", b"\xff\xfe" + INTERVIEW_TXT.encode("utf-16-le")),
-                            ReadOptions()),
-    "docx-paragraphs": lambda t: (make_docx(t / "a.docx", [
-        [("[Telephone interview.]", False)],
-        [("Interviewer: How often do you speak to families?", False)],
-        [("Dawn: Most weeks I ring his mum.", False)], [("She knows the order.", False)],
-        [("I: Anything hard?", False)], [("R: Consent. Always consent.", False)]],
-        cover=[["Interview", "Telephone"], ["Date", "1 May 2024"]]), ReadOptions()),
-    "docx-bold": lambda t: (make_docx(t / "a.docx", [
-        [("[Telephone interview.]", False)],
-        [("Interviewer:", True), (" How often do you speak to families?", False)],
-        [("Dawn", True), (" Most weeks I ring his mum.", False)],     # no colon: recurs
-        [("She knows the order.", False)],
-        [("I", True), ("  Anything hard?", False)],                  # no colon: interviewer
-        [("R", True), (": Consent. Always consent.", False)],
-        [("Dawn", True), (" ", False), ("Yes.", False)],
-        [("Never", True), (" mind, that was all.", False)]]), ReadOptions()),   # once: text
-    "docx-table": lambda t: (make_docx(t / "a.docx", [[("[Telephone interview.]", False)]], table=[
-        ["Time", "Speaker", "Text"],
-        ["00:00:05", "Interviewer", "How often do you speak to families?"],
-        ["00:00:09", "Dawn:", "Most weeks I ring his mum. She knows the order."],
-        ["00:01:00", "I", "Anything hard?"],
-        ["01:02", "R", "Consent. Always consent."]]), ReadOptions()),
-    "pdf": lambda t: (make_pdf(t / "a.pdf", [
-        "[Telephone interview.]", "Interviewer: How often do you speak to families?",
-        "Dawn: Most weeks I ring his mum.", "<page>", "She knows the order.",
-        "I: Anything hard?", "R: Consent. Always consent."]), ReadOptions()),
-    "pdf-owner-password-only": lambda t: (make_pdf(t / "a.pdf", [
-        "Interviewer: How often do you speak to families?", "Dawn: Most weeks."],
-        password=""), ReadOptions()),
+    "txt-cp1252": lambda t: (
+        write(t / "a.txt", INTERVIEW_TXT.replace("Dawn:", "Zoë:").replace("\n", "\r\n").encode("cp1252")),
+        ReadOptions(),
+    ),
+    "txt-utf16": lambda t: (
+        write(t / "a.txt", b"\xff\xfe" + INTERVIEW_TXT.encode("utf-16-le")),
+        ReadOptions(),
+    ),
+    "docx-paragraphs": lambda t: (
+        make_docx(
+            t / "a.docx",
+            [
+                [("[Telephone interview.]", False)],
+                [("Interviewer: How often do you speak to families?", False)],
+                [("Dawn: Most weeks I ring his mum.", False)],
+                [("She knows the order.", False)],
+                [("I: Anything hard?", False)],
+                [("R: Consent. Always consent.", False)],
+            ],
+            cover=[["Interview", "Telephone"], ["Date", "1 May 2024"]],
+        ),
+        ReadOptions(),
+    ),
+    "docx-bold": lambda t: (
+        make_docx(
+            t / "a.docx",
+            [
+                [("[Telephone interview.]", False)],
+                [("Interviewer:", True), (" How often do you speak to families?", False)],
+                [("Dawn", True), (" Most weeks I ring his mum.", False)],  # no colon: recurs
+                [("She knows the order.", False)],
+                [("I", True), ("  Anything hard?", False)],  # no colon: interviewer
+                [("R", True), (": Consent. Always consent.", False)],
+                [("Dawn", True), (" ", False), ("Yes.", False)],
+                [("Never", True), (" mind, that was all.", False)],
+            ],
+        ),
+        ReadOptions(),
+    ),  # once: text
+    "docx-table": lambda t: (
+        make_docx(
+            t / "a.docx",
+            [[("[Telephone interview.]", False)]],
+            table=[
+                ["Time", "Speaker", "Text"],
+                ["00:00:05", "Interviewer", "How often do you speak to families?"],
+                ["00:00:09", "Dawn:", "Most weeks I ring his mum. She knows the order."],
+                ["00:01:00", "I", "Anything hard?"],
+                ["01:02", "R", "Consent. Always consent."],
+            ],
+        ),
+        ReadOptions(),
+    ),
+    "pdf": lambda t: (
+        make_pdf(
+            t / "a.pdf",
+            [
+                "[Telephone interview.]",
+                "Interviewer: How often do you speak to families?",
+                "Dawn: Most weeks I ring his mum.",
+                "<page>",
+                "She knows the order.",
+                "I: Anything hard?",
+                "R: Consent. Always consent.",
+            ],
+        ),
+        ReadOptions(),
+    ),
+    "pdf-owner-password-only": lambda t: (
+        make_pdf(
+            t / "a.pdf",
+            ["Interviewer: How often do you speak to families?", "Dawn: Most weeks."],
+            password="",
+        ),
+        ReadOptions(),
+    ),
     "vtt-voices": lambda t: (write(t / "a.vtt", VTT_VOICES), ReadOptions()),
     "vtt-prefixes": lambda t: (write(t / "a.vtt", VTT_PREFIXES), ReadOptions()),
     "srt": lambda t: (write(t / "a.srt", SRT), ReadOptions()),
     "zoom": lambda t: (write(t / "zoom.txt", ZOOM), ReadOptions()),
     "otter": lambda t: (write(t / "otter.txt", OTTER), ReadOptions()),
     "otter-forced": lambda t: (write(t / "otter.log", OTTER), ReadOptions(format="otter")),
-    "house-style": lambda t: (write(t / "a.txt", "DAWN > Most weeks.\nJB > Why?\nDAWN > Habit.\n"),
-                              ReadOptions(speaker_pattern=r"^(?P<label>[A-Z]+) >",
-                                          interviewer_labels=("jb",))),
+    "house-style": lambda t: (
+        write(t / "a.txt", "DAWN > Most weeks.\nJB > Why?\nDAWN > Habit.\n"),
+        ReadOptions(speaker_pattern=r"^(?P<label>[A-Z]+) >", interviewer_labels=("jb",)),
+    ),
     "survey-csv": _survey_csv,
     "survey-xlsx": _survey_xlsx,
     "odt": lambda t: (write_odt(t / "a.odt"), ReadOptions()),
     "rtf": lambda t: (write_bytes(t / "a.rtf", RTF), ReadOptions()),
-    "html": lambda t: (write_bytes(t / "a.htm", HTML.encode("cp1252")),
-                       ReadOptions()),
+    "html": lambda t: (write_bytes(t / "a.htm", HTML.encode("cp1252")), ReadOptions()),
 }
 
 
@@ -261,11 +320,13 @@ def write_odt(path: Path) -> Path:
     return path
 
 
-RTF = (rb"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0\fswiss Helvetica;}}"
-       rb"{\colortbl;\red0\green0\blue0;}\f0\fs24 "
-       rb"{\b Interviewer:} How was the caf\'e9 group?\par "
-       rb"Ren\'e9e: Lovely \endash  I go every week.\par "
-       rb"\par Interviewer: Why?\par Ren\'e9e: The people.\u8217? It\u8217?s company.\par }")
+RTF = (
+    rb"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0\fswiss Helvetica;}}"
+    rb"{\colortbl;\red0\green0\blue0;}\f0\fs24 "
+    rb"{\b Interviewer:} How was the caf\'e9 group?\par "
+    rb"Ren\'e9e: Lovely \endash  I go every week.\par "
+    rb"\par Interviewer: Why?\par Ren\'e9e: The people.\u8217? It\u8217?s company.\par }"
+)
 
 
 HTML = """<!DOCTYPE html>

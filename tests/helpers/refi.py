@@ -17,8 +17,9 @@ def qde(path: Path) -> str:
         return z.read("project.qde").decode("utf-8")
 
 
-def make_qdpx(path: Path, xml: str, members: dict[str, bytes | str] | None = None,
-              qde_name: str = "project.qde") -> Path:
+def make_qdpx(
+    path: Path, xml: str, members: dict[str, bytes | str] | None = None, qde_name: str = "project.qde"
+) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(qde_name, xml)
         for name, data in (members or {}).items():
@@ -32,18 +33,26 @@ G = "{:08x}-0000-4000-8000-000000000000".format
 
 def project_xml(origin: str, sources: str, codes: str = "", extra: str = "") -> str:
     codebook = f"<CodeBook><Codes>{codes}</Codes></CodeBook>" if codes else ""
-    return (f'<?xml version="1.0" encoding="utf-8"?><Project {NS} name="t" origin="{origin}">'
-            f'<Users><User guid="{G(1)}" name="Ann"/></Users>{codebook}{extra}'
-            f"<Sources>{sources}</Sources></Project>")
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><Project {NS} name="t" origin="{origin}">'
+        f'<Users><User guid="{G(1)}" name="Ann"/></Users>{codebook}{extra}'
+        f"<Sources>{sources}</Sources></Project>"
+    )
 
 
-def text_source(guid: str, name: str, selections: list[tuple[int, int, str]],
-                path: str | None = None, content: str | None = None) -> str:
+def text_source(
+    guid: str,
+    name: str,
+    selections: list[tuple[int, int, str]],
+    path: str | None = None,
+    content: str | None = None,
+) -> str:
     sels = "".join(
         f'<PlainTextSelection guid="{G(1000 + i)}" name="" startPosition="{s}" '
         f'endPosition="{e}" creatingUser="{G(1)}"><Coding guid="{G(2000 + i)}" '
         f'creatingUser="{G(1)}"><CodeRef targetGUID="{code}"/></Coding></PlainTextSelection>'
-        for i, (s, e, code) in enumerate(selections))
+        for i, (s, e, code) in enumerate(selections)
+    )
     body = f"<PlainTextContent>{content}</PlainTextContent>" if content is not None else ""
     attr = f' plainTextPath="{path}"' if path else ""
     return f'<TextSource guid="{guid}" name="{name}"{attr}>{body}{sels}</TextSource>'

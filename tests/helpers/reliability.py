@@ -13,31 +13,39 @@ RESULTS = ROOT / "tests" / "reliability-results.json"
 
 #: Columns holding the time something happened: a re-run at another second differs only
 #: there, so a normalised dump leaves them out.
-TIME_COLUMNS = {"at", "created_at", "imported_at", "reviewed_at", "archived_at", "applied_at",
-                "replaced_at"}
+TIME_COLUMNS = {"at", "created_at", "imported_at", "reviewed_at", "archived_at", "applied_at", "replaced_at"}
 
 
-def dump(path: Path, *, tables: tuple[str, ...] | None = None, normalise: bool = False
-         ) -> dict[str, list[tuple]]:
+def dump(
+    path: Path, *, tables: tuple[str, ...] | None = None, normalise: bool = False
+) -> dict[str, list[tuple]]:
     """Every row of every table (or ``tables``), sorted, read through a fresh read-only
     connection. ``normalise`` drops the time columns and row ids that only count up
     (history, archive), so two runs of the same command compare equal."""
     conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     try:
-        names = tables or tuple(r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " ORDER BY name"))
+        names = tables or tuple(
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                " ORDER BY name"
+            )
+        )
         out = {}
         for name in names:
             cur = conn.execute(f'SELECT * FROM "{name}"')
             cols = [d[0] for d in cur.description]
-            keep = [i for i, c in enumerate(cols) if not normalise or (
-                c not in TIME_COLUMNS and not (c == "id" and name in ("history",
-                                                                       "archived_codings")))]
+            keep = [
+                i
+                for i, c in enumerate(cols)
+                if not normalise
+                or (c not in TIME_COLUMNS and not (c == "id" and name in ("history", "archived_codings")))
+            ]
             rows = [tuple(r[i] for i in keep) for r in cur.fetchall()]
             out[name] = sorted(rows, key=repr)
-        out["pragma"] = [tuple(conn.execute(f"PRAGMA {p}").fetchone())
-                         for p in ("user_version", "application_id")]
+        out["pragma"] = [
+            tuple(conn.execute(f"PRAGMA {p}").fetchone()) for p in ("user_version", "application_id")
+        ]
         return out
     finally:
         conn.close()

@@ -12,7 +12,6 @@ def segments_from(texts: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
     rows, pos = [], 0
     for i, t in enumerate(texts):
         start = doc.index(t, pos)
-        rows.append({"segment_id": f"s{i}", "document_id": "d", "start": start,
-                     "end": start + len(t)})
+        rows.append({"segment_id": f"s{i}", "document_id": "d", "start": start, "end": start + len(t)})
         pos = start + len(t)
     return pd.DataFrame(rows), {"d": doc}
