@@ -28,6 +28,10 @@ silences the rarer codes (a calibrated 0.5 is rarely reached by a code seen in 3
 segments), so the threshold is learned per code instead. The probability kept as a
 suggestion's confidence is the regression's own; ``thresholds_`` holds the cut per code.
 
+The inner folds' TF-IDF blocks come from texts analysed once (:mod:`qda.coding.foldtfidf`:
+the same matrices as a vectoriser fitted per fold), and candidates with the same text
+features share one vectoriser, fitted once and applied once per call of ``predict``.
+
 Pure: texts and label sets in, DataFrames out.
 """
 
@@ -45,6 +49,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import cohen_kappa_score
 from sklearn.utils.validation import check_is_fitted
 
+from qda.coding.foldtfidf import FoldTfidf, FoldUnion
 from qda.coding.learn import (
     MIN_SEGMENTS,
     _label_sets,
@@ -147,15 +152,19 @@ class ChosenSuggester(BaseEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------ features
-    def _design(self, spec: str, texts: list[str], context, fitted=None):
+    def _design(self, spec: str, texts: list[str], context, fitted=None, given=None):
         """Features of ``texts`` for a candidate: (matrix, fitted transformers).
         ``context``: a DataFrame (``context``, ``position``) row by row with ``texts``,
-        or None when the candidate needs none."""
+        or None when the candidate needs none. ``given``: TF-IDF blocks already built
+        (``"text"``, ``"context"``; an inner fold's, from :mod:`qda.coding.foldtfidf`)."""
         names = spec.split("+")
         fitted = dict(fitted or {})
-        text_part = "+".join(n for n in names if n in ("words", "chars", "lemmas"))
+        given = given or {}
+        text_part = _text_part(names)
         blocks = []
-        if text_part:
+        if "text" in given:
+            blocks.append(given["text"])
+        elif text_part:
             if "text" not in fitted:  # fit_transform: each text analysed once, not twice
                 fitted["text"] = make_features(text_part)
                 blocks.append(sp.csr_matrix(fitted["text"].fit_transform(texts)))
@@ -169,21 +178,23 @@ class ChosenSuggester(BaseEstimator):
                 blocks.append(sp.csr_matrix(E @ self.definition_matrix_.T))
         if any(n in CONTEXT_FEATURES for n in names):
             blocks.extend(
-                self._context_blocks(names, list(context["context"]), context["position"].to_numpy(), fitted)
+                self._context_blocks(
+                    names, list(context["context"]), context["position"].to_numpy(), fitted, given
+                )
             )
         X = sp.hstack(blocks, format="csr")
         X.sort_indices()
         return X, fitted
 
-    def _context_blocks(self, names, around: list[str], position: np.ndarray, fitted):
+    def _context_blocks(self, names, around: list[str], position: np.ndarray, fitted, given):
         """The context's feature blocks, each scaled by ``context_weight`` (the segment's
         own words stay the stronger voice)."""
         w, blocks = self.context_weight, []
-        if "context" in names:
+        if "context" in names and "context" in given:
+            blocks.append(given["context"] * w)
+        elif "context" in names:
             if "context" not in fitted:
-                fitted["context"] = TfidfVectorizer(
-                    ngram_range=(1, 2), sublinear_tf=True, min_df=2, dtype=np.float64
-                ).fit(around)
+                fitted["context"] = _context_vectorizer().fit(around)
             blocks.append(sp.csr_matrix(fitted["context"].transform(around)) * w)
         if "context_embeddings" in names:
             blocks.append(sp.csr_matrix(embed_texts(around)) * w)
@@ -239,8 +250,9 @@ class ChosenSuggester(BaseEstimator):
             self.choice_[code], self.thresholds_[code], self.inner_kappa_[code] = cand, cut, kappa
         self.features_, self.estimators_ = {}, {}
         specs = dict.fromkeys(p for c in self.choice_.values() for p in _parts(c))
+        memo: dict = {}  # candidates with the same text features share one vectoriser
         for spec in specs:
-            X, self.features_[spec] = self._design(spec, texts, context)
+            X, self.features_[spec] = self._design(spec, texts, context, *_text_once(memo, spec, texts))
             for j, code in enumerate(learn):
                 if spec in _parts(self.choice_[code]):
                     self.estimators_[(code, spec)] = self._fit_code(X, Y[:, j])
@@ -303,20 +315,21 @@ class ChosenSuggester(BaseEstimator):
             warnings.simplefilter("ignore", UserWarning)
             folds = _stratified(key, self.inner_folds, self.random_state)
         arr = np.asarray(texts, dtype=object)
-        out: dict[str, np.ndarray] = {}
-        for spec in dict.fromkeys(p for c in self.candidates_ for p in _parts(c)):
-            P = np.zeros(Y.shape)
-            for test in folds:
-                train = np.setdiff1d(np.arange(len(texts)), test)
-                ctx_tr = None if context is None else context.iloc[train]
-                ctx_te = None if context is None else context.iloc[test]
-                Xtr, fitted = self._design(spec, list(arr[train]), ctx_tr)
-                Xte, _ = self._design(spec, list(arr[test]), ctx_te, fitted)
+        specs = list(dict.fromkeys(p for c in self.candidates_ for p in _parts(c)))
+        blocks = _FoldBlocks(list(texts), context)
+        out = {spec: np.zeros(Y.shape) for spec in specs}
+        for k, test in enumerate(folds):  # folds outer: one fold's blocks in memory at a time
+            train = np.setdiff1d(np.arange(len(texts)), test)
+            ctx_tr = None if context is None else context.iloc[train]
+            ctx_te = None if context is None else context.iloc[test]
+            for spec in specs:
+                given_tr, given_te = blocks.split(spec, k, train, test)
+                Xtr, fitted = self._design(spec, list(arr[train]), ctx_tr, given=given_tr)
+                Xte, _ = self._design(spec, list(arr[test]), ctx_te, fitted, given=given_te)
                 for j in range(Y.shape[1]):
                     if Y[train, j].min() == Y[train, j].max():
                         continue
-                    P[test, j] = self._fit_code(Xtr, Y[train, j]).predict_proba(Xte)[:, 1]
-            out[spec] = P
+                    out[spec][test, j] = self._fit_code(Xtr, Y[train, j]).predict_proba(Xte)[:, 1]
         return {c: np.mean([out[p] for p in _parts(c)], axis=0) for c in self.candidates_}
 
     # ----------------------------------------------------------- predicting
@@ -335,8 +348,10 @@ class ChosenSuggester(BaseEstimator):
                 "segments to suggest for too"
             )
         P = np.zeros((len(items), len(self.codes_)))
+        memo: dict = {}
         for spec, fitted in self.features_.items():
-            X, _ = self._design(spec, items, context, fitted)
+            fitted, given = _text_once(memo, spec, items, fitted)
+            X, _ = self._design(spec, items, context, fitted, given)
             for j, code in enumerate(self.codes_):
                 parts = _parts(self.choice_[code])
                 if spec in parts:
@@ -384,6 +399,66 @@ class ChosenSuggester(BaseEstimator):
                 for c in self.codes_
             ]
         )
+
+
+def _text_part(names: list[str]) -> str:
+    """The TF-IDF text features of a spec's names (``"words+chars"``), or ``""``."""
+    return "+".join(n for n in names if n in ("words", "chars", "lemmas"))
+
+
+def _text_once(memo: dict, spec: str, texts: list[str], fitted: dict | None = None) -> tuple[dict, dict]:
+    """(fitted, given) for :meth:`ChosenSuggester._design`, with ``spec``'s text block
+    built once per ``memo`` for every spec that has the same text features and vectoriser:
+    fitted on ``texts`` when ``fitted`` has none, else transformed by it."""
+    part = _text_part(spec.split("+"))
+    fitted = dict(fitted or {})
+    if not part:
+        return fitted, {}
+    key = (part, id(fitted.get("text")))
+    if key not in memo:
+        if "text" in fitted:
+            memo[key] = (fitted["text"], sp.csr_matrix(fitted["text"].transform(texts)))
+        else:
+            vec = make_features(part)
+            memo[key] = (vec, sp.csr_matrix(vec.fit_transform(texts)))
+    fitted["text"], block = memo[key]
+    return fitted, {"text": block}
+
+
+def _context_vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, dtype=np.float64)
+
+
+class _FoldBlocks:
+    """The TF-IDF blocks of each inner fold, from texts (and contexts) analysed once
+    (:mod:`qda.coding.foldtfidf`); a block two candidates share is built once per fold."""
+
+    def __init__(self, texts: list[str], context):
+        self._texts, self._context = texts, context
+        self._counts: dict[str, FoldUnion | FoldTfidf] = {}
+        self._splits: dict[tuple[str, int], tuple] = {}
+
+    def _counted(self, key: str):
+        if key not in self._counts:
+            if key == "context":
+                self._counts[key] = FoldTfidf(_context_vectorizer(), list(self._context["context"]))
+            else:
+                self._counts[key] = FoldUnion(make_features(key), self._texts)
+        return self._counts[key]
+
+    def split(self, spec: str, k: int, train: np.ndarray, test: np.ndarray) -> tuple[dict, dict]:
+        """(training blocks, held-out blocks) of fold ``k`` for ``spec``, by name."""
+        names = spec.split("+")
+        wanted = {"text": _text_part(names)} if _text_part(names) else {}
+        if "context" in names and self._context is not None:
+            wanted["context"] = "context"
+        given_tr, given_te = {}, {}
+        self._splits = {f: v for f, v in self._splits.items() if f[1] == k}  # earlier folds' go
+        for name, key in wanted.items():
+            if (key, k) not in self._splits:
+                self._splits[(key, k)] = self._counted(key).split(train, test)
+            given_tr[name], given_te[name] = self._splits[(key, k)]
+        return given_tr, given_te
 
 
 def _parts(candidate: str) -> list[str]:
