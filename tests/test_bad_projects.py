@@ -205,3 +205,45 @@ def test_a_locked_project_is_a_clear_error_after_the_bound(small_project, monkey
         assert project.codings().shape == before
         project.code_rules()  # and once it is free, writing works again
         assert len(project.codings()) > 0
+
+
+def _checkpoint_cut_off(small_project: Path, copy: Path) -> None:
+    """``copy``: ``small_project`` as a kill in the middle of a checkpoint leaves it: the
+    write-ahead log holds pages that grew the file, the file's header already gives the
+    grown page count, and the file itself is not yet extended."""
+    conn = sqlite3.connect(small_project, isolation_level=None)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("CREATE TABLE scratch (x)")
+    conn.execute("INSERT INTO scratch SELECT randomblob(2000) FROM segments, segments LIMIT 400")
+    conn.execute("DROP TABLE scratch")  # the pages stay (on the free list): the file grew
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    for suffix in ("", "-wal"):  # copied while the log is still unmerged, as after a kill
+        shutil.copy(f"{small_project}{suffix}", f"{copy}{suffix}")
+    conn.close()
+    data = bytearray(copy.read_bytes())
+    assert len(data) < pages * int.from_bytes(data[16:18], "big")
+    data[28:32] = pages.to_bytes(4, "big")
+    data[92:96] = data[24:28]  # the page count is valid
+    copy.write_bytes(bytes(data))
+
+
+def test_a_checkpoint_cut_off_is_finished_on_opening_not_called_damage(small_project, tmp_path):
+    copy = tmp_path / "copy.qda"
+    _checkpoint_cut_off(small_project, copy)
+    with Project.open(small_project) as project:
+        want = project.segments()
+    with Project.open(copy) as project:
+        assert project.segments().equals(want)
+    conn = sqlite3.connect(copy)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+
+def test_the_same_file_without_its_log_is_refused_as_truncated(small_project, tmp_path):
+    copy = tmp_path / "copy.qda"
+    _checkpoint_cut_off(small_project, copy)
+    Path(f"{copy}-wal").unlink()
+    before = _state(copy)
+    with pytest.raises(ProjectError, match="damaged .*truncated"):
+        Project.open(copy)
+    assert _state(copy) == before
