@@ -129,3 +129,15 @@ def test_unknown_feature_in_a_candidate_is_refused():
 
 def test_the_default_candidates_include_context_ones():
     assert any("context" in c for c in CANDIDATES)
+
+
+def test_predicting_in_chunks_gives_what_one_piece_gives(monkeypatch):
+    import qda.coding.choose as choose
+
+    texts, labels, context = _prompted()
+    model = ChosenSuggester().fit(texts, labels, context=context)
+    whole = model.predict_proba(pd.Series(texts), context=context)
+    monkeypatch.setattr(choose, "PREDICT_CHUNK", 7)  # 72 rows: ten full chunks and a short one
+    chunked = model.predict_proba(pd.Series(texts), context=context)
+    pd.testing.assert_frame_equal(chunked, whole)
+    assert model.uses_context_

@@ -77,6 +77,9 @@ CONTEXT_FEATURES = ("context", "context_embeddings", "position")
 ALL_FEATURES = ("words", "chars", "lemmas", "embeddings", "definitions", *CONTEXT_FEATURES)
 POSITION_BINS = 10  # tenths of the document
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.1, 0.95, 0.05))
+#: Texts whose features are built at once when predicting: the features of 100,000
+#: segments with their context took 2.1 GB in one piece (benchmarks/suggest.py).
+PREDICT_CHUNK = 10_000
 VERSION = "2"  # 2: context candidates; at-least-one only when asked
 
 
@@ -348,6 +351,13 @@ class ChosenSuggester(BaseEstimator):
                 "segments to suggest for too"
             )
         P = np.zeros((len(items), len(self.codes_)))
+        for lo in range(0, len(items), PREDICT_CHUNK):  # rows at a time: memory stays flat
+            hi = lo + PREDICT_CHUNK
+            P[lo:hi] = self._proba_rows(items[lo:hi], None if context is None else context.iloc[lo:hi])
+        return pd.DataFrame(P, columns=self.codes_, index=index)
+
+    def _proba_rows(self, items: list[str], context) -> np.ndarray:
+        P = np.zeros((len(items), len(self.codes_)))
         memo: dict = {}
         for spec, fitted in self.features_.items():
             fitted, given = _text_once(memo, spec, items, fitted)
@@ -356,7 +366,7 @@ class ChosenSuggester(BaseEstimator):
                 parts = _parts(self.choice_[code])
                 if spec in parts:
                     P[:, j] += self.estimators_[(code, spec)].predict_proba(X)[:, 1] / len(parts)
-        return pd.DataFrame(P, columns=self.codes_, index=index)
+        return P
 
     def predict(self, texts, *, context=None) -> pd.DataFrame:
         """Whether each code is suggested: its probability at or above its own threshold
