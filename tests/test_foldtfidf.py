@@ -79,3 +79,13 @@ def test_the_union_stacks_as_the_feature_union_does():
 def test_settings_it_cannot_reproduce_are_refused(vec):
     with pytest.raises(ValueError, match="FoldTfidf needs"):
         FoldTfidf(vec, TEXTS)
+
+
+def test_the_whole_corpus_fit_is_the_vectoriser_fitted_on_every_text():
+    for make in (lambda: make_features("words+chars"), lambda: make_features("words")):
+        union, matrix = FoldUnion(make(), TEXTS).whole()
+        reference = make()
+        want = reference.fit_transform(TEXTS)
+        assert matrix.shape == want.shape and abs(matrix - want).max() < 1e-12
+        new = ["Visits at home, every week.", "zyxwvut"]
+        assert abs(union.transform(new) - reference.transform(new)).max() < 1e-12

@@ -244,7 +244,8 @@ class ChosenSuggester(BaseEstimator):
         if any("definitions" in part for c in self.candidates_ for part in _parts(c)):
             self.definition_matrix_ = embed_texts([defs.get(c) or c for c in learn])
         Y = np.array([[c in s for c in learn] for s in labels], dtype=np.int8)
-        oof = self._inner_oof(texts, context, Y)
+        blocks = _FoldBlocks(list(texts), context)
+        oof = self._inner_oof(texts, context, Y, blocks)
         self.choice_, self.thresholds_, self.inner_kappa_ = {}, {}, {}
         for j, code in enumerate(learn):
             scored = [(*_best_threshold(Y[:, j], oof[c][:, j]), c) for c in self.candidates_]
@@ -253,9 +254,8 @@ class ChosenSuggester(BaseEstimator):
             self.choice_[code], self.thresholds_[code], self.inner_kappa_[code] = cand, cut, kappa
         self.features_, self.estimators_ = {}, {}
         specs = dict.fromkeys(p for c in self.choice_.values() for p in _parts(c))
-        memo: dict = {}  # candidates with the same text features share one vectoriser
-        for spec in specs:
-            X, self.features_[spec] = self._design(spec, texts, context, *_text_once(memo, spec, texts))
+        for spec in specs:  # candidates with the same text features share one vectoriser
+            X, self.features_[spec] = self._design(spec, texts, context, *blocks.whole(spec))
             for j, code in enumerate(learn):
                 if spec in _parts(self.choice_[code]):
                     self.estimators_[(code, spec)] = self._fit_code(X, Y[:, j])
@@ -309,7 +309,7 @@ class ChosenSuggester(BaseEstimator):
             )
         return usable
 
-    def _inner_oof(self, texts, context, Y) -> dict[str, np.ndarray]:
+    def _inner_oof(self, texts, context, Y, blocks: _FoldBlocks) -> dict[str, np.ndarray]:
         """Per candidate: out-of-fold probabilities of an inner stratified CV (stratified
         on each segment's rarest code); a blend ``a|b`` averages its parts'."""
         rarity = Y.sum(axis=0)
@@ -319,7 +319,6 @@ class ChosenSuggester(BaseEstimator):
             folds = _stratified(key, self.inner_folds, self.random_state)
         arr = np.asarray(texts, dtype=object)
         specs = list(dict.fromkeys(p for c in self.candidates_ for p in _parts(c)))
-        blocks = _FoldBlocks(list(texts), context)
         out = {spec: np.zeros(Y.shape) for spec in specs}
         for k, test in enumerate(folds):  # folds outer: one fold's blocks in memory at a time
             train = np.setdiff1d(np.arange(len(texts)), test)
@@ -416,23 +415,16 @@ def _text_part(names: list[str]) -> str:
     return "+".join(n for n in names if n in ("words", "chars", "lemmas"))
 
 
-def _text_once(memo: dict, spec: str, texts: list[str], fitted: dict | None = None) -> tuple[dict, dict]:
+def _text_once(memo: dict, spec: str, texts: list[str], fitted: dict) -> tuple[dict, dict]:
     """(fitted, given) for :meth:`ChosenSuggester._design`, with ``spec``'s text block
-    built once per ``memo`` for every spec that has the same text features and vectoriser:
-    fitted on ``texts`` when ``fitted`` has none, else transformed by it."""
+    transformed once per ``memo`` for every spec that shares its fitted text vectoriser."""
     part = _text_part(spec.split("+"))
-    fitted = dict(fitted or {})
-    if not part:
+    if not part or "text" not in fitted:
         return fitted, {}
-    key = (part, id(fitted.get("text")))
+    key = id(fitted["text"])
     if key not in memo:
-        if "text" in fitted:
-            memo[key] = (fitted["text"], sp.csr_matrix(fitted["text"].transform(texts)))
-        else:
-            vec = make_features(part)
-            memo[key] = (vec, sp.csr_matrix(vec.fit_transform(texts)))
-    fitted["text"], block = memo[key]
-    return fitted, {"text": block}
+        memo[key] = sp.csr_matrix(fitted["text"].transform(texts))
+    return fitted, {"text": memo[key]}
 
 
 def _context_vectorizer() -> TfidfVectorizer:
@@ -447,6 +439,7 @@ class _FoldBlocks:
         self._texts, self._context = texts, context
         self._counts: dict[str, FoldUnion | FoldTfidf] = {}
         self._splits: dict[tuple[str, int], tuple] = {}
+        self._whole: dict[tuple[str, str], tuple] = {}
 
     def _counted(self, key: str):
         if key not in self._counts:
@@ -456,12 +449,27 @@ class _FoldBlocks:
                 self._counts[key] = FoldUnion(make_features(key), self._texts)
         return self._counts[key]
 
-    def split(self, spec: str, k: int, train: np.ndarray, test: np.ndarray) -> tuple[dict, dict]:
-        """(training blocks, held-out blocks) of fold ``k`` for ``spec``, by name."""
+    def _wanted(self, spec: str) -> dict[str, str]:
+        """The blocks ``spec`` needs, by name (``text``, ``context``): their count keys."""
         names = spec.split("+")
         wanted = {"text": _text_part(names)} if _text_part(names) else {}
         if "context" in names and self._context is not None:
             wanted["context"] = "context"
+        return wanted
+
+    def whole(self, spec: str) -> tuple[dict, dict]:
+        """(fitted vectorisers, blocks) of ``spec`` over every text, by name; one
+        vectoriser per count key, shared by the specs that use it."""
+        fitted, given = {}, {}
+        for name, key in self._wanted(spec).items():
+            if ("whole", key) not in self._whole:
+                self._whole[("whole", key)] = self._counted(key).whole()
+            fitted[name], given[name] = self._whole[("whole", key)]
+        return fitted, given
+
+    def split(self, spec: str, k: int, train: np.ndarray, test: np.ndarray) -> tuple[dict, dict]:
+        """(training blocks, held-out blocks) of fold ``k`` for ``spec``, by name."""
+        wanted = self._wanted(spec)
         given_tr, given_te = {}, {}
         self._splits = {f: v for f, v in self._splits.items() if f[1] == k}  # earlier folds' go
         for name, key in wanted.items():

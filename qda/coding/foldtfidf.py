@@ -8,7 +8,10 @@ fold's matrices from those counts: the terms kept are those the fold's *training
 hold at least ``min_df`` times, the idf comes from the training rows only, so the
 matrices equal what the vectoriser fitted on the training texts gives (same columns in
 the same order, same values; ``tests/test_foldtfidf.py`` checks it). Nothing of the
-held-out texts leaks into the training side.
+held-out texts leaks into the training side. :meth:`FoldTfidf.whole` gives the
+vectoriser fitted on every text (a count step and a TF-IDF step, which is what
+``TfidfVectorizer`` is) and its matrix from the same counts, so the final fit does not
+analyse the texts again either.
 
 Pure: texts in, sparse matrices out.
 """
@@ -18,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
+from sklearn.pipeline import FeatureUnion, Pipeline
 
 __all__ = ["FoldTfidf", "FoldUnion"]
 
@@ -46,8 +49,11 @@ class FoldTfidf:
         self._idf = dict(
             norm=p["norm"], use_idf=p["use_idf"], smooth_idf=p["smooth_idf"], sublinear_tf=p["sublinear_tf"]
         )
-        counter = CountVectorizer(analyzer=vectorizer.build_analyzer(), dtype=p["dtype"])
-        counts = counter.fit_transform(texts).tocsr()
+        # The vectoriser's own count step, fitted on every text. Its min_df over all of
+        # them drops no term a fold could keep: a term held min_df times by a fold's
+        # training rows is held at least that often by all rows.
+        self.counter = CountVectorizer(**{k: p[k] for k in CountVectorizer().get_params()})
+        counts = self.counter.fit_transform(texts).tocsr()
         counts.sort_indices()
         self.counts = counts
 
@@ -61,6 +67,12 @@ class FoldTfidf:
         tfidf = TfidfTransformer(**self._idf)
         return tfidf.fit_transform(fitted[:, keep]), tfidf.transform(self.counts[test][:, keep])
 
+    def whole(self) -> tuple[Pipeline, sp.csr_matrix]:
+        """(the vectoriser fitted on every text, their matrix): counts, then TF-IDF."""
+        tfidf = TfidfTransformer(**self._idf)
+        matrix = tfidf.fit_transform(self.counts)
+        return Pipeline([("counts", self.counter), ("tfidf", tfidf)]), sp.csr_matrix(matrix)
+
 
 class FoldUnion:
     """:class:`FoldTfidf` for each part of a :class:`~sklearn.pipeline.FeatureUnion` of
@@ -68,6 +80,7 @@ class FoldUnion:
 
     def __init__(self, union: FeatureUnion, texts: list[str]):
         self.parts = [FoldTfidf(vec, texts) for _, vec in union.transformer_list]
+        self.names = [name for name, _ in union.transformer_list]
 
     def split(self, train: np.ndarray, test: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         pairs = [part.split(train, test) for part in self.parts]
@@ -75,3 +88,9 @@ class FoldUnion:
             sp.hstack([a for a, _ in pairs], format="csr"),
             sp.hstack([b for _, b in pairs], format="csr"),
         )
+
+    def whole(self) -> tuple[FeatureUnion, sp.csr_matrix]:
+        """(the union fitted on every text, their matrix), as :meth:`FoldTfidf.whole`."""
+        pairs = [part.whole() for part in self.parts]
+        union = FeatureUnion([(name, fitted) for name, (fitted, _) in zip(self.names, pairs)])
+        return union, sp.hstack([m for _, m in pairs], format="csr")
