@@ -170,34 +170,10 @@ def _kappa(a: np.ndarray, b: np.ndarray) -> float:
         return float(cohen_kappa_score(a, b, replace_undefined_by=np.nan))
 
 
-def score_helper(
-    Y_true: np.ndarray, Y_pred: np.ndarray, codes: list[str], helper: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per-code and overall (micro, macro) figures of one helper against the coder."""
-    rows = []
-    for j, code in enumerate(codes):
-        t, p = Y_true[:, j], Y_pred[:, j]
-        prec, rec, f1, _ = precision_recall_fscore_support(
-            t, p, average="binary", pos_label=1, zero_division=0
-        )
-        rows.append(
-            {
-                "code_id": code,
-                "helper": helper,
-                "support": int(t.sum()),
-                "predicted": int(p.sum()),
-                "precision": float(prec),
-                "recall": float(rec),
-                "f1": float(f1),
-                "kappa": _kappa(t, p),
-            }
-        )
-    per_code = pd.DataFrame(rows, columns=["code_id", "helper", *METRIC_COLUMNS])
-    t, p = Y_true.ravel(), Y_pred.ravel()
+def _metrics(t: np.ndarray, p: np.ndarray) -> dict:
+    """Support, predicted, precision, recall, F1 and kappa of 0/1 decisions ``p``."""
     prec, rec, f1, _ = precision_recall_fscore_support(t, p, average="binary", pos_label=1, zero_division=0)
-    micro = {
-        "helper": helper,
-        "average": "micro",
+    return {
         "support": int(t.sum()),
         "predicted": int(p.sum()),
         "precision": float(prec),
@@ -205,11 +181,23 @@ def score_helper(
         "f1": float(f1),
         "kappa": _kappa(t, p),
     }
+
+
+def score_helper(
+    Y_true: np.ndarray, Y_pred: np.ndarray, codes: list[str], helper: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-code and overall (micro, macro) figures of one helper against the coder."""
+    rows = [
+        {"code_id": code, "helper": helper, **_metrics(Y_true[:, j], Y_pred[:, j])}
+        for j, code in enumerate(codes)
+    ]
+    per_code = pd.DataFrame(rows, columns=["code_id", "helper", *METRIC_COLUMNS])
+    micro = {"helper": helper, "average": "micro", **_metrics(Y_true.ravel(), Y_pred.ravel())}
     macro = {
         "helper": helper,
         "average": "macro",
-        "support": int(t.sum()),
-        "predicted": int(p.sum()),
+        "support": micro["support"],
+        "predicted": micro["predicted"],
         **{k: float(per_code[k].mean(skipna=True)) for k in ("precision", "recall", "f1", "kappa")},
     }
     overall = pd.DataFrame([micro, macro]).set_index(["helper", "average"])

@@ -343,19 +343,8 @@ class Suggesting(ProjectBase):
         ``threshold`` (default :data:`~qda.coding.coldstart.DEFAULT_THRESHOLD`).
         Replaces earlier open model suggestions, keeps reviewed ones, never touches human
         codings. One transaction."""
-        from qda.coding.coldstart import DEFAULT_THRESHOLD, cold_start
-
         cb = self.codebook
-        texts = self.segments().set_index("segment_id")["text"]
-        cold = cold_start(
-            texts,
-            cb,
-            nlp=self.nlp,
-            rules_hits=self._rules_hits(cb, texts.index),
-            embeddings=embeddings,
-            seed=seed,
-            threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
-        )
+        cold = self._cold_start(cb, embeddings=embeddings, seed=seed, threshold=threshold)
         report = ColdStartReport(
             coder="codebook",
             taught=0,
@@ -374,6 +363,21 @@ class Suggesting(ProjectBase):
         )
         return report
 
+    def _cold_start(self, cb, *, embeddings: bool | None, seed: int, threshold: float | None = None):
+        """:func:`~qda.coding.coldstart.cold_start` over every segment of the project."""
+        from qda.coding.coldstart import DEFAULT_THRESHOLD, cold_start
+
+        texts = self.segments().set_index("segment_id")["text"]
+        return cold_start(
+            texts,
+            cb,
+            nlp=self.nlp,
+            rules_hits=self._rules_hits(cb, texts.index),
+            embeddings=embeddings,
+            seed=seed,
+            threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+        )
+
     def evaluate_cold_start(
         self, *, against: str, seed: int = 0, embeddings: bool | None = None
     ) -> pd.DataFrame:
@@ -381,20 +385,10 @@ class Suggesting(ProjectBase):
         would store, nothing stored) scored against ``against``'s reviewed segments: per
         code (the codes they applied) then ``(micro)`` and ``(macro)`` rows, helper
         ``codebook``. No fitting on their coding: it is only the answer key."""
-        from qda.coding.coldstart import cold_start
         from qda.coding.evaluate import _binary, score_helper
 
         truth, labels = self.training_set(against)
-        cb = self.codebook
-        texts = self.segments().set_index("segment_id")["text"]
-        cold = cold_start(
-            texts,
-            cb,
-            nlp=self.nlp,
-            rules_hits=self._rules_hits(cb, texts.index),
-            embeddings=embeddings,
-            seed=seed,
-        )
+        cold = self._cold_start(self.codebook, embeddings=embeddings, seed=seed)
         codes = [c for c in cold.scores.columns if any(c in s for s in labels)]
         row, col = {s: i for i, s in enumerate(truth.index)}, {c: j for j, c in enumerate(codes)}
         pred = np.zeros((len(truth), len(codes)), dtype=np.int8)
