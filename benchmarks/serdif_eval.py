@@ -104,9 +104,10 @@ def chosen_oof(texts, labels, codes, folds, definitions, context=None, seed=0, *
     return Y, pred, forced, pd.concat(choices), cpu
 
 
-def cold_start_rows(texts, labels, codes, codebook, folds) -> list[tuple]:
+def cold_start_rows(texts, labels, codes, codebook, folds, context=None) -> list[tuple]:
     """The cold start's rows: (helper, per-code table, macro row, CPU s, fold mean kappa)
-    for the lexical path and, when installed, the embeddings path."""
+    for the lexical path and, when installed, the embeddings path; with ``context``, the
+    highlights' surroundings, as ``qda suggest`` gives its segments'."""
     from qda.coding.coldstart import cold_start
 
     Y = _binary(labels, codes)
@@ -116,7 +117,7 @@ def cold_start_rows(texts, labels, codes, codebook, folds) -> list[tuple]:
         if emb and not embeddings_available():
             continue
         t0 = time.process_time()
-        found = cold_start(texts, codebook, embeddings=emb).suggestions
+        found = cold_start(texts, codebook, embeddings=emb, context=context).suggestions
         cpu = time.process_time() - t0
         pred = np.zeros(Y.shape, dtype=np.int8)
         for sid, code in zip(found["segment_id"], found["code_id"]):
@@ -178,7 +179,7 @@ def main(argv=None) -> int:
         base = evaluate(texts, labels, folds=args.folds, seed=0, codes=codes)
         tables.append(base.per_code.assign(helper="calibrated"))
         overall.append(("calibrated", base.overall.loc[("model", "macro")], time.process_time() - t0))
-    for name, per, macro, cpu, fold_mean in cold_start_rows(texts, labels, codes, codebook, folds):
+    for name, per, macro, cpu, fold_mean in cold_start_rows(texts, labels, codes, codebook, folds, context):
         tables.append(per)
         overall.append((name, macro, cpu))
         print(

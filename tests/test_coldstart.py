@@ -74,6 +74,47 @@ def test_each_passage_gets_the_code_its_words_describe_on_the_lexical_path():
     assert row["code_id"] == "cost" and {"fee", "afford"} & set(row["matched"])
 
 
+#: What was asked before each passage: words no definition uses, one question per code.
+ASKED = {
+    "cost": "Interviewer: and the form from the council, section four?",
+    "travel": "Interviewer: what about Tuesdays, the early ones?",
+    "staff": "Interviewer: the people on the ward at night?",
+}
+SAYS_LITTLE = [
+    "Yes, that one.",
+    "Oh, that again.",
+    "Well, it depends.",
+    "Mm, yes, I suppose.",
+    "Right, that.",
+]
+
+
+def _asked():
+    """Each code's clear passages and as many that say little, all after that code's question."""
+    rows = [(f"{c}{i}", t, c) for c, ts in TEXTS.items() for i, t in enumerate(ts)]
+    rows += [(f"{c}-little{i}", t, c) for c in TEXTS for i, t in enumerate(SAYS_LITTLE)]
+    texts = pd.Series([t for _, t, _ in rows], index=[sid for sid, _, _ in rows])
+    context = pd.DataFrame({"context": [ASKED[c] for _, _, c in rows], "position": 0.5})
+    return texts, context
+
+
+def test_the_context_places_passages_whose_own_words_say_little():
+    texts, context = _asked()
+    little = [sid for sid in texts.index if "-little" in sid]
+
+    def right(found):
+        got = dict(zip(found["segment_id"], found["code_id"]))
+        return sum(got.get(sid) == sid.split("-")[0] for sid in little)
+
+    kw = dict(embeddings=False, pseudo_per_code=4)
+    alone = cold_start(texts, CODEBOOK, **kw)
+    around = cold_start(texts, CODEBOOK, context=context, **kw)
+    assert around.settings["context"] and not alone.settings["context"]
+    assert right(around.suggestions) >= 13 > right(alone.suggestions) + 3  # 15 such passages
+    with pytest.raises(InputError, match="the context has 3 rows for 30 segments"):
+        cold_start(texts, CODEBOOK, context=context.head(3), **kw)
+
+
 def test_the_same_input_gives_the_same_suggestions():
     a = cold_start(_texts(), CODEBOOK, embeddings=False).suggestions
     b = cold_start(_texts(), CODEBOOK, embeddings=False).suggestions

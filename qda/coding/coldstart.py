@@ -21,7 +21,12 @@ description, include notes and examples (the *positive* text) and its exclude no
    segments over the number of codes, at most ``PSEUDO_MAX``) become pseudo-labels; a
    class-balanced logistic regression on TF-IDF words and characters learns them and
    rescores every segment (z-scored log-probabilities). This spreads a definition's
-   words to the words that go with them in the project.
+   words to the words that go with them in the project. Given the segments' ``context``
+   (:func:`qda.coding.context.segment_contexts`: the words around each segment and the
+   tenth of its document it starts in), the regression also learns from those
+   (TF-IDF of the words around, weight ``CONTEXT_WEIGHT``; position, weight
+   ``POSITION_WEIGHT``): a segment whose own words say little ("okay, that works") is
+   placed by what was being asked or done around it, as its clearer neighbours were.
 
 **Confidence** is how clearly a segment is its best code rather than its second best:
 the percentile, among the project's segments, of the best score's lead over the next
@@ -32,7 +37,8 @@ least the threshold (``DEFAULT_THRESHOLD``, 0: every segment; on SERDIF, where e
 highlight has a code, every higher cut lowered agreement).
 
 Fixed settings picked by looking at SERDIF figures (highlights as texts, 22 codes):
-``LEXICAL_WEIGHT``, ``rounds``, ``pseudo_per_code``, ``C`` and ``DEFAULT_THRESHOLD``;
+``LEXICAL_WEIGHT``, ``CONTEXT_WEIGHT``, ``POSITION_WEIGHT``, ``rounds``,
+``pseudo_per_code``, ``C`` and ``DEFAULT_THRESHOLD``;
 see README's cold-start section for the figures. Pure: texts and a codebook in,
 DataFrames out.
 """
@@ -55,8 +61,11 @@ from qda.errors import InputError
 
 __all__ = ["ColdStart", "cold_start", "code_descriptions"]
 
-VERSION = "1"
+VERSION = "2"  # 2: the segments' context in the self-training
 LEXICAL_WEIGHT = 0.5  # the lexical z-score's weight beside the embeddings'
+CONTEXT_WEIGHT = 1.0  # the context words' TF-IDF block in the self-training regression
+POSITION_WEIGHT = 0.5  # the document-tenth one-hot block in it
+POSITION_BINS = 10
 RULES_BONUS = 1.0  # standard deviations added for a rules hit (not measured)
 PSEUDO_MAX = 80
 DEFAULT_THRESHOLD = 0.0  # least confidence; 0 suggests every segment its best code
@@ -143,12 +152,28 @@ def _pseudo_labels(S: np.ndarray, m: int) -> np.ndarray:
     return y
 
 
-def _self_train(S, texts, rounds: int, m: int, C: float, seed: int) -> np.ndarray:
-    if rounds <= 0:
-        return S
+def _features(texts: list[str], context: pd.DataFrame | None) -> sp.csr_matrix:
+    """The self-training regression's features: TF-IDF words and characters of the
+    segments, and with ``context`` the words around them and their position."""
     words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
-    X = sp.hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
+    blocks = [words.fit_transform(texts), chars.fit_transform(texts)]
+    if context is not None:
+        around = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+        blocks.append(around.fit_transform(list(context["context"])) * CONTEXT_WEIGHT)
+        where = np.clip(context["position"].to_numpy(dtype=float), 0, 1)
+        bins = np.minimum(POSITION_BINS - 1, np.floor(where * POSITION_BINS)).astype(int)
+        n = len(bins)
+        blocks.append(
+            sp.csr_matrix((np.full(n, POSITION_WEIGHT), (np.arange(n), bins)), shape=(n, POSITION_BINS))
+        )
+    return sp.hstack(blocks).tocsr()
+
+
+def _self_train(S, texts, rounds: int, m: int, C: float, seed: int, context=None) -> np.ndarray:
+    if rounds <= 0:
+        return S
+    X = _features(texts, context)
     for _ in range(rounds):
         y = _pseudo_labels(S, m)
         seen = y >= 0
@@ -205,6 +230,19 @@ def _check(texts, codebook) -> tuple[list[str], list[str], list[str]]:
     return items, codes, bare
 
 
+def _check_context(context, n: int) -> pd.DataFrame | None:
+    if context is None:
+        return None
+    if not isinstance(context, pd.DataFrame) or not {"context", "position"} <= set(context):
+        raise InputError(
+            "the context is a table with columns 'context' and 'position' "
+            "(qda.coding.context.segment_contexts)"
+        )
+    if len(context) != n:
+        raise InputError(f"the context has {len(context)} rows for {n} segments; give one row per segment")
+    return context.reset_index(drop=True)
+
+
 def _matched(text_lemmas: str, code_lemmas: str, limit: int = 8) -> list[str]:
     """The codebook's words (lemmas) that the segment shares with the code's text."""
     mine = set(text_lemmas.split())
@@ -223,6 +261,7 @@ def cold_start(
     C: float = 0.3,
     threshold: float = DEFAULT_THRESHOLD,
     seed: int = 0,
+    context: pd.DataFrame | None = None,
 ) -> ColdStart:
     """Suggest each segment its best code from the codebook alone (see the module doc).
 
@@ -230,11 +269,14 @@ def cold_start(
     per segment (the rules coder's hits) or None. ``embeddings``: use sentence
     embeddings (default: when installed). ``threshold``: the least confidence (how
     clearly the segment is its best code, a percentile from 0 to 1) to suggest.
+    ``context``: the segments' surroundings, one row per text in its order (columns
+    ``context`` and ``position``, :func:`qda.coding.context.segment_contexts`) or None.
     """
     if not 0 <= threshold < 1:
         raise InputError(f"the threshold is a percentile between 0 and 1, not {threshold}")
     texts = pd.Series(texts)
     items, codes, bare = _check(texts, codebook)
+    context = _check_context(context, len(items))
     pos, neg = code_descriptions(codebook, set(codes))
     if nlp is None:
         from qda.segment import make_nlp
@@ -252,7 +294,7 @@ def cold_start(
                 if c in col:
                     S[i, col[c]] += RULES_BONUS
     m = pseudo_per_code or min(PSEUDO_MAX, max(2, len(items) // len(codes)))
-    S = _self_train(S, items, rounds, m, C, seed)
+    S = _self_train(S, items, rounds, m, C, seed, context)
     clarity = _clarity(S)
     best = S.argmax(axis=1)
     rows = np.arange(len(S))
@@ -274,6 +316,7 @@ def cold_start(
         "threshold": threshold,
         "lexical_weight": LEXICAL_WEIGHT if use_emb else 1.0,
         "rules": rules_hits is not None,
+        "context": context is not None,
         "name_only": bare,
     }
     return ColdStart(

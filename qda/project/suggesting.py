@@ -376,6 +376,7 @@ class Suggesting(ProjectBase):
             embeddings=embeddings,
             seed=seed,
             threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+            context=self._contexts(texts.index),
         )
 
     def evaluate_cold_start(
