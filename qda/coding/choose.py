@@ -49,6 +49,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import cohen_kappa_score
 from sklearn.utils.validation import check_is_fitted
 
+from qda.coding.context import check_context
 from qda.coding.foldtfidf import FoldTfidf, FoldUnion
 from qda.coding.learn import (
     MIN_SEGMENTS,
@@ -240,7 +241,7 @@ class ChosenSuggester(BaseEstimator):
         n = len(texts)
         if n < MIN_SEGMENTS:
             raise _too_few_segments(n)
-        context = _check_context(context, n)
+        context = check_context(context, n)
         counts = label_counts(labels)
         wanted = list(counts.index) if codes is None else list(dict.fromkeys(codes))
         learn = self._learnable(counts, wanted, n)
@@ -348,7 +349,7 @@ class ChosenSuggester(BaseEstimator):
         items = check_texts(texts)
         if not items:
             return pd.DataFrame(columns=self.codes_, dtype="float64", index=index)
-        context = _check_context(context, len(items))
+        context = check_context(context, len(items))
         if self.uses_context_ and context is None:
             raise InputError(
                 "this suggester learnt from the segments' context (the words "
@@ -500,20 +501,6 @@ def _needs_embeddings(candidate: str) -> bool:
         for p in _parts(candidate)
         for n in p.split("+")
     )
-
-
-def _check_context(context, n: int):
-    """``context`` as a DataFrame with ``context`` and ``position``, one row per text."""
-    if context is None:
-        return None
-    if not isinstance(context, pd.DataFrame) or not {"context", "position"} <= set(context):
-        raise InputError(
-            "the context is a table with columns 'context' and 'position' "
-            "(qda.coding.context.segment_contexts)"
-        )
-    if len(context) != n:
-        raise InputError(f"the context has {len(context)} rows for {n} segments; give one row per segment")
-    return context.reset_index(drop=True)
 
 
 def _best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:

@@ -56,6 +56,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from qda.coding.context import check_context
 from qda.coding.learn import check_texts, embed_texts, embeddings_available
 from qda.errors import InputError
 
@@ -230,19 +231,6 @@ def _check(texts, codebook) -> tuple[list[str], list[str], list[str]]:
     return items, codes, bare
 
 
-def _check_context(context, n: int) -> pd.DataFrame | None:
-    if context is None:
-        return None
-    if not isinstance(context, pd.DataFrame) or not {"context", "position"} <= set(context):
-        raise InputError(
-            "the context is a table with columns 'context' and 'position' "
-            "(qda.coding.context.segment_contexts)"
-        )
-    if len(context) != n:
-        raise InputError(f"the context has {len(context)} rows for {n} segments; give one row per segment")
-    return context.reset_index(drop=True)
-
-
 def _matched(text_lemmas: str, code_lemmas: str, limit: int = 8) -> list[str]:
     """The codebook's words (lemmas) that the segment shares with the code's text."""
     mine = set(text_lemmas.split())
@@ -276,7 +264,7 @@ def cold_start(
         raise InputError(f"the threshold is a percentile between 0 and 1, not {threshold}")
     texts = pd.Series(texts)
     items, codes, bare = _check(texts, codebook)
-    context = _check_context(context, len(items))
+    context = check_context(context, len(items))
     pos, neg = code_descriptions(codebook, set(codes))
     if nlp is None:
         from qda.segment import make_nlp

@@ -12,7 +12,8 @@ before it and after it in the document's stored text (joined by a newline; never
 span's own words), and ``position``: its start as a share of the document's length
 (0 at the start, just under 1 at the end).
 
-Pure: document texts and spans in, a DataFrame out.
+:func:`check_context` checks a context table handed to a suggester (the chosen helper,
+the cold start). Pure: document texts and spans in, a DataFrame out.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pandas as pd
 
 from qda.errors import InputError
 
-__all__ = ["CONTEXT_WINDOW", "segment_contexts"]
+__all__ = ["CONTEXT_WINDOW", "check_context", "segment_contexts"]
 
 CONTEXT_WINDOW = 300  # characters each side: about two sentences or a short turn
 
@@ -52,3 +53,18 @@ def segment_contexts(
         after = text[end : end + window]
         rows.append((before + "\n" + after, start / max(1, len(text))))
     return pd.DataFrame(rows, columns=["context", "position"], index=spans.index)
+
+
+def check_context(context, n: int) -> pd.DataFrame | None:
+    """``context`` as given to a suggester: None, or a DataFrame with ``context`` and
+    ``position`` and one row per text (``n``), re-indexed 0..n-1 to go row by row."""
+    if context is None:
+        return None
+    if not isinstance(context, pd.DataFrame) or not {"context", "position"} <= set(context):
+        raise InputError(
+            "the context is a table with columns 'context' and 'position' "
+            "(qda.coding.context.segment_contexts)"
+        )
+    if len(context) != n:
+        raise InputError(f"the context has {len(context)} rows for {n} segments; give one row per segment")
+    return context.reset_index(drop=True)
