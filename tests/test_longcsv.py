@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qda.coding.longcsv import read_long_csv, resolve_csv
-from qda.coding.sheets import Mark
+from qda.coding.marks import Mark
 from qda.errors import InputError
 
 TEXT = "Hello there. We cook together.\nI like it."

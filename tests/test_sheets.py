@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from qda.cli import cli
-from qda.coding.sheets import FIELDS, is_mark
+from qda.coding.sheetread import is_mark
+from qda.coding.sheets import FIELDS
 from qda.errors import InputError
 from qda.project import Project
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qda.coding.sheets import Mark, Resolved, replaced_message
+from qda.coding.marks import Mark, Resolved, replaced_message
 from qda.csvcells import unprotect_cell, write_csv
 from qda.errors import InputError
 from qda.offsets import quote

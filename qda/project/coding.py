@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from qda.coding.longcsv import read_long_csv, resolve_csv, write_long_csv
+from qda.coding.marks import plan_import
 from qda.coding.rules import (
     CODING_COLUMNS,
     RULES_VERSION,
@@ -23,12 +24,8 @@ from qda.coding.rules import (
     plan_rules_run,
     rule_fingerprints,
 )
-from qda.coding.sheets import (
-    plan_import,
-    read_coding_sheet,
-    resolve_sheet,
-    write_coding_sheet,
-)
+from qda.coding.sheetread import read_coding_sheet, resolve_sheet
+from qda.coding.sheets import write_coding_sheet
 from qda.errors import InputError, ProjectError
 from qda.limits import MAX_SEGMENT_CHARS
 from qda.offsets import quote
