@@ -40,6 +40,7 @@ from qda.project.results import (
     SuggestReport,
 )
 from qda.project.review import Reviewing
+from qda.project.rules import RulesCoding
 from qda.project.spans import Spans
 from qda.project.suggesting import Suggesting
 
@@ -66,6 +67,7 @@ class Project(
     Exchange,
     Codebooks,
     Coding,
+    RulesCoding,
     Spans,
     LlmSuggesting,
     Suggesting,
