@@ -410,6 +410,25 @@ def suggest(
             out=out,
             project_path=project_path,
         )
+    return suggest_learned(
+        from_coder=from_coder,
+        evaluate_=evaluate_,
+        folds=folds,
+        next_n=next_n,
+        sheet=sheet,
+        threshold=threshold,
+        seed=seed,
+        out=out,
+        helpers=helpers,
+        against=against,
+        project_path=project_path,
+    )
+
+
+def suggest_learned(
+    *, from_coder, evaluate_, folds, next_n, sheet, threshold, seed, out, helpers, against, project_path
+) -> None:
+    """``qda suggest --from CODER``: the learned helpers (evaluate, next sheet, or suggest)."""
     if against is not None:
         raise click.UsageError(
             "--against is for the cold start (no --from); with --from, --evaluate measures against that coder"
