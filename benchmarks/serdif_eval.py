@@ -33,6 +33,7 @@ The data (GPL-3.0) is read from ../shared, never copied into the repository.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -128,6 +129,73 @@ def cold_start_rows(texts, labels, codes, codebook, folds, context=None) -> list
     return out
 
 
+def llm_rows(texts, labels, codes, codebook, args, context=None) -> list[tuple]:
+    """The LLM's codes on a seeded sample of highlights, and the cold start's on the same
+    sample: (helper, per-code table, macro row, seconds) each."""
+    from qda.coding import llm
+    from qda.coding.coldstart import cold_start
+    from qda.coding.endpoint import Endpoint
+
+    endpoint = Endpoint.at(
+        args.llm, model=args.model, timeout=args.llm_timeout, max_tokens=args.llm_max_tokens
+    )
+    endpoint.check_allowed(False)
+    prompt, ids = llm.build_prompt(codebook), codebook.ids
+    schema = llm.answer_schema(ids)
+    cache = json.loads(args.llm_cache.read_text()) if args.llm_cache and args.llm_cache.exists() else {}
+    n = min(args.llm_sample, len(texts))
+    sample = np.random.default_rng(0).permutation(len(texts))[:n]  # a larger n extends a smaller
+    Y = _binary(labels, codes)[sample]
+    pred = np.zeros(Y.shape, dtype=np.int8)
+    col = {c: j for j, c in enumerate(codes)}
+    asked = bad = dropped = 0
+    t0 = time.perf_counter()
+    for row, i in enumerate(sample):
+        text = texts.iloc[i]
+        key = llm.cache_key(endpoint.model, prompt, text)
+        try:  # as the project does: a bad answer gives nothing and is not cached
+            if key in cache:
+                reading = llm.read_answer(cache[key], text, ids)
+            else:
+                asked += 1
+                answer = endpoint.chat(llm.message(prompt, text), schema)
+                reading = llm.read_answer(answer, text, ids)
+                cache[key] = answer
+                if args.llm_cache and asked % 10 == 0:
+                    args.llm_cache.write_text(json.dumps(cache))
+        except llm.BadAnswer:
+            bad += 1
+            continue
+        dropped += reading.not_found
+        for code in reading.quotes:
+            if code in col:
+                pred[row, col[code]] = 1
+    seconds = time.perf_counter() - t0
+    if args.llm_cache:
+        args.llm_cache.write_text(json.dumps(cache))
+    print(
+        f"LLM {endpoint.model} on {n} highlights (seeded sample): {asked} asked, {n - asked} from "
+        f"the cache, {bad} answers not usable, {dropped} quotes not in their highlight (dropped); "
+        f"{int(pred.any(axis=1).sum())} highlights got a code; {seconds:.0f} s wall."
+    )
+    out = []
+    per, over = score_helper(Y, pred, codes, "llm")
+    out.append(("llm", per, over.loc[("llm", "macro")], seconds))
+    # The cold start reads every highlight, as in a project; scored on the sample.
+    for name, emb in (("codebook-lexical", False), ("codebook", True)):
+        if emb and not embeddings_available():
+            continue
+        found = cold_start(texts, codebook, embeddings=emb, context=context).suggestions
+        guess = np.zeros((len(texts), len(codes)), dtype=np.int8)
+        where = {k: r for r, k in enumerate(texts.index)}
+        for sid, code in zip(found["segment_id"], found["code_id"]):
+            guess[where[sid], col[code]] = 1
+        helper = f"{name} (same sample)"
+        per, over = score_helper(Y, guess[sample], codes, helper)
+        out.append((helper, per, over.loc[(helper, "macro")], 0.0))
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -145,7 +213,15 @@ def main(argv=None) -> int:
         default=["chosen"],
         help="the chosen helper's variants to measure (each fits 5 times)",
     )
+    ap.add_argument("--llm", metavar="URL", help="measure only an LLM at this endpoint (on this machine)")
+    ap.add_argument("--model", help="the LLM's model name, with --llm")
+    ap.add_argument("--llm-sample", type=int, default=300, help="highlights asked (seeded sample)")
+    ap.add_argument("--llm-cache", type=Path, default=None, help="JSON file of answers kept between runs")
+    ap.add_argument("--llm-timeout", type=float, default=600.0)
+    ap.add_argument("--llm-max-tokens", type=int, default=512, help="answer length cap (qda's is 512)")
     args = ap.parse_args(argv)
+    if args.llm and not args.model:
+        ap.error("--llm needs --model")
     db = args.data / "original" / "SERDIF_P2_ThematicAnalysis.sqlite3"
     if not db.exists():
         print(f"Error: {db}: not found; give --data the serdif-usability folder", file=sys.stderr)
@@ -175,18 +251,26 @@ def main(argv=None) -> int:
     )
     tables, overall = [], []
     t0 = time.process_time()
-    if not args.by_transcript:
+    if args.llm:
+        for name, per, macro, cpu in llm_rows(texts, labels, codes, codebook, args, context):
+            tables.append(per)
+            overall.append((name, macro, cpu))
+    elif not args.by_transcript:
         base = evaluate(texts, labels, folds=args.folds, seed=0, codes=codes)
         tables.append(base.per_code.assign(helper="calibrated"))
         overall.append(("calibrated", base.overall.loc[("model", "macro")], time.process_time() - t0))
-    for name, per, macro, cpu, fold_mean in cold_start_rows(texts, labels, codes, codebook, folds, context):
+    for name, per, macro, cpu, fold_mean in (
+        [] if args.llm else cold_start_rows(texts, labels, codes, codebook, folds, context)
+    ):
         tables.append(per)
         overall.append((name, macro, cpu))
         print(
             f"{name}: macro kappa {macro['kappa']:.3f} on every highlight, "
             f"{fold_mean:.3f} as the mean of the {len(folds)} folds' test parts."
         )
-    if embeddings_available():
+    if args.llm:
+        pass
+    elif embeddings_available():
         definitions = definition_texts(codebook, codes)
         t0 = time.process_time()
         embed_texts(list(texts))  # the throughput figure (and the cache for chosen)

@@ -219,3 +219,26 @@ def test_a_timeout_against_the_real_server_is_one_error_and_changes_no_coding(se
         with pytest.raises(InputError, match="no answer within 0.001 s"):
             project.suggest_llm(server, model="another-name", timeout=0.001)
         assert project.codings().equals(before)
+
+
+SERDIF = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "serdif-usability")
+
+
+@pytest.mark.skipif(not os.path.isdir(SERDIF), reason="../shared/data/serdif-usability absent")
+def test_the_serdif_benchmark_asks_the_real_server_then_answers_from_its_cache(server, tmp_path, capsys):
+    """``benchmarks/serdif_eval.py --llm``: the real study's codebook in the prompt, a
+    sample of highlights asked, scored beside the cold start; a second run sends nothing."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
+    import serdif_eval
+
+    cache = tmp_path / "answers.json"
+    argv = ["--data", SERDIF, "--llm", server, "--model", MODEL, "--llm-sample", "2"]
+    argv += ["--llm-cache", str(cache), "--llm-max-tokens", "128"]
+    assert serdif_eval.main(argv) == 0
+    first = capsys.readouterr().out
+    assert "LLM gemma-3-270m on 2 highlights (seeded sample): 2 asked, 0 from the cache" in first
+    assert "codebook-lexical (same sample)" in first and " llm " in first
+    assert serdif_eval.main(argv) == 0
+    second = capsys.readouterr().out
+    answered = len(json.loads(cache.read_text()))
+    assert f"{2 - answered} asked, {answered} from the cache" in second  # bad answers are asked again
