@@ -180,7 +180,7 @@ def llm_rows(texts, labels, codes, codebook, args, context=None) -> list[tuple]:
     )
     out = []
     per, over = score_helper(Y, pred, codes, "llm")
-    out.append(("llm", per, over.loc[("llm", "macro")], seconds))
+    out.append(("llm", per, over.loc[("llm", "macro")], None))  # nothing fitted
     # The cold start reads every highlight, as in a project; scored on the sample.
     for name, emb in (("codebook-lexical", False), ("codebook", True)):
         if emb and not embeddings_available():
@@ -192,7 +192,7 @@ def llm_rows(texts, labels, codes, codebook, args, context=None) -> list[tuple]:
             guess[where[sid], col[code]] = 1
         helper = f"{name} (same sample)"
         per, over = score_helper(Y, guess[sample], codes, helper)
-        out.append((helper, per, over.loc[(helper, "macro")], 0.0))
+        out.append((helper, per, over.loc[(helper, "macro")], None))
     return out
 
 
@@ -306,7 +306,8 @@ def main(argv=None) -> int:
     for helper, row, cpu in overall:
         print(
             f"  {helper:32s} kappa {row['kappa']:.3f}  F1 {row['f1']:.3f}  precision "
-            f"{row['precision']:.3f}  recall {row['recall']:.3f}  (fit {cpu:.0f} CPU s)"
+            f"{row['precision']:.3f}  recall {row['recall']:.3f}"
+            + ("" if cpu is None else f"  (fit {cpu:.0f} CPU s)")
         )
     if args.out:
         table.to_csv(args.out, index=False)
