@@ -105,24 +105,30 @@ def chosen_oof(texts, labels, codes, folds, definitions, context=None, seed=0, *
     return Y, pred, forced, pd.concat(choices), cpu
 
 
+def cold_start_decisions(texts, codes, codebook, embeddings: bool, context=None) -> np.ndarray:
+    """The cold start's codes for every highlight, as a 0/1 matrix (highlights x codes)."""
+    from qda.coding.coldstart import cold_start
+
+    found = cold_start(texts, codebook, embeddings=embeddings, context=context).suggestions
+    pred = np.zeros((len(texts), len(codes)), dtype=np.int8)
+    row, col = {k: i for i, k in enumerate(texts.index)}, {c: j for j, c in enumerate(codes)}
+    for sid, code in zip(found["segment_id"], found["code_id"]):
+        pred[row[sid], col[code]] = 1
+    return pred
+
+
 def cold_start_rows(texts, labels, codes, codebook, folds, context=None) -> list[tuple]:
     """The cold start's rows: (helper, per-code table, macro row, CPU s, fold mean kappa)
     for the lexical path and, when installed, the embeddings path; with ``context``, the
     highlights' surroundings, as ``qda suggest`` gives its segments'."""
-    from qda.coding.coldstart import cold_start
-
     Y = _binary(labels, codes)
-    col, row = {c: j for j, c in enumerate(codes)}, {k: i for i, k in enumerate(texts.index)}
     out = []
     for name, emb in (("codebook-lexical", False), ("codebook", True)):
         if emb and not embeddings_available():
             continue
         t0 = time.process_time()
-        found = cold_start(texts, codebook, embeddings=emb, context=context).suggestions
+        pred = cold_start_decisions(texts, codes, codebook, emb, context)
         cpu = time.process_time() - t0
-        pred = np.zeros(Y.shape, dtype=np.int8)
-        for sid, code in zip(found["segment_id"], found["code_id"]):
-            pred[row[sid], col[code]] = 1
         per, over = score_helper(Y, pred, codes, name)
         by_fold = [score_helper(Y[t], pred[t], codes, name)[1].loc[(name, "macro"), "kappa"] for t in folds]
         out.append((name, per, over.loc[(name, "macro")], cpu, float(np.mean(by_fold))))
@@ -133,7 +139,6 @@ def llm_rows(texts, labels, codes, codebook, args, context=None) -> list[tuple]:
     """The LLM's codes on a seeded sample of highlights, and the cold start's on the same
     sample: (helper, per-code table, macro row, seconds) each."""
     from qda.coding import llm
-    from qda.coding.coldstart import cold_start
     from qda.coding.endpoint import Endpoint
 
     endpoint = Endpoint.at(
@@ -185,11 +190,7 @@ def llm_rows(texts, labels, codes, codebook, args, context=None) -> list[tuple]:
     for name, emb in (("codebook-lexical", False), ("codebook", True)):
         if emb and not embeddings_available():
             continue
-        found = cold_start(texts, codebook, embeddings=emb, context=context).suggestions
-        guess = np.zeros((len(texts), len(codes)), dtype=np.int8)
-        where = {k: r for r, k in enumerate(texts.index)}
-        for sid, code in zip(found["segment_id"], found["code_id"]):
-            guess[where[sid], col[code]] = 1
+        guess = cold_start_decisions(texts, codes, codebook, emb, context)
         helper = f"{name} (same sample)"
         per, over = score_helper(Y, guess[sample], codes, helper)
         out.append((helper, per, over.loc[(helper, "macro")], None))
